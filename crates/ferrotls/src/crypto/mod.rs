@@ -1,0 +1,1 @@
+//! The single boundary to the crypto provider (aws-lc-rs).

@@ -1,0 +1,3 @@
+//! Wire types only: enums, handshake messages, extensions, alerts.
+
+pub mod enums;

@@ -1,0 +1,1 @@
+//! Record layer: framing, fragmentation, record protection, sequence numbers.
