@@ -1,1 +1,36 @@
-fn main() {}
+//! The `ferrotls` command line.
+
+mod demo;
+mod devcert;
+mod trace;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "ferrotls",
+    version,
+    about = "TLS client, server and tools that explain what happens"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start a TLS 1.3 server on 127.0.0.1 with a fresh development certificate,
+    /// connect the ferrotls client to it, and narrate the handshake.
+    Demo(demo::DemoArgs),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Demo(args) => demo::run(args),
+    };
+    if let Err(e) = result {
+        eprintln!("ferrotls: {e}");
+        std::process::exit(1);
+    }
+}

@@ -19,6 +19,8 @@ pub enum DecodeErrorKind {
     BadVectorLength { length: usize, element_size: usize },
     /// A vector or value is longer than the protocol allows.
     TooLong { length: usize, max: usize },
+    /// A vector is shorter than the protocol's lower bound (e.g. `<32..255>`).
+    TooShort { length: usize, min: usize },
     /// The same extension appeared twice (RFC 8446, 4.2).
     DuplicateExtension { extension: u16 },
     /// An extension appeared in a message where it is not allowed (RFC 8446, 4.2).
@@ -64,11 +66,17 @@ impl fmt::Display for DecodeError {
             DecodeErrorKind::TooLong { length, max } => {
                 write!(f, "length {length} exceeds the maximum of {max}")
             }
+            DecodeErrorKind::TooShort { length, min } => {
+                write!(f, "length {length} is below the minimum of {min}")
+            }
             DecodeErrorKind::DuplicateExtension { extension } => {
                 write!(f, "extension {extension:#06x} appears more than once")
             }
             DecodeErrorKind::ExtensionNotAllowed { extension } => {
-                write!(f, "extension {extension:#06x} is not allowed in this message")
+                write!(
+                    f,
+                    "extension {extension:#06x} is not allowed in this message"
+                )
             }
             DecodeErrorKind::InvalidValue { value } => write!(f, "invalid value {value:#x}"),
             DecodeErrorKind::PskNotLast => {

@@ -5,8 +5,8 @@
 
 use core::fmt;
 
-pub use crate::codec::DecodeError;
-use crate::msgs::enums::{AlertDescription, ContentType, ProtocolVersion};
+pub use crate::codec::{DecodeError, DecodeErrorKind};
+use crate::msgs::enums::{AlertDescription, ContentType, ProtocolVersion, SignatureScheme};
 
 /// Everything that can end a connection or refuse a configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,6 +66,9 @@ pub enum RecordError {
     TooManyEmptyRecords { count: usize },
     /// The peer kept sending data after we could no longer rekey.
     SequenceExhausted,
+    /// We were asked to protect more than fits in one record (RFC 8446, 5.2): a
+    /// local bug, the caller must fragment first.
+    PlaintextTooLarge { length: usize, max: usize },
 }
 
 /// Protocol violations by a peer whose messages decoded correctly.
@@ -75,7 +78,7 @@ pub enum PeerMisbehaved {
     /// The Finished message did not match the transcript (RFC 8446, 4.4.4).
     BadFinished { from_server: bool },
     /// CertificateVerify did not verify with the certificate's key (RFC 8446, 4.4.3).
-    BadCertificateVerify { scheme: &'static str },
+    BadCertificateVerify { scheme: SignatureScheme },
     /// ServerHello.random carries a downgrade sentinel (RFC 8446, 4.1.3).
     DowngradeDetected { to: ProtocolVersion },
     /// The server chose something the client never offered.
@@ -85,11 +88,21 @@ pub enum PeerMisbehaved {
     /// A second HelloRetryRequest, or one that would not change the ClientHello (RFC 8446, 4.1.4).
     BadHelloRetryRequest { reason: &'static str },
     /// A required extension was absent.
-    MissingExtension { message: &'static str, extension: &'static str },
+    MissingExtension {
+        message: &'static str,
+        extension: &'static str,
+    },
     /// An extension we did not ask for came back (RFC 8446, 4.2).
-    UnsolicitedExtension { message: &'static str, extension: String },
+    UnsolicitedExtension {
+        message: &'static str,
+        extension: String,
+    },
     /// A field had a value the RFC forbids.
-    IllegalParameter { message: &'static str, field: &'static str, reason: &'static str },
+    IllegalParameter {
+        message: &'static str,
+        field: &'static str,
+        reason: &'static str,
+    },
     /// The second ClientHello after HelloRetryRequest did not follow the rules (RFC 8446, 4.1.2).
     BadSecondClientHello { reason: &'static str },
     /// The peer sent a non-empty legacy_compression_methods other than null.
@@ -106,13 +119,28 @@ pub enum PeerMisbehaved {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum NoCommon {
-    Version { offered: Vec<String> },
-    CipherSuite { offered: Vec<String>, ours: Vec<String> },
-    Group { offered: Vec<String>, ours: Vec<String> },
-    SignatureScheme { offered: Vec<String> },
-    ApplicationProtocol { offered: Vec<String>, ours: Vec<String> },
+    Version {
+        offered: Vec<String>,
+    },
+    CipherSuite {
+        offered: Vec<String>,
+        ours: Vec<String>,
+    },
+    Group {
+        offered: Vec<String>,
+        ours: Vec<String>,
+    },
+    SignatureScheme {
+        offered: Vec<String>,
+    },
+    ApplicationProtocol {
+        offered: Vec<String>,
+        ours: Vec<String>,
+    },
     /// No configured certificate suits the client's server name and signature schemes.
-    Certificate { server_name: Option<String> },
+    Certificate {
+        server_name: Option<String>,
+    },
 }
 
 /// Why a peer's certificate was rejected. The PKI module adds the path-validation
@@ -143,9 +171,16 @@ pub enum CryptoError {
     /// The random source failed.
     RandomFailed,
     /// A key or IV had the wrong length for the algorithm.
-    BadKeyLength { algorithm: &'static str, length: usize },
+    BadKeyLength {
+        algorithm: &'static str,
+        length: usize,
+    },
     /// Sealing a record failed.
     EncryptFailed,
+    /// A key exchange was asked for a group the crypto provider does not implement.
+    UnsupportedGroup { group: String },
+    /// A signature was asked for with a scheme the private key cannot produce.
+    UnsuitableScheme { scheme: String, key: String },
 }
 
 /// A configuration that cannot work.
@@ -182,13 +217,21 @@ impl Error {
     pub fn alert(&self) -> Option<AlertDescription> {
         use AlertDescription as A;
         Some(match self {
-            Error::Decode(_) => A::DecodeError,
+            // RFC 8446, 4.2: a known extension in the wrong message is illegal_parameter.
+            Error::Decode(d) => match d.kind {
+                DecodeErrorKind::ExtensionNotAllowed { .. }
+                | DecodeErrorKind::DuplicateExtension { .. }
+                | DecodeErrorKind::PskNotLast => A::IllegalParameter,
+                _ => A::DecodeError,
+            },
             Error::Record(r) => match r {
                 RecordError::Overflow { .. } => A::RecordOverflow,
                 RecordError::BadRecordMac { .. } => A::BadRecordMac,
                 RecordError::HandshakeTooLarge { .. } => A::DecodeError,
                 RecordError::BadLegacyVersion { .. } => A::ProtocolVersion,
-                RecordError::SequenceExhausted => A::InternalError,
+                RecordError::SequenceExhausted | RecordError::PlaintextTooLarge { .. } => {
+                    A::InternalError
+                }
                 RecordError::UnexpectedContentType { .. }
                 | RecordError::Empty { .. }
                 | RecordError::NoContentType
@@ -199,9 +242,8 @@ impl Error {
             },
             Error::UnexpectedMessage { .. } => A::UnexpectedMessage,
             Error::PeerMisbehaved(p) => match p {
-                PeerMisbehaved::BadFinished { .. } | PeerMisbehaved::BadCertificateVerify { .. } => {
-                    A::DecryptError
-                }
+                PeerMisbehaved::BadFinished { .. }
+                | PeerMisbehaved::BadCertificateVerify { .. } => A::DecryptError,
                 PeerMisbehaved::MissingExtension { .. } => A::MissingExtension,
                 PeerMisbehaved::UnsolicitedExtension { .. } => A::UnsupportedExtension,
                 PeerMisbehaved::BadHelloRetryRequest { .. } => A::IllegalParameter,
@@ -255,12 +297,14 @@ impl fmt::Display for Error {
             ),
             Error::PeerMisbehaved(e) => e.fmt(f),
             Error::NoCommonParameters(e) => e.fmt(f),
-            Error::AlertReceived(a) => match a {
-                AlertDescription::CloseNotify => {
-                    write!(f, "peer closed the connection (close_notify) before the handshake completed")
+            Error::AlertReceived(a) => {
+                match a {
+                    AlertDescription::CloseNotify => {
+                        write!(f, "peer closed the connection (close_notify) before the handshake completed")
+                    }
+                    a => write!(f, "peer sent a fatal {a} alert; the connection is closed"),
                 }
-                a => write!(f, "peer sent a fatal {a} alert; the connection is closed"),
-            },
+            }
             Error::Certificate(e) => e.fmt(f),
             Error::Crypto(e) => e.fmt(f),
             Error::Config(e) => e.fmt(f),
@@ -317,6 +361,10 @@ impl fmt::Display for RecordError {
             RecordError::SequenceExhausted => write!(
                 f,
                 "the record sequence number is exhausted and the key could not be updated"
+            ),
+            RecordError::PlaintextTooLarge { length, max } => write!(
+                f,
+                "internal error: asked to protect {length} bytes in one record, but at most {max} fit; the data must be fragmented first"
             ),
         }
     }
@@ -450,13 +498,22 @@ impl fmt::Display for CryptoError {
                 write!(f, "{group} key exchange failed")
             }
             CryptoError::SigningFailed { scheme } => {
-                write!(f, "signing with {scheme} failed: the private key could not be used")
+                write!(
+                    f,
+                    "signing with {scheme} failed: the private key could not be used"
+                )
             }
             CryptoError::RandomFailed => write!(f, "the system random source failed"),
             CryptoError::BadKeyLength { algorithm, length } => {
                 write!(f, "a {length}-byte key is the wrong size for {algorithm}")
             }
             CryptoError::EncryptFailed => write!(f, "record encryption failed"),
+            CryptoError::UnsupportedGroup { group } => {
+                write!(f, "key exchange group {group} is not supported by ferrotls")
+            }
+            CryptoError::UnsuitableScheme { scheme, key } => {
+                write!(f, "a {key} key cannot sign with {scheme}")
+            }
         }
     }
 }
@@ -470,7 +527,9 @@ impl fmt::Display for ConfigError {
             ConfigError::BadPem { what, reason } => write!(f, "could not read {what}: {reason}"),
             ConfigError::NoCertificates => write!(f, "no certificates were configured"),
             ConfigError::Empty { what } => write!(f, "{what} must not be empty"),
-            ConfigError::OutOfRange { what, reason } => write!(f, "{what} is out of range: {reason}"),
+            ConfigError::OutOfRange { what, reason } => {
+                write!(f, "{what} is out of range: {reason}")
+            }
         }
     }
 }
@@ -526,5 +585,10 @@ impl From<CertificateError> for Error {
 impl From<NoCommon> for Error {
     fn from(e: NoCommon) -> Self {
         Error::NoCommonParameters(e)
+    }
+}
+impl From<ApiError> for Error {
+    fn from(e: ApiError) -> Self {
+        Error::Api(e)
     }
 }

@@ -8,11 +8,22 @@
 //! `crypto` is the only module that names the crypto provider (aws-lc-rs).
 #![forbid(unsafe_code)]
 
+pub mod client;
 pub mod codec;
+pub mod conn;
 pub mod crypto;
 pub mod error;
 pub mod msgs;
+pub mod observe;
+pub mod pki;
 pub mod record;
+pub mod server;
+pub mod stream;
 pub mod tls13;
 
+pub use client::{ClientConfig, ClientConnection};
+pub use conn::Connection;
 pub use error::Error;
+pub use rustls_pki_types as pki_types;
+pub use server::{ServerConfig, ServerConnection};
+pub use stream::{Stream, StreamOwned};

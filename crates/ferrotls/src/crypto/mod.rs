@@ -1,1 +1,20 @@
 //! The single boundary to the crypto provider (aws-lc-rs).
+//!
+//! Nothing outside this module names aws-lc-rs: the rest of the crate sees hashes,
+//! HMAC and HKDF ([`hash`]), record AEADs ([`aead`]), randomness and the clock
+//! ([`provider`]), key exchange ([`kx`]) and signatures ([`sign`]), all through
+//! types defined here.
+
+pub mod aead;
+pub mod hash;
+pub mod kx;
+pub mod provider;
+pub mod sign;
+
+pub use hash::{
+    constant_time_eq, hash, hkdf_expand, hkdf_extract, hmac, Digest, HashAlgorithm, HashContext,
+    Secret,
+};
+pub use kx::{server_key_exchange, KeyExchange};
+pub use provider::{Provider, RandomSource, TimeSource};
+pub use sign::{verify_signature, KeyKind, SignatureError, SigningKey};

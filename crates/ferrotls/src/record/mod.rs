@@ -1,1 +1,50 @@
 //! Record layer: framing, fragmentation, record protection, sequence numbers.
+//!
+//! ```text
+//! read:  bytes -> Deframer -> OpaqueRecord -> Decrypter13 (or into_plain) -> PlainMessage
+//!        handshake payloads -> HandshakeJoiner -> whole messages
+//! write: message -> fragments -> Encrypter13 (or write_plain_record) -> bytes
+//! ```
+
+pub mod deframer;
+pub mod fragmenter;
+pub mod joiner;
+pub mod protect;
+
+pub use deframer::{Deframer, OpaqueRecord};
+pub use fragmenter::{fragments, write_plain_record, CCS_RECORD};
+pub use joiner::{HandshakeJoiner, DEFAULT_MAX_HANDSHAKE_LEN, HANDSHAKE_HEADER_LEN};
+pub use protect::{Decrypter13, Encrypter13, KEY_UPDATE_MARGIN};
+
+use crate::msgs::enums::{ContentType, ProtocolVersion};
+
+/// Bytes in a record header: type, legacy version, length (RFC 8446, 5.1).
+pub const HEADER_LEN: usize = 5;
+/// Largest TLSPlaintext fragment, 2^14 (RFC 8446, 5.1).
+pub const MAX_PLAINTEXT_LEN: usize = 1 << 14;
+/// Largest TLSInnerPlaintext: content, type byte and padding (RFC 8446, 5.4).
+pub const MAX_INNER_PLAINTEXT_LEN: usize = MAX_PLAINTEXT_LEN + 1;
+/// Largest TLSCiphertext.encrypted_record, 2^14 + 256 (RFC 8446, 5.2).
+pub const MAX_CIPHERTEXT_LEN: usize = MAX_PLAINTEXT_LEN + 256;
+/// Largest record on the wire, header included.
+pub const MAX_RECORD_LEN: usize = HEADER_LEN + MAX_CIPHERTEXT_LEN;
+
+/// The content of one record after unprotection: its real type and its bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlainMessage {
+    pub typ: ContentType,
+    pub payload: Vec<u8>,
+}
+
+/// The 5-byte record header; also the AEAD additional data (RFC 8446, 5.2).
+fn header(typ: ContentType, version: ProtocolVersion, len: usize) -> [u8; HEADER_LEN] {
+    // Callers keep `len` within MAX_CIPHERTEXT_LEN, well below 2^16.
+    debug_assert!(len <= MAX_CIPHERTEXT_LEN, "record of {len} bytes");
+    let [hi, lo] = (len as u16).to_be_bytes();
+    let [vh, vl] = version.to_wire().to_be_bytes();
+    [typ.to_wire(), vh, vl, hi, lo]
+}
+
+fn push_header(out: &mut Vec<u8>, typ: ContentType, version: ProtocolVersion, len: usize) {
+    out.extend_from_slice(&header(typ, version, len));
+}

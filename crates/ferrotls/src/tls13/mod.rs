@@ -1,1 +1,54 @@
 //! TLS 1.3: key schedule, client and server state machines.
+
+pub mod key_schedule;
+pub mod suites;
+
+pub(crate) mod client;
+pub(crate) mod server;
+
+use crate::crypto::{hash, Digest, HashAlgorithm, HashContext};
+
+/// The running transcript hash of a TLS 1.3 handshake (RFC 8446, 4.4.1).
+#[derive(Debug, Clone)]
+pub(crate) struct Transcript {
+    hash: HashContext,
+}
+
+impl Transcript {
+    pub fn new(alg: HashAlgorithm) -> Self {
+        Transcript {
+            hash: HashContext::new(alg),
+        }
+    }
+
+    /// A transcript that starts after HelloRetryRequest: ClientHello1 is replaced by
+    /// the synthetic message_hash message (RFC 8446, 4.4.1).
+    pub fn after_hello_retry(alg: HashAlgorithm, client_hello1: &[u8]) -> Self {
+        let mut t = Transcript::new(alg);
+        let ch1_hash = hash(alg, client_hello1);
+        t.add(&key_schedule::message_hash_prefix(ch1_hash.as_ref()));
+        t
+    }
+
+    pub fn add(&mut self, message: &[u8]) {
+        self.hash.update(message);
+    }
+
+    pub fn current(&self) -> Digest {
+        self.hash.current()
+    }
+}
+
+/// The content a CertificateVerify signs (RFC 8446, 4.4.3).
+pub(crate) fn certificate_verify_message(server: bool, transcript_hash: &[u8]) -> Vec<u8> {
+    let context: &[u8] = if server {
+        b"TLS 1.3, server CertificateVerify"
+    } else {
+        b"TLS 1.3, client CertificateVerify"
+    };
+    let mut m = vec![0x20u8; 64];
+    m.extend_from_slice(context);
+    m.push(0);
+    m.extend_from_slice(transcript_hash);
+    m
+}

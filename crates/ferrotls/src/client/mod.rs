@@ -1,0 +1,176 @@
+//! Client configuration and the client connection.
+
+use std::sync::Arc;
+
+use rustls_pki_types::{CertificateDer, ServerName};
+
+use crate::conn::Connection;
+use crate::crypto::provider::Provider;
+use crate::error::{ConfigError, Error};
+use crate::msgs::enums::{CipherSuite, NamedGroup};
+use crate::observe::{KeyLog, Observer};
+use crate::pki::{PinnedCertVerifier, ServerCertVerifier};
+use crate::tls13::suites::{self, Tls13CipherSuite};
+
+/// How a client connects. Build with [`ClientConfig::builder`]; share with `Arc`.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    pub(crate) verifier: Arc<dyn ServerCertVerifier>,
+    pub(crate) suites: Vec<&'static Tls13CipherSuite>,
+    pub(crate) groups: Vec<NamedGroup>,
+    pub(crate) alpn: Vec<Vec<u8>>,
+    pub(crate) enable_sni: bool,
+    pub(crate) provider: Provider,
+    pub(crate) key_log: Option<Arc<dyn KeyLog>>,
+    pub(crate) observer: Option<Arc<dyn Observer>>,
+    /// Send a key share for every offered group instead of the usual one or two
+    /// (tests use an empty list of shares to force HelloRetryRequest).
+    pub(crate) key_share_groups: Option<Vec<NamedGroup>>,
+}
+
+impl ClientConfig {
+    /// Starts a configuration with the safe defaults: TLS 1.3, all AEAD suites,
+    /// X25519MLKEM768 then X25519, P-256, P-384; no ALPN; SNI on.
+    pub fn builder(verifier: Arc<dyn ServerCertVerifier>) -> ClientConfigBuilder {
+        ClientConfigBuilder {
+            config: ClientConfig {
+                verifier,
+                suites: suites::ALL_TLS13_SUITES.to_vec(),
+                groups: crate::crypto::kx::supported_groups().to_vec(),
+                alpn: Vec::new(),
+                enable_sni: true,
+                provider: Provider::system(),
+                key_log: None,
+                observer: None,
+                key_share_groups: None,
+            },
+        }
+    }
+
+    /// A client that trusts exactly these certificates (see [`PinnedCertVerifier`]).
+    pub fn pinned(certs: Vec<CertificateDer<'static>>) -> Result<ClientConfigBuilder, Error> {
+        Ok(Self::builder(Arc::new(PinnedCertVerifier::new(certs)?)))
+    }
+}
+
+/// Builder for [`ClientConfig`]; every setter validates on `build`.
+#[derive(Debug, Clone)]
+pub struct ClientConfigBuilder {
+    config: ClientConfig,
+}
+
+impl ClientConfigBuilder {
+    /// Cipher suites in preference order.
+    pub fn cipher_suites(mut self, wanted: &[CipherSuite]) -> Self {
+        self.config.suites = wanted.iter().filter_map(|s| suites::find(*s)).collect();
+        self
+    }
+
+    /// Key exchange groups in preference order. The first one (and X25519 when the
+    /// first is the X25519MLKEM768 hybrid) gets a key share in the first ClientHello.
+    pub fn groups(mut self, groups: &[NamedGroup]) -> Self {
+        self.config.groups = groups.to_vec();
+        self
+    }
+
+    /// Which groups get a key share in the first ClientHello (default: see `groups`).
+    /// An empty list makes every server answer with HelloRetryRequest.
+    pub fn key_share_groups(mut self, groups: &[NamedGroup]) -> Self {
+        self.config.key_share_groups = Some(groups.to_vec());
+        self
+    }
+
+    /// ALPN protocols in preference order, e.g. `[b"h2".to_vec(), b"http/1.1".to_vec()]`.
+    pub fn alpn(mut self, protocols: Vec<Vec<u8>>) -> Self {
+        self.config.alpn = protocols;
+        self
+    }
+
+    /// Whether to send server_name (SNI). On by default; never sent for IP addresses.
+    pub fn sni(mut self, enable: bool) -> Self {
+        self.config.enable_sni = enable;
+        self
+    }
+
+    /// Randomness and clock (tests inject fixed ones).
+    pub fn provider(mut self, provider: Provider) -> Self {
+        self.config.provider = provider;
+        self
+    }
+
+    /// Where to write TLS secrets (SSLKEYLOGFILE format), for Wireshark.
+    pub fn key_log(mut self, key_log: Arc<dyn KeyLog>) -> Self {
+        self.config.key_log = Some(key_log);
+        self
+    }
+
+    /// Receives every handshake message sent and received, for traces.
+    pub fn observer(mut self, observer: Arc<dyn Observer>) -> Self {
+        self.config.observer = Some(observer);
+        self
+    }
+
+    pub fn build(self) -> Result<Arc<ClientConfig>, Error> {
+        let c = self.config;
+        if c.suites.is_empty() {
+            return Err(ConfigError::Empty {
+                what: "the list of TLS 1.3 cipher suites",
+            }
+            .into());
+        }
+        if let Some(g) = c
+            .groups
+            .iter()
+            .find(|g| !crate::crypto::kx::is_supported(**g))
+        {
+            return Err(ConfigError::OutOfRange {
+                what: "key exchange groups",
+                reason: format!("{g} is not supported"),
+            }
+            .into());
+        }
+        if c.groups.is_empty() {
+            return Err(ConfigError::Empty {
+                what: "the list of key exchange groups",
+            }
+            .into());
+        }
+        if let Some(p) = c.alpn.iter().find(|p| p.is_empty() || p.len() > 255) {
+            return Err(ConfigError::OutOfRange {
+                what: "ALPN protocol names",
+                reason: format!("a name must be 1 to 255 bytes, not {}", p.len()),
+            }
+            .into());
+        }
+        Ok(Arc::new(c))
+    }
+}
+
+/// A TLS client connection: a sans-I/O state machine. See [`Connection`].
+#[derive(Debug)]
+pub struct ClientConnection {
+    inner: Connection,
+}
+
+impl ClientConnection {
+    /// Starts a handshake with `server_name`; the ClientHello is ready to write at once.
+    pub fn new(config: Arc<ClientConfig>, server_name: ServerName<'static>) -> Result<Self, Error> {
+        let mut inner = Connection::new(config.observer.clone());
+        let state = crate::tls13::client::start(&mut inner.common, config, server_name)?;
+        inner.state = Some(crate::conn::HandshakeState::Client(state));
+        Ok(ClientConnection { inner })
+    }
+}
+
+impl core::ops::Deref for ClientConnection {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.inner
+    }
+}
+
+impl core::ops::DerefMut for ClientConnection {
+    fn deref_mut(&mut self) -> &mut Connection {
+        &mut self.inner
+    }
+}

@@ -1,0 +1,708 @@
+//! The connection core: bytes in, bytes out, plaintext in between.
+//!
+//! ```text
+//! feed_tls/read_tls -> Deframer -> Decrypter13 -> HandshakeJoiner -> msgs decode
+//!                   -> state machine (tls13::client / tls13::server)
+//! writer()/states   -> Encrypter13 -> outgoing bytes -> write_tls/take_tls
+//! ```
+//!
+//! After the first fatal error the connection stays failed: every later call returns
+//! that same error.
+
+use std::collections::VecDeque;
+use std::io;
+use std::sync::Arc;
+
+use rustls_pki_types::CertificateDer;
+
+use crate::codec::{Codec, Reader};
+use crate::error::{ApiError, Error, RecordError};
+use crate::msgs::alert::AlertMessage;
+use crate::msgs::enums::{
+    AlertDescription, AlertLevel, ContentType, KeyUpdateRequest, NamedGroup, ProtocolVersion,
+    SignatureScheme,
+};
+use crate::msgs::{HandshakeMessage, HandshakePayload, KeyUpdate};
+use crate::observe::{Direction, Event, KeyLog, Observer, Protection};
+use crate::record::deframer::{Deframer, OpaqueRecord};
+use crate::record::joiner::HandshakeJoiner;
+use crate::record::protect::{Decrypter13, Encrypter13};
+use crate::tls13::key_schedule::TrafficSecret;
+use crate::tls13::suites::Tls13CipherSuite;
+use crate::tls13::Transcript;
+
+/// RFC 8446, 5.1: the most plaintext one record may carry.
+pub const MAX_FRAGMENT_LEN: usize = 1 << 14;
+/// How much application data may be buffered before the handshake completes.
+const MAX_EARLY_PLAINTEXT: usize = 64 * 1024;
+/// How many empty application-data records or CCS records we tolerate in a row.
+const MAX_EMPTY_RECORDS: usize = 32;
+
+#[derive(Debug)]
+pub(crate) enum HandshakeState {
+    Client(crate::tls13::client::ClientState),
+    Server(crate::tls13::server::ServerState),
+}
+
+impl HandshakeState {
+    fn name(&self) -> &'static str {
+        match self {
+            HandshakeState::Client(s) => s.name(),
+            HandshakeState::Server(s) => s.name(),
+        }
+    }
+
+    fn handle(self, common: &mut CommonState, msg: HsMessage) -> Result<Self, Error> {
+        Ok(match self {
+            HandshakeState::Client(s) => HandshakeState::Client(s.handle(common, msg)?),
+            HandshakeState::Server(s) => HandshakeState::Server(s.handle(common, msg)?),
+        })
+    }
+}
+
+/// A received handshake message: decoded, with its exact bytes for the transcript.
+#[derive(Debug)]
+pub(crate) struct HsMessage {
+    pub parsed: HandshakeMessage,
+    pub raw: Vec<u8>,
+}
+
+/// What was negotiated, filled in as the handshake goes.
+#[derive(Debug, Default, Clone)]
+pub struct Negotiated {
+    pub version: Option<ProtocolVersion>,
+    pub suite: Option<&'static Tls13CipherSuite>,
+    pub group: Option<NamedGroup>,
+    pub signature_scheme: Option<SignatureScheme>,
+    pub alpn: Option<Vec<u8>>,
+    pub server_name: Option<String>,
+    pub peer_certificates: Vec<CertificateDer<'static>>,
+    /// Whether the server answered the first ClientHello with HelloRetryRequest.
+    pub hello_retry: bool,
+    /// Whether the peer asked for (server) or sent (client) a client certificate.
+    pub client_auth: bool,
+}
+
+/// A summary of what `process_new_packets` left to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IoState {
+    pub tls_bytes_to_write: usize,
+    pub plaintext_bytes_to_read: usize,
+    pub peer_has_closed: bool,
+}
+
+/// State shared by both sides and every handshake state.
+#[derive(Debug)]
+pub(crate) struct CommonState {
+    pub negotiated: Negotiated,
+    pub observer: Option<Arc<dyn Observer>>,
+    pub key_log: Option<Arc<dyn KeyLog>>,
+    pub client_random: [u8; 32],
+    encrypter: Option<(Encrypter13, Protection)>,
+    decrypter: Option<(Decrypter13, Protection)>,
+    /// The current traffic secrets after the handshake, for KeyUpdate (RFC 8446, 7.2).
+    send_secret: Option<TrafficSecret>,
+    recv_secret: Option<TrafficSecret>,
+    /// Bumped whenever receive keys change, to detect messages spanning a key change.
+    recv_epoch: u64,
+    /// Record version for plaintext records: 0x0301 for the first ClientHello.
+    plain_record_version: ProtocolVersion,
+    outgoing: Vec<u8>,
+    outgoing_sent: usize,
+    received_plaintext: VecDeque<u8>,
+    pending_plaintext: Vec<u8>,
+    pub handshake_complete: bool,
+    /// RFC 8446, 5: a plaintext CCS may arrive between the first ClientHello and the
+    /// peer's Finished; states clear this once it may no longer.
+    pub ccs_allowed: bool,
+    ccs_seen: usize,
+    empty_records: usize,
+    close_notify_sent: bool,
+    close_notify_received: bool,
+    /// Set when we sent a KeyUpdate that requested one back and it has not arrived.
+    key_update_requested: bool,
+    error: Option<Error>,
+}
+
+impl CommonState {
+    fn new(observer: Option<Arc<dyn Observer>>) -> Self {
+        CommonState {
+            negotiated: Negotiated::default(),
+            observer,
+            key_log: None,
+            client_random: [0; 32],
+            encrypter: None,
+            decrypter: None,
+            send_secret: None,
+            recv_secret: None,
+            recv_epoch: 0,
+            plain_record_version: ProtocolVersion::TLSv1_2,
+            outgoing: Vec::new(),
+            outgoing_sent: 0,
+            received_plaintext: VecDeque::new(),
+            pending_plaintext: Vec::new(),
+            handshake_complete: false,
+            ccs_allowed: false,
+            ccs_seen: 0,
+            empty_records: 0,
+            close_notify_sent: false,
+            close_notify_received: false,
+            key_update_requested: false,
+            error: None,
+        }
+    }
+
+    /// The first ClientHello record carries version 0x0301 for compatibility (RFC 8446, 5.1).
+    pub fn set_initial_record_version(&mut self, v: ProtocolVersion) {
+        self.plain_record_version = v;
+    }
+
+    pub fn emit(&self, event: Event<'_>) {
+        if let Some(o) = &self.observer {
+            o.event(&event);
+        }
+    }
+
+    /// Logs a secret to the key log and the observer.
+    pub fn log_secret(&self, label: &'static str, secret: &[u8]) {
+        if let Some(k) = &self.key_log {
+            k.log(label, &self.client_random, secret);
+        }
+        self.emit(Event::Secret { label, secret });
+    }
+
+    fn send_protection(&self) -> Protection {
+        self.encrypter
+            .as_ref()
+            .map(|(_, p)| *p)
+            .unwrap_or(Protection::Plaintext)
+    }
+
+    /// Encodes `msg`, adds it to the transcript, and queues it under the current keys.
+    pub fn send_handshake(
+        &mut self,
+        msg: &HandshakeMessage,
+        transcript: &mut Transcript,
+    ) -> Result<(), Error> {
+        let raw = msg.to_bytes();
+        transcript.add(&raw);
+        self.send_handshake_raw(msg, &raw)
+    }
+
+    /// Queues an already-encoded handshake message (the caller did the transcript).
+    pub fn send_handshake_raw(&mut self, msg: &HandshakeMessage, raw: &[u8]) -> Result<(), Error> {
+        self.emit(Event::Message {
+            direction: Direction::Sent,
+            protection: self.send_protection(),
+            message: msg,
+            raw,
+        });
+        self.send_record(ContentType::Handshake, raw)
+    }
+
+    /// RFC 8446, D.4: the middlebox-compatibility change_cipher_spec.
+    pub fn send_ccs(&mut self) {
+        self.emit(Event::ChangeCipherSpec {
+            direction: Direction::Sent,
+        });
+        crate::record::write_plain_record(
+            ContentType::ChangeCipherSpec,
+            ProtocolVersion::TLSv1_2,
+            &[1],
+            &mut self.outgoing,
+        );
+    }
+
+    fn send_record(&mut self, typ: ContentType, payload: &[u8]) -> Result<(), Error> {
+        let chunks = payload.chunks(MAX_FRAGMENT_LEN);
+        match &mut self.encrypter {
+            Some((enc, _)) => {
+                for chunk in chunks {
+                    enc.encrypt(typ, chunk, 0, &mut self.outgoing)?;
+                }
+            }
+            None => {
+                for chunk in chunks {
+                    crate::record::write_plain_record(
+                        typ,
+                        self.plain_record_version,
+                        chunk,
+                        &mut self.outgoing,
+                    );
+                }
+                self.plain_record_version = ProtocolVersion::TLSv1_2;
+            }
+        }
+        Ok(())
+    }
+
+    fn send_alert(&mut self, level: AlertLevel, description: AlertDescription) {
+        self.emit(Event::Alert {
+            direction: Direction::Sent,
+            description,
+        });
+        let body = AlertMessage { level, description }.to_bytes();
+        // Failing to encrypt an alert leaves nothing better to send.
+        let _ = self.send_record(ContentType::Alert, &body);
+    }
+
+    /// Installs keys for what we send next.
+    pub fn install_encrypter(
+        &mut self,
+        suite: &'static Tls13CipherSuite,
+        secret: &TrafficSecret,
+        protection: Protection,
+    ) -> Result<(), Error> {
+        self.encrypter = Some((Encrypter13::from_secret(suite, secret)?, protection));
+        Ok(())
+    }
+
+    /// Installs keys for what we receive next.
+    pub fn install_decrypter(
+        &mut self,
+        suite: &'static Tls13CipherSuite,
+        secret: &TrafficSecret,
+        protection: Protection,
+    ) -> Result<(), Error> {
+        self.decrypter = Some((Decrypter13::from_secret(suite, secret)?, protection));
+        self.recv_epoch += 1;
+        Ok(())
+    }
+
+    /// Called by a state when the handshake is done: application traffic keys are
+    /// installed by the caller, the secrets kept here for KeyUpdate.
+    pub fn start_traffic(&mut self, send: TrafficSecret, recv: TrafficSecret) -> Result<(), Error> {
+        self.send_secret = Some(send);
+        self.recv_secret = Some(recv);
+        self.handshake_complete = true;
+        self.ccs_allowed = false;
+        let pending = std::mem::take(&mut self.pending_plaintext);
+        self.send_app_data(&pending)
+    }
+
+    fn send_app_data(&mut self, data: &[u8]) -> Result<(), Error> {
+        for chunk in data.chunks(MAX_FRAGMENT_LEN) {
+            if self
+                .encrypter
+                .as_ref()
+                .is_some_and(|(e, _)| e.should_update_key())
+            {
+                self.send_key_update(KeyUpdateRequest::UpdateNotRequested)?;
+            }
+            self.send_record(ContentType::ApplicationData, chunk)?;
+        }
+        Ok(())
+    }
+
+    /// Sends KeyUpdate and switches to the next sending secret (RFC 8446, 4.6.3).
+    fn send_key_update(&mut self, request: KeyUpdateRequest) -> Result<(), Error> {
+        let msg = HandshakeMessage::new(HandshakePayload::KeyUpdate(KeyUpdate(request)));
+        let raw = msg.to_bytes();
+        self.send_handshake_raw(&msg, &raw)?;
+        let (suite, next) = match (&self.negotiated.suite, &self.send_secret) {
+            (Some(suite), Some(secret)) => (*suite, secret.next()),
+            _ => return Err(ApiError::HandshakeNotComplete.into()),
+        };
+        self.install_encrypter(suite, &next, Protection::Application)?;
+        self.send_secret = Some(next);
+        if request == KeyUpdateRequest::UpdateRequested {
+            self.key_update_requested = true;
+        }
+        Ok(())
+    }
+
+    /// Handles a received KeyUpdate after the handshake (RFC 8446, 4.6.3).
+    pub fn receive_key_update(&mut self, request: KeyUpdateRequest) -> Result<(), Error> {
+        let (suite, next) = match (&self.negotiated.suite, &self.recv_secret) {
+            (Some(suite), Some(secret)) => (*suite, secret.next()),
+            _ => {
+                return Err(Error::UnexpectedMessage {
+                    state: "handshaking",
+                    got: "KeyUpdate",
+                })
+            }
+        };
+        self.install_decrypter(suite, &next, Protection::Application)?;
+        self.recv_secret = Some(next);
+        match request {
+            KeyUpdateRequest::UpdateRequested => {
+                // Answer once; if our own request is outstanding, its update already counts.
+                if !self.key_update_requested && !self.close_notify_sent {
+                    self.send_key_update(KeyUpdateRequest::UpdateNotRequested)?;
+                }
+                self.key_update_requested = false;
+            }
+            KeyUpdateRequest::UpdateNotRequested => self.key_update_requested = false,
+            KeyUpdateRequest::Unknown(value) => {
+                return Err(crate::error::PeerMisbehaved::BadKeyUpdate { value }.into())
+            }
+        }
+        Ok(())
+    }
+
+    fn take_plaintext(&mut self, buf: &mut [u8]) -> usize {
+        let n = buf.len().min(self.received_plaintext.len());
+        for (dst, src) in buf.iter_mut().zip(self.received_plaintext.drain(..n)) {
+            *dst = src;
+        }
+        n
+    }
+}
+
+/// A TLS connection (client or server), without any I/O of its own.
+///
+/// Feed received bytes with [`read_tls`](Self::read_tls) or [`feed_tls`](Self::feed_tls),
+/// call [`process_new_packets`](Self::process_new_packets), write what
+/// [`write_tls`](Self::write_tls) produces, and exchange plaintext through
+/// [`reader`](Self::reader) and [`writer`](Self::writer).
+#[derive(Debug)]
+pub struct Connection {
+    pub(crate) common: CommonState,
+    pub(crate) state: Option<HandshakeState>,
+    deframer: Deframer,
+    joiner: HandshakeJoiner,
+}
+
+impl Connection {
+    pub(crate) fn new(observer: Option<Arc<dyn Observer>>) -> Self {
+        Connection {
+            common: CommonState::new(observer),
+            state: None,
+            deframer: Deframer::new(),
+            joiner: HandshakeJoiner::new(),
+        }
+    }
+
+    /// Reads TLS bytes from `rd` (at most one bounded chunk). Returns 0 at end of input.
+    pub fn read_tls(&mut self, rd: &mut dyn io::Read) -> io::Result<usize> {
+        self.deframer.read_from(rd)
+    }
+
+    /// Hands received TLS bytes to the connection (sans-I/O input). At most one
+    /// maximal record is buffered: returns how many bytes were taken; call
+    /// `process_new_packets` and feed the rest.
+    pub fn feed_tls(&mut self, data: &[u8]) -> usize {
+        self.deframer.push(data)
+    }
+
+    /// Processes every complete record received so far.
+    pub fn process_new_packets(&mut self) -> Result<IoState, Error> {
+        if let Some(e) = &self.common.error {
+            return Err(e.clone());
+        }
+        match self.process_records() {
+            Ok(()) => Ok(self.io_state()),
+            Err(e) => {
+                if let Some(alert) = e.alert() {
+                    self.common.send_alert(AlertLevel::Fatal, alert);
+                }
+                self.common.error = Some(e.clone());
+                Err(e)
+            }
+        }
+    }
+
+    fn io_state(&self) -> IoState {
+        IoState {
+            tls_bytes_to_write: self.common.outgoing.len() - self.common.outgoing_sent,
+            plaintext_bytes_to_read: self.common.received_plaintext.len(),
+            peer_has_closed: self.common.close_notify_received,
+        }
+    }
+
+    fn process_records(&mut self) -> Result<(), Error> {
+        while let Some(record) = self.deframer.next_record()? {
+            if self.common.close_notify_received {
+                // RFC 8446, 6.1: data after close_notify is ignored.
+                continue;
+            }
+            self.process_record(record)?;
+        }
+        Ok(())
+    }
+
+    fn process_record(&mut self, record: OpaqueRecord) -> Result<(), Error> {
+        let (typ, payload) = match (record.typ, &mut self.common.decrypter) {
+            (ContentType::ChangeCipherSpec, _) => {
+                // RFC 8446, 5: an unprotected CCS of the single byte 1, only mid-handshake.
+                self.common.ccs_seen += 1;
+                if record.payload != [1]
+                    || !self.common.ccs_allowed
+                    || !self.joiner.is_empty()
+                    || self.common.ccs_seen > 2
+                {
+                    return Err(RecordError::InvalidChangeCipherSpec.into());
+                }
+                self.common.emit(Event::ChangeCipherSpec {
+                    direction: Direction::Received,
+                });
+                return Ok(());
+            }
+            (ContentType::ApplicationData, Some((dec, _))) => {
+                let plain = dec.decrypt(record)?;
+                (plain.typ, plain.payload)
+            }
+            // A peer that failed to read our protected flight may alert in the clear.
+            (ContentType::Alert, Some(_)) if !self.common.handshake_complete => {
+                (record.typ, record.payload)
+            }
+            (typ, Some(_)) => return Err(RecordError::UnexpectedContentType { got: typ }.into()),
+            (ContentType::Handshake | ContentType::Alert, None) => {
+                if record.payload.len() > MAX_FRAGMENT_LEN {
+                    return Err(RecordError::Overflow {
+                        length: record.payload.len(),
+                        max: MAX_FRAGMENT_LEN,
+                    }
+                    .into());
+                }
+                (record.typ, record.payload)
+            }
+            (typ, None) => return Err(RecordError::UnexpectedContentType { got: typ }.into()),
+        };
+
+        if typ != ContentType::Handshake && !self.joiner.is_empty() {
+            return Err(RecordError::InterleavedHandshake.into());
+        }
+        if payload.is_empty() && typ != ContentType::ApplicationData {
+            return Err(RecordError::Empty { content_type: typ }.into());
+        }
+
+        match typ {
+            ContentType::Handshake => self.process_handshake(&payload),
+            ContentType::Alert => self.process_alert(&payload),
+            ContentType::ApplicationData => {
+                if !self.common.handshake_complete {
+                    return Err(RecordError::UnexpectedContentType { got: typ }.into());
+                }
+                if payload.is_empty() {
+                    self.common.empty_records += 1;
+                    if self.common.empty_records > MAX_EMPTY_RECORDS {
+                        return Err(RecordError::TooManyEmptyRecords {
+                            count: self.common.empty_records,
+                        }
+                        .into());
+                    }
+                } else {
+                    self.common.empty_records = 0;
+                }
+                self.common.received_plaintext.extend(payload.iter());
+                Ok(())
+            }
+            ContentType::ChangeCipherSpec => Err(RecordError::InvalidChangeCipherSpec.into()),
+            other => Err(RecordError::UnexpectedContentType { got: other }.into()),
+        }
+    }
+
+    fn process_handshake(&mut self, payload: &[u8]) -> Result<(), Error> {
+        self.joiner.push(payload)?;
+        while let Some(raw) = self.joiner.next_message()? {
+            let parsed = HandshakeMessage::read_tls13(&raw)?;
+            self.common.emit(Event::Message {
+                direction: Direction::Received,
+                protection: self
+                    .common
+                    .decrypter
+                    .as_ref()
+                    .map(|(_, p)| *p)
+                    .unwrap_or(Protection::Plaintext),
+                message: &parsed,
+                raw: &raw,
+            });
+            let state = self.state.take().ok_or(ApiError::AlreadyFailed)?;
+            let epoch = self.common.recv_epoch;
+            self.state = Some(state.handle(&mut self.common, HsMessage { parsed, raw })?);
+            // RFC 8446, 5.1: a message that changes keys must end its record.
+            if epoch != self.common.recv_epoch && !self.joiner.is_empty() {
+                return Err(RecordError::HandshakeSpansKeyChange.into());
+            }
+        }
+        Ok(())
+    }
+
+    fn process_alert(&mut self, payload: &[u8]) -> Result<(), Error> {
+        let mut r = Reader::new(payload, "Alert");
+        let alert = AlertMessage::read(&mut r)?;
+        r.expect_empty("Alert")?;
+        self.common.emit(Event::Alert {
+            direction: Direction::Received,
+            description: alert.description,
+        });
+        match alert.description {
+            AlertDescription::CloseNotify if self.common.handshake_complete => {
+                self.common.close_notify_received = true;
+                Ok(())
+            }
+            // RFC 8446, 6.1: user_canceled is followed by close_notify.
+            AlertDescription::UserCanceled if alert.level == AlertLevel::Warning => Ok(()),
+            // RFC 8446, 6: every other alert is an error, whatever its level.
+            d => Err(Error::AlertReceived(d)),
+        }
+    }
+
+    /// Writes pending TLS bytes to `wr`. Returns how many were written.
+    pub fn write_tls(&mut self, wr: &mut dyn io::Write) -> io::Result<usize> {
+        let pending = &self.common.outgoing[self.common.outgoing_sent..];
+        if pending.is_empty() {
+            return Ok(0);
+        }
+        let n = wr.write(pending)?;
+        self.consume_tls(n);
+        Ok(n)
+    }
+
+    /// The TLS bytes waiting to be sent (sans-I/O output); call `consume_tls` after sending.
+    pub fn pending_tls(&self) -> &[u8] {
+        &self.common.outgoing[self.common.outgoing_sent..]
+    }
+
+    /// Marks `n` bytes of `pending_tls` as sent.
+    pub fn consume_tls(&mut self, n: usize) {
+        let c = &mut self.common;
+        c.outgoing_sent = (c.outgoing_sent + n).min(c.outgoing.len());
+        if c.outgoing_sent == c.outgoing.len() {
+            c.outgoing.clear();
+            c.outgoing_sent = 0;
+        }
+    }
+
+    /// Takes all pending TLS bytes at once.
+    pub fn take_tls(&mut self) -> Vec<u8> {
+        let out = self.pending_tls().to_vec();
+        self.consume_tls(out.len());
+        out
+    }
+
+    pub fn wants_write(&self) -> bool {
+        !self.pending_tls().is_empty()
+    }
+
+    /// Whether the connection needs more bytes from the peer to make progress.
+    pub fn wants_read(&self) -> bool {
+        self.common.error.is_none()
+            && !self.common.close_notify_received
+            && self.common.received_plaintext.is_empty()
+    }
+
+    pub fn is_handshaking(&self) -> bool {
+        !self.common.handshake_complete
+    }
+
+    /// The error the connection failed with, if it did.
+    pub fn error(&self) -> Option<&Error> {
+        self.common.error.as_ref()
+    }
+
+    /// Plaintext received from the peer.
+    pub fn reader(&mut self) -> PlaintextReader<'_> {
+        PlaintextReader { conn: self }
+    }
+
+    /// Plaintext to send; buffered until the handshake completes.
+    pub fn writer(&mut self) -> PlaintextWriter<'_> {
+        PlaintextWriter { conn: self }
+    }
+
+    /// Sends close_notify (RFC 8446, 6.1). Nothing more can be written afterwards.
+    pub fn send_close_notify(&mut self) {
+        if !self.common.close_notify_sent && self.common.error.is_none() {
+            self.common.close_notify_sent = true;
+            self.common
+                .send_alert(AlertLevel::Warning, AlertDescription::CloseNotify);
+        }
+    }
+
+    /// Sends a KeyUpdate that asks the peer to update its keys too (RFC 8446, 4.6.3).
+    pub fn refresh_traffic_keys(&mut self) -> Result<(), Error> {
+        if let Some(e) = &self.common.error {
+            return Err(e.clone());
+        }
+        if !self.common.handshake_complete {
+            return Err(ApiError::HandshakeNotComplete.into());
+        }
+        self.common
+            .send_key_update(KeyUpdateRequest::UpdateRequested)
+    }
+
+    /// What has been negotiated so far.
+    pub fn negotiated(&self) -> &Negotiated {
+        &self.common.negotiated
+    }
+
+    pub fn protocol_version(&self) -> Option<ProtocolVersion> {
+        self.common.negotiated.version
+    }
+
+    pub fn alpn_protocol(&self) -> Option<&[u8]> {
+        self.common.negotiated.alpn.as_deref()
+    }
+
+    pub fn peer_certificates(&self) -> &[CertificateDer<'static>] {
+        &self.common.negotiated.peer_certificates
+    }
+
+    /// The handshake state's name, for traces and errors.
+    pub fn state_name(&self) -> &'static str {
+        match &self.state {
+            Some(s) => s.name(),
+            None => "Failed",
+        }
+    }
+}
+
+/// Reads received plaintext; `WouldBlock` when none is buffered, `Ok(0)` after the
+/// peer's close_notify.
+pub struct PlaintextReader<'a> {
+    conn: &'a mut Connection,
+}
+
+impl io::Read for PlaintextReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let c = &mut self.conn.common;
+        if !c.received_plaintext.is_empty() {
+            return Ok(c.take_plaintext(buf));
+        }
+        if c.close_notify_received {
+            return Ok(0);
+        }
+        if let Some(e) = &c.error {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, e.clone()));
+        }
+        Err(io::ErrorKind::WouldBlock.into())
+    }
+}
+
+/// Writes plaintext: encrypted at once after the handshake, buffered (up to 64 KiB) before.
+pub struct PlaintextWriter<'a> {
+    conn: &'a mut Connection,
+}
+
+impl io::Write for PlaintextWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let c = &mut self.conn.common;
+        if let Some(e) = &c.error {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, e.clone()));
+        }
+        if c.close_notify_sent {
+            return Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                Error::Api(ApiError::AlreadyClosed),
+            ));
+        }
+        if !c.handshake_complete {
+            let room = MAX_EARLY_PLAINTEXT.saturating_sub(c.pending_plaintext.len());
+            let n = room.min(buf.len());
+            if n == 0 && !buf.is_empty() {
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            c.pending_plaintext.extend_from_slice(&buf[..n]);
+            return Ok(n);
+        }
+        c.send_app_data(buf)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}

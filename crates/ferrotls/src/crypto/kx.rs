@@ -1,0 +1,666 @@
+//! Ephemeral key exchange for TLS 1.3 key shares (RFC 8446, 4.2.8 and 7.4) and the
+//! hybrid X25519MLKEM768 (draft-ietf-tls-ecdhe-mlkem, 4).
+//!
+//! Every peer share is length-checked here before aws-lc sees it; a share of the
+//! wrong size, a point not on the curve, or an X25519 result of all zeros is
+//! `CryptoError::BadKeyShare` (illegal_parameter).
+
+use std::borrow::Cow;
+
+use aws_lc_rs::{agreement, kem};
+
+use super::hash::Secret;
+use crate::error::CryptoError;
+use crate::msgs::enums::NamedGroup;
+
+/// X25519 public value length (RFC 7748, 6.1).
+const X25519_LEN: usize = 32;
+/// Uncompressed P-256 point: 0x04 || X || Y (RFC 8446, 4.2.8.2).
+const P256_LEN: usize = 65;
+/// Uncompressed P-384 point.
+const P384_LEN: usize = 97;
+/// ML-KEM-768 encapsulation key and ciphertext sizes (FIPS 203, table 3).
+const MLKEM768_EK_LEN: usize = 1184;
+const MLKEM768_CT_LEN: usize = 1088;
+/// SEC 1, 2.3.3: the uncompressed point form marker.
+const UNCOMPRESSED: u8 = 0x04;
+
+static SUPPORTED: [NamedGroup; 4] = [
+    NamedGroup::X25519MLKEM768,
+    NamedGroup::X25519,
+    NamedGroup::secp256r1,
+    NamedGroup::secp384r1,
+];
+
+/// The groups we implement, in our default preference order (hybrid post-quantum first).
+pub fn supported_groups() -> &'static [NamedGroup] {
+    &SUPPORTED
+}
+
+/// Whether [`KeyExchange::start`] and [`server_key_exchange`] accept `group`.
+pub fn is_supported(group: NamedGroup) -> bool {
+    SUPPORTED.contains(&group)
+}
+
+/// The group's RFC name as a `&'static str` for error values.
+fn group_name(group: NamedGroup) -> &'static str {
+    match group.name() {
+        Cow::Borrowed(name) => name,
+        Cow::Owned(_) => "unknown",
+    }
+}
+
+fn unsupported(group: NamedGroup) -> CryptoError {
+    CryptoError::UnsupportedGroup {
+        group: group.name().into_owned(),
+    }
+}
+
+fn bad_share(group: NamedGroup) -> CryptoError {
+    CryptoError::BadKeyShare {
+        group: group_name(group),
+    }
+}
+
+fn failed(group: NamedGroup) -> CryptoError {
+    CryptoError::KeyExchangeFailed {
+        group: group_name(group),
+    }
+}
+
+/// The plain (EC)DH groups: aws-lc algorithm and encoded public value length.
+fn ecdh_params(group: NamedGroup) -> Option<(&'static agreement::Algorithm, usize)> {
+    match group {
+        NamedGroup::X25519 => Some((&agreement::X25519, X25519_LEN)),
+        NamedGroup::secp256r1 => Some((&agreement::ECDH_P256, P256_LEN)),
+        NamedGroup::secp384r1 => Some((&agreement::ECDH_P384, P384_LEN)),
+        _ => None,
+    }
+}
+
+/// A client's ephemeral key share for one group, kept until the ServerHello arrives.
+pub struct KeyExchange {
+    group: NamedGroup,
+    public: Vec<u8>,
+    private: Private,
+}
+
+enum Private {
+    Ecdh(agreement::PrivateKey),
+    /// draft-ietf-tls-ecdhe-mlkem, 4.1.
+    X25519MlKem768 {
+        mlkem: kem::DecapsulationKey<kem::AlgorithmId>,
+        x25519: agreement::PrivateKey,
+    },
+}
+
+impl KeyExchange {
+    /// Generates a fresh ephemeral key pair for `group`.
+    pub fn start(group: NamedGroup) -> Result<Self, CryptoError> {
+        if group == NamedGroup::X25519MLKEM768 {
+            let mlkem =
+                kem::DecapsulationKey::generate(&kem::ML_KEM_768).map_err(|_| failed(group))?;
+            let ek = mlkem
+                .encapsulation_key()
+                .and_then(|ek| ek.key_bytes())
+                .map_err(|_| failed(group))?;
+            let (x25519, x25519_pub) = ecdh_generate(group, &agreement::X25519)?;
+            // Client share: ML-KEM-768 encapsulation key || X25519 public (4.1).
+            let mut public = Vec::with_capacity(MLKEM768_EK_LEN + X25519_LEN);
+            public.extend_from_slice(ek.as_ref());
+            public.extend_from_slice(&x25519_pub);
+            return Ok(Self {
+                group,
+                public,
+                private: Private::X25519MlKem768 { mlkem, x25519 },
+            });
+        }
+        let (alg, _) = ecdh_params(group).ok_or_else(|| unsupported(group))?;
+        let (private, public) = ecdh_generate(group, alg)?;
+        Ok(Self {
+            group,
+            public,
+            private: Private::Ecdh(private),
+        })
+    }
+
+    /// Test hook for replaying recorded transcripts (RFC 8448): an X25519 share
+    /// from a known private key.
+    pub fn x25519_from_private(private: &[u8; 32]) -> Result<Self, CryptoError> {
+        Self::from_private(NamedGroup::X25519, private)
+    }
+
+    /// Test hook: a plain (EC)DH share (x25519, secp256r1, secp384r1) from a known
+    /// private key (raw X25519 scalar, or big-endian fixed-length EC scalar).
+    pub fn from_private(group: NamedGroup, private: &[u8]) -> Result<Self, CryptoError> {
+        let (alg, _) = ecdh_params(group).ok_or_else(|| unsupported(group))?;
+        let private = agreement::PrivateKey::from_private_key(alg, private).map_err(|_| {
+            let scalar_len = if group == NamedGroup::secp384r1 {
+                48
+            } else {
+                32
+            };
+            if private.len() == scalar_len {
+                // The right size but not a valid scalar (zero, or not below the order).
+                failed(group)
+            } else {
+                CryptoError::BadKeyLength {
+                    algorithm: group_name(group),
+                    length: private.len(),
+                }
+            }
+        })?;
+        let public = private
+            .compute_public_key()
+            .map_err(|_| failed(group))?
+            .as_ref()
+            .to_vec();
+        Ok(Self {
+            group,
+            public,
+            private: Private::Ecdh(private),
+        })
+    }
+
+    pub fn group(&self) -> NamedGroup {
+        self.group
+    }
+
+    /// The `key_exchange` bytes of our KeyShareEntry (RFC 8446, 4.2.8).
+    pub fn public_share(&self) -> &[u8] {
+        &self.public
+    }
+
+    /// Combines our private key with the server's share into the shared secret
+    /// (the IKM of the handshake secret, RFC 8446, 7.1).
+    pub fn complete(self, server_share: &[u8]) -> Result<Secret, CryptoError> {
+        let group = self.group;
+        match &self.private {
+            Private::Ecdh(private) => {
+                let (alg, len) = ecdh_params(group).ok_or_else(|| unsupported(group))?;
+                check_ecdh_share(group, server_share, len)?;
+                ecdh_agree(group, alg, private, server_share)
+            }
+            Private::X25519MlKem768 { mlkem, x25519 } => {
+                // Server share: ML-KEM ciphertext || X25519 public (4.2).
+                let (ct, x25519_peer) = split_exact(server_share, MLKEM768_CT_LEN, X25519_LEN)
+                    .ok_or_else(|| bad_share(group))?;
+                let x25519_secret = ecdh_agree(group, &agreement::X25519, x25519, x25519_peer)?;
+                // 4.2: decapsulation failing for a well-sized ciphertext is internal_error.
+                let mlkem_secret = mlkem
+                    .decapsulate(kem::Ciphertext::from(ct))
+                    .map_err(|_| failed(group))?;
+                Ok(hybrid_secret(mlkem_secret.as_ref(), &x25519_secret))
+            }
+        }
+    }
+}
+
+impl core::fmt::Debug for KeyExchange {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "KeyExchange({})", self.group)
+    }
+}
+
+/// The server side: answers the client's share for `group` with our share and the
+/// shared secret. For X25519MLKEM768 this encapsulates to the client's ML-KEM key
+/// (draft-ietf-tls-ecdhe-mlkem, 4.2); otherwise it is ephemeral (EC)DH.
+pub fn server_key_exchange(
+    group: NamedGroup,
+    client_share: &[u8],
+) -> Result<(Vec<u8>, Secret), CryptoError> {
+    if group == NamedGroup::X25519MLKEM768 {
+        let (ek, x25519_peer) = split_exact(client_share, MLKEM768_EK_LEN, X25519_LEN)
+            .ok_or_else(|| bad_share(group))?;
+        // 4.2: the FIPS 203, 7.2 encapsulation key check; failure is illegal_parameter.
+        let ek = kem::EncapsulationKey::new(&kem::ML_KEM_768, ek).map_err(|_| bad_share(group))?;
+        let (x25519, x25519_pub) = ecdh_generate(group, &agreement::X25519)?;
+        let x25519_secret = ecdh_agree(group, &agreement::X25519, &x25519, x25519_peer)?;
+        let (ct, mlkem_secret) = ek.encapsulate().map_err(|_| bad_share(group))?;
+        let mut share = Vec::with_capacity(MLKEM768_CT_LEN + X25519_LEN);
+        share.extend_from_slice(ct.as_ref());
+        share.extend_from_slice(&x25519_pub);
+        return Ok((share, hybrid_secret(mlkem_secret.as_ref(), &x25519_secret)));
+    }
+    let (alg, len) = ecdh_params(group).ok_or_else(|| unsupported(group))?;
+    check_ecdh_share(group, client_share, len)?;
+    let (private, public) = ecdh_generate(group, alg)?;
+    let secret = ecdh_agree(group, alg, &private, client_share)?;
+    Ok((public, secret))
+}
+
+fn ecdh_generate(
+    group: NamedGroup,
+    alg: &'static agreement::Algorithm,
+) -> Result<(agreement::PrivateKey, Vec<u8>), CryptoError> {
+    let private = agreement::PrivateKey::generate(alg).map_err(|_| failed(group))?;
+    let public = private
+        .compute_public_key()
+        .map_err(|_| failed(group))?
+        .as_ref()
+        .to_vec();
+    Ok((private, public))
+}
+
+/// RFC 8446, 4.2.8.2: EC shares are uncompressed points; X25519 shares are 32 bytes.
+/// aws-lc would also take compressed points or SPKI DER, so we check the form first.
+fn check_ecdh_share(group: NamedGroup, share: &[u8], len: usize) -> Result<(), CryptoError> {
+    let form_ok = group == NamedGroup::X25519 || share.first() == Some(&UNCOMPRESSED);
+    if share.len() == len && form_ok {
+        Ok(())
+    } else {
+        Err(bad_share(group))
+    }
+}
+
+/// (EC)DH with a length-checked peer value. aws-lc checks that EC points are on the
+/// curve; we reject an all-zero X25519 result (RFC 8446, 7.4.2; RFC 7748, 6.1).
+fn ecdh_agree(
+    group: NamedGroup,
+    alg: &'static agreement::Algorithm,
+    private: &agreement::PrivateKey,
+    peer: &[u8],
+) -> Result<Secret, CryptoError> {
+    agreement::agree(
+        private,
+        agreement::UnparsedPublicKey::new(alg, peer),
+        bad_share(group),
+        |shared| {
+            if shared.iter().fold(0u8, |acc, b| acc | b) == 0 {
+                return Err(bad_share(group));
+            }
+            Ok(Secret::from(shared))
+        },
+    )
+}
+
+/// Splits `data` into exactly `first` and `second` bytes, or `None` if its length differs.
+fn split_exact(data: &[u8], first: usize, second: usize) -> Option<(&[u8], &[u8])> {
+    if data.len() != first.checked_add(second)? {
+        return None;
+    }
+    data.split_at_checked(first)
+}
+
+/// draft-ietf-tls-ecdhe-mlkem, 4.3: ML-KEM shared secret || X25519 shared secret.
+fn hybrid_secret(mlkem: &[u8], x25519: &Secret) -> Secret {
+    let mut out = Vec::with_capacity(mlkem.len() + x25519.len());
+    out.extend_from_slice(mlkem);
+    out.extend_from_slice(x25519.as_bytes());
+    Secret::from(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::msgs::enums::AlertDescription;
+
+    fn unhex(s: &str) -> Vec<u8> {
+        let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    fn share_len(group: NamedGroup) -> (usize, usize) {
+        match group {
+            NamedGroup::X25519MLKEM768 => (1216, 1120),
+            NamedGroup::X25519 => (32, 32),
+            NamedGroup::secp256r1 => (65, 65),
+            NamedGroup::secp384r1 => (97, 97),
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn supported_groups_in_preference_order() {
+        assert_eq!(
+            supported_groups(),
+            &[
+                NamedGroup::X25519MLKEM768,
+                NamedGroup::X25519,
+                NamedGroup::secp256r1,
+                NamedGroup::secp384r1
+            ]
+        );
+        assert!(is_supported(NamedGroup::X25519));
+        assert!(!is_supported(NamedGroup::secp521r1));
+        assert!(!is_supported(NamedGroup::FFDHE2048));
+        assert!(!is_supported(NamedGroup::Unknown(0x1234)));
+    }
+
+    #[test]
+    fn client_and_server_agree_for_every_group() {
+        for &group in supported_groups() {
+            let (client_len, server_len) = share_len(group);
+            let client = KeyExchange::start(group).unwrap();
+            assert_eq!(client.group(), group);
+            assert_eq!(client.public_share().len(), client_len, "{group}");
+            assert_eq!(format!("{client:?}"), format!("KeyExchange({group})"));
+            let (server_share, server_secret) =
+                server_key_exchange(group, client.public_share()).unwrap();
+            assert_eq!(server_share.len(), server_len, "{group}");
+            let client_secret = client.complete(&server_share).unwrap();
+            assert_eq!(client_secret, server_secret, "{group}");
+            let expected_len = match group {
+                NamedGroup::X25519MLKEM768 => 64,
+                NamedGroup::secp384r1 => 48,
+                _ => 32,
+            };
+            assert_eq!(client_secret.len(), expected_len, "{group}");
+            // Fresh keys every time.
+            assert_ne!(
+                KeyExchange::start(group).unwrap().public_share(),
+                KeyExchange::start(group).unwrap().public_share()
+            );
+        }
+    }
+
+    #[test]
+    fn hybrid_secret_is_mlkem_then_x25519() {
+        // Build the server side by hand so the X25519 half can be computed separately.
+        let client = KeyExchange::start(NamedGroup::X25519MLKEM768).unwrap();
+        let (ek, client_x) = client.public_share().split_at(MLKEM768_EK_LEN);
+        let ek = kem::EncapsulationKey::new(&kem::ML_KEM_768, ek).unwrap();
+        let (ct, mlkem_ss) = ek.encapsulate().unwrap();
+        let server_x = KeyExchange::start(NamedGroup::X25519).unwrap();
+        let mut server_share = ct.as_ref().to_vec();
+        server_share.extend_from_slice(server_x.public_share());
+        let x25519_ss = server_x.complete(client_x).unwrap();
+
+        let secret = client.complete(&server_share).unwrap();
+        let mut expected = mlkem_ss.as_ref().to_vec();
+        expected.extend_from_slice(x25519_ss.as_bytes());
+        assert_eq!(secret.as_bytes(), expected);
+    }
+
+    #[test]
+    fn rfc8448_simple_1rtt_x25519_shared_secret() {
+        // RFC 8448, 3: the client's ephemeral private key and the server's public key.
+        let client_private: [u8; 32] =
+            unhex("49af42ba7f7994852d713ef2784bcbcaa7911de26adc5642cb634540e7ea5005")
+                .try_into()
+                .unwrap();
+        let server_public =
+            unhex("c9828876112095fe66762bdbf7c672e156d6cc253b833df1dd69b1b04e751f0f");
+        let client = KeyExchange::x25519_from_private(&client_private).unwrap();
+        assert_eq!(client.group(), NamedGroup::X25519);
+        assert_eq!(
+            client.public_share(),
+            unhex("99381de560e4bd43d23d8e435a7dbafeb3c06e51c13cae4d5413691e529aaf2c")
+        );
+        let ikm = client.complete(&server_public).unwrap();
+        assert_eq!(
+            ikm.as_bytes(),
+            unhex("8bd4054fb55b9d63fdfbacf9f04b9f0d35e6d63f537563efd46272900f89492d")
+        );
+    }
+
+    #[test]
+    fn rfc8448_hello_retry_request_p256_shared_secret() {
+        // RFC 8448, 5: the second ClientHello's P-256 share and the server's answer.
+        let client_private =
+            unhex("ab5473467e19346ceb0a0414e41da21d4d2445bc3025afe97c4e8dc8d513da39");
+        let server_public = unhex(
+            "04583e054b7a66672ae020ad9d2686fcc85b5ad41a134a0f03ee72b893052bd8
+             5b4c8de6776f5b04ac07d83540eab3e3d9c547bc6528c4317d294686093a6cad7d",
+        );
+        let client = KeyExchange::from_private(NamedGroup::secp256r1, &client_private).unwrap();
+        assert_eq!(
+            client.public_share(),
+            unhex(
+                "04a6da7392ec591e17abfd535964b99894d13befb221b3def2ebe3830eac8f01
+                 51812677c4d6d2237e85cf01d6910cfb83954e76ba7352830534159897e80657 80"
+            )
+        );
+        assert_eq!(
+            client.complete(&server_public).unwrap().as_bytes(),
+            unhex("c142ce13ca11b5c2233652e63ad3d97844f1621fbfb9de69d547dc8fedeabeb4")
+        );
+    }
+
+    #[test]
+    fn from_private_rejects_wrong_length_and_groups() {
+        let err = KeyExchange::from_private(NamedGroup::X25519, &[1; 31]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "a 31-byte key is the wrong size for x25519"
+        );
+        let err = KeyExchange::from_private(NamedGroup::secp256r1, &[0xff; 32]).unwrap_err();
+        assert_eq!(err.to_string(), "secp256r1 key exchange failed");
+        let err = KeyExchange::from_private(NamedGroup::X25519MLKEM768, &[1; 32]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "key exchange group X25519MLKEM768 is not supported by ferrotls"
+        );
+    }
+
+    #[test]
+    fn unsupported_groups_are_refused() {
+        for group in [
+            NamedGroup::secp521r1,
+            NamedGroup::FFDHE2048,
+            NamedGroup::Unknown(0xabcd),
+        ] {
+            let err = KeyExchange::start(group).unwrap_err();
+            assert_eq!(
+                err,
+                CryptoError::UnsupportedGroup {
+                    group: group.name().into_owned()
+                }
+            );
+            assert_eq!(server_key_exchange(group, &[4; 133]).unwrap_err(), err);
+        }
+        let err = KeyExchange::start(NamedGroup::Unknown(0xabcd)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "key exchange group unknown(0xabcd) is not supported by ferrotls"
+        );
+        assert_eq!(
+            crate::Error::from(err).alert(),
+            Some(AlertDescription::InternalError)
+        );
+    }
+
+    /// Asserts `result` is BadKeyShare for `group`, with its text and alert.
+    fn assert_bad_share<T: core::fmt::Debug>(
+        group: NamedGroup,
+        result: Result<T, CryptoError>,
+        what: &str,
+    ) {
+        let err = result.expect_err(what);
+        assert_eq!(
+            err,
+            CryptoError::BadKeyShare {
+                group: group_name(group)
+            },
+            "{what}"
+        );
+        assert_eq!(
+            err.to_string(),
+            format!("peer's {group} key share is not a valid public key"),
+            "{what}"
+        );
+        assert_eq!(
+            crate::Error::from(err).alert(),
+            Some(AlertDescription::IllegalParameter),
+            "{what}"
+        );
+    }
+
+    #[test]
+    fn bad_share_text() {
+        assert_eq!(
+            CryptoError::BadKeyShare { group: "x25519" }.to_string(),
+            "peer's x25519 key share is not a valid public key"
+        );
+        assert_eq!(
+            CryptoError::BadKeyShare {
+                group: "X25519MLKEM768"
+            }
+            .to_string(),
+            "peer's X25519MLKEM768 key share is not a valid public key"
+        );
+        assert_eq!(
+            CryptoError::KeyExchangeFailed {
+                group: "X25519MLKEM768"
+            }
+            .to_string(),
+            "X25519MLKEM768 key exchange failed"
+        );
+        assert_eq!(
+            crate::Error::from(CryptoError::KeyExchangeFailed { group: "x25519" }).alert(),
+            Some(AlertDescription::InternalError)
+        );
+    }
+
+    #[test]
+    fn wrong_lengths_are_rejected_on_both_sides() {
+        for &group in supported_groups() {
+            let (client_len, server_len) = share_len(group);
+            let good = KeyExchange::start(group).unwrap();
+            let (good_server_share, _) = server_key_exchange(group, good.public_share()).unwrap();
+            for len in [0, 1, client_len - 1, client_len + 1] {
+                let mut share = good.public_share().to_vec();
+                share.resize(len, 4);
+                assert_bad_share(
+                    group,
+                    server_key_exchange(group, &share),
+                    &format!("{group} client share of {len}"),
+                );
+            }
+            for len in [0, 1, server_len - 1, server_len + 1] {
+                let mut share = good_server_share.clone();
+                share.resize(len, 4);
+                let client = KeyExchange::start(group).unwrap();
+                assert_bad_share(
+                    group,
+                    client.complete(&share),
+                    &format!("{group} server share of {len}"),
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn x25519_low_order_points_are_rejected() {
+        // The all-zero point and the point of order 8 (RFC 7748, curve25519 small-order
+        // points) give an all-zero shared secret.
+        let order8 = unhex("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800");
+        for point in [vec![0u8; 32], order8] {
+            let client = KeyExchange::start(NamedGroup::X25519).unwrap();
+            assert_bad_share(NamedGroup::X25519, client.complete(&point), "client");
+            assert_bad_share(
+                NamedGroup::X25519,
+                server_key_exchange(NamedGroup::X25519, &point),
+                "server",
+            );
+
+            // The X25519 half of the hybrid gets the same check.
+            let hybrid = KeyExchange::start(NamedGroup::X25519MLKEM768).unwrap();
+            let mut share = hybrid.public_share()[..MLKEM768_EK_LEN].to_vec();
+            share.extend_from_slice(&point);
+            assert_bad_share(
+                NamedGroup::X25519MLKEM768,
+                server_key_exchange(NamedGroup::X25519MLKEM768, &share),
+                "hybrid server",
+            );
+            let (server_share, _) =
+                server_key_exchange(NamedGroup::X25519MLKEM768, hybrid.public_share()).unwrap();
+            let mut bad = server_share[..MLKEM768_CT_LEN].to_vec();
+            bad.extend_from_slice(&point);
+            assert_bad_share(
+                NamedGroup::X25519MLKEM768,
+                hybrid.complete(&bad),
+                "hybrid client",
+            );
+        }
+    }
+
+    #[test]
+    fn ec_points_must_be_uncompressed_and_on_the_curve() {
+        for group in [NamedGroup::secp256r1, NamedGroup::secp384r1] {
+            let good = KeyExchange::start(group).unwrap();
+            let share = good.public_share().to_vec();
+
+            // A compressed point of the right total length is still not accepted.
+            let mut compressed_marker = share.clone();
+            compressed_marker[0] = 0x02;
+            assert_bad_share(
+                group,
+                server_key_exchange(group, &compressed_marker),
+                "0x02 marker",
+            );
+            // The real compressed encoding (33 or 49 bytes) fails on length.
+            let half = (share.len() - 1) / 2;
+            let mut compressed = vec![0x02 | (share[share.len() - 1] & 1)];
+            compressed.extend_from_slice(&share[1..1 + half]);
+            assert_bad_share(group, server_key_exchange(group, &compressed), "compressed");
+            // Off the curve: perturb Y.
+            let mut off_curve = share.clone();
+            let last = off_curve.len() - 1;
+            off_curve[last] ^= 0x01;
+            assert_bad_share(group, server_key_exchange(group, &off_curve), "off curve");
+            assert_bad_share(
+                group,
+                KeyExchange::start(group).unwrap().complete(&off_curve),
+                "client off curve",
+            );
+            // The point at infinity, padded out.
+            let mut infinity = vec![0x04];
+            infinity.resize(share.len(), 0);
+            assert_bad_share(group, server_key_exchange(group, &infinity), "zero point");
+        }
+    }
+
+    #[test]
+    fn mlkem_encapsulation_key_check() {
+        // FIPS 203, 7.2: every 12-bit coefficient must be below q = 3329. All 0xff
+        // bytes decode to 4095, so the modulus check must fail.
+        let mut share = vec![0xffu8; MLKEM768_EK_LEN];
+        share.extend_from_slice(
+            KeyExchange::start(NamedGroup::X25519)
+                .unwrap()
+                .public_share(),
+        );
+        assert_bad_share(
+            NamedGroup::X25519MLKEM768,
+            server_key_exchange(NamedGroup::X25519MLKEM768, &share),
+            "ek modulus",
+        );
+    }
+
+    #[test]
+    fn mlkem_tampered_ciphertext_gives_different_secret() {
+        // ML-KEM decapsulation never fails on a well-sized ciphertext: it implicitly
+        // rejects, producing an unrelated secret that makes the Finished check fail.
+        let client = KeyExchange::start(NamedGroup::X25519MLKEM768).unwrap();
+        let (mut share, server_secret) =
+            server_key_exchange(NamedGroup::X25519MLKEM768, client.public_share()).unwrap();
+        share[5] ^= 0x40;
+        let client_secret = client.complete(&share).unwrap();
+        assert_ne!(client_secret, server_secret);
+        assert_eq!(
+            client_secret.as_bytes()[32..],
+            server_secret.as_bytes()[32..]
+        );
+    }
+
+    #[test]
+    fn groups_cannot_be_mixed() {
+        // A valid P-384 point sent for secp256r1 (and vice versa) fails on length.
+        let p384 = KeyExchange::start(NamedGroup::secp384r1).unwrap();
+        assert_bad_share(
+            NamedGroup::secp256r1,
+            server_key_exchange(NamedGroup::secp256r1, p384.public_share()),
+            "p384 as p256",
+        );
+        let p256 = KeyExchange::start(NamedGroup::secp256r1).unwrap();
+        assert_bad_share(
+            NamedGroup::secp384r1,
+            p384.complete(p256.public_share()),
+            "p256 as p384",
+        );
+    }
+}

@@ -1,0 +1,455 @@
+//! Splits the received byte stream into records (RFC 8446, 5.1).
+
+use std::io;
+
+use super::{
+    push_header, PlainMessage, HEADER_LEN, MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN, MAX_RECORD_LEN,
+};
+use crate::error::RecordError;
+use crate::msgs::enums::{ContentType, ProtocolVersion};
+
+/// A record as framed on the wire, before any decryption.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpaqueRecord {
+    pub typ: ContentType,
+    pub version: ProtocolVersion,
+    pub payload: Vec<u8>,
+}
+
+impl OpaqueRecord {
+    /// Treats an unprotected record as plaintext, enforcing the 2^14-byte limit on
+    /// TLSPlaintext (RFC 8446, 5.1). Fails with `Overflow` above it.
+    pub fn into_plain(self) -> Result<PlainMessage, RecordError> {
+        if self.payload.len() > MAX_PLAINTEXT_LEN {
+            return Err(RecordError::Overflow {
+                length: self.payload.len(),
+                max: MAX_PLAINTEXT_LEN,
+            });
+        }
+        Ok(PlainMessage {
+            typ: self.typ,
+            payload: self.payload,
+        })
+    }
+
+    /// Appends the record in wire form (header and payload).
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        push_header(out, self.typ, self.version, self.payload.len());
+        out.extend_from_slice(&self.payload);
+    }
+}
+
+/// Buffers received bytes, however they were split, and yields whole records.
+///
+/// Memory is bounded: at most [`MAX_RECORD_LEN`] bytes are buffered, and a header that
+/// claims more than 2^14 + 256 bytes is rejected as soon as its 5 bytes arrive. A bad
+/// header is not consumed, so every later `next_record` returns the same error.
+#[derive(Debug, Default)]
+pub struct Deframer {
+    /// Received bytes; `buf[start..]` is not yet returned as a record.
+    buf: Vec<u8>,
+    start: usize,
+}
+
+impl Deframer {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Bytes received but not yet returned as a record. Non-zero at end of stream
+    /// means the peer's last record was truncated.
+    pub fn buffered_len(&self) -> usize {
+        self.buf.len() - self.start
+    }
+
+    /// How many more bytes `push` or `read_from` will accept right now.
+    pub fn free_space(&self) -> usize {
+        MAX_RECORD_LEN - self.buffered_len()
+    }
+
+    /// Buffers as much of `bytes` as fits and returns how many bytes were taken.
+    ///
+    /// Takes everything unless a whole record is already waiting; then drain it with
+    /// [`next_record`](Self::next_record) and push the rest.
+    #[must_use = "bytes beyond the returned count were not buffered"]
+    pub fn push(&mut self, bytes: &[u8]) -> usize {
+        let take = bytes.get(..self.make_room()).unwrap_or(bytes);
+        self.buf.extend_from_slice(take);
+        take.len()
+    }
+
+    /// Reads once from `rd` into the buffer, at most [`free_space`](Self::free_space)
+    /// bytes, without allocating beyond one maximal record. Returns the count read;
+    /// `Ok(0)` is end of stream. Fails if a complete record is waiting to be drained.
+    pub fn read_from(&mut self, rd: &mut dyn io::Read) -> io::Result<usize> {
+        let room = self.make_room();
+        if room == 0 {
+            return Err(io::Error::other(
+                "record buffer is full: call next_record before reading more",
+            ));
+        }
+        let old_len = self.buf.len();
+        self.buf.resize(old_len + room, 0);
+        let result = rd.read(&mut self.buf[old_len..]);
+        let got = match &result {
+            Ok(n) => (*n).min(room),
+            Err(_) => 0,
+        };
+        self.buf.truncate(old_len + got);
+        result.map(|_| got)
+    }
+
+    /// The next complete record, `Ok(None)` if more bytes are needed, or an error for
+    /// a header no TLS peer would send.
+    pub fn next_record(&mut self) -> Result<Option<OpaqueRecord>, RecordError> {
+        let pending = self.buf.get(self.start..).unwrap_or_default();
+        let Some((hdr, rest)) = pending.split_first_chunk::<HEADER_LEN>() else {
+            return Ok(None);
+        };
+        let [typ, major, minor, len_hi, len_lo] = *hdr;
+
+        // RFC 8446, 5: an unknown record type is unexpected_message. Heartbeat is
+        // not negotiated by ferrotls, so it is unknown here too.
+        let typ = ContentType::from_wire(typ);
+        if !matches!(
+            typ,
+            ContentType::ChangeCipherSpec
+                | ContentType::Alert
+                | ContentType::Handshake
+                | ContentType::ApplicationData
+        ) {
+            return Err(RecordError::UnexpectedContentType { got: typ });
+        }
+
+        // legacy_record_version is otherwise ignored (RFC 8446, 5.1), but a major
+        // version other than 3 means the peer is not speaking TLS at all.
+        let version = ProtocolVersion::from_wire(u16::from_be_bytes([major, minor]));
+        if major != 3 {
+            return Err(RecordError::BadLegacyVersion { version });
+        }
+
+        let length = usize::from(u16::from_be_bytes([len_hi, len_lo]));
+        if length > MAX_CIPHERTEXT_LEN {
+            return Err(RecordError::Overflow {
+                length,
+                max: MAX_CIPHERTEXT_LEN,
+            });
+        }
+
+        let Some(payload) = rest.get(..length) else {
+            return Ok(None);
+        };
+        let record = OpaqueRecord {
+            typ,
+            version,
+            payload: payload.to_vec(),
+        };
+        self.start += HEADER_LEN + length;
+        if self.start == self.buf.len() {
+            self.buf.clear();
+            self.start = 0;
+        }
+        Ok(Some(record))
+    }
+
+    /// Moves pending bytes to the front and returns how many more fit.
+    fn make_room(&mut self) -> usize {
+        if self.start > 0 {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
+        if self.buf.capacity() < MAX_RECORD_LEN {
+            self.buf
+                .reserve_exact(MAX_RECORD_LEN.saturating_sub(self.buf.len()));
+        }
+        MAX_RECORD_LEN.saturating_sub(self.buf.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(typ: u8, payload: &[u8]) -> Vec<u8> {
+        let mut out = vec![typ, 3, 3];
+        out.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+        out.extend_from_slice(payload);
+        out
+    }
+
+    fn drain(d: &mut Deframer) -> Vec<OpaqueRecord> {
+        let mut got = Vec::new();
+        while let Some(r) = d.next_record().unwrap() {
+            got.push(r);
+        }
+        got
+    }
+
+    /// Three records of different types and sizes, including an empty one.
+    fn stream() -> (Vec<u8>, Vec<OpaqueRecord>) {
+        let parts: [(u8, Vec<u8>); 4] = [
+            (22, b"hello".to_vec()),
+            (20, vec![1]),
+            (23, Vec::new()),
+            (21, vec![2, 40]),
+        ];
+        let mut bytes = Vec::new();
+        let mut want = Vec::new();
+        for (typ, payload) in parts {
+            bytes.extend_from_slice(&record(typ, &payload));
+            want.push(OpaqueRecord {
+                typ: ContentType::from_wire(typ),
+                version: ProtocolVersion::TLSv1_2,
+                payload,
+            });
+        }
+        (bytes, want)
+    }
+
+    #[test]
+    fn every_two_way_split_yields_the_same_records() {
+        let (bytes, want) = stream();
+        for split in 0..=bytes.len() {
+            let (a, b) = bytes.split_at(split);
+            let mut d = Deframer::new();
+            assert_eq!(d.push(a), a.len());
+            let mut got = drain(&mut d);
+            assert_eq!(d.push(b), b.len());
+            got.extend(drain(&mut d));
+            assert_eq!(got, want, "split at {split}");
+            assert_eq!(d.buffered_len(), 0);
+        }
+    }
+
+    #[test]
+    fn every_three_way_split_yields_the_same_records() {
+        let (bytes, want) = stream();
+        for i in 0..=bytes.len() {
+            for j in i..=bytes.len() {
+                let mut d = Deframer::new();
+                let mut got = Vec::new();
+                for part in [&bytes[..i], &bytes[i..j], &bytes[j..]] {
+                    assert_eq!(d.push(part), part.len());
+                    got.extend(drain(&mut d));
+                }
+                assert_eq!(got, want, "split at {i}, {j}");
+            }
+        }
+    }
+
+    #[test]
+    fn byte_at_a_time() {
+        let (bytes, want) = stream();
+        let mut d = Deframer::new();
+        let mut got = Vec::new();
+        for b in &bytes {
+            assert_eq!(d.push(std::slice::from_ref(b)), 1);
+            got.extend(drain(&mut d));
+        }
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn partial_record_stays_buffered() {
+        let mut d = Deframer::new();
+        assert_eq!(d.push(&[22, 3, 1, 0, 4, 1, 2]), 7);
+        assert_eq!(d.next_record(), Ok(None));
+        assert_eq!(d.buffered_len(), 7);
+        assert_eq!(d.push(&[3, 4]), 2);
+        let r = d.next_record().unwrap().unwrap();
+        assert_eq!(r.version, ProtocolVersion::TLSv1_0);
+        assert_eq!(r.payload, [1, 2, 3, 4]);
+        assert_eq!(d.buffered_len(), 0);
+    }
+
+    #[test]
+    fn largest_ciphertext_is_accepted() {
+        let rec = record(23, &vec![7; MAX_CIPHERTEXT_LEN]);
+        let mut d = Deframer::new();
+        assert_eq!(d.push(&rec), MAX_RECORD_LEN);
+        assert_eq!(
+            d.next_record().unwrap().unwrap().payload.len(),
+            MAX_CIPHERTEXT_LEN
+        );
+    }
+
+    #[test]
+    fn oversize_header_is_rejected_before_its_body_arrives() {
+        let mut d = Deframer::new();
+        assert_eq!(d.push(&[23, 3, 3, 0x41]), 4);
+        assert_eq!(d.next_record(), Ok(None));
+        assert_eq!(d.push(&[0x01]), 1);
+        let err = d.next_record().unwrap_err();
+        assert_eq!(
+            err,
+            RecordError::Overflow {
+                length: MAX_CIPHERTEXT_LEN + 1,
+                max: MAX_CIPHERTEXT_LEN
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "peer sent a record of 16641 bytes, more than the 16640 allowed"
+        );
+        // The error is sticky: the bad header is not consumed.
+        assert_eq!(d.next_record(), Err(err));
+    }
+
+    #[test]
+    fn non_tls_major_version_is_rejected() {
+        let mut d = Deframer::new();
+        let _ = d.push(&[22, 0x7f, 0x12, 0, 1]);
+        let err = d.next_record().unwrap_err();
+        assert_eq!(
+            err,
+            RecordError::BadLegacyVersion {
+                version: ProtocolVersion::Unknown(0x7f12)
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "peer sent a record with version unknown(0x7f12), which is not TLS"
+        );
+    }
+
+    #[test]
+    fn any_minor_version_is_accepted() {
+        let mut d = Deframer::new();
+        let _ = d.push(&[21, 3, 0x99, 0, 2, 1, 0]);
+        let r = d.next_record().unwrap().unwrap();
+        assert_eq!(r.version, ProtocolVersion::Unknown(0x0399));
+    }
+
+    #[test]
+    fn unknown_and_heartbeat_types_are_rejected() {
+        for (byte, text) in [
+            (
+                b'G',
+                "peer sent a unknown(0x47) record where none is allowed",
+            ),
+            (24, "peer sent a heartbeat record where none is allowed"),
+            (0, "peer sent a unknown(0x0) record where none is allowed"),
+        ] {
+            let mut d = Deframer::new();
+            let _ = d.push(&[byte, 3, 3, 0, 0]);
+            let err = d.next_record().unwrap_err();
+            assert_eq!(
+                err,
+                RecordError::UnexpectedContentType {
+                    got: ContentType::from_wire(byte)
+                }
+            );
+            assert_eq!(err.to_string(), text);
+        }
+    }
+
+    #[test]
+    fn push_never_buffers_more_than_one_maximal_record() {
+        let mut bytes = Vec::new();
+        for _ in 0..3 {
+            bytes.extend_from_slice(&record(23, &vec![1; MAX_CIPHERTEXT_LEN]));
+        }
+        let mut d = Deframer::new();
+        let mut input = &bytes[..];
+        let mut count = 0;
+        while !input.is_empty() {
+            let n = d.push(input);
+            assert!(d.buffered_len() <= MAX_RECORD_LEN);
+            input = &input[n..];
+            while let Some(r) = d.next_record().unwrap() {
+                assert_eq!(r.payload.len(), MAX_CIPHERTEXT_LEN);
+                count += 1;
+            }
+        }
+        assert_eq!(count, 3);
+        assert!(d.buf.capacity() < 2 * MAX_RECORD_LEN);
+    }
+
+    /// A reader that returns at most `chunk` bytes per call.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        chunk: usize,
+    }
+
+    impl io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(self.chunk).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn read_from_fills_at_most_the_free_space() {
+        let (mut bytes, mut want) = stream();
+        let big = record(23, &vec![9; MAX_PLAINTEXT_LEN]);
+        bytes.extend_from_slice(&big);
+        bytes.extend_from_slice(&big);
+        for _ in 0..2 {
+            want.push(OpaqueRecord {
+                typ: ContentType::ApplicationData,
+                version: ProtocolVersion::TLSv1_2,
+                payload: vec![9; MAX_PLAINTEXT_LEN],
+            });
+        }
+        for chunk in [1, 7, 1000, usize::MAX] {
+            let mut rd = Trickle {
+                data: &bytes,
+                chunk,
+            };
+            let mut d = Deframer::new();
+            let mut got = Vec::new();
+            while d.read_from(&mut rd).unwrap() > 0 {
+                assert!(d.buffered_len() <= MAX_RECORD_LEN);
+                got.extend(drain(&mut d));
+            }
+            assert_eq!(got, want, "chunk {chunk}");
+        }
+    }
+
+    #[test]
+    fn read_from_refuses_when_a_full_record_waits() {
+        let rec = record(23, &vec![0; MAX_CIPHERTEXT_LEN]);
+        let mut d = Deframer::new();
+        assert_eq!(d.free_space(), MAX_RECORD_LEN);
+        let _ = d.push(&rec);
+        assert_eq!(d.free_space(), 0);
+        let err = d.read_from(&mut &b"more"[..]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "record buffer is full: call next_record before reading more"
+        );
+        assert!(d.next_record().unwrap().is_some());
+        assert_eq!(d.read_from(&mut &b"more"[..]).unwrap(), 4);
+    }
+
+    #[test]
+    fn unprotected_record_over_2_14_is_overflow() {
+        let record = OpaqueRecord {
+            typ: ContentType::Handshake,
+            version: ProtocolVersion::TLSv1_2,
+            payload: vec![0; MAX_PLAINTEXT_LEN + 1],
+        };
+        let err = record.clone().into_plain().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "peer sent a record of 16385 bytes, more than the 16384 allowed"
+        );
+        let mut ok = record;
+        ok.payload.pop();
+        assert_eq!(ok.into_plain().unwrap().payload.len(), MAX_PLAINTEXT_LEN);
+    }
+
+    #[test]
+    fn encode_writes_header_and_payload() {
+        let record = OpaqueRecord {
+            typ: ContentType::Alert,
+            version: ProtocolVersion::TLSv1_2,
+            payload: vec![2, 40],
+        };
+        let mut out = vec![0xff];
+        record.encode(&mut out);
+        assert_eq!(out, [0xff, 21, 3, 3, 0, 2, 2, 40]);
+    }
+}

@@ -1,0 +1,720 @@
+//! TLS 1.3 client handshake states (RFC 8446, 2 and 4).
+//!
+//! ```text
+//! start -> ExpectServerHello -(HRR)-> ExpectServerHello
+//!       -> ExpectEncryptedExtensions -> ExpectCertificateOrCertReq -> ExpectCertificate
+//!       -> ExpectCertificateVerify -> ExpectFinished -> Connected
+//! ```
+
+use std::sync::Arc;
+
+use rustls_pki_types::{CertificateDer, ServerName};
+
+use crate::client::ClientConfig;
+use crate::conn::{CommonState, HsMessage};
+use crate::crypto::kx::KeyExchange;
+use crate::crypto::{constant_time_eq, sign};
+use crate::error::{CertificateError, Error, NoCommon, PeerMisbehaved};
+use crate::msgs::enums::{
+    CipherSuite, NamedGroup, ProtocolVersion, PskKeyExchangeMode, ServerNameType, SignatureScheme,
+};
+use crate::msgs::{
+    Certificate13, CertificateEntry, CertificateVerify, ClientExtension, ClientHello,
+    EncryptedExtensions, Finished, HandshakeMessage, HandshakePayload, KeyShareEntry,
+    ServerExtension, ServerHello, ServerNameEntry, DOWNGRADE_TLS11, DOWNGRADE_TLS12,
+};
+use crate::observe::Protection;
+use crate::pki::{ParsedCert, ServerCertVerified};
+use crate::tls13::key_schedule::{
+    finished_verify_data, EarlySecret, HandshakeSecret, MasterSecret, TrafficSecret,
+};
+use crate::tls13::suites::Tls13CipherSuite;
+use crate::tls13::{certificate_verify_message, Transcript};
+
+/// Where the client is in the handshake. Each variant holds only what is valid there.
+#[derive(Debug)]
+pub(crate) enum ClientState {
+    ExpectServerHello(Box<ExpectServerHello>),
+    ExpectEncryptedExtensions(Box<ExpectEncryptedExtensions>),
+    ExpectCertificateOrCertReq(Box<ExpectCertificate>),
+    ExpectCertificate(Box<ExpectCertificate>),
+    ExpectCertificateVerify(Box<ExpectCertificateVerify>),
+    ExpectFinished(Box<ExpectFinished>),
+    Connected(Box<Connected>),
+}
+
+impl ClientState {
+    pub fn name(&self) -> &'static str {
+        match self {
+            ClientState::ExpectServerHello(_) => "ExpectServerHello",
+            ClientState::ExpectEncryptedExtensions(_) => "ExpectEncryptedExtensions",
+            ClientState::ExpectCertificateOrCertReq(_) => "ExpectCertificateOrCertificateRequest",
+            ClientState::ExpectCertificate(_) => "ExpectCertificate",
+            ClientState::ExpectCertificateVerify(_) => "ExpectCertificateVerify",
+            ClientState::ExpectFinished(_) => "ExpectFinished",
+            ClientState::Connected(_) => "Connected",
+        }
+    }
+
+    pub fn handle(self, common: &mut CommonState, msg: HsMessage) -> Result<Self, Error> {
+        let name = self.name();
+        let got = msg.parsed.name();
+        match (self, msg.parsed.payload) {
+            (ClientState::ExpectServerHello(s), HandshakePayload::ServerHello(sh)) => {
+                s.handle(common, sh, msg.raw)
+            }
+            (
+                ClientState::ExpectEncryptedExtensions(s),
+                HandshakePayload::EncryptedExtensions(ee),
+            ) => s.handle(common, ee, &msg.raw),
+            (
+                ClientState::ExpectCertificateOrCertReq(mut s),
+                HandshakePayload::CertificateRequest(cr),
+            ) => {
+                if !cr.context.is_empty() {
+                    return Err(illegal(
+                        "CertificateRequest",
+                        "certificate_request_context",
+                        "must be empty during the handshake",
+                    ));
+                }
+                let schemes =
+                    cr.signature_algorithms()
+                        .ok_or(PeerMisbehaved::MissingExtension {
+                            message: "CertificateRequest",
+                            extension: "signature_algorithms",
+                        })?;
+                s.cert_request = Some(schemes.to_vec());
+                s.transcript.add(&msg.raw);
+                common.negotiated.client_auth = true;
+                Ok(ClientState::ExpectCertificate(s))
+            }
+            (
+                ClientState::ExpectCertificateOrCertReq(s) | ClientState::ExpectCertificate(s),
+                HandshakePayload::Certificate(c),
+            ) => s.handle(common, c, &msg.raw),
+            (ClientState::ExpectCertificateVerify(s), HandshakePayload::CertificateVerify(cv)) => {
+                s.handle(cv, &msg.raw)
+            }
+            (ClientState::ExpectFinished(s), HandshakePayload::Finished(f)) => {
+                s.handle(common, f, &msg.raw)
+            }
+            (ClientState::Connected(s), HandshakePayload::NewSessionTicket(_)) => {
+                // RFC 8446, 4.6.1: accepted; resumption uses them in a later release.
+                let mut s = s;
+                s.tickets_received += 1;
+                Ok(ClientState::Connected(s))
+            }
+            (ClientState::Connected(s), HandshakePayload::KeyUpdate(ku)) => {
+                common.receive_key_update(ku.0)?;
+                Ok(ClientState::Connected(s))
+            }
+            (_, _) => Err(Error::UnexpectedMessage { state: name, got }),
+        }
+    }
+}
+
+fn illegal(message: &'static str, field: &'static str, reason: &'static str) -> Error {
+    PeerMisbehaved::IllegalParameter {
+        message,
+        field,
+        reason,
+    }
+    .into()
+}
+
+/// The groups that get a key share in the first ClientHello: the first preference,
+/// plus X25519 when the first is the X25519MLKEM768 hybrid (so servers without
+/// ML-KEM need no HelloRetryRequest).
+fn default_share_groups(groups: &[NamedGroup]) -> Vec<NamedGroup> {
+    let mut out: Vec<NamedGroup> = groups.iter().take(1).copied().collect();
+    if out.first() == Some(&NamedGroup::X25519MLKEM768) && groups.contains(&NamedGroup::X25519) {
+        out.push(NamedGroup::X25519);
+    }
+    out
+}
+
+/// What stays the same between the first and second ClientHello.
+#[derive(Debug)]
+struct HelloBase {
+    config: Arc<ClientConfig>,
+    server_name: ServerName<'static>,
+    sni: Option<String>,
+    random: [u8; 32],
+    session_id: Vec<u8>,
+}
+
+impl HelloBase {
+    fn client_hello(&self, key_shares: &[KeyExchange], cookie: Option<&[u8]>) -> HandshakeMessage {
+        let c = &self.config;
+        let mut ext = Vec::new();
+        if let Some(name) = &self.sni {
+            ext.push(ClientExtension::ServerName(vec![ServerNameEntry {
+                name_type: ServerNameType::HostName,
+                name: name.as_bytes().to_vec(),
+            }]));
+        }
+        ext.push(ClientExtension::SupportedVersions(vec![
+            ProtocolVersion::TLSv1_3,
+        ]));
+        ext.push(ClientExtension::SupportedGroups(c.groups.clone()));
+        ext.push(ClientExtension::SignatureAlgorithms(
+            sign::tls13_verify_schemes().to_vec(),
+        ));
+        ext.push(ClientExtension::KeyShare(
+            key_shares
+                .iter()
+                .map(|k| KeyShareEntry {
+                    group: k.group(),
+                    payload: k.public_share().to_vec(),
+                })
+                .collect(),
+        ));
+        if !c.alpn.is_empty() {
+            ext.push(ClientExtension::Alpn(c.alpn.clone()));
+        }
+        if let Some(cookie) = cookie {
+            ext.push(ClientExtension::Cookie(cookie.to_vec()));
+        }
+        ext.push(ClientExtension::PskKeyExchangeModes(vec![
+            PskKeyExchangeMode::PskDheKe,
+        ]));
+        HandshakeMessage::new(HandshakePayload::ClientHello(ClientHello {
+            legacy_version: ProtocolVersion::TLSv1_2,
+            random: self.random,
+            session_id: self.session_id.clone(),
+            cipher_suites: c.suites.iter().map(|s| s.suite).collect(),
+            compression_methods: vec![0],
+            extensions: ext,
+        }))
+    }
+
+    fn offered_suite(&self, suite: CipherSuite) -> Result<&'static Tls13CipherSuite, Error> {
+        self.config
+            .suites
+            .iter()
+            .find(|s| s.suite == suite)
+            .copied()
+            .ok_or_else(|| {
+                PeerMisbehaved::SelectedUnoffered {
+                    what: "cipher suite",
+                    value: suite.to_string(),
+                }
+                .into()
+            })
+    }
+}
+
+/// Sends the first ClientHello and returns the first state.
+pub(crate) fn start(
+    common: &mut CommonState,
+    config: Arc<ClientConfig>,
+    server_name: ServerName<'static>,
+) -> Result<ClientState, Error> {
+    common.key_log = config.key_log.clone();
+    let random = config.provider.random_array::<32>()?;
+    common.client_random = random;
+    // RFC 8446, D.4: a non-empty session ID puts middleboxes in TLS 1.2 resumption mode.
+    let session_id = config.provider.random_array::<32>()?.to_vec();
+    let share_groups = config
+        .key_share_groups
+        .clone()
+        .unwrap_or_else(|| default_share_groups(&config.groups));
+    let key_shares = share_groups
+        .iter()
+        .map(|g| KeyExchange::start(*g))
+        .collect::<Result<Vec<_>, _>>()?;
+    let sni = match (&server_name, config.enable_sni) {
+        (ServerName::DnsName(d), true) => Some(d.as_ref().trim_end_matches('.').to_string()),
+        _ => None,
+    };
+    common.negotiated.server_name = Some(server_name.to_str().into_owned());
+    let base = HelloBase {
+        config,
+        server_name,
+        sni,
+        random,
+        session_id,
+    };
+    let msg = base.client_hello(&key_shares, None);
+    let raw = msg.to_bytes();
+    common.set_initial_record_version(ProtocolVersion::TLSv1_0);
+    common.send_handshake_raw(&msg, &raw)?;
+    common.ccs_allowed = true;
+    Ok(ClientState::ExpectServerHello(Box::new(
+        ExpectServerHello {
+            base,
+            key_shares,
+            progress: HelloProgress::First { client_hello: raw },
+        },
+    )))
+}
+
+#[derive(Debug)]
+enum HelloProgress {
+    /// No HelloRetryRequest yet: the transcript is the first ClientHello's bytes.
+    First { client_hello: Vec<u8> },
+    /// After HelloRetryRequest: the suite is fixed and the transcript hash running.
+    Retried {
+        suite: &'static Tls13CipherSuite,
+        transcript: Transcript,
+    },
+}
+
+#[derive(Debug)]
+pub(crate) struct ExpectServerHello {
+    base: HelloBase,
+    key_shares: Vec<KeyExchange>,
+    progress: HelloProgress,
+}
+
+impl ExpectServerHello {
+    fn handle(
+        self,
+        common: &mut CommonState,
+        sh: ServerHello,
+        raw: Vec<u8>,
+    ) -> Result<ClientState, Error> {
+        // RFC 8446, 4.1.3: a server that does not speak TLS 1.3 omits supported_versions.
+        let version = match sh.supported_version() {
+            Some(v) => v,
+            None => {
+                let tail = sh.random.get(24..).unwrap_or_default();
+                if tail == DOWNGRADE_TLS12 {
+                    return Err(PeerMisbehaved::DowngradeDetected {
+                        to: ProtocolVersion::TLSv1_2,
+                    }
+                    .into());
+                }
+                if tail == DOWNGRADE_TLS11 {
+                    return Err(PeerMisbehaved::DowngradeDetected {
+                        to: ProtocolVersion::TLSv1_1,
+                    }
+                    .into());
+                }
+                return Err(NoCommon::Version {
+                    offered: vec![format!("only {}", sh.legacy_version)],
+                }
+                .into());
+            }
+        };
+        if version != ProtocolVersion::TLSv1_3 {
+            return Err(PeerMisbehaved::SelectedUnoffered {
+                what: "version",
+                value: version.to_string(),
+            }
+            .into());
+        }
+        if sh.legacy_version != ProtocolVersion::TLSv1_2 {
+            return Err(illegal(
+                "ServerHello",
+                "legacy_version",
+                "must be 0x0303 in TLS 1.3",
+            ));
+        }
+        if sh.session_id != self.base.session_id {
+            return Err(PeerMisbehaved::SessionIdMismatch.into());
+        }
+        if sh.compression_method != 0 {
+            return Err(illegal(
+                "ServerHello",
+                "legacy_compression_method",
+                "must be 0",
+            ));
+        }
+        let suite = self.base.offered_suite(sh.cipher_suite)?;
+        if sh.is_hello_retry_request() {
+            return self.handle_retry(common, sh, raw, suite);
+        }
+
+        // RFC 8446, 4.1.3: only these extensions may appear in a TLS 1.3 ServerHello.
+        for ext in &sh.extensions {
+            match ext {
+                ServerExtension::SupportedVersions(_) | ServerExtension::KeyShare(_) => {}
+                other => {
+                    return Err(PeerMisbehaved::UnsolicitedExtension {
+                        message: "ServerHello",
+                        extension: other.ext_type().to_string(),
+                    }
+                    .into())
+                }
+            }
+        }
+        let share = sh.key_share().ok_or(PeerMisbehaved::MissingExtension {
+            message: "ServerHello",
+            extension: "key_share",
+        })?;
+        let mut transcript = match self.progress {
+            HelloProgress::First { client_hello } => {
+                let mut t = Transcript::new(suite.hash);
+                t.add(&client_hello);
+                t
+            }
+            HelloProgress::Retried {
+                suite: hrr_suite,
+                transcript,
+            } => {
+                if hrr_suite.suite != suite.suite {
+                    return Err(illegal(
+                        "ServerHello",
+                        "cipher_suite",
+                        "differs from the one in HelloRetryRequest",
+                    ));
+                }
+                transcript
+            }
+        };
+        let kx = self
+            .key_shares
+            .into_iter()
+            .find(|k| k.group() == share.group)
+            .ok_or_else(|| PeerMisbehaved::SelectedUnoffered {
+                what: "key share group",
+                value: share.group.to_string(),
+            })?;
+        let shared = kx.complete(&share.payload)?;
+        transcript.add(&raw);
+
+        let hello_hash = transcript.current();
+        let hs = EarlySecret::new(suite, None).into_handshake(shared.as_bytes());
+        let client_hs = hs.client_traffic_secret(hello_hash.as_ref());
+        let server_hs = hs.server_traffic_secret(hello_hash.as_ref());
+        common.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client_hs.as_bytes());
+        common.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", server_hs.as_bytes());
+        common.install_decrypter(suite, &server_hs, Protection::Handshake)?;
+        if !common.negotiated.hello_retry {
+            // RFC 8446, D.4: the compatibility CCS goes before our first protected record.
+            common.send_ccs();
+        }
+        common.install_encrypter(suite, &client_hs, Protection::Handshake)?;
+
+        let n = &mut common.negotiated;
+        n.version = Some(ProtocolVersion::TLSv1_3);
+        n.suite = Some(suite);
+        n.group = Some(share.group);
+
+        Ok(ClientState::ExpectEncryptedExtensions(Box::new(
+            ExpectEncryptedExtensions {
+                base: self.base,
+                suite,
+                transcript,
+                hs,
+                client_hs,
+                server_hs,
+            },
+        )))
+    }
+
+    /// RFC 8446, 4.1.4: HelloRetryRequest.
+    fn handle_retry(
+        self,
+        common: &mut CommonState,
+        hrr: ServerHello,
+        raw: Vec<u8>,
+        suite: &'static Tls13CipherSuite,
+    ) -> Result<ClientState, Error> {
+        let client_hello = match self.progress {
+            HelloProgress::First { client_hello } => client_hello,
+            HelloProgress::Retried { .. } => {
+                return Err(PeerMisbehaved::BadHelloRetryRequest {
+                    reason: "it is the second one in this handshake",
+                }
+                .into())
+            }
+        };
+        for ext in &hrr.extensions {
+            match ext {
+                ServerExtension::SupportedVersions(_)
+                | ServerExtension::HrrKeyShare(_)
+                | ServerExtension::Cookie(_) => {}
+                other => {
+                    return Err(PeerMisbehaved::UnsolicitedExtension {
+                        message: "HelloRetryRequest",
+                        extension: other.ext_type().to_string(),
+                    }
+                    .into())
+                }
+            }
+        }
+        let cookie = hrr.cookie().map(|c| c.to_vec());
+        let key_shares = match hrr.hrr_group() {
+            Some(group) => {
+                if !self.base.config.groups.contains(&group) {
+                    return Err(PeerMisbehaved::SelectedUnoffered {
+                        what: "group",
+                        value: group.to_string(),
+                    }
+                    .into());
+                }
+                if self.key_shares.iter().any(|k| k.group() == group) {
+                    return Err(PeerMisbehaved::BadHelloRetryRequest {
+                        reason: "it asks for a key share the ClientHello already contained",
+                    }
+                    .into());
+                }
+                vec![KeyExchange::start(group)?]
+            }
+            None if cookie.is_some() => self.key_shares,
+            None => {
+                return Err(PeerMisbehaved::BadHelloRetryRequest {
+                    reason: "it would not change the ClientHello",
+                }
+                .into())
+            }
+        };
+
+        let mut transcript = Transcript::after_hello_retry(suite.hash, &client_hello);
+        transcript.add(&raw);
+        common.negotiated.hello_retry = true;
+        // RFC 8446, D.4: the compatibility CCS precedes the second ClientHello.
+        common.send_ccs();
+        let msg = self.base.client_hello(&key_shares, cookie.as_deref());
+        common.send_handshake(&msg, &mut transcript)?;
+        Ok(ClientState::ExpectServerHello(Box::new(
+            ExpectServerHello {
+                base: self.base,
+                key_shares,
+                progress: HelloProgress::Retried { suite, transcript },
+            },
+        )))
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct ExpectEncryptedExtensions {
+    base: HelloBase,
+    suite: &'static Tls13CipherSuite,
+    transcript: Transcript,
+    hs: HandshakeSecret,
+    client_hs: TrafficSecret,
+    server_hs: TrafficSecret,
+}
+
+impl ExpectEncryptedExtensions {
+    fn handle(
+        mut self,
+        common: &mut CommonState,
+        ee: EncryptedExtensions,
+        raw: &[u8],
+    ) -> Result<ClientState, Error> {
+        for ext in &ee.extensions {
+            let solicited = match ext {
+                ServerExtension::ServerNameAck => self.base.sni.is_some(),
+                ServerExtension::Alpn(p) => {
+                    if !self.base.config.alpn.contains(p) {
+                        return Err(PeerMisbehaved::SelectedUnoffered {
+                            what: "ALPN protocol",
+                            value: String::from_utf8_lossy(p).into_owned(),
+                        }
+                        .into());
+                    }
+                    common.negotiated.alpn = Some(p.clone());
+                    true
+                }
+                // RFC 8446, 4.2.7: the server's groups are a hint for later connections.
+                ServerExtension::SupportedGroups(_) => true,
+                _ => false,
+            };
+            if !solicited {
+                return Err(PeerMisbehaved::UnsolicitedExtension {
+                    message: "EncryptedExtensions",
+                    extension: ext.ext_type().to_string(),
+                }
+                .into());
+            }
+        }
+        self.transcript.add(raw);
+        Ok(ClientState::ExpectCertificateOrCertReq(Box::new(
+            ExpectCertificate {
+                base: self.base,
+                suite: self.suite,
+                transcript: self.transcript,
+                hs: self.hs,
+                client_hs: self.client_hs,
+                server_hs: self.server_hs,
+                cert_request: None,
+            },
+        )))
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct ExpectCertificate {
+    base: HelloBase,
+    suite: &'static Tls13CipherSuite,
+    transcript: Transcript,
+    hs: HandshakeSecret,
+    client_hs: TrafficSecret,
+    server_hs: TrafficSecret,
+    /// The signature schemes of the server's CertificateRequest, if it sent one.
+    cert_request: Option<Vec<SignatureScheme>>,
+}
+
+impl ExpectCertificate {
+    fn handle(
+        mut self,
+        common: &mut CommonState,
+        cert: Certificate13,
+        raw: &[u8],
+    ) -> Result<ClientState, Error> {
+        if !cert.context.is_empty() {
+            return Err(illegal(
+                "Certificate",
+                "certificate_request_context",
+                "must be empty in the server's Certificate",
+            ));
+        }
+        let mut entries = cert.entries.into_iter();
+        let first = entries.next().ok_or(CertificateError::Empty)?;
+        let ocsp = first.extensions.iter().find_map(|e| match e {
+            crate::msgs::CertificateExtension::StatusRequest(r) => Some(r.clone()),
+            _ => None,
+        });
+        let end_entity = CertificateDer::from(first.cert);
+        let intermediates: Vec<CertificateDer<'static>> =
+            entries.map(|e| CertificateDer::from(e.cert)).collect();
+        let now = self.base.config.provider.time.now();
+        let verified = self.base.config.verifier.verify_server_cert(
+            &end_entity,
+            &intermediates,
+            &self.base.server_name,
+            ocsp.as_deref().unwrap_or_default(),
+            now,
+        )?;
+        let leaf = ParsedCert::parse(end_entity.as_ref())?;
+        self.transcript.add(raw);
+        let mut chain = vec![end_entity];
+        chain.extend(intermediates);
+        common.negotiated.peer_certificates = chain;
+        Ok(ClientState::ExpectCertificateVerify(Box::new(
+            ExpectCertificateVerify {
+                inner: self,
+                spki: leaf.spki,
+                _verified: verified,
+            },
+        )))
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct ExpectCertificateVerify {
+    inner: ExpectCertificate,
+    spki: Vec<u8>,
+    /// The token that the chain was verified; this state cannot exist without it.
+    _verified: ServerCertVerified,
+}
+
+impl ExpectCertificateVerify {
+    fn handle(mut self, cv: CertificateVerify, raw: &[u8]) -> Result<ClientState, Error> {
+        // RFC 8446, 4.4.3: the scheme must be one we offered.
+        if !sign::tls13_verify_schemes().contains(&cv.scheme) {
+            return Err(PeerMisbehaved::SelectedUnoffered {
+                what: "signature scheme",
+                value: cv.scheme.to_string(),
+            }
+            .into());
+        }
+        let message = certificate_verify_message(true, self.inner.transcript.current().as_ref());
+        sign::verify_signature(cv.scheme, &self.spki, &message, &cv.signature)
+            .map_err(|_| PeerMisbehaved::BadCertificateVerify { scheme: cv.scheme })?;
+        self.inner.transcript.add(raw);
+        Ok(ClientState::ExpectFinished(Box::new(ExpectFinished {
+            inner: self.inner,
+            scheme: cv.scheme,
+        })))
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct ExpectFinished {
+    inner: ExpectCertificate,
+    scheme: SignatureScheme,
+}
+
+impl ExpectFinished {
+    fn handle(
+        self,
+        common: &mut CommonState,
+        fin: Finished,
+        raw: &[u8],
+    ) -> Result<ClientState, Error> {
+        let ExpectCertificate {
+            base,
+            suite,
+            mut transcript,
+            hs,
+            client_hs,
+            server_hs,
+            cert_request,
+        } = self.inner;
+        let expected = finished_verify_data(suite, &server_hs, transcript.current().as_ref());
+        if !constant_time_eq(expected.as_ref(), &fin.verify_data) {
+            return Err(PeerMisbehaved::BadFinished { from_server: true }.into());
+        }
+        transcript.add(raw);
+        common.negotiated.signature_scheme = Some(self.scheme);
+
+        let handshake_hash = transcript.current();
+        let master: MasterSecret = hs.into_master();
+        let client_ap = master.client_traffic_secret(handshake_hash.as_ref());
+        let server_ap = master.server_traffic_secret(handshake_hash.as_ref());
+        let exporter = master.exporter_master_secret(handshake_hash.as_ref());
+        common.log_secret("CLIENT_TRAFFIC_SECRET_0", client_ap.as_bytes());
+        common.log_secret("SERVER_TRAFFIC_SECRET_0", server_ap.as_bytes());
+        common.log_secret("EXPORTER_SECRET", exporter.as_bytes());
+        common.install_decrypter(suite, &server_ap, Protection::Application)?;
+
+        if cert_request.is_some() {
+            // RFC 8446, 4.4.2: no client certificate configured -> an empty Certificate.
+            let empty = HandshakeMessage::new(HandshakePayload::Certificate(Certificate13 {
+                context: Vec::new(),
+                entries: Vec::<CertificateEntry>::new(),
+            }));
+            common.send_handshake(&empty, &mut transcript)?;
+        }
+
+        let verify_data = finished_verify_data(suite, &client_hs, transcript.current().as_ref());
+        let finished = HandshakeMessage::new(HandshakePayload::Finished(Finished {
+            verify_data: verify_data.as_ref().to_vec(),
+        }));
+        common.send_handshake(&finished, &mut transcript)?;
+        let resumption = master.resumption_master_secret(transcript.current().as_ref());
+        drop(base);
+
+        common.install_encrypter(suite, &client_ap, Protection::Application)?;
+        common.start_traffic(client_ap, server_ap)?;
+        Ok(ClientState::Connected(Box::new(Connected {
+            _resumption: resumption,
+            tickets_received: 0,
+        })))
+    }
+}
+
+/// The handshake is complete; only post-handshake messages remain (RFC 8446, 4.6).
+#[derive(Debug)]
+pub(crate) struct Connected {
+    _resumption: crate::crypto::Secret,
+    tickets_received: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hybrid_first_also_shares_x25519() {
+        let groups = [
+            NamedGroup::X25519MLKEM768,
+            NamedGroup::X25519,
+            NamedGroup::secp256r1,
+        ];
+        assert_eq!(
+            default_share_groups(&groups),
+            vec![NamedGroup::X25519MLKEM768, NamedGroup::X25519]
+        );
+        assert_eq!(
+            default_share_groups(&[NamedGroup::secp256r1, NamedGroup::X25519]),
+            vec![NamedGroup::secp256r1]
+        );
+    }
+}

@@ -1,0 +1,810 @@
+//! In-memory client/server pairs for the API and hostile-input tests.
+//!
+//! - certificates: one test CA and leaves for given names (ECDSA P-256, RSA-2048);
+//! - [`Pair`]: a client and a server joined by a byte pipe, with tamper hooks on
+//!   every flight in transit ([`Pair::transfer_with`], [`Pair::drive`]);
+//! - records: split a byte stream into records, build plaintext records;
+//! - keys: a [`KeyCapture`] key log on both sides, so a test can decrypt a flight,
+//!   change a message and re-encrypt it with the same keys and sequence numbers
+//!   ([`Pair::edit_sealed`]), and decode the alert a failed side sent
+//!   ([`last_alert_sent`], [`Pair::alert_sent_by`]).
+// Each test binary uses a different subset of these helpers.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::{self, Read, Write};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+
+use ferrotls::client::{ClientConfig, ClientConfigBuilder, ClientConnection};
+use ferrotls::conn::{Connection, IoState, Negotiated};
+use ferrotls::crypto::aead::{AeadKey, NONCE_LEN, TAG_LEN};
+use ferrotls::msgs::enums::{
+    AlertDescription, AlertLevel, CipherSuite, ContentType, HandshakeType, ProtocolVersion,
+};
+use ferrotls::msgs::{AlertMessage, HandshakeMessage, HandshakePayload, ServerExtension, ServerHello};
+use ferrotls::observe::{Direction, Event, KeyLog, Observer};
+use ferrotls::record::OpaqueRecord;
+use ferrotls::server::{ServerConfig, ServerConfigBuilder, ServerConnection};
+use ferrotls::tls13::key_schedule::hkdf_expand_label;
+use ferrotls::tls13::suites::{self, Tls13CipherSuite};
+use ferrotls::Error;
+
+/// The name the client connects to unless a test says otherwise.
+pub const SERVER_NAME: &str = "localhost";
+
+/// At most this many round trips for one handshake; a correct one needs three.
+const MAX_ROUNDS: usize = 16;
+
+/// Sequence numbers tried when looking for the key and nonce of a sent alert.
+const MAX_SEQ_PROBE: u64 = 256;
+
+/// KeyUpdate generations tried when looking for the key of a sent alert.
+const MAX_KEY_UPDATES: usize = 8;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panicking test must not poison the helpers for the tests that run after it.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+// ---------------------------------------------------------------------------------
+// Certificates
+
+/// The kind of key a test certificate carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KeyType {
+    /// ECDSA P-256: the server signs with ecdsa_secp256r1_sha256.
+    Ecdsa,
+    /// RSA-2048: the server signs with rsa_pss_rsae_sha256.
+    Rsa,
+}
+
+/// A server certificate chain (leaf, then the test CA) and the leaf's private key.
+#[derive(Clone, Debug)]
+pub struct Identity {
+    pub chain: Vec<CertificateDer<'static>>,
+    key_pkcs8: Vec<u8>,
+}
+
+impl Identity {
+    pub fn leaf(&self) -> &CertificateDer<'static> {
+        &self.chain[0]
+    }
+
+    pub fn key(&self) -> PrivateKeyDer<'static> {
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.key_pkcs8.clone()))
+    }
+}
+
+/// The test CA and every leaf issued so far (key generation is slow: RSA especially).
+struct Authority {
+    der: CertificateDer<'static>,
+    issuer: Issuer<'static, KeyPair>,
+    issued: HashMap<(KeyType, Vec<String>), Identity>,
+}
+
+fn authority() -> &'static Mutex<Authority> {
+    static CA: OnceLock<Mutex<Authority>> = OnceLock::new();
+    CA.get_or_init(|| {
+        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("CA key");
+        let mut params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "ferrotls test CA");
+        let cert = params.self_signed(&key).expect("CA certificate");
+        Mutex::new(Authority {
+            der: cert.der().clone(),
+            issuer: Issuer::new(params, key),
+            issued: HashMap::new(),
+        })
+    })
+}
+
+/// A leaf for `names` (the first is also its CN), issued by the test CA. Repeated
+/// calls with the same arguments return the same certificate.
+pub fn identity(key_type: KeyType, names: &[&str]) -> Identity {
+    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    let mut ca = lock(authority());
+    if let Some(id) = ca.issued.get(&(key_type, names.clone())) {
+        return id.clone();
+    }
+    let alg = match key_type {
+        KeyType::Ecdsa => &rcgen::PKCS_ECDSA_P256_SHA256,
+        KeyType::Rsa => &rcgen::PKCS_RSA_SHA256,
+    };
+    let key = KeyPair::generate_for(alg).expect("leaf key");
+    let mut params = CertificateParams::new(names.clone()).expect("leaf params");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, names[0].as_str());
+    let cert = params.signed_by(&key, &ca.issuer).expect("leaf certificate");
+    let id = Identity {
+        chain: vec![cert.der().clone(), ca.der.clone()],
+        key_pkcs8: key.serialize_der(),
+    };
+    ca.issued.insert((key_type, names), id.clone());
+    id
+}
+
+/// The usual test identity: ECDSA P-256 for [`SERVER_NAME`].
+pub fn ecdsa() -> Identity {
+    identity(KeyType::Ecdsa, &[SERVER_NAME])
+}
+
+/// A server configuration holding `ids` in this order (the first is the default).
+pub fn server_config(ids: &[&Identity]) -> ServerConfigBuilder {
+    ids.iter().fold(ServerConfig::builder(), |b, id| {
+        b.cert(id.chain.clone(), &id.key()).expect("server certificate")
+    })
+}
+
+/// A client configuration that trusts exactly the leaves of `pins`.
+pub fn client_config(pins: &[&Identity]) -> ClientConfigBuilder {
+    ClientConfig::pinned(pins.iter().map(|id| id.leaf().clone()).collect()).expect("pinned client")
+}
+
+// ---------------------------------------------------------------------------------
+// Key log and observer
+
+/// A key log that keeps every secret, so tests can derive record keys.
+#[derive(Debug, Default)]
+pub struct KeyCapture {
+    /// (label, client_random, secret) in the order they were logged.
+    entries: Mutex<Vec<(String, Vec<u8>, Vec<u8>)>>,
+}
+
+impl KeyLog for KeyCapture {
+    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        lock(&self.entries).push((label.to_string(), client_random.to_vec(), secret.to_vec()));
+    }
+}
+
+impl KeyCapture {
+    /// The last secret logged under `label`.
+    pub fn secret(&self, label: &str) -> Option<Vec<u8>> {
+        lock(&self.entries)
+            .iter()
+            .rev()
+            .find(|(l, _, _)| l == label)
+            .map(|(_, _, s)| s.clone())
+    }
+
+    /// Every label logged, in order.
+    pub fn labels(&self) -> Vec<String> {
+        lock(&self.entries).iter().map(|(l, _, _)| l.clone()).collect()
+    }
+
+    /// The client_random of every entry, in order.
+    pub fn client_randoms(&self) -> Vec<Vec<u8>> {
+        lock(&self.entries).iter().map(|(_, r, _)| r.clone()).collect()
+    }
+}
+
+/// An observer that records messages, change_cipher_spec records and alerts as
+/// lines like `sent ClientHello` or `received alert decode_error`.
+#[derive(Debug, Default)]
+pub struct Recorder {
+    lines: Mutex<Vec<String>>,
+}
+
+impl Observer for Recorder {
+    fn event(&self, event: &Event<'_>) {
+        let dir = |d: &Direction| match d {
+            Direction::Sent => "sent",
+            Direction::Received => "received",
+        };
+        let line = match event {
+            Event::Message {
+                direction, message, ..
+            } => format!("{} {}", dir(direction), message.name()),
+            Event::ChangeCipherSpec { direction } => format!("{} ChangeCipherSpec", dir(direction)),
+            Event::Alert {
+                direction,
+                description,
+            } => format!("{} alert {description}", dir(direction)),
+            Event::Secret { .. } => return,
+        };
+        lock(&self.lines).push(line);
+    }
+}
+
+impl Recorder {
+    pub fn lines(&self) -> Vec<String> {
+        lock(&self.lines).clone()
+    }
+
+    pub fn count(&self, line: &str) -> usize {
+        lock(&self.lines).iter().filter(|l| *l == line).count()
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// The pair
+
+/// One end of a [`Pair`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Client,
+    Server,
+}
+
+impl Side {
+    pub fn peer(self) -> Side {
+        match self {
+            Side::Client => Side::Server,
+            Side::Server => Side::Client,
+        }
+    }
+
+    /// The key log label prefix of this side's sending secrets.
+    fn label(self) -> &'static str {
+        match self {
+            Side::Client => "CLIENT",
+            Side::Server => "SERVER",
+        }
+    }
+}
+
+pub const BOTH: [Side; 2] = [Side::Client, Side::Server];
+
+/// Which flight a tamper hook is looking at: its sender and its index among all
+/// flights of this drive (0 is the ClientHello).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Flight {
+    pub from: Side,
+    pub index: usize,
+}
+
+/// How a driven handshake ended.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Neither side is handshaking and neither has bytes to send.
+    Done,
+    /// `Side` failed processing what it received, with this error.
+    Failed(Side, Error),
+    /// Both sides wait for bytes that never come (e.g. a truncated record).
+    Stalled,
+}
+
+/// A client and a server, each with a [`KeyCapture`] key log, joined in memory.
+pub struct Pair {
+    pub client: ClientConnection,
+    pub server: ServerConnection,
+    pub client_keys: Arc<KeyCapture>,
+    pub server_keys: Arc<KeyCapture>,
+}
+
+impl Pair {
+    /// Builds both configurations (adding key logs) and connects to [`SERVER_NAME`].
+    pub fn new(client: ClientConfigBuilder, server: ServerConfigBuilder) -> Self {
+        Self::named(client, server, SERVER_NAME)
+    }
+
+    /// As [`Pair::new`], connecting to `server_name`.
+    pub fn named(client: ClientConfigBuilder, server: ServerConfigBuilder, server_name: &str) -> Self {
+        let client_keys = Arc::new(KeyCapture::default());
+        let server_keys = Arc::new(KeyCapture::default());
+        let client_config = client.key_log(client_keys.clone()).build().expect("client config");
+        let server_config = server.key_log(server_keys.clone()).build().expect("server config");
+        let name = ServerName::try_from(server_name.to_string()).expect("server name");
+        Pair {
+            client: ClientConnection::new(client_config, name).expect("client connection"),
+            server: ServerConnection::new(server_config).expect("server connection"),
+            client_keys,
+            server_keys,
+        }
+    }
+
+    /// The usual pair: ECDSA certificate, default configurations.
+    pub fn ecdsa() -> Self {
+        let id = ecdsa();
+        Pair::new(client_config(&[&id]), server_config(&[&id]))
+    }
+
+    /// A usual pair with the handshake done.
+    pub fn connected() -> Self {
+        let mut p = Pair::ecdsa();
+        p.handshake().expect("handshake");
+        p
+    }
+
+    pub fn conn(&mut self, side: Side) -> &mut Connection {
+        match side {
+            Side::Client => &mut self.client,
+            Side::Server => &mut self.server,
+        }
+    }
+
+    pub fn conn_ref(&self, side: Side) -> &Connection {
+        match side {
+            Side::Client => &self.client,
+            Side::Server => &self.server,
+        }
+    }
+
+    pub fn keys(&self, side: Side) -> &KeyCapture {
+        match side {
+            Side::Client => &self.client_keys,
+            Side::Server => &self.server_keys,
+        }
+    }
+
+    /// Takes every byte `from` has queued.
+    pub fn take(&mut self, from: Side) -> Vec<u8> {
+        self.conn(from).take_tls()
+    }
+
+    /// Hands `bytes` to `to` and processes them.
+    pub fn deliver(&mut self, to: Side, bytes: &[u8]) -> Result<IoState, Error> {
+        let conn = self.conn(to);
+        conn.feed_tls(bytes);
+        conn.process_new_packets()
+    }
+
+    /// Moves what `from` has queued to its peer, after `tamper` has seen (and maybe
+    /// changed) the bytes. Returns how many bytes were moved, or the peer's error.
+    pub fn transfer_with(&mut self, from: Side, tamper: impl FnOnce(&mut Vec<u8>)) -> Result<usize, Error> {
+        let mut bytes = self.take(from);
+        tamper(&mut bytes);
+        self.deliver(from.peer(), &bytes)?;
+        Ok(bytes.len())
+    }
+
+    pub fn transfer(&mut self, from: Side) -> Result<usize, Error> {
+        self.transfer_with(from, |_| {})
+    }
+
+    pub fn transfer_client_to_server(&mut self) -> Result<usize, Error> {
+        self.transfer(Side::Client)
+    }
+
+    pub fn transfer_server_to_client(&mut self) -> Result<usize, Error> {
+        self.transfer(Side::Server)
+    }
+
+    fn idle(&self) -> bool {
+        BOTH.iter().all(|s| {
+            let c = self.conn_ref(*s);
+            !c.is_handshaking() && !c.wants_write()
+        })
+    }
+
+    /// Exchanges flights until both sides are done, one fails, or nothing moves.
+    /// `tamper` sees every non-empty flight before its receiver does.
+    pub fn drive(&mut self, mut tamper: impl FnMut(Flight, &mut Vec<u8>)) -> Outcome {
+        let mut index = 0;
+        for _ in 0..MAX_ROUNDS {
+            if self.idle() {
+                return Outcome::Done;
+            }
+            let mut moved = false;
+            for from in BOTH {
+                if !self.conn_ref(from).wants_write() {
+                    continue;
+                }
+                moved = true;
+                let flight = Flight { from, index };
+                index += 1;
+                if let Err(e) = self.transfer_with(from, |bytes| tamper(flight, bytes)) {
+                    return Outcome::Failed(from.peer(), e);
+                }
+            }
+            if !moved {
+                return Outcome::Stalled;
+            }
+        }
+        panic!("the handshake made no progress in {MAX_ROUNDS} rounds");
+    }
+
+    /// Runs the handshake to completion; the error names the side that failed.
+    pub fn handshake(&mut self) -> Result<(), (Side, Error)> {
+        match self.drive(|_, _| {}) {
+            Outcome::Done => Ok(()),
+            Outcome::Failed(side, e) => Err((side, e)),
+            Outcome::Stalled => panic!("handshake stalled: neither side has anything to send"),
+        }
+    }
+
+    /// Writes `data` on `from` and delivers the records to the peer.
+    pub fn send(&mut self, from: Side, data: &[u8]) {
+        self.conn(from).writer().write_all(data).expect("write");
+        self.transfer(from).expect("peer accepts the records");
+    }
+
+    /// Every plaintext byte `side` has received, and whether the stream has ended
+    /// (the reader returned Ok(0) after close_notify).
+    pub fn read(&mut self, side: Side) -> (Vec<u8>, bool) {
+        read_plaintext(self.conn(side))
+    }
+
+    /// Sends a distinct message each way and checks it arrives intact; also moves
+    /// whatever each side queued in response (KeyUpdate answers).
+    pub fn round_trip(&mut self) {
+        for from in BOTH {
+            let msg = format!("{from:?} says hello").into_bytes();
+            self.send(from, &msg);
+            self.transfer(from.peer()).expect("responses are accepted");
+            assert_eq!(self.read(from.peer()).0, msg, "data from {from:?}");
+        }
+    }
+
+    /// The negotiated suite, from whichever side knows it.
+    pub fn suite(&self) -> &'static Tls13CipherSuite {
+        BOTH.iter()
+            .find_map(|s| self.conn_ref(*s).negotiated().suite)
+            .expect("no cipher suite negotiated yet")
+    }
+
+    /// A record cipher for `side`'s `label` secret (e.g. "SERVER_HANDSHAKE_TRAFFIC_SECRET"),
+    /// starting at sequence number 0.
+    pub fn cipher(&self, side: Side, label: &str) -> RecordCipher {
+        let secret = self
+            .keys(side)
+            .secret(label)
+            .unwrap_or_else(|| panic!("{side:?} logged no {label}"));
+        RecordCipher::new(self.suite(), &secret)
+    }
+
+    /// Decrypts the flight `bytes` sent by `from` under its `label` secret (the first
+    /// protected record having sequence number 0), lets `edit` change the pieces, and
+    /// writes them back: plaintext records as they were, protected ones re-encrypted
+    /// in their new order with the same keys and sequence numbers 0, 1, ...
+    pub fn edit_sealed(
+        &self,
+        from: Side,
+        label: &str,
+        bytes: &mut Vec<u8>,
+        edit: impl FnOnce(&mut Vec<Piece>),
+    ) {
+        let mut pieces = open_flight(bytes, &mut self.cipher(from, label));
+        edit(&mut pieces);
+        *bytes = seal_flight(&pieces, &mut self.cipher(from, label));
+    }
+
+    /// Every secret `side` may have sent records under: handshake, application and
+    /// a few KeyUpdate generations.
+    pub fn sending_secrets(&self, side: Side) -> Vec<Vec<u8>> {
+        let keys = self.keys(side);
+        let prefix = side.label();
+        let mut out: Vec<Vec<u8>> = keys
+            .secret(&format!("{prefix}_HANDSHAKE_TRAFFIC_SECRET"))
+            .into_iter()
+            .collect();
+        if let (Some(mut app), Some(suite)) = (
+            keys.secret(&format!("{prefix}_TRAFFIC_SECRET_0")),
+            self.conn_ref(side).negotiated().suite,
+        ) {
+            for _ in 0..=MAX_KEY_UPDATES {
+                let next = next_traffic_secret(suite, &app);
+                out.push(app);
+                app = next;
+            }
+        }
+        out
+    }
+
+    /// Takes what `side` queued and returns the last alert in it, decrypting with
+    /// `side`'s captured secrets where needed.
+    pub fn alert_sent_by(&mut self, side: Side) -> Option<AlertDescription> {
+        let bytes = self.take(side);
+        let secrets = self.sending_secrets(side);
+        let suite = BOTH.iter().find_map(|s| self.conn_ref(*s).negotiated().suite);
+        last_alert_sent(&bytes, suite.map(|s| (s, secrets.as_slice())))
+    }
+}
+
+/// Reads every buffered plaintext byte; `true` if the reader reported end of stream.
+pub fn read_plaintext(conn: &mut Connection) -> (Vec<u8>, bool) {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match conn.reader().read(&mut buf) {
+            Ok(0) => return (out, true),
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return (out, false),
+            Err(e) => panic!("reading plaintext failed: {e}"),
+        }
+    }
+}
+
+/// What a test compares between two handshakes: everything but keys and randoms.
+pub fn summary(n: &Negotiated) -> String {
+    format!(
+        "version={:?} suite={:?} group={:?} scheme={:?} alpn={:?} sni={:?} hrr={} certs={}",
+        n.version,
+        n.suite.map(|s| s.suite),
+        n.group,
+        n.signature_scheme,
+        n.alpn,
+        n.server_name,
+        n.hello_retry,
+        n.peer_certificates.len()
+    )
+}
+
+/// The ferrotls error inside an `io::Error` from the plaintext reader or writer.
+pub fn inner_error(e: &io::Error) -> &Error {
+    e.get_ref()
+        .and_then(|i| i.downcast_ref::<Error>())
+        .unwrap_or_else(|| panic!("io error {e:?} does not carry a ferrotls::Error"))
+}
+
+// ---------------------------------------------------------------------------------
+// Records and messages
+
+/// A record of any type and version, header included: for building garbage.
+pub fn raw_record(typ: u8, version: u16, payload: &[u8]) -> Vec<u8> {
+    let len = u16::try_from(payload.len()).expect("record payload fits a u16 length");
+    let mut out = vec![typ];
+    out.extend_from_slice(&version.to_be_bytes());
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
+/// An unprotected record (version 0x0303).
+pub fn plain_record(typ: ContentType, payload: &[u8]) -> Vec<u8> {
+    raw_record(typ.to_wire(), ProtocolVersion::TLSv1_2.to_wire(), payload)
+}
+
+/// A handshake message in one unprotected record.
+pub fn handshake_record(msg: &HandshakeMessage) -> Vec<u8> {
+    plain_record(ContentType::Handshake, &msg.to_bytes())
+}
+
+/// An unprotected alert record.
+pub fn alert_record(level: AlertLevel, description: AlertDescription) -> Vec<u8> {
+    plain_record(ContentType::Alert, &[level.to_wire(), description.to_wire()])
+}
+
+/// Splits well-formed bytes into records; the longest prefix of whole records and
+/// what is left over.
+pub fn split_records_lenient(bytes: &[u8]) -> (Vec<OpaqueRecord>, &[u8]) {
+    let mut out = Vec::new();
+    let mut rest = bytes;
+    while rest.len() >= 5 {
+        let len = usize::from(u16::from_be_bytes([rest[3], rest[4]]));
+        let Some(payload) = rest.get(5..5 + len) else {
+            break;
+        };
+        out.push(OpaqueRecord {
+            typ: ContentType::from_wire(rest[0]),
+            version: ProtocolVersion::from_wire(u16::from_be_bytes([rest[1], rest[2]])),
+            payload: payload.to_vec(),
+        });
+        rest = &rest[5 + len..];
+    }
+    (out, rest)
+}
+
+/// Splits bytes that must be whole records (what a connection wrote).
+pub fn split_records(bytes: &[u8]) -> Vec<OpaqueRecord> {
+    let (records, rest) = split_records_lenient(bytes);
+    assert!(rest.is_empty(), "{} bytes after the last whole record", rest.len());
+    records
+}
+
+pub fn join_records(records: &[OpaqueRecord]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for r in records {
+        r.encode(&mut out);
+    }
+    out
+}
+
+/// The handshake message in an unprotected flight's first record (e.g. the ClientHello).
+pub fn first_message(flight: &[u8]) -> HandshakeMessage {
+    let records = split_records(flight);
+    let first = records.first().expect("an empty flight");
+    assert_eq!(first.typ, ContentType::Handshake);
+    HandshakeMessage::read_tls13(&first.payload).expect("a well-formed message")
+}
+
+/// The ClientHello a fresh client sends, taken from its queue.
+pub fn client_hello_of(client: &mut ClientConnection) -> (Vec<u8>, ferrotls::msgs::ClientHello) {
+    let flight = client.take_tls();
+    match first_message(&flight).payload {
+        HandshakePayload::ClientHello(ch) => (flight, ch),
+        other => panic!("expected a ClientHello, got {other:?}"),
+    }
+}
+
+/// A ServerHello (or, with `HELLO_RETRY_REQUEST_RANDOM`, a HelloRetryRequest)
+/// answering `session_id`.
+pub fn server_hello(
+    random: [u8; 32],
+    session_id: &[u8],
+    suite: CipherSuite,
+    extensions: Vec<ServerExtension>,
+) -> HandshakeMessage {
+    HandshakeMessage::new(HandshakePayload::ServerHello(ServerHello {
+        legacy_version: ProtocolVersion::TLSv1_2,
+        random,
+        session_id: session_id.to_vec(),
+        cipher_suite: suite,
+        compression_method: 0,
+        extensions,
+    }))
+}
+
+// ---------------------------------------------------------------------------------
+// Record protection, reimplemented from the key log (RFC 8446, 5.2-5.4 and 7.3)
+
+/// HKDF-Expand-Label(secret, "traffic upd", "", Hash.length) (RFC 8446, 7.2).
+pub fn next_traffic_secret(suite: &Tls13CipherSuite, secret: &[u8]) -> Vec<u8> {
+    let len = suite.hash.output_len();
+    hkdf_expand_label(suite.hash, secret, b"traffic upd", &[], len)
+        .as_bytes()
+        .to_vec()
+}
+
+/// One direction's record protection, derived from a logged traffic secret.
+pub struct RecordCipher {
+    key: AeadKey,
+    iv: [u8; NONCE_LEN],
+    /// The sequence number of the next record sealed or opened.
+    pub seq: u64,
+}
+
+impl RecordCipher {
+    pub fn new(suite: &Tls13CipherSuite, secret: &[u8]) -> Self {
+        let key = hkdf_expand_label(suite.hash, secret, b"key", &[], suite.aead.key_len());
+        let iv = hkdf_expand_label(suite.hash, secret, b"iv", &[], NONCE_LEN);
+        RecordCipher {
+            key: AeadKey::new(suite.aead, key.as_bytes()).expect("record key"),
+            iv: iv.as_bytes().try_into().expect("12-byte IV"),
+            seq: 0,
+        }
+    }
+
+    /// RFC 8446, 5.3: the IV XORed with the left-padded sequence number.
+    fn nonce(&self, seq: u64) -> [u8; NONCE_LEN] {
+        let mut nonce = self.iv;
+        for (n, s) in nonce[NONCE_LEN - 8..].iter_mut().zip(seq.to_be_bytes()) {
+            *n ^= s;
+        }
+        nonce
+    }
+
+    /// Seals `content` of type `typ` followed by `padding` zero bytes.
+    pub fn seal_padded(&mut self, typ: ContentType, content: &[u8], padding: usize) -> OpaqueRecord {
+        let mut inner = content.to_vec();
+        inner.push(typ.to_wire());
+        inner.resize(inner.len() + padding, 0);
+        let len = u16::try_from(inner.len() + TAG_LEN).expect("record fits a u16 length");
+        let aad = [23, 3, 3, (len >> 8) as u8, len as u8];
+        self.key
+            .seal_in_place_append_tag(self.nonce(self.seq), &aad, &mut inner)
+            .expect("seal");
+        self.seq += 1;
+        OpaqueRecord {
+            typ: ContentType::ApplicationData,
+            version: ProtocolVersion::TLSv1_2,
+            payload: inner,
+        }
+    }
+
+    pub fn seal(&mut self, typ: ContentType, content: &[u8]) -> OpaqueRecord {
+        self.seal_padded(typ, content, 0)
+    }
+
+    /// `seal` in wire form.
+    pub fn seal_bytes(&mut self, typ: ContentType, content: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.seal(typ, content).encode(&mut out);
+        out
+    }
+
+    /// Opens `record` as if it had sequence number `seq`: its real type and content.
+    pub fn open_at(&self, record: &OpaqueRecord, seq: u64) -> Option<(ContentType, Vec<u8>)> {
+        let len = u16::try_from(record.payload.len()).ok()?;
+        let [vh, vl] = record.version.to_wire().to_be_bytes();
+        let aad = [record.typ.to_wire(), vh, vl, (len >> 8) as u8, len as u8];
+        let mut buf = record.payload.clone();
+        let plain = self.key.open_in_place(self.nonce(seq), &aad, &mut buf)?;
+        let end = plain.iter().rposition(|b| *b != 0)?;
+        Some((ContentType::from_wire(plain[end]), plain[..end].to_vec()))
+    }
+
+    /// Opens the next record in sequence.
+    pub fn open(&mut self, record: &OpaqueRecord) -> Option<(ContentType, Vec<u8>)> {
+        let out = self.open_at(record, self.seq)?;
+        self.seq += 1;
+        Some(out)
+    }
+}
+
+/// One record of a flight after [`open_flight`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Piece {
+    /// An unprotected record, kept as it was.
+    Plain(OpaqueRecord),
+    /// A protected record's real type and content.
+    Sealed { typ: ContentType, content: Vec<u8> },
+}
+
+impl Piece {
+    /// The handshake message type of a protected handshake record.
+    pub fn handshake_type(&self) -> Option<HandshakeType> {
+        match self {
+            Piece::Sealed {
+                typ: ContentType::Handshake,
+                content,
+            } => content.first().map(|t| HandshakeType::from_wire(*t)),
+            _ => None,
+        }
+    }
+}
+
+/// Decrypts every application_data record of `bytes` in order with `cipher`.
+pub fn open_flight(bytes: &[u8], cipher: &mut RecordCipher) -> Vec<Piece> {
+    split_records(bytes)
+        .into_iter()
+        .map(|r| match r.typ {
+            ContentType::ApplicationData => {
+                let (typ, content) = cipher.open(&r).expect("a record of this flight failed to open");
+                Piece::Sealed { typ, content }
+            }
+            _ => Piece::Plain(r),
+        })
+        .collect()
+}
+
+/// The inverse of [`open_flight`].
+pub fn seal_flight(pieces: &[Piece], cipher: &mut RecordCipher) -> Vec<u8> {
+    let records: Vec<OpaqueRecord> = pieces
+        .iter()
+        .map(|p| match p {
+            Piece::Plain(r) => r.clone(),
+            Piece::Sealed { typ, content } => cipher.seal(*typ, content),
+        })
+        .collect();
+    join_records(&records)
+}
+
+/// The content of the protected handshake record holding a message of type `typ`.
+pub fn sealed_message(pieces: &mut [Piece], typ: HandshakeType) -> &mut Vec<u8> {
+    pieces
+        .iter_mut()
+        .find(|p| p.handshake_type() == Some(typ))
+        .and_then(|p| match p {
+            Piece::Sealed { content, .. } => Some(content),
+            Piece::Plain(_) => None,
+        })
+        .unwrap_or_else(|| panic!("no protected {typ} record in the flight"))
+}
+
+/// The last alert in `bytes`: unprotected alert records are read directly; protected
+/// records are tried with each of `keys`' secrets at sequence numbers 0.. (only the
+/// right key and sequence number authenticate).
+pub fn last_alert_sent(
+    bytes: &[u8],
+    keys: Option<(&Tls13CipherSuite, &[Vec<u8>])>,
+) -> Option<AlertDescription> {
+    let ciphers: Vec<RecordCipher> = keys
+        .map(|(suite, secrets)| secrets.iter().map(|s| RecordCipher::new(suite, s)).collect())
+        .unwrap_or_default();
+    let decode = |payload: &[u8]| AlertMessage::decode(payload).ok().map(|a| a.description);
+    let (records, _) = split_records_lenient(bytes);
+    records
+        .iter()
+        .filter_map(|r| match r.typ {
+            ContentType::Alert => decode(&r.payload),
+            ContentType::ApplicationData => ciphers.iter().find_map(|c| {
+                (0..MAX_SEQ_PROBE).find_map(|seq| match c.open_at(r, seq)? {
+                    (ContentType::Alert, content) => decode(&content),
+                    _ => None,
+                })
+            }),
+            _ => None,
+        })
+        .last()
+}
+
+/// The suite implementation for a wire value.
+pub fn suite(s: CipherSuite) -> &'static Tls13CipherSuite {
+    suites::find(s).expect("an implemented suite")
+}
