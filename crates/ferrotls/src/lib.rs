@@ -15,6 +15,7 @@ pub mod crypto;
 pub mod error;
 pub mod msgs;
 pub mod observe;
+pub mod pem;
 pub mod pki;
 pub mod record;
 pub mod server;

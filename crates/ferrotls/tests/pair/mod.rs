@@ -41,6 +41,10 @@ const MAX_ROUNDS: usize = 16;
 /// Sequence numbers tried when looking for the key and nonce of a sent alert.
 const MAX_SEQ_PROBE: u64 = 256;
 
+/// Protected records longer than this cannot be an alert (two bytes, the type byte
+/// and the tag; ferrotls does not pad), so [`last_alert_sent`] does not try them.
+const MAX_SEALED_ALERT_LEN: usize = 64;
+
 /// KeyUpdate generations tried when looking for the key of a sent alert.
 const MAX_KEY_UPDATES: usize = 8;
 
@@ -793,7 +797,7 @@ pub fn last_alert_sent(
         .iter()
         .filter_map(|r| match r.typ {
             ContentType::Alert => decode(&r.payload),
-            ContentType::ApplicationData => ciphers.iter().find_map(|c| {
+            ContentType::ApplicationData if r.payload.len() <= MAX_SEALED_ALERT_LEN => ciphers.iter().find_map(|c| {
                 (0..MAX_SEQ_PROBE).find_map(|seq| match c.open_at(r, seq)? {
                     (ContentType::Alert, content) => decode(&content),
                     _ => None,
