@@ -81,6 +81,8 @@ pub struct Negotiated {
     pub hello_retry: bool,
     /// Whether the peer asked for (server) or sent (client) a client certificate.
     pub client_auth: bool,
+    /// How many NewSessionTicket messages the client received.
+    pub tickets_received: usize,
 }
 
 /// A summary of what `process_new_packets` left to do.

@@ -49,7 +49,9 @@ pub fn private_key_from_bytes(bytes: &[u8]) -> Result<PrivateKeyDer<'static>, Er
     const WHAT: &str = "the private key";
     if !looks_like_pem(bytes) {
         return match bytes.first() {
-            Some(0x30) => Ok(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(bytes.to_vec()))),
+            Some(0x30) => Ok(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+                bytes.to_vec(),
+            ))),
             _ => Err(bad(WHAT, "the input is neither PEM nor a DER key")),
         };
     }
@@ -87,7 +89,9 @@ mod tests {
                 .to_string(),
             "could not read certificates: no CERTIFICATE block was found"
         );
-        let missing = load_certs("/nonexistent/ferrotls.pem").unwrap_err().to_string();
+        let missing = load_certs("/nonexistent/ferrotls.pem")
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             missing,
             "could not read certificates: /nonexistent/ferrotls.pem: No such file or directory (os error 2)"

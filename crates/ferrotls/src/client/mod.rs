@@ -1,5 +1,9 @@
 //! Client configuration and the client connection.
 
+mod store;
+
+pub use store::{ClientSessionStore, InMemorySessionStore, Tls13Ticket};
+
 use std::sync::Arc;
 
 use rustls_pki_types::{CertificateDer, ServerName};
@@ -26,6 +30,7 @@ pub struct ClientConfig {
     /// Send a key share for every offered group instead of the usual one or two
     /// (tests use an empty list of shares to force HelloRetryRequest).
     pub(crate) key_share_groups: Option<Vec<NamedGroup>>,
+    pub(crate) session_store: Arc<dyn ClientSessionStore>,
 }
 
 impl ClientConfig {
@@ -43,6 +48,7 @@ impl ClientConfig {
                 key_log: None,
                 observer: None,
                 key_share_groups: None,
+                session_store: Arc::new(InMemorySessionStore::new(256)),
             },
         }
     }
@@ -107,6 +113,12 @@ impl ClientConfigBuilder {
     /// Receives every handshake message sent and received, for traces.
     pub fn observer(mut self, observer: Arc<dyn Observer>) -> Self {
         self.config.observer = Some(observer);
+        self
+    }
+
+    /// Where tickets from servers are kept (default: in memory, 256 servers).
+    pub fn session_store(mut self, store: Arc<dyn ClientSessionStore>) -> Self {
+        self.config.session_store = store;
         self
     }
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use rustls_pki_types::{CertificateDer, ServerName};
 
-use crate::client::ClientConfig;
+use crate::client::{ClientConfig, Tls13Ticket};
 use crate::conn::{CommonState, HsMessage};
 use crate::crypto::kx::KeyExchange;
 use crate::crypto::{constant_time_eq, sign};
@@ -21,12 +21,13 @@ use crate::msgs::enums::{
 use crate::msgs::{
     Certificate13, CertificateEntry, CertificateVerify, ClientExtension, ClientHello,
     EncryptedExtensions, Finished, HandshakeMessage, HandshakePayload, KeyShareEntry,
-    ServerExtension, ServerHello, ServerNameEntry, DOWNGRADE_TLS11, DOWNGRADE_TLS12,
+    NewSessionTicket13, ServerExtension, ServerHello, ServerNameEntry, DOWNGRADE_TLS11,
+    DOWNGRADE_TLS12,
 };
 use crate::observe::Protection;
 use crate::pki::{ParsedCert, ServerCertVerified};
 use crate::tls13::key_schedule::{
-    finished_verify_data, EarlySecret, HandshakeSecret, MasterSecret, TrafficSecret,
+    finished_verify_data, resumption_psk, EarlySecret, HandshakeSecret, MasterSecret, TrafficSecret,
 };
 use crate::tls13::suites::Tls13CipherSuite;
 use crate::tls13::{certificate_verify_message, Transcript};
@@ -99,10 +100,8 @@ impl ClientState {
             (ClientState::ExpectFinished(s), HandshakePayload::Finished(f)) => {
                 s.handle(common, f, &msg.raw)
             }
-            (ClientState::Connected(s), HandshakePayload::NewSessionTicket(_)) => {
-                // RFC 8446, 4.6.1: accepted; resumption uses them in a later release.
-                let mut s = s;
-                s.tickets_received += 1;
+            (ClientState::Connected(s), HandshakePayload::NewSessionTicket(t)) => {
+                s.store_ticket(common, t)?;
                 Ok(ClientState::Connected(s))
             }
             (ClientState::Connected(s), HandshakePayload::KeyUpdate(ku)) => {
@@ -679,13 +678,14 @@ impl ExpectFinished {
         }));
         common.send_handshake(&finished, &mut transcript)?;
         let resumption = master.resumption_master_secret(transcript.current().as_ref());
-        drop(base);
 
         common.install_encrypter(suite, &client_ap, Protection::Application)?;
         common.start_traffic(client_ap, server_ap)?;
         Ok(ClientState::Connected(Box::new(Connected {
-            _resumption: resumption,
-            tickets_received: 0,
+            config: base.config,
+            server_name: base.server_name.to_str().into_owned(),
+            suite,
+            resumption,
         })))
     }
 }
@@ -693,8 +693,45 @@ impl ExpectFinished {
 /// The handshake is complete; only post-handshake messages remain (RFC 8446, 4.6).
 #[derive(Debug)]
 pub(crate) struct Connected {
-    _resumption: crate::crypto::Secret,
-    tickets_received: usize,
+    config: Arc<ClientConfig>,
+    server_name: String,
+    suite: &'static Tls13CipherSuite,
+    resumption: crate::crypto::Secret,
+}
+
+/// RFC 8446, 4.6.1: tickets may not be used for more than seven days.
+const MAX_TICKET_LIFETIME: u32 = 7 * 24 * 3600;
+
+impl Connected {
+    /// Stores a NewSessionTicket with its PSK for a later resumption (RFC 8446, 4.6.1).
+    fn store_ticket(&self, common: &mut CommonState, t: NewSessionTicket13) -> Result<(), Error> {
+        if t.lifetime > MAX_TICKET_LIFETIME {
+            return Err(illegal(
+                "NewSessionTicket",
+                "ticket_lifetime",
+                "exceeds seven days",
+            ));
+        }
+        common.negotiated.tickets_received += 1;
+        if t.lifetime == 0 {
+            return Ok(());
+        }
+        let psk = resumption_psk(self.suite, &self.resumption, &t.nonce);
+        self.config.session_store.insert_tls13_ticket(
+            &self.server_name,
+            Tls13Ticket {
+                max_early_data: t.max_early_data(),
+                ticket: t.ticket,
+                psk,
+                suite: self.suite.suite,
+                lifetime: t.lifetime,
+                age_add: t.age_add,
+                received_at: self.config.provider.time.now(),
+                alpn: common.negotiated.alpn.clone(),
+            },
+        );
+        Ok(())
+    }
 }
 
 #[cfg(test)]

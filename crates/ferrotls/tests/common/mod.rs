@@ -117,8 +117,7 @@ pub fn describe(n: &Negotiated) -> String {
         n.version.map_or("none".into(), |v| v.to_string()),
         n.suite.map_or("none".into(), |s| s.name().into_owned()),
         n.group.map_or("none".into(), |g| g.to_string()),
-        n.signature_scheme
-            .map_or("none".into(), |s| s.to_string()),
+        n.signature_scheme.map_or("none".into(), |s| s.to_string()),
         n.hello_retry,
         n.alpn
             .as_deref()
@@ -141,10 +140,8 @@ impl TempDir {
     pub fn new(label: &str) -> TempDir {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!(
-            "ferrotls-test-{}-{n}-{label}",
-            std::process::id()
-        ));
+        let path =
+            std::env::temp_dir().join(format!("ferrotls-test-{}-{n}-{label}", std::process::id()));
         // A stale directory can only be left by an earlier process with our pid.
         let _ = std::fs::remove_dir_all(&path);
         std::fs::create_dir_all(&path)
@@ -193,10 +190,9 @@ impl KeyKind {
     fn generate(self) -> rcgen::KeyPair {
         let key = match self {
             KeyKind::EcdsaP256 => rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256),
-            KeyKind::Rsa2048 => rcgen::KeyPair::generate_rsa_for(
-                &rcgen::PKCS_RSA_SHA256,
-                rcgen::RsaKeySize::_2048,
-            ),
+            KeyKind::Rsa2048 => {
+                rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)
+            }
         };
         key.unwrap_or_else(|e| panic!("cannot generate a {} key: {e}", self.label()))
     }
@@ -294,7 +290,12 @@ impl Leaf {
     pub fn server_config(&self) -> ServerConfigBuilder {
         ServerConfig::builder()
             .cert(self.chain(), &self.key())
-            .unwrap_or_else(|e| panic!("ferrotls refused the {} certificate: {e}", self.kind.label()))
+            .unwrap_or_else(|e| {
+                panic!(
+                    "ferrotls refused the {} certificate: {e}",
+                    self.kind.label()
+                )
+            })
     }
 
     /// A ferrotls client configuration that trusts exactly this certificate.
@@ -355,7 +356,11 @@ impl Capture {
 
     /// Waits until `found` returns `Some` for the output so far, or the stream ends,
     /// or `deadline` passes.
-    fn wait_for<T>(&self, deadline: Instant, mut found: impl FnMut(&str) -> Option<T>) -> Option<T> {
+    fn wait_for<T>(
+        &self,
+        deadline: Instant,
+        mut found: impl FnMut(&str) -> Option<T>,
+    ) -> Option<T> {
         let mut state = self.lock();
         loop {
             if let Some(v) = found(&String::from_utf8_lossy(&state.bytes)) {
@@ -394,7 +399,10 @@ impl Process {
     /// interop tests are never skipped silently.
     pub fn spawn<S: AsRef<OsStr>>(program: &str, args: &[S]) -> Process {
         let command_line = std::iter::once(program.to_string())
-            .chain(args.iter().map(|a| a.as_ref().to_string_lossy().into_owned()))
+            .chain(
+                args.iter()
+                    .map(|a| a.as_ref().to_string_lossy().into_owned()),
+            )
             .collect::<Vec<_>>()
             .join(" ");
         let mut child = match Command::new(program)
@@ -450,17 +458,17 @@ impl Process {
     ) -> Result<T, String> {
         self.stdout
             .wait_for(Instant::now() + TIMEOUT, found)
-            .ok_or_else(|| {
-                match self.exit_status() {
-                    Some(status) => format!("{what} did not appear on stdout; it exited with {status}"),
-                    None => format!("{what} did not appear on stdout within {TIMEOUT:?}"),
-                }
+            .ok_or_else(|| match self.exit_status() {
+                Some(status) => format!("{what} did not appear on stdout; it exited with {status}"),
+                None => format!("{what} did not appear on stdout within {TIMEOUT:?}"),
             })
     }
 
     /// Waits until stdout contains `needle`.
     pub fn wait_for_stdout_text(&mut self, needle: &str) -> Result<(), String> {
-        self.wait_for_stdout(&format!("{needle:?}"), |out| out.contains(needle).then_some(()))
+        self.wait_for_stdout(&format!("{needle:?}"), |out| {
+            out.contains(needle).then_some(())
+        })
     }
 
     pub fn write_stdin(&mut self, data: &[u8]) -> Result<(), String> {
@@ -616,12 +624,16 @@ impl<T> ServerHandle<T> {
                 3 * TIMEOUT
             )),
             Err(mpsc::RecvTimeoutError::Disconnected) => {
-                let panic = self.thread.join().err().map_or("no result".to_string(), |p| {
-                    p.downcast_ref::<String>()
-                        .cloned()
-                        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                        .unwrap_or_else(|| "a panic".to_string())
-                });
+                let panic = self
+                    .thread
+                    .join()
+                    .err()
+                    .map_or("no result".to_string(), |p| {
+                        p.downcast_ref::<String>()
+                            .cloned()
+                            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                            .unwrap_or_else(|| "a panic".to_string())
+                    });
                 Err(format!("server thread panicked: {panic}"))
             }
         }
@@ -781,9 +793,12 @@ pub fn read_line(stream: &mut impl Read) -> Result<String, String> {
         if Instant::now() >= deadline {
             return Err(format!("no full line within {TIMEOUT:?}; got {line:?}"));
         }
-        let n = stream
-            .read(&mut buf)
-            .map_err(|e| format!("reading a line (got {:?} so far): {e}", String::from_utf8_lossy(&line)))?;
+        let n = stream.read(&mut buf).map_err(|e| {
+            format!(
+                "reading a line (got {:?} so far): {e}",
+                String::from_utf8_lossy(&line)
+            )
+        })?;
         let data = buf.get(..n).unwrap_or_default();
         if data.is_empty() {
             return Err(format!(

@@ -24,7 +24,9 @@ use ferrotls::crypto::aead::{AeadKey, NONCE_LEN, TAG_LEN};
 use ferrotls::msgs::enums::{
     AlertDescription, AlertLevel, CipherSuite, ContentType, HandshakeType, ProtocolVersion,
 };
-use ferrotls::msgs::{AlertMessage, HandshakeMessage, HandshakePayload, ServerExtension, ServerHello};
+use ferrotls::msgs::{
+    AlertMessage, HandshakeMessage, HandshakePayload, ServerExtension, ServerHello,
+};
 use ferrotls::observe::{Direction, Event, KeyLog, Observer};
 use ferrotls::record::OpaqueRecord;
 use ferrotls::server::{ServerConfig, ServerConfigBuilder, ServerConnection};
@@ -124,7 +126,9 @@ pub fn identity(key_type: KeyType, names: &[&str]) -> Identity {
     params
         .distinguished_name
         .push(DnType::CommonName, names[0].as_str());
-    let cert = params.signed_by(&key, &ca.issuer).expect("leaf certificate");
+    let cert = params
+        .signed_by(&key, &ca.issuer)
+        .expect("leaf certificate");
     let id = Identity {
         chain: vec![cert.der().clone(), ca.der.clone()],
         key_pkcs8: key.serialize_der(),
@@ -141,9 +145,13 @@ pub fn ecdsa() -> Identity {
 /// A server configuration holding `ids` in this order (the first is the default).
 pub fn server_config(ids: &[&Identity]) -> ServerConfigBuilder {
     ids.iter().fold(ServerConfig::builder(), |b, id| {
-        b.cert(id.chain.clone(), &id.key()).expect("server certificate")
+        b.cert(id.chain.clone(), &id.key())
+            .expect("server certificate")
     })
 }
+
+/// A change to a client configuration, for helpers that build the rest.
+pub type ClientSetup = fn(ClientConfigBuilder) -> ClientConfigBuilder;
 
 /// A client configuration that trusts exactly the leaves of `pins`.
 pub fn client_config(pins: &[&Identity]) -> ClientConfigBuilder {
@@ -178,12 +186,18 @@ impl KeyCapture {
 
     /// Every label logged, in order.
     pub fn labels(&self) -> Vec<String> {
-        lock(&self.entries).iter().map(|(l, _, _)| l.clone()).collect()
+        lock(&self.entries)
+            .iter()
+            .map(|(l, _, _)| l.clone())
+            .collect()
     }
 
     /// The client_random of every entry, in order.
     pub fn client_randoms(&self) -> Vec<Vec<u8>> {
-        lock(&self.entries).iter().map(|(_, r, _)| r.clone()).collect()
+        lock(&self.entries)
+            .iter()
+            .map(|(_, r, _)| r.clone())
+            .collect()
     }
 }
 
@@ -288,11 +302,21 @@ impl Pair {
     }
 
     /// As [`Pair::new`], connecting to `server_name`.
-    pub fn named(client: ClientConfigBuilder, server: ServerConfigBuilder, server_name: &str) -> Self {
+    pub fn named(
+        client: ClientConfigBuilder,
+        server: ServerConfigBuilder,
+        server_name: &str,
+    ) -> Self {
         let client_keys = Arc::new(KeyCapture::default());
         let server_keys = Arc::new(KeyCapture::default());
-        let client_config = client.key_log(client_keys.clone()).build().expect("client config");
-        let server_config = server.key_log(server_keys.clone()).build().expect("server config");
+        let client_config = client
+            .key_log(client_keys.clone())
+            .build()
+            .expect("client config");
+        let server_config = server
+            .key_log(server_keys.clone())
+            .build()
+            .expect("server config");
         let name = ServerName::try_from(server_name.to_string()).expect("server name");
         Pair {
             client: ClientConnection::new(client_config, name).expect("client connection"),
@@ -350,7 +374,11 @@ impl Pair {
 
     /// Moves what `from` has queued to its peer, after `tamper` has seen (and maybe
     /// changed) the bytes. Returns how many bytes were moved, or the peer's error.
-    pub fn transfer_with(&mut self, from: Side, tamper: impl FnOnce(&mut Vec<u8>)) -> Result<usize, Error> {
+    pub fn transfer_with(
+        &mut self,
+        from: Side,
+        tamper: impl FnOnce(&mut Vec<u8>),
+    ) -> Result<usize, Error> {
         let mut bytes = self.take(from);
         tamper(&mut bytes);
         self.deliver(from.peer(), &bytes)?;
@@ -495,7 +523,9 @@ impl Pair {
     pub fn alert_sent_by(&mut self, side: Side) -> Option<AlertDescription> {
         let bytes = self.take(side);
         let secrets = self.sending_secrets(side);
-        let suite = BOTH.iter().find_map(|s| self.conn_ref(*s).negotiated().suite);
+        let suite = BOTH
+            .iter()
+            .find_map(|s| self.conn_ref(*s).negotiated().suite);
         last_alert_sent(&bytes, suite.map(|s| (s, secrets.as_slice())))
     }
 }
@@ -561,7 +591,10 @@ pub fn handshake_record(msg: &HandshakeMessage) -> Vec<u8> {
 
 /// An unprotected alert record.
 pub fn alert_record(level: AlertLevel, description: AlertDescription) -> Vec<u8> {
-    plain_record(ContentType::Alert, &[level.to_wire(), description.to_wire()])
+    plain_record(
+        ContentType::Alert,
+        &[level.to_wire(), description.to_wire()],
+    )
 }
 
 /// Splits well-formed bytes into records; the longest prefix of whole records and
@@ -587,7 +620,11 @@ pub fn split_records_lenient(bytes: &[u8]) -> (Vec<OpaqueRecord>, &[u8]) {
 /// Splits bytes that must be whole records (what a connection wrote).
 pub fn split_records(bytes: &[u8]) -> Vec<OpaqueRecord> {
     let (records, rest) = split_records_lenient(bytes);
-    assert!(rest.is_empty(), "{} bytes after the last whole record", rest.len());
+    assert!(
+        rest.is_empty(),
+        "{} bytes after the last whole record",
+        rest.len()
+    );
     records
 }
 
@@ -674,7 +711,12 @@ impl RecordCipher {
     }
 
     /// Seals `content` of type `typ` followed by `padding` zero bytes.
-    pub fn seal_padded(&mut self, typ: ContentType, content: &[u8], padding: usize) -> OpaqueRecord {
+    pub fn seal_padded(
+        &mut self,
+        typ: ContentType,
+        content: &[u8],
+        padding: usize,
+    ) -> OpaqueRecord {
         let mut inner = content.to_vec();
         inner.push(typ.to_wire());
         inner.resize(inner.len() + padding, 0);
@@ -749,7 +791,9 @@ pub fn open_flight(bytes: &[u8], cipher: &mut RecordCipher) -> Vec<Piece> {
         .into_iter()
         .map(|r| match r.typ {
             ContentType::ApplicationData => {
-                let (typ, content) = cipher.open(&r).expect("a record of this flight failed to open");
+                let (typ, content) = cipher
+                    .open(&r)
+                    .expect("a record of this flight failed to open");
                 Piece::Sealed { typ, content }
             }
             _ => Piece::Plain(r),
@@ -789,7 +833,12 @@ pub fn last_alert_sent(
     keys: Option<(&Tls13CipherSuite, &[Vec<u8>])>,
 ) -> Option<AlertDescription> {
     let ciphers: Vec<RecordCipher> = keys
-        .map(|(suite, secrets)| secrets.iter().map(|s| RecordCipher::new(suite, s)).collect())
+        .map(|(suite, secrets)| {
+            secrets
+                .iter()
+                .map(|s| RecordCipher::new(suite, s))
+                .collect()
+        })
         .unwrap_or_default();
     let decode = |payload: &[u8]| AlertMessage::decode(payload).ok().map(|a| a.description);
     let (records, _) = split_records_lenient(bytes);
@@ -797,12 +846,14 @@ pub fn last_alert_sent(
         .iter()
         .filter_map(|r| match r.typ {
             ContentType::Alert => decode(&r.payload),
-            ContentType::ApplicationData if r.payload.len() <= MAX_SEALED_ALERT_LEN => ciphers.iter().find_map(|c| {
-                (0..MAX_SEQ_PROBE).find_map(|seq| match c.open_at(r, seq)? {
-                    (ContentType::Alert, content) => decode(&content),
-                    _ => None,
+            ContentType::ApplicationData if r.payload.len() <= MAX_SEALED_ALERT_LEN => {
+                ciphers.iter().find_map(|c| {
+                    (0..MAX_SEQ_PROBE).find_map(|seq| match c.open_at(r, seq)? {
+                        (ContentType::Alert, content) => decode(&content),
+                        _ => None,
+                    })
                 })
-            }),
+            }
             _ => None,
         })
         .last()
