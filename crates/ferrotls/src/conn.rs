@@ -27,6 +27,7 @@ use crate::observe::{Direction, Event, KeyLog, Observer, Protection};
 use crate::record::deframer::{Deframer, OpaqueRecord};
 use crate::record::joiner::HandshakeJoiner;
 use crate::record::protect::{Decrypter13, Encrypter13};
+use crate::record::{RecordDecrypter, RecordEncrypter};
 use crate::tls13::key_schedule::TrafficSecret;
 use crate::tls13::suites::Tls13CipherSuite;
 use crate::tls13::Transcript;
@@ -100,8 +101,8 @@ pub(crate) struct CommonState {
     pub observer: Option<Arc<dyn Observer>>,
     pub key_log: Option<Arc<dyn KeyLog>>,
     pub client_random: [u8; 32],
-    encrypter: Option<(Encrypter13, Protection)>,
-    decrypter: Option<(Decrypter13, Protection)>,
+    encrypter: Option<(Box<dyn RecordEncrypter>, Protection)>,
+    decrypter: Option<(Box<dyn RecordDecrypter>, Protection)>,
     /// The current traffic secrets after the handshake, for KeyUpdate (RFC 8446, 7.2).
     send_secret: Option<TrafficSecret>,
     recv_secret: Option<TrafficSecret>,
@@ -220,7 +221,7 @@ impl CommonState {
         match &mut self.encrypter {
             Some((enc, _)) => {
                 for chunk in chunks {
-                    enc.encrypt(typ, chunk, 0, &mut self.outgoing)?;
+                    enc.encrypt(typ, chunk, &mut self.outgoing)?;
                 }
             }
             None => {
@@ -255,8 +256,22 @@ impl CommonState {
         secret: &TrafficSecret,
         protection: Protection,
     ) -> Result<(), Error> {
-        self.encrypter = Some((Encrypter13::from_secret(suite, secret)?, protection));
+        self.set_encrypter(
+            Box::new(Encrypter13::from_secret(suite, secret)?),
+            protection,
+        );
         Ok(())
+    }
+
+    /// Switches what we send next to `enc` (TLS 1.2's ChangeCipherSpec, TLS 1.3 key changes).
+    pub fn set_encrypter(&mut self, enc: Box<dyn RecordEncrypter>, protection: Protection) {
+        self.encrypter = Some((enc, protection));
+    }
+
+    /// Switches what we receive next to `dec`.
+    pub fn set_decrypter(&mut self, dec: Box<dyn RecordDecrypter>, protection: Protection) {
+        self.decrypter = Some((dec, protection));
+        self.recv_epoch += 1;
     }
 
     /// Installs keys for what we receive next.
@@ -266,8 +281,10 @@ impl CommonState {
         secret: &TrafficSecret,
         protection: Protection,
     ) -> Result<(), Error> {
-        self.decrypter = Some((Decrypter13::from_secret(suite, secret)?, protection));
-        self.recv_epoch += 1;
+        self.set_decrypter(
+            Box::new(Decrypter13::from_secret(suite, secret)?),
+            protection,
+        );
         Ok(())
     }
 

@@ -48,3 +48,43 @@ fn header(typ: ContentType, version: ProtocolVersion, len: usize) -> [u8; HEADER
 fn push_header(out: &mut Vec<u8>, typ: ContentType, version: ProtocolVersion, len: usize) {
     out.extend_from_slice(&header(typ, version, len));
 }
+
+/// Protects outgoing records under the current keys (TLS 1.3 or 1.2).
+pub trait RecordEncrypter: core::fmt::Debug + Send + Sync {
+    /// Appends one protected record carrying `plaintext` (at most 2^14 bytes) to `out`.
+    fn encrypt(
+        &mut self,
+        typ: ContentType,
+        plaintext: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), crate::Error>;
+
+    /// Whether the keys are close to their usage limit (TLS 1.3 then sends KeyUpdate).
+    fn should_update_key(&self) -> bool;
+}
+
+/// Unprotects incoming records under the current keys.
+pub trait RecordDecrypter: core::fmt::Debug + Send + Sync {
+    fn decrypt(&mut self, record: OpaqueRecord) -> Result<PlainMessage, crate::error::RecordError>;
+}
+
+impl RecordEncrypter for Encrypter13 {
+    fn encrypt(
+        &mut self,
+        typ: ContentType,
+        plaintext: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), crate::Error> {
+        Encrypter13::encrypt(self, typ, plaintext, 0, out)
+    }
+
+    fn should_update_key(&self) -> bool {
+        Encrypter13::should_update_key(self)
+    }
+}
+
+impl RecordDecrypter for Decrypter13 {
+    fn decrypt(&mut self, record: OpaqueRecord) -> Result<PlainMessage, crate::error::RecordError> {
+        Decrypter13::decrypt(self, record)
+    }
+}

@@ -20,6 +20,8 @@ use std::time::{Duration, Instant};
 
 use ferrotls::client::{ClientConfig, ClientConfigBuilder, ClientConnection};
 use ferrotls::conn::Negotiated;
+use ferrotls::msgs::enums::HandshakeType;
+use ferrotls::observe::{Direction, Event, Observer};
 use ferrotls::server::{ServerConfig, ServerConfigBuilder, ServerConnection};
 use ferrotls::stream::StreamOwned;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
@@ -42,6 +44,41 @@ pub fn check_eq<T: PartialEq + Debug>(what: &str, got: T, want: T) -> Result<(),
     } else {
         Err(format!("{what}: got {got:?}, expected {want:?}"))
     }
+}
+
+/// Like [`check_eq`] for texts too long to print: reports lengths and the first
+/// difference.
+pub fn check_same_text(what: &str, got: &str, want: &str) -> Result<(), String> {
+    if got == want {
+        return Ok(());
+    }
+    let at = got
+        .bytes()
+        .zip(want.bytes())
+        .position(|(a, b)| a != b)
+        .unwrap_or(got.len().min(want.len()));
+    let excerpt = |s: &str| -> String { s.chars().skip(at).take(40).collect() };
+    Err(format!(
+        "{what}: got {} bytes, expected {}; first difference at byte {at}: got {:?}, expected {:?}",
+        got.len(),
+        want.len(),
+        excerpt(got),
+        excerpt(want)
+    ))
+}
+
+/// A line of exactly `len` bytes (newline excluded) that starts with `prefix`, padded
+/// with a counting pattern so a lost or reordered record shows.
+pub fn test_line(prefix: &str, len: usize) -> String {
+    let mut line = String::with_capacity(len.max(prefix.len()));
+    line.push_str(prefix);
+    let mut i = 0usize;
+    while line.len() < len {
+        line.push_str(&format!(" {i:07}"));
+        i += 1;
+    }
+    line.truncate(len.max(prefix.len()));
+    line
 }
 
 /// `Err` showing `text` unless it contains `needle`.
@@ -124,6 +161,43 @@ pub fn describe(n: &Negotiated) -> String {
             .map_or("none".into(), |p| String::from_utf8_lossy(p).into_owned()),
         n.server_name.as_deref().unwrap_or("none"),
     )
+}
+
+/// An [`Observer`] that records which handshake messages a connection sent and
+/// received (KeyUpdate after the handshake, for instance).
+#[derive(Debug, Default)]
+pub struct MessageLog {
+    messages: Mutex<Vec<(Direction, HandshakeType)>>,
+}
+
+impl MessageLog {
+    pub fn new() -> Arc<MessageLog> {
+        Arc::new(MessageLog::default())
+    }
+
+    /// How many messages of type `typ` went in `direction`.
+    pub fn count(&self, direction: Direction, typ: HandshakeType) -> usize {
+        self.messages
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|&&(d, t)| d == direction && t == typ)
+            .count()
+    }
+}
+
+impl Observer for MessageLog {
+    fn event(&self, event: &Event<'_>) {
+        if let Event::Message {
+            direction, message, ..
+        } = event
+        {
+            self.messages
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((*direction, message.typ));
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------
