@@ -14,7 +14,10 @@ use std::sync::Arc;
 use common::*;
 use ferrotls::client::ClientConfig;
 use ferrotls::conn::Negotiated;
-use ferrotls::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
+use ferrotls::msgs::enums::{
+    CipherSuite, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
+};
+use ferrotls::observe::Direction;
 use rustls_pki_types::ServerName;
 
 const SUITES: [CipherSuite; 3] = [
@@ -79,6 +82,7 @@ fn check_negotiated(side: &str, n: &Negotiated, want: &Expect) -> Result<(), Str
         check_eq("key exchange group", n.group, Some(want.group))?;
         check_eq("hello_retry", n.hello_retry, want.hello_retry)
     };
+    println!("  {side}: {}", describe(n));
     checks().map_err(|e| format!("{side}: {e} (negotiated {})", describe(n)))
 }
 
@@ -121,32 +125,35 @@ fn accept_port(stdout: &str) -> Option<u16> {
     line.rsplit(':').next()?.trim().parse().ok()
 }
 
+/// Sends `line` to `openssl s_server -rev` and checks it comes back reversed.
+fn expect_reversed(tls: &mut ClientStream, line: &str) -> Result<(), String> {
+    let answer = exchange_line(tls, line)?;
+    check_eq("s_server's answer", answer, reversed(line))
+}
+
 /// Connects a ferrotls client with `config` to an `openssl s_server` started with
-/// `server_args`, sends a line and checks it comes back reversed, then closes with
-/// close_notify both ways. Returns what the client negotiated and s_server's output.
+/// `server_args`, runs `talk`, then closes with close_notify both ways. Returns what
+/// the client negotiated and s_server's output.
 fn ferrotls_client_with_openssl_server(
     leaf: &Leaf,
     config: Arc<ClientConfig>,
     server_args: &[&str],
-    line: &str,
+    talk: impl FnOnce(&mut ClientStream) -> Result<(), String>,
 ) -> Result<(Negotiated, String), String> {
     let mut server = openssl_server(leaf, server_args);
     let negotiated = server.supervise(|s| {
         let port = s.wait_for_stdout("s_server's ACCEPT line", accept_port)?;
         let mut tls = ferrotls_client(config, port, "localhost")?;
-        let answer = exchange_line(&mut tls, line)?;
-        check_eq("s_server's answer", answer, reversed(line))?;
+        talk(&mut tls)?;
         close_both_ways(&mut tls)?;
         Ok(tls.conn.negotiated().clone())
     })?;
     Ok((negotiated, server.stdout() + &server.stderr()))
 }
 
-/// Runs `openssl s_client` against a local server on `port` (verifying it against the
-/// test CA for "localhost"), sends `line` on stdin, waits until the server's echo of
-/// it shows on stdout, then closes stdin so s_client sends close_notify and exits.
-/// Returns s_client's stdout.
-fn openssl_client(pki: &TestPki, port: u16, extra: &[&str], line: &str) -> Result<String, String> {
+/// Starts `openssl s_client` against a local server on `port`, verifying it against
+/// the test CA for "localhost".
+fn s_client(pki: &TestPki, port: u16, extra: &[&str]) -> Process {
     let mut args = os_args(&[
         &"s_client",
         &"-tls1_3",
@@ -157,11 +164,17 @@ fn openssl_client(pki: &TestPki, port: u16, extra: &[&str], line: &str) -> Resul
         &"-verify_return_error",
         &"-CAfile",
         &pki.ca_file,
-        // Lines starting with Q, R or K would otherwise be commands.
-        &"-nocommands",
     ]);
     args.extend(extra.iter().map(OsString::from));
-    let mut client = Process::spawn("openssl", &args);
+    Process::spawn("openssl", &args)
+}
+
+/// Runs `openssl s_client` (see [`s_client`]), sends `line` on stdin, waits until the
+/// server's echo of it shows on stdout, then closes stdin so s_client sends
+/// close_notify and exits. Returns s_client's stdout.
+fn openssl_client(pki: &TestPki, port: u16, extra: &[&str], line: &str) -> Result<String, String> {
+    // Lines starting with Q, R or K would otherwise be commands.
+    let mut client = s_client(pki, port, &[extra, &["-nocommands"]].concat());
     client.supervise(|c| {
         c.write_stdin(format!("{line}\n").as_bytes())?;
         c.wait_for_stdout_text(line)?;
@@ -213,7 +226,9 @@ fn ferrotls_client_with_openssl_server_every_suite_and_group() {
             ];
             let line = format!("hello from ferrotls, {suite} over {group}");
             let (n, server_output) =
-                ferrotls_client_with_openssl_server(&leaf, config, &args, &line)?;
+                ferrotls_client_with_openssl_server(&leaf, config, &args, |tls| {
+                    expect_reversed(tls, &line)
+                })?;
             let want = Expect {
                 suite: Some(suite),
                 group,
@@ -310,7 +325,7 @@ fn hello_retry_request_from_openssl_server() {
                 &leaf,
                 built("client", builder.build())?,
                 &args,
-                &line,
+                |tls| expect_reversed(tls, &line),
             )?;
             let want = Expect {
                 suite: Some(suite),
@@ -424,6 +439,7 @@ fn certificate_key_types_with_openssl_client() {
         let line = format!("hello, {:?}", case.expected);
         let (stdout, n) = openssl_client_with_ferrotls_server(&pki, builder.build(), &args, &line)?;
         let (signature_type, key_size, schemes) = expected_signature(case.expected);
+        println!("  negotiated: {}", describe(&n));
         let scheme = n.signature_scheme;
         check(scheme.is_some_and(|s| schemes.contains(&s)), || {
             format!(
@@ -458,8 +474,11 @@ fn certificate_key_types_with_openssl_server() {
                 .ok_or_else(|| format!("no {kind:?} leaf"))?;
             let config = built("client", leaf.client_config().build())?;
             let line = format!("hello, {kind:?}");
-            let (n, _) = ferrotls_client_with_openssl_server(leaf, config, &[], &line)?;
+            let (n, _) = ferrotls_client_with_openssl_server(leaf, config, &[], |tls| {
+                expect_reversed(tls, &line)
+            })?;
             let (_, _, schemes) = expected_signature(kind);
+            println!("  negotiated: {}", describe(&n));
             let scheme = n.signature_scheme;
             check(scheme.is_some_and(|s| schemes.contains(&s)), || {
                 format!(
@@ -490,9 +509,10 @@ fn alpn_with_openssl_client() {
             check_eq("server's ALPN", n.alpn.as_deref(), Some(&b"http/1.1"[..]))?;
             check_contains("s_client's output", &stdout, "ALPN protocol: http/1.1")
         });
-    if let Err(e) = outcome {
-        panic!("openssl s_client -alpn h2,http/1.1 -> ferrotls server [http/1.1]:\n{e}");
-    }
+    assert_ok(
+        "openssl s_client -alpn h2,http/1.1 -> ferrotls server [http/1.1]",
+        outcome,
+    );
 }
 
 #[test]
@@ -506,17 +526,99 @@ fn alpn_with_openssl_server() {
             .build(),
     )
     .and_then(|config| {
-        ferrotls_client_with_openssl_server(
-            &leaf,
-            config,
-            &["-alpn", "http/1.1"],
-            "hello with ALPN",
-        )
+        ferrotls_client_with_openssl_server(&leaf, config, &["-alpn", "http/1.1"], |tls| {
+            expect_reversed(tls, "hello with ALPN")
+        })
     })
     .and_then(|(n, _)| check_eq("client's ALPN", n.alpn.as_deref(), Some(&b"http/1.1"[..])));
-    if let Err(e) = outcome {
-        panic!("ferrotls client [h2, http/1.1] -> openssl s_server -alpn http/1.1:\n{e}");
-    }
+    assert_ok(
+        "ferrotls client [h2, http/1.1] -> openssl s_server -alpn http/1.1",
+        outcome,
+    );
+}
+
+#[test]
+fn key_update_with_openssl_server() {
+    let pki = TestPki::new("keyupdate-s_server");
+    let leaf = pki.leaf(KeyKind::EcdsaP256);
+    run_cases(
+        "ferrotls client KeyUpdate -> openssl s_server",
+        SUITES,
+        |&suite| {
+            let log = MessageLog::new();
+            let config = built(
+                "client",
+                leaf.client_config()
+                    .cipher_suites(&[suite])
+                    .observer(log.clone())
+                    .build(),
+            )?;
+            let (n, _) = ferrotls_client_with_openssl_server(&leaf, config, &[], |tls| {
+                expect_reversed(tls, "hello before the key update")?;
+                // RFC 8446, 4.6.3: update_requested, so OpenSSL must update its keys too.
+                tls.conn
+                    .refresh_traffic_keys()
+                    .map_err(|e| format!("refresh_traffic_keys: {e}"))?;
+                expect_reversed(tls, "hello after the key update")
+            })?;
+            check_eq("cipher suite", n.suite.map(|s| s.suite), Some(suite))?;
+            check_eq(
+                "KeyUpdates sent by the client",
+                log.count(Direction::Sent, HandshakeType::KeyUpdate),
+                1,
+            )?;
+            check_eq(
+                "KeyUpdates received from s_server",
+                log.count(Direction::Received, HandshakeType::KeyUpdate),
+                1,
+            )
+        },
+    );
+}
+
+#[test]
+fn key_update_from_openssl_client() {
+    let pki = TestPki::new("keyupdate-s_client");
+    let leaf = pki.leaf(KeyKind::EcdsaP256);
+    run_cases(
+        "openssl s_client KeyUpdate -> ferrotls server",
+        SUITES,
+        |&suite| {
+            let log = MessageLog::new();
+            let config = leaf.server_config().observer(log.clone()).build();
+            let server = ferrotls_echo_server(built("server", config)?);
+            let lines = ["hello before the key update", "hello after the key update"];
+            let mut client = s_client(&pki, server.port, &["-ciphersuites", &suite.name()]);
+            let talk = client.supervise(|c| {
+                c.write_stdin(format!("{}\n", lines[0]).as_bytes())?;
+                c.wait_for_stdout_text(lines[0])?;
+                // s_client's "K" command: KeyUpdate with update_requested. It drops the rest
+                // of what it read with the command, so wait before the next line.
+                c.write_stdin(b"K\n")?;
+                c.wait_for_stderr_text("KEYUPDATE")?;
+                c.write_stdin(format!("{}\n", lines[1]).as_bytes())?;
+                c.wait_for_stdout_text(lines[1])?;
+                c.close_stdin();
+                Ok(())
+            });
+            let (_, served) = both(talk, server.finish())?;
+            check_eq(
+                "bytes echoed by the server",
+                served.value,
+                lines.iter().map(|l| l.len() + 1).sum(),
+            )?;
+            check_eq(
+                "KeyUpdates received from s_client",
+                log.count(Direction::Received, HandshakeType::KeyUpdate),
+                1,
+            )?;
+            check_eq(
+                "KeyUpdates sent by the server in reply",
+                log.count(Direction::Sent, HandshakeType::KeyUpdate),
+                1,
+            )
+        },
+    );
 }
 
 // ---------------------------------------------------------------------------------
@@ -754,59 +856,80 @@ fn rustls_echo_server(leaf: &Leaf, suite: CipherSuite) -> Result<ServerHandle<Ru
     }))
 }
 
+/// Line lengths for the rustls cases: one record, and many full records each way.
+const LINE_LENGTHS: [usize; 2] = [40, 100_000];
+
+fn every_suite_and_line_length() -> Vec<(CipherSuite, usize)> {
+    SUITES
+        .iter()
+        .flat_map(|&s| LINE_LENGTHS.iter().map(move |&len| (s, len)))
+        .collect()
+}
+
 #[test]
 fn rustls_client_with_ferrotls_server_x25519mlkem768_every_suite() {
     let pki = TestPki::new("rustls-client");
     let leaf = pki.leaf(KeyKind::EcdsaP256);
-    run_cases("rustls client -> ferrotls server", SUITES, |&suite| {
-        let server = ferrotls_echo_server(built("server", leaf.server_config().build())?);
-        let line = format!("hello from rustls, {suite}");
-        let client = (|| {
-            let name = ServerName::try_from("localhost").map_err(|e| e.to_string())?;
-            let conn = rustls::ClientConnection::new(rustls_client_config(&pki, suite)?, name)
-                .map_err(rustls_error("new connection"))?;
-            let mut tls = rustls::StreamOwned::new(conn, connect(server.port)?);
-            let echo = exchange_line(&mut tls, &line)?;
-            check_eq("rustls client: echo", echo.as_str(), line.as_str())?;
-            tls.conn.send_close_notify();
-            tls.flush()
-                .map_err(|e| format!("rustls client: sending close_notify: {e}"))?;
-            expect_close_notify(&mut tls)?;
-            Ok(RustlsView::of(&tls.conn))
-        })();
-        let (client, served) = both(client, server.finish())?;
-        let want = Expect {
-            suite: Some(suite),
-            group: NamedGroup::X25519MLKEM768,
-            hello_retry: false,
-        };
-        check_negotiated("server", &served.negotiated, &want)?;
-        client.check("rustls client", suite)
-    });
+    let cases = every_suite_and_line_length();
+    run_cases(
+        "rustls client -> ferrotls server",
+        cases,
+        |&(suite, len)| {
+            let server = ferrotls_echo_server(built("server", leaf.server_config().build())?);
+            let line = test_line(&format!("hello from rustls, {suite}"), len);
+            let client = (|| {
+                let name = ServerName::try_from("localhost").map_err(|e| e.to_string())?;
+                let conn = rustls::ClientConnection::new(rustls_client_config(&pki, suite)?, name)
+                    .map_err(rustls_error("new connection"))?;
+                let mut tls = rustls::StreamOwned::new(conn, connect(server.port)?);
+                let echo = exchange_line(&mut tls, &line)?;
+                check_same_text("rustls client: echo", &echo, &line)?;
+                tls.conn.send_close_notify();
+                tls.flush()
+                    .map_err(|e| format!("rustls client: sending close_notify: {e}"))?;
+                expect_close_notify(&mut tls)?;
+                Ok(RustlsView::of(&tls.conn))
+            })();
+            let (client, served) = both(client, server.finish())?;
+            check_eq("bytes echoed by the server", served.value, line.len() + 1)?;
+            let want = Expect {
+                suite: Some(suite),
+                group: NamedGroup::X25519MLKEM768,
+                hello_retry: false,
+            };
+            check_negotiated("server", &served.negotiated, &want)?;
+            client.check("rustls client", suite)
+        },
+    );
 }
 
 #[test]
 fn ferrotls_client_with_rustls_server_x25519mlkem768_every_suite() {
     let pki = TestPki::new("rustls-server");
     let leaf = pki.leaf(KeyKind::EcdsaP256);
-    run_cases("ferrotls client -> rustls server", SUITES, |&suite| {
-        let server = rustls_echo_server(&leaf, suite)?;
-        let line = format!("hello from ferrotls, {suite}");
-        let client = (|| {
-            let config = built("client", leaf.client_config().build())?;
-            let mut tls = ferrotls_client(config, server.port, "localhost")?;
-            let echo = exchange_line(&mut tls, &line)?;
-            check_eq("ferrotls client: echo", echo.as_str(), line.as_str())?;
-            close_both_ways(&mut tls)?;
-            Ok(tls.conn.negotiated().clone())
-        })();
-        let (n, server_view) = both(client, server.finish())?;
-        let want = Expect {
-            suite: Some(suite),
-            group: NamedGroup::X25519MLKEM768,
-            hello_retry: false,
-        };
-        check_negotiated("client", &n, &want)?;
-        server_view.check("rustls server", suite)
-    });
+    let cases = every_suite_and_line_length();
+    run_cases(
+        "ferrotls client -> rustls server",
+        cases,
+        |&(suite, len)| {
+            let server = rustls_echo_server(&leaf, suite)?;
+            let line = test_line(&format!("hello from ferrotls, {suite}"), len);
+            let client = (|| {
+                let config = built("client", leaf.client_config().build())?;
+                let mut tls = ferrotls_client(config, server.port, "localhost")?;
+                let echo = exchange_line(&mut tls, &line)?;
+                check_same_text("ferrotls client: echo", &echo, &line)?;
+                close_both_ways(&mut tls)?;
+                Ok(tls.conn.negotiated().clone())
+            })();
+            let (n, server_view) = both(client, server.finish())?;
+            let want = Expect {
+                suite: Some(suite),
+                group: NamedGroup::X25519MLKEM768,
+                hello_retry: false,
+            };
+            check_negotiated("client", &n, &want)?;
+            server_view.check("rustls server", suite)
+        },
+    );
 }

@@ -67,8 +67,8 @@ pub fn check_same_text(what: &str, got: &str, want: &str) -> Result<(), String> 
     ))
 }
 
-/// A line of exactly `len` bytes (newline excluded) that starts with `prefix`, padded
-/// with a counting pattern so a lost or reordered record shows.
+/// A line (no newline) that starts with `prefix` and is padded to `len` bytes with a
+/// counting pattern, so a lost or reordered record shows; never shorter than `prefix`.
 pub fn test_line(prefix: &str, len: usize) -> String {
     let mut line = String::with_capacity(len.max(prefix.len()));
     line.push_str(prefix);
@@ -117,6 +117,11 @@ pub fn built<T>(what: &str, config: Result<T, ferrotls::Error>) -> Result<T, Str
     config.map_err(|e| format!("ferrotls refused the {what} configuration: {e}"))
 }
 
+/// Fails the test with `what` and the error if `outcome` is one.
+pub fn assert_ok<T>(what: &str, outcome: Result<T, String>) -> T {
+    outcome.unwrap_or_else(|e| panic!("{what}:\n{}", indent(&e)))
+}
+
 /// Runs `run` for every case, then fails once, listing each case that failed and why.
 pub fn run_cases<C: Debug>(
     what: &str,
@@ -127,6 +132,8 @@ pub fn run_cases<C: Debug>(
     let mut total = 0;
     for case in cases {
         total += 1;
+        // Captured output: shown for failing tests and with --nocapture.
+        println!("{what}: {case:?}");
         if let Err(e) = run(&case) {
             failures.push(format!("* {case:?}:\n{}", indent(&e)));
         }
@@ -524,18 +531,14 @@ impl Process {
     }
 
     /// Waits until `found` extracts something from stdout; the error names what was
-    /// awaited and shows the output.
+    /// awaited.
     pub fn wait_for_stdout<T>(
         &mut self,
         what: &str,
         found: impl FnMut(&str) -> Option<T>,
     ) -> Result<T, String> {
-        self.stdout
-            .wait_for(Instant::now() + TIMEOUT, found)
-            .ok_or_else(|| match self.exit_status() {
-                Some(status) => format!("{what} did not appear on stdout; it exited with {status}"),
-                None => format!("{what} did not appear on stdout within {TIMEOUT:?}"),
-            })
+        let value = self.stdout.wait_for(Instant::now() + TIMEOUT, found);
+        value.ok_or_else(|| self.not_seen(what, "stdout"))
     }
 
     /// Waits until stdout contains `needle`.
@@ -543,6 +546,21 @@ impl Process {
         self.wait_for_stdout(&format!("{needle:?}"), |out| {
             out.contains(needle).then_some(())
         })
+    }
+
+    /// Waits until stderr contains `needle`.
+    pub fn wait_for_stderr_text(&mut self, needle: &str) -> Result<(), String> {
+        let found = self.stderr.wait_for(Instant::now() + TIMEOUT, |err| {
+            err.contains(needle).then_some(())
+        });
+        found.ok_or_else(|| self.not_seen(&format!("{needle:?}"), "stderr"))
+    }
+
+    fn not_seen(&mut self, what: &str, stream: &str) -> String {
+        match self.exit_status() {
+            Some(status) => format!("{what} did not appear on {stream}; it exited with {status}"),
+            None => format!("{what} did not appear on {stream} within {TIMEOUT:?}"),
+        }
     }
 
     pub fn write_stdin(&mut self, data: &[u8]) -> Result<(), String> {
