@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::thread;
 
 use ferrotls::client::{ClientConfig, ClientConnection};
-use ferrotls::msgs::enums::NamedGroup;
 use ferrotls::server::{ServerConfig, ServerConnection};
 use ferrotls::stream::StreamOwned;
 use rustls_pki_types::ServerName;
@@ -27,23 +26,6 @@ pub struct DemoArgs {
     server_group: Option<String>,
 }
 
-fn parse_group(name: &str) -> Result<NamedGroup, String> {
-    ferrotls::crypto::kx::supported_groups()
-        .iter()
-        .copied()
-        .find(|g| g.name().eq_ignore_ascii_case(name))
-        .ok_or_else(|| {
-            format!(
-                "unknown group {name}; choose one of {}",
-                ferrotls::crypto::kx::supported_groups()
-                    .iter()
-                    .map(|g| g.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })
-}
-
 pub fn run(args: DemoArgs) -> Result<(), String> {
     let dev = devcert::generate(&["localhost", "127.0.0.1"], args.key)?;
     println!("Generated a development CA and a certificate for localhost, 127.0.0.1.");
@@ -57,7 +39,7 @@ pub fn run(args: DemoArgs) -> Result<(), String> {
             args.show_secrets,
         )));
     if let Some(g) = &args.server_group {
-        server_builder = server_builder.groups(&[parse_group(g)?]);
+        server_builder = server_builder.groups(&[crate::common::parse_group(g)?]);
     }
     let server_config = server_builder.build().map_err(|e| e.to_string())?;
 

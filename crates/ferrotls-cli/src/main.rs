@@ -1,7 +1,10 @@
 //! The `ferrotls` command line.
 
+mod client;
+mod common;
 mod demo;
 mod devcert;
+mod server;
 mod trace;
 
 use clap::{Parser, Subcommand};
@@ -22,12 +25,18 @@ enum Command {
     /// Start a TLS 1.3 server on 127.0.0.1 with a fresh development certificate,
     /// connect the ferrotls client to it, and narrate the handshake.
     Demo(demo::DemoArgs),
+    /// Connect to a TLS server, narrate the handshake, then pipe stdin/stdout (like s_client).
+    Client(client::ClientArgs),
+    /// Run an echo or HTTPS status server (like s_server).
+    Server(server::ServerArgs),
 }
 
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo(args) => demo::run(args),
+        Command::Client(args) => client::run(args),
+        Command::Server(args) => server::run(args),
     };
     if let Err(e) = result {
         eprintln!("ferrotls: {e}");

@@ -1,0 +1,187 @@
+//! `ferrotls client HOST[:PORT]`: connect, narrate, then pipe stdin/stdout (like s_client).
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
+
+use ferrotls::client::{ClientConfig, ClientConnection};
+use ferrotls::pki::ParsedCert;
+use ferrotls::pki_types::ServerName;
+use ferrotls::stream::StreamOwned;
+
+use crate::common::{self, split_host_port};
+use crate::trace::{fmt_time, TracePrinter};
+
+#[derive(clap::Args)]
+pub struct ClientArgs {
+    /// HOST[:PORT] to connect to (port 443 by default).
+    target: String,
+    /// Server name to send (SNI) and verify; defaults to HOST.
+    #[arg(long)]
+    servername: Option<String>,
+    /// Do not send SNI.
+    #[arg(long)]
+    no_sni: bool,
+    /// ALPN protocols to offer, comma-separated (e.g. h2,http/1.1).
+    #[arg(long, value_delimiter = ',')]
+    alpn: Vec<String>,
+    /// Trust exactly the end-entity certificate in this PEM/DER file.
+    #[arg(long)]
+    pin: Option<String>,
+    /// Key exchange groups in preference order, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    groups: Vec<String>,
+    /// TLS 1.3 cipher suites in preference order, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    ciphers: Vec<String>,
+    /// Narrate the handshake; `--trace=keys` also prints the key schedule's secrets.
+    #[arg(long, num_args = 0..=1, default_missing_value = "messages")]
+    trace: Option<String>,
+    /// Exit after the handshake and summary instead of piping stdin/stdout.
+    #[arg(long)]
+    no_pipe: bool,
+}
+
+pub fn run(args: ClientArgs) -> Result<(), String> {
+    let (host, port) = split_host_port(&args.target, 443)?;
+    let name = args.servername.clone().unwrap_or_else(|| host.clone());
+    let server_name = ServerName::try_from(name.clone())
+        .map_err(|_| format!("{name} is not a valid DNS name or IP address"))?;
+
+    let pin = args
+        .pin
+        .as_deref()
+        .ok_or("give --pin CERT.pem (the certificate verifier with trust stores arrives with `ferrotls verify`)")?;
+    let certs = ferrotls::pem::load_certs(pin).map_err(|e| e.to_string())?;
+    let mut builder = ClientConfig::pinned(certs.into_iter().take(1).collect())
+        .map_err(|e| e.to_string())?
+        .sni(!args.no_sni)
+        .alpn(args.alpn.iter().map(|p| p.as_bytes().to_vec()).collect());
+    if !args.groups.is_empty() {
+        builder = builder.groups(&common::parse_groups(&args.groups)?);
+    }
+    if !args.ciphers.is_empty() {
+        builder = builder.cipher_suites(&common::parse_suites(&args.ciphers)?);
+    }
+    if let Some(mode) = &args.trace {
+        builder = builder.observer(Arc::new(TracePrinter::new(
+            "client",
+            Box::new(std::io::stderr()),
+            mode == "keys",
+        )));
+    }
+    if let Some(k) = ferrotls::observe::KeyLogFile::from_env() {
+        builder = builder.key_log(Arc::new(k));
+    }
+    let config = builder.build().map_err(|e| e.to_string())?;
+
+    let sock = TcpStream::connect((host.as_str(), port))
+        .map_err(|e| format!("cannot connect to {host}:{port}: {e}"))?;
+    let conn = ClientConnection::new(config, server_name).map_err(|e| e.to_string())?;
+    let mut tls = StreamOwned::new(conn, sock);
+    if let Err(e) = tls.handshake() {
+        return Err(format!("handshake with {host}:{port} failed: {e}"));
+    }
+    print_summary(&tls.conn);
+    if args.no_pipe {
+        return tls.close().map_err(|e| e.to_string());
+    }
+    pipe(tls)
+}
+
+fn print_summary(conn: &ferrotls::Connection) {
+    let n = conn.negotiated();
+    let mut out = std::io::stderr();
+    let _ = writeln!(out, "---");
+    let _ = writeln!(
+        out,
+        "Connected: {} with {}, key exchange {}{}, signature {}",
+        n.version.map(|v| v.to_string()).unwrap_or_default(),
+        n.suite.map(|s| s.suite.to_string()).unwrap_or_default(),
+        n.group.map(|g| g.to_string()).unwrap_or_default(),
+        if n.hello_retry {
+            " (after HelloRetryRequest)"
+        } else {
+            ""
+        },
+        n.signature_scheme
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
+    );
+    if let Some(p) = &n.alpn {
+        let _ = writeln!(out, "ALPN: {}", String::from_utf8_lossy(p));
+    }
+    let _ = writeln!(out, "Server certificate chain:");
+    for (i, c) in n.peer_certificates.iter().enumerate() {
+        match ParsedCert::parse(c.as_ref()) {
+            Ok(p) => {
+                let _ = writeln!(out, " {i} subject: {}", p.subject);
+                let _ = writeln!(out, "   issuer:  {}", p.issuer);
+                let _ = writeln!(
+                    out,
+                    "   valid:   {} to {}",
+                    fmt_time(p.not_before),
+                    fmt_time(p.not_after)
+                );
+            }
+            Err(e) => {
+                let _ = writeln!(out, " {i} unparseable: {e}");
+            }
+        }
+    }
+    let _ = writeln!(out, "---");
+}
+
+/// Copies stdin to the server and the server's data to stdout until either side ends.
+fn pipe(mut tls: StreamOwned<ClientConnection, TcpStream>) -> Result<(), String> {
+    let (tx, rx) = mpsc::channel::<Option<Vec<u8>>>();
+    std::thread::spawn(move || {
+        let mut stdin = std::io::stdin();
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            match stdin.read(&mut buf) {
+                Ok(0) | Err(_) => {
+                    let _ = tx.send(None);
+                    return;
+                }
+                Ok(n) => {
+                    if tx.send(Some(buf[..n].to_vec())).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    tls.sock
+        .set_read_timeout(Some(Duration::from_millis(50)))
+        .map_err(|e| e.to_string())?;
+    let mut stdout = std::io::stdout();
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut stdin_open = true;
+    loop {
+        while stdin_open {
+            match rx.try_recv() {
+                Ok(Some(data)) => tls.write_all(&data).map_err(|e| e.to_string())?,
+                Ok(None) | Err(mpsc::TryRecvError::Disconnected) => {
+                    stdin_open = false;
+                    tls.close().map_err(|e| e.to_string())?;
+                }
+                Err(mpsc::TryRecvError::Empty) => break,
+            }
+        }
+        match tls.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => {
+                stdout.write_all(&buf[..n]).map_err(|e| e.to_string())?;
+                stdout.flush().map_err(|e| e.to_string())?;
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+}
