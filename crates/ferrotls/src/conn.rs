@@ -122,8 +122,6 @@ pub(crate) struct CommonState {
     empty_records: usize,
     close_notify_sent: bool,
     close_notify_received: bool,
-    /// Set when we sent a KeyUpdate that requested one back and it has not arrived.
-    key_update_requested: bool,
     error: Option<Error>,
 }
 
@@ -150,7 +148,6 @@ impl CommonState {
             empty_records: 0,
             close_notify_sent: false,
             close_notify_received: false,
-            key_update_requested: false,
             error: None,
         }
     }
@@ -320,18 +317,23 @@ impl CommonState {
         self.send_handshake_raw(&msg, &raw)?;
         let (suite, next) = match (&self.negotiated.suite, &self.send_secret) {
             (Some(suite), Some(secret)) => (*suite, secret.next()),
-            _ => return Err(ApiError::HandshakeNotComplete.into()),
+            _ => {
+                return Err(ApiError::HandshakeNotComplete {
+                    action: "update traffic keys",
+                }
+                .into())
+            }
         };
         self.install_encrypter(suite, &next, Protection::Application)?;
         self.send_secret = Some(next);
-        if request == KeyUpdateRequest::UpdateRequested {
-            self.key_update_requested = true;
-        }
         Ok(())
     }
 
     /// Handles a received KeyUpdate after the handshake (RFC 8446, 4.6.3).
     pub fn receive_key_update(&mut self, request: KeyUpdateRequest) -> Result<(), Error> {
+        if let KeyUpdateRequest::Unknown(value) = request {
+            return Err(crate::error::PeerMisbehaved::BadKeyUpdate { value }.into());
+        }
         let (suite, next) = match (&self.negotiated.suite, &self.recv_secret) {
             (Some(suite), Some(secret)) => (*suite, secret.next()),
             _ => {
@@ -343,18 +345,10 @@ impl CommonState {
         };
         self.install_decrypter(suite, &next, Protection::Application)?;
         self.recv_secret = Some(next);
-        match request {
-            KeyUpdateRequest::UpdateRequested => {
-                // Answer once; if our own request is outstanding, its update already counts.
-                if !self.key_update_requested && !self.close_notify_sent {
-                    self.send_key_update(KeyUpdateRequest::UpdateNotRequested)?;
-                }
-                self.key_update_requested = false;
-            }
-            KeyUpdateRequest::UpdateNotRequested => self.key_update_requested = false,
-            KeyUpdateRequest::Unknown(value) => {
-                return Err(crate::error::PeerMisbehaved::BadKeyUpdate { value }.into())
-            }
+        // Every request is answered, even when our own request crossed it in flight:
+        // each side then moves two generations (RFC 8446, 4.6.3).
+        if request == KeyUpdateRequest::UpdateRequested && !self.close_notify_sent {
+            self.send_key_update(KeyUpdateRequest::UpdateNotRequested)?;
         }
         Ok(())
     }
@@ -441,6 +435,16 @@ impl Connection {
     }
 
     fn process_record(&mut self, record: OpaqueRecord) -> Result<(), Error> {
+        let protected =
+            record.typ == ContentType::ApplicationData && self.common.decrypter.is_some();
+        // RFC 8446, 5.1: no unprotected record may exceed 2^14 bytes.
+        if !protected && record.payload.len() > MAX_FRAGMENT_LEN {
+            return Err(RecordError::Overflow {
+                length: record.payload.len(),
+                max: MAX_FRAGMENT_LEN,
+            }
+            .into());
+        }
         let (typ, payload) = match (record.typ, &mut self.common.decrypter) {
             (ContentType::ChangeCipherSpec, _) => {
                 // RFC 8446, 5: an unprotected CCS of the single byte 1, only mid-handshake.
@@ -466,16 +470,7 @@ impl Connection {
                 (record.typ, record.payload)
             }
             (typ, Some(_)) => return Err(RecordError::UnexpectedContentType { got: typ }.into()),
-            (ContentType::Handshake | ContentType::Alert, None) => {
-                if record.payload.len() > MAX_FRAGMENT_LEN {
-                    return Err(RecordError::Overflow {
-                        length: record.payload.len(),
-                        max: MAX_FRAGMENT_LEN,
-                    }
-                    .into());
-                }
-                (record.typ, record.payload)
-            }
+            (ContentType::Handshake | ContentType::Alert, None) => (record.typ, record.payload),
             (typ, None) => return Err(RecordError::UnexpectedContentType { got: typ }.into()),
         };
 
@@ -636,7 +631,14 @@ impl Connection {
             return Err(e.clone());
         }
         if !self.common.handshake_complete {
-            return Err(ApiError::HandshakeNotComplete.into());
+            return Err(ApiError::HandshakeNotComplete {
+                action: "update traffic keys",
+            }
+            .into());
+        }
+        // RFC 8446, 6.1: nothing follows our close_notify.
+        if self.common.close_notify_sent {
+            return Err(ApiError::AlreadyClosed.into());
         }
         self.common
             .send_key_update(KeyUpdateRequest::UpdateRequested)

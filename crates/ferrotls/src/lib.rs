@@ -10,6 +10,7 @@
 
 pub mod client;
 pub mod codec;
+mod config;
 pub mod conn;
 pub mod crypto;
 pub mod error;
@@ -20,6 +21,7 @@ pub mod pki;
 pub mod record;
 pub mod server;
 pub mod stream;
+pub mod tls12;
 pub mod tls13;
 
 pub use client::{ClientConfig, ClientConnection};

@@ -20,9 +20,9 @@ use ferrotls::Error;
 use rustls_pki_types::{CertificateDer, UnixTime};
 
 use pair::{
-    client_config, client_hello_of, ecdsa, first_message, handshake_record, identity, inner_error,
-    server_config, server_hello, split_records, summary, KeyType, Outcome, Pair, Recorder, Side,
-    BOTH, SERVER_NAME,
+    client_config, client_hello_of, ecdsa, first_message, handshake_record, identity,
+    server_config, server_hello, split_records, KeyType, Outcome, Pair, Recorder, Side, BOTH,
+    SERVER_NAME,
 };
 
 const SUITES: [CipherSuite; 3] = [
@@ -430,13 +430,44 @@ fn several_key_updates_in_a_row_keep_data_flowing() {
     p.server.refresh_traffic_keys().expect("refresh");
     p.round_trip();
     p.round_trip();
-    assert_eq!(client_log.count("sent KeyUpdate"), 4);
-    assert_eq!(server_log.count("received KeyUpdate"), 4);
-    assert!(server_log.count("sent KeyUpdate") >= 1);
+    // Four requests plus the answer to the server's request (RFC 8446, 4.6.3: every
+    // update_requested is answered).
+    assert_eq!(client_log.count("sent KeyUpdate"), 5);
+    assert_eq!(server_log.count("received KeyUpdate"), 5);
+    // The server's own request plus one answer to each of the client's four.
+    assert_eq!(server_log.count("sent KeyUpdate"), 5);
     assert_eq!(
         client_log.count("received KeyUpdate"),
         server_log.count("sent KeyUpdate")
     );
+}
+
+#[test]
+fn crossing_key_update_requests_are_each_answered() {
+    // RFC 8446, 4.6.3: "If implementations independently send their own KeyUpdates
+    // with request_update set to "update_requested" and they cross in flight, then
+    // each side will also send a response, with the result that each side increments
+    // by two generations."
+    let (mut p, client_log, server_log) = observed_pair();
+    p.client.refresh_traffic_keys().expect("refresh");
+    p.server.refresh_traffic_keys().expect("refresh");
+    p.transfer(Side::Client).unwrap();
+    p.transfer(Side::Server).unwrap();
+    p.round_trip();
+    for (side, log) in [(Side::Client, &client_log), (Side::Server, &server_log)] {
+        assert_eq!(
+            log.count("sent KeyUpdate"),
+            2,
+            "{side:?}: {:?}",
+            log.lines()
+        );
+        assert_eq!(
+            log.count("received KeyUpdate"),
+            2,
+            "{side:?}: {:?}",
+            log.lines()
+        );
+    }
 }
 
 // Automatic KeyUpdate before the AEAD confidentiality limit is not tested here: the
@@ -516,6 +547,84 @@ fn many_tiny_writes_arrive_in_order() {
     assert_eq!(p.read(Side::Server).0, data);
 }
 
+#[test]
+fn nothing_is_sent_after_close_notify() {
+    // RFC 8446, 6.1: close_notify says the sender will send no more messages.
+    let mut p = Pair::connected();
+    p.client.send_close_notify();
+    let refresh = p.client.refresh_traffic_keys();
+    let wire = p.take(Side::Client);
+    let mut cipher = p.cipher(Side::Client, "CLIENT_TRAFFIC_SECRET_0");
+    let sent: Vec<(ContentType, Vec<u8>)> = split_records(&wire)
+        .iter()
+        .map(|r| cipher.open(r).expect("a record opens"))
+        .collect();
+    assert_eq!(
+        sent,
+        [(ContentType::Alert, vec![1, 0])],
+        "only close_notify goes out"
+    );
+    if let Err(e) = refresh {
+        assert_eq!(
+            e.to_string(),
+            "the connection was closed with close_notify; nothing more can be sent"
+        );
+    }
+}
+
+#[test]
+fn data_after_close_notify_is_ignored() {
+    // RFC 8446, 6.1: "Any data received after a closure alert has been received MUST
+    // be ignored."
+    let mut p = Pair::connected();
+    let mut cipher = p.cipher(Side::Server, "SERVER_TRAFFIC_SECRET_0");
+    let mut wire = cipher.seal_bytes(ContentType::Alert, &[1, 0]);
+    wire.extend(cipher.seal_bytes(ContentType::ApplicationData, b"ignored"));
+    wire.extend(pair::raw_record(23, 0x0303, &[0; 40]));
+    let state = p
+        .deliver(Side::Client, &wire)
+        .expect("no error after close_notify");
+    assert!(state.peer_has_closed);
+    assert_eq!(p.read(Side::Client), (Vec::new(), true));
+}
+
+#[test]
+fn writes_before_the_handshake_are_sent_when_it_completes() {
+    let mut p = Pair::ecdsa();
+    let early = vec![0x42; 70_000];
+    // Up to 64 KiB is buffered; then the writer would block.
+    let n = p.client.writer().write(&early).unwrap();
+    assert_eq!(n, 64 * 1024);
+    let err = p.client.writer().write(b"more").unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+    handshake(&mut p);
+    assert_eq!(p.read(Side::Server).0, early[..n]);
+}
+
+#[test]
+fn record_versions_follow_rfc_8446_5_1() {
+    // 0x0301 is allowed only for the initial ClientHello; every other record is 0x0303.
+    for setup in [(|c| c) as pair::ClientSetup, |c| c.key_share_groups(&[])] {
+        let id = ecdsa();
+        let mut p = Pair::new(setup(client_config(&[&id])), server_config(&[&id]));
+        let mut versions = Vec::new();
+        let outcome = p.drive(|flight, bytes| {
+            for r in split_records(bytes) {
+                versions.push((flight.index, r.typ, r.version));
+            }
+        });
+        assert!(matches!(outcome, Outcome::Done), "{outcome:?}");
+        let (first, rest) = versions.split_first().unwrap();
+        assert_eq!(
+            *first,
+            (0, ContentType::Handshake, ProtocolVersion::TLSv1_0)
+        );
+        for v in rest {
+            assert_eq!(v.2, ProtocolVersion::TLSv1_2, "{v:?} in {versions:?}");
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------
 // Configuration errors
 
@@ -533,9 +642,9 @@ fn config_error<T>(result: Result<T, Error>) -> String {
 #[test]
 fn configuration_errors_explain_themselves() {
     let id = ecdsa();
-    let no_suites = "the list of TLS 1.3 cipher suites must not be empty";
+    let no_suites = "the list of cipher suites must not be empty";
     let no_groups = "the list of key exchange groups must not be empty";
-    let empty_alpn = "ALPN protocol names is out of range: a name must be 1 to 255 bytes, not 0";
+    let empty_alpn = "invalid ALPN protocol name: a name must be 1 to 255 bytes, not 0";
     let cases = [
         (
             config_error(client_config(&[&id]).cipher_suites(&[]).build()),
@@ -555,7 +664,7 @@ fn configuration_errors_explain_themselves() {
         ),
         (
             config_error(client_config(&[&id]).groups(&[NamedGroup::X448]).build()),
-            "key exchange groups is out of range: x448 is not supported",
+            "invalid key exchange group: x448 is not supported; choose from X25519MLKEM768, x25519, secp256r1, secp384r1",
         ),
         (
             config_error(
@@ -563,7 +672,7 @@ fn configuration_errors_explain_themselves() {
                     .groups(&[NamedGroup::X25519, NamedGroup::secp521r1])
                     .build(),
             ),
-            "key exchange groups is out of range: secp521r1 is not supported",
+            "invalid key exchange group: secp521r1 is not supported; choose from X25519MLKEM768, x25519, secp256r1, secp384r1",
         ),
         (
             config_error(client_config(&[&id]).alpn(vec![Vec::new()]).build()),
@@ -579,7 +688,7 @@ fn configuration_errors_explain_themselves() {
                     .alpn(vec![b"h2".to_vec(), vec![b'x'; 256]])
                     .build(),
             ),
-            "ALPN protocol names is out of range: a name must be 1 to 255 bytes, not 256",
+            "invalid ALPN protocol name: a name must be 1 to 255 bytes, not 256",
         ),
         (
             config_error(ServerConfig::builder().build()),

@@ -10,7 +10,7 @@ use rustls_pki_types::{CertificateDer, ServerName};
 
 use crate::conn::Connection;
 use crate::crypto::provider::Provider;
-use crate::error::{ConfigError, Error};
+use crate::error::Error;
 use crate::msgs::enums::{CipherSuite, NamedGroup};
 use crate::observe::{KeyLog, Observer};
 use crate::pki::{PinnedCertVerifier, ServerCertVerifier};
@@ -50,6 +50,7 @@ impl ClientConfig {
                 key_share_groups: None,
                 session_store: Arc::new(InMemorySessionStore::new(256)),
             },
+            wanted_suites: None,
         }
     }
 
@@ -63,12 +64,13 @@ impl ClientConfig {
 #[derive(Debug, Clone)]
 pub struct ClientConfigBuilder {
     config: ClientConfig,
+    wanted_suites: Option<Vec<CipherSuite>>,
 }
 
 impl ClientConfigBuilder {
     /// Cipher suites in preference order.
     pub fn cipher_suites(mut self, wanted: &[CipherSuite]) -> Self {
-        self.config.suites = wanted.iter().filter_map(|s| suites::find(*s)).collect();
+        self.wanted_suites = Some(wanted.to_vec());
         self
     }
 
@@ -123,37 +125,12 @@ impl ClientConfigBuilder {
     }
 
     pub fn build(self) -> Result<Arc<ClientConfig>, Error> {
-        let c = self.config;
-        if c.suites.is_empty() {
-            return Err(ConfigError::Empty {
-                what: "the list of TLS 1.3 cipher suites",
-            }
-            .into());
+        let mut c = self.config;
+        if let Some(wanted) = &self.wanted_suites {
+            c.suites = crate::config::resolve_suites(wanted)?;
         }
-        if let Some(g) = c
-            .groups
-            .iter()
-            .find(|g| !crate::crypto::kx::is_supported(**g))
-        {
-            return Err(ConfigError::OutOfRange {
-                what: "key exchange groups",
-                reason: format!("{g} is not supported"),
-            }
-            .into());
-        }
-        if c.groups.is_empty() {
-            return Err(ConfigError::Empty {
-                what: "the list of key exchange groups",
-            }
-            .into());
-        }
-        if let Some(p) = c.alpn.iter().find(|p| p.is_empty() || p.len() > 255) {
-            return Err(ConfigError::OutOfRange {
-                what: "ALPN protocol names",
-                reason: format!("a name must be 1 to 255 bytes, not {}", p.len()),
-            }
-            .into());
-        }
+        crate::config::check_groups(&c.groups)?;
+        crate::config::check_alpn(&c.alpn)?;
         Ok(Arc::new(c))
     }
 }

@@ -73,6 +73,7 @@ impl ServerConfig {
                 key_log: None,
                 observer: None,
             },
+            wanted_suites: None,
         }
     }
 
@@ -107,6 +108,7 @@ impl ServerConfig {
 #[derive(Debug, Clone)]
 pub struct ServerConfigBuilder {
     config: ServerConfig,
+    wanted_suites: Option<Vec<CipherSuite>>,
 }
 
 impl ServerConfigBuilder {
@@ -123,7 +125,7 @@ impl ServerConfigBuilder {
     }
 
     pub fn cipher_suites(mut self, wanted: &[CipherSuite]) -> Self {
-        self.config.suites = wanted.iter().filter_map(|s| suites::find(*s)).collect();
+        self.wanted_suites = Some(wanted.to_vec());
         self
     }
 
@@ -155,40 +157,15 @@ impl ServerConfigBuilder {
     }
 
     pub fn build(self) -> Result<Arc<ServerConfig>, Error> {
-        let c = self.config;
+        let mut c = self.config;
         if c.certs.is_empty() {
             return Err(ConfigError::NoCertificates.into());
         }
-        if c.suites.is_empty() {
-            return Err(ConfigError::Empty {
-                what: "the list of TLS 1.3 cipher suites",
-            }
-            .into());
+        if let Some(wanted) = &self.wanted_suites {
+            c.suites = crate::config::resolve_suites(wanted)?;
         }
-        if c.groups.is_empty() {
-            return Err(ConfigError::Empty {
-                what: "the list of key exchange groups",
-            }
-            .into());
-        }
-        if let Some(g) = c
-            .groups
-            .iter()
-            .find(|g| !crate::crypto::kx::is_supported(**g))
-        {
-            return Err(ConfigError::OutOfRange {
-                what: "key exchange groups",
-                reason: format!("{g} is not supported"),
-            }
-            .into());
-        }
-        if let Some(p) = c.alpn.iter().find(|p| p.is_empty() || p.len() > 255) {
-            return Err(ConfigError::OutOfRange {
-                what: "ALPN protocol names",
-                reason: format!("a name must be 1 to 255 bytes, not {}", p.len()),
-            }
-            .into());
-        }
+        crate::config::check_groups(&c.groups)?;
+        crate::config::check_alpn(&c.alpn)?;
         Ok(Arc::new(c))
     }
 }

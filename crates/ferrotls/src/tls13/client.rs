@@ -414,11 +414,12 @@ impl ExpectServerHello {
     ) -> Result<ClientState, Error> {
         let client_hello = match self.progress {
             HelloProgress::First { client_hello } => client_hello,
+            // RFC 8446, 4.1.4: a second HelloRetryRequest is unexpected_message.
             HelloProgress::Retried { .. } => {
-                return Err(PeerMisbehaved::BadHelloRetryRequest {
-                    reason: "it is the second one in this handshake",
-                }
-                .into())
+                return Err(Error::UnexpectedMessage {
+                    state: "ExpectServerHello (after HelloRetryRequest)",
+                    got: "HelloRetryRequest",
+                })
             }
         };
         for ext in &hrr.extensions {
@@ -499,6 +500,7 @@ impl ExpectEncryptedExtensions {
         for ext in &ee.extensions {
             let solicited = match ext {
                 ServerExtension::ServerNameAck => self.base.sni.is_some(),
+                ServerExtension::Alpn(_) if self.base.config.alpn.is_empty() => false,
                 ServerExtension::Alpn(p) => {
                     if !self.base.config.alpn.contains(p) {
                         return Err(PeerMisbehaved::SelectedUnoffered {

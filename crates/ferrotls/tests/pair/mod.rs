@@ -28,7 +28,7 @@ use ferrotls::msgs::{
     AlertMessage, HandshakeMessage, HandshakePayload, ServerExtension, ServerHello,
 };
 use ferrotls::observe::{Direction, Event, KeyLog, Observer};
-use ferrotls::record::OpaqueRecord;
+use ferrotls::record::{Decrypter13, Encrypter13, OpaqueRecord};
 use ferrotls::server::{ServerConfig, ServerConfigBuilder, ServerConnection};
 use ferrotls::tls13::key_schedule::hkdf_expand_label;
 use ferrotls::tls13::suites::{self, Tls13CipherSuite};
@@ -161,16 +161,28 @@ pub fn client_config(pins: &[&Identity]) -> ClientConfigBuilder {
 // ---------------------------------------------------------------------------------
 // Key log and observer
 
+/// One line of the key log.
+#[derive(Debug)]
+struct Logged {
+    label: String,
+    client_random: Vec<u8>,
+    secret: Vec<u8>,
+}
+
 /// A key log that keeps every secret, so tests can derive record keys.
 #[derive(Debug, Default)]
 pub struct KeyCapture {
-    /// (label, client_random, secret) in the order they were logged.
-    entries: Mutex<Vec<(String, Vec<u8>, Vec<u8>)>>,
+    /// In the order they were logged.
+    entries: Mutex<Vec<Logged>>,
 }
 
 impl KeyLog for KeyCapture {
     fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
-        lock(&self.entries).push((label.to_string(), client_random.to_vec(), secret.to_vec()));
+        lock(&self.entries).push(Logged {
+            label: label.to_string(),
+            client_random: client_random.to_vec(),
+            secret: secret.to_vec(),
+        });
     }
 }
 
@@ -180,15 +192,15 @@ impl KeyCapture {
         lock(&self.entries)
             .iter()
             .rev()
-            .find(|(l, _, _)| l == label)
-            .map(|(_, _, s)| s.clone())
+            .find(|e| e.label == label)
+            .map(|e| e.secret.clone())
     }
 
     /// Every label logged, in order.
     pub fn labels(&self) -> Vec<String> {
         lock(&self.entries)
             .iter()
-            .map(|(l, _, _)| l.clone())
+            .map(|e| e.label.clone())
             .collect()
     }
 
@@ -196,7 +208,7 @@ impl KeyCapture {
     pub fn client_randoms(&self) -> Vec<Vec<u8>> {
         lock(&self.entries)
             .iter()
-            .map(|(_, r, _)| r.clone())
+            .map(|e| e.client_random.clone())
             .collect()
     }
 }
@@ -365,11 +377,23 @@ impl Pair {
         self.conn(from).take_tls()
     }
 
-    /// Hands `bytes` to `to` and processes them.
+    /// Hands `bytes` to `to` and processes them, as often as `feed_tls` needs to
+    /// take them all (it buffers at most one maximal record at a time).
     pub fn deliver(&mut self, to: Side, bytes: &[u8]) -> Result<IoState, Error> {
         let conn = self.conn(to);
-        conn.feed_tls(bytes);
-        conn.process_new_packets()
+        let mut rest = bytes;
+        loop {
+            let taken = conn.feed_tls(rest);
+            rest = &rest[taken..];
+            let state = conn.process_new_packets()?;
+            if rest.is_empty() {
+                return Ok(state);
+            }
+            assert!(
+                taken > 0,
+                "feed_tls took nothing after its buffer was drained"
+            );
+        }
     }
 
     /// Moves what `from` has queued to its peer, after `tamper` has seen (and maybe
@@ -483,7 +507,8 @@ impl Pair {
     /// Decrypts the flight `bytes` sent by `from` under its `label` secret (the first
     /// protected record having sequence number 0), lets `edit` change the pieces, and
     /// writes them back: plaintext records as they were, protected ones re-encrypted
-    /// in their new order with the same keys and sequence numbers 0, 1, ...
+    /// in their new order with the same keys and sequence numbers 0, 1, ... This uses
+    /// the library's own record protection, keyed from the key log.
     pub fn edit_sealed(
         &self,
         from: Side,
@@ -491,9 +516,21 @@ impl Pair {
         bytes: &mut Vec<u8>,
         edit: impl FnOnce(&mut Vec<Piece>),
     ) {
-        let mut pieces = open_flight(bytes, &mut self.cipher(from, label));
+        let secret = self
+            .keys(from)
+            .secret(label)
+            .unwrap_or_else(|| panic!("{from:?} logged no {label}"));
+        let (key, iv) = record_key_iv(self.suite(), &secret);
+        let aead = self.suite().aead;
+        let mut pieces = open_flight(
+            bytes,
+            &mut Decrypter13::new(aead, &key, iv).expect("record key"),
+        );
         edit(&mut pieces);
-        *bytes = seal_flight(&pieces, &mut self.cipher(from, label));
+        *bytes = seal_flight(
+            &pieces,
+            &mut Encrypter13::new(aead, &key, iv).expect("record key"),
+        );
     }
 
     /// Every secret `side` may have sent records under: handshake, application and
@@ -523,7 +560,8 @@ impl Pair {
     pub fn alert_sent_by(&mut self, side: Side) -> Option<AlertDescription> {
         let bytes = self.take(side);
         let secrets = self.sending_secrets(side);
-        let suite = BOTH
+        // The side's own suite: a tampered ServerHello can make the peers disagree.
+        let suite = [side, side.peer()]
             .iter()
             .find_map(|s| self.conn_ref(*s).negotiated().suite);
         last_alert_sent(&bytes, suite.map(|s| (s, secrets.as_slice())))
@@ -682,7 +720,17 @@ pub fn next_traffic_secret(suite: &Tls13CipherSuite, secret: &[u8]) -> Vec<u8> {
         .to_vec()
 }
 
-/// One direction's record protection, derived from a logged traffic secret.
+/// The record key and IV of a traffic secret (RFC 8446, 7.3).
+pub fn record_key_iv(suite: &Tls13CipherSuite, secret: &[u8]) -> (Vec<u8>, [u8; NONCE_LEN]) {
+    let key = hkdf_expand_label(suite.hash, secret, b"key", &[], suite.aead.key_len());
+    let iv = hkdf_expand_label(suite.hash, secret, b"iv", &[], NONCE_LEN);
+    let iv = iv.as_bytes().try_into().expect("a 12-byte IV");
+    (key.as_bytes().to_vec(), iv)
+}
+
+/// One direction's record protection, derived from a logged traffic secret: an
+/// independent implementation of RFC 8446, 5.2-5.4 that can also do what the
+/// library refuses to (oversized records, any sequence number).
 pub struct RecordCipher {
     key: AeadKey,
     iv: [u8; NONCE_LEN],
@@ -692,11 +740,10 @@ pub struct RecordCipher {
 
 impl RecordCipher {
     pub fn new(suite: &Tls13CipherSuite, secret: &[u8]) -> Self {
-        let key = hkdf_expand_label(suite.hash, secret, b"key", &[], suite.aead.key_len());
-        let iv = hkdf_expand_label(suite.hash, secret, b"iv", &[], NONCE_LEN);
+        let (key, iv) = record_key_iv(suite, secret);
         RecordCipher {
-            key: AeadKey::new(suite.aead, key.as_bytes()).expect("record key"),
-            iv: iv.as_bytes().try_into().expect("12-byte IV"),
+            key: AeadKey::new(suite.aead, &key).expect("record key"),
+            iv,
             seq: 0,
         }
     }
@@ -785,16 +832,19 @@ impl Piece {
     }
 }
 
-/// Decrypts every application_data record of `bytes` in order with `cipher`.
-pub fn open_flight(bytes: &[u8], cipher: &mut RecordCipher) -> Vec<Piece> {
+/// Decrypts every application_data record of `bytes` in order with `decrypter`.
+pub fn open_flight(bytes: &[u8], decrypter: &mut Decrypter13) -> Vec<Piece> {
     split_records(bytes)
         .into_iter()
         .map(|r| match r.typ {
             ContentType::ApplicationData => {
-                let (typ, content) = cipher
-                    .open(&r)
+                let plain = decrypter
+                    .decrypt(r)
                     .expect("a record of this flight failed to open");
-                Piece::Sealed { typ, content }
+                Piece::Sealed {
+                    typ: plain.typ,
+                    content: plain.payload,
+                }
             }
             _ => Piece::Plain(r),
         })
@@ -802,15 +852,17 @@ pub fn open_flight(bytes: &[u8], cipher: &mut RecordCipher) -> Vec<Piece> {
 }
 
 /// The inverse of [`open_flight`].
-pub fn seal_flight(pieces: &[Piece], cipher: &mut RecordCipher) -> Vec<u8> {
-    let records: Vec<OpaqueRecord> = pieces
-        .iter()
-        .map(|p| match p {
-            Piece::Plain(r) => r.clone(),
-            Piece::Sealed { typ, content } => cipher.seal(*typ, content),
-        })
-        .collect();
-    join_records(&records)
+pub fn seal_flight(pieces: &[Piece], encrypter: &mut Encrypter13) -> Vec<u8> {
+    let mut out = Vec::new();
+    for piece in pieces {
+        match piece {
+            Piece::Plain(r) => r.encode(&mut out),
+            Piece::Sealed { typ, content } => {
+                encrypter.encrypt(*typ, content, 0, &mut out).expect("seal")
+            }
+        }
+    }
+    out
 }
 
 /// The content of the protected handshake record holding a message of type `typ`.
@@ -842,21 +894,18 @@ pub fn last_alert_sent(
         .unwrap_or_default();
     let decode = |payload: &[u8]| AlertMessage::decode(payload).ok().map(|a| a.description);
     let (records, _) = split_records_lenient(bytes);
-    records
-        .iter()
-        .filter_map(|r| match r.typ {
-            ContentType::Alert => decode(&r.payload),
-            ContentType::ApplicationData if r.payload.len() <= MAX_SEALED_ALERT_LEN => {
-                ciphers.iter().find_map(|c| {
-                    (0..MAX_SEQ_PROBE).find_map(|seq| match c.open_at(r, seq)? {
-                        (ContentType::Alert, content) => decode(&content),
-                        _ => None,
-                    })
+    records.iter().rev().find_map(|r| match r.typ {
+        ContentType::Alert => decode(&r.payload),
+        ContentType::ApplicationData if r.payload.len() <= MAX_SEALED_ALERT_LEN => {
+            ciphers.iter().find_map(|c| {
+                (0..MAX_SEQ_PROBE).find_map(|seq| match c.open_at(r, seq)? {
+                    (ContentType::Alert, content) => decode(&content),
+                    _ => None,
                 })
-            }
-            _ => None,
-        })
-        .last()
+            })
+        }
+        _ => None,
+    })
 }
 
 /// The suite implementation for a wire value.
