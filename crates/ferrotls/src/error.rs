@@ -205,8 +205,8 @@ pub enum ConfigError {
 pub enum ApiError {
     /// The connection already failed; this is the error it failed with.
     AlreadyFailed,
-    /// The handshake is not complete, so application data cannot be sent yet.
-    HandshakeNotComplete,
+    /// The handshake is not complete, so `action` is not possible yet.
+    HandshakeNotComplete { action: &'static str },
     /// close_notify was already sent; nothing more can be written.
     AlreadyClosed,
 }
@@ -325,7 +325,7 @@ impl fmt::Display for RecordError {
                 "record {sequence} from the peer failed decryption: it was altered in transit or the peers derived different keys"
             ),
             RecordError::UnexpectedContentType { got } => {
-                write!(f, "peer sent a {got} record where none is allowed")
+                write!(f, "peer sent a record of type {got} where none is allowed")
             }
             RecordError::Empty { content_type } => {
                 write!(f, "peer sent an empty {content_type} record, which is not allowed")
@@ -528,7 +528,7 @@ impl fmt::Display for ConfigError {
             ConfigError::NoCertificates => write!(f, "no certificates were configured"),
             ConfigError::Empty { what } => write!(f, "{what} must not be empty"),
             ConfigError::OutOfRange { what, reason } => {
-                write!(f, "{what} is out of range: {reason}")
+                write!(f, "invalid {what}: {reason}")
             }
         }
     }
@@ -538,10 +538,9 @@ impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ApiError::AlreadyFailed => write!(f, "the connection has already failed"),
-            ApiError::HandshakeNotComplete => write!(
-                f,
-                "application data cannot be sent before the handshake completes"
-            ),
+            ApiError::HandshakeNotComplete { action } => {
+                write!(f, "cannot {action} before the handshake completes")
+            }
             ApiError::AlreadyClosed => write!(
                 f,
                 "the connection was closed with close_notify; nothing more can be sent"
