@@ -6,6 +6,7 @@ mod demo;
 mod devcert;
 mod server;
 mod trace;
+mod verify;
 
 use clap::{Parser, Subcommand};
 
@@ -29,6 +30,8 @@ enum Command {
     Client(client::ClientArgs),
     /// Run an echo or HTTPS status server (like s_server).
     Server(server::ServerArgs),
+    /// Build and check a certificate path; print it and explain any failure.
+    Verify(verify::VerifyArgs),
 }
 
 fn main() {
@@ -37,6 +40,7 @@ fn main() {
         Command::Demo(args) => demo::run(args),
         Command::Client(args) => client::run(args),
         Command::Server(args) => server::run(args),
+        Command::Verify(args) => verify::run(args),
     };
     if let Err(e) = result {
         eprintln!("ferrotls: {e}");

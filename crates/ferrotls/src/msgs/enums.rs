@@ -179,7 +179,7 @@ impl HandshakeType {
 }
 
 wire_enum! {
-    /// Cipher suites (RFC 8446, B.4; RFC 5246, A.5; RFC 5288; RFC 8422, 6; RFC 7905).
+    /// Cipher suites (RFC 8446, B.4; RFC 5246, A.5; RFC 5288; RFC 5289; RFC 8422, 6; RFC 7905).
     /// The TLS 1.3 suites carry a `TLS13_` prefix in Rust so they cannot be mistaken
     /// for TLS 1.2 suites; their display text is the IANA name.
     #[allow(non_camel_case_types)] // IANA spellings are easier to match against specs and logs
@@ -201,6 +201,8 @@ wire_enum! {
         TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA = 0xc014 => "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
         TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256 = 0xc023 => "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
         TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256 = 0xc027 => "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+        TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384 = 0xc024 => "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
+        TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384 = 0xc028 => "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
         TLS_RSA_WITH_AES_128_GCM_SHA256 = 0x009c => "TLS_RSA_WITH_AES_128_GCM_SHA256",
         TLS_RSA_WITH_AES_256_GCM_SHA384 = 0x009d => "TLS_RSA_WITH_AES_256_GCM_SHA384",
         TLS_RSA_WITH_AES_128_CBC_SHA = 0x002f => "TLS_RSA_WITH_AES_128_CBC_SHA",

@@ -1,7 +1,12 @@
 //! Certificate parsing glue and verification.
 //!
-//! Until full path validation lands, the only verifier is [`PinnedCertVerifier`]:
-//! "trust exactly these certificates". The client never accepts an unverified chain.
+//! [`Verifier`] builds a path from the end-entity certificate through the
+//! intermediates given (in any order, possibly hostile) to a trust anchor and
+//! validates it (RFC 5280, 6.1): signatures, validity, basicConstraints and path
+//! length, key and extended key usage, name constraints, critical extensions,
+//! distrust rules and revocation (CRLs and stapled OCSP supplied by the caller).
+//! Every failure is a [`CertificateError`] sentence. [`PinnedCertVerifier`] trusts
+//! exactly the configured certificates. The client never accepts an unverified chain.
 
 use core::fmt::Debug;
 
@@ -10,6 +15,23 @@ use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
 
 use crate::error::{CertificateError, Error};
 use crate::msgs::enums::SignatureScheme;
+
+mod anchors;
+mod cert;
+mod der;
+mod distrust;
+mod names;
+mod revocation;
+pub mod time;
+mod verify;
+
+pub use crate::error::{CertRole, RejectedPath};
+pub use anchors::{DistrustRule, RootStore, TrustAnchor};
+pub use distrust::SYMANTEC_DISTRUST_AFTER;
+pub use revocation::{crl_issuer, crls_from_bytes};
+pub use verify::{
+    describe_certificate, ChainEntry, Policy, Purpose, Request, SubjectName, VerifiedPath, Verifier,
+};
 
 /// Proof that a server certificate chain was verified. Only verifiers create it, and
 /// the client's handshake cannot advance to CertificateVerify without one.
@@ -35,6 +57,92 @@ pub trait ServerCertVerifier: Debug + Send + Sync {
         ocsp: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, Error>;
+}
+
+/// Proof that a client certificate chain was verified. Only verifiers create it.
+#[derive(Debug)]
+pub struct ClientCertVerified(());
+
+impl ClientCertVerified {
+    /// Called by a `ClientCertVerifier` implementation once it has verified a chain.
+    pub fn assertion() -> Self {
+        ClientCertVerified(())
+    }
+}
+
+/// Decides, on a server, whether a client's certificate chain is trusted
+/// (RFC 8446, 4.4.2.4).
+pub trait ClientCertVerifier: Debug + Send + Sync {
+    /// Whether a client without a certificate is refused (certificate_required).
+    fn client_auth_mandatory(&self) -> bool {
+        true
+    }
+
+    /// Subjects (DER Names) of the acceptable CAs, for the certificate_authorities
+    /// extension of CertificateRequest (RFC 8446, 4.2.4).
+    fn root_hint_subjects(&self) -> Vec<Vec<u8>>;
+
+    /// Verifies `end_entity` (with the `intermediates` the client sent) at `now`.
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<ClientCertVerified, Error>;
+}
+
+/// Verifies client certificates for the clientAuth purpose against a trust store.
+#[derive(Debug, Clone)]
+pub struct ClientAuthVerifier {
+    inner: Verifier,
+    mandatory: bool,
+}
+
+impl ClientAuthVerifier {
+    /// Client certificates are required and must chain to `verifier`'s roots.
+    pub fn new(verifier: Verifier) -> Self {
+        ClientAuthVerifier {
+            inner: verifier,
+            mandatory: true,
+        }
+    }
+
+    /// Clients may connect without a certificate; those that send one are verified.
+    pub fn optional(mut self) -> Self {
+        self.mandatory = false;
+        self
+    }
+}
+
+impl ClientCertVerifier for ClientAuthVerifier {
+    fn client_auth_mandatory(&self) -> bool {
+        self.mandatory
+    }
+
+    fn root_hint_subjects(&self) -> Vec<Vec<u8>> {
+        self.inner
+            .roots()
+            .anchors()
+            .iter()
+            .map(|a| a.subject.clone())
+            .collect()
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<ClientCertVerified, Error> {
+        let mut req = Request::new(
+            end_entity.as_ref(),
+            i64::try_from(now.as_secs()).unwrap_or(i64::MAX),
+        );
+        req.intermediates = intermediates.iter().map(|c| c.as_ref()).collect();
+        req.purpose = Purpose::ClientAuth;
+        self.inner.verify(&req)?;
+        Ok(ClientCertVerified::assertion())
+    }
 }
 
 /// Trusts exactly the configured certificates (compared byte for byte with the

@@ -325,10 +325,16 @@ mod tests {
         for (byte, text) in [
             (
                 b'G',
-                "peer sent a unknown(0x47) record where none is allowed",
+                "peer sent a record of type unknown(0x47) where none is allowed",
             ),
-            (24, "peer sent a heartbeat record where none is allowed"),
-            (0, "peer sent a unknown(0x0) record where none is allowed"),
+            (
+                24,
+                "peer sent a record of type heartbeat where none is allowed",
+            ),
+            (
+                0,
+                "peer sent a record of type unknown(0x0) where none is allowed",
+            ),
         ] {
             let mut d = Deframer::new();
             let _ = d.push(&[byte, 3, 3, 0, 0]);

@@ -5,11 +5,15 @@
 //!        handshake payloads -> HandshakeJoiner -> whole messages
 //! write: message -> fragments -> Encrypter13 (or write_plain_record) -> bytes
 //! ```
+//!
+//! TLS 1.2 connections use [`protect12::Encrypter12`] and [`protect12::Decrypter12`]
+//! in place of the TLS 1.3 pair.
 
 pub mod deframer;
 pub mod fragmenter;
 pub mod joiner;
 pub mod protect;
+pub mod protect12;
 
 pub use deframer::{Deframer, OpaqueRecord};
 pub use fragmenter::{fragments, write_plain_record, CCS_RECORD};

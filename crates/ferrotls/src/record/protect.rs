@@ -671,7 +671,7 @@ mod tests {
         );
         assert_eq!(
             err.to_string(),
-            "peer sent a change_cipher_spec record where none is allowed"
+            "peer sent a record of type change_cipher_spec where none is allowed"
         );
         let mut out = Vec::new();
         enc.encrypt(ContentType::Unknown(99), b"x", 0, &mut out)

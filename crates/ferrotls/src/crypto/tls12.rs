@@ -1,0 +1,225 @@
+//! ECDHE for TLS 1.2 (RFC 8422): the same (EC)DH as the TLS 1.3 key shares in
+//! [`super::kx`], restricted to the groups TLS 1.2 can use.
+//!
+//! RFC 8422, 5.4 and 5.10: the ECPoint of ServerKeyExchange and ClientKeyExchange is
+//! the uncompressed point (0x04 || X || Y) for P-256 and P-384 and the 32-byte u
+//! coordinate for X25519, which is exactly the TLS 1.3 key share encoding that
+//! [`KeyExchange`] produces and checks. The premaster secret is the shared
+//! x-coordinate (FE2OSP, leading zeros kept) or the X25519 output, as aws-lc
+//! returns it. The hybrid X25519MLKEM768 is a KEM, which TLS 1.2's message flow
+//! (server sends first) cannot carry, so it is refused here.
+
+use super::hash::Secret;
+use super::kx::{server_key_exchange, KeyExchange};
+use crate::error::CryptoError;
+use crate::msgs::enums::NamedGroup;
+
+static TLS12_GROUPS: [NamedGroup; 3] = [
+    NamedGroup::X25519,
+    NamedGroup::secp256r1,
+    NamedGroup::secp384r1,
+];
+
+/// The groups we offer and accept for TLS 1.2 ECDHE, in preference order.
+pub fn tls12_groups() -> &'static [NamedGroup] {
+    &TLS12_GROUPS
+}
+
+fn check_group(group: NamedGroup) -> Result<(), CryptoError> {
+    if TLS12_GROUPS.contains(&group) {
+        Ok(())
+    } else {
+        Err(CryptoError::UnsupportedGroup {
+            group: group.name().into_owned(),
+        })
+    }
+}
+
+/// The side that sends its ECDHE point first: the TLS 1.2 server (ServerKeyExchange).
+pub struct EcdheKeyExchange {
+    inner: KeyExchange,
+}
+
+impl EcdheKeyExchange {
+    /// A fresh ephemeral key pair for `group`; `UnsupportedGroup` for anything but
+    /// X25519, secp256r1 and secp384r1.
+    pub fn start(group: NamedGroup) -> Result<Self, CryptoError> {
+        check_group(group)?;
+        Ok(EcdheKeyExchange {
+            inner: KeyExchange::start(group)?,
+        })
+    }
+
+    /// Test hook: a key pair from a known private key (see [`KeyExchange::from_private`]).
+    pub fn from_private(group: NamedGroup, private: &[u8]) -> Result<Self, CryptoError> {
+        check_group(group)?;
+        Ok(EcdheKeyExchange {
+            inner: KeyExchange::from_private(group, private)?,
+        })
+    }
+
+    pub fn group(&self) -> NamedGroup {
+        self.inner.group()
+    }
+
+    /// Our ECPoint (RFC 8422, 5.4): uncompressed point or X25519 u coordinate.
+    pub fn public_point(&self) -> &[u8] {
+        self.inner.public_share()
+    }
+
+    /// The premaster secret from the peer's ECPoint. A point of the wrong length or
+    /// form, off the curve, or giving an all-zero X25519 result is `BadKeyShare`
+    /// (illegal_parameter).
+    pub fn complete(self, peer_point: &[u8]) -> Result<Secret, CryptoError> {
+        self.inner.complete(peer_point)
+    }
+}
+
+impl core::fmt::Debug for EcdheKeyExchange {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "EcdheKeyExchange({})", self.group())
+    }
+}
+
+/// The side that answers a received point: the TLS 1.2 client (ClientKeyExchange).
+/// Returns our ECPoint and the premaster secret.
+pub fn ecdhe_respond(
+    group: NamedGroup,
+    peer_point: &[u8],
+) -> Result<(Vec<u8>, Secret), CryptoError> {
+    check_group(group)?;
+    server_key_exchange(group, peer_point)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::msgs::enums::AlertDescription;
+
+    fn unhex(s: &str) -> Vec<u8> {
+        let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn both_sides_agree_for_every_group() {
+        for &group in tls12_groups() {
+            let server = EcdheKeyExchange::start(group).unwrap();
+            assert_eq!(server.group(), group);
+            let (client_point, client_pms) = ecdhe_respond(group, server.public_point()).unwrap();
+            let server_pms = server.complete(&client_point).unwrap();
+            assert_eq!(client_pms, server_pms, "{group}");
+            let (point_len, pms_len) = match group {
+                NamedGroup::X25519 => (32, 32),
+                NamedGroup::secp256r1 => (65, 32),
+                _ => (97, 48),
+            };
+            assert_eq!(client_point.len(), point_len);
+            assert_eq!(server_pms.len(), pms_len);
+            if group != NamedGroup::X25519 {
+                assert_eq!(client_point[0], 4, "RFC 8422, 5.4.1: uncompressed form");
+            }
+        }
+    }
+
+    #[test]
+    fn rfc7748_x25519_vector_as_tls12_premaster() {
+        // RFC 7748, 6.1: Alice's private key and Bob's public key give K.
+        let alice = EcdheKeyExchange::from_private(
+            NamedGroup::X25519,
+            &unhex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"),
+        )
+        .unwrap();
+        assert_eq!(
+            alice.public_point(),
+            unhex("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a")
+        );
+        let pms = alice
+            .complete(&unhex(
+                "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f",
+            ))
+            .unwrap();
+        assert_eq!(
+            pms.as_bytes(),
+            unhex("4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742")
+        );
+    }
+
+    #[test]
+    fn p256_premaster_is_the_x_coordinate() {
+        // RFC 8422, 5.10: the premaster secret is the x-coordinate of d_A * Q_B.
+        // Cross-checked with Python's `cryptography` ECDH (which returns x).
+        let a = EcdheKeyExchange::from_private(NamedGroup::secp256r1, &[0x11; 32]).unwrap();
+        let b = EcdheKeyExchange::from_private(NamedGroup::secp256r1, &[0x22; 32]).unwrap();
+        let b_point = b.public_point().to_vec();
+        let pms = a.complete(&b_point).unwrap();
+        assert_eq!(pms.as_bytes(), unhex(P256_X_11_22));
+    }
+
+    /// x-coordinate of (0x11..11 * 0x22..22) * G on P-256, from Python `cryptography`.
+    const P256_X_11_22: &str = "ccfc261f58193c98ca4ad4a53bbac6f0ee29bc4d48438090446908622ca79af6";
+
+    #[test]
+    fn bad_points_and_groups_are_refused() {
+        let server = EcdheKeyExchange::start(NamedGroup::secp256r1).unwrap();
+        let mut compressed = server.public_point()[..33].to_vec();
+        compressed[0] = 2;
+        let err = EcdheKeyExchange::start(NamedGroup::secp256r1)
+            .unwrap()
+            .complete(&compressed)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "peer's secp256r1 key share is not a valid public key"
+        );
+        assert_eq!(
+            crate::Error::from(err).alert(),
+            Some(AlertDescription::IllegalParameter)
+        );
+        assert!(ecdhe_respond(NamedGroup::X25519, &[0; 32]).is_err());
+        assert!(ecdhe_respond(NamedGroup::secp384r1, &[4; 97]).is_err());
+
+        for group in [
+            NamedGroup::X25519MLKEM768,
+            NamedGroup::FFDHE2048,
+            NamedGroup::secp521r1,
+        ] {
+            let err = EcdheKeyExchange::start(group).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!("key exchange group {group} is not supported by ferrotls")
+            );
+            assert!(ecdhe_respond(group, &[4; 65]).is_err());
+        }
+        assert_eq!(format!("{server:?}"), "EcdheKeyExchange(secp256r1)");
+    }
+
+    #[test]
+    fn prf_matches_aws_lc_tls_prf() {
+        // An independent implementation of the RFC 5246 PRF: aws-lc's own.
+        use crate::crypto::HashAlgorithm;
+        use aws_lc_rs::tls_prf;
+        for (alg, lc) in [
+            (HashAlgorithm::Sha256, &tls_prf::P_SHA256),
+            (HashAlgorithm::Sha384, &tls_prf::P_SHA384),
+        ] {
+            for len in [0usize, 1, 12, 48, 100, 200] {
+                let secret = [0x0bu8; 48];
+                let ours =
+                    crate::tls12::prf::prf(alg, &secret, b"key expansion", b"seed bytes", len);
+                if len == 0 {
+                    assert!(ours.is_empty());
+                    continue;
+                }
+                let theirs = tls_prf::Secret::new(lc, &secret)
+                    .unwrap()
+                    .derive(b"key expansion", b"seed bytes", len)
+                    .unwrap();
+                assert_eq!(ours.as_bytes(), theirs.as_ref(), "{alg:?} {len}");
+            }
+        }
+    }
+}
