@@ -26,9 +26,19 @@ pub struct ClientArgs {
     /// ALPN protocols to offer, comma-separated (e.g. h2,http/1.1).
     #[arg(long, value_delimiter = ',')]
     alpn: Vec<String>,
-    /// Trust exactly the end-entity certificate in this PEM/DER file.
+    /// Trust the CA certificates in this PEM file (instead of the system store).
+    #[arg(long)]
+    cafile: Option<String>,
+    /// Trust Mozilla's root program (webpki-roots) instead of the system store.
+    #[arg(long)]
+    webpki_roots: bool,
+    /// Trust exactly the end-entity certificate in this PEM/DER file (pinning).
     #[arg(long)]
     pin: Option<String>,
+    /// Do not verify the server's certificate chain or name (CertificateVerify and
+    /// Finished are still checked). For debugging only.
+    #[arg(long)]
+    insecure: bool,
     /// Key exchange groups in preference order, comma-separated.
     #[arg(long, value_delimiter = ',')]
     groups: Vec<String>,
@@ -49,13 +59,7 @@ pub fn run(args: ClientArgs) -> Result<(), String> {
     let server_name = ServerName::try_from(name.clone())
         .map_err(|_| format!("{name} is not a valid DNS name or IP address"))?;
 
-    let pin = args
-        .pin
-        .as_deref()
-        .ok_or("give --pin CERT.pem (the certificate verifier with trust stores arrives with `ferrotls verify`)")?;
-    let certs = ferrotls::pem::load_certs(pin).map_err(|e| e.to_string())?;
-    let mut builder = ClientConfig::pinned(certs.into_iter().take(1).collect())
-        .map_err(|e| e.to_string())?
+    let mut builder = verifier(&args)?
         .sni(!args.no_sni)
         .alpn(args.alpn.iter().map(|p| p.as_bytes().to_vec()).collect());
     if !args.groups.is_empty() {
@@ -88,6 +92,47 @@ pub fn run(args: ClientArgs) -> Result<(), String> {
         return tls.close().map_err(|e| e.to_string());
     }
     pipe(tls)
+}
+
+/// The configured way of trusting the server: --insecure, --pin, --cafile,
+/// --webpki-roots, or the system store.
+fn verifier(args: &ClientArgs) -> Result<ferrotls::client::ClientConfigBuilder, String> {
+    if args.insecure {
+        eprintln!(
+            "WARNING: --insecure: the server's certificate chain, validity and name are NOT checked; \
+             anyone on the path can impersonate the server. Only its possession of the key is checked."
+        );
+        return Ok(ClientConfig::builder(Arc::new(InsecureVerifier)));
+    }
+    let result = if let Some(pin) = &args.pin {
+        let certs = ferrotls::pem::load_certs(pin).map_err(|e| e.to_string())?;
+        ClientConfig::pinned(certs.into_iter().take(1).collect())
+    } else if let Some(cafile) = &args.cafile {
+        let certs = ferrotls::pem::load_certs(cafile).map_err(|e| e.to_string())?;
+        ClientConfig::with_root_certificates(certs)
+    } else if args.webpki_roots {
+        Ok(ClientConfig::with_webpki_roots())
+    } else {
+        ClientConfig::with_system_roots()
+    };
+    result.map_err(|e| e.to_string())
+}
+
+/// Accepts any certificate chain: `--insecure`.
+#[derive(Debug)]
+struct InsecureVerifier;
+
+impl ferrotls::pki::ServerCertVerifier for InsecureVerifier {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &ferrotls::pki_types::CertificateDer<'_>,
+        _intermediates: &[ferrotls::pki_types::CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: ferrotls::pki_types::UnixTime,
+    ) -> Result<ferrotls::pki::ServerCertVerified, ferrotls::Error> {
+        Ok(ferrotls::pki::ServerCertVerified::assertion())
+    }
 }
 
 fn print_summary(conn: &ferrotls::Connection) {

@@ -60,9 +60,8 @@ pub fn run(args: DemoArgs) -> Result<(), String> {
         Ok(())
     });
 
-    // The leaf is pinned until the certificate verifier lands; the handshake still
-    // checks CertificateVerify and Finished.
-    let client_config = ClientConfig::pinned(vec![dev.chain[0].clone()])
+    // The client trusts only the development CA and validates the path to it.
+    let client_config = ClientConfig::with_root_certificates(vec![dev.ca.clone()])
         .map_err(|e| e.to_string())?
         .observer(Arc::new(TracePrinter::new(
             "client",

@@ -10,7 +10,6 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 pub struct DevChain {
     pub chain: Vec<CertificateDer<'static>>,
     pub key: PrivateKeyDer<'static>,
-    #[allow(dead_code)] // used by `ferrotls cert` (issue 5)
     pub ca: CertificateDer<'static>,
 }
 
@@ -60,6 +59,8 @@ pub fn generate(names: &[&str], key_type: KeyType) -> Result<DevChain, String> {
         params.distinguished_name.push(DnType::CommonName, *first);
     }
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    // RFC 5280, 4.2.1.1: strict path validation wants the authority key identifier.
+    params.use_authority_key_identifier_extension = true;
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     let leaf = params.signed_by(&leaf_key, &issuer).map_err(err)?;
 

@@ -13,7 +13,7 @@ use crate::crypto::provider::Provider;
 use crate::error::Error;
 use crate::msgs::enums::{CipherSuite, NamedGroup};
 use crate::observe::{KeyLog, Observer};
-use crate::pki::{PinnedCertVerifier, ServerCertVerifier};
+use crate::pki::{PinnedCertVerifier, RootStore, ServerCertVerifier, TrustAnchor, Verifier};
 use crate::tls13::suites::{self, Tls13CipherSuite};
 
 /// How a client connects. Build with [`ClientConfig::builder`]; share with `Arc`.
@@ -52,6 +52,27 @@ impl ClientConfig {
             },
             wanted_suites: None,
         }
+    }
+
+    /// A client that verifies servers against the operating system's trust store.
+    pub fn with_system_roots() -> Result<ClientConfigBuilder, Error> {
+        Ok(Self::builder(Arc::new(Verifier::with_system_roots()?)))
+    }
+
+    /// A client that verifies servers against Mozilla's root program (webpki-roots).
+    pub fn with_webpki_roots() -> ClientConfigBuilder {
+        Self::builder(Arc::new(Verifier::with_webpki_roots()))
+    }
+
+    /// A client that verifies servers against these CA certificates only.
+    pub fn with_root_certificates(
+        roots: Vec<CertificateDer<'static>>,
+    ) -> Result<ClientConfigBuilder, Error> {
+        let mut store = RootStore::new();
+        for root in roots {
+            store.add(TrustAnchor::from_cert(root)?);
+        }
+        Ok(Self::builder(Arc::new(Verifier::new(store))))
     }
 
     /// A client that trusts exactly these certificates (see [`PinnedCertVerifier`]).
