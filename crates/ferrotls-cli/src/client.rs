@@ -143,7 +143,7 @@ fn print_summary(conn: &ferrotls::Connection) {
         out,
         "Connected: {} with {}, key exchange {}{}, signature {}",
         n.version.map(|v| v.to_string()).unwrap_or_default(),
-        n.suite.map(|s| s.suite.to_string()).unwrap_or_default(),
+        n.cipher_suite.map(|s| s.to_string()).unwrap_or_default(),
         n.group.map(|g| g.to_string()).unwrap_or_default(),
         if n.hello_retry {
             " (after HelloRetryRequest)"

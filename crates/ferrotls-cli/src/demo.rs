@@ -96,7 +96,7 @@ pub fn run(args: DemoArgs) -> Result<(), String> {
     );
     println!(
         "  cipher suite:     {}",
-        n.suite.map(|s| s.suite.to_string()).unwrap_or_default()
+        n.cipher_suite.map(|s| s.to_string()).unwrap_or_default()
     );
     println!(
         "  key exchange:     {}{}",

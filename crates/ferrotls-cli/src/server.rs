@@ -235,7 +235,7 @@ fn summary(conn: &ferrotls::Connection) -> String {
     format!(
         "{} {} {}{} sni={} alpn={}",
         n.version.map(|v| v.to_string()).unwrap_or_default(),
-        n.suite.map(|s| s.suite.to_string()).unwrap_or_default(),
+        n.cipher_suite.map(|s| s.to_string()).unwrap_or_default(),
         n.group.map(|g| g.to_string()).unwrap_or_default(),
         if n.hello_retry { " (HRR)" } else { "" },
         n.server_name.as_deref().unwrap_or("-"),

@@ -3,7 +3,10 @@
 use std::io::Write;
 use std::sync::Mutex;
 
-use ferrotls::msgs::{ClientExtension, HandshakeMessage, HandshakePayload, ServerExtension};
+use ferrotls::msgs::{
+    ClientExtension, HandshakeMessage, HandshakeMessage12, HandshakePayload, HandshakePayload12,
+    ServerExtension,
+};
 use ferrotls::observe::{Direction, Event, Observer, Protection};
 use ferrotls::pki::ParsedCert;
 
@@ -138,24 +141,7 @@ pub fn describe(msg: &HandshakeMessage) -> Vec<String> {
             }
         }
         HandshakePayload::Certificate(c) => {
-            for (i, entry) in c.entries.iter().enumerate() {
-                match ParsedCert::parse(&entry.cert) {
-                    Ok(p) => {
-                        out.push(format!("[{i}] subject: {}", p.subject));
-                        out.push(format!("    issuer: {}", p.issuer));
-                        let mut sans: Vec<String> =
-                            p.dns_names.iter().map(|d| format!("DNS:{d}")).collect();
-                        sans.extend(p.ip_addresses.iter().map(|ip| format!("IP:{ip}")));
-                        out.push(format!("    SAN: {}", sans.join(", ")));
-                        out.push(format!(
-                            "    valid: {} to {}",
-                            fmt_time(p.not_before),
-                            fmt_time(p.not_after)
-                        ));
-                    }
-                    Err(e) => out.push(format!("[{i}] unparseable: {e}")),
-                }
-            }
+            out.extend(describe_certs(c.entries.iter().map(|e| e.cert.as_slice())));
         }
         HandshakePayload::CertificateVerify(cv) => {
             out.push(format!("scheme: {}", cv.scheme));
@@ -169,6 +155,70 @@ pub fn describe(msg: &HandshakeMessage) -> Vec<String> {
         )),
         HandshakePayload::KeyUpdate(k) => out.push(format!("request_update: {}", k.0)),
         _ => {}
+    }
+    out
+}
+
+/// Describes a TLS 1.2 handshake message.
+pub fn describe12(msg: &HandshakeMessage12) -> Vec<String> {
+    let mut out = Vec::new();
+    match &msg.payload {
+        HandshakePayload12::ClientHello(ch) => {
+            return describe(&HandshakeMessage::new(HandshakePayload::ClientHello(
+                ch.clone(),
+            )))
+        }
+        HandshakePayload12::ServerHello(sh) => {
+            return describe(&HandshakeMessage::new(HandshakePayload::ServerHello(
+                sh.clone(),
+            )))
+        }
+        HandshakePayload12::Certificate(c) => {
+            out.extend(describe_certs(c.certs.iter().map(|c| c.as_slice())))
+        }
+        HandshakePayload12::ServerKeyExchange(ske) => {
+            out.push(format!(
+                "ECDHE group: {} (public point {} bytes)",
+                ske.group,
+                ske.public.len()
+            ));
+            out.push(format!("signed with: {}", ske.scheme));
+        }
+        HandshakePayload12::ClientKeyExchange(cke) => {
+            out.push(format!("exchange key: {} bytes", cke.body.len()))
+        }
+        HandshakePayload12::NewSessionTicket(t) => out.push(format!(
+            "lifetime hint: {} s, ticket: {} bytes",
+            t.lifetime_hint,
+            t.ticket.len()
+        )),
+        HandshakePayload12::Finished(f) => {
+            out.push(format!("verify_data: {}", hex(&f.verify_data)))
+        }
+        _ => {}
+    }
+    out
+}
+
+fn describe_certs<'a>(certs: impl Iterator<Item = &'a [u8]>) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, der) in certs.enumerate() {
+        match ParsedCert::parse(der) {
+            Ok(p) => {
+                out.push(format!("[{i}] subject: {}", p.subject));
+                out.push(format!("    issuer: {}", p.issuer));
+                let mut sans: Vec<String> =
+                    p.dns_names.iter().map(|d| format!("DNS:{d}")).collect();
+                sans.extend(p.ip_addresses.iter().map(|ip| format!("IP:{ip}")));
+                out.push(format!("    SAN: {}", sans.join(", ")));
+                out.push(format!(
+                    "    valid: {} to {}",
+                    fmt_time(p.not_before),
+                    fmt_time(p.not_after)
+                ));
+            }
+            Err(e) => out.push(format!("[{i}] unparseable: {e}")),
+        }
     }
     out
 }
@@ -209,6 +259,33 @@ pub fn fmt_time(secs: i64) -> String {
     )
 }
 
+impl TracePrinter {
+    fn message(
+        &self,
+        direction: Direction,
+        protection: Protection,
+        name: &str,
+        len: usize,
+        lines: Vec<String>,
+    ) {
+        let arrow = match direction {
+            Direction::Sent => "->",
+            Direction::Received => "<-",
+        };
+        let how = match protection {
+            Protection::Plaintext => "plaintext",
+            Protection::Handshake => "encrypted with handshake keys",
+            Protection::Application => "encrypted with application keys",
+        };
+        let mut text = format!("{arrow} {name} ({len} bytes, {how})");
+        for l in lines {
+            text.push_str("\n     ");
+            text.push_str(&l);
+        }
+        self.line(&text);
+    }
+}
+
 impl Observer for TracePrinter {
     fn event(&self, event: &Event<'_>) {
         match event {
@@ -217,25 +294,27 @@ impl Observer for TracePrinter {
                 protection,
                 message,
                 raw,
-            } => {
-                let arrow = match direction {
-                    Direction::Sent => "->",
-                    Direction::Received => "<-",
-                };
-                let how = match protection {
-                    Protection::Plaintext => "plaintext",
-                    Protection::Handshake => "encrypted with handshake keys",
-                    Protection::Application => "encrypted with application keys",
-                };
-                let mut text = format!("{arrow} {} ({} bytes, {how})", message.name(), raw.len());
-                for l in describe(message) {
-                    text.push_str("\n     ");
-                    text.push_str(&l);
-                }
-                self.line(&text);
-            }
+            } => self.message(
+                *direction,
+                *protection,
+                message.name(),
+                raw.len(),
+                describe(message),
+            ),
+            Event::Message12 {
+                direction,
+                protection,
+                message,
+                raw,
+            } => self.message(
+                *direction,
+                *protection,
+                message.name(),
+                raw.len(),
+                describe12(message),
+            ),
             Event::ChangeCipherSpec { direction } => self.line(&format!(
-                "{} change_cipher_spec (middlebox compatibility, ignored)",
+                "{} change_cipher_spec",
                 if *direction == Direction::Sent {
                     "->"
                 } else {

@@ -107,7 +107,7 @@ async fn run() -> Result<(), Box<dyn Error + Send + Sync>> {
     eprintln!(
         "version: {}\nsuite: {}\ngroup: {}\nstatus: {}",
         n.version.map(|v| v.to_string()).unwrap_or_default(),
-        n.suite.map(|s| s.suite.to_string()).unwrap_or_default(),
+        n.cipher_suite.map(|s| s.to_string()).unwrap_or_default(),
         n.group.map(|g| g.to_string()).unwrap_or_default(),
         fetched.status
     );

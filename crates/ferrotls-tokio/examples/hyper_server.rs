@@ -88,7 +88,7 @@ pub fn summary(n: &Negotiated) -> String {
     format!(
         "{} {} {}",
         or_dash(n.version.map(|v| v.to_string())),
-        or_dash(n.suite.map(|s| s.suite.to_string())),
+        or_dash(n.cipher_suite.map(|s| s.to_string())),
         or_dash(n.group.map(|g| g.to_string())),
     )
 }

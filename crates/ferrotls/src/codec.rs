@@ -182,6 +182,13 @@ impl<'a> Reader<'a> {
         Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     }
 
+    pub fn u64(&mut self, field: &'static str) -> Result<u64, DecodeError> {
+        let b = self.take(8, field)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Ok(u64::from_be_bytes(a))
+    }
+
     /// A `opaque field<0..2^8-1>` vector.
     pub fn vec_u8(&mut self, field: &'static str) -> Result<&'a [u8], DecodeError> {
         let n = self.u8(field)? as usize;
@@ -266,6 +273,10 @@ pub fn put_u24(out: &mut Vec<u8>, v: u32) {
 }
 
 pub fn put_u32(out: &mut Vec<u8>, v: u32) {
+    out.extend_from_slice(&v.to_be_bytes());
+}
+
+pub fn put_u64(out: &mut Vec<u8>, v: u64) {
     out.extend_from_slice(&v.to_be_bytes());
 }
 

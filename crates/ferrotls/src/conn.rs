@@ -19,15 +19,16 @@ use crate::codec::{Codec, Reader};
 use crate::error::{ApiError, Error, RecordError};
 use crate::msgs::alert::AlertMessage;
 use crate::msgs::enums::{
-    AlertDescription, AlertLevel, ContentType, KeyUpdateRequest, NamedGroup, ProtocolVersion,
-    SignatureScheme,
+    AlertDescription, AlertLevel, CipherSuite, ContentType, KeyUpdateRequest, NamedGroup,
+    ProtocolVersion, SignatureScheme,
 };
-use crate::msgs::{HandshakeMessage, HandshakePayload, KeyUpdate};
+use crate::msgs::{HandshakeMessage, HandshakeMessage12, HandshakePayload, KeyUpdate};
 use crate::observe::{Direction, Event, KeyLog, Observer, Protection};
 use crate::record::deframer::{Deframer, OpaqueRecord};
 use crate::record::joiner::HandshakeJoiner;
 use crate::record::protect::{Decrypter13, Encrypter13};
 use crate::record::{RecordDecrypter, RecordEncrypter};
+use crate::tls12::suites::Tls12CipherSuite;
 use crate::tls13::key_schedule::TrafficSecret;
 use crate::tls13::suites::Tls13CipherSuite;
 use crate::tls13::Transcript;
@@ -53,26 +54,62 @@ impl HandshakeState {
         }
     }
 
-    fn handle(self, common: &mut CommonState, msg: HsMessage) -> Result<Self, Error> {
+    fn handle(self, common: &mut CommonState, input: Input) -> Result<Self, Error> {
         Ok(match self {
-            HandshakeState::Client(s) => HandshakeState::Client(s.handle(common, msg)?),
-            HandshakeState::Server(s) => HandshakeState::Server(s.handle(common, msg)?),
+            HandshakeState::Client(s) => HandshakeState::Client(s.handle(common, input)?),
+            HandshakeState::Server(s) => HandshakeState::Server(s.handle(common, input)?),
         })
     }
 }
 
-/// A received handshake message: decoded, with its exact bytes for the transcript.
+/// A received TLS 1.3 handshake message: decoded, with its exact bytes for the transcript.
 #[derive(Debug)]
 pub(crate) struct HsMessage {
     pub parsed: HandshakeMessage,
     pub raw: Vec<u8>,
 }
 
+/// A received TLS 1.2 handshake message, with its exact bytes.
+#[derive(Debug)]
+pub(crate) struct HsMessage12 {
+    pub parsed: HandshakeMessage12,
+    pub raw: Vec<u8>,
+}
+
+/// What the connection hands to the handshake state machine.
+#[derive(Debug)]
+pub(crate) enum Input {
+    Tls13(HsMessage),
+    Tls12(HsMessage12),
+    /// A TLS 1.2 ChangeCipherSpec: the peer switches to the pending keys.
+    ChangeCipherSpec,
+}
+
+impl Input {
+    /// The message name, for errors.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Input::Tls13(m) => m.parsed.name(),
+            Input::Tls12(m) => m.parsed.name(),
+            Input::ChangeCipherSpec => "ChangeCipherSpec",
+        }
+    }
+}
+
 /// What was negotiated, filled in as the handshake goes.
 #[derive(Debug, Default, Clone)]
 pub struct Negotiated {
     pub version: Option<ProtocolVersion>,
+    /// The cipher suite, whichever the version.
+    pub cipher_suite: Option<CipherSuite>,
+    /// The TLS 1.3 suite with its hash and AEAD, when TLS 1.3 was negotiated.
     pub suite: Option<&'static Tls13CipherSuite>,
+    /// The TLS 1.2 suite, when TLS 1.2 was negotiated.
+    pub suite12: Option<&'static Tls12CipherSuite>,
+    /// Whether the handshake resumed an earlier session.
+    pub resumed: bool,
+    /// TLS 1.2: whether the extended master secret (RFC 7627) was used.
+    pub extended_master_secret: bool,
     pub group: Option<NamedGroup>,
     pub signature_scheme: Option<SignatureScheme>,
     pub alpn: Option<Vec<u8>>,
@@ -115,6 +152,8 @@ pub(crate) struct CommonState {
     received_plaintext: VecDeque<u8>,
     pending_plaintext: Vec<u8>,
     pub handshake_complete: bool,
+    /// TLS 1.2: we agreed to answer heartbeat requests (RFC 6520).
+    pub heartbeat: bool,
     /// RFC 8446, 5: a plaintext CCS may arrive between the first ClientHello and the
     /// peer's Finished; states clear this once it may no longer.
     pub ccs_allowed: bool,
@@ -143,6 +182,7 @@ impl CommonState {
             received_plaintext: VecDeque::new(),
             pending_plaintext: Vec::new(),
             handshake_complete: false,
+            heartbeat: false,
             ccs_allowed: false,
             ccs_seen: 0,
             empty_records: 0,
@@ -150,6 +190,26 @@ impl CommonState {
             close_notify_received: false,
             error: None,
         }
+    }
+
+    pub fn is_tls12(&self) -> bool {
+        self.negotiated.version == Some(ProtocolVersion::TLSv1_2)
+    }
+
+    /// Queues a TLS 1.2 handshake message under the current keys; the caller does the transcript.
+    pub fn send_handshake12(&mut self, msg: &HandshakeMessage12, raw: &[u8]) -> Result<(), Error> {
+        self.emit(Event::Message12 {
+            direction: Direction::Sent,
+            protection: self.send_protection(),
+            message: msg,
+            raw,
+        });
+        self.send_record(ContentType::Handshake, raw)
+    }
+
+    /// Sends a warning alert (TLS 1.2's no_renegotiation).
+    pub fn send_warning(&mut self, description: AlertDescription) {
+        self.send_alert(AlertLevel::Warning, description);
     }
 
     /// The first ClientHello record carries version 0x0301 for compatibility (RFC 8446, 5.1).
@@ -290,6 +350,11 @@ impl CommonState {
     pub fn start_traffic(&mut self, send: TrafficSecret, recv: TrafficSecret) -> Result<(), Error> {
         self.send_secret = Some(send);
         self.recv_secret = Some(recv);
+        self.finish_handshake()
+    }
+
+    /// Marks the handshake complete and sends application data written meanwhile.
+    pub fn finish_handshake(&mut self) -> Result<(), Error> {
         self.handshake_complete = true;
         self.ccs_allowed = false;
         let pending = std::mem::take(&mut self.pending_plaintext);
@@ -435,9 +500,15 @@ impl Connection {
     }
 
     fn process_record(&mut self, record: OpaqueRecord) -> Result<(), Error> {
-        let protected =
-            record.typ == ContentType::ApplicationData && self.common.decrypter.is_some();
-        // RFC 8446, 5.1: no unprotected record may exceed 2^14 bytes.
+        let tls12 = self.common.is_tls12();
+        // TLS 1.2 protects every record type; TLS 1.3 hides them all in application_data.
+        let protected = self.common.decrypter.is_some()
+            && if tls12 {
+                record.typ != ContentType::ChangeCipherSpec
+            } else {
+                record.typ == ContentType::ApplicationData
+            };
+        // RFC 8446, 5.1; RFC 5246, 6.2.1: no unprotected record may exceed 2^14 bytes.
         if !protected && record.payload.len() > MAX_FRAGMENT_LEN {
             return Err(RecordError::Overflow {
                 length: record.payload.len(),
@@ -445,33 +516,24 @@ impl Connection {
             }
             .into());
         }
-        let (typ, payload) = match (record.typ, &mut self.common.decrypter) {
-            (ContentType::ChangeCipherSpec, _) => {
-                // RFC 8446, 5: an unprotected CCS of the single byte 1, only mid-handshake.
-                self.common.ccs_seen += 1;
-                if record.payload != [1]
-                    || !self.common.ccs_allowed
-                    || !self.joiner.is_empty()
-                    || self.common.ccs_seen > 2
-                {
-                    return Err(RecordError::InvalidChangeCipherSpec.into());
-                }
-                self.common.emit(Event::ChangeCipherSpec {
-                    direction: Direction::Received,
-                });
-                return Ok(());
-            }
-            (ContentType::ApplicationData, Some((dec, _))) => {
+        if record.typ == ContentType::ChangeCipherSpec {
+            return self.process_ccs(&record.payload, tls12);
+        }
+        let (typ, payload) = match (protected, &mut self.common.decrypter) {
+            (true, Some((dec, _))) => {
                 let plain = dec.decrypt(record)?;
                 (plain.typ, plain.payload)
             }
-            // A peer that failed to read our protected flight may alert in the clear.
-            (ContentType::Alert, Some(_)) if !self.common.handshake_complete => {
+            (_, None) if matches!(record.typ, ContentType::Handshake | ContentType::Alert) => {
                 (record.typ, record.payload)
             }
-            (typ, Some(_)) => return Err(RecordError::UnexpectedContentType { got: typ }.into()),
-            (ContentType::Handshake | ContentType::Alert, None) => (record.typ, record.payload),
-            (typ, None) => return Err(RecordError::UnexpectedContentType { got: typ }.into()),
+            // A peer that failed to read our protected flight may alert in the clear.
+            (_, Some(_)) if record.typ == ContentType::Alert && !self.common.handshake_complete => {
+                (record.typ, record.payload)
+            }
+            _ => {
+                return Err(RecordError::UnexpectedContentType { got: record.typ }.into());
+            }
         };
 
         if typ != ContentType::Handshake && !self.joiner.is_empty() {
@@ -502,33 +564,75 @@ impl Connection {
                 self.common.received_plaintext.extend(payload.iter());
                 Ok(())
             }
+            // A protected CCS (TLS 1.3, 5) or any other type.
             ContentType::ChangeCipherSpec => Err(RecordError::InvalidChangeCipherSpec.into()),
             other => Err(RecordError::UnexpectedContentType { got: other }.into()),
         }
     }
 
+    /// ChangeCipherSpec: real in TLS 1.2, a compatibility no-op in TLS 1.3.
+    fn process_ccs(&mut self, payload: &[u8], tls12: bool) -> Result<(), Error> {
+        self.common.ccs_seen += 1;
+        // RFC 8446, 5: an unprotected CCS of the single byte 1, only mid-handshake.
+        // RFC 5246, 7.1: the single byte 1, never inside a handshake message.
+        if payload != [1]
+            || !self.joiner.is_empty()
+            || (!tls12 && (!self.common.ccs_allowed || self.common.ccs_seen > 2))
+        {
+            return Err(RecordError::InvalidChangeCipherSpec.into());
+        }
+        self.common.emit(Event::ChangeCipherSpec {
+            direction: Direction::Received,
+        });
+        if tls12 {
+            self.deliver(Input::ChangeCipherSpec)?;
+        }
+        Ok(())
+    }
+
     fn process_handshake(&mut self, payload: &[u8]) -> Result<(), Error> {
         self.joiner.push(payload)?;
         while let Some(raw) = self.joiner.next_message()? {
-            let parsed = HandshakeMessage::read_tls13(&raw)?;
-            self.common.emit(Event::Message {
-                direction: Direction::Received,
-                protection: self
-                    .common
-                    .decrypter
-                    .as_ref()
-                    .map(|(_, p)| *p)
-                    .unwrap_or(Protection::Plaintext),
-                message: &parsed,
-                raw: &raw,
-            });
-            let state = self.state.take().ok_or(ApiError::AlreadyFailed)?;
-            let epoch = self.common.recv_epoch;
-            self.state = Some(state.handle(&mut self.common, HsMessage { parsed, raw })?);
-            // RFC 8446, 5.1: a message that changes keys must end its record.
-            if epoch != self.common.recv_epoch && !self.joiner.is_empty() {
-                return Err(RecordError::HandshakeSpansKeyChange.into());
-            }
+            let protection = self
+                .common
+                .decrypter
+                .as_ref()
+                .map(|(_, p)| *p)
+                .unwrap_or(Protection::Plaintext);
+            // ClientHello and ServerHello read the same in both versions; what follows
+            // ServerHello is decoded by the negotiated version's rules.
+            let input = if self.common.is_tls12() {
+                let parsed = HandshakeMessage::read_tls12(&raw)?;
+                self.common.emit(Event::Message12 {
+                    direction: Direction::Received,
+                    protection,
+                    message: &parsed,
+                    raw: &raw,
+                });
+                Input::Tls12(HsMessage12 { parsed, raw })
+            } else {
+                let parsed = HandshakeMessage::read_tls13(&raw)?;
+                self.common.emit(Event::Message {
+                    direction: Direction::Received,
+                    protection,
+                    message: &parsed,
+                    raw: &raw,
+                });
+                Input::Tls13(HsMessage { parsed, raw })
+            };
+            self.deliver(input)?;
+        }
+        Ok(())
+    }
+
+    /// Runs the state machine on one input.
+    fn deliver(&mut self, input: Input) -> Result<(), Error> {
+        let state = self.state.take().ok_or(ApiError::AlreadyFailed)?;
+        let epoch = self.common.recv_epoch;
+        self.state = Some(state.handle(&mut self.common, input)?);
+        // RFC 8446, 5.1: a message that changes keys must end its record.
+        if epoch != self.common.recv_epoch && !self.joiner.is_empty() {
+            return Err(RecordError::HandshakeSpansKeyChange.into());
         }
         Ok(())
     }
@@ -548,6 +652,18 @@ impl Connection {
             }
             // RFC 8446, 6.1: user_canceled is followed by close_notify.
             AlertDescription::UserCanceled if alert.level == AlertLevel::Warning => Ok(()),
+            // RFC 5246, 7.2: TLS 1.2 warnings (e.g. no_renegotiation) do not end the
+            // connection, but a stream of them is refused.
+            _ if alert.level == AlertLevel::Warning && self.common.is_tls12() => {
+                self.common.empty_records += 1;
+                if self.common.empty_records > MAX_EMPTY_RECORDS {
+                    return Err(RecordError::TooManyEmptyRecords {
+                        count: self.common.empty_records,
+                    }
+                    .into());
+                }
+                Ok(())
+            }
             // RFC 8446, 6: every other alert is an error, whatever its level.
             d => Err(Error::AlertReceived(d)),
         }

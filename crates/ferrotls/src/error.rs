@@ -112,6 +112,8 @@ pub enum PeerMisbehaved {
     NoCertificate,
     /// A KeyUpdate carried a value other than 0 or 1.
     BadKeyUpdate { value: u8 },
+    /// A fallback ClientHello (TLS_FALLBACK_SCSV) asked for less than our best version (RFC 7507).
+    InappropriateFallback,
     /// The peer ignored our protocol_version or asked for TLS below 1.2.
     ProtocolVersionTooOld { offered: ProtocolVersion },
 }
@@ -138,6 +140,8 @@ pub enum NoCommon {
         offered: Vec<String>,
         ours: Vec<String>,
     },
+    /// TLS 1.2 without the extended master secret (RFC 7627), which we require.
+    ExtendedMasterSecret,
     /// No configured certificate suits the client's server name and signature schemes.
     Certificate {
         server_name: Option<String>,
@@ -437,6 +441,7 @@ impl Error {
                 PeerMisbehaved::BadHelloRetryRequest { .. } => A::IllegalParameter,
                 PeerMisbehaved::NoCertificate => A::CertificateRequired,
                 PeerMisbehaved::ProtocolVersionTooOld { .. } => A::ProtocolVersion,
+                PeerMisbehaved::InappropriateFallback => A::InappropriateFallback,
                 PeerMisbehaved::DowngradeDetected { .. }
                 | PeerMisbehaved::SelectedUnoffered { .. }
                 | PeerMisbehaved::SessionIdMismatch
@@ -606,6 +611,10 @@ impl fmt::Display for PeerMisbehaved {
                 f,
                 "peer sent a KeyUpdate with request_update {value}; only 0 and 1 are defined"
             ),
+            PeerMisbehaved::InappropriateFallback => write!(
+                f,
+                "the client retried with a lower version (TLS_FALLBACK_SCSV) although both sides support TLS 1.3: something interfered with the first attempt"
+            ),
             PeerMisbehaved::ProtocolVersionTooOld { offered } => write!(
                 f,
                 "peer offered only {offered}; ferrotls requires TLS 1.2 or later"
@@ -619,7 +628,7 @@ impl fmt::Display for NoCommon {
         match self {
             NoCommon::Version { offered } => write!(
                 f,
-                "no TLS version in common: the peer offered {}; enabled here: TLS 1.3",
+                "no TLS version in common: the peer offered {}; ferrotls negotiates only TLS 1.3 and TLS 1.2",
                 list(offered)
             ),
             NoCommon::CipherSuite { offered, ours } => write!(
@@ -644,6 +653,10 @@ impl fmt::Display for NoCommon {
                 "no application protocol (ALPN) in common: the client offered {}; the server supports {}",
                 list(offered),
                 list(ours)
+            ),
+            NoCommon::ExtendedMasterSecret => write!(
+                f,
+                "the peer does not support the TLS 1.2 extended master secret (RFC 7627), which ferrotls requires: without it a session is open to the triple-handshake attack"
             ),
             NoCommon::Certificate { server_name } => match server_name {
                 Some(n) => write!(f, "no configured certificate is suitable for server name {n}"),

@@ -4,7 +4,7 @@ use core::fmt::Debug;
 use std::io::Write;
 use std::sync::Mutex;
 
-use crate::msgs::HandshakeMessage;
+use crate::msgs::{HandshakeMessage, HandshakeMessage12};
 
 /// Whether a message was sent or received, and under which protection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,7 +18,7 @@ pub enum Direction {
 pub enum Protection {
     /// Sent in the clear (ClientHello, ServerHello, HelloRetryRequest).
     Plaintext,
-    /// Under handshake traffic keys.
+    /// Under handshake traffic keys (TLS 1.3), or TLS 1.2's keys before its Finished.
     Handshake,
     /// Under application traffic keys.
     Application,
@@ -35,7 +35,14 @@ pub enum Event<'a> {
         /// The encoded bytes (4-byte header included).
         raw: &'a [u8],
     },
-    /// A middlebox-compatibility change_cipher_spec record.
+    /// A TLS 1.2 handshake message, decoded.
+    Message12 {
+        direction: Direction,
+        protection: Protection,
+        message: &'a HandshakeMessage12,
+        raw: &'a [u8],
+    },
+    /// A change_cipher_spec record (TLS 1.2's key switch, or TLS 1.3's compatibility one).
     ChangeCipherSpec { direction: Direction },
     /// A secret of the key schedule was derived (label as in SSLKEYLOGFILE).
     Secret {

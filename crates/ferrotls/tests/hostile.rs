@@ -311,7 +311,8 @@ fn alerts_of_the_wrong_size_are_decode_errors() {
 fn every_truncated_client_hello_is_a_decode_error() {
     let (_, _, ch) = pair_before_hello();
     let body = ch.to_bytes();
-    // The one prefix that is a well-formed hello: TLS 1.2's shape, without extensions.
+    // The one prefix that is a well-formed hello: TLS 1.2's shape, without extensions,
+    // so without the extended master secret that TLS 1.2 requires.
     let no_extensions = 2 + 32 + 1 + ch.session_id.len() + 2 + 2 * ch.cipher_suites.len() + 1 + 1;
     let config = server_config(&[&pair::ecdsa()]).build().unwrap();
     for len in 0..body.len() {
@@ -324,9 +325,9 @@ fn every_truncated_client_hello_is_a_decode_error() {
         if len == no_extensions {
             assert_eq!(
                 err.to_string(),
-                "no TLS version in common: the peer offered TLSv1.2; enabled here: TLS 1.3"
+                "the peer does not support the TLS 1.2 extended master secret (RFC 7627), which ferrotls requires: without it a session is open to the triple-handshake attack"
             );
-            assert_eq!(alert, Some(A::ProtocolVersion));
+            assert_eq!(alert, Some(A::HandshakeFailure));
             continue;
         }
         assert!(matches!(err, Error::Decode(_)), "prefix {len}: {err}");
@@ -845,10 +846,10 @@ fn client_hellos_the_server_must_refuse() {
             "no key exchange group in common: the peer offered secp521r1; enabled here: X25519MLKEM768, x25519, secp256r1, secp384r1",
         ),
         (
-            "TLS 1.2 only",
-            |ch| set_extension(ch, ClientExtension::SupportedVersions(vec![ProtocolVersion::TLSv1_2])),
+            "TLS 1.1 only",
+            |ch| set_extension(ch, ClientExtension::SupportedVersions(vec![ProtocolVersion::TLSv1_1])),
             A::ProtocolVersion,
-            "no TLS version in common: the peer offered TLSv1.2; enabled here: TLS 1.3",
+            "no TLS version in common: the peer offered TLSv1.1; ferrotls negotiates only TLS 1.3 and TLS 1.2",
         ),
     ];
     for (name, edit, alert, text) in cases {

@@ -2,7 +2,7 @@
 
 mod store;
 
-pub use store::{ClientSessionStore, InMemorySessionStore, Tls13Ticket};
+pub use store::{ClientSessionStore, InMemorySessionStore, Tls12Session, Tls13Ticket};
 
 use std::sync::Arc;
 
@@ -11,16 +11,21 @@ use rustls_pki_types::{CertificateDer, ServerName};
 use crate::conn::Connection;
 use crate::crypto::provider::Provider;
 use crate::error::Error;
-use crate::msgs::enums::{CipherSuite, NamedGroup};
+use crate::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 use crate::observe::{KeyLog, Observer};
 use crate::pki::{PinnedCertVerifier, RootStore, ServerCertVerifier, TrustAnchor, Verifier};
+use crate::tls12::suites::Tls12CipherSuite;
 use crate::tls13::suites::{self, Tls13CipherSuite};
 
 /// How a client connects. Build with [`ClientConfig::builder`]; share with `Arc`.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
     pub(crate) verifier: Arc<dyn ServerCertVerifier>,
+    pub(crate) versions: Vec<ProtocolVersion>,
     pub(crate) suites: Vec<&'static Tls13CipherSuite>,
+    pub(crate) suites12: Vec<&'static Tls12CipherSuite>,
+    pub(crate) require_ems: bool,
+    pub(crate) enable_tickets: bool,
     pub(crate) groups: Vec<NamedGroup>,
     pub(crate) alpn: Vec<Vec<u8>>,
     pub(crate) enable_sni: bool,
@@ -40,7 +45,11 @@ impl ClientConfig {
         ClientConfigBuilder {
             config: ClientConfig {
                 verifier,
+                versions: vec![ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2],
                 suites: suites::ALL_TLS13_SUITES.to_vec(),
+                suites12: Vec::new(),
+                require_ems: true,
+                enable_tickets: true,
                 groups: crate::crypto::kx::supported_groups().to_vec(),
                 alpn: Vec::new(),
                 enable_sni: true,
@@ -51,6 +60,7 @@ impl ClientConfig {
                 session_store: Arc::new(InMemorySessionStore::new(256)),
             },
             wanted_suites: None,
+            legacy: false,
         }
     }
 
@@ -86,10 +96,37 @@ impl ClientConfig {
 pub struct ClientConfigBuilder {
     config: ClientConfig,
     wanted_suites: Option<Vec<CipherSuite>>,
+    legacy: bool,
 }
 
 impl ClientConfigBuilder {
-    /// Cipher suites in preference order.
+    /// Protocol versions to offer: TLS 1.3 and TLS 1.2 (the default), or one of them.
+    pub fn versions(mut self, versions: &[ProtocolVersion]) -> Self {
+        self.config.versions = versions.to_vec();
+        self
+    }
+
+    /// Allows the legacy TLS 1.2 suites (static RSA key exchange, CBC-HMAC) for
+    /// interoperability with old servers. Off by default; enabling them logs a warning.
+    pub fn enable_legacy_tls12_suites(mut self) -> Self {
+        self.legacy = true;
+        self
+    }
+
+    /// Whether TLS 1.2 servers must support the extended master secret (RFC 7627).
+    /// On by default: without it a TLS 1.2 session is open to the triple-handshake attack.
+    pub fn require_extended_master_secret(mut self, require: bool) -> Self {
+        self.config.require_ems = require;
+        self
+    }
+
+    /// Whether to ask TLS 1.2 servers for session tickets (RFC 5077). On by default.
+    pub fn session_tickets(mut self, enable: bool) -> Self {
+        self.config.enable_tickets = enable;
+        self
+    }
+
+    /// Cipher suites (TLS 1.3 and TLS 1.2) in preference order.
     pub fn cipher_suites(mut self, wanted: &[CipherSuite]) -> Self {
         self.wanted_suites = Some(wanted.to_vec());
         self
@@ -147,9 +184,11 @@ impl ClientConfigBuilder {
 
     pub fn build(self) -> Result<Arc<ClientConfig>, Error> {
         let mut c = self.config;
-        if let Some(wanted) = &self.wanted_suites {
-            c.suites = crate::config::resolve_suites(wanted)?;
-        }
+        crate::config::check_versions(&c.versions)?;
+        let lists =
+            crate::config::final_suites(self.wanted_suites.as_deref(), self.legacy, &c.versions)?;
+        c.suites = lists.tls13;
+        c.suites12 = lists.tls12;
         crate::config::check_groups(&c.groups)?;
         crate::config::check_alpn(&c.alpn)?;
         Ok(Arc::new(c))

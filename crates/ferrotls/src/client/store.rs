@@ -28,11 +28,28 @@ pub struct Tls13Ticket {
     pub alpn: Option<Vec<u8>>,
 }
 
-/// Stores tickets per server name. Implementations must be thread-safe; tickets are
-/// single-use, so `take` removes what it returns.
+/// A TLS 1.2 session to resume by session ID or ticket (RFC 5246, 7.4.1.2; RFC 5077).
+#[derive(Debug)]
+pub struct Tls12Session {
+    /// The server's session ID; with a ticket, the ID sent alongside it.
+    pub session_id: Vec<u8>,
+    /// The server's ticket, empty for ID-only resumption.
+    pub ticket: Vec<u8>,
+    pub master_secret: Secret,
+    pub suite: CipherSuite,
+    /// Whether the session used the extended master secret (RFC 7627).
+    pub ems: bool,
+    pub received_at: UnixTime,
+}
+
+/// Stores tickets and sessions per server name. Implementations must be thread-safe;
+/// `take` removes what it returns (TLS 1.3 tickets are single-use; a resumed TLS 1.2
+/// session is stored again after the handshake).
 pub trait ClientSessionStore: Debug + Send + Sync {
     fn insert_tls13_ticket(&self, server_name: &str, ticket: Tls13Ticket);
     fn take_tls13_ticket(&self, server_name: &str) -> Option<Tls13Ticket>;
+    fn insert_tls12_session(&self, server_name: &str, session: Tls12Session);
+    fn take_tls12_session(&self, server_name: &str) -> Option<Tls12Session>;
 }
 
 /// A bounded in-memory store: at most `max_servers` names (least recently stored are
@@ -47,6 +64,8 @@ pub struct InMemorySessionStore {
 struct Inner {
     tickets: HashMap<String, VecDeque<Tls13Ticket>>,
     order: VecDeque<String>,
+    sessions12: HashMap<String, Tls12Session>,
+    order12: VecDeque<String>,
 }
 
 const PER_SERVER: usize = 4;
@@ -85,6 +104,29 @@ impl ClientSessionStore for InMemorySessionStore {
         let mut inner = self.inner.lock().ok()?;
         // Newest first: it has the most lifetime left.
         inner.tickets.get_mut(server_name)?.pop_back()
+    }
+
+    fn insert_tls12_session(&self, server_name: &str, session: Tls12Session) {
+        let Ok(mut inner) = self.inner.lock() else {
+            return;
+        };
+        let inner = &mut *inner;
+        if !inner.sessions12.contains_key(server_name) {
+            if inner.order12.len() >= self.max_servers {
+                if let Some(oldest) = inner.order12.pop_front() {
+                    inner.sessions12.remove(&oldest);
+                }
+            }
+            inner.order12.push_back(server_name.to_string());
+        }
+        inner.sessions12.insert(server_name.to_string(), session);
+    }
+
+    fn take_tls12_session(&self, server_name: &str) -> Option<Tls12Session> {
+        let mut inner = self.inner.lock().ok()?;
+        let session = inner.sessions12.remove(server_name)?;
+        inner.order12.retain(|n| n != server_name);
+        Some(session)
     }
 }
 

@@ -92,3 +92,25 @@ impl RecordDecrypter for Decrypter13 {
         Decrypter13::decrypt(self, record)
     }
 }
+
+impl RecordEncrypter for protect12::Encrypter12 {
+    fn encrypt(
+        &mut self,
+        typ: ContentType,
+        plaintext: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), crate::Error> {
+        protect12::Encrypter12::encrypt(self, typ, plaintext, out)
+    }
+
+    /// TLS 1.2 has no KeyUpdate; the 64-bit sequence number is the only limit.
+    fn should_update_key(&self) -> bool {
+        false
+    }
+}
+
+impl RecordDecrypter for protect12::Decrypter12 {
+    fn decrypt(&mut self, record: OpaqueRecord) -> Result<PlainMessage, crate::error::RecordError> {
+        protect12::Decrypter12::decrypt(self, record)
+    }
+}

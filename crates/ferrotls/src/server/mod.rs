@@ -1,16 +1,27 @@
 //! Server configuration, certificate selection and the server connection.
 
+mod session;
+
+pub use session::{InMemorySessionCache, ServerSessionCache, StoredSession, Ticketer};
+
 use std::sync::Arc;
 
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 use crate::conn::Connection;
 use crate::crypto::provider::Provider;
+use crate::crypto::rsa_kx::RsaDecryptingKey;
+use crate::crypto::sign::KeyKind;
 use crate::crypto::sign::SigningKey;
+use crate::error::NoCommon;
 use crate::error::{ConfigError, Error};
-use crate::msgs::enums::{CipherSuite, NamedGroup, SignatureScheme};
+use crate::msgs::enums::{
+    CipherSuite, NamedGroup, ProtocolVersion, ServerNameType, SignatureScheme,
+};
+use crate::msgs::ClientHello;
 use crate::observe::{KeyLog, Observer};
 use crate::pki::ParsedCert;
+use crate::tls12::suites::Tls12CipherSuite;
 use crate::tls13::suites::{self, Tls13CipherSuite};
 
 /// A certificate chain with its private key.
@@ -20,6 +31,8 @@ pub struct CertifiedKey {
     pub chain: Vec<CertificateDer<'static>>,
     pub(crate) key: SigningKey,
     pub(crate) leaf: ParsedCert,
+    /// For RSA keys: decryption of TLS 1.2 static-RSA key exchange (legacy suites).
+    pub(crate) rsa_decrypt: Option<RsaDecryptingKey>,
 }
 
 impl CertifiedKey {
@@ -33,8 +46,17 @@ impl CertifiedKey {
             what: "the server certificate",
             reason: e.to_string(),
         })?;
-        let key = SigningKey::from_der(key)?;
-        Ok(CertifiedKey { chain, key, leaf })
+        let signing = SigningKey::from_der(key)?;
+        let rsa_decrypt = match signing.kind() {
+            KeyKind::Rsa { .. } => Some(RsaDecryptingKey::from_der(key)?),
+            _ => None,
+        };
+        Ok(CertifiedKey {
+            chain,
+            key: signing,
+            leaf,
+            rsa_decrypt,
+        })
     }
 
     /// The first scheme the key can produce (our order) that the client accepts.
@@ -51,7 +73,13 @@ impl CertifiedKey {
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub(crate) certs: Vec<Arc<CertifiedKey>>,
+    pub(crate) versions: Vec<ProtocolVersion>,
     pub(crate) suites: Vec<&'static Tls13CipherSuite>,
+    pub(crate) suites12: Vec<&'static Tls12CipherSuite>,
+    pub(crate) require_ems: bool,
+    pub(crate) session_cache: Arc<dyn ServerSessionCache>,
+    pub(crate) ticketer: Option<Arc<Ticketer>>,
+    pub(crate) heartbeat: bool,
     pub(crate) groups: Vec<NamedGroup>,
     pub(crate) alpn: Vec<Vec<u8>>,
     pub(crate) provider: Provider,
@@ -66,7 +94,13 @@ impl ServerConfig {
         ServerConfigBuilder {
             config: ServerConfig {
                 certs: Vec::new(),
+                versions: vec![ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2],
                 suites: suites::ALL_TLS13_SUITES.to_vec(),
+                suites12: Vec::new(),
+                require_ems: true,
+                session_cache: Arc::new(InMemorySessionCache::new(4096)),
+                ticketer: None,
+                heartbeat: false,
                 groups: crate::crypto::kx::supported_groups().to_vec(),
                 alpn: Vec::new(),
                 provider: Provider::system(),
@@ -74,6 +108,8 @@ impl ServerConfig {
                 observer: None,
             },
             wanted_suites: None,
+            legacy: false,
+            tickets: true,
         }
     }
 
@@ -102,6 +138,67 @@ impl ServerConfig {
             .into_iter()
             .find_map(|c| c.choose_scheme(offered).map(|s| (c.clone(), s)))
     }
+
+    /// Like `choose_cert`, for TLS 1.2: the first certificate (SNI matches first) for
+    /// which `usable` finds a way to use its key.
+    pub(crate) fn choose_cert_with<T>(
+        &self,
+        server_name: Option<&str>,
+        usable: impl Fn(&CertifiedKey) -> Option<T>,
+    ) -> Option<(Arc<CertifiedKey>, T)> {
+        let matching = self
+            .certs
+            .iter()
+            .filter(|c| server_name.is_some_and(|n| c.leaf.covers_dns_name(n)));
+        matching
+            .chain(self.certs.iter())
+            .find_map(|c| usable(c).map(|t| (c.clone(), t)))
+    }
+}
+
+/// The client's server_name, if it is a valid DNS host name (RFC 6066, 3: no IP
+/// literals, no trailing dot), lowercased.
+pub(crate) fn client_sni(ch: &ClientHello) -> Option<String> {
+    ch.server_name().and_then(|names| {
+        names
+            .iter()
+            .find(|n| n.name_type == ServerNameType::HostName)
+            .and_then(|n| std::str::from_utf8(&n.name).ok())
+            .filter(|n| rustls_pki_types::DnsName::try_from(*n).is_ok())
+            .map(|n| n.to_ascii_lowercase())
+    })
+}
+
+/// RFC 7301, 3.2: the server's preference among the client's protocols; no overlap is
+/// an error when both sides use ALPN.
+pub(crate) fn choose_alpn(
+    config: &ServerConfig,
+    ch: &ClientHello,
+) -> Result<Option<Vec<u8>>, Error> {
+    let Some(offered) = ch.alpn() else {
+        return Ok(None);
+    };
+    if config.alpn.is_empty() {
+        return Ok(None);
+    }
+    let text = |list: &[Vec<u8>]| -> Vec<String> {
+        list.iter()
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .collect()
+    };
+    config
+        .alpn
+        .iter()
+        .find(|p| offered.contains(p))
+        .cloned()
+        .map(Some)
+        .ok_or_else(|| {
+            NoCommon::ApplicationProtocol {
+                offered: text(offered),
+                ours: text(&config.alpn),
+            }
+            .into()
+        })
 }
 
 /// Builder for [`ServerConfig`].
@@ -109,6 +206,8 @@ impl ServerConfig {
 pub struct ServerConfigBuilder {
     config: ServerConfig,
     wanted_suites: Option<Vec<CipherSuite>>,
+    legacy: bool,
+    tickets: bool,
 }
 
 impl ServerConfigBuilder {
@@ -124,6 +223,52 @@ impl ServerConfigBuilder {
         Ok(self)
     }
 
+    /// Protocol versions to accept: TLS 1.3 and TLS 1.2 (the default), or one of them.
+    pub fn versions(mut self, versions: &[ProtocolVersion]) -> Self {
+        self.config.versions = versions.to_vec();
+        self
+    }
+
+    /// Allows the legacy TLS 1.2 suites (static RSA key exchange, CBC-HMAC) for
+    /// interoperability with old clients. Off by default; enabling them logs a warning.
+    pub fn enable_legacy_tls12_suites(mut self) -> Self {
+        self.legacy = true;
+        self
+    }
+
+    /// Whether TLS 1.2 clients must support the extended master secret (RFC 7627). On by default.
+    pub fn require_extended_master_secret(mut self, require: bool) -> Self {
+        self.config.require_ems = require;
+        self
+    }
+
+    /// Where TLS 1.2 sessions are kept for resumption by session ID.
+    pub fn session_cache(mut self, cache: Arc<dyn ServerSessionCache>) -> Self {
+        self.config.session_cache = cache;
+        self
+    }
+
+    /// Whether to issue TLS 1.2 session tickets (RFC 5077); on by default, with keys
+    /// rotated every six hours.
+    pub fn session_tickets(mut self, enable: bool) -> Self {
+        self.tickets = enable;
+        self
+    }
+
+    /// Uses this ticketer (e.g. one shared by several configurations).
+    pub fn ticketer(mut self, ticketer: Arc<Ticketer>) -> Self {
+        self.config.ticketer = Some(ticketer);
+        self
+    }
+
+    /// Answers TLS 1.2 heartbeat requests (RFC 6520) from clients that offer the
+    /// extension. Off by default.
+    pub fn heartbeat(mut self, enable: bool) -> Self {
+        self.config.heartbeat = enable;
+        self
+    }
+
+    /// Cipher suites (TLS 1.3 and TLS 1.2) in preference order.
     pub fn cipher_suites(mut self, wanted: &[CipherSuite]) -> Self {
         self.wanted_suites = Some(wanted.to_vec());
         self
@@ -161,8 +306,15 @@ impl ServerConfigBuilder {
         if c.certs.is_empty() {
             return Err(ConfigError::NoCertificates.into());
         }
-        if let Some(wanted) = &self.wanted_suites {
-            c.suites = crate::config::resolve_suites(wanted)?;
+        crate::config::check_versions(&c.versions)?;
+        let lists =
+            crate::config::final_suites(self.wanted_suites.as_deref(), self.legacy, &c.versions)?;
+        c.suites = lists.tls13;
+        c.suites12 = lists.tls12;
+        if !self.tickets {
+            c.ticketer = None;
+        } else if c.ticketer.is_none() {
+            c.ticketer = Some(Arc::new(Ticketer::new(c.provider.clone(), 6 * 3600)));
         }
         crate::config::check_groups(&c.groups)?;
         crate::config::check_alpn(&c.alpn)?;

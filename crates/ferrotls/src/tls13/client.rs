@@ -10,13 +10,14 @@ use std::sync::Arc;
 
 use rustls_pki_types::{CertificateDer, ServerName};
 
-use crate::client::{ClientConfig, Tls13Ticket};
-use crate::conn::{CommonState, HsMessage};
+use crate::client::{ClientConfig, Tls12Session, Tls13Ticket};
+use crate::conn::{CommonState, HsMessage, Input};
 use crate::crypto::kx::KeyExchange;
 use crate::crypto::{constant_time_eq, sign};
 use crate::error::{CertificateError, Error, NoCommon, PeerMisbehaved};
 use crate::msgs::enums::{
-    CipherSuite, NamedGroup, ProtocolVersion, PskKeyExchangeMode, ServerNameType, SignatureScheme,
+    CipherSuite, ECPointFormat, NamedGroup, ProtocolVersion, PskKeyExchangeMode, ServerNameType,
+    SignatureScheme,
 };
 use crate::msgs::{
     Certificate13, CertificateEntry, CertificateVerify, ClientExtension, ClientHello,
@@ -26,6 +27,7 @@ use crate::msgs::{
 };
 use crate::observe::Protection;
 use crate::pki::{ParsedCert, ServerCertVerified};
+use crate::tls12::client::{self as client12, ClientState12};
 use crate::tls13::key_schedule::{
     finished_verify_data, resumption_psk, EarlySecret, HandshakeSecret, MasterSecret, TrafficSecret,
 };
@@ -42,6 +44,8 @@ pub(crate) enum ClientState {
     ExpectCertificateVerify(Box<ExpectCertificateVerify>),
     ExpectFinished(Box<ExpectFinished>),
     Connected(Box<Connected>),
+    /// The server chose TLS 1.2.
+    Tls12(Box<ClientState12>),
 }
 
 impl ClientState {
@@ -54,10 +58,28 @@ impl ClientState {
             ClientState::ExpectCertificateVerify(_) => "ExpectCertificateVerify",
             ClientState::ExpectFinished(_) => "ExpectFinished",
             ClientState::Connected(_) => "Connected",
+            ClientState::Tls12(s) => s.name(),
         }
     }
 
-    pub fn handle(self, common: &mut CommonState, msg: HsMessage) -> Result<Self, Error> {
+    pub fn handle(self, common: &mut CommonState, input: Input) -> Result<Self, Error> {
+        let msg = match (self, input) {
+            (ClientState::Tls12(s), input) => {
+                return Ok(ClientState::Tls12(Box::new(s.handle(common, input)?)))
+            }
+            (state, Input::Tls13(msg)) => (state, msg),
+            (state, other) => {
+                return Err(Error::UnexpectedMessage {
+                    state: state.name(),
+                    got: other.name(),
+                })
+            }
+        };
+        let (state, msg) = msg;
+        state.handle13(common, msg)
+    }
+
+    fn handle13(self, common: &mut CommonState, msg: HsMessage) -> Result<Self, Error> {
         let name = self.name();
         let got = msg.parsed.name();
         match (self, msg.parsed.payload) {
@@ -141,11 +163,21 @@ struct HelloBase {
     sni: Option<String>,
     random: [u8; 32],
     session_id: Vec<u8>,
+    /// A TLS 1.2 session offered for resumption (its ID, or its ticket).
+    resuming12: Option<Tls12Session>,
 }
 
 impl HelloBase {
+    fn offers(&self, v: ProtocolVersion) -> bool {
+        self.config.versions.contains(&v)
+    }
+
     fn client_hello(&self, key_shares: &[KeyExchange], cookie: Option<&[u8]>) -> HandshakeMessage {
         let c = &self.config;
+        let (tls13, tls12) = (
+            self.offers(ProtocolVersion::TLSv1_3),
+            self.offers(ProtocolVersion::TLSv1_2),
+        );
         let mut ext = Vec::new();
         if let Some(name) = &self.sni {
             ext.push(ClientExtension::ServerName(vec![ServerNameEntry {
@@ -153,36 +185,68 @@ impl HelloBase {
                 name: name.as_bytes().to_vec(),
             }]));
         }
-        ext.push(ClientExtension::SupportedVersions(vec![
-            ProtocolVersion::TLSv1_3,
-        ]));
+        if tls13 {
+            ext.push(ClientExtension::SupportedVersions(c.versions.clone()));
+        }
         ext.push(ClientExtension::SupportedGroups(c.groups.clone()));
-        ext.push(ClientExtension::SignatureAlgorithms(
-            sign::tls13_verify_schemes().to_vec(),
-        ));
-        ext.push(ClientExtension::KeyShare(
-            key_shares
-                .iter()
-                .map(|k| KeyShareEntry {
-                    group: k.group(),
-                    payload: k.public_share().to_vec(),
-                })
-                .collect(),
-        ));
+        ext.push(ClientExtension::SignatureAlgorithms(if tls12 {
+            client12::tls12_schemes().to_vec()
+        } else {
+            sign::tls13_verify_schemes().to_vec()
+        }));
+        if tls13 {
+            ext.push(ClientExtension::KeyShare(
+                key_shares
+                    .iter()
+                    .map(|k| KeyShareEntry {
+                        group: k.group(),
+                        payload: k.public_share().to_vec(),
+                    })
+                    .collect(),
+            ));
+        }
         if !c.alpn.is_empty() {
             ext.push(ClientExtension::Alpn(c.alpn.clone()));
         }
         if let Some(cookie) = cookie {
             ext.push(ClientExtension::Cookie(cookie.to_vec()));
         }
-        ext.push(ClientExtension::PskKeyExchangeModes(vec![
-            PskKeyExchangeMode::PskDheKe,
-        ]));
+        if tls12 {
+            // RFC 7627, RFC 5746, RFC 8422 5.1.2, RFC 5077.
+            ext.push(ClientExtension::ExtendedMasterSecret);
+            ext.push(ClientExtension::RenegotiationInfo(Vec::new()));
+            ext.push(ClientExtension::EcPointFormats(vec![
+                ECPointFormat::Uncompressed,
+            ]));
+            if c.enable_tickets {
+                let ticket = self
+                    .resuming12
+                    .as_ref()
+                    .map(|s| s.ticket.clone())
+                    .unwrap_or_default();
+                ext.push(ClientExtension::SessionTicket(ticket));
+            }
+            if c.suites12.iter().any(|s| s.legacy) {
+                ext.push(ClientExtension::EncryptThenMac);
+            }
+        }
+        if tls13 {
+            ext.push(ClientExtension::PskKeyExchangeModes(vec![
+                PskKeyExchangeMode::PskDheKe,
+            ]));
+        }
+        let mut suites: Vec<CipherSuite> = Vec::new();
+        if tls13 {
+            suites.extend(c.suites.iter().map(|s| s.suite));
+        }
+        if tls12 {
+            suites.extend(c.suites12.iter().map(|s| s.suite));
+        }
         HandshakeMessage::new(HandshakePayload::ClientHello(ClientHello {
             legacy_version: ProtocolVersion::TLSv1_2,
             random: self.random,
             session_id: self.session_id.clone(),
-            cipher_suites: c.suites.iter().map(|s| s.suite).collect(),
+            cipher_suites: suites,
             compression_methods: vec![0],
             extensions: ext,
         }))
@@ -214,15 +278,34 @@ pub(crate) fn start(
     let random = config.provider.random_array::<32>()?;
     common.client_random = random;
     // RFC 8446, D.4: a non-empty session ID puts middleboxes in TLS 1.2 resumption mode.
-    let session_id = config.provider.random_array::<32>()?.to_vec();
+    // A TLS 1.2 session is offered by its ID, or by its ticket with a fresh ID that
+    // the server echoes when it accepts the ticket (RFC 5077, 3.4).
+    let mut resuming12 = None;
+    if config.versions.contains(&ProtocolVersion::TLSv1_2) {
+        resuming12 = config
+            .session_store
+            .take_tls12_session(&server_name.to_str());
+    }
+    let session_id = match &mut resuming12 {
+        Some(s) if s.ticket.is_empty() => s.session_id.clone(),
+        Some(s) => {
+            s.session_id = config.provider.random_array::<32>()?.to_vec();
+            s.session_id.clone()
+        }
+        None => config.provider.random_array::<32>()?.to_vec(),
+    };
     let share_groups = config
         .key_share_groups
         .clone()
         .unwrap_or_else(|| default_share_groups(&config.groups));
-    let key_shares = share_groups
-        .iter()
-        .map(|g| KeyExchange::start(*g))
-        .collect::<Result<Vec<_>, _>>()?;
+    let key_shares = if config.versions.contains(&ProtocolVersion::TLSv1_3) {
+        share_groups
+            .iter()
+            .map(|g| KeyExchange::start(*g))
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        Vec::new()
+    };
     let sni = match (&server_name, config.enable_sni) {
         (ServerName::DnsName(d), true) => Some(d.as_ref().trim_end_matches('.').to_string()),
         _ => None,
@@ -234,6 +317,7 @@ pub(crate) fn start(
         sni,
         random,
         session_id,
+        resuming12,
     };
     let msg = base.client_hello(&key_shares, None);
     let raw = msg.to_bytes();
@@ -277,25 +361,7 @@ impl ExpectServerHello {
         // RFC 8446, 4.1.3: a server that does not speak TLS 1.3 omits supported_versions.
         let version = match sh.supported_version() {
             Some(v) => v,
-            None => {
-                let tail = sh.random.get(24..).unwrap_or_default();
-                if tail == DOWNGRADE_TLS12 {
-                    return Err(PeerMisbehaved::DowngradeDetected {
-                        to: ProtocolVersion::TLSv1_2,
-                    }
-                    .into());
-                }
-                if tail == DOWNGRADE_TLS11 {
-                    return Err(PeerMisbehaved::DowngradeDetected {
-                        to: ProtocolVersion::TLSv1_1,
-                    }
-                    .into());
-                }
-                return Err(NoCommon::Version {
-                    offered: vec![format!("only {}", sh.legacy_version)],
-                }
-                .into());
-            }
+            None => return self.handle_legacy_server_hello(common, sh, raw),
         };
         if version != ProtocolVersion::TLSv1_3 {
             return Err(PeerMisbehaved::SelectedUnoffered {
@@ -390,6 +456,7 @@ impl ExpectServerHello {
         let n = &mut common.negotiated;
         n.version = Some(ProtocolVersion::TLSv1_3);
         n.suite = Some(suite);
+        n.cipher_suite = Some(suite.suite);
         n.group = Some(share.group);
 
         Ok(ClientState::ExpectEncryptedExtensions(Box::new(
@@ -402,6 +469,58 @@ impl ExpectServerHello {
                 server_hs,
             },
         )))
+    }
+
+    /// A ServerHello without supported_versions: TLS 1.2 if we offered it, after the
+    /// downgrade check (RFC 8446, 4.1.3).
+    fn handle_legacy_server_hello(
+        self,
+        common: &mut CommonState,
+        sh: ServerHello,
+        raw: Vec<u8>,
+    ) -> Result<ClientState, Error> {
+        if self.base.offers(ProtocolVersion::TLSv1_3) {
+            let tail = sh.random.get(24..).unwrap_or_default();
+            for (marker, to) in [
+                (DOWNGRADE_TLS12, ProtocolVersion::TLSv1_2),
+                (DOWNGRADE_TLS11, ProtocolVersion::TLSv1_1),
+            ] {
+                if tail == marker {
+                    return Err(PeerMisbehaved::DowngradeDetected { to }.into());
+                }
+            }
+        }
+        if sh.legacy_version != ProtocolVersion::TLSv1_2
+            || !self.base.offers(ProtocolVersion::TLSv1_2)
+        {
+            return Err(NoCommon::Version {
+                offered: vec![format!("only {}", sh.legacy_version)],
+            }
+            .into());
+        }
+        let client_hello = match self.progress {
+            HelloProgress::First { client_hello } => client_hello,
+            HelloProgress::Retried { .. } => {
+                return Err(PeerMisbehaved::SelectedUnoffered {
+                    what: "version",
+                    value: "TLSv1.2 after a TLS 1.3 HelloRetryRequest".into(),
+                }
+                .into())
+            }
+        };
+        if sh.session_id.len() > 32 {
+            return Err(illegal("ServerHello", "session_id", "longer than 32 bytes"));
+        }
+        let offer = client12::Offer {
+            sent_sni: self.base.sni.is_some(),
+            config: self.base.config,
+            server_name: self.base.server_name,
+            client_random: self.base.random,
+            client_hello,
+            resuming: self.base.resuming12,
+        };
+        let state = client12::handle_server_hello(common, offer, sh, &raw)?;
+        Ok(ClientState::Tls12(Box::new(state)))
     }
 
     /// RFC 8446, 4.1.4: HelloRetryRequest.

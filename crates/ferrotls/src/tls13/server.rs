@@ -8,10 +8,10 @@
 
 use std::sync::Arc;
 
-use crate::conn::{CommonState, HsMessage};
+use crate::conn::{CommonState, HsMessage, Input};
 use crate::crypto::{constant_time_eq, kx};
 use crate::error::{Error, NoCommon, PeerMisbehaved};
-use crate::msgs::enums::{NamedGroup, ProtocolVersion, ServerNameType};
+use crate::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 use crate::msgs::{
     Certificate13, CertificateEntry, CertificateVerify, ClientHello, EncryptedExtensions, Finished,
     HandshakeMessage, HandshakePayload, KeyShareEntry, ServerExtension, ServerHello,
@@ -19,6 +19,7 @@ use crate::msgs::{
 };
 use crate::observe::Protection;
 use crate::server::{CertifiedKey, ServerConfig};
+use crate::tls12::server::{self as server12, ServerState12};
 use crate::tls13::key_schedule::{finished_verify_data, EarlySecret, TrafficSecret};
 use crate::tls13::suites::Tls13CipherSuite;
 use crate::tls13::{certificate_verify_message, Transcript};
@@ -30,6 +31,8 @@ pub(crate) enum ServerState {
     ExpectSecondClientHello(Box<ExpectSecondClientHello>),
     ExpectFinished(Box<ExpectFinished>),
     Connected(Box<Connected>),
+    /// The client negotiated TLS 1.2.
+    Tls12(Box<ServerState12>),
 }
 
 pub(crate) fn start(config: Arc<ServerConfig>) -> ServerState {
@@ -43,10 +46,24 @@ impl ServerState {
             ServerState::ExpectSecondClientHello(_) => "ExpectSecondClientHello",
             ServerState::ExpectFinished(_) => "ExpectFinished",
             ServerState::Connected(_) => "Connected",
+            ServerState::Tls12(s) => s.name(),
         }
     }
 
-    pub fn handle(self, common: &mut CommonState, msg: HsMessage) -> Result<Self, Error> {
+    pub fn handle(self, common: &mut CommonState, input: Input) -> Result<Self, Error> {
+        match (self, input) {
+            (ServerState::Tls12(s), input) => {
+                Ok(ServerState::Tls12(Box::new(s.handle(common, input)?)))
+            }
+            (state, Input::Tls13(msg)) => state.handle13(common, msg),
+            (state, other) => Err(Error::UnexpectedMessage {
+                state: state.name(),
+                got: other.name(),
+            }),
+        }
+    }
+
+    fn handle13(self, common: &mut CommonState, msg: HsMessage) -> Result<Self, Error> {
         let name = self.name();
         let got = msg.parsed.name();
         match (self, msg.parsed.payload) {
@@ -96,13 +113,29 @@ impl ExpectClientHello {
         common.client_random = ch.random;
         common.ccs_allowed = true;
 
-        // RFC 8446, 4.2.1: TLS 1.3 is negotiated only through supported_versions.
-        let versions = ch.supported_versions().unwrap_or_default();
-        if !versions.contains(&ProtocolVersion::TLSv1_3) {
-            let offered = if versions.is_empty() {
-                vec![ch.legacy_version.to_string()]
-            } else {
-                versions.iter().map(|v| v.to_string()).collect()
+        // RFC 8446, 4.2.1: TLS 1.3 is negotiated only through supported_versions;
+        // without it, legacy_version names the client's highest version.
+        let versions = ch.supported_versions();
+        let ours = |v| config.versions.contains(&v);
+        let client13 = versions.is_some_and(|v| v.contains(&ProtocolVersion::TLSv1_3));
+        let client12 = match versions {
+            Some(v) => v.contains(&ProtocolVersion::TLSv1_2),
+            None => ch.legacy_version.to_wire() >= ProtocolVersion::TLSv1_2.to_wire(),
+        };
+        if !(client13 && ours(ProtocolVersion::TLSv1_3)) {
+            if client12 && ours(ProtocolVersion::TLSv1_2) {
+                // RFC 7507, 3: a fallback retry below our best version is an attack.
+                if ch.cipher_suites.contains(&CipherSuite::TLS_FALLBACK_SCSV)
+                    && ours(ProtocolVersion::TLSv1_3)
+                {
+                    return Err(PeerMisbehaved::InappropriateFallback.into());
+                }
+                let state = server12::handle_client_hello(common, config, ch, raw)?;
+                return Ok(ServerState::Tls12(Box::new(state)));
+            }
+            let offered = match versions {
+                Some(v) => v.iter().map(|v| v.to_string()).collect(),
+                None => vec![ch.legacy_version.to_string()],
             };
             return Err(NoCommon::Version { offered }.into());
         }
@@ -196,15 +229,7 @@ fn choose(
             ours: config.suites.iter().map(|s| s.suite.to_string()).collect(),
         })?;
 
-    // RFC 6066, 3: a host_name is an ASCII DNS name without a trailing dot.
-    let sni = ch.server_name().and_then(|names| {
-        names
-            .iter()
-            .find(|n| n.name_type == ServerNameType::HostName)
-            .and_then(|n| std::str::from_utf8(&n.name).ok())
-            .filter(|n| rustls_pki_types::DnsName::try_from(*n).is_ok())
-            .map(|n| n.to_ascii_lowercase())
-    });
+    let sni = crate::server::client_sni(ch);
     common.negotiated.server_name = sni.clone();
 
     let schemes = ch
@@ -232,28 +257,7 @@ fn choose(
         .as_deref()
         .is_some_and(|name| cert.leaf.covers_dns_name(name));
 
-    // RFC 7301, 3.2: the server's preference among the client's protocols.
-    let alpn = match (ch.alpn(), config.alpn.is_empty()) {
-        (Some(offered), false) => Some(
-            config
-                .alpn
-                .iter()
-                .find(|p| offered.contains(p))
-                .cloned()
-                .ok_or_else(|| NoCommon::ApplicationProtocol {
-                    offered: offered
-                        .iter()
-                        .map(|p| String::from_utf8_lossy(p).into_owned())
-                        .collect(),
-                    ours: config
-                        .alpn
-                        .iter()
-                        .map(|p| String::from_utf8_lossy(p).into_owned())
-                        .collect(),
-                })?,
-        ),
-        _ => None,
-    };
+    let alpn = crate::server::choose_alpn(config, ch)?;
     Ok(Choices {
         suite,
         cert,
@@ -404,6 +408,7 @@ fn server_flight(
     let n = &mut common.negotiated;
     n.version = Some(ProtocolVersion::TLSv1_3);
     n.suite = Some(suite);
+    n.cipher_suite = Some(suite.suite);
     n.group = Some(share.group);
     n.signature_scheme = Some(choices.scheme);
     n.alpn = choices.alpn;

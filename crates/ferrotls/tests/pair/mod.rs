@@ -230,6 +230,9 @@ impl Observer for Recorder {
             Event::Message {
                 direction, message, ..
             } => format!("{} {}", dir(direction), message.name()),
+            Event::Message12 {
+                direction, message, ..
+            } => format!("{} {}", dir(direction), message.name()),
             Event::ChangeCipherSpec { direction } => format!("{} ChangeCipherSpec", dir(direction)),
             Event::Alert {
                 direction,

@@ -1,0 +1,638 @@
+//! TLS 1.2 client handshake states (RFC 5246, 7.3; RFC 5077; RFC 7627; RFC 5746).
+//!
+//! ```text
+//! ServerHello -> ExpectCertificate -> ExpectServerKeyExchange (ECDHE only)
+//!             -> ExpectServerHelloDone -> [our Certificate], ClientKeyExchange, CCS, Finished
+//!             -> ExpectNewTicket (if acknowledged) -> ExpectCcs -> ExpectFinished -> Connected
+//! ServerHello resuming our session -> ExpectNewTicket/ExpectCcs -> ExpectFinished
+//!             -> CCS, Finished -> Connected
+//! ```
+
+use std::sync::Arc;
+
+use rustls_pki_types::{CertificateDer, ServerName};
+
+use crate::client::{ClientConfig, Tls12Session};
+use crate::conn::{CommonState, Input};
+use crate::crypto::{constant_time_eq, rsa_kx, sign, tls12 as kx12, HashContext, Secret};
+use crate::error::{CertificateError, Error, NoCommon, PeerMisbehaved};
+use crate::msgs::enums::{AlertDescription, ECPointFormat, ProtocolVersion, SignatureScheme};
+use crate::msgs::{
+    Certificate12, ClientKeyExchange, Finished, HandshakeMessage12, HandshakePayload12,
+    ServerExtension, ServerHello, ServerKeyExchangeEcdhe,
+};
+use crate::observe::Protection;
+use crate::pki::{ParsedCert, ServerCertVerified};
+use crate::record::protect12::{new_pair_from_key_block, Decrypter12, Encrypter12};
+use crate::tls12::prf;
+use crate::tls12::suites::{KeyExchangeAlgorithm, SignatureAlgorithm, Tls12CipherSuite};
+
+/// Where a TLS 1.2 client is in the handshake.
+#[derive(Debug)]
+pub(crate) enum ClientState12 {
+    ExpectCertificate(Box<Handshake>),
+    ExpectServerKeyExchange(Box<ExpectServerKeyExchange>),
+    ExpectServerHelloDone(Box<ExpectServerHelloDone>),
+    ExpectNewTicket(Box<ExpectCcs>),
+    ExpectCcs(Box<ExpectCcs>),
+    ExpectFinished(Box<ExpectFinished>),
+    Connected(Box<Connected>),
+}
+
+impl ClientState12 {
+    pub fn name(&self) -> &'static str {
+        match self {
+            ClientState12::ExpectCertificate(_) => "TLS 1.2 ExpectCertificate",
+            ClientState12::ExpectServerKeyExchange(_) => "TLS 1.2 ExpectServerKeyExchange",
+            ClientState12::ExpectServerHelloDone(_) => "TLS 1.2 ExpectServerHelloDone",
+            ClientState12::ExpectNewTicket(_) => "TLS 1.2 ExpectNewSessionTicket",
+            ClientState12::ExpectCcs(_) => "TLS 1.2 ExpectChangeCipherSpec",
+            ClientState12::ExpectFinished(_) => "TLS 1.2 ExpectFinished",
+            ClientState12::Connected(_) => "TLS 1.2 Connected",
+        }
+    }
+
+    pub fn handle(self, common: &mut CommonState, input: Input) -> Result<Self, Error> {
+        let state = self.name();
+        let got = input.name();
+        let unexpected = || Error::UnexpectedMessage { state, got };
+        let (payload, raw) = match input {
+            Input::Tls12(m) => (Some(m.parsed.payload), m.raw),
+            Input::ChangeCipherSpec => (None, Vec::new()),
+            Input::Tls13(_) => return Err(unexpected()),
+        };
+        match (self, payload) {
+            (ClientState12::ExpectCertificate(s), Some(HandshakePayload12::Certificate(c))) => {
+                s.handle_certificate(common, c, &raw)
+            }
+            (
+                ClientState12::ExpectServerKeyExchange(s),
+                Some(HandshakePayload12::ServerKeyExchange(ske)),
+            ) => s.handle(common, ske, &raw),
+            (
+                ClientState12::ExpectServerHelloDone(mut s),
+                Some(HandshakePayload12::CertificateRequest(_)),
+            ) if !s.cert_requested => {
+                s.cert_requested = true;
+                s.hs.transcript.update(&raw);
+                common.negotiated.client_auth = true;
+                Ok(ClientState12::ExpectServerHelloDone(s))
+            }
+            (
+                ClientState12::ExpectServerHelloDone(s),
+                Some(HandshakePayload12::ServerHelloDone),
+            ) => s.handle(common, &raw),
+            (
+                ClientState12::ExpectNewTicket(mut s),
+                Some(HandshakePayload12::NewSessionTicket(t)),
+            ) => {
+                s.hs.transcript.update(&raw);
+                s.new_ticket = Some(t.ticket);
+                Ok(ClientState12::ExpectCcs(s))
+            }
+            (ClientState12::ExpectNewTicket(s) | ClientState12::ExpectCcs(s), None) => {
+                common.set_decrypter(Box::new(s.decrypter), Protection::Handshake);
+                Ok(ClientState12::ExpectFinished(Box::new(ExpectFinished {
+                    hs: s.hs,
+                    master: s.master,
+                    encrypter: s.encrypter,
+                    session_id: s.session_id,
+                    new_ticket: s.new_ticket,
+                    old_ticket: s.old_ticket,
+                })))
+            }
+            (ClientState12::ExpectFinished(s), Some(HandshakePayload12::Finished(f))) => {
+                s.handle(common, f, &raw)
+            }
+            // RFC 5746, 4.2 and RFC 5246, 7.4.1.1: renegotiation is refused with a warning.
+            (ClientState12::Connected(s), Some(HandshakePayload12::HelloRequest)) => {
+                common.send_warning(AlertDescription::NoRenegotiation);
+                Ok(ClientState12::Connected(s))
+            }
+            (_, _) => Err(unexpected()),
+        }
+    }
+}
+
+/// What every TLS 1.2 client state carries.
+#[derive(Debug)]
+pub(crate) struct Handshake {
+    config: Arc<ClientConfig>,
+    server_name: ServerName<'static>,
+    suite: &'static Tls12CipherSuite,
+    client_random: [u8; 32],
+    server_random: [u8; 32],
+    transcript: HashContext,
+    ems: bool,
+    etm: bool,
+    ticket_acked: bool,
+    /// The session ID the server assigned (empty when it keeps no cache).
+    session_id: Vec<u8>,
+}
+
+fn illegal(message: &'static str, field: &'static str, reason: &'static str) -> Error {
+    PeerMisbehaved::IllegalParameter {
+        message,
+        field,
+        reason,
+    }
+    .into()
+}
+
+fn unsolicited(message: &'static str, ext: &ServerExtension) -> Error {
+    PeerMisbehaved::UnsolicitedExtension {
+        message,
+        extension: ext.ext_type().to_string(),
+    }
+    .into()
+}
+
+/// What the client offered, as the TLS 1.3 hello code hands it over.
+#[derive(Debug)]
+pub(crate) struct Offer {
+    pub config: Arc<ClientConfig>,
+    pub server_name: ServerName<'static>,
+    pub sent_sni: bool,
+    pub client_random: [u8; 32],
+    pub client_hello: Vec<u8>,
+    /// The session we offered to resume, if any.
+    pub resuming: Option<Tls12Session>,
+}
+
+/// Handles a TLS 1.2 ServerHello (RFC 5246, 7.4.1.3).
+pub(crate) fn handle_server_hello(
+    common: &mut CommonState,
+    offer: Offer,
+    sh: ServerHello,
+    raw: &[u8],
+) -> Result<ClientState12, Error> {
+    let config = offer.config;
+    let suite = config
+        .suites12
+        .iter()
+        .copied()
+        .find(|s| s.suite == sh.cipher_suite)
+        .ok_or_else(|| PeerMisbehaved::SelectedUnoffered {
+            what: "cipher suite",
+            value: sh.cipher_suite.to_string(),
+        })?;
+    if sh.compression_method != 0 {
+        return Err(illegal(
+            "ServerHello",
+            "compression_method",
+            "must be null (0)",
+        ));
+    }
+
+    let mut secure_renegotiation = false;
+    let mut ems = false;
+    let mut etm = false;
+    let mut ticket_acked = false;
+    for ext in &sh.extensions {
+        match ext {
+            // RFC 5746, 3.4: on the initial handshake the server's value must be empty.
+            ServerExtension::RenegotiationInfo(v) => {
+                if !v.is_empty() {
+                    return Err(illegal(
+                        "ServerHello",
+                        "renegotiation_info",
+                        "must be empty on an initial handshake",
+                    ));
+                }
+                secure_renegotiation = true;
+            }
+            ServerExtension::ExtendedMasterSecret => ems = true,
+            ServerExtension::EncryptThenMac => etm = true,
+            ServerExtension::SessionTicketAck if config.enable_tickets => ticket_acked = true,
+            ServerExtension::EcPointFormats(formats) => {
+                if !formats.contains(&ECPointFormat::Uncompressed) {
+                    return Err(illegal(
+                        "ServerHello",
+                        "ec_point_formats",
+                        "must include uncompressed (RFC 8422, 5.2)",
+                    ));
+                }
+            }
+            ServerExtension::ServerNameAck if offer.sent_sni => {}
+            ServerExtension::Alpn(p) if config.alpn.contains(p) => {
+                common.negotiated.alpn = Some(p.clone());
+            }
+            ServerExtension::Alpn(p) if !config.alpn.is_empty() => {
+                return Err(PeerMisbehaved::SelectedUnoffered {
+                    what: "ALPN protocol",
+                    value: String::from_utf8_lossy(p).into_owned(),
+                }
+                .into())
+            }
+            other => return Err(unsolicited("ServerHello", other)),
+        }
+    }
+    if !secure_renegotiation {
+        return Err(PeerMisbehaved::MissingExtension {
+            message: "TLS 1.2 ServerHello",
+            extension: "renegotiation_info (RFC 5746 secure renegotiation)",
+        }
+        .into());
+    }
+    if !ems && config.require_ems {
+        return Err(NoCommon::ExtendedMasterSecret.into());
+    }
+
+    let mut transcript = HashContext::new(suite.hash);
+    transcript.update(&offer.client_hello);
+    transcript.update(raw);
+    let n = &mut common.negotiated;
+    n.version = Some(ProtocolVersion::TLSv1_2);
+    n.cipher_suite = Some(suite.suite);
+    n.suite12 = Some(suite);
+    n.extended_master_secret = ems;
+
+    let hs = Handshake {
+        config,
+        server_name: offer.server_name,
+        suite,
+        client_random: offer.client_random,
+        server_random: sh.random,
+        transcript,
+        ems,
+        etm,
+        ticket_acked,
+        session_id: sh.session_id.clone(),
+    };
+
+    // RFC 5246, 7.4.1.3 and RFC 5077, 3.4: an echoed session ID means resumption.
+    if let Some(session) = offer.resuming {
+        let id_echoed = !session.session_id.is_empty() && session.session_id == sh.session_id;
+        if id_echoed {
+            if session.suite != suite.suite {
+                return Err(illegal(
+                    "ServerHello",
+                    "cipher_suite",
+                    "differs from the resumed session's",
+                ));
+            }
+            // RFC 7627, 5.3: a session's EMS status must not change on resumption.
+            if session.ems != ems {
+                return Err(illegal(
+                    "ServerHello",
+                    "extended_master_secret",
+                    "differs from the resumed session's",
+                ));
+            }
+            common.negotiated.resumed = true;
+            let master = session.master_secret;
+            let (encrypter, decrypter) = keys(&hs, &master)?;
+            let old_ticket = session.ticket;
+            let ccs = Box::new(ExpectCcs {
+                hs,
+                master,
+                encrypter: Some(encrypter),
+                decrypter,
+                session_id: sh.session_id,
+                new_ticket: None,
+                old_ticket: Some(old_ticket),
+            });
+            return Ok(if ccs.hs.ticket_acked {
+                ClientState12::ExpectNewTicket(ccs)
+            } else {
+                ClientState12::ExpectCcs(ccs)
+            });
+        }
+    }
+    Ok(ClientState12::ExpectCertificate(Box::new(hs)))
+}
+
+/// Derives the key block and both record protectors (RFC 5246, 6.3).
+fn keys(hs: &Handshake, master: &Secret) -> Result<(Encrypter12, Decrypter12), Error> {
+    let len = hs.suite.key_block_layout().total_len();
+    let block = prf::key_block(
+        hs.suite.hash,
+        master.as_bytes(),
+        &hs.server_random,
+        &hs.client_random,
+        len,
+    );
+    let (mut enc, dec) = new_pair_from_key_block(hs.suite, block.as_bytes(), true, hs.etm)?;
+    enc.set_random(hs.config.provider.random.clone());
+    Ok((enc, dec))
+}
+
+fn finished_data(hs: &Handshake, master: &Secret, label: &[u8]) -> Secret {
+    prf::verify_data(
+        hs.suite.hash,
+        master.as_bytes(),
+        label,
+        hs.transcript.current().as_ref(),
+    )
+}
+
+impl Handshake {
+    fn handle_certificate(
+        mut self,
+        common: &mut CommonState,
+        cert: Certificate12,
+        raw: &[u8],
+    ) -> Result<ClientState12, Error> {
+        let mut certs = cert.certs.into_iter().map(CertificateDer::from);
+        let end_entity = certs.next().ok_or(CertificateError::Empty)?;
+        let intermediates: Vec<CertificateDer<'static>> = certs.collect();
+        let now = self.config.provider.time.now();
+        let verified = self.config.verifier.verify_server_cert(
+            &end_entity,
+            &intermediates,
+            &self.server_name,
+            &[],
+            now,
+        )?;
+        let spki = ParsedCert::parse(end_entity.as_ref())?.spki;
+        self.transcript.update(raw);
+        let mut chain = vec![end_entity];
+        chain.extend(intermediates);
+        common.negotiated.peer_certificates = chain;
+        Ok(match self.suite.kx {
+            KeyExchangeAlgorithm::Ecdhe => {
+                ClientState12::ExpectServerKeyExchange(Box::new(ExpectServerKeyExchange {
+                    hs: self,
+                    spki,
+                    verified,
+                }))
+            }
+            KeyExchangeAlgorithm::Rsa => {
+                ClientState12::ExpectServerHelloDone(Box::new(ExpectServerHelloDone {
+                    hs: self,
+                    spki,
+                    _verified: verified,
+                    ecdhe: None,
+                    cert_requested: false,
+                }))
+            }
+        })
+    }
+}
+
+/// The signature schemes a TLS 1.2 client offers and accepts in ServerKeyExchange.
+pub(crate) fn tls12_schemes() -> &'static [SignatureScheme] {
+    &[
+        SignatureScheme::ECDSA_NISTP256_SHA256,
+        SignatureScheme::ECDSA_NISTP384_SHA384,
+        SignatureScheme::ED25519,
+        SignatureScheme::RSA_PSS_RSAE_SHA256,
+        SignatureScheme::RSA_PSS_RSAE_SHA384,
+        SignatureScheme::RSA_PSS_RSAE_SHA512,
+        SignatureScheme::RSA_PKCS1_SHA256,
+        SignatureScheme::RSA_PKCS1_SHA384,
+        SignatureScheme::RSA_PKCS1_SHA512,
+    ]
+}
+
+/// Whether `scheme` signs with the key type the suite names (RFC 5246, 7.4.3).
+pub(crate) fn scheme_matches(scheme: SignatureScheme, sign: SignatureAlgorithm) -> bool {
+    use SignatureScheme as S;
+    match sign {
+        SignatureAlgorithm::Ecdsa => matches!(
+            scheme,
+            S::ECDSA_NISTP256_SHA256 | S::ECDSA_NISTP384_SHA384 | S::ED25519
+        ),
+        SignatureAlgorithm::Rsa => matches!(
+            scheme,
+            S::RSA_PSS_RSAE_SHA256
+                | S::RSA_PSS_RSAE_SHA384
+                | S::RSA_PSS_RSAE_SHA512
+                | S::RSA_PKCS1_SHA256
+                | S::RSA_PKCS1_SHA384
+                | S::RSA_PKCS1_SHA512
+        ),
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct ExpectServerKeyExchange {
+    hs: Handshake,
+    spki: Vec<u8>,
+    verified: ServerCertVerified,
+}
+
+impl ExpectServerKeyExchange {
+    /// RFC 8422, 5.4: the server's ephemeral point, signed with its certificate key.
+    fn handle(
+        mut self,
+        common: &mut CommonState,
+        ske: ServerKeyExchangeEcdhe,
+        raw: &[u8],
+    ) -> Result<ClientState12, Error> {
+        let hs = &self.hs;
+        if !hs.config.groups.contains(&ske.group) || !kx12::tls12_groups().contains(&ske.group) {
+            return Err(PeerMisbehaved::SelectedUnoffered {
+                what: "group",
+                value: ske.group.to_string(),
+            }
+            .into());
+        }
+        if !tls12_schemes().contains(&ske.scheme) || !scheme_matches(ske.scheme, hs.suite.sign) {
+            return Err(PeerMisbehaved::SelectedUnoffered {
+                what: "signature scheme",
+                value: ske.scheme.to_string(),
+            }
+            .into());
+        }
+        let signed = ske.signed_message(&hs.client_random, &hs.server_random);
+        sign::verify_signature(ske.scheme, &self.spki, &signed, &ske.signature)
+            .map_err(|_| PeerMisbehaved::BadCertificateVerify { scheme: ske.scheme })?;
+        self.hs.transcript.update(raw);
+        common.negotiated.signature_scheme = Some(ske.scheme);
+        Ok(ClientState12::ExpectServerHelloDone(Box::new(
+            ExpectServerHelloDone {
+                hs: self.hs,
+                spki: self.spki,
+                _verified: self.verified,
+                ecdhe: Some(ske),
+                cert_requested: false,
+            },
+        )))
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct ExpectServerHelloDone {
+    hs: Handshake,
+    spki: Vec<u8>,
+    _verified: ServerCertVerified,
+    ecdhe: Option<ServerKeyExchangeEcdhe>,
+    cert_requested: bool,
+}
+
+impl ExpectServerHelloDone {
+    /// Sends our flight: [Certificate], ClientKeyExchange, ChangeCipherSpec, Finished.
+    fn handle(mut self, common: &mut CommonState, raw: &[u8]) -> Result<ClientState12, Error> {
+        self.hs.transcript.update(raw);
+        if self.cert_requested {
+            // No client certificate configured: an empty list (RFC 5246, 7.4.6).
+            send(
+                common,
+                &mut self.hs.transcript,
+                HandshakePayload12::Certificate(Certificate12 { certs: Vec::new() }),
+            )?;
+        }
+        let (cke, pre_master) = match &self.ecdhe {
+            Some(ske) => {
+                let (point, pms) = kx12::ecdhe_respond(ske.group, &ske.public)?;
+                common.negotiated.group = Some(ske.group);
+                (ClientKeyExchange::ecdhe(&point), pms)
+            }
+            None => {
+                // RFC 5246, 7.4.7.1: the version we offered, not the negotiated one.
+                let pms = rsa_kx::new_pre_master(
+                    ProtocolVersion::TLSv1_2,
+                    self.hs.config.provider.random.as_ref(),
+                )?;
+                let encrypted = rsa_kx::encrypt_pre_master(&self.spki, pms.as_bytes())?;
+                (ClientKeyExchange::rsa(&encrypted), pms)
+            }
+        };
+        send(
+            common,
+            &mut self.hs.transcript,
+            HandshakePayload12::ClientKeyExchange(cke),
+        )?;
+        let master = derive_master(&self.hs, pre_master.as_bytes());
+        common.log_secret("CLIENT_RANDOM", master.as_bytes());
+        let (encrypter, decrypter) = keys(&self.hs, &master)?;
+        common.send_ccs();
+        common.set_encrypter(Box::new(encrypter), Protection::Handshake);
+        let verify_data = finished_data(&self.hs, &master, prf::CLIENT_FINISHED);
+        send(
+            common,
+            &mut self.hs.transcript,
+            HandshakePayload12::Finished(Finished {
+                verify_data: verify_data.as_bytes().to_vec(),
+            }),
+        )?;
+        let ccs = Box::new(ExpectCcs {
+            session_id: self.hs.session_id.clone(),
+            hs: self.hs,
+            master,
+            encrypter: None,
+            decrypter,
+            new_ticket: None,
+            old_ticket: None,
+        });
+        Ok(if ccs.hs.ticket_acked {
+            ClientState12::ExpectNewTicket(ccs)
+        } else {
+            ClientState12::ExpectCcs(ccs)
+        })
+    }
+}
+
+/// master_secret, extended (RFC 7627, 4) when negotiated.
+pub(crate) fn derive_master_secret(
+    suite: &Tls12CipherSuite,
+    ems: bool,
+    pre_master: &[u8],
+    transcript: &HashContext,
+    client_random: &[u8; 32],
+    server_random: &[u8; 32],
+) -> Secret {
+    if ems {
+        prf::extended_master_secret(suite.hash, pre_master, transcript.current().as_ref())
+    } else {
+        prf::master_secret(suite.hash, pre_master, client_random, server_random)
+    }
+}
+
+fn derive_master(hs: &Handshake, pre_master: &[u8]) -> Secret {
+    derive_master_secret(
+        hs.suite,
+        hs.ems,
+        pre_master,
+        &hs.transcript,
+        &hs.client_random,
+        &hs.server_random,
+    )
+}
+
+/// Encodes, hashes and queues one of our handshake messages.
+fn send(
+    common: &mut CommonState,
+    transcript: &mut HashContext,
+    payload: HandshakePayload12,
+) -> Result<(), Error> {
+    let msg = HandshakeMessage12::new(payload);
+    let raw = msg.to_bytes();
+    transcript.update(&raw);
+    common.send_handshake12(&msg, &raw)
+}
+
+#[derive(Debug)]
+pub(crate) struct ExpectCcs {
+    hs: Handshake,
+    master: Secret,
+    /// Our pending write keys in an abbreviated handshake, installed after the
+    /// server's Finished (a full handshake installed them already).
+    encrypter: Option<Encrypter12>,
+    decrypter: Decrypter12,
+    session_id: Vec<u8>,
+    new_ticket: Option<Vec<u8>>,
+    old_ticket: Option<Vec<u8>>,
+}
+
+#[derive(Debug)]
+pub(crate) struct ExpectFinished {
+    hs: Handshake,
+    master: Secret,
+    encrypter: Option<Encrypter12>,
+    session_id: Vec<u8>,
+    new_ticket: Option<Vec<u8>>,
+    old_ticket: Option<Vec<u8>>,
+}
+
+impl ExpectFinished {
+    fn handle(
+        mut self,
+        common: &mut CommonState,
+        fin: Finished,
+        raw: &[u8],
+    ) -> Result<ClientState12, Error> {
+        let expected = finished_data(&self.hs, &self.master, prf::SERVER_FINISHED);
+        if !constant_time_eq(expected.as_bytes(), &fin.verify_data) {
+            return Err(PeerMisbehaved::BadFinished { from_server: true }.into());
+        }
+        self.hs.transcript.update(raw);
+        if let Some(encrypter) = self.encrypter {
+            // Abbreviated handshake: our CCS and Finished follow the server's.
+            common.send_ccs();
+            common.set_encrypter(Box::new(encrypter), Protection::Handshake);
+            let verify_data = finished_data(&self.hs, &self.master, prf::CLIENT_FINISHED);
+            send(
+                common,
+                &mut self.hs.transcript,
+                HandshakePayload12::Finished(Finished {
+                    verify_data: verify_data.as_bytes().to_vec(),
+                }),
+            )?;
+        }
+        common.finish_handshake()?;
+
+        // Keep the session for resumption: a new ticket, else the old one, else the ID.
+        let ticket = self.new_ticket.or(self.old_ticket).unwrap_or_default();
+        if !ticket.is_empty() || !self.session_id.is_empty() {
+            let name = self.hs.server_name.to_str().into_owned();
+            self.hs.config.session_store.insert_tls12_session(
+                &name,
+                Tls12Session {
+                    session_id: self.session_id,
+                    ticket,
+                    master_secret: self.master,
+                    suite: self.hs.suite.suite,
+                    ems: self.hs.ems,
+                    received_at: self.hs.config.provider.time.now(),
+                },
+            );
+        }
+        Ok(ClientState12::Connected(Box::new(Connected)))
+    }
+}
+
+/// The handshake is complete; renegotiation requests are refused.
+#[derive(Debug)]
+pub(crate) struct Connected;

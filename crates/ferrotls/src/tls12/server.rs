@@ -1,0 +1,567 @@
+//! TLS 1.2 server handshake states (RFC 5246, 7.3; RFC 5077; RFC 7627; RFC 5746).
+//!
+//! ```text
+//! ClientHello -> ServerHello, Certificate, ServerKeyExchange (ECDHE), ServerHelloDone
+//!             -> ExpectClientKeyExchange -> ExpectCcs -> ExpectFinished
+//!             -> [NewSessionTicket], CCS, Finished -> Connected
+//! ClientHello resuming (session ID or ticket) -> ServerHello, [NewSessionTicket], CCS,
+//!             Finished -> ExpectCcs -> ExpectFinished -> Connected
+//! ```
+
+use std::sync::Arc;
+
+use crate::conn::{CommonState, Input};
+use crate::crypto::sign::KeyKind;
+use crate::crypto::tls12 as kx12;
+use crate::crypto::{constant_time_eq, HashContext, Secret};
+use crate::error::{Error, NoCommon, PeerMisbehaved};
+use crate::msgs::enums::{
+    AlertDescription, CipherSuite, ECPointFormat, ExtensionType, HeartbeatMode, NamedGroup,
+    ProtocolVersion, SignatureScheme,
+};
+use crate::msgs::tls12::NAMED_CURVE;
+use crate::msgs::{
+    Certificate12, ClientExtension, ClientHello, Finished, HandshakeMessage, HandshakeMessage12,
+    HandshakePayload, HandshakePayload12, NewSessionTicket12, ServerExtension, ServerHello,
+    ServerKeyExchangeEcdhe, DOWNGRADE_TLS12,
+};
+use crate::observe::Protection;
+use crate::record::protect12::{new_pair_from_key_block, Decrypter12, Encrypter12};
+use crate::server::{CertifiedKey, ServerConfig, StoredSession};
+use crate::tls12::client::{derive_master_secret, scheme_matches};
+use crate::tls12::prf;
+use crate::tls12::suites::{Bulk, KeyExchangeAlgorithm, SignatureAlgorithm, Tls12CipherSuite};
+
+/// Where a TLS 1.2 server is in the handshake.
+#[derive(Debug)]
+pub(crate) enum ServerState12 {
+    ExpectClientKeyExchange(Box<ExpectClientKeyExchange>),
+    ExpectCcs(Box<ExpectCcs>),
+    ExpectFinished(Box<ExpectFinished>),
+    Connected(Box<Connected>),
+}
+
+impl ServerState12 {
+    pub fn name(&self) -> &'static str {
+        match self {
+            ServerState12::ExpectClientKeyExchange(_) => "TLS 1.2 ExpectClientKeyExchange",
+            ServerState12::ExpectCcs(_) => "TLS 1.2 ExpectChangeCipherSpec",
+            ServerState12::ExpectFinished(_) => "TLS 1.2 ExpectFinished",
+            ServerState12::Connected(_) => "TLS 1.2 Connected",
+        }
+    }
+
+    pub fn handle(self, common: &mut CommonState, input: Input) -> Result<Self, Error> {
+        let state = self.name();
+        let got = input.name();
+        match (self, input) {
+            (ServerState12::ExpectClientKeyExchange(s), Input::Tls12(m)) => {
+                match m.parsed.payload {
+                    HandshakePayload12::ClientKeyExchange(cke) => s.handle(common, &cke, &m.raw),
+                    _ => Err(Error::UnexpectedMessage { state, got }),
+                }
+            }
+            (ServerState12::ExpectCcs(s), Input::ChangeCipherSpec) => {
+                common.set_decrypter(Box::new(s.decrypter), Protection::Handshake);
+                Ok(ServerState12::ExpectFinished(Box::new(ExpectFinished {
+                    hs: s.hs,
+                    master: s.master,
+                    encrypter: s.encrypter,
+                })))
+            }
+            (ServerState12::ExpectFinished(s), Input::Tls12(m)) => match m.parsed.payload {
+                HandshakePayload12::Finished(f) => s.handle(common, &f, &m.raw),
+                _ => Err(Error::UnexpectedMessage { state, got }),
+            },
+            // RFC 5746, 4.4: a renegotiation ClientHello is refused with a warning.
+            (ServerState12::Connected(s), Input::Tls12(m))
+                if matches!(m.parsed.payload, HandshakePayload12::ClientHello(_)) =>
+            {
+                common.send_warning(AlertDescription::NoRenegotiation);
+                Ok(ServerState12::Connected(s))
+            }
+            (_, _) => Err(Error::UnexpectedMessage { state, got }),
+        }
+    }
+}
+
+/// What every TLS 1.2 server state carries.
+#[derive(Debug)]
+pub(crate) struct Handshake {
+    config: Arc<ServerConfig>,
+    suite: &'static Tls12CipherSuite,
+    client_random: [u8; 32],
+    server_random: [u8; 32],
+    transcript: HashContext,
+    ems: bool,
+    etm: bool,
+    session_id: Vec<u8>,
+    /// Whether to send a NewSessionTicket before our ChangeCipherSpec.
+    send_ticket: bool,
+    server_name: Option<String>,
+}
+
+fn illegal(message: &'static str, field: &'static str, reason: &'static str) -> Error {
+    PeerMisbehaved::IllegalParameter {
+        message,
+        field,
+        reason,
+    }
+    .into()
+}
+
+/// How the chosen suite will use the certificate's key.
+#[derive(Debug, Clone, Copy)]
+enum KeyUse {
+    /// ECDHE, the ServerKeyExchange signed with this scheme, on this group.
+    Sign(SignatureScheme, NamedGroup),
+    /// Static RSA key transport (legacy).
+    Decrypt,
+}
+
+fn key_signs_for(kind: KeyKind, sign: SignatureAlgorithm) -> bool {
+    match sign {
+        SignatureAlgorithm::Ecdsa => !matches!(kind, KeyKind::Rsa { .. }),
+        SignatureAlgorithm::Rsa => matches!(kind, KeyKind::Rsa { .. }),
+    }
+}
+
+/// Handles a ClientHello that negotiates TLS 1.2.
+pub(crate) fn handle_client_hello(
+    common: &mut CommonState,
+    config: Arc<ServerConfig>,
+    ch: ClientHello,
+    raw: &[u8],
+) -> Result<ServerState12, Error> {
+    if !ch.compression_methods.contains(&0) {
+        return Err(illegal(
+            "ClientHello",
+            "compression_methods",
+            "must include null (0)",
+        ));
+    }
+    // RFC 5746, 3.6: the extension or the SCSV signals secure renegotiation support.
+    let secure_renegotiation = match ch.extensions.iter().find_map(|e| match e {
+        ClientExtension::RenegotiationInfo(v) => Some(v),
+        _ => None,
+    }) {
+        Some(v) if !v.is_empty() => {
+            return Err(illegal(
+                "ClientHello",
+                "renegotiation_info",
+                "must be empty on an initial handshake",
+            ))
+        }
+        Some(_) => true,
+        None => ch
+            .cipher_suites
+            .contains(&CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV),
+    };
+    let client_ems = ch.has_extension(ExtensionType::ExtendedMasterSecret);
+    if config.require_ems && !client_ems {
+        return Err(NoCommon::ExtendedMasterSecret.into());
+    }
+    let server_name = crate::server::client_sni(&ch);
+    common.negotiated.server_name = server_name.clone();
+    let alpn = crate::server::choose_alpn(&config, &ch)?;
+
+    let client_groups = ch
+        .supported_groups()
+        .map(|g| g.to_vec())
+        // RFC 8422, 4: without the extension, any curve; we pick P-256.
+        .unwrap_or_else(|| vec![NamedGroup::secp256r1]);
+    let group = config
+        .groups
+        .iter()
+        .copied()
+        .find(|g| kx12::tls12_groups().contains(g) && client_groups.contains(g));
+    let client_schemes = ch.signature_algorithms().unwrap_or_default();
+
+    let mut chosen = None;
+    for suite in config
+        .suites12
+        .iter()
+        .copied()
+        .filter(|s| ch.cipher_suites.contains(&s.suite))
+    {
+        let found = match suite.kx {
+            KeyExchangeAlgorithm::Ecdhe => group.and_then(|g| {
+                config.choose_cert_with(server_name.as_deref(), |c: &CertifiedKey| {
+                    if !key_signs_for(c.key.kind(), suite.sign) {
+                        return None;
+                    }
+                    c.key
+                        .tls12_schemes()
+                        .iter()
+                        .copied()
+                        .find(|s| client_schemes.contains(s) && scheme_matches(*s, suite.sign))
+                        .map(|s| KeyUse::Sign(s, g))
+                })
+            }),
+            KeyExchangeAlgorithm::Rsa => config
+                .choose_cert_with(server_name.as_deref(), |c: &CertifiedKey| {
+                    c.rsa_decrypt.as_ref().map(|_| KeyUse::Decrypt)
+                }),
+        };
+        if let Some((cert, key_use)) = found {
+            chosen = Some((suite, cert, key_use));
+            break;
+        }
+    }
+    let (suite, cert, key_use) = chosen.ok_or_else(|| NoCommon::CipherSuite {
+        offered: ch.cipher_suites.iter().map(|s| s.to_string()).collect(),
+        ours: config
+            .suites12
+            .iter()
+            .map(|s| s.suite.to_string())
+            .collect(),
+    })?;
+
+    let mut server_random = config.provider.random_array::<32>()?;
+    // RFC 8446, 4.1.3: a TLS 1.3 server negotiating TLS 1.2 marks its random.
+    if config.versions.contains(&ProtocolVersion::TLSv1_3) {
+        if let Some(tail) = server_random.get_mut(24..) {
+            tail.copy_from_slice(&DOWNGRADE_TLS12);
+        }
+    }
+    let etm =
+        ch.has_extension(ExtensionType::EncryptThenMac) && matches!(suite.bulk, Bulk::Cbc { .. });
+    let client_wants_ticket = ch.extensions.iter().find_map(|e| match e {
+        ClientExtension::SessionTicket(t) => Some(t.as_slice()),
+        _ => None,
+    });
+    let n = &mut common.negotiated;
+    n.version = Some(ProtocolVersion::TLSv1_2);
+    n.cipher_suite = Some(suite.suite);
+    n.suite12 = Some(suite);
+    n.alpn = alpn.clone();
+    n.extended_master_secret = client_ems;
+
+    let mut hs = Handshake {
+        config: config.clone(),
+        suite,
+        client_random: ch.random,
+        server_random,
+        transcript: HashContext::new(suite.hash),
+        ems: client_ems,
+        etm,
+        session_id: Vec::new(),
+        send_ticket: client_wants_ticket.is_some() && config.ticketer.is_some(),
+        server_name: server_name.clone(),
+    };
+    hs.transcript.update(raw);
+
+    // Resumption: a ticket first (RFC 5077, 3.4), then the session ID cache.
+    let resumed = client_wants_ticket
+        .filter(|t| !t.is_empty())
+        .and_then(|t| config.ticketer.as_ref()?.decrypt(t))
+        .map(Arc::new)
+        .or_else(|| {
+            (!ch.session_id.is_empty())
+                .then(|| config.session_cache.get(&ch.session_id))
+                .flatten()
+        })
+        // RFC 7627, 5.3: resume only with the same EMS status, and the same suite.
+        .filter(|s| s.suite == suite.suite && s.ems == client_ems);
+
+    let mut extensions = Vec::new();
+    if secure_renegotiation {
+        extensions.push(ServerExtension::RenegotiationInfo(Vec::new()));
+    }
+    if client_ems {
+        extensions.push(ServerExtension::ExtendedMasterSecret);
+    }
+    if etm {
+        extensions.push(ServerExtension::EncryptThenMac);
+    }
+    if let Some(p) = &alpn {
+        extensions.push(ServerExtension::Alpn(p.clone()));
+    }
+
+    if let Some(session) = resumed {
+        hs.session_id = ch.session_id.clone();
+        if hs.send_ticket {
+            extensions.push(ServerExtension::SessionTicketAck);
+        }
+        common.negotiated.resumed = true;
+        send_server_hello(common, &mut hs, extensions)?;
+        let master = Secret::from(session.master_secret.as_bytes().to_vec());
+        let (encrypter, decrypter) = keys(&hs, &master)?;
+        let fin = ExpectFinished {
+            hs,
+            master,
+            encrypter: None,
+        };
+        let fin = fin.send_server_finish(common, encrypter)?;
+        return Ok(ServerState12::ExpectCcs(Box::new(ExpectCcs {
+            hs: fin.hs,
+            master: fin.master,
+            encrypter: None,
+            decrypter,
+        })));
+    }
+
+    // A full handshake.
+    hs.session_id = config.provider.random_array::<32>()?.to_vec();
+    if server_name
+        .as_deref()
+        .is_some_and(|n| cert.leaf.covers_dns_name(n))
+    {
+        extensions.push(ServerExtension::ServerNameAck);
+    }
+    if hs.send_ticket {
+        extensions.push(ServerExtension::SessionTicketAck);
+    }
+    if matches!(key_use, KeyUse::Sign(..)) && ch.has_extension(ExtensionType::EcPointFormats) {
+        extensions.push(ServerExtension::EcPointFormats(vec![
+            ECPointFormat::Uncompressed,
+        ]));
+    }
+    if config.heartbeat && ch.has_extension(ExtensionType::Heartbeat) {
+        extensions.push(ServerExtension::Heartbeat(
+            HeartbeatMode::PeerNotAllowedToSend,
+        ));
+        common.heartbeat = true;
+    }
+    send_server_hello(common, &mut hs, extensions)?;
+    send(
+        common,
+        &mut hs.transcript,
+        HandshakePayload12::Certificate(Certificate12 {
+            certs: cert.chain.iter().map(|c| c.as_ref().to_vec()).collect(),
+        }),
+    )?;
+    let kx = match key_use {
+        KeyUse::Sign(scheme, group) => {
+            let kx = kx12::EcdheKeyExchange::start(group)?;
+            let mut ske = ServerKeyExchangeEcdhe {
+                curve_type: NAMED_CURVE,
+                group,
+                public: kx.public_point().to_vec(),
+                scheme,
+                signature: Vec::new(),
+            };
+            let signed = ske.signed_message(&hs.client_random, &hs.server_random);
+            ske.signature = cert.key.sign(scheme, &signed)?;
+            send(
+                common,
+                &mut hs.transcript,
+                HandshakePayload12::ServerKeyExchange(ske),
+            )?;
+            common.negotiated.group = Some(group);
+            common.negotiated.signature_scheme = Some(scheme);
+            Some(kx)
+        }
+        KeyUse::Decrypt => None,
+    };
+    send(
+        common,
+        &mut hs.transcript,
+        HandshakePayload12::ServerHelloDone,
+    )?;
+    Ok(ServerState12::ExpectClientKeyExchange(Box::new(
+        ExpectClientKeyExchange {
+            hs,
+            cert,
+            kx,
+            client_version: ch.legacy_version,
+        },
+    )))
+}
+
+fn send_server_hello(
+    common: &mut CommonState,
+    hs: &mut Handshake,
+    extensions: Vec<ServerExtension>,
+) -> Result<(), Error> {
+    let sh = HandshakeMessage::new(HandshakePayload::ServerHello(ServerHello {
+        legacy_version: ProtocolVersion::TLSv1_2,
+        random: hs.server_random,
+        session_id: hs.session_id.clone(),
+        cipher_suite: hs.suite.suite,
+        compression_method: 0,
+        extensions,
+    }));
+    let raw = sh.to_bytes();
+    hs.transcript.update(&raw);
+    common.send_handshake_raw(&sh, &raw)
+}
+
+/// Encodes, hashes and queues one of our handshake messages.
+fn send(
+    common: &mut CommonState,
+    transcript: &mut HashContext,
+    payload: HandshakePayload12,
+) -> Result<(), Error> {
+    let msg = HandshakeMessage12::new(payload);
+    let raw = msg.to_bytes();
+    transcript.update(&raw);
+    common.send_handshake12(&msg, &raw)
+}
+
+/// Derives the key block and both record protectors (RFC 5246, 6.3).
+fn keys(hs: &Handshake, master: &Secret) -> Result<(Encrypter12, Decrypter12), Error> {
+    let len = hs.suite.key_block_layout().total_len();
+    let block = prf::key_block(
+        hs.suite.hash,
+        master.as_bytes(),
+        &hs.server_random,
+        &hs.client_random,
+        len,
+    );
+    let (mut enc, dec) = new_pair_from_key_block(hs.suite, block.as_bytes(), false, hs.etm)?;
+    enc.set_random(hs.config.provider.random.clone());
+    Ok((enc, dec))
+}
+
+fn finished_data(hs: &Handshake, master: &Secret, label: &[u8]) -> Secret {
+    prf::verify_data(
+        hs.suite.hash,
+        master.as_bytes(),
+        label,
+        hs.transcript.current().as_ref(),
+    )
+}
+
+#[derive(Debug)]
+pub(crate) struct ExpectClientKeyExchange {
+    hs: Handshake,
+    cert: Arc<CertifiedKey>,
+    kx: Option<kx12::EcdheKeyExchange>,
+    client_version: ProtocolVersion,
+}
+
+impl ExpectClientKeyExchange {
+    fn handle(
+        mut self,
+        common: &mut CommonState,
+        cke: &crate::msgs::ClientKeyExchange,
+        raw: &[u8],
+    ) -> Result<ServerState12, Error> {
+        let pre_master = match (self.kx, &self.cert.rsa_decrypt) {
+            (Some(kx), _) => kx.complete(cke.ecdhe_point()?)?,
+            // RFC 5246, 7.4.7.1: no error that depends on the ciphertext (Bleichenbacher).
+            (None, Some(rsa)) => rsa.decrypt_pre_master(
+                cke.rsa_encrypted_pre_master()?,
+                self.client_version,
+                self.hs.config.provider.random.as_ref(),
+            )?,
+            (None, None) => {
+                return Err(Error::UnexpectedMessage {
+                    state: "TLS 1.2 ExpectClientKeyExchange",
+                    got: "ClientKeyExchange for a key that cannot decrypt",
+                })
+            }
+        };
+        self.hs.transcript.update(raw);
+        let master = derive_master_secret(
+            self.hs.suite,
+            self.hs.ems,
+            pre_master.as_bytes(),
+            &self.hs.transcript,
+            &self.hs.client_random,
+            &self.hs.server_random,
+        );
+        common.log_secret("CLIENT_RANDOM", master.as_bytes());
+        let (encrypter, decrypter) = keys(&self.hs, &master)?;
+        Ok(ServerState12::ExpectCcs(Box::new(ExpectCcs {
+            hs: self.hs,
+            master,
+            encrypter: Some(encrypter),
+            decrypter,
+        })))
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct ExpectCcs {
+    hs: Handshake,
+    master: Secret,
+    /// Our write keys, sent after the client's Finished (full handshake only).
+    encrypter: Option<Encrypter12>,
+    decrypter: Decrypter12,
+}
+
+#[derive(Debug)]
+pub(crate) struct ExpectFinished {
+    hs: Handshake,
+    master: Secret,
+    encrypter: Option<Encrypter12>,
+}
+
+impl ExpectFinished {
+    fn handle(
+        mut self,
+        common: &mut CommonState,
+        fin: &Finished,
+        raw: &[u8],
+    ) -> Result<ServerState12, Error> {
+        let expected = finished_data(&self.hs, &self.master, prf::CLIENT_FINISHED);
+        if !constant_time_eq(expected.as_bytes(), &fin.verify_data) {
+            return Err(PeerMisbehaved::BadFinished { from_server: false }.into());
+        }
+        self.hs.transcript.update(raw);
+        let this = match self.encrypter.take() {
+            Some(encrypter) => self.send_server_finish(common, encrypter)?,
+            None => self,
+        };
+        common.finish_handshake()?;
+        let hs = &this.hs;
+        if !hs.session_id.is_empty() && !common.negotiated.resumed {
+            hs.config
+                .session_cache
+                .put(hs.session_id.clone(), Arc::new(this.stored_session()));
+        }
+        Ok(ServerState12::Connected(Box::new(Connected)))
+    }
+
+    fn stored_session(&self) -> StoredSession {
+        StoredSession {
+            suite: self.hs.suite.suite,
+            master_secret: Secret::from(self.master.as_bytes().to_vec()),
+            ems: self.hs.ems,
+            created: self.hs.config.provider.time.now().as_secs(),
+            server_name: self.hs.server_name.clone(),
+        }
+    }
+
+    /// [NewSessionTicket], ChangeCipherSpec, Finished (RFC 5077, 3.3; RFC 5246, 7.4.9).
+    fn send_server_finish(
+        mut self,
+        common: &mut CommonState,
+        encrypter: Encrypter12,
+    ) -> Result<Self, Error> {
+        if self.hs.send_ticket {
+            let ticketer = self.hs.config.ticketer.clone();
+            let ticket = ticketer.as_ref().and_then(|t| {
+                t.encrypt(&self.stored_session())
+                    .map(|ticket| (t.lifetime(), ticket))
+            });
+            // RFC 5077, 3.3: an empty ticket when we could not make one.
+            let (lifetime_hint, ticket) = ticket.unwrap_or_default();
+            send(
+                common,
+                &mut self.hs.transcript,
+                HandshakePayload12::NewSessionTicket(NewSessionTicket12 {
+                    lifetime_hint,
+                    ticket,
+                }),
+            )?;
+        }
+        common.send_ccs();
+        common.set_encrypter(Box::new(encrypter), Protection::Handshake);
+        let verify_data = finished_data(&self.hs, &self.master, prf::SERVER_FINISHED);
+        send(
+            common,
+            &mut self.hs.transcript,
+            HandshakePayload12::Finished(Finished {
+                verify_data: verify_data.as_bytes().to_vec(),
+            }),
+        )?;
+        Ok(self)
+    }
+}
+
+/// The handshake is complete; renegotiation is refused.
+#[derive(Debug)]
+pub(crate) struct Connected;
