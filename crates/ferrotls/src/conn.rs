@@ -154,6 +154,11 @@ pub(crate) struct CommonState {
     pub handshake_complete: bool,
     /// TLS 1.2: we agreed to answer heartbeat requests (RFC 6520).
     pub heartbeat: bool,
+    /// TLS 1.2: the peer lets us send heartbeat requests.
+    pub heartbeat_may_send: bool,
+    heartbeat_responses: VecDeque<Vec<u8>>,
+    /// The configuration's random source, for heartbeat padding.
+    pub random: Option<Arc<dyn crate::crypto::RandomSource>>,
     /// RFC 8446, 5: a plaintext CCS may arrive between the first ClientHello and the
     /// peer's Finished; states clear this once it may no longer.
     pub ccs_allowed: bool,
@@ -183,6 +188,9 @@ impl CommonState {
             pending_plaintext: Vec::new(),
             handshake_complete: false,
             heartbeat: false,
+            heartbeat_may_send: false,
+            heartbeat_responses: VecDeque::new(),
+            random: None,
             ccs_allowed: false,
             ccs_seen: 0,
             empty_records: 0,
@@ -418,6 +426,37 @@ impl CommonState {
         Ok(())
     }
 
+    /// RFC 6520, 4: answer a request with exactly its payload; silently discard
+    /// responses and anything whose payload_length does not fit the record.
+    fn process_heartbeat(&mut self, record: &[u8]) -> Result<(), Error> {
+        use crate::msgs::tls12::{HeartbeatMessage, HeartbeatRead, HEARTBEAT_MIN_PADDING};
+        let HeartbeatRead::Message(msg) = HeartbeatMessage::read_record(record) else {
+            return Ok(());
+        };
+        let Some(response) = msg.response() else {
+            // A response to one of our requests; keep a few for the application.
+            if self.heartbeat_may_send && self.heartbeat_responses.len() < 4 {
+                self.heartbeat_responses.push_back(msg.payload);
+            }
+            return Ok(());
+        };
+        if !self.heartbeat {
+            return Ok(());
+        }
+        let padding = self.provider_random_padding(HEARTBEAT_MIN_PADDING)?;
+        let mut body = Vec::new();
+        response.encode(&padding, &mut body);
+        self.send_record(ContentType::Heartbeat, &body)
+    }
+
+    fn provider_random_padding(&self, len: usize) -> Result<Vec<u8>, Error> {
+        let mut padding = vec![0u8; len];
+        if let Some(random) = &self.random {
+            random.fill(&mut padding)?;
+        }
+        Ok(padding)
+    }
+
     fn take_plaintext(&mut self, buf: &mut [u8]) -> usize {
         let n = buf.len().min(self.received_plaintext.len());
         for (dst, src) in buf.iter_mut().zip(self.received_plaintext.drain(..n)) {
@@ -489,14 +528,19 @@ impl Connection {
     }
 
     fn process_records(&mut self) -> Result<(), Error> {
-        while let Some(record) = self.deframer.next_record()? {
+        loop {
+            if self.common.is_tls12() {
+                self.deframer.allow_tls12_records();
+            }
+            let Some(record) = self.deframer.next_record()? else {
+                return Ok(());
+            };
             if self.common.close_notify_received {
                 // RFC 8446, 6.1: data after close_notify is ignored.
                 continue;
             }
             self.process_record(record)?;
         }
-        Ok(())
     }
 
     fn process_record(&mut self, record: OpaqueRecord) -> Result<(), Error> {
@@ -563,6 +607,12 @@ impl Connection {
                 }
                 self.common.received_plaintext.extend(payload.iter());
                 Ok(())
+            }
+            ContentType::Heartbeat
+                if (self.common.heartbeat || self.common.heartbeat_may_send)
+                    && self.common.handshake_complete =>
+            {
+                self.common.process_heartbeat(&payload)
             }
             // A protected CCS (TLS 1.3, 5) or any other type.
             ContentType::ChangeCipherSpec => Err(RecordError::InvalidChangeCipherSpec.into()),
@@ -758,6 +808,33 @@ impl Connection {
         }
         self.common
             .send_key_update(KeyUpdateRequest::UpdateRequested)
+    }
+
+    /// Sends a TLS 1.2 HeartbeatRequest (RFC 6520) carrying `payload`, when the
+    /// server allowed it; its response arrives through `take_heartbeat_response`.
+    pub fn send_heartbeat_request(&mut self, payload: &[u8]) -> Result<(), Error> {
+        use crate::msgs::tls12::{HeartbeatMessage, HEARTBEAT_MIN_PADDING};
+        if let Some(e) = &self.common.error {
+            return Err(e.clone());
+        }
+        if !self.common.handshake_complete {
+            return Err(ApiError::HandshakeNotComplete {
+                action: "send a heartbeat",
+            }
+            .into());
+        }
+        if !self.common.heartbeat_may_send {
+            return Err(ApiError::HeartbeatNotNegotiated.into());
+        }
+        let padding = self.common.provider_random_padding(HEARTBEAT_MIN_PADDING)?;
+        let mut body = Vec::new();
+        HeartbeatMessage::request(payload.to_vec()).encode(&padding, &mut body);
+        self.common.send_record(ContentType::Heartbeat, &body)
+    }
+
+    /// The payload of the oldest unread HeartbeatResponse.
+    pub fn take_heartbeat_response(&mut self) -> Option<Vec<u8>> {
+        self.common.heartbeat_responses.pop_front()
     }
 
     /// What has been negotiated so far.

@@ -401,6 +401,8 @@ pub enum ApiError {
     HandshakeNotComplete { action: &'static str },
     /// close_notify was already sent; nothing more can be written.
     AlreadyClosed,
+    /// Heartbeats were not negotiated (RFC 6520), or the peer does not accept requests.
+    HeartbeatNotNegotiated,
 }
 
 impl Error {
@@ -948,6 +950,10 @@ impl fmt::Display for ApiError {
             ApiError::HandshakeNotComplete { action } => {
                 write!(f, "cannot {action} before the handshake completes")
             }
+            ApiError::HeartbeatNotNegotiated => write!(
+                f,
+                "the peer did not agree to receive heartbeat requests (RFC 6520)"
+            ),
             ApiError::AlreadyClosed => write!(
                 f,
                 "the connection was closed with close_notify; nothing more can be sent"

@@ -26,6 +26,7 @@ pub struct ClientConfig {
     pub(crate) suites12: Vec<&'static Tls12CipherSuite>,
     pub(crate) require_ems: bool,
     pub(crate) enable_tickets: bool,
+    pub(crate) heartbeat: bool,
     pub(crate) groups: Vec<NamedGroup>,
     pub(crate) alpn: Vec<Vec<u8>>,
     pub(crate) enable_sni: bool,
@@ -50,6 +51,7 @@ impl ClientConfig {
                 suites12: Vec::new(),
                 require_ems: true,
                 enable_tickets: true,
+                heartbeat: false,
                 groups: crate::crypto::kx::supported_groups().to_vec(),
                 alpn: Vec::new(),
                 enable_sni: true,
@@ -123,6 +125,13 @@ impl ClientConfigBuilder {
     /// Whether to ask TLS 1.2 servers for session tickets (RFC 5077). On by default.
     pub fn session_tickets(mut self, enable: bool) -> Self {
         self.config.enable_tickets = enable;
+        self
+    }
+
+    /// Offers the TLS 1.2 heartbeat extension (RFC 6520) so that
+    /// `send_heartbeat_request` can be used (diagnostics). Off by default.
+    pub fn heartbeat(mut self, enable: bool) -> Self {
+        self.config.heartbeat = enable;
         self
     }
 

@@ -3,7 +3,8 @@
 use std::io;
 
 use super::{
-    push_header, PlainMessage, HEADER_LEN, MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN, MAX_RECORD_LEN,
+    protect12::MAX_CIPHERTEXT_LEN_TLS12, push_header, PlainMessage, HEADER_LEN, MAX_CIPHERTEXT_LEN,
+    MAX_PLAINTEXT_LEN,
 };
 use crate::error::RecordError;
 use crate::msgs::enums::{ContentType, ProtocolVersion};
@@ -41,19 +42,41 @@ impl OpaqueRecord {
 
 /// Buffers received bytes, however they were split, and yields whole records.
 ///
-/// Memory is bounded: at most [`MAX_RECORD_LEN`] bytes are buffered, and a header that
-/// claims more than 2^14 + 256 bytes is rejected as soon as its 5 bytes arrive. A bad
+/// Memory is bounded: at most one maximal record is buffered, and a header that
+/// claims more than 2^14 + 256 bytes (2^14 + 2048 with TLS 1.2) is rejected as soon as its 5 bytes arrive. A bad
 /// header is not consumed, so every later `next_record` returns the same error.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Deframer {
     /// Received bytes; `buf[start..]` is not yet returned as a record.
     buf: Vec<u8>,
     start: usize,
+    /// The largest record body accepted: 2^14 + 256, or 2^14 + 2048 once TLS 1.2
+    /// is negotiated (RFC 5246, 6.2.3).
+    max_ciphertext: usize,
+}
+
+impl Default for Deframer {
+    fn default() -> Self {
+        Deframer {
+            buf: Vec::new(),
+            start: 0,
+            max_ciphertext: MAX_CIPHERTEXT_LEN,
+        }
+    }
 }
 
 impl Deframer {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Accepts TLS 1.2's larger records (CBC padding may add up to 2^14 + 2048 bytes).
+    pub fn allow_tls12_records(&mut self) {
+        self.max_ciphertext = MAX_CIPHERTEXT_LEN_TLS12;
+    }
+
+    fn max_record(&self) -> usize {
+        HEADER_LEN + self.max_ciphertext
     }
 
     /// Bytes received but not yet returned as a record. Non-zero at end of stream
@@ -64,7 +87,7 @@ impl Deframer {
 
     /// How many more bytes `push` or `read_from` will accept right now.
     pub fn free_space(&self) -> usize {
-        MAX_RECORD_LEN - self.buffered_len()
+        self.max_record() - self.buffered_len()
     }
 
     /// Buffers as much of `bytes` as fits and returns how many bytes were taken.
@@ -108,8 +131,8 @@ impl Deframer {
         };
         let [typ, major, minor, len_hi, len_lo] = *hdr;
 
-        // RFC 8446, 5: an unknown record type is unexpected_message. Heartbeat is
-        // not negotiated by ferrotls, so it is unknown here too.
+        // RFC 8446, 5: an unknown record type is unexpected_message. Heartbeat
+        // (RFC 6520) passes; the connection refuses it unless it was negotiated.
         let typ = ContentType::from_wire(typ);
         if !matches!(
             typ,
@@ -117,6 +140,7 @@ impl Deframer {
                 | ContentType::Alert
                 | ContentType::Handshake
                 | ContentType::ApplicationData
+                | ContentType::Heartbeat
         ) {
             return Err(RecordError::UnexpectedContentType { got: typ });
         }
@@ -129,10 +153,10 @@ impl Deframer {
         }
 
         let length = usize::from(u16::from_be_bytes([len_hi, len_lo]));
-        if length > MAX_CIPHERTEXT_LEN {
+        if length > self.max_ciphertext {
             return Err(RecordError::Overflow {
                 length,
-                max: MAX_CIPHERTEXT_LEN,
+                max: self.max_ciphertext,
             });
         }
 
@@ -158,17 +182,18 @@ impl Deframer {
             self.buf.drain(..self.start);
             self.start = 0;
         }
-        if self.buf.capacity() < MAX_RECORD_LEN {
-            self.buf
-                .reserve_exact(MAX_RECORD_LEN.saturating_sub(self.buf.len()));
+        let max = self.max_record();
+        if self.buf.capacity() < max {
+            self.buf.reserve_exact(max.saturating_sub(self.buf.len()));
         }
-        MAX_RECORD_LEN.saturating_sub(self.buf.len())
+        max.saturating_sub(self.buf.len())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::MAX_RECORD_LEN;
 
     fn record(typ: u8, payload: &[u8]) -> Vec<u8> {
         let mut out = vec![typ, 3, 3];
@@ -326,10 +351,6 @@ mod tests {
             (
                 b'G',
                 "peer sent a record of type unknown(0x47) where none is allowed",
-            ),
-            (
-                24,
-                "peer sent a record of type heartbeat where none is allowed",
             ),
             (
                 0,

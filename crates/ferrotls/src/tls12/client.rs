@@ -16,7 +16,9 @@ use crate::client::{ClientConfig, Tls12Session};
 use crate::conn::{CommonState, Input};
 use crate::crypto::{constant_time_eq, rsa_kx, sign, tls12 as kx12, HashContext, Secret};
 use crate::error::{CertificateError, Error, NoCommon, PeerMisbehaved};
-use crate::msgs::enums::{AlertDescription, ECPointFormat, ProtocolVersion, SignatureScheme};
+use crate::msgs::enums::{
+    AlertDescription, ECPointFormat, HeartbeatMode, ProtocolVersion, SignatureScheme,
+};
 use crate::msgs::{
     Certificate12, ClientKeyExchange, Finished, HandshakeMessage12, HandshakePayload12,
     ServerExtension, ServerHello, ServerKeyExchangeEcdhe,
@@ -214,6 +216,9 @@ pub(crate) fn handle_server_hello(
                 }
             }
             ServerExtension::ServerNameAck if offer.sent_sni => {}
+            ServerExtension::Heartbeat(mode) if config.heartbeat => {
+                common.heartbeat_may_send = *mode == HeartbeatMode::PeerAllowedToSend;
+            }
             ServerExtension::Alpn(p) if config.alpn.contains(p) => {
                 common.negotiated.alpn = Some(p.clone());
             }

@@ -322,6 +322,7 @@ pub(crate) fn handle_client_hello(
             HeartbeatMode::PeerNotAllowedToSend,
         ));
         common.heartbeat = true;
+        common.random = Some(config.provider.random.clone());
     }
     send_server_hello(common, &mut hs, extensions)?;
     send(

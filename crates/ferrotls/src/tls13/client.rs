@@ -16,8 +16,8 @@ use crate::crypto::kx::KeyExchange;
 use crate::crypto::{constant_time_eq, sign};
 use crate::error::{CertificateError, Error, NoCommon, PeerMisbehaved};
 use crate::msgs::enums::{
-    CipherSuite, ECPointFormat, NamedGroup, ProtocolVersion, PskKeyExchangeMode, ServerNameType,
-    SignatureScheme,
+    CipherSuite, ECPointFormat, HeartbeatMode, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
+    ServerNameType, SignatureScheme,
 };
 use crate::msgs::{
     Certificate13, CertificateEntry, CertificateVerify, ClientExtension, ClientHello,
@@ -228,6 +228,12 @@ impl HelloBase {
             }
             if c.suites12.iter().any(|s| s.legacy) {
                 ext.push(ClientExtension::EncryptThenMac);
+            }
+            if c.heartbeat {
+                // RFC 6520, 2: we ask to send requests, and answer none.
+                ext.push(ClientExtension::Heartbeat(
+                    HeartbeatMode::PeerNotAllowedToSend,
+                ));
             }
         }
         if tls13 {
