@@ -46,6 +46,27 @@ pub struct ServerArgs {
     /// Narrate each handshake on stderr.
     #[arg(long)]
     trace: bool,
+    /// Accept TLS 1.3 0-RTT data up to this many bytes (off by default; replayable!).
+    #[arg(long, value_name = "BYTES")]
+    early_data: Option<u32>,
+    /// Ask for client certificates: `optional` or `required`, verified against --client-ca.
+    #[arg(long, value_name = "MODE")]
+    client_auth: Option<String>,
+    /// CA certificates (PEM) that client certificates must chain to.
+    #[arg(long)]
+    client_ca: Option<PathBuf>,
+    /// A DER OCSP response to staple for the (first) certificate.
+    #[arg(long)]
+    ocsp: Option<PathBuf>,
+    /// Only TLS 1.2.
+    #[arg(long = "tls1.2", conflicts_with = "tls13")]
+    tls12: bool,
+    /// Only TLS 1.3.
+    #[arg(long = "tls1.3")]
+    tls13: bool,
+    /// Also offer the legacy TLS 1.2 suites (static RSA, CBC) for old clients.
+    #[arg(long)]
+    legacy: bool,
     /// Serve this many connections, then exit (default: forever).
     #[arg(long)]
     count: Option<usize>,
@@ -138,10 +159,47 @@ pub fn run(args: ServerArgs) -> Result<(), String> {
         return Err("give --cert FILE --key FILE, or --dev for a development certificate".into());
     }
     let mut builder = ServerConfig::builder();
-    for (cert, key) in &pairs {
+    let ocsp = match &args.ocsp {
+        Some(p) => Some(std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?),
+        None => None,
+    };
+    for (i, (cert, key)) in pairs.iter().enumerate() {
         let chain = ferrotls::pem::load_certs(cert).map_err(|e| e.to_string())?;
         let key = ferrotls::pem::load_private_key(key).map_err(|e| e.to_string())?;
-        builder = builder.cert(chain, &key).map_err(|e| e.to_string())?;
+        builder = match (&ocsp, i) {
+            (Some(ocsp), 0) => builder.cert_with_ocsp(chain, &key, ocsp.clone()),
+            _ => builder.cert(chain, &key),
+        }
+        .map_err(|e| e.to_string())?;
+    }
+    if let Some(bytes) = args.early_data {
+        eprintln!("0-RTT enabled up to {bytes} bytes: early data may be replayed; it is only echoed here.");
+        builder = builder.max_early_data(bytes);
+    }
+    if let Some(mode) = &args.client_auth {
+        let ca = args.client_ca.as_ref().ok_or(
+            "--client-auth needs --client-ca FILE (the CA that issues client certificates)",
+        )?;
+        let verifier = ferrotls::pki::Verifier::from_pem_files(&[ca]).map_err(|e| e.to_string())?;
+        let auth = ferrotls::pki::ClientAuthVerifier::new(verifier);
+        let auth = match mode.as_str() {
+            "required" => auth,
+            "optional" => auth.optional(),
+            other => {
+                return Err(format!(
+                    "--client-auth {other}: choose optional or required"
+                ))
+            }
+        };
+        builder = builder.client_auth(Arc::new(auth));
+    }
+    if args.tls12 {
+        builder = builder.versions(&[ferrotls::msgs::enums::ProtocolVersion::TLSv1_2]);
+    } else if args.tls13 {
+        builder = builder.versions(&[ferrotls::msgs::enums::ProtocolVersion::TLSv1_3]);
+    }
+    if args.legacy {
+        builder = builder.enable_legacy_tls12_suites();
     }
     builder = builder.alpn(args.alpn.iter().map(|p| p.as_bytes().to_vec()).collect());
     if !args.groups.is_empty() {
@@ -219,7 +277,15 @@ fn serve(config: Arc<ServerConfig>, sock: TcpStream, www: Option<&Path>) -> Stri
     if let Err(e) = tls.handshake() {
         return format!("handshake failed: {e}");
     }
-    let summary = summary(&tls.conn);
+    let mut summary = summary(&tls.conn);
+    if tls.conn.early_data_accepted() {
+        let mut early = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut tls.conn.early_data(), &mut early);
+        summary.push_str(&format!(" 0-RTT={}B", early.len()));
+        if www.is_none() && !early.is_empty() {
+            let _ = tls.write_all(&early);
+        }
+    }
     let result = match www {
         Some(dir) => serve_http(&mut tls, dir, &summary),
         None => echo(&mut tls),
@@ -233,11 +299,12 @@ fn serve(config: Arc<ServerConfig>, sock: TcpStream, www: Option<&Path>) -> Stri
 fn summary(conn: &ferrotls::Connection) -> String {
     let n = conn.negotiated();
     format!(
-        "{} {} {}{} sni={} alpn={}",
+        "{} {} {}{}{} sni={} alpn={}",
         n.version.map(|v| v.to_string()).unwrap_or_default(),
         n.cipher_suite.map(|s| s.to_string()).unwrap_or_default(),
         n.group.map(|g| g.to_string()).unwrap_or_default(),
         if n.hello_retry { " (HRR)" } else { "" },
+        if n.resumed { " resumed" } else { "" },
         n.server_name.as_deref().unwrap_or("-"),
         n.alpn
             .as_deref()

@@ -274,6 +274,7 @@ impl TracePrinter {
         };
         let how = match protection {
             Protection::Plaintext => "plaintext",
+            Protection::EarlyData => "encrypted with the 0-RTT key",
             Protection::Handshake => "encrypted with handshake keys",
             Protection::Application => "encrypted with application keys",
         };

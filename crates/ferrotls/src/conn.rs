@@ -123,6 +123,22 @@ pub struct Negotiated {
     pub tickets_received: usize,
 }
 
+/// A client's 0-RTT data (RFC 8446, 2.3 and 4.2.10).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub enum ClientEarlyData {
+    /// No ticket allowing 0-RTT was offered.
+    #[default]
+    NotOffered,
+    /// Offered: up to `max` bytes may be written before the ServerHello arrives.
+    Offered { max: usize, sent: Vec<u8> },
+    /// The ServerHello arrived; waiting for EncryptedExtensions to say.
+    Sent { sent: Vec<u8> },
+    /// The server accepted the early data.
+    Accepted,
+    /// The server rejected it; it was sent again after the handshake.
+    Rejected,
+}
+
 /// A summary of what `process_new_packets` left to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IoState {
@@ -152,6 +168,15 @@ pub(crate) struct CommonState {
     received_plaintext: VecDeque<u8>,
     pending_plaintext: Vec<u8>,
     pub handshake_complete: bool,
+    /// Server: accepted 0-RTT data may still arrive, up to this many bytes.
+    receiving_early: Option<usize>,
+    /// Server: rejected 0-RTT data to skip, up to this many bytes (RFC 8446, 4.2.10).
+    skipping_early: usize,
+    early_plaintext: VecDeque<u8>,
+    early_accepted: bool,
+    compat_ccs_sent: bool,
+    /// Client: the state of 0-RTT data.
+    pub early: ClientEarlyData,
     /// TLS 1.2: we agreed to answer heartbeat requests (RFC 6520).
     pub heartbeat: bool,
     /// TLS 1.2: the peer lets us send heartbeat requests.
@@ -187,6 +212,12 @@ impl CommonState {
             received_plaintext: VecDeque::new(),
             pending_plaintext: Vec::new(),
             handshake_complete: false,
+            receiving_early: None,
+            skipping_early: 0,
+            early_plaintext: VecDeque::new(),
+            early_accepted: false,
+            compat_ccs_sent: false,
+            early: ClientEarlyData::NotOffered,
             heartbeat: false,
             heartbeat_may_send: false,
             heartbeat_responses: VecDeque::new(),
@@ -268,7 +299,15 @@ impl CommonState {
         self.send_record(ContentType::Handshake, raw)
     }
 
-    /// RFC 8446, D.4: the middlebox-compatibility change_cipher_spec.
+    /// RFC 8446, D.4: the middlebox-compatibility change_cipher_spec, sent at most once.
+    pub fn send_compat_ccs(&mut self) {
+        if !self.compat_ccs_sent {
+            self.compat_ccs_sent = true;
+            self.send_ccs();
+        }
+    }
+
+    /// Sends a change_cipher_spec record (TLS 1.2's key switch; TLS 1.3's compatibility one).
     pub fn send_ccs(&mut self) {
         self.emit(Event::ChangeCipherSpec {
             direction: Direction::Sent,
@@ -369,7 +408,7 @@ impl CommonState {
         self.send_app_data(&pending)
     }
 
-    fn send_app_data(&mut self, data: &[u8]) -> Result<(), Error> {
+    pub(crate) fn send_app_data(&mut self, data: &[u8]) -> Result<(), Error> {
         for chunk in data.chunks(MAX_FRAGMENT_LEN) {
             if self
                 .encrypter
@@ -424,6 +463,84 @@ impl CommonState {
             self.send_key_update(KeyUpdateRequest::UpdateNotRequested)?;
         }
         Ok(())
+    }
+
+    /// Server: 0-RTT data was accepted; up to `max` bytes may arrive before EndOfEarlyData.
+    pub fn accept_early_data(&mut self, max: usize) {
+        self.receiving_early = Some(max);
+        self.early_accepted = true;
+    }
+
+    /// Server: whether 0-RTT data was accepted on this connection.
+    pub fn early_data_accepted_by_server(&self) -> bool {
+        self.early_accepted
+    }
+
+    /// Server: EndOfEarlyData arrived.
+    pub fn end_early_data(&mut self) {
+        self.receiving_early = None;
+    }
+
+    /// Server: skip up to `budget` bytes of rejected 0-RTT records.
+    pub fn skip_early_data(&mut self, budget: usize) {
+        self.skipping_early = budget;
+    }
+
+    fn receive_early_data(&mut self, data: &[u8]) -> Result<(), Error> {
+        let remaining = self.receiving_early.unwrap_or_default();
+        // RFC 8446, 4.2.10: more than max_early_data_size is unexpected_message.
+        if data.len() > remaining {
+            return Err(crate::error::PeerMisbehaved::TooMuchEarlyData {
+                max: self.early_plaintext.len() + remaining,
+            }
+            .into());
+        }
+        self.receiving_early = Some(remaining - data.len());
+        self.early_plaintext.extend(data.iter());
+        Ok(())
+    }
+
+    /// Client: writes 0-RTT data under the early traffic key while it is allowed.
+    pub fn write_early_data(&mut self, data: &[u8]) -> Result<usize, Error> {
+        let ClientEarlyData::Offered { max, sent } = &mut self.early else {
+            return Ok(0);
+        };
+        let n = data.len().min(max.saturating_sub(sent.len()));
+        let chunk = data.get(..n).unwrap_or_default();
+        sent.extend_from_slice(chunk);
+        self.send_app_data(chunk)?;
+        Ok(n)
+    }
+
+    /// Client: the ServerHello arrived, so no more 0-RTT data can be written.
+    pub fn early_data_sent(&mut self) {
+        if let ClientEarlyData::Offered { sent, .. } = &mut self.early {
+            self.early = ClientEarlyData::Sent {
+                sent: std::mem::take(sent),
+            };
+        }
+    }
+
+    /// Client: the server said whether it accepted 0-RTT data. Rejected data is
+    /// queued to be sent again once the handshake completes.
+    pub fn early_data_answered(&mut self, accepted: bool) {
+        let previous = std::mem::take(&mut self.early);
+        self.early = match (previous, accepted) {
+            (ClientEarlyData::Sent { .. }, true) => ClientEarlyData::Accepted,
+            (ClientEarlyData::Sent { sent }, false)
+            | (ClientEarlyData::Offered { sent, .. }, false) => {
+                let mut again = sent;
+                again.extend_from_slice(&self.pending_plaintext);
+                self.pending_plaintext = again;
+                ClientEarlyData::Rejected
+            }
+            (other, _) => other,
+        };
+    }
+
+    /// Takes the current encrypter (the client's 0-RTT one, to send EndOfEarlyData later).
+    pub fn take_encrypter(&mut self) -> Option<(Box<dyn RecordEncrypter>, Protection)> {
+        self.encrypter.take()
     }
 
     /// RFC 6520, 4: answer a request with exactly its payload; silently discard
@@ -563,10 +680,29 @@ impl Connection {
         if record.typ == ContentType::ChangeCipherSpec {
             return self.process_ccs(&record.payload, tls12);
         }
+        let skippable = self.common.skipping_early > 0
+            && record.typ == ContentType::ApplicationData
+            && !self.common.handshake_complete;
         let (typ, payload) = match (protected, &mut self.common.decrypter) {
             (true, Some((dec, _))) => {
-                let plain = dec.decrypt(record)?;
-                (plain.typ, plain.payload)
+                let len = record.payload.len();
+                match dec.decrypt(record) {
+                    Ok(plain) => {
+                        self.common.skipping_early = 0;
+                        (plain.typ, plain.payload)
+                    }
+                    // RFC 8446, 4.2.10: rejected 0-RTT records fail to decrypt; skip them.
+                    Err(_) if skippable && len <= self.common.skipping_early => {
+                        self.common.skipping_early -= len;
+                        return Ok(());
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            // After HelloRetryRequest, 0-RTT records arrive before any keys.
+            (false, None) if skippable && record.payload.len() <= self.common.skipping_early => {
+                self.common.skipping_early -= record.payload.len();
+                return Ok(());
             }
             (_, None) if matches!(record.typ, ContentType::Handshake | ContentType::Alert) => {
                 (record.typ, record.payload)
@@ -590,6 +726,9 @@ impl Connection {
         match typ {
             ContentType::Handshake => self.process_handshake(&payload),
             ContentType::Alert => self.process_alert(&payload),
+            ContentType::ApplicationData if self.common.receiving_early.is_some() => {
+                self.common.receive_early_data(&payload)
+            }
             ContentType::ApplicationData => {
                 if !self.common.handshake_complete {
                     return Err(RecordError::UnexpectedContentType { got: typ }.into());
@@ -767,6 +906,27 @@ impl Connection {
         !self.common.handshake_complete
     }
 
+    /// Server: accepted 0-RTT data (RFC 8446, 2.3). It may be a replay of an earlier
+    /// connection's: read it only if the application's requests are idempotent.
+    pub fn early_data(&mut self) -> EarlyDataReader<'_> {
+        EarlyDataReader { conn: self }
+    }
+
+    /// Client: the state of 0-RTT data (offered, accepted, rejected).
+    pub fn early_data_status(&self) -> &ClientEarlyData {
+        &self.common.early
+    }
+
+    /// Client: writes 0-RTT data. Returns how many bytes were taken: 0 when no ticket
+    /// allowing early data was offered or the ServerHello already arrived. Rejected
+    /// early data is sent again, automatically, after the handshake.
+    pub fn write_early_data(&mut self, data: &[u8]) -> Result<usize, Error> {
+        if let Some(e) = &self.common.error {
+            return Err(e.clone());
+        }
+        self.common.write_early_data(data)
+    }
+
     /// The error the connection failed with, if it did.
     pub fn error(&self) -> Option<&Error> {
         self.common.error.as_ref()
@@ -860,6 +1020,29 @@ impl Connection {
             Some(s) => s.name(),
             None => "Failed",
         }
+    }
+}
+
+/// Reads accepted 0-RTT data on a server: `WouldBlock` while more may arrive,
+/// `Ok(0)` once the client sent EndOfEarlyData (or never sent any).
+pub struct EarlyDataReader<'a> {
+    conn: &'a mut Connection,
+}
+
+impl io::Read for EarlyDataReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let c = &mut self.conn.common;
+        if !c.early_plaintext.is_empty() {
+            let n = buf.len().min(c.early_plaintext.len());
+            for (dst, src) in buf.iter_mut().zip(c.early_plaintext.drain(..n)) {
+                *dst = src;
+            }
+            return Ok(n);
+        }
+        if c.receiving_early.is_some() {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        Ok(0)
     }
 }
 

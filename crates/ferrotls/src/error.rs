@@ -112,6 +112,10 @@ pub enum PeerMisbehaved {
     NoCertificate,
     /// A KeyUpdate carried a value other than 0 or 1.
     BadKeyUpdate { value: u8 },
+    /// A PSK binder did not verify (RFC 8446, 4.2.11).
+    BadPskBinder,
+    /// More 0-RTT data than max_early_data_size (RFC 8446, 4.2.10).
+    TooMuchEarlyData { max: usize },
     /// A fallback ClientHello (TLS_FALLBACK_SCSV) asked for less than our best version (RFC 7507).
     InappropriateFallback,
     /// The peer ignored our protocol_version or asked for TLS below 1.2.
@@ -444,6 +448,8 @@ impl Error {
                 PeerMisbehaved::NoCertificate => A::CertificateRequired,
                 PeerMisbehaved::ProtocolVersionTooOld { .. } => A::ProtocolVersion,
                 PeerMisbehaved::InappropriateFallback => A::InappropriateFallback,
+                PeerMisbehaved::BadPskBinder => A::DecryptError,
+                PeerMisbehaved::TooMuchEarlyData { .. } => A::UnexpectedMessage,
                 PeerMisbehaved::DowngradeDetected { .. }
                 | PeerMisbehaved::SelectedUnoffered { .. }
                 | PeerMisbehaved::SessionIdMismatch
@@ -612,6 +618,14 @@ impl fmt::Display for PeerMisbehaved {
             PeerMisbehaved::BadKeyUpdate { value } => write!(
                 f,
                 "peer sent a KeyUpdate with request_update {value}; only 0 and 1 are defined"
+            ),
+            PeerMisbehaved::BadPskBinder => write!(
+                f,
+                "the client's pre-shared key binder does not verify: the ticket was altered or the client derived a different key"
+            ),
+            PeerMisbehaved::TooMuchEarlyData { max } => write!(
+                f,
+                "the client sent more 0-RTT data than the {max} bytes allowed"
             ),
             PeerMisbehaved::InappropriateFallback => write!(
                 f,

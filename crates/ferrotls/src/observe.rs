@@ -18,6 +18,8 @@ pub enum Direction {
 pub enum Protection {
     /// Sent in the clear (ClientHello, ServerHello, HelloRetryRequest).
     Plaintext,
+    /// Under the client's 0-RTT key (TLS 1.3 early data).
+    EarlyData,
     /// Under handshake traffic keys (TLS 1.3), or TLS 1.2's keys before its Finished.
     Handshake,
     /// Under application traffic keys.

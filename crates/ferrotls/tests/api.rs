@@ -576,7 +576,12 @@ fn nothing_is_sent_after_close_notify() {
 fn data_after_close_notify_is_ignored() {
     // RFC 8446, 6.1: "Any data received after a closure alert has been received MUST
     // be ignored."
-    let mut p = Pair::connected();
+    let id = pair::ecdsa();
+    let mut p = Pair::new(
+        client_config(&[&id]),
+        server_config(&[&id]).tls13_tickets(0),
+    );
+    p.handshake().expect("handshake");
     let mut cipher = p.cipher(Side::Server, "SERVER_TRAFFIC_SECRET_0");
     let mut wire = cipher.seal_bytes(ContentType::Alert, &[1, 0]);
     wire.extend(cipher.seal_bytes(ContentType::ApplicationData, b"ignored"));
@@ -813,6 +818,8 @@ fn observer_sees_a_1rtt_handshake_in_order() {
             "received CertificateVerify",
             "received Finished",
             "sent Finished",
+            "received NewSessionTicket",
+            "received NewSessionTicket",
         ]
     );
     assert_eq!(
@@ -827,6 +834,8 @@ fn observer_sees_a_1rtt_handshake_in_order() {
             "sent Finished",
             "received ChangeCipherSpec",
             "received Finished",
+            "sent NewSessionTicket",
+            "sent NewSessionTicket",
         ]
     );
 }
@@ -848,6 +857,8 @@ fn observer_sees_a_hello_retry_handshake_in_order() {
             "received CertificateVerify",
             "received Finished",
             "sent Finished",
+            "received NewSessionTicket",
+            "received NewSessionTicket",
         ]
     );
     assert_eq!(
@@ -864,6 +875,8 @@ fn observer_sees_a_hello_retry_handshake_in_order() {
             "sent CertificateVerify",
             "sent Finished",
             "received Finished",
+            "sent NewSessionTicket",
+            "sent NewSessionTicket",
         ]
     );
 }

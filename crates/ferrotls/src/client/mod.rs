@@ -14,6 +14,7 @@ use crate::error::Error;
 use crate::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 use crate::observe::{KeyLog, Observer};
 use crate::pki::{PinnedCertVerifier, RootStore, ServerCertVerifier, TrustAnchor, Verifier};
+use crate::server::CertifiedKey;
 use crate::tls12::suites::Tls12CipherSuite;
 use crate::tls13::suites::{self, Tls13CipherSuite};
 
@@ -27,6 +28,9 @@ pub struct ClientConfig {
     pub(crate) require_ems: bool,
     pub(crate) enable_tickets: bool,
     pub(crate) heartbeat: bool,
+    pub(crate) enable_early_data: bool,
+    pub(crate) request_ocsp: bool,
+    pub(crate) client_cert: Option<Arc<CertifiedKey>>,
     pub(crate) groups: Vec<NamedGroup>,
     pub(crate) alpn: Vec<Vec<u8>>,
     pub(crate) enable_sni: bool,
@@ -52,6 +56,9 @@ impl ClientConfig {
                 require_ems: true,
                 enable_tickets: true,
                 heartbeat: false,
+                enable_early_data: false,
+                request_ocsp: true,
+                client_cert: None,
                 groups: crate::crypto::kx::supported_groups().to_vec(),
                 alpn: Vec::new(),
                 enable_sni: true,
@@ -133,6 +140,30 @@ impl ClientConfigBuilder {
     pub fn heartbeat(mut self, enable: bool) -> Self {
         self.config.heartbeat = enable;
         self
+    }
+
+    /// Lets `write_early_data` send TLS 1.3 0-RTT data when resuming with a ticket
+    /// that allows it (RFC 8446, 2.3). Off by default: early data can be replayed,
+    /// so send only idempotent requests in it.
+    pub fn early_data(mut self, enable: bool) -> Self {
+        self.config.enable_early_data = enable;
+        self
+    }
+
+    /// Whether to ask servers to staple an OCSP response (status_request). On by default.
+    pub fn request_ocsp(mut self, enable: bool) -> Self {
+        self.config.request_ocsp = enable;
+        self
+    }
+
+    /// A certificate chain and key to present when a server asks for one.
+    pub fn client_cert(
+        mut self,
+        chain: Vec<CertificateDer<'static>>,
+        key: &rustls_pki_types::PrivateKeyDer<'_>,
+    ) -> Result<Self, Error> {
+        self.config.client_cert = Some(Arc::new(CertifiedKey::new(chain, key)?));
+        Ok(self)
     }
 
     /// Cipher suites (TLS 1.3 and TLS 1.2) in preference order.

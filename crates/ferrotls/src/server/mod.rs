@@ -20,6 +20,7 @@ use crate::msgs::enums::{
 };
 use crate::msgs::ClientHello;
 use crate::observe::{KeyLog, Observer};
+use crate::pki::ClientCertVerifier;
 use crate::pki::ParsedCert;
 use crate::tls12::suites::Tls12CipherSuite;
 use crate::tls13::suites::{self, Tls13CipherSuite};
@@ -33,6 +34,8 @@ pub struct CertifiedKey {
     pub(crate) leaf: ParsedCert,
     /// For RSA keys: decryption of TLS 1.2 static-RSA key exchange (legacy suites).
     pub(crate) rsa_decrypt: Option<RsaDecryptingKey>,
+    /// A DER OCSPResponse to staple when the client asks (RFC 6066, 8; RFC 8446, 4.4.2.1).
+    pub ocsp: Option<Vec<u8>>,
 }
 
 impl CertifiedKey {
@@ -56,6 +59,7 @@ impl CertifiedKey {
             key: signing,
             leaf,
             rsa_decrypt,
+            ocsp: None,
         })
     }
 
@@ -80,6 +84,11 @@ pub struct ServerConfig {
     pub(crate) session_cache: Arc<dyn ServerSessionCache>,
     pub(crate) ticketer: Option<Arc<Ticketer>>,
     pub(crate) heartbeat: bool,
+    /// TLS 1.3: accept up to this many bytes of 0-RTT data (0: off).
+    pub(crate) max_early_data: u32,
+    /// TLS 1.3: how many NewSessionTickets to send after the handshake.
+    pub(crate) tls13_tickets: u8,
+    pub(crate) client_auth: Option<Arc<dyn ClientCertVerifier>>,
     pub(crate) groups: Vec<NamedGroup>,
     pub(crate) alpn: Vec<Vec<u8>>,
     pub(crate) provider: Provider,
@@ -101,6 +110,9 @@ impl ServerConfig {
                 session_cache: Arc::new(InMemorySessionCache::new(4096)),
                 ticketer: None,
                 heartbeat: false,
+                max_early_data: 0,
+                tls13_tickets: 2,
+                client_auth: None,
                 groups: crate::crypto::kx::supported_groups().to_vec(),
                 alpn: Vec::new(),
                 provider: Provider::system(),
@@ -268,6 +280,41 @@ impl ServerConfigBuilder {
         self
     }
 
+    /// Like `cert`, with an OCSP response (DER) to staple when clients ask for it.
+    pub fn cert_with_ocsp(
+        mut self,
+        chain: Vec<CertificateDer<'static>>,
+        key: &PrivateKeyDer<'_>,
+        ocsp: Vec<u8>,
+    ) -> Result<Self, Error> {
+        let mut ck = CertifiedKey::new(chain, key)?;
+        ck.ocsp = Some(ocsp);
+        self.config.certs.push(Arc::new(ck));
+        Ok(self)
+    }
+
+    /// Accepts TLS 1.3 0-RTT data up to `bytes` per connection (RFC 8446, 2.3). Off
+    /// by default. Early data can be replayed by an attacker: the application must
+    /// opt in to reading it (`early_data()`) and use it only for idempotent requests.
+    /// Tickets become single-use entries in the session cache, and a ClientHello
+    /// whose ticket age is off by more than 10 s gets no 0-RTT (RFC 8446, 8).
+    pub fn max_early_data(mut self, bytes: u32) -> Self {
+        self.config.max_early_data = bytes;
+        self
+    }
+
+    /// How many TLS 1.3 tickets to send after each full handshake (default 2; 0: none).
+    pub fn tls13_tickets(mut self, count: u8) -> Self {
+        self.config.tls13_tickets = count;
+        self
+    }
+
+    /// Requests client certificates and verifies them (e.g. `pki::ClientAuthVerifier`).
+    pub fn client_auth(mut self, verifier: Arc<dyn ClientCertVerifier>) -> Self {
+        self.config.client_auth = Some(verifier);
+        self
+    }
+
     /// Cipher suites (TLS 1.3 and TLS 1.2) in preference order.
     pub fn cipher_suites(mut self, wanted: &[CipherSuite]) -> Self {
         self.wanted_suites = Some(wanted.to_vec());
@@ -329,6 +376,11 @@ pub struct ServerConnection {
 }
 
 impl ServerConnection {
+    /// Whether 0-RTT data was accepted (known once the ClientHello was processed).
+    pub fn early_data_accepted(&self) -> bool {
+        self.inner.common.early_data_accepted_by_server()
+    }
+
     pub fn new(config: Arc<ServerConfig>) -> Result<Self, Error> {
         let mut inner = Connection::new(config.observer.clone());
         inner.state = Some(crate::conn::HandshakeState::Server(

@@ -5,26 +5,34 @@ use core::fmt::Debug;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
-use crate::codec::{put_u16, put_u64, put_u8, put_vec_u8, Reader};
+use crate::codec::{put_u16, put_u32, put_u64, put_u8, put_vec_u8, Reader};
 use crate::crypto::aead::{AeadAlgorithm, AeadKey};
 use crate::crypto::provider::Provider;
 use crate::crypto::Secret;
 use crate::msgs::enums::CipherSuite;
 
-/// What resuming a TLS 1.2 session needs (RFC 5246, 8.1; RFC 7627, 5.3).
+/// What resuming a session needs: the TLS 1.2 master secret (RFC 5246, 8.1; RFC
+/// 7627, 5.3) or the TLS 1.3 resumption PSK and ticket parameters (RFC 8446, 4.6.1).
 #[derive(Debug)]
 pub struct StoredSession {
     pub suite: CipherSuite,
+    /// TLS 1.2: the master secret. TLS 1.3: the resumption PSK.
     pub master_secret: Secret,
     pub ems: bool,
     /// Seconds since the Unix epoch when the session was created.
     pub created: u64,
     /// The server name the session was established for, if any.
     pub server_name: Option<String>,
+    /// TLS 1.3: the ticket's age_add.
+    pub age_add: u32,
+    /// TLS 1.3: the max_early_data_size the ticket allows (0: no 0-RTT).
+    pub max_early_data: u32,
+    /// TLS 1.3: the ALPN protocol of the original connection (0-RTT must match it).
+    pub alpn: Option<Vec<u8>>,
 }
 
 impl StoredSession {
-    const VERSION: u8 = 1;
+    const VERSION: u8 = 2;
 
     fn encode(&self) -> Vec<u8> {
         let mut out = Vec::new();
@@ -37,6 +45,15 @@ impl StoredSession {
             &mut out,
             self.server_name.as_deref().unwrap_or_default().as_bytes(),
         );
+        put_u32(&mut out, self.age_add);
+        put_u32(&mut out, self.max_early_data);
+        match &self.alpn {
+            Some(p) => {
+                put_u8(&mut out, 1);
+                put_vec_u8(&mut out, p);
+            }
+            None => put_u8(&mut out, 0),
+        }
         out
     }
 
@@ -50,6 +67,12 @@ impl StoredSession {
         let created = r.u64("created").ok()?;
         let master = r.vec_u8("master").ok()?.to_vec();
         let name = r.vec_u8("server_name").ok()?;
+        let age_add = r.u32("age_add").ok()?;
+        let max_early_data = r.u32("max_early_data").ok()?;
+        let alpn = match r.u8("alpn").ok()? {
+            0 => None,
+            _ => Some(r.vec_u8("alpn").ok()?.to_vec()),
+        };
         r.expect_empty("session state").ok()?;
         Some(StoredSession {
             suite,
@@ -59,15 +82,21 @@ impl StoredSession {
             server_name: (!name.is_empty())
                 .then(|| String::from_utf8(name.to_vec()).ok())
                 .flatten(),
+            age_add,
+            max_early_data,
+            alpn,
         })
     }
 }
 
-/// A store of sessions by session ID. Implementations must be thread-safe; a fleet
-/// of servers can share one behind this trait.
+/// A store of sessions by ID (TLS 1.2 session IDs, TLS 1.3 stateful tickets).
+/// Implementations must be thread-safe; a fleet of servers can share one behind
+/// this trait. `take` must be atomic: it is what makes 0-RTT tickets single-use.
 pub trait ServerSessionCache: Debug + Send + Sync {
     fn put(&self, id: Vec<u8>, session: Arc<StoredSession>);
     fn get(&self, id: &[u8]) -> Option<Arc<StoredSession>>;
+    /// Removes and returns the session: a second `take` of the same ID finds nothing.
+    fn take(&self, id: &[u8]) -> Option<Arc<StoredSession>>;
 }
 
 /// An in-memory cache holding the `capacity` most recently stored sessions.
@@ -107,6 +136,14 @@ impl ServerSessionCache for InMemorySessionCache {
 
     fn get(&self, id: &[u8]) -> Option<Arc<StoredSession>> {
         self.inner.lock().ok()?.0.get(id).cloned()
+    }
+
+    fn take(&self, id: &[u8]) -> Option<Arc<StoredSession>> {
+        let mut inner = self.inner.lock().ok()?;
+        let (map, order) = &mut *inner;
+        let session = map.remove(id)?;
+        order.retain(|k| k.as_slice() != id);
+        Some(session)
     }
 }
 
@@ -223,6 +260,9 @@ mod tests {
             ems: true,
             created,
             server_name: Some("example.com".into()),
+            age_add: 0x01020304,
+            max_early_data: 1024,
+            alpn: Some(b"h2".to_vec()),
         }
     }
 
@@ -238,6 +278,9 @@ mod tests {
         assert_eq!(back.master_secret.as_bytes(), &[7u8; 48]);
         assert!(back.ems);
         assert_eq!(back.server_name.as_deref(), Some("example.com"));
+        assert_eq!(back.age_add, 0x01020304);
+        assert_eq!(back.max_early_data, 1024);
+        assert_eq!(back.alpn.as_deref(), Some(&b"h2"[..]));
         for i in 0..ticket.len() {
             let mut bad = ticket.clone();
             bad[i] ^= 1;
@@ -277,5 +320,7 @@ mod tests {
         assert!(c.get(&[0]).is_none());
         assert!(c.get(&[1]).is_some());
         assert!(c.get(&[2]).is_some());
+        assert!(c.take(&[2]).is_some());
+        assert!(c.take(&[2]).is_none(), "take is single-use");
     }
 }

@@ -523,6 +523,9 @@ impl ExpectFinished {
             ems: self.hs.ems,
             created: self.hs.config.provider.time.now().as_secs(),
             server_name: self.hs.server_name.clone(),
+            age_add: 0,
+            max_early_data: 0,
+            alpn: None,
         }
     }
 

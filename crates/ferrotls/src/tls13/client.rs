@@ -11,7 +11,8 @@ use std::sync::Arc;
 use rustls_pki_types::{CertificateDer, ServerName};
 
 use crate::client::{ClientConfig, Tls12Session, Tls13Ticket};
-use crate::conn::{CommonState, HsMessage, Input};
+use crate::conn::{ClientEarlyData, CommonState, HsMessage, Input};
+use crate::crypto::hash;
 use crate::crypto::kx::KeyExchange;
 use crate::crypto::{constant_time_eq, sign};
 use crate::error::{CertificateError, Error, NoCommon, PeerMisbehaved};
@@ -22,11 +23,12 @@ use crate::msgs::enums::{
 use crate::msgs::{
     Certificate13, CertificateEntry, CertificateVerify, ClientExtension, ClientHello,
     EncryptedExtensions, Finished, HandshakeMessage, HandshakePayload, KeyShareEntry,
-    NewSessionTicket13, ServerExtension, ServerHello, ServerNameEntry, DOWNGRADE_TLS11,
-    DOWNGRADE_TLS12,
+    NewSessionTicket13, OfferedPsks, PskIdentity, ServerExtension, ServerHello, ServerNameEntry,
+    DOWNGRADE_TLS11, DOWNGRADE_TLS12,
 };
 use crate::observe::Protection;
 use crate::pki::{ParsedCert, ServerCertVerified};
+use crate::record::RecordEncrypter;
 use crate::tls12::client::{self as client12, ClientState12};
 use crate::tls13::key_schedule::{
     finished_verify_data, resumption_psk, EarlySecret, HandshakeSecret, MasterSecret, TrafficSecret,
@@ -165,6 +167,10 @@ struct HelloBase {
     session_id: Vec<u8>,
     /// A TLS 1.2 session offered for resumption (its ID, or its ticket).
     resuming12: Option<Tls12Session>,
+    /// A TLS 1.3 ticket offered for resumption, with its suite.
+    ticket: Option<(Tls13Ticket, &'static Tls13CipherSuite)>,
+    /// Whether the first ClientHello offers 0-RTT data with the ticket.
+    offer_early: bool,
 }
 
 impl HelloBase {
@@ -172,7 +178,14 @@ impl HelloBase {
         self.config.versions.contains(&v)
     }
 
-    fn client_hello(&self, key_shares: &[KeyExchange], cookie: Option<&[u8]>) -> HandshakeMessage {
+    /// The ClientHello; after HelloRetryRequest, `retry` is the transcript so far
+    /// (the PSK binder covers it, RFC 8446, 4.2.11.2).
+    fn client_hello(
+        &self,
+        key_shares: &[KeyExchange],
+        cookie: Option<&[u8]>,
+        retry: Option<&Transcript>,
+    ) -> HandshakeMessage {
         let c = &self.config;
         let (tls13, tls12) = (
             self.offers(ProtocolVersion::TLSv1_3),
@@ -236,10 +249,32 @@ impl HelloBase {
                 ));
             }
         }
+        if c.request_ocsp {
+            // RFC 6066, 8: status_type ocsp, no responder IDs, no extensions.
+            ext.push(ClientExtension::StatusRequest(vec![1, 0, 0, 0, 0]));
+        }
         if tls13 {
             ext.push(ClientExtension::PskKeyExchangeModes(vec![
                 PskKeyExchangeMode::PskDheKe,
             ]));
+        }
+        let ticket = self.ticket.as_ref().filter(|_| tls13);
+        if let Some((t, suite)) = ticket {
+            if self.offer_early && retry.is_none() {
+                ext.push(ClientExtension::EarlyData);
+            }
+            let now_ms = c.provider.time.now().as_secs().saturating_mul(1000);
+            let age_ms = now_ms.saturating_sub(t.received_at.as_secs().saturating_mul(1000));
+            // RFC 8446, 4.2.11.1: the age in ms plus age_add, modulo 2^32.
+            let obfuscated = (age_ms as u32).wrapping_add(t.age_add);
+            // RFC 8446, 4.2.11: pre_shared_key is last; its binder is filled in below.
+            ext.push(ClientExtension::PreSharedKey(OfferedPsks {
+                identities: vec![PskIdentity {
+                    identity: t.ticket.clone(),
+                    obfuscated_ticket_age: obfuscated,
+                }],
+                binders: vec![vec![0; suite.hash.output_len()]],
+            }));
         }
         let mut suites: Vec<CipherSuite> = Vec::new();
         if tls13 {
@@ -248,14 +283,27 @@ impl HelloBase {
         if tls12 {
             suites.extend(c.suites12.iter().map(|s| s.suite));
         }
-        HandshakeMessage::new(HandshakePayload::ClientHello(ClientHello {
+        let mut hello = ClientHello {
             legacy_version: ProtocolVersion::TLSv1_2,
             random: self.random,
             session_id: self.session_id.clone(),
             cipher_suites: suites,
             compression_methods: vec![0],
             extensions: ext,
-        }))
+        };
+        if let Some((t, suite)) = ticket {
+            let truncated = hello.encode_truncated_for_binders();
+            let mut transcript = retry
+                .cloned()
+                .unwrap_or_else(|| Transcript::new(suite.hash));
+            transcript.add(&truncated);
+            let binder = EarlySecret::new(suite, Some(t.psk.as_bytes()))
+                .psk_binder(true, transcript.current().as_ref());
+            if let Some(b) = hello.psk_mut().and_then(|p| p.binders.first_mut()) {
+                *b = binder.as_ref().to_vec();
+            }
+        }
+        HandshakeMessage::new(HandshakePayload::ClientHello(hello))
     }
 
     fn offered_suite(&self, suite: CipherSuite) -> Result<&'static Tls13CipherSuite, Error> {
@@ -272,6 +320,25 @@ impl HelloBase {
                 .into()
             })
     }
+}
+
+/// A stored ticket that is still valid and whose suite we still offer.
+fn usable_ticket(
+    config: &ClientConfig,
+    server_name: &str,
+) -> Option<(Tls13Ticket, &'static Tls13CipherSuite)> {
+    let ticket = config.session_store.take_tls13_ticket(server_name)?;
+    let now = config.provider.time.now().as_secs();
+    let expires = ticket.received_at.as_secs() + u64::from(ticket.lifetime);
+    if now >= expires {
+        return None;
+    }
+    let suite = config
+        .suites
+        .iter()
+        .copied()
+        .find(|s| s.suite == ticket.suite)?;
+    Some((ticket, suite))
 }
 
 /// Sends the first ClientHello and returns the first state.
@@ -317,6 +384,15 @@ pub(crate) fn start(
         _ => None,
     };
     common.negotiated.server_name = Some(server_name.to_str().into_owned());
+    let ticket = if config.versions.contains(&ProtocolVersion::TLSv1_3) {
+        usable_ticket(&config, &server_name.to_str())
+    } else {
+        None
+    };
+    let offer_early = config.enable_early_data
+        && ticket
+            .as_ref()
+            .is_some_and(|(t, _)| t.max_early_data.unwrap_or(0) > 0);
     let base = HelloBase {
         config,
         server_name,
@@ -324,12 +400,27 @@ pub(crate) fn start(
         random,
         session_id,
         resuming12,
+        ticket,
+        offer_early,
     };
-    let msg = base.client_hello(&key_shares, None);
+    let msg = base.client_hello(&key_shares, None, None);
     let raw = msg.to_bytes();
     common.set_initial_record_version(ProtocolVersion::TLSv1_0);
     common.send_handshake_raw(&msg, &raw)?;
     common.ccs_allowed = true;
+    if let (true, Some((t, suite))) = (base.offer_early, &base.ticket) {
+        // RFC 8446, 2.3: 0-RTT data goes under client_early_traffic_secret.
+        let early = EarlySecret::new(suite, Some(t.psk.as_bytes()));
+        let secret = early.client_early_traffic_secret(hash(suite.hash, &raw).as_ref());
+        common.log_secret("CLIENT_EARLY_TRAFFIC_SECRET", secret.as_bytes());
+        // RFC 8446, D.4: with 0-RTT, the compatibility CCS follows the ClientHello.
+        common.send_compat_ccs();
+        common.install_encrypter(suite, &secret, Protection::EarlyData)?;
+        common.early = ClientEarlyData::Offered {
+            max: t.max_early_data.unwrap_or(0) as usize,
+            sent: Vec::new(),
+        };
+    }
     Ok(ClientState::ExpectServerHello(Box::new(
         ExpectServerHello {
             base,
@@ -394,6 +485,7 @@ impl ExpectServerHello {
             ));
         }
         let suite = self.base.offered_suite(sh.cipher_suite)?;
+        common.early_data_sent();
         if sh.is_hello_retry_request() {
             return self.handle_retry(common, sh, raw, suite);
         }
@@ -402,6 +494,7 @@ impl ExpectServerHello {
         for ext in &sh.extensions {
             match ext {
                 ServerExtension::SupportedVersions(_) | ServerExtension::KeyShare(_) => {}
+                ServerExtension::PreSharedKey(_) if self.base.ticket.is_some() => {}
                 other => {
                     return Err(PeerMisbehaved::UnsolicitedExtension {
                         message: "ServerHello",
@@ -446,17 +539,36 @@ impl ExpectServerHello {
         let shared = kx.complete(&share.payload)?;
         transcript.add(&raw);
 
+        // RFC 8446, 4.2.11: the server accepted our (only) PSK, with a suite of its hash.
+        let psk = match (sh.psk_index(), &self.base.ticket) {
+            (None, _) => None,
+            (Some(0), Some((t, ticket_suite))) if ticket_suite.hash == suite.hash => {
+                Some(t.psk.as_bytes())
+            }
+            (Some(_), _) => {
+                return Err(illegal(
+                    "ServerHello",
+                    "pre_shared_key",
+                    "selects a PSK the client did not offer, or with a different hash",
+                ))
+            }
+        };
+        common.negotiated.resumed = psk.is_some();
+        // Keep the 0-RTT key for EndOfEarlyData, in case the server accepts early data.
+        let early_encrypter = match common.early {
+            ClientEarlyData::Sent { .. } => common.take_encrypter().map(|(e, _)| e),
+            _ => None,
+        };
+
         let hello_hash = transcript.current();
-        let hs = EarlySecret::new(suite, None).into_handshake(shared.as_bytes());
+        let hs = EarlySecret::new(suite, psk).into_handshake(shared.as_bytes());
         let client_hs = hs.client_traffic_secret(hello_hash.as_ref());
         let server_hs = hs.server_traffic_secret(hello_hash.as_ref());
         common.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client_hs.as_bytes());
         common.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", server_hs.as_bytes());
         common.install_decrypter(suite, &server_hs, Protection::Handshake)?;
-        if !common.negotiated.hello_retry {
-            // RFC 8446, D.4: the compatibility CCS goes before our first protected record.
-            common.send_ccs();
-        }
+        // RFC 8446, D.4: the compatibility CCS goes before our first protected record.
+        common.send_compat_ccs();
         common.install_encrypter(suite, &client_hs, Protection::Handshake)?;
 
         let n = &mut common.negotiated;
@@ -473,6 +585,7 @@ impl ExpectServerHello {
                 hs,
                 client_hs,
                 server_hs,
+                early_encrypter,
             },
         )))
     }
@@ -591,13 +704,27 @@ impl ExpectServerHello {
         let mut transcript = Transcript::after_hello_retry(suite.hash, &client_hello);
         transcript.add(&raw);
         common.negotiated.hello_retry = true;
+        // RFC 8446, 4.2.10: no 0-RTT after HelloRetryRequest; it is sent again later.
+        common.early_data_answered(false);
+        if common.take_encrypter().is_some() {
+            // The 0-RTT key is gone; the second ClientHello goes in the clear.
+        }
+        let mut base = self.base;
+        // RFC 8446, 4.1.4: a PSK whose hash differs from the chosen suite's is dropped.
+        if base
+            .ticket
+            .as_ref()
+            .is_some_and(|(_, s)| s.hash != suite.hash)
+        {
+            base.ticket = None;
+        }
         // RFC 8446, D.4: the compatibility CCS precedes the second ClientHello.
-        common.send_ccs();
-        let msg = self.base.client_hello(&key_shares, cookie.as_deref());
+        common.send_compat_ccs();
+        let msg = base.client_hello(&key_shares, cookie.as_deref(), Some(&transcript));
         common.send_handshake(&msg, &mut transcript)?;
         Ok(ClientState::ExpectServerHello(Box::new(
             ExpectServerHello {
-                base: self.base,
+                base,
                 key_shares,
                 progress: HelloProgress::Retried { suite, transcript },
             },
@@ -613,6 +740,7 @@ pub(crate) struct ExpectEncryptedExtensions {
     hs: HandshakeSecret,
     client_hs: TrafficSecret,
     server_hs: TrafficSecret,
+    early_encrypter: Option<Box<dyn RecordEncrypter>>,
 }
 
 impl ExpectEncryptedExtensions {
@@ -639,6 +767,7 @@ impl ExpectEncryptedExtensions {
                 }
                 // RFC 8446, 4.2.7: the server's groups are a hint for later connections.
                 ServerExtension::SupportedGroups(_) => true,
+                ServerExtension::EarlyData => self.early_encrypter.is_some(),
                 _ => false,
             };
             if !solicited {
@@ -650,17 +779,27 @@ impl ExpectEncryptedExtensions {
             }
         }
         self.transcript.add(raw);
-        Ok(ClientState::ExpectCertificateOrCertReq(Box::new(
-            ExpectCertificate {
-                base: self.base,
-                suite: self.suite,
-                transcript: self.transcript,
-                hs: self.hs,
-                client_hs: self.client_hs,
-                server_hs: self.server_hs,
-                cert_request: None,
-            },
-        )))
+        // RFC 8446, 4.2.10: early data is accepted only if EncryptedExtensions says so.
+        let accepted = ee.early_data();
+        common.early_data_answered(accepted);
+        let next = ExpectCertificate {
+            base: self.base,
+            suite: self.suite,
+            transcript: self.transcript,
+            hs: self.hs,
+            client_hs: self.client_hs,
+            server_hs: self.server_hs,
+            cert_request: None,
+            early_encrypter: self.early_encrypter.filter(|_| accepted),
+        };
+        // A resumed handshake authenticates with the PSK: Finished comes next.
+        if common.negotiated.resumed {
+            return Ok(ClientState::ExpectFinished(Box::new(ExpectFinished {
+                inner: next,
+                scheme: None,
+            })));
+        }
+        Ok(ClientState::ExpectCertificateOrCertReq(Box::new(next)))
     }
 }
 
@@ -674,6 +813,8 @@ pub(crate) struct ExpectCertificate {
     server_hs: TrafficSecret,
     /// The signature schemes of the server's CertificateRequest, if it sent one.
     cert_request: Option<Vec<SignatureScheme>>,
+    /// The 0-RTT key, when the server accepted early data (for EndOfEarlyData).
+    early_encrypter: Option<Box<dyn RecordEncrypter>>,
 }
 
 impl ExpectCertificate {
@@ -746,7 +887,7 @@ impl ExpectCertificateVerify {
         self.inner.transcript.add(raw);
         Ok(ClientState::ExpectFinished(Box::new(ExpectFinished {
             inner: self.inner,
-            scheme: cv.scheme,
+            scheme: Some(cv.scheme),
         })))
     }
 }
@@ -754,7 +895,8 @@ impl ExpectCertificateVerify {
 #[derive(Debug)]
 pub(crate) struct ExpectFinished {
     inner: ExpectCertificate,
-    scheme: SignatureScheme,
+    /// The server's CertificateVerify scheme (none when resuming with a PSK).
+    scheme: Option<SignatureScheme>,
 }
 
 impl ExpectFinished {
@@ -772,13 +914,14 @@ impl ExpectFinished {
             client_hs,
             server_hs,
             cert_request,
+            early_encrypter,
         } = self.inner;
         let expected = finished_verify_data(suite, &server_hs, transcript.current().as_ref());
         if !constant_time_eq(expected.as_ref(), &fin.verify_data) {
             return Err(PeerMisbehaved::BadFinished { from_server: true }.into());
         }
         transcript.add(raw);
-        common.negotiated.signature_scheme = Some(self.scheme);
+        common.negotiated.signature_scheme = self.scheme;
 
         let handshake_hash = transcript.current();
         let master: MasterSecret = hs.into_master();
@@ -790,13 +933,16 @@ impl ExpectFinished {
         common.log_secret("EXPORTER_SECRET", exporter.as_bytes());
         common.install_decrypter(suite, &server_ap, Protection::Application)?;
 
-        if cert_request.is_some() {
-            // RFC 8446, 4.4.2: no client certificate configured -> an empty Certificate.
-            let empty = HandshakeMessage::new(HandshakePayload::Certificate(Certificate13 {
-                context: Vec::new(),
-                entries: Vec::<CertificateEntry>::new(),
-            }));
-            common.send_handshake(&empty, &mut transcript)?;
+        if let Some(early) = early_encrypter {
+            // RFC 8446, 4.5: EndOfEarlyData, under the 0-RTT key, ends our early data.
+            common.set_encrypter(early, Protection::EarlyData);
+            let eoed = HandshakeMessage::new(HandshakePayload::EndOfEarlyData);
+            common.send_handshake(&eoed, &mut transcript)?;
+            common.install_encrypter(suite, &client_hs, Protection::Handshake)?;
+        }
+
+        if let Some(schemes) = &cert_request {
+            send_client_certificate(common, &base.config, schemes, &mut transcript)?;
         }
 
         let verify_data = finished_verify_data(suite, &client_hs, transcript.current().as_ref());
@@ -815,6 +961,47 @@ impl ExpectFinished {
             resumption,
         })))
     }
+}
+
+/// RFC 8446, 4.4.2 and 4.4.3: our certificate and its CertificateVerify when one is
+/// configured and can sign with a scheme the server accepts; else an empty Certificate.
+fn send_client_certificate(
+    common: &mut CommonState,
+    config: &ClientConfig,
+    schemes: &[SignatureScheme],
+    transcript: &mut Transcript,
+) -> Result<(), Error> {
+    let chosen = config
+        .client_cert
+        .as_ref()
+        .and_then(|c| c.choose_scheme(schemes).map(|s| (c, s)));
+    let entries = chosen
+        .map(|(c, _)| {
+            c.chain
+                .iter()
+                .map(|der| CertificateEntry {
+                    cert: der.as_ref().to_vec(),
+                    extensions: Vec::new(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let cert = HandshakeMessage::new(HandshakePayload::Certificate(Certificate13 {
+        context: Vec::new(),
+        entries,
+    }));
+    common.send_handshake(&cert, transcript)?;
+    if let Some((key, scheme)) = chosen {
+        let signed = certificate_verify_message(false, transcript.current().as_ref());
+        let signature = key.key.sign(scheme, &signed)?;
+        let cv = HandshakeMessage::new(HandshakePayload::CertificateVerify(CertificateVerify {
+            scheme,
+            signature,
+        }));
+        common.send_handshake(&cv, transcript)?;
+        common.negotiated.client_auth = true;
+    }
+    Ok(())
 }
 
 /// The handshake is complete; only post-handshake messages remain (RFC 8446, 4.6).

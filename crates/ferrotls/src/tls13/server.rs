@@ -8,19 +8,27 @@
 
 use std::sync::Arc;
 
+use rustls_pki_types::CertificateDer;
+
 use crate::conn::{CommonState, HsMessage, Input};
-use crate::crypto::{constant_time_eq, kx};
+use crate::crypto::{constant_time_eq, kx, sign, Secret};
 use crate::error::{Error, NoCommon, PeerMisbehaved};
-use crate::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion};
+use crate::msgs::enums::{
+    CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
+};
 use crate::msgs::{
-    Certificate13, CertificateEntry, CertificateVerify, ClientHello, EncryptedExtensions, Finished,
-    HandshakeMessage, HandshakePayload, KeyShareEntry, ServerExtension, ServerHello,
-    HELLO_RETRY_REQUEST_RANDOM,
+    CertReqExtension, Certificate13, CertificateEntry, CertificateExtension, CertificateRequest13,
+    CertificateVerify, ClientHello, EncryptedExtensions, Finished, HandshakeMessage,
+    HandshakePayload, KeyShareEntry, NewSessionTicket13, NewSessionTicketExtension, OfferedPsks,
+    ServerExtension, ServerHello, HELLO_RETRY_REQUEST_RANDOM,
 };
 use crate::observe::Protection;
-use crate::server::{CertifiedKey, ServerConfig};
+use crate::pki::{ClientCertVerified, ClientCertVerifier, ParsedCert};
+use crate::server::{CertifiedKey, ServerConfig, StoredSession};
 use crate::tls12::server::{self as server12, ServerState12};
-use crate::tls13::key_schedule::{finished_verify_data, EarlySecret, TrafficSecret};
+use crate::tls13::key_schedule::{
+    finished_verify_data, resumption_psk, EarlySecret, MasterSecret, TrafficSecret,
+};
 use crate::tls13::suites::Tls13CipherSuite;
 use crate::tls13::{certificate_verify_message, Transcript};
 
@@ -29,6 +37,9 @@ use crate::tls13::{certificate_verify_message, Transcript};
 pub(crate) enum ServerState {
     ExpectClientHello(Box<ExpectClientHello>),
     ExpectSecondClientHello(Box<ExpectSecondClientHello>),
+    ExpectEndOfEarlyData(Box<ExpectFinished>),
+    ExpectCertificate(Box<ExpectFinished>),
+    ExpectCertificateVerify(Box<ExpectCertificateVerify>),
     ExpectFinished(Box<ExpectFinished>),
     Connected(Box<Connected>),
     /// The client negotiated TLS 1.2.
@@ -44,6 +55,9 @@ impl ServerState {
         match self {
             ServerState::ExpectClientHello(_) => "ExpectClientHello",
             ServerState::ExpectSecondClientHello(_) => "ExpectSecondClientHello",
+            ServerState::ExpectEndOfEarlyData(_) => "ExpectEndOfEarlyData",
+            ServerState::ExpectCertificate(_) => "ExpectCertificate",
+            ServerState::ExpectCertificateVerify(_) => "ExpectCertificateVerify",
             ServerState::ExpectFinished(_) => "ExpectFinished",
             ServerState::Connected(_) => "Connected",
             ServerState::Tls12(s) => s.name(),
@@ -72,6 +86,19 @@ impl ServerState {
             }
             (ServerState::ExpectSecondClientHello(s), HandshakePayload::ClientHello(ch)) => {
                 s.handle(common, ch, &msg.raw)
+            }
+            (ServerState::ExpectEndOfEarlyData(mut s), HandshakePayload::EndOfEarlyData) => {
+                // RFC 8446, 4.5: early data ends; the client's handshake keys follow.
+                s.transcript.add(&msg.raw);
+                common.end_early_data();
+                common.install_decrypter(s.suite, &s.client_hs, Protection::Handshake)?;
+                Ok(ServerState::ExpectFinished(s))
+            }
+            (ServerState::ExpectCertificate(s), HandshakePayload::Certificate(c)) => {
+                s.handle_certificate(common, c, &msg.raw)
+            }
+            (ServerState::ExpectCertificateVerify(s), HandshakePayload::CertificateVerify(cv)) => {
+                s.handle(cv, &msg.raw)
             }
             (ServerState::ExpectFinished(s), HandshakePayload::Finished(f)) => {
                 s.handle(common, f, &msg.raw)
@@ -169,9 +196,11 @@ impl ExpectClientHello {
             .iter()
             .find_map(|g| shares.iter().find(|s| s.group == *g));
         if let Some(share) = shared {
+            let mut choices = choices;
+            let psk = resolve_psk(&config, common, &ch, raw, None, &mut choices)?;
             let mut transcript = Transcript::new(choices.suite.hash);
             transcript.add(raw);
-            return server_flight(common, &config, &ch, share, choices, transcript);
+            return server_flight(common, &config, &ch, share, choices, transcript, psk);
         }
         let group = config
             .groups
@@ -201,6 +230,10 @@ impl ExpectClientHello {
             common.send_ccs();
         }
         common.negotiated.hello_retry = true;
+        // RFC 8446, 4.2.10: after HelloRetryRequest, 0-RTT records are skipped.
+        if ch.early_data() {
+            common.skip_early_data(early_data_skip_budget(&config));
+        }
         Ok(ServerState::ExpectSecondClientHello(Box::new(
             ExpectSecondClientHello {
                 config,
@@ -304,6 +337,14 @@ impl ExpectSecondClientHello {
                 "it must carry exactly one key share, for the group the HelloRetryRequest named",
             )),
         };
+        let psk = resolve_psk(
+            &self.config,
+            common,
+            &ch,
+            raw,
+            Some(&self.transcript),
+            &mut self.choices,
+        )?;
         self.transcript.add(raw);
         server_flight(
             common,
@@ -312,34 +353,206 @@ impl ExpectSecondClientHello {
             &share,
             self.choices,
             self.transcript,
+            psk,
         )
     }
+}
+
+/// How many bytes of rejected 0-RTT data we skip before treating records that fail
+/// to decrypt as an attack (RFC 8446, 4.2.10).
+fn early_data_skip_budget(config: &ServerConfig) -> usize {
+    (config.max_early_data as usize).max(16 * 1024)
+}
+
+/// A pre-shared key the server accepted (RFC 8446, 4.2.11).
+#[derive(Debug)]
+struct AcceptedPsk {
+    index: u16,
+    psk: Secret,
+    /// Whether 0-RTT data is accepted (RFC 8446, 4.2.10).
+    early_data: bool,
+    max_early_data: u32,
+}
+
+/// RFC 8446, 8.3: how far the client's view of the ticket age may stray from ours.
+const FRESHNESS_WINDOW_MS: i64 = 10_000;
+/// At most this many offered identities are looked up.
+const MAX_PSK_IDENTITIES: usize = 4;
+
+/// Finds a usable ticket among the client's PSK identities, checks its binder, and
+/// decides on 0-RTT. Unknown, expired or mismatched tickets fall back to a full
+/// handshake; a bad binder is fatal (decrypt_error).
+fn resolve_psk(
+    config: &ServerConfig,
+    common: &mut CommonState,
+    ch: &ClientHello,
+    raw: &[u8],
+    retry_transcript: Option<&Transcript>,
+    choices: &mut Choices,
+) -> Result<Option<AcceptedPsk>, Error> {
+    let reject_early = |common: &mut CommonState| {
+        if ch.early_data() && retry_transcript.is_none() {
+            common.skip_early_data(early_data_skip_budget(config));
+        }
+    };
+    let Some(offered) = ch.psk() else {
+        return Ok(None);
+    };
+    // RFC 8446, 4.2.9: without psk_dhe_ke we do not resume (psk_ke is not offered here).
+    if !ch
+        .psk_modes()
+        .unwrap_or_default()
+        .contains(&PskKeyExchangeMode::PskDheKe)
+    {
+        reject_early(common);
+        return Ok(None);
+    }
+    if offered.identities.len() != offered.binders.len() {
+        return Err(PeerMisbehaved::IllegalParameter {
+            message: "ClientHello",
+            field: "pre_shared_key",
+            reason: "the number of binders differs from the number of identities",
+        }
+        .into());
+    }
+    let now = config.provider.time.now().as_secs();
+    let found = offered
+        .identities
+        .iter()
+        .take(MAX_PSK_IDENTITIES)
+        .enumerate()
+        .find_map(|(i, id)| {
+            let (session, single_use) = lookup_ticket(config, &id.identity)?;
+            let suite = config
+                .suites
+                .iter()
+                .copied()
+                .find(|s| s.suite == session.suite && ch.cipher_suites.contains(&s.suite))?;
+            // After HelloRetryRequest the suite is fixed (RFC 8446, 4.1.4).
+            if retry_transcript.is_some() && suite.suite != choices.suite.suite {
+                return None;
+            }
+            let age_secs = now.checked_sub(session.created)?;
+            if age_secs > u64::from(MAX_TICKET_LIFETIME) {
+                return None;
+            }
+            // RFC 8446, 4.6.1: resumption only for the server name of the original.
+            if session.server_name.is_some()
+                && session.server_name.as_deref() != common.negotiated.server_name.as_deref()
+            {
+                return None;
+            }
+            let client_age = i64::from(id.obfuscated_ticket_age.wrapping_sub(session.age_add));
+            let our_age = i64::try_from(age_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+            let fresh = (client_age - our_age).abs() <= FRESHNESS_WINDOW_MS;
+            Some((i, session, suite, single_use, fresh))
+        });
+    let Some((index, session, suite, single_use, fresh)) = found else {
+        reject_early(common);
+        return Ok(None);
+    };
+    check_binder(
+        suite,
+        &session.master_secret,
+        raw,
+        offered,
+        index,
+        retry_transcript,
+    )?;
+    choices.suite = suite;
+
+    let early_data = ch.early_data()
+        && index == 0
+        && retry_transcript.is_none()
+        && single_use
+        && fresh
+        && config.max_early_data > 0
+        && session.max_early_data > 0
+        && session.alpn == choices.alpn;
+    if ch.early_data() && !early_data {
+        reject_early(common);
+    }
+    Ok(Some(AcceptedPsk {
+        index: u16::try_from(index).unwrap_or(0),
+        psk: Secret::from(session.master_secret.as_bytes().to_vec()),
+        early_data,
+        max_early_data: session.max_early_data.min(config.max_early_data),
+    }))
+}
+
+/// A ticket's session: stateful tickets (0-RTT capable) are taken from the store,
+/// so each is used once; stateless ones are decrypted.
+fn lookup_ticket(config: &ServerConfig, identity: &[u8]) -> Option<(Arc<StoredSession>, bool)> {
+    if identity.len() == STATEFUL_TICKET_LEN {
+        if let Some(s) = config.session_cache.take(identity) {
+            return Some((s, true));
+        }
+    }
+    let session = config.ticketer.as_ref()?.decrypt(identity)?;
+    Some((Arc::new(session), false))
+}
+
+/// RFC 8446, 4.2.11.2: the binder is an HMAC over the ClientHello up to the binders.
+fn check_binder(
+    suite: &'static Tls13CipherSuite,
+    psk: &Secret,
+    raw: &[u8],
+    offered: &OfferedPsks,
+    index: usize,
+    retry_transcript: Option<&Transcript>,
+) -> Result<(), Error> {
+    let truncated_len = raw.len().saturating_sub(offered.binders_len());
+    let truncated = raw.get(..truncated_len).unwrap_or_default();
+    let hash = match retry_transcript {
+        Some(t) => {
+            let mut t = t.clone();
+            t.add(truncated);
+            t.current()
+        }
+        None => crate::crypto::hash(suite.hash, truncated),
+    };
+    let expected = EarlySecret::new(suite, Some(psk.as_bytes())).psk_binder(true, hash.as_ref());
+    let got = offered
+        .binders
+        .get(index)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    if !constant_time_eq(expected.as_ref(), got) {
+        return Err(PeerMisbehaved::BadPskBinder.into());
+    }
+    Ok(())
 }
 
 /// Sends ServerHello and the protected flight up to Finished (RFC 8446, 2).
 fn server_flight(
     common: &mut CommonState,
-    config: &ServerConfig,
+    config: &Arc<ServerConfig>,
     ch: &ClientHello,
     share: &KeyShareEntry,
     choices: Choices,
     mut transcript: Transcript,
+    psk: Option<AcceptedPsk>,
 ) -> Result<ServerState, Error> {
     let suite = choices.suite;
+    let hello_only_hash = transcript.current();
     let (server_share, shared) = kx::server_key_exchange(share.group, &share.payload)?;
+    let mut sh_ext = vec![
+        ServerExtension::KeyShare(KeyShareEntry {
+            group: share.group,
+            payload: server_share,
+        }),
+        ServerExtension::SupportedVersions(ProtocolVersion::TLSv1_3),
+    ];
+    if let Some(p) = &psk {
+        sh_ext.push(ServerExtension::PreSharedKey(p.index));
+    }
     let sh = HandshakeMessage::new(HandshakePayload::ServerHello(ServerHello {
         legacy_version: ProtocolVersion::TLSv1_2,
         random: config.provider.random_array::<32>()?,
         session_id: ch.session_id.clone(),
         cipher_suite: suite.suite,
         compression_method: 0,
-        extensions: vec![
-            ServerExtension::KeyShare(KeyShareEntry {
-                group: share.group,
-                payload: server_share,
-            }),
-            ServerExtension::SupportedVersions(ProtocolVersion::TLSv1_3),
-        ],
+        extensions: sh_ext,
     }));
     common.send_handshake(&sh, &mut transcript)?;
     if !common.negotiated.hello_retry && !ch.session_id.is_empty() {
@@ -347,13 +560,20 @@ fn server_flight(
     }
 
     let hello_hash = transcript.current();
-    let hs = EarlySecret::new(suite, None).into_handshake(shared.as_bytes());
+    let early = EarlySecret::new(suite, psk.as_ref().map(|p| p.psk.as_bytes()));
+    let client_early = psk
+        .as_ref()
+        .filter(|p| p.early_data)
+        .map(|_| early.client_early_traffic_secret(hello_only_hash.as_ref()));
+    let hs = early.into_handshake(shared.as_bytes());
     let client_hs = hs.client_traffic_secret(hello_hash.as_ref());
     let server_hs = hs.server_traffic_secret(hello_hash.as_ref());
+    if let Some(secret) = &client_early {
+        common.log_secret("CLIENT_EARLY_TRAFFIC_SECRET", secret.as_bytes());
+    }
     common.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client_hs.as_bytes());
     common.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", server_hs.as_bytes());
     common.install_encrypter(suite, &server_hs, Protection::Handshake)?;
-    common.install_decrypter(suite, &client_hs, Protection::Handshake)?;
 
     let mut extensions = Vec::new();
     if choices.sni_matched {
@@ -362,32 +582,66 @@ fn server_flight(
     if let Some(p) = &choices.alpn {
         extensions.push(ServerExtension::Alpn(p.clone()));
     }
+    if client_early.is_some() {
+        extensions.push(ServerExtension::EarlyData);
+    }
     let ee = HandshakeMessage::new(HandshakePayload::EncryptedExtensions(EncryptedExtensions {
         extensions,
     }));
     common.send_handshake(&ee, &mut transcript)?;
 
-    let cert = HandshakeMessage::new(HandshakePayload::Certificate(Certificate13 {
-        context: Vec::new(),
-        entries: choices
-            .cert
-            .chain
-            .iter()
-            .map(|c| CertificateEntry {
-                cert: c.as_ref().to_vec(),
-                extensions: Vec::new(),
-            })
-            .collect(),
-    }));
-    common.send_handshake(&cert, &mut transcript)?;
+    // RFC 8446, 4.3.2: no CertificateRequest when authenticating with a PSK.
+    let client_auth = config.client_auth.clone().filter(|_| psk.is_none());
+    if let Some(verifier) = &client_auth {
+        let mut req_ext = vec![CertReqExtension::SignatureAlgorithms(
+            sign::tls13_verify_schemes().to_vec(),
+        )];
+        let hints = verifier.root_hint_subjects();
+        if !hints.is_empty() {
+            req_ext.push(CertReqExtension::CertificateAuthorities(hints));
+        }
+        let cr =
+            HandshakeMessage::new(HandshakePayload::CertificateRequest(CertificateRequest13 {
+                context: Vec::new(),
+                extensions: req_ext,
+            }));
+        common.send_handshake(&cr, &mut transcript)?;
+        common.negotiated.client_auth = true;
+    }
 
-    let signed = certificate_verify_message(true, transcript.current().as_ref());
-    let signature = choices.cert.key.sign(choices.scheme, &signed)?;
-    let cv = HandshakeMessage::new(HandshakePayload::CertificateVerify(CertificateVerify {
-        scheme: choices.scheme,
-        signature,
-    }));
-    common.send_handshake(&cv, &mut transcript)?;
+    if psk.is_none() {
+        // RFC 8446, 4.4.2.1: the OCSP staple rides on the end-entity entry.
+        let staple = choices
+            .cert
+            .ocsp
+            .as_ref()
+            .filter(|_| ch.has_extension(ExtensionType::StatusRequest));
+        let cert = HandshakeMessage::new(HandshakePayload::Certificate(Certificate13 {
+            context: Vec::new(),
+            entries: choices
+                .cert
+                .chain
+                .iter()
+                .enumerate()
+                .map(|(i, c)| CertificateEntry {
+                    cert: c.as_ref().to_vec(),
+                    extensions: match (i, staple) {
+                        (0, Some(ocsp)) => vec![CertificateExtension::StatusRequest(ocsp.clone())],
+                        _ => Vec::new(),
+                    },
+                })
+                .collect(),
+        }));
+        common.send_handshake(&cert, &mut transcript)?;
+
+        let signed = certificate_verify_message(true, transcript.current().as_ref());
+        let signature = choices.cert.key.sign(choices.scheme, &signed)?;
+        let cv = HandshakeMessage::new(HandshakePayload::CertificateVerify(CertificateVerify {
+            scheme: choices.scheme,
+            signature,
+        }));
+        common.send_handshake(&cv, &mut transcript)?;
+    }
 
     let verify_data = finished_verify_data(suite, &server_hs, transcript.current().as_ref());
     let fin = HandshakeMessage::new(HandshakePayload::Finished(Finished {
@@ -410,33 +664,110 @@ fn server_flight(
     n.suite = Some(suite);
     n.cipher_suite = Some(suite.suite);
     n.group = Some(share.group);
-    n.signature_scheme = Some(choices.scheme);
-    n.alpn = choices.alpn;
+    n.signature_scheme = psk.is_none().then_some(choices.scheme);
+    n.alpn = choices.alpn.clone();
     n.peer_certificates = Vec::new();
+    n.resumed = psk.is_some();
 
-    Ok(ServerState::ExpectFinished(Box::new(ExpectFinished {
+    let next = Box::new(ExpectFinished {
+        config: config.clone(),
         suite,
         transcript,
         client_hs,
         client_ap,
         server_ap,
         master,
-    })))
+        client_auth,
+        client_cert_verified: None,
+    });
+    Ok(match (client_early, &next.client_auth) {
+        (Some(early_secret), _) => {
+            common.install_decrypter(suite, &early_secret, Protection::EarlyData)?;
+            common.accept_early_data(psk.map_or(0, |p| p.max_early_data) as usize);
+            ServerState::ExpectEndOfEarlyData(next)
+        }
+        (None, auth) => {
+            common.install_decrypter(suite, &next.client_hs, Protection::Handshake)?;
+            if auth.is_some() {
+                ServerState::ExpectCertificate(next)
+            } else {
+                ServerState::ExpectFinished(next)
+            }
+        }
+    })
 }
 
 #[derive(Debug)]
 pub(crate) struct ExpectFinished {
+    config: Arc<ServerConfig>,
     suite: &'static Tls13CipherSuite,
     transcript: Transcript,
     client_hs: TrafficSecret,
     client_ap: TrafficSecret,
     server_ap: TrafficSecret,
-    master: crate::tls13::key_schedule::MasterSecret,
+    master: MasterSecret,
+    client_auth: Option<Arc<dyn ClientCertVerifier>>,
+    /// Set once a client certificate chain was verified (and its CertificateVerify checked).
+    client_cert_verified: Option<ClientCertVerified>,
 }
 
 impl ExpectFinished {
+    /// RFC 8446, 4.4.2: the client's Certificate, possibly empty.
+    fn handle_certificate(
+        mut self: Box<Self>,
+        common: &mut CommonState,
+        cert: Certificate13,
+        raw: &[u8],
+    ) -> Result<ServerState, Error> {
+        if !cert.context.is_empty() {
+            return Err(PeerMisbehaved::IllegalParameter {
+                message: "Certificate",
+                field: "certificate_request_context",
+                reason: "must echo the empty context of our CertificateRequest",
+            }
+            .into());
+        }
+        self.transcript.add(raw);
+        let mut certs = cert
+            .entries
+            .into_iter()
+            .map(|e| CertificateDer::from(e.cert));
+        let Some(end_entity) = certs.next() else {
+            // RFC 8446, 4.4.2.4: no certificate, when one is required: certificate_required.
+            if self
+                .client_auth
+                .as_ref()
+                .is_some_and(|v| v.client_auth_mandatory())
+            {
+                return Err(PeerMisbehaved::NoCertificate.into());
+            }
+            return Ok(ServerState::ExpectFinished(self));
+        };
+        let intermediates: Vec<CertificateDer<'static>> = certs.collect();
+        let verifier = self
+            .client_auth
+            .clone()
+            .ok_or(PeerMisbehaved::NoCertificate)?;
+        let verified = verifier.verify_client_cert(
+            &end_entity,
+            &intermediates,
+            self.config.provider.time.now(),
+        )?;
+        let spki = ParsedCert::parse(end_entity.as_ref())?.spki;
+        let mut chain = vec![end_entity];
+        chain.extend(intermediates);
+        common.negotiated.peer_certificates = chain;
+        Ok(ServerState::ExpectCertificateVerify(Box::new(
+            ExpectCertificateVerify {
+                inner: self,
+                spki,
+                verified,
+            },
+        )))
+    }
+
     fn handle(
-        mut self,
+        mut self: Box<Self>,
         common: &mut CommonState,
         fin: Finished,
         raw: &[u8],
@@ -454,15 +785,101 @@ impl ExpectFinished {
             .master
             .resumption_master_secret(self.transcript.current().as_ref());
         common.install_decrypter(self.suite, &self.client_ap, Protection::Application)?;
-        common.start_traffic(self.server_ap, self.client_ap)?;
-        Ok(ServerState::Connected(Box::new(Connected {
-            _resumption: resumption,
-        })))
+        let this = *self;
+        common.start_traffic(this.server_ap, this.client_ap)?;
+        send_tickets(common, &this.config, this.suite, &resumption)?;
+        Ok(ServerState::Connected(Box::new(Connected)))
     }
+}
+
+#[derive(Debug)]
+pub(crate) struct ExpectCertificateVerify {
+    inner: Box<ExpectFinished>,
+    spki: Vec<u8>,
+    verified: ClientCertVerified,
+}
+
+impl ExpectCertificateVerify {
+    fn handle(mut self, cv: CertificateVerify, raw: &[u8]) -> Result<ServerState, Error> {
+        if !sign::tls13_verify_schemes().contains(&cv.scheme) {
+            return Err(PeerMisbehaved::SelectedUnoffered {
+                what: "signature scheme",
+                value: cv.scheme.to_string(),
+            }
+            .into());
+        }
+        let message = certificate_verify_message(false, self.inner.transcript.current().as_ref());
+        sign::verify_signature(cv.scheme, &self.spki, &message, &cv.signature)
+            .map_err(|_| PeerMisbehaved::BadCertificateVerify { scheme: cv.scheme })?;
+        self.inner.transcript.add(raw);
+        self.inner.client_cert_verified = Some(self.verified);
+        Ok(ServerState::ExpectFinished(self.inner))
+    }
+}
+
+/// RFC 8446, 4.6.1: tickets may not be used for more than seven days.
+pub(crate) const MAX_TICKET_LIFETIME: u32 = 7 * 24 * 3600;
+/// Stateful (single-use, 0-RTT capable) tickets are random IDs of this length.
+const STATEFUL_TICKET_LEN: usize = 32;
+
+/// Sends the configured number of NewSessionTickets (RFC 8446, 4.6.1). With 0-RTT
+/// enabled they are stateful single-use IDs (RFC 8446, 8.1); otherwise encrypted
+/// session state.
+fn send_tickets(
+    common: &mut CommonState,
+    config: &ServerConfig,
+    suite: &'static Tls13CipherSuite,
+    resumption: &Secret,
+) -> Result<(), Error> {
+    let stateful = config.max_early_data > 0;
+    let lifetime = config
+        .ticketer
+        .as_ref()
+        .map_or(MAX_TICKET_LIFETIME, |t| t.lifetime())
+        .min(MAX_TICKET_LIFETIME);
+    for n in 0..config.tls13_tickets {
+        let nonce = vec![n];
+        let age_add = u32::from_be_bytes(config.provider.random_array::<4>()?);
+        let session = StoredSession {
+            suite: suite.suite,
+            master_secret: resumption_psk(suite, resumption, &nonce),
+            ems: false,
+            created: config.provider.time.now().as_secs(),
+            server_name: common.negotiated.server_name.clone(),
+            age_add,
+            max_early_data: config.max_early_data,
+            alpn: common.negotiated.alpn.clone(),
+        };
+        let ticket = if stateful {
+            let id = config
+                .provider
+                .random_array::<STATEFUL_TICKET_LEN>()?
+                .to_vec();
+            config.session_cache.put(id.clone(), Arc::new(session));
+            id
+        } else {
+            match config.ticketer.as_ref().and_then(|t| t.encrypt(&session)) {
+                Some(t) => t,
+                None => return Ok(()),
+            }
+        };
+        let mut extensions = Vec::new();
+        if stateful {
+            extensions.push(NewSessionTicketExtension::EarlyData(config.max_early_data));
+        }
+        let msg = HandshakeMessage::new(HandshakePayload::NewSessionTicket(NewSessionTicket13 {
+            lifetime,
+            age_add,
+            nonce,
+            ticket,
+            extensions,
+        }));
+        let raw = msg.to_bytes();
+        common.send_handshake_raw(&msg, &raw)?;
+    }
+    Ok(())
 }
 
 /// The handshake is complete; only KeyUpdate may follow from a client (RFC 8446, 4.6).
 #[derive(Debug)]
-pub(crate) struct Connected {
-    _resumption: crate::crypto::Secret,
-}
+pub(crate) struct Connected;
