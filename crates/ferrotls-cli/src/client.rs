@@ -51,6 +51,27 @@ pub struct ClientArgs {
     /// Exit after the handshake and summary instead of piping stdin/stdout.
     #[arg(long)]
     no_pipe: bool,
+    /// After the first connection, reconnect this many times to show resumption.
+    #[arg(long, default_value_t = 0)]
+    reconnect: usize,
+    /// On reconnections, send this file's contents as TLS 1.3 0-RTT early data.
+    #[arg(long, value_name = "FILE")]
+    early_data: Option<std::path::PathBuf>,
+    /// Client certificate chain (PEM) to present when the server asks.
+    #[arg(long)]
+    cert: Option<String>,
+    /// Private key for --cert.
+    #[arg(long)]
+    key: Option<String>,
+    /// Only TLS 1.2.
+    #[arg(long = "tls1.2", conflicts_with = "tls13")]
+    tls12: bool,
+    /// Only TLS 1.3.
+    #[arg(long = "tls1.3")]
+    tls13: bool,
+    /// Also offer the legacy TLS 1.2 suites (static RSA, CBC) for old servers.
+    #[arg(long)]
+    legacy: bool,
 }
 
 pub fn run(args: ClientArgs) -> Result<(), String> {
@@ -78,20 +99,81 @@ pub fn run(args: ClientArgs) -> Result<(), String> {
     if let Some(k) = ferrotls::observe::KeyLogFile::from_env() {
         builder = builder.key_log(Arc::new(k));
     }
+    match (&args.cert, &args.key) {
+        (Some(cert), Some(key)) => {
+            let chain = ferrotls::pem::load_certs(cert).map_err(|e| e.to_string())?;
+            let key = ferrotls::pem::load_private_key(key).map_err(|e| e.to_string())?;
+            builder = builder
+                .client_cert(chain, &key)
+                .map_err(|e| e.to_string())?;
+        }
+        (None, None) => {}
+        _ => return Err("give both --cert and --key for a client certificate".into()),
+    }
+    if args.tls12 {
+        builder = builder.versions(&[ferrotls::msgs::enums::ProtocolVersion::TLSv1_2]);
+    } else if args.tls13 {
+        builder = builder.versions(&[ferrotls::msgs::enums::ProtocolVersion::TLSv1_3]);
+    }
+    if args.legacy {
+        builder = builder.enable_legacy_tls12_suites();
+    }
+    let early_data = match &args.early_data {
+        Some(p) => Some(std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?),
+        None => None,
+    };
+    builder = builder.early_data(early_data.is_some());
     let config = builder.build().map_err(|e| e.to_string())?;
 
-    let sock = TcpStream::connect((host.as_str(), port))
-        .map_err(|e| format!("cannot connect to {host}:{port}: {e}"))?;
-    let conn = ClientConnection::new(config, server_name).map_err(|e| e.to_string())?;
-    let mut tls = StreamOwned::new(conn, sock);
-    if let Err(e) = tls.handshake() {
-        return Err(format!("handshake with {host}:{port} failed: {e}"));
+    for attempt in 0..=args.reconnect {
+        let sock = TcpStream::connect((host.as_str(), port))
+            .map_err(|e| format!("cannot connect to {host}:{port}: {e}"))?;
+        let mut conn = ClientConnection::new(config.clone(), server_name.clone())
+            .map_err(|e| e.to_string())?;
+        let mut early_sent = 0;
+        if let Some(data) = &early_data {
+            early_sent = conn.write_early_data(data).map_err(|e| e.to_string())?;
+        }
+        let mut tls = StreamOwned::new(conn, sock);
+        if let Err(e) = tls.handshake() {
+            return Err(format!("handshake with {host}:{port} failed: {e}"));
+        }
+        if attempt > 0 {
+            eprintln!("--- reconnection {attempt}");
+        }
+        print_summary(&tls.conn);
+        if early_data.is_some() {
+            eprintln!(
+                "{}",
+                early_data_line(tls.conn.early_data_status(), early_sent)
+            );
+        }
+        if attempt < args.reconnect {
+            // Read briefly so the server's tickets arrive, then close.
+            let _ = tls.sock.set_read_timeout(Some(Duration::from_millis(300)));
+            let mut buf = [0u8; 4096];
+            let _ = tls.read(&mut buf);
+            let _ = tls.close();
+            continue;
+        }
+        if args.no_pipe {
+            return tls.close().map_err(|e| e.to_string());
+        }
+        return pipe(tls);
     }
-    print_summary(&tls.conn);
-    if args.no_pipe {
-        return tls.close().map_err(|e| e.to_string());
+    Ok(())
+}
+
+fn early_data_line(status: &ferrotls::conn::ClientEarlyData, sent: usize) -> String {
+    use ferrotls::conn::ClientEarlyData as E;
+    match status {
+        E::NotOffered => "0-RTT: not offered (no ticket allowing early data yet)".into(),
+        E::Accepted => format!("0-RTT: the server accepted {sent} bytes of early data"),
+        E::Rejected => format!(
+            "0-RTT: the server rejected the early data; its {sent} bytes were sent again after the handshake"
+        ),
+        E::Offered { .. } | E::Sent { .. } => "0-RTT: offered, no answer".into(),
     }
-    pipe(tls)
 }
 
 /// The configured way of trusting the server: --insecure, --pin, --cafile,
@@ -141,7 +223,7 @@ fn print_summary(conn: &ferrotls::Connection) {
     let _ = writeln!(out, "---");
     let _ = writeln!(
         out,
-        "Connected: {} with {}, key exchange {}{}, signature {}",
+        "Connected: {} with {}, key exchange {}{}, {}",
         n.version.map(|v| v.to_string()).unwrap_or_default(),
         n.cipher_suite.map(|s| s.to_string()).unwrap_or_default(),
         n.group.map(|g| g.to_string()).unwrap_or_default(),
@@ -150,9 +232,11 @@ fn print_summary(conn: &ferrotls::Connection) {
         } else {
             ""
         },
-        n.signature_scheme
-            .map(|s| s.to_string())
-            .unwrap_or_default(),
+        match (n.resumed, n.signature_scheme) {
+            (true, _) => "resumed a previous session".to_string(),
+            (false, Some(s)) => format!("signature {s}"),
+            (false, None) => "no signature".to_string(),
+        },
     );
     if let Some(p) = &n.alpn {
         let _ = writeln!(out, "ALPN: {}", String::from_utf8_lossy(p));
