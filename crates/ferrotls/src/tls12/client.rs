@@ -33,6 +33,7 @@ use crate::tls12::suites::{KeyExchangeAlgorithm, SignatureAlgorithm, Tls12Cipher
 #[derive(Debug)]
 pub(crate) enum ClientState12 {
     ExpectCertificate(Box<Handshake>),
+    ExpectCertificateStatus(Box<ExpectCertificateStatus>),
     ExpectServerKeyExchange(Box<ExpectServerKeyExchange>),
     ExpectServerHelloDone(Box<ExpectServerHelloDone>),
     ExpectNewTicket(Box<ExpectCcs>),
@@ -45,6 +46,7 @@ impl ClientState12 {
     pub fn name(&self) -> &'static str {
         match self {
             ClientState12::ExpectCertificate(_) => "TLS 1.2 ExpectCertificate",
+            ClientState12::ExpectCertificateStatus(_) => "TLS 1.2 ExpectCertificateStatus",
             ClientState12::ExpectServerKeyExchange(_) => "TLS 1.2 ExpectServerKeyExchange",
             ClientState12::ExpectServerHelloDone(_) => "TLS 1.2 ExpectServerHelloDone",
             ClientState12::ExpectNewTicket(_) => "TLS 1.2 ExpectNewSessionTicket",
@@ -55,6 +57,26 @@ impl ClientState12 {
     }
 
     pub fn handle(self, common: &mut CommonState, input: Input) -> Result<Self, Error> {
+        // RFC 6066, 8: CertificateStatus may be skipped even when acknowledged.
+        let this = match self {
+            ClientState12::ExpectCertificateStatus(s) => match &input {
+                Input::Tls12(m) => match &m.parsed.payload {
+                    HandshakePayload12::CertificateStatus(cs) => {
+                        let ocsp = cs.ocsp_response.clone();
+                        let mut s = s;
+                        s.hs.record(&m.raw);
+                        return s.verify(common, &ocsp);
+                    }
+                    _ => s.verify(common, &[])?,
+                },
+                _ => s.verify(common, &[])?,
+            },
+            other => other,
+        };
+        this.handle_next(common, input)
+    }
+
+    fn handle_next(self, common: &mut CommonState, input: Input) -> Result<Self, Error> {
         let state = self.name();
         let got = input.name();
         let unexpected = || Error::UnexpectedMessage { state, got };
@@ -73,10 +95,10 @@ impl ClientState12 {
             ) => s.handle(common, ske, &raw),
             (
                 ClientState12::ExpectServerHelloDone(mut s),
-                Some(HandshakePayload12::CertificateRequest(_)),
-            ) if !s.cert_requested => {
-                s.cert_requested = true;
-                s.hs.transcript.update(&raw);
+                Some(HandshakePayload12::CertificateRequest(cr)),
+            ) if s.cert_requested.is_none() => {
+                s.cert_requested = Some(cr.schemes);
+                s.hs.record(&raw);
                 common.negotiated.client_auth = true;
                 Ok(ClientState12::ExpectServerHelloDone(s))
             }
@@ -128,8 +150,20 @@ pub(crate) struct Handshake {
     ems: bool,
     etm: bool,
     ticket_acked: bool,
+    /// The server acknowledged status_request: a CertificateStatus may follow.
+    status_acked: bool,
     /// The session ID the server assigned (empty when it keeps no cache).
     session_id: Vec<u8>,
+    /// Every handshake message so far, for a client CertificateVerify (RFC 5246, 7.4.8).
+    messages: Vec<u8>,
+}
+
+impl Handshake {
+    /// Adds a handshake message to the transcript hash and the message log.
+    fn record(&mut self, raw: &[u8]) {
+        self.transcript.update(raw);
+        self.messages.extend_from_slice(raw);
+    }
 }
 
 fn illegal(message: &'static str, field: &'static str, reason: &'static str) -> Error {
@@ -190,6 +224,7 @@ pub(crate) fn handle_server_hello(
     let mut ems = false;
     let mut etm = false;
     let mut ticket_acked = false;
+    let mut status_acked = false;
     for ext in &sh.extensions {
         match ext {
             // RFC 5746, 3.4: on the initial handshake the server's value must be empty.
@@ -216,6 +251,7 @@ pub(crate) fn handle_server_hello(
                 }
             }
             ServerExtension::ServerNameAck if offer.sent_sni => {}
+            ServerExtension::StatusRequestAck if config.request_ocsp => status_acked = true,
             ServerExtension::Heartbeat(mode) if config.heartbeat => {
                 common.heartbeat_may_send = *mode == HeartbeatMode::PeerAllowedToSend;
             }
@@ -246,6 +282,8 @@ pub(crate) fn handle_server_hello(
     let mut transcript = HashContext::new(suite.hash);
     transcript.update(&offer.client_hello);
     transcript.update(raw);
+    let mut messages = offer.client_hello.clone();
+    messages.extend_from_slice(raw);
     let n = &mut common.negotiated;
     n.version = Some(ProtocolVersion::TLSv1_2);
     n.cipher_suite = Some(suite.suite);
@@ -262,7 +300,9 @@ pub(crate) fn handle_server_hello(
         ems,
         etm,
         ticket_acked,
+        status_acked,
         session_id: sh.session_id.clone(),
+        messages,
     };
 
     // RFC 5246, 7.4.1.3 and RFC 5077, 3.4: an echoed session ID means resumption.
@@ -341,34 +381,57 @@ impl Handshake {
         let mut certs = cert.certs.into_iter().map(CertificateDer::from);
         let end_entity = certs.next().ok_or(CertificateError::Empty)?;
         let intermediates: Vec<CertificateDer<'static>> = certs.collect();
-        let now = self.config.provider.time.now();
-        let verified = self.config.verifier.verify_server_cert(
-            &end_entity,
-            &intermediates,
-            &self.server_name,
-            &[],
-            now,
+        self.record(raw);
+        let pending = Box::new(ExpectCertificateStatus {
+            hs: self,
+            end_entity,
+            intermediates,
+        });
+        if pending.hs.status_acked {
+            return Ok(ClientState12::ExpectCertificateStatus(pending));
+        }
+        pending.verify(common, &[])
+    }
+}
+
+/// The server's chain, held until a stapled OCSP response may arrive (RFC 6066, 8).
+#[derive(Debug)]
+pub(crate) struct ExpectCertificateStatus {
+    hs: Handshake,
+    end_entity: CertificateDer<'static>,
+    intermediates: Vec<CertificateDer<'static>>,
+}
+
+impl ExpectCertificateStatus {
+    /// Verifies the chain (with the staple, if any) and moves on to the key exchange.
+    fn verify(self, common: &mut CommonState, ocsp: &[u8]) -> Result<ClientState12, Error> {
+        let hs = self.hs;
+        let verified = hs.config.verifier.verify_server_cert(
+            &self.end_entity,
+            &self.intermediates,
+            &hs.server_name,
+            ocsp,
+            hs.config.provider.time.now(),
         )?;
-        let spki = ParsedCert::parse(end_entity.as_ref())?.spki;
-        self.transcript.update(raw);
-        let mut chain = vec![end_entity];
-        chain.extend(intermediates);
+        let spki = ParsedCert::parse(self.end_entity.as_ref())?.spki;
+        let mut chain = vec![self.end_entity];
+        chain.extend(self.intermediates);
         common.negotiated.peer_certificates = chain;
-        Ok(match self.suite.kx {
+        Ok(match hs.suite.kx {
             KeyExchangeAlgorithm::Ecdhe => {
                 ClientState12::ExpectServerKeyExchange(Box::new(ExpectServerKeyExchange {
-                    hs: self,
+                    hs,
                     spki,
                     verified,
                 }))
             }
             KeyExchangeAlgorithm::Rsa => {
                 ClientState12::ExpectServerHelloDone(Box::new(ExpectServerHelloDone {
-                    hs: self,
+                    hs,
                     spki,
                     _verified: verified,
                     ecdhe: None,
-                    cert_requested: false,
+                    cert_requested: None,
                 }))
             }
         })
@@ -443,7 +506,7 @@ impl ExpectServerKeyExchange {
         let signed = ske.signed_message(&hs.client_random, &hs.server_random);
         sign::verify_signature(ske.scheme, &self.spki, &signed, &ske.signature)
             .map_err(|_| PeerMisbehaved::BadCertificateVerify { scheme: ske.scheme })?;
-        self.hs.transcript.update(raw);
+        self.hs.record(raw);
         common.negotiated.signature_scheme = Some(ske.scheme);
         Ok(ClientState12::ExpectServerHelloDone(Box::new(
             ExpectServerHelloDone {
@@ -451,7 +514,7 @@ impl ExpectServerKeyExchange {
                 spki: self.spki,
                 _verified: self.verified,
                 ecdhe: Some(ske),
-                cert_requested: false,
+                cert_requested: None,
             },
         )))
     }
@@ -463,19 +526,35 @@ pub(crate) struct ExpectServerHelloDone {
     spki: Vec<u8>,
     _verified: ServerCertVerified,
     ecdhe: Option<ServerKeyExchangeEcdhe>,
-    cert_requested: bool,
+    /// The signature schemes of the server's CertificateRequest, if it sent one.
+    cert_requested: Option<Vec<SignatureScheme>>,
 }
 
 impl ExpectServerHelloDone {
     /// Sends our flight: [Certificate], ClientKeyExchange, ChangeCipherSpec, Finished.
     fn handle(mut self, common: &mut CommonState, raw: &[u8]) -> Result<ClientState12, Error> {
-        self.hs.transcript.update(raw);
-        if self.cert_requested {
-            // No client certificate configured: an empty list (RFC 5246, 7.4.6).
+        self.hs.record(raw);
+        // RFC 5246, 7.4.6: our chain if one is configured and can sign with a scheme
+        // the server accepts; otherwise an empty list.
+        let client_key = self.cert_requested.as_ref().and_then(|schemes| {
+            let ck = self.hs.config.client_cert.clone()?;
+            let scheme = ck
+                .key
+                .tls12_schemes()
+                .iter()
+                .copied()
+                .find(|s| schemes.contains(s))?;
+            Some((ck, scheme))
+        });
+        if self.cert_requested.is_some() {
+            let certs = client_key
+                .as_ref()
+                .map(|(ck, _)| ck.chain.iter().map(|c| c.as_ref().to_vec()).collect())
+                .unwrap_or_default();
             send(
                 common,
-                &mut self.hs.transcript,
-                HandshakePayload12::Certificate(Certificate12 { certs: Vec::new() }),
+                &mut self.hs,
+                HandshakePayload12::Certificate(Certificate12 { certs }),
             )?;
         }
         let (cke, pre_master) = match &self.ecdhe {
@@ -496,10 +575,24 @@ impl ExpectServerHelloDone {
         };
         send(
             common,
-            &mut self.hs.transcript,
+            &mut self.hs,
             HandshakePayload12::ClientKeyExchange(cke),
         )?;
+        // The extended master secret covers the messages up to ClientKeyExchange.
         let master = derive_master(&self.hs, pre_master.as_bytes());
+        if let Some((ck, scheme)) = client_key {
+            // RFC 5246, 7.4.8: a signature over every handshake message so far.
+            let signature = ck.key.sign(scheme, &self.hs.messages)?;
+            send(
+                common,
+                &mut self.hs,
+                HandshakePayload12::CertificateVerify(crate::msgs::CertificateVerify {
+                    scheme,
+                    signature,
+                }),
+            )?;
+            common.negotiated.client_auth = true;
+        }
         common.log_secret("CLIENT_RANDOM", master.as_bytes());
         let (encrypter, decrypter) = keys(&self.hs, &master)?;
         common.send_ccs();
@@ -507,7 +600,7 @@ impl ExpectServerHelloDone {
         let verify_data = finished_data(&self.hs, &master, prf::CLIENT_FINISHED);
         send(
             common,
-            &mut self.hs.transcript,
+            &mut self.hs,
             HandshakePayload12::Finished(Finished {
                 verify_data: verify_data.as_bytes().to_vec(),
             }),
@@ -556,15 +649,15 @@ fn derive_master(hs: &Handshake, pre_master: &[u8]) -> Secret {
     )
 }
 
-/// Encodes, hashes and queues one of our handshake messages.
+/// Encodes, records and queues one of our handshake messages.
 fn send(
     common: &mut CommonState,
-    transcript: &mut HashContext,
+    hs: &mut Handshake,
     payload: HandshakePayload12,
 ) -> Result<(), Error> {
     let msg = HandshakeMessage12::new(payload);
     let raw = msg.to_bytes();
-    transcript.update(&raw);
+    hs.record(&raw);
     common.send_handshake12(&msg, &raw)
 }
 
@@ -610,7 +703,7 @@ impl ExpectFinished {
             let verify_data = finished_data(&self.hs, &self.master, prf::CLIENT_FINISHED);
             send(
                 common,
-                &mut self.hs.transcript,
+                &mut self.hs,
                 HandshakePayload12::Finished(Finished {
                     verify_data: verify_data.as_bytes().to_vec(),
                 }),

@@ -11,6 +11,7 @@
 use std::sync::Arc;
 
 use crate::conn::{CommonState, Input};
+use crate::crypto::sign;
 use crate::crypto::sign::KeyKind;
 use crate::crypto::tls12 as kx12;
 use crate::crypto::{constant_time_eq, HashContext, Secret};
@@ -19,23 +20,27 @@ use crate::msgs::enums::{
     AlertDescription, CipherSuite, ECPointFormat, ExtensionType, HeartbeatMode, NamedGroup,
     ProtocolVersion, SignatureScheme,
 };
-use crate::msgs::tls12::NAMED_CURVE;
+use crate::msgs::tls12::{CERT_TYPE_ECDSA_SIGN, CERT_TYPE_RSA_SIGN, NAMED_CURVE};
 use crate::msgs::{
-    Certificate12, ClientExtension, ClientHello, Finished, HandshakeMessage, HandshakeMessage12,
-    HandshakePayload, HandshakePayload12, NewSessionTicket12, ServerExtension, ServerHello,
-    ServerKeyExchangeEcdhe, DOWNGRADE_TLS12,
+    Certificate12, CertificateRequest12, CertificateStatus, ClientExtension, ClientHello, Finished,
+    HandshakeMessage, HandshakeMessage12, HandshakePayload, HandshakePayload12, NewSessionTicket12,
+    ServerExtension, ServerHello, ServerKeyExchangeEcdhe, DOWNGRADE_TLS12,
 };
 use crate::observe::Protection;
+use crate::pki::{ClientCertVerified, ClientCertVerifier, ParsedCert};
 use crate::record::protect12::{new_pair_from_key_block, Decrypter12, Encrypter12};
 use crate::server::{CertifiedKey, ServerConfig, StoredSession};
-use crate::tls12::client::{derive_master_secret, scheme_matches};
+use crate::tls12::client::{derive_master_secret, scheme_matches, tls12_schemes};
 use crate::tls12::prf;
 use crate::tls12::suites::{Bulk, KeyExchangeAlgorithm, SignatureAlgorithm, Tls12CipherSuite};
+use rustls_pki_types::CertificateDer;
 
 /// Where a TLS 1.2 server is in the handshake.
 #[derive(Debug)]
 pub(crate) enum ServerState12 {
+    ExpectClientCertificate(Box<ExpectClientKeyExchange>),
     ExpectClientKeyExchange(Box<ExpectClientKeyExchange>),
+    ExpectCertificateVerify(Box<ExpectCertificateVerify>),
     ExpectCcs(Box<ExpectCcs>),
     ExpectFinished(Box<ExpectFinished>),
     Connected(Box<Connected>),
@@ -44,7 +49,9 @@ pub(crate) enum ServerState12 {
 impl ServerState12 {
     pub fn name(&self) -> &'static str {
         match self {
+            ServerState12::ExpectClientCertificate(_) => "TLS 1.2 ExpectCertificate",
             ServerState12::ExpectClientKeyExchange(_) => "TLS 1.2 ExpectClientKeyExchange",
+            ServerState12::ExpectCertificateVerify(_) => "TLS 1.2 ExpectCertificateVerify",
             ServerState12::ExpectCcs(_) => "TLS 1.2 ExpectChangeCipherSpec",
             ServerState12::ExpectFinished(_) => "TLS 1.2 ExpectFinished",
             ServerState12::Connected(_) => "TLS 1.2 Connected",
@@ -55,9 +62,21 @@ impl ServerState12 {
         let state = self.name();
         let got = input.name();
         match (self, input) {
+            (ServerState12::ExpectClientCertificate(s), Input::Tls12(m)) => {
+                match m.parsed.payload {
+                    HandshakePayload12::Certificate(c) => s.handle_certificate(common, c, &m.raw),
+                    _ => Err(Error::UnexpectedMessage { state, got }),
+                }
+            }
             (ServerState12::ExpectClientKeyExchange(s), Input::Tls12(m)) => {
                 match m.parsed.payload {
                     HandshakePayload12::ClientKeyExchange(cke) => s.handle(common, &cke, &m.raw),
+                    _ => Err(Error::UnexpectedMessage { state, got }),
+                }
+            }
+            (ServerState12::ExpectCertificateVerify(s), Input::Tls12(m)) => {
+                match m.parsed.payload {
+                    HandshakePayload12::CertificateVerify(cv) => s.handle(&cv, &m.raw),
                     _ => Err(Error::UnexpectedMessage { state, got }),
                 }
             }
@@ -99,6 +118,15 @@ pub(crate) struct Handshake {
     /// Whether to send a NewSessionTicket before our ChangeCipherSpec.
     send_ticket: bool,
     server_name: Option<String>,
+    /// Every handshake message so far, for the client's CertificateVerify (RFC 5246, 7.4.8).
+    messages: Vec<u8>,
+}
+
+impl Handshake {
+    fn record(&mut self, raw: &[u8]) {
+        self.transcript.update(raw);
+        self.messages.extend_from_slice(raw);
+    }
 }
 
 fn illegal(message: &'static str, field: &'static str, reason: &'static str) -> Error {
@@ -248,8 +276,9 @@ pub(crate) fn handle_client_hello(
         session_id: Vec::new(),
         send_ticket: client_wants_ticket.is_some() && config.ticketer.is_some(),
         server_name: server_name.clone(),
+        messages: Vec::new(),
     };
-    hs.transcript.update(raw);
+    hs.record(raw);
 
     // Resumption: a ticket first (RFC 5077, 3.4), then the session ID cache.
     let resumed = client_wants_ticket
@@ -317,6 +346,14 @@ pub(crate) fn handle_client_hello(
             ECPointFormat::Uncompressed,
         ]));
     }
+    // RFC 6066, 8: staple when asked and we have a response.
+    let staple = cert
+        .ocsp
+        .clone()
+        .filter(|_| ch.has_extension(ExtensionType::StatusRequest));
+    if staple.is_some() {
+        extensions.push(ServerExtension::StatusRequestAck);
+    }
     if config.heartbeat && ch.has_extension(ExtensionType::Heartbeat) {
         extensions.push(ServerExtension::Heartbeat(
             HeartbeatMode::PeerNotAllowedToSend,
@@ -327,11 +364,18 @@ pub(crate) fn handle_client_hello(
     send_server_hello(common, &mut hs, extensions)?;
     send(
         common,
-        &mut hs.transcript,
+        &mut hs,
         HandshakePayload12::Certificate(Certificate12 {
             certs: cert.chain.iter().map(|c| c.as_ref().to_vec()).collect(),
         }),
     )?;
+    if let Some(ocsp_response) = staple {
+        send(
+            common,
+            &mut hs,
+            HandshakePayload12::CertificateStatus(CertificateStatus { ocsp_response }),
+        )?;
+    }
     let kx = match key_use {
         KeyUse::Sign(scheme, group) => {
             let kx = kx12::EcdheKeyExchange::start(group)?;
@@ -344,30 +388,41 @@ pub(crate) fn handle_client_hello(
             };
             let signed = ske.signed_message(&hs.client_random, &hs.server_random);
             ske.signature = cert.key.sign(scheme, &signed)?;
-            send(
-                common,
-                &mut hs.transcript,
-                HandshakePayload12::ServerKeyExchange(ske),
-            )?;
+            send(common, &mut hs, HandshakePayload12::ServerKeyExchange(ske))?;
             common.negotiated.group = Some(group);
             common.negotiated.signature_scheme = Some(scheme);
             Some(kx)
         }
         KeyUse::Decrypt => None,
     };
-    send(
-        common,
-        &mut hs.transcript,
-        HandshakePayload12::ServerHelloDone,
-    )?;
-    Ok(ServerState12::ExpectClientKeyExchange(Box::new(
-        ExpectClientKeyExchange {
-            hs,
-            cert,
-            kx,
-            client_version: ch.legacy_version,
-        },
-    )))
+    // RFC 5246, 7.4.4: ask for a client certificate.
+    let client_auth = config.client_auth.clone();
+    if let Some(verifier) = &client_auth {
+        send(
+            common,
+            &mut hs,
+            HandshakePayload12::CertificateRequest(CertificateRequest12 {
+                certificate_types: vec![CERT_TYPE_RSA_SIGN, CERT_TYPE_ECDSA_SIGN],
+                schemes: tls12_schemes().to_vec(),
+                authorities: verifier.root_hint_subjects(),
+            }),
+        )?;
+        common.negotiated.client_auth = true;
+    }
+    send(common, &mut hs, HandshakePayload12::ServerHelloDone)?;
+    let next = Box::new(ExpectClientKeyExchange {
+        hs,
+        cert,
+        kx,
+        client_version: ch.legacy_version,
+        client_auth,
+        client_spki: None,
+    });
+    Ok(if next.client_auth.is_some() {
+        ServerState12::ExpectClientCertificate(next)
+    } else {
+        ServerState12::ExpectClientKeyExchange(next)
+    })
 }
 
 fn send_server_hello(
@@ -384,19 +439,19 @@ fn send_server_hello(
         extensions,
     }));
     let raw = sh.to_bytes();
-    hs.transcript.update(&raw);
+    hs.record(&raw);
     common.send_handshake_raw(&sh, &raw)
 }
 
-/// Encodes, hashes and queues one of our handshake messages.
+/// Encodes, records and queues one of our handshake messages.
 fn send(
     common: &mut CommonState,
-    transcript: &mut HashContext,
+    hs: &mut Handshake,
     payload: HandshakePayload12,
 ) -> Result<(), Error> {
     let msg = HandshakeMessage12::new(payload);
     let raw = msg.to_bytes();
-    transcript.update(&raw);
+    hs.record(&raw);
     common.send_handshake12(&msg, &raw)
 }
 
@@ -430,9 +485,45 @@ pub(crate) struct ExpectClientKeyExchange {
     cert: Arc<CertifiedKey>,
     kx: Option<kx12::EcdheKeyExchange>,
     client_version: ProtocolVersion,
+    client_auth: Option<Arc<dyn ClientCertVerifier>>,
+    /// The verified client certificate's key, for its CertificateVerify.
+    client_spki: Option<(Vec<u8>, ClientCertVerified)>,
 }
 
 impl ExpectClientKeyExchange {
+    /// RFC 5246, 7.4.6: the client's certificate list, possibly empty.
+    fn handle_certificate(
+        mut self: Box<Self>,
+        common: &mut CommonState,
+        cert: Certificate12,
+        raw: &[u8],
+    ) -> Result<ServerState12, Error> {
+        self.hs.record(raw);
+        let mut certs = cert.certs.into_iter().map(CertificateDer::from);
+        let verifier = self
+            .client_auth
+            .clone()
+            .ok_or(PeerMisbehaved::NoCertificate)?;
+        let Some(end_entity) = certs.next() else {
+            if verifier.client_auth_mandatory() {
+                return Err(PeerMisbehaved::NoCertificate.into());
+            }
+            return Ok(ServerState12::ExpectClientKeyExchange(self));
+        };
+        let intermediates: Vec<CertificateDer<'static>> = certs.collect();
+        let verified = verifier.verify_client_cert(
+            &end_entity,
+            &intermediates,
+            self.hs.config.provider.time.now(),
+        )?;
+        let spki = ParsedCert::parse(end_entity.as_ref())?.spki;
+        let mut chain = vec![end_entity];
+        chain.extend(intermediates);
+        common.negotiated.peer_certificates = chain;
+        self.client_spki = Some((spki, verified));
+        Ok(ServerState12::ExpectClientKeyExchange(self))
+    }
+
     fn handle(
         mut self,
         common: &mut CommonState,
@@ -454,7 +545,7 @@ impl ExpectClientKeyExchange {
                 })
             }
         };
-        self.hs.transcript.update(raw);
+        self.hs.record(raw);
         let master = derive_master_secret(
             self.hs.suite,
             self.hs.ems,
@@ -465,12 +556,50 @@ impl ExpectClientKeyExchange {
         );
         common.log_secret("CLIENT_RANDOM", master.as_bytes());
         let (encrypter, decrypter) = keys(&self.hs, &master)?;
-        Ok(ServerState12::ExpectCcs(Box::new(ExpectCcs {
+        let ccs = Box::new(ExpectCcs {
             hs: self.hs,
             master,
             encrypter: Some(encrypter),
             decrypter,
-        })))
+        });
+        Ok(match self.client_spki {
+            Some((spki, verified)) => {
+                ServerState12::ExpectCertificateVerify(Box::new(ExpectCertificateVerify {
+                    ccs,
+                    spki,
+                    _verified: verified,
+                }))
+            }
+            None => ServerState12::ExpectCcs(ccs),
+        })
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct ExpectCertificateVerify {
+    ccs: Box<ExpectCcs>,
+    spki: Vec<u8>,
+    _verified: ClientCertVerified,
+}
+
+impl ExpectCertificateVerify {
+    /// RFC 5246, 7.4.8: the client signs every handshake message before this one.
+    fn handle(
+        mut self,
+        cv: &crate::msgs::CertificateVerify,
+        raw: &[u8],
+    ) -> Result<ServerState12, Error> {
+        if !tls12_schemes().contains(&cv.scheme) {
+            return Err(PeerMisbehaved::SelectedUnoffered {
+                what: "signature scheme",
+                value: cv.scheme.to_string(),
+            }
+            .into());
+        }
+        sign::verify_signature(cv.scheme, &self.spki, &self.ccs.hs.messages, &cv.signature)
+            .map_err(|_| PeerMisbehaved::BadCertificateVerify { scheme: cv.scheme })?;
+        self.ccs.hs.record(raw);
+        Ok(ServerState12::ExpectCcs(self.ccs))
     }
 }
 
@@ -545,7 +674,7 @@ impl ExpectFinished {
             let (lifetime_hint, ticket) = ticket.unwrap_or_default();
             send(
                 common,
-                &mut self.hs.transcript,
+                &mut self.hs,
                 HandshakePayload12::NewSessionTicket(NewSessionTicket12 {
                     lifetime_hint,
                     ticket,
@@ -557,7 +686,7 @@ impl ExpectFinished {
         let verify_data = finished_data(&self.hs, &self.master, prf::SERVER_FINISHED);
         send(
             common,
-            &mut self.hs.transcript,
+            &mut self.hs,
             HandshakePayload12::Finished(Finished {
                 verify_data: verify_data.as_bytes().to_vec(),
             }),
