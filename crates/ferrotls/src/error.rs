@@ -112,6 +112,10 @@ pub enum PeerMisbehaved {
     NoCertificate,
     /// A KeyUpdate carried a value other than 0 or 1.
     BadKeyUpdate { value: u8 },
+    /// The ServerKeyExchange signature did not verify (RFC 5246, 7.4.3).
+    BadServerKeyExchange { scheme: SignatureScheme },
+    /// RFC 5746 secure renegotiation indication failed.
+    SecureRenegotiation { reason: &'static str },
     /// A PSK binder did not verify (RFC 8446, 4.2.11).
     BadPskBinder,
     /// More 0-RTT data than max_early_data_size (RFC 8446, 4.2.10).
@@ -448,7 +452,11 @@ impl Error {
                 PeerMisbehaved::NoCertificate => A::CertificateRequired,
                 PeerMisbehaved::ProtocolVersionTooOld { .. } => A::ProtocolVersion,
                 PeerMisbehaved::InappropriateFallback => A::InappropriateFallback,
-                PeerMisbehaved::BadPskBinder => A::DecryptError,
+                PeerMisbehaved::BadPskBinder | PeerMisbehaved::BadServerKeyExchange { .. } => {
+                    A::DecryptError
+                }
+                // RFC 5746, 3.4 and 4.1: handshake_failure.
+                PeerMisbehaved::SecureRenegotiation { .. } => A::HandshakeFailure,
                 PeerMisbehaved::TooMuchEarlyData { .. } => A::UnexpectedMessage,
                 PeerMisbehaved::DowngradeDetected { .. }
                 | PeerMisbehaved::SelectedUnoffered { .. }
@@ -619,6 +627,13 @@ impl fmt::Display for PeerMisbehaved {
                 f,
                 "peer sent a KeyUpdate with request_update {value}; only 0 and 1 are defined"
             ),
+            PeerMisbehaved::BadServerKeyExchange { scheme } => write!(
+                f,
+                "the server's ServerKeyExchange signature ({scheme}) does not verify with its certificate's key: the key exchange was tampered with or the server does not hold the key"
+            ),
+            PeerMisbehaved::SecureRenegotiation { reason } => {
+                write!(f, "secure renegotiation (RFC 5746) check failed: {reason}")
+            }
             PeerMisbehaved::BadPskBinder => write!(
                 f,
                 "the client's pre-shared key binder does not verify: the ticket was altered or the client derived a different key"

@@ -77,6 +77,15 @@ impl ClientState12 {
     }
 
     fn handle_next(self, common: &mut CommonState, input: Input) -> Result<Self, Error> {
+        // RFC 5246, 7.4.1.1: a HelloRequest while negotiating is ignored, and it is
+        // not part of the handshake hash; afterwards it is refused (below).
+        if let Input::Tls12(m) = &input {
+            if matches!(m.parsed.payload, HandshakePayload12::HelloRequest)
+                && !matches!(self, ClientState12::Connected(_))
+            {
+                return Ok(self);
+            }
+        }
         let state = self.name();
         let got = input.name();
         let unexpected = || Error::UnexpectedMessage { state, got };
@@ -114,7 +123,8 @@ impl ClientState12 {
                 s.new_ticket = Some(t.ticket);
                 Ok(ClientState12::ExpectCcs(s))
             }
-            (ClientState12::ExpectNewTicket(s) | ClientState12::ExpectCcs(s), None) => {
+            // RFC 5077, 3.3: an acknowledged ticket must arrive before ChangeCipherSpec.
+            (ClientState12::ExpectCcs(s), None) => {
                 common.set_decrypter(Box::new(s.decrypter), Protection::Handshake);
                 Ok(ClientState12::ExpectFinished(Box::new(ExpectFinished {
                     hs: s.hs,
@@ -230,11 +240,11 @@ pub(crate) fn handle_server_hello(
             // RFC 5746, 3.4: on the initial handshake the server's value must be empty.
             ServerExtension::RenegotiationInfo(v) => {
                 if !v.is_empty() {
-                    return Err(illegal(
-                        "ServerHello",
-                        "renegotiation_info",
-                        "must be empty on an initial handshake",
-                    ));
+                    return Err(PeerMisbehaved::SecureRenegotiation {
+                        reason:
+                            "the server's renegotiation_info is not empty on an initial handshake",
+                    }
+                    .into());
                 }
                 secure_renegotiation = true;
             }
@@ -269,9 +279,8 @@ pub(crate) fn handle_server_hello(
         }
     }
     if !secure_renegotiation {
-        return Err(PeerMisbehaved::MissingExtension {
-            message: "TLS 1.2 ServerHello",
-            extension: "renegotiation_info (RFC 5746 secure renegotiation)",
+        return Err(PeerMisbehaved::SecureRenegotiation {
+            reason: "the server does not support secure renegotiation (no renegotiation_info)",
         }
         .into());
     }
@@ -326,6 +335,7 @@ pub(crate) fn handle_server_hello(
             }
             common.negotiated.resumed = true;
             let master = session.master_secret;
+            common.log_secret("CLIENT_RANDOM", master.as_bytes());
             let (encrypter, decrypter) = keys(&hs, &master)?;
             let old_ticket = session.ticket;
             let ccs = Box::new(ExpectCcs {
@@ -505,7 +515,7 @@ impl ExpectServerKeyExchange {
         }
         let signed = ske.signed_message(&hs.client_random, &hs.server_random);
         sign::verify_signature(ske.scheme, &self.spki, &signed, &ske.signature)
-            .map_err(|_| PeerMisbehaved::BadCertificateVerify { scheme: ske.scheme })?;
+            .map_err(|_| PeerMisbehaved::BadServerKeyExchange { scheme: ske.scheme })?;
         self.hs.record(raw);
         common.negotiated.signature_scheme = Some(ske.scheme);
         Ok(ClientState12::ExpectServerHelloDone(Box::new(

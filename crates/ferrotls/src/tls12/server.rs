@@ -290,8 +290,14 @@ pub(crate) fn handle_client_hello(
                 .then(|| config.session_cache.get(&ch.session_id))
                 .flatten()
         })
-        // RFC 7627, 5.3: resume only with the same EMS status, and the same suite.
-        .filter(|s| s.suite == suite.suite && s.ems == client_ems);
+        // Resume only with the same suite and, RFC 6066 3, the same server name.
+        .filter(|s| s.suite == suite.suite && s.server_name == server_name);
+    // RFC 7627, 5.3: a session with the extended master secret is never resumed
+    // without it (abort); one without it is not resumed when the client now sends it.
+    if resumed.as_ref().is_some_and(|s| s.ems && !client_ems) {
+        return Err(NoCommon::ExtendedMasterSecret.into());
+    }
+    let resumed = resumed.filter(|s| s.ems == client_ems);
 
     let mut extensions = Vec::new();
     if secure_renegotiation {
@@ -315,6 +321,7 @@ pub(crate) fn handle_client_hello(
         common.negotiated.resumed = true;
         send_server_hello(common, &mut hs, extensions)?;
         let master = Secret::from(session.master_secret.as_bytes().to_vec());
+        common.log_secret("CLIENT_RANDOM", master.as_bytes());
         let (encrypter, decrypter) = keys(&hs, &master)?;
         let fin = ExpectFinished {
             hs,
@@ -355,9 +362,8 @@ pub(crate) fn handle_client_hello(
         extensions.push(ServerExtension::StatusRequestAck);
     }
     if config.heartbeat && ch.has_extension(ExtensionType::Heartbeat) {
-        extensions.push(ServerExtension::Heartbeat(
-            HeartbeatMode::PeerNotAllowedToSend,
-        ));
+        // RFC 6520, 2: the mode tells the client it may send us requests.
+        extensions.push(ServerExtension::Heartbeat(HeartbeatMode::PeerAllowedToSend));
         common.heartbeat = true;
         common.random = Some(config.provider.random.clone());
     }

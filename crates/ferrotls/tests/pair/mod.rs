@@ -20,16 +20,23 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, Server
 
 use ferrotls::client::{ClientConfig, ClientConfigBuilder, ClientConnection};
 use ferrotls::conn::{Connection, IoState, Negotiated};
-use ferrotls::crypto::aead::{AeadKey, NONCE_LEN, TAG_LEN};
+use ferrotls::crypto::aead::{AeadAlgorithm, AeadKey, NONCE_LEN, TAG_LEN};
+use ferrotls::crypto::cbc::{CbcKey, MacKey, AES_BLOCK_LEN};
+use ferrotls::crypto::HashContext;
+use ferrotls::msgs::enums::ExtensionType;
 use ferrotls::msgs::enums::{
     AlertDescription, AlertLevel, CipherSuite, ContentType, HandshakeType, ProtocolVersion,
 };
+use ferrotls::msgs::ClientHello;
 use ferrotls::msgs::{
     AlertMessage, HandshakeMessage, HandshakePayload, ServerExtension, ServerHello,
 };
 use ferrotls::observe::{Direction, Event, KeyLog, Observer};
+use ferrotls::record::protect12::{new_pair_from_key_block, Decrypter12, Encrypter12};
 use ferrotls::record::{Decrypter13, Encrypter13, OpaqueRecord};
 use ferrotls::server::{ServerConfig, ServerConfigBuilder, ServerConnection};
+use ferrotls::tls12::prf;
+use ferrotls::tls12::suites::{self as suites12, Bulk, Tls12CipherSuite};
 use ferrotls::tls13::key_schedule::hkdf_expand_label;
 use ferrotls::tls13::suites::{self, Tls13CipherSuite};
 use ferrotls::Error;
@@ -351,7 +358,10 @@ impl Pair {
     /// its first application record has sequence number 0.
     pub fn connected() -> Self {
         let id = ecdsa();
-        let mut p = Pair::new(client_config(&[&id]), server_config(&[&id]).tls13_tickets(0));
+        let mut p = Pair::new(
+            client_config(&[&id]),
+            server_config(&[&id]).tls13_tickets(0),
+        );
         p.handshake().expect("handshake");
         p
     }
@@ -916,4 +926,512 @@ pub fn last_alert_sent(
 /// The suite implementation for a wire value.
 pub fn suite(s: CipherSuite) -> &'static Tls13CipherSuite {
     suites::find(s).expect("an implemented suite")
+}
+
+// ---------------------------------------------------------------------------------
+// TLS 1.2: record keys from the key log (RFC 5246, 6.3), record protection at any
+// sequence number (an independent implementation of RFC 5246 6.2.3, RFC 5288,
+// RFC 7905 and RFC 7366), and a man in the middle that repairs transcripts.
+
+/// What a TLS 1.2 ServerHello said, read from the server's first flight.
+#[derive(Clone, Debug)]
+pub struct Hello12 {
+    pub random: [u8; 32],
+    pub session_id: Vec<u8>,
+    pub suite: &'static Tls12CipherSuite,
+    pub extensions: Vec<ServerExtension>,
+}
+
+impl Hello12 {
+    /// Reads the ServerHello at the start of `flight` (the server's first flight).
+    pub fn of(flight: &[u8]) -> Hello12 {
+        match first_message(flight).payload {
+            HandshakePayload::ServerHello(sh) => Hello12 {
+                random: sh.random,
+                session_id: sh.session_id.clone(),
+                suite: suites12::find(sh.cipher_suite)
+                    .unwrap_or_else(|| panic!("{} is not a TLS 1.2 suite", sh.cipher_suite)),
+                extensions: sh.extensions,
+            },
+            other => panic!("expected a ServerHello, got {other:?}"),
+        }
+    }
+
+    pub fn has(&self, typ: ExtensionType) -> bool {
+        self.extensions.iter().any(|e| e.ext_type() == typ)
+    }
+
+    /// Whether records are encrypt-then-MAC (RFC 7366: CBC suites only).
+    pub fn etm(&self) -> bool {
+        self.has(ExtensionType::EncryptThenMac) && matches!(self.suite.bulk, Bulk::Cbc { .. })
+    }
+}
+
+/// A corruption [`Keys12::seal_faulty`] builds into a CBC record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CbcFault {
+    None,
+    /// The padding bytes disagree with the padding length byte; the MAC is right.
+    BadPadding,
+    /// The padding is right; the MAC is not.
+    BadMac,
+}
+
+/// One TLS 1.2 connection's record keys, from the master secret in the key log.
+#[derive(Clone, Debug)]
+pub struct Keys12 {
+    pub suite: &'static Tls12CipherSuite,
+    pub master: Vec<u8>,
+    pub client_random: [u8; 32],
+    pub server_random: [u8; 32],
+    pub etm: bool,
+    /// key_block = PRF(master, "key expansion", server_random + client_random).
+    pub block: Vec<u8>,
+}
+
+impl Keys12 {
+    pub fn new(
+        suite: &'static Tls12CipherSuite,
+        master: &[u8],
+        client_random: [u8; 32],
+        server_random: [u8; 32],
+        etm: bool,
+    ) -> Keys12 {
+        let len = suite.key_block_layout().total_len();
+        let block = prf::key_block(suite.hash, master, &server_random, &client_random, len);
+        Keys12 {
+            suite,
+            master: master.to_vec(),
+            client_random,
+            server_random,
+            etm,
+            block: block.as_bytes().to_vec(),
+        }
+    }
+
+    /// From `log`'s last CLIENT_RANDOM line and the ServerHello.
+    pub fn from_log(log: &KeyCapture, hello: &Hello12) -> Keys12 {
+        let entries = lock(&log.entries);
+        let e = entries
+            .iter()
+            .rev()
+            .find(|e| e.label == "CLIENT_RANDOM")
+            .expect("no CLIENT_RANDOM line in the key log");
+        let client_random: [u8; 32] = e.client_random.as_slice().try_into().expect("32 bytes");
+        Keys12::new(
+            hello.suite,
+            &e.secret,
+            client_random,
+            hello.random,
+            hello.etm(),
+        )
+    }
+
+    /// The library's record protection for what `side` sends, at sequence `seq`
+    /// (built with `new_pair_from_key_block`, advanced by sealing throwaway records).
+    pub fn encrypter(&self, side: Side, seq: u64) -> Encrypter12 {
+        let (mut enc, _) =
+            new_pair_from_key_block(self.suite, &self.block, side == Side::Client, self.etm)
+                .expect("key block");
+        let mut sink = Vec::new();
+        for _ in 0..seq {
+            enc.encrypt(ContentType::ApplicationData, b"", &mut sink)
+                .expect("seal");
+            sink.clear();
+        }
+        enc
+    }
+
+    /// The library's decrypter for records `side` sends, from sequence 0.
+    pub fn decrypter(&self, side: Side) -> Decrypter12 {
+        let (_, dec) =
+            new_pair_from_key_block(self.suite, &self.block, side == Side::Server, self.etm)
+                .expect("key block");
+        dec
+    }
+
+    /// (mac key, encryption key, fixed IV) of `side`'s sending direction.
+    fn parts(&self, side: Side) -> (&[u8], &[u8], &[u8]) {
+        let l = self.suite.key_block_layout();
+        let i = usize::from(side == Side::Server);
+        let mac = &self.block[i * l.mac_key_len..][..l.mac_key_len];
+        let key = &self.block[2 * l.mac_key_len + i * l.enc_key_len..][..l.enc_key_len];
+        let iv = &self.block[2 * (l.mac_key_len + l.enc_key_len) + i * l.fixed_iv_len..]
+            [..l.fixed_iv_len];
+        (mac, key, iv)
+    }
+
+    fn ad(seq: u64, typ: ContentType, len: usize) -> Vec<u8> {
+        let mut ad = seq.to_be_bytes().to_vec();
+        ad.push(typ.to_wire());
+        ad.extend_from_slice(&ProtocolVersion::TLSv1_2.to_wire().to_be_bytes());
+        ad.extend_from_slice(&u16::try_from(len).expect("fits").to_be_bytes());
+        ad
+    }
+
+    fn nonce(&self, side: Side, seq: u64, explicit: Option<&[u8]>) -> [u8; NONCE_LEN] {
+        let (_, _, iv) = self.parts(side);
+        let mut nonce = [0u8; NONCE_LEN];
+        match explicit {
+            // RFC 5288, 3: salt || explicit nonce.
+            Some(e) => {
+                nonce[..4].copy_from_slice(iv);
+                nonce[4..].copy_from_slice(e);
+            }
+            // RFC 7905, 2: IV XOR the sequence number.
+            None => {
+                nonce.copy_from_slice(iv);
+                for (n, s) in nonce[4..].iter_mut().zip(seq.to_be_bytes()) {
+                    *n ^= s;
+                }
+            }
+        }
+        nonce
+    }
+
+    /// Seals `content` as a record of type `typ` from `side` with sequence `seq`.
+    pub fn seal_at(&self, side: Side, seq: u64, typ: ContentType, content: &[u8]) -> Vec<u8> {
+        self.seal_faulty(side, seq, typ, content, CbcFault::None)
+    }
+
+    /// Like [`Keys12::seal_at`], with a CBC record corrupted as `fault` says.
+    pub fn seal_faulty(
+        &self,
+        side: Side,
+        seq: u64,
+        typ: ContentType,
+        content: &[u8],
+        fault: CbcFault,
+    ) -> Vec<u8> {
+        let (mac_key, key, _) = self.parts(side);
+        let payload = match self.suite.bulk {
+            Bulk::Aead(alg) => {
+                assert_eq!(fault, CbcFault::None, "faults are for CBC suites");
+                let aead = AeadKey::new(alg, key).expect("key");
+                let ad = Self::ad(seq, typ, content.len());
+                let mut body = content.to_vec();
+                if alg == AeadAlgorithm::ChaCha20Poly1305 {
+                    aead.seal_in_place_append_tag(self.nonce(side, seq, None), &ad, &mut body)
+                        .expect("seal");
+                    body
+                } else {
+                    let explicit = seq.to_be_bytes();
+                    aead.seal_in_place_append_tag(
+                        self.nonce(side, seq, Some(&explicit)),
+                        &ad,
+                        &mut body,
+                    )
+                    .expect("seal");
+                    [explicit.to_vec(), body].concat()
+                }
+            }
+            Bulk::Cbc { mac, .. } => {
+                let mac = MacKey::new(mac, mac_key);
+                let cbc = CbcKey::new(key).expect("key");
+                let iv = [0x5a_u8; AES_BLOCK_LEN];
+                let mut body = content.to_vec();
+                if !self.etm {
+                    let mut tag = mac
+                        .sign(&[&Self::ad(seq, typ, content.len()), content])
+                        .as_ref()
+                        .to_vec();
+                    if fault == CbcFault::BadMac {
+                        tag[0] ^= 1;
+                    }
+                    body.extend_from_slice(&tag);
+                }
+                // Two bytes of padding beyond the minimum, so there is a padding byte
+                // to corrupt besides the length byte.
+                let pad = (AES_BLOCK_LEN - 1 - body.len() % AES_BLOCK_LEN) + AES_BLOCK_LEN;
+                let start = body.len();
+                body.resize(start + pad + 1, pad as u8);
+                if fault == CbcFault::BadPadding {
+                    body[start] ^= 0x01;
+                }
+                cbc.encrypt(iv, &mut body).expect("whole blocks");
+                let mut out = [iv.to_vec(), body].concat();
+                if self.etm {
+                    let mut tag = mac
+                        .sign(&[&Self::ad(seq, typ, out.len()), &out])
+                        .as_ref()
+                        .to_vec();
+                    if fault == CbcFault::BadMac {
+                        tag[0] ^= 1;
+                    }
+                    out.extend_from_slice(&tag);
+                }
+                out
+            }
+        };
+        raw_record(typ.to_wire(), ProtocolVersion::TLSv1_2.to_wire(), &payload)
+    }
+
+    /// Opens `record`, sent by `side`, as if it had sequence number `seq`.
+    pub fn open_at(&self, side: Side, record: &OpaqueRecord, seq: u64) -> Option<Vec<u8>> {
+        let (mac_key, key, _) = self.parts(side);
+        let typ = record.typ;
+        let p = &record.payload;
+        match self.suite.bulk {
+            Bulk::Aead(alg) => {
+                let aead = AeadKey::new(alg, key).ok()?;
+                if alg == AeadAlgorithm::ChaCha20Poly1305 {
+                    let ad = Self::ad(seq, typ, p.len().checked_sub(TAG_LEN)?);
+                    let mut buf = p.clone();
+                    let plain = aead.open_in_place(self.nonce(side, seq, None), &ad, &mut buf)?;
+                    Some(plain.to_vec())
+                } else {
+                    let ad = Self::ad(seq, typ, p.len().checked_sub(8 + TAG_LEN)?);
+                    let nonce = self.nonce(side, seq, Some(&p[..8]));
+                    let mut buf = p[8..].to_vec();
+                    let plain = aead.open_in_place(nonce, &ad, &mut buf)?;
+                    Some(plain.to_vec())
+                }
+            }
+            Bulk::Cbc { mac, .. } => {
+                let mac_len = mac.output_len();
+                let mac = MacKey::new(mac, mac_key);
+                let cbc = CbcKey::new(key).ok()?;
+                let unpad = |body: &[u8]| -> Option<usize> {
+                    let pad = usize::from(*body.last()?);
+                    let start = body.len().checked_sub(pad + 1)?;
+                    body[start..]
+                        .iter()
+                        .all(|b| usize::from(*b) == pad)
+                        .then_some(start)
+                };
+                if self.etm {
+                    let macced = p.len().checked_sub(mac_len)?;
+                    if macced < 2 * AES_BLOCK_LEN || macced % AES_BLOCK_LEN != 0 {
+                        return None;
+                    }
+                    let (data, tag) = p.split_at(macced);
+                    if !mac.verify(&[&Self::ad(seq, typ, macced), data], tag) {
+                        return None;
+                    }
+                    let iv: [u8; AES_BLOCK_LEN] = data[..AES_BLOCK_LEN].try_into().ok()?;
+                    let mut body = data[AES_BLOCK_LEN..].to_vec();
+                    cbc.decrypt(iv, &mut body).ok()?;
+                    let end = unpad(&body)?;
+                    body.truncate(end);
+                    Some(body)
+                } else {
+                    if p.len() < 2 * AES_BLOCK_LEN || !p.len().is_multiple_of(AES_BLOCK_LEN) {
+                        return None;
+                    }
+                    let iv: [u8; AES_BLOCK_LEN] = p[..AES_BLOCK_LEN].try_into().ok()?;
+                    let mut body = p[AES_BLOCK_LEN..].to_vec();
+                    cbc.decrypt(iv, &mut body).ok()?;
+                    let end = unpad(&body)?;
+                    let data_len = end.checked_sub(mac_len)?;
+                    let (data, tag) = body[..end].split_at(data_len);
+                    mac.verify(&[&Self::ad(seq, typ, data_len), data], tag)
+                        .then(|| data.to_vec())
+                }
+            }
+        }
+    }
+
+    /// Every alert (level, description) in `bytes` sent by `side`: unprotected ones
+    /// read directly, protected ones opened at sequence numbers 0.. .
+    pub fn alerts_in(keys: Option<&Keys12>, side: Side, bytes: &[u8]) -> Vec<AlertMessage> {
+        let (records, _) = split_records_lenient(bytes);
+        records
+            .iter()
+            .filter(|r| r.typ == ContentType::Alert)
+            .filter_map(|r| {
+                let plain = if r.payload.len() == 2 {
+                    r.payload.clone()
+                } else {
+                    let k = keys?;
+                    (0..MAX_SEQ_PROBE).find_map(|seq| k.open_at(side, r, seq))?
+                };
+                AlertMessage::decode(&plain).ok()
+            })
+            .collect()
+    }
+
+    /// verify_data of a Finished over `transcript` (RFC 5246, 7.4.9), as a message.
+    pub fn finished(&self, label: &[u8], transcript: &[u8]) -> Vec<u8> {
+        let mut h = HashContext::new(self.suite.hash);
+        h.update(transcript);
+        let vd = prf::verify_data(self.suite.hash, &self.master, label, h.current().as_ref());
+        let mut msg = vec![HandshakeType::Finished.to_wire(), 0, 0, 12];
+        msg.extend_from_slice(vd.as_bytes());
+        msg
+    }
+}
+
+/// The last alert `side` queued (taking its bytes), decrypted with `keys` if needed.
+pub fn alert12_sent_by(p: &mut Pair, side: Side, keys: Option<&Keys12>) -> Option<AlertMessage> {
+    let bytes = p.take(side);
+    Keys12::alerts_in(keys, side, &bytes).pop()
+}
+
+/// The concatenated unprotected handshake records of `records` before the first
+/// change_cipher_spec, and the index of the first record after it.
+fn plain_handshake_before_ccs(records: &[OpaqueRecord]) -> (Vec<u8>, usize) {
+    let ccs = records
+        .iter()
+        .position(|r| r.typ == ContentType::ChangeCipherSpec)
+        .expect("a change_cipher_spec in the flight");
+    let hs = records[..ccs]
+        .iter()
+        .filter(|r| r.typ == ContentType::Handshake)
+        .flat_map(|r| r.payload.clone())
+        .collect();
+    (hs, ccs + 1)
+}
+
+impl Pair {
+    /// Moves the client's first flight to the server after `edit` changed its
+    /// ClientHello (re-encoded, in one record). Returns the (original, edited)
+    /// ClientHello messages, or the server's error.
+    pub fn send_edited_client_hello(
+        &mut self,
+        edit: impl FnOnce(&mut ClientHello),
+    ) -> Result<(Vec<u8>, Vec<u8>), Error> {
+        let flight = self.take(Side::Client);
+        let mut records = split_records(&flight);
+        let original = records[0].payload.clone();
+        let mut ch = match HandshakeMessage::read_tls13(&original)
+            .expect("ClientHello")
+            .payload
+        {
+            HandshakePayload::ClientHello(ch) => ch,
+            other => panic!("expected a ClientHello, got {other:?}"),
+        };
+        edit(&mut ch);
+        let edited = HandshakeMessage::new(HandshakePayload::ClientHello(ch)).to_bytes();
+        records[0].payload = edited.clone();
+        self.deliver(Side::Server, &join_records(&records))?;
+        Ok((original, edited))
+    }
+
+    /// A TLS 1.2 full handshake through a man in the middle who changes the
+    /// ClientHello and, knowing the master secret from the key log, rewrites both
+    /// Finished messages so that each side sees a transcript that agrees with its
+    /// own. Only possible without the extended master secret (RFC 7627): with it the
+    /// sides derive different master secrets. Returns the session's keys.
+    pub fn handshake12_through_mitm(
+        &mut self,
+        edit: impl FnOnce(&mut ClientHello),
+    ) -> Result<Keys12, (Side, Error)> {
+        let fail = |side: Side| move |e: Error| (side, e);
+        let (ch_client, ch_server) = self
+            .send_edited_client_hello(edit)
+            .map_err(fail(Side::Server))?;
+        let flight1 = self.take(Side::Server);
+        let hello = Hello12::of(&flight1);
+        let hs1: Vec<u8> = split_records(&flight1)
+            .iter()
+            .flat_map(|r| r.payload.clone())
+            .collect();
+        self.deliver(Side::Client, &flight1)
+            .map_err(fail(Side::Client))?;
+
+        // Client: [CKE], CCS, Finished.
+        let flight2 = self.take(Side::Client);
+        let keys = Keys12::from_log(&self.client_keys, &hello);
+        let mut records = split_records(&flight2);
+        let (hs2, fin_at) = plain_handshake_before_ccs(&records);
+        let fin_client = keys
+            .open_at(Side::Client, &records[fin_at], 0)
+            .expect("the client's Finished opens with the logged keys");
+        let head = [ch_client.as_slice(), &hs1, &hs2].concat();
+        assert_eq!(
+            fin_client,
+            keys.finished(prf::CLIENT_FINISHED, &head),
+            "the client's Finished over its own transcript"
+        );
+        let fin_for_server = keys.finished(
+            prf::CLIENT_FINISHED,
+            &[ch_server.as_slice(), &hs1, &hs2].concat(),
+        );
+        let sealed = keys.seal_at(Side::Client, 0, ContentType::Handshake, &fin_for_server);
+        records[fin_at] = split_records(&sealed).remove(0);
+        self.deliver(Side::Server, &join_records(&records))
+            .map_err(fail(Side::Server))?;
+
+        // Server: [NewSessionTicket], CCS, Finished.
+        let flight3 = self.take(Side::Server);
+        let mut records = split_records(&flight3);
+        let (hs3, fin_at) = plain_handshake_before_ccs(&records);
+        let fin_for_client = keys.finished(
+            prf::SERVER_FINISHED,
+            &[ch_client.as_slice(), &hs1, &hs2, &fin_client, &hs3].concat(),
+        );
+        let sealed = keys.seal_at(Side::Server, 0, ContentType::Handshake, &fin_for_client);
+        records[fin_at] = split_records(&sealed).remove(0);
+        self.deliver(Side::Client, &join_records(&records))
+            .map_err(fail(Side::Client))?;
+        assert!(
+            !self.client.is_handshaking() && !self.server.is_handshaking(),
+            "both sides finished"
+        );
+        Ok(keys)
+    }
+}
+
+impl Pair {
+    /// A pair from finished configurations (shared across connections, e.g. for
+    /// resumption); the key captures are the ones the configurations log to.
+    pub fn from_configs(
+        client: &Arc<ClientConfig>,
+        server: &Arc<ServerConfig>,
+        client_keys: &Arc<KeyCapture>,
+        server_keys: &Arc<KeyCapture>,
+    ) -> Pair {
+        let name = ServerName::try_from(SERVER_NAME.to_string()).expect("server name");
+        Pair {
+            client: ClientConnection::new(client.clone(), name).expect("client connection"),
+            server: ServerConnection::new(server.clone()).expect("server connection"),
+            client_keys: client_keys.clone(),
+            server_keys: server_keys.clone(),
+        }
+    }
+
+    /// Runs the handshake and returns the TLS 1.2 ServerHello seen on the way.
+    pub fn handshake12(&mut self) -> Result<Hello12, (Side, Error)> {
+        let mut hello = None;
+        let outcome = self.drive(|f, bytes| {
+            if f.from == Side::Server && hello.is_none() {
+                hello = Some(Hello12::of(bytes));
+            }
+        });
+        match outcome {
+            Outcome::Done => Ok(hello.expect("the server sent a ServerHello")),
+            Outcome::Failed(side, e) => Err((side, e)),
+            Outcome::Stalled => panic!("handshake stalled: neither side has anything to send"),
+        }
+    }
+}
+
+/// Rewrites the ServerHello at the start of a server flight (one record) with `edit`.
+pub fn edit_server_hello(flight: &mut Vec<u8>, edit: impl FnOnce(&mut ServerHello)) {
+    let mut records = split_records(flight);
+    let mut sh = match HandshakeMessage::read_tls13(&records[0].payload)
+        .expect("ServerHello")
+        .payload
+    {
+        HandshakePayload::ServerHello(sh) => sh,
+        other => panic!("expected a ServerHello, got {other:?}"),
+    };
+    edit(&mut sh);
+    records[0].payload = HandshakeMessage::new(HandshakePayload::ServerHello(sh)).to_bytes();
+    *flight = join_records(&records);
+}
+
+/// Rewrites the first unprotected handshake record of type `typ` in `flight`.
+pub fn edit_plain_message(
+    flight: &mut Vec<u8>,
+    typ: HandshakeType,
+    edit: impl FnOnce(&mut Vec<u8>),
+) {
+    let mut records = split_records(flight);
+    let r = records
+        .iter_mut()
+        .find(|r| r.typ == ContentType::Handshake && r.payload.first() == Some(&typ.to_wire()))
+        .unwrap_or_else(|| panic!("no unprotected {typ} record in the flight"));
+    edit(&mut r.payload);
+    *flight = join_records(&records);
 }
