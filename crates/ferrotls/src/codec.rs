@@ -141,8 +141,9 @@ impl<'a> Reader<'a> {
 
     /// Takes exactly `n` bytes.
     pub fn take(&mut self, n: usize, field: &'static str) -> Result<&'a [u8], DecodeError> {
-        let available = self.remaining();
-        if n > available {
+        let end = self.pos.saturating_add(n);
+        let Some(bytes) = self.buf.get(self.pos..end) else {
+            let available = self.remaining();
             return Err(self.error(
                 field,
                 DecodeErrorKind::Truncated {
@@ -150,43 +151,44 @@ impl<'a> Reader<'a> {
                     available,
                 },
             ));
-        }
-        let start = self.pos;
-        self.pos += n;
-        Ok(&self.buf[start..self.pos])
+        };
+        self.pos = end;
+        Ok(bytes)
+    }
+
+    /// Takes exactly `N` bytes as an array.
+    fn array<const N: usize>(&mut self, field: &'static str) -> Result<[u8; N], DecodeError> {
+        let mut out = [0u8; N];
+        out.copy_from_slice(self.take(N, field)?);
+        Ok(out)
     }
 
     /// Takes everything that is left.
     pub fn rest(&mut self) -> &'a [u8] {
-        let start = self.pos;
+        let rest = self.buf.get(self.pos..).unwrap_or_default();
         self.pos = self.buf.len();
-        &self.buf[start..]
+        rest
     }
 
     pub fn u8(&mut self, field: &'static str) -> Result<u8, DecodeError> {
-        Ok(self.take(1, field)?[0])
+        Ok(u8::from_be_bytes(self.array(field)?))
     }
 
     pub fn u16(&mut self, field: &'static str) -> Result<u16, DecodeError> {
-        let b = self.take(2, field)?;
-        Ok(u16::from_be_bytes([b[0], b[1]]))
+        Ok(u16::from_be_bytes(self.array(field)?))
     }
 
     pub fn u24(&mut self, field: &'static str) -> Result<u32, DecodeError> {
-        let b = self.take(3, field)?;
-        Ok(u32::from_be_bytes([0, b[0], b[1], b[2]]))
+        let [a, b, c] = self.array(field)?;
+        Ok(u32::from_be_bytes([0, a, b, c]))
     }
 
     pub fn u32(&mut self, field: &'static str) -> Result<u32, DecodeError> {
-        let b = self.take(4, field)?;
-        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+        Ok(u32::from_be_bytes(self.array(field)?))
     }
 
     pub fn u64(&mut self, field: &'static str) -> Result<u64, DecodeError> {
-        let b = self.take(8, field)?;
-        let mut a = [0u8; 8];
-        a.copy_from_slice(b);
-        Ok(u64::from_be_bytes(a))
+        Ok(u64::from_be_bytes(self.array(field)?))
     }
 
     /// A `opaque field<0..2^8-1>` vector.
@@ -282,7 +284,7 @@ pub fn put_u64(out: &mut Vec<u8>, v: u64) {
 
 fn with_len(out: &mut Vec<u8>, width: usize, body: impl FnOnce(&mut Vec<u8>)) {
     let at = out.len();
-    out.extend_from_slice(&[0u8; 4][..width]);
+    out.resize(at + width, 0);
     body(out);
     let len = out.len() - at - width;
     // Our own encoder produced an over-long vector: a programming error, never peer data.
@@ -291,7 +293,11 @@ fn with_len(out: &mut Vec<u8>, width: usize, body: impl FnOnce(&mut Vec<u8>)) {
         "encoded vector of {len} bytes does not fit a {width}-byte length"
     );
     let be = (len as u32).to_be_bytes();
-    out[at..at + width].copy_from_slice(&be[4 - width..]);
+    let (prefix, value) = (
+        out.iter_mut().skip(at).take(width),
+        be.iter().skip(4 - width),
+    );
+    prefix.zip(value).for_each(|(dst, src)| *dst = *src);
 }
 
 /// Writes a u8 length prefix for whatever `body` writes.

@@ -860,7 +860,7 @@ impl Connection {
 
     /// Writes pending TLS bytes to `wr`. Returns how many were written.
     pub fn write_tls(&mut self, wr: &mut dyn io::Write) -> io::Result<usize> {
-        let pending = &self.common.outgoing[self.common.outgoing_sent..];
+        let pending = self.pending_tls();
         if pending.is_empty() {
             return Ok(0);
         }
@@ -871,7 +871,10 @@ impl Connection {
 
     /// The TLS bytes waiting to be sent (sans-I/O output); call `consume_tls` after sending.
     pub fn pending_tls(&self) -> &[u8] {
-        &self.common.outgoing[self.common.outgoing_sent..]
+        self.common
+            .outgoing
+            .get(self.common.outgoing_sent..)
+            .unwrap_or_default()
     }
 
     /// Marks `n` bytes of `pending_tls` as sent.
@@ -1091,7 +1094,8 @@ impl io::Write for PlaintextWriter<'_> {
             if n == 0 && !buf.is_empty() {
                 return Err(io::ErrorKind::WouldBlock.into());
             }
-            c.pending_plaintext.extend_from_slice(&buf[..n]);
+            c.pending_plaintext
+                .extend_from_slice(buf.get(..n).unwrap_or_default());
             return Ok(n);
         }
         c.send_app_data(buf)

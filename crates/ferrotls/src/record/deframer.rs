@@ -113,7 +113,7 @@ impl Deframer {
         }
         let old_len = self.buf.len();
         self.buf.resize(old_len + room, 0);
-        let result = rd.read(&mut self.buf[old_len..]);
+        let result = rd.read(self.buf.get_mut(old_len..).unwrap_or_default());
         let got = match &result {
             Ok(n) => (*n).min(room),
             Err(_) => 0,

@@ -315,7 +315,10 @@ impl Encrypter12 {
                 let body_len = self.scratch.len() - AES_BLOCK_LEN;
                 let pad = AES_BLOCK_LEN - 1 - body_len % AES_BLOCK_LEN;
                 self.scratch.resize(self.scratch.len() + pad + 1, pad as u8);
-                let encrypted = key.encrypt(iv, &mut self.scratch[AES_BLOCK_LEN..]);
+                let encrypted = key.encrypt(
+                    iv,
+                    self.scratch.get_mut(AES_BLOCK_LEN..).unwrap_or_default(),
+                );
                 if encrypted.is_ok() && *encrypt_then_mac {
                     // RFC 7366, 3: the MAC covers the header (with the length of IV
                     // and ciphertext) and IV || ciphertext.
@@ -439,15 +442,12 @@ impl Decrypter12 {
                     .len()
                     .checked_sub(GCM_EXPLICIT_NONCE_LEN + TAG_LEN)
                     .ok_or(bad_mac.clone())?;
-                let mut explicit = [0u8; GCM_EXPLICIT_NONCE_LEN];
-                explicit.copy_from_slice(&payload[..GCM_EXPLICIT_NONCE_LEN]);
+                let (explicit, sealed) = payload
+                    .split_first_chunk_mut::<GCM_EXPLICIT_NONCE_LEN>()
+                    .ok_or(bad_mac.clone())?;
                 let ad = additional_data(seq, typ, version, plain_len);
                 let opened = key
-                    .open_in_place(
-                        gcm_nonce(salt, explicit),
-                        &ad,
-                        &mut payload[GCM_EXPLICIT_NONCE_LEN..],
-                    )
+                    .open_in_place(gcm_nonce(salt, *explicit), &ad, sealed)
                     .map(|p| p.len())
                     .ok_or(bad_mac.clone())?;
                 (GCM_EXPLICIT_NONCE_LEN, opened)
@@ -476,16 +476,12 @@ impl Decrypter12 {
                 {
                     return Err(bad_mac);
                 }
-                let mut iv = [0u8; AES_BLOCK_LEN];
-                iv.copy_from_slice(&payload[..AES_BLOCK_LEN]);
-                key.decrypt(iv, &mut payload[AES_BLOCK_LEN..])
-                    .map_err(|_| bad_mac.clone())?;
-                let data_len = check_mac_then_encrypt(
-                    mac,
-                    &mac_header(seq, typ, version),
-                    &payload[AES_BLOCK_LEN..],
-                )
-                .ok_or(bad_mac.clone())?;
+                let (iv, body) = payload
+                    .split_first_chunk_mut::<AES_BLOCK_LEN>()
+                    .ok_or(bad_mac.clone())?;
+                key.decrypt(*iv, body).map_err(|_| bad_mac.clone())?;
+                let data_len = check_mac_then_encrypt(mac, &mac_header(seq, typ, version), body)
+                    .ok_or(bad_mac.clone())?;
                 (AES_BLOCK_LEN, data_len)
             }
             Cipher::Cbc {
@@ -507,10 +503,11 @@ impl Decrypter12 {
                 if !mac.verify(&[&ad, macced], tag) {
                     return Err(bad_mac);
                 }
-                let mut iv = [0u8; AES_BLOCK_LEN];
-                iv.copy_from_slice(&payload[..AES_BLOCK_LEN]);
-                let body = &mut payload[AES_BLOCK_LEN..macced_len];
-                key.decrypt(iv, body).map_err(|_| bad_mac.clone())?;
+                let (iv, rest) = payload
+                    .split_first_chunk_mut::<AES_BLOCK_LEN>()
+                    .ok_or(bad_mac.clone())?;
+                let body = rest.get_mut(..body_len).ok_or(bad_mac.clone())?;
+                key.decrypt(*iv, body).map_err(|_| bad_mac.clone())?;
                 // RFC 7366, 3 leaves padding errors after a good MAC to RFC 5246:
                 // bad_record_mac as well.
                 let data_len = check_padding(body).ok_or(bad_mac.clone())?;
@@ -519,7 +516,9 @@ impl Decrypter12 {
         };
         self.seq.advance();
         payload.copy_within(start..start + len, 0);
-        payload[len..].zeroize();
+        if let Some(tail) = payload.get_mut(len..) {
+            tail.zeroize();
+        }
         payload.truncate(len);
         if len > MAX_PLAINTEXT_LEN {
             payload.zeroize();
