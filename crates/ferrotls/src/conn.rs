@@ -108,6 +108,8 @@ pub struct Negotiated {
     pub suite12: Option<&'static Tls12CipherSuite>,
     /// Whether the handshake resumed an earlier session.
     pub resumed: bool,
+    /// TLS 1.3: the identity of the external PSK the handshake authenticated with.
+    pub external_psk: Option<Vec<u8>>,
     /// TLS 1.2: whether the extended master secret (RFC 7627) was used.
     pub extended_master_secret: bool,
     pub group: Option<NamedGroup>,

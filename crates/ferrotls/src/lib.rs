@@ -26,6 +26,7 @@ pub mod observe;
 pub mod pem;
 #[deny(clippy::indexing_slicing)]
 pub mod pki;
+pub mod psk;
 #[deny(clippy::indexing_slicing)]
 pub mod record;
 #[deny(clippy::indexing_slicing)]

@@ -2,6 +2,7 @@
 
 mod store;
 
+pub use crate::psk::ExternalPsk;
 pub use store::{ClientSessionStore, InMemorySessionStore, Tls12Session, Tls13Ticket};
 
 use std::sync::Arc;
@@ -31,6 +32,7 @@ pub struct ClientConfig {
     pub(crate) enable_early_data: bool,
     pub(crate) request_ocsp: bool,
     pub(crate) client_cert: Option<Arc<CertifiedKey>>,
+    pub(crate) external_psk: Option<Arc<ExternalPsk>>,
     pub(crate) groups: Vec<NamedGroup>,
     pub(crate) alpn: Vec<Vec<u8>>,
     pub(crate) enable_sni: bool,
@@ -59,6 +61,7 @@ impl ClientConfig {
                 enable_early_data: false,
                 request_ocsp: true,
                 client_cert: None,
+                external_psk: None,
                 groups: crate::crypto::kx::supported_groups().to_vec(),
                 alpn: Vec::new(),
                 enable_sni: true,
@@ -164,6 +167,14 @@ impl ClientConfigBuilder {
     ) -> Result<Self, Error> {
         self.config.client_cert = Some(Arc::new(CertifiedKey::new(chain, key)?));
         Ok(self)
+    }
+
+    /// Offers this external pre-shared key (RFC 8446, 4.2.11) in TLS 1.3 with
+    /// psk_dhe_ke: a server that knows it authenticates with it instead of a
+    /// certificate; one that does not falls back to a certificate handshake.
+    pub fn external_psk(mut self, psk: ExternalPsk) -> Self {
+        self.config.external_psk = Some(Arc::new(psk));
+        self
     }
 
     /// Cipher suites (TLS 1.3 and TLS 1.2) in preference order.

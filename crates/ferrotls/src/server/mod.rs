@@ -22,6 +22,7 @@ use crate::msgs::ClientHello;
 use crate::observe::{KeyLog, Observer};
 use crate::pki::ClientCertVerifier;
 use crate::pki::ParsedCert;
+use crate::psk::ExternalPsk;
 use crate::tls12::suites::Tls12CipherSuite;
 use crate::tls13::suites::{self, Tls13CipherSuite};
 
@@ -89,6 +90,7 @@ pub struct ServerConfig {
     /// TLS 1.3: how many NewSessionTickets to send after the handshake.
     pub(crate) tls13_tickets: u8,
     pub(crate) client_auth: Option<Arc<dyn ClientCertVerifier>>,
+    pub(crate) external_psks: Vec<Arc<ExternalPsk>>,
     pub(crate) groups: Vec<NamedGroup>,
     pub(crate) alpn: Vec<Vec<u8>>,
     pub(crate) provider: Provider,
@@ -113,6 +115,7 @@ impl ServerConfig {
                 max_early_data: 0,
                 tls13_tickets: 2,
                 client_auth: None,
+                external_psks: Vec::new(),
                 groups: crate::crypto::kx::supported_groups().to_vec(),
                 alpn: Vec::new(),
                 provider: Provider::system(),
@@ -306,6 +309,13 @@ impl ServerConfigBuilder {
     /// How many TLS 1.3 tickets to send after each full handshake (default 2; 0: none).
     pub fn tls13_tickets(mut self, count: u8) -> Self {
         self.config.tls13_tickets = count;
+        self
+    }
+
+    /// Accepts clients that offer this external pre-shared key (RFC 8446, 4.2.11),
+    /// authenticating with it instead of a certificate; call again for more.
+    pub fn external_psk(mut self, psk: ExternalPsk) -> Self {
+        self.config.external_psks.push(Arc::new(psk));
         self
     }
 

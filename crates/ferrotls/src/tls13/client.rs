@@ -167,8 +167,8 @@ struct HelloBase {
     session_id: Vec<u8>,
     /// A TLS 1.2 session offered for resumption (its ID, or its ticket).
     resuming12: Option<Tls12Session>,
-    /// A TLS 1.3 ticket offered for resumption, with its suite.
-    ticket: Option<(Tls13Ticket, &'static Tls13CipherSuite)>,
+    /// A TLS 1.3 pre-shared key offered: a ticket, or an external PSK.
+    ticket: Option<(OfferedPsk, &'static Tls13CipherSuite)>,
     /// Whether the first ClientHello offers 0-RTT data with the ticket.
     offer_early: bool,
 }
@@ -263,15 +263,11 @@ impl HelloBase {
             if self.offer_early && retry.is_none() {
                 ext.push(ClientExtension::EarlyData);
             }
-            let now_ms = c.provider.time.now().as_secs().saturating_mul(1000);
-            let age_ms = now_ms.saturating_sub(t.received_at.as_secs().saturating_mul(1000));
-            // RFC 8446, 4.2.11.1: the age in ms plus age_add, modulo 2^32.
-            let obfuscated = (age_ms as u32).wrapping_add(t.age_add);
             // RFC 8446, 4.2.11: pre_shared_key is last; its binder is filled in below.
             ext.push(ClientExtension::PreSharedKey(OfferedPsks {
                 identities: vec![PskIdentity {
-                    identity: t.ticket.clone(),
-                    obfuscated_ticket_age: obfuscated,
+                    identity: t.identity.clone(),
+                    obfuscated_ticket_age: t.obfuscated_age,
                 }],
                 binders: vec![vec![0; suite.hash.output_len()]],
             }));
@@ -298,7 +294,7 @@ impl HelloBase {
                 .unwrap_or_else(|| Transcript::new(suite.hash));
             transcript.add(&truncated);
             let binder = EarlySecret::new(suite, Some(t.psk.as_bytes()))
-                .psk_binder(true, transcript.current().as_ref());
+                .psk_binder(t.resumption, transcript.current().as_ref());
             if let Some(b) = hello.psk_mut().and_then(|p| p.binders.first_mut()) {
                 *b = binder.as_ref().to_vec();
             }
@@ -322,12 +318,38 @@ impl HelloBase {
     }
 }
 
-/// A stored ticket that is still valid and whose suite we still offer.
-fn usable_ticket(
+/// A pre-shared key the client offers (RFC 8446, 4.2.11).
+#[derive(Debug)]
+struct OfferedPsk {
+    identity: Vec<u8>,
+    obfuscated_age: u32,
+    psk: crate::crypto::Secret,
+    /// A resumption ticket ("res binder"), or an external PSK ("ext binder").
+    resumption: bool,
+    max_early_data: u32,
+}
+
+/// The configured external PSK, else a stored ticket that is still valid and whose
+/// suite we still offer.
+fn usable_psk(
     config: &ClientConfig,
     server_name: &str,
-) -> Option<(Tls13Ticket, &'static Tls13CipherSuite)> {
-    let ticket = config.session_store.take_tls13_ticket(server_name)?;
+) -> Option<(OfferedPsk, &'static Tls13CipherSuite)> {
+    if let Some(ext) = &config.external_psk {
+        let suite = config.suites.iter().copied().find(|s| s.hash == ext.hash)?;
+        return Some((
+            OfferedPsk {
+                identity: ext.identity.clone(),
+                // RFC 8446, 4.2.11: 0 for identities not established by tickets.
+                obfuscated_age: 0,
+                psk: crate::crypto::Secret::from(ext.key.as_bytes().to_vec()),
+                resumption: false,
+                max_early_data: 0,
+            },
+            suite,
+        ));
+    }
+    let ticket: Tls13Ticket = config.session_store.take_tls13_ticket(server_name)?;
     let now = config.provider.time.now().as_secs();
     let expires = ticket.received_at.as_secs() + u64::from(ticket.lifetime);
     if now >= expires {
@@ -338,7 +360,20 @@ fn usable_ticket(
         .iter()
         .copied()
         .find(|s| s.suite == ticket.suite)?;
-    Some((ticket, suite))
+    // RFC 8446, 4.2.11.1: the age in ms plus age_add, modulo 2^32.
+    let age_ms = now
+        .saturating_sub(ticket.received_at.as_secs())
+        .saturating_mul(1000);
+    Some((
+        OfferedPsk {
+            identity: ticket.ticket,
+            obfuscated_age: (age_ms as u32).wrapping_add(ticket.age_add),
+            psk: ticket.psk,
+            resumption: true,
+            max_early_data: ticket.max_early_data.unwrap_or(0),
+        },
+        suite,
+    ))
 }
 
 /// Sends the first ClientHello and returns the first state.
@@ -385,14 +420,12 @@ pub(crate) fn start(
     };
     common.negotiated.server_name = Some(server_name.to_str().into_owned());
     let ticket = if config.versions.contains(&ProtocolVersion::TLSv1_3) {
-        usable_ticket(&config, &server_name.to_str())
+        usable_psk(&config, &server_name.to_str())
     } else {
         None
     };
-    let offer_early = config.enable_early_data
-        && ticket
-            .as_ref()
-            .is_some_and(|(t, _)| t.max_early_data.unwrap_or(0) > 0);
+    let offer_early =
+        config.enable_early_data && ticket.as_ref().is_some_and(|(t, _)| t.max_early_data > 0);
     let base = HelloBase {
         config,
         server_name,
@@ -417,7 +450,7 @@ pub(crate) fn start(
         common.send_compat_ccs();
         common.install_encrypter(suite, &secret, Protection::EarlyData)?;
         common.early = ClientEarlyData::Offered {
-            max: t.max_early_data.unwrap_or(0) as usize,
+            max: t.max_early_data as usize,
             sent: Vec::new(),
         };
     }
@@ -543,6 +576,9 @@ impl ExpectServerHello {
         let psk = match (sh.psk_index(), &self.base.ticket) {
             (None, _) => None,
             (Some(0), Some((t, ticket_suite))) if ticket_suite.hash == suite.hash => {
+                if !t.resumption {
+                    common.negotiated.external_psk = Some(t.identity.clone());
+                }
                 Some(t.psk.as_bytes())
             }
             (Some(_), _) => {
@@ -553,7 +589,9 @@ impl ExpectServerHello {
                 ))
             }
         };
-        common.negotiated.resumed = psk.is_some();
+        common.negotiated.resumed =
+            psk.is_some() && self.base.ticket.as_ref().is_some_and(|(t, _)| t.resumption);
+        let psk_authenticated = psk.is_some();
         // Keep the 0-RTT key for EndOfEarlyData, in case the server accepts early data.
         let early_encrypter = match common.early {
             ClientEarlyData::Sent { .. } => common.take_encrypter().map(|(e, _)| e),
@@ -586,6 +624,7 @@ impl ExpectServerHello {
                 client_hs,
                 server_hs,
                 early_encrypter,
+                psk_authenticated,
             },
         )))
     }
@@ -741,6 +780,8 @@ pub(crate) struct ExpectEncryptedExtensions {
     client_hs: TrafficSecret,
     server_hs: TrafficSecret,
     early_encrypter: Option<Box<dyn RecordEncrypter>>,
+    /// The server accepted our PSK: no Certificate or CertificateVerify follows.
+    psk_authenticated: bool,
 }
 
 impl ExpectEncryptedExtensions {
@@ -792,8 +833,8 @@ impl ExpectEncryptedExtensions {
             cert_request: None,
             early_encrypter: self.early_encrypter.filter(|_| accepted),
         };
-        // A resumed handshake authenticates with the PSK: Finished comes next.
-        if common.negotiated.resumed {
+        // A PSK handshake authenticates with the PSK: Finished comes next.
+        if self.psk_authenticated {
             return Ok(ClientState::ExpectFinished(Box::new(ExpectFinished {
                 inner: next,
                 scheme: None,

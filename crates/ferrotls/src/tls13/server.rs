@@ -422,7 +422,8 @@ fn resolve_psk(
         .take(MAX_PSK_IDENTITIES)
         .enumerate()
         .find_map(|(i, id)| {
-            let (session, single_use) = lookup_ticket(config, &id.identity)?;
+            let (session, single_use, external) =
+                lookup_psk(config, ch, &id.identity, choices.suite, now)?;
             let suite = config
                 .suites
                 .iter()
@@ -445,21 +446,25 @@ fn resolve_psk(
             let client_age = i64::from(id.obfuscated_ticket_age.wrapping_sub(session.age_add));
             let our_age = i64::try_from(age_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
             let fresh = (client_age - our_age).abs() <= FRESHNESS_WINDOW_MS;
-            Some((i, session, suite, single_use, fresh))
+            Some((i, session, suite, single_use, fresh, external))
         });
-    let Some((index, session, suite, single_use, fresh)) = found else {
+    let Some((index, session, suite, single_use, fresh, external)) = found else {
         reject_early(common);
         return Ok(None);
     };
     check_binder(
         suite,
         &session.master_secret,
+        !external,
         raw,
         offered,
         index,
         retry_transcript,
     )?;
     choices.suite = suite;
+    if external {
+        common.negotiated.external_psk = offered.identities.get(index).map(|i| i.identity.clone());
+    }
 
     let early_data = ch.early_data()
         && index == 0
@@ -480,22 +485,47 @@ fn resolve_psk(
     }))
 }
 
-/// A ticket's session: stateful tickets (0-RTT capable) are taken from the store,
-/// so each is used once; stateless ones are decrypted.
-fn lookup_ticket(config: &ServerConfig, identity: &[u8]) -> Option<(Arc<StoredSession>, bool)> {
+/// The session behind a PSK identity: a configured external PSK; a stateful ticket
+/// (0-RTT capable), taken from the store so each is used once; or a stateless
+/// ticket, decrypted. Returns (session, single_use, external).
+fn lookup_psk(
+    config: &ServerConfig,
+    ch: &ClientHello,
+    identity: &[u8],
+    chosen: &'static Tls13CipherSuite,
+    now: u64,
+) -> Option<(Arc<StoredSession>, bool, bool)> {
+    if let Some(ext) = config.external_psks.iter().find(|p| p.identity == identity) {
+        // The chosen suite if its hash fits the PSK, else our first one that does.
+        let suite = std::iter::once(chosen)
+            .chain(config.suites.iter().copied())
+            .find(|s| s.hash == ext.hash && ch.cipher_suites.contains(&s.suite))?;
+        let session = StoredSession {
+            suite: suite.suite,
+            master_secret: Secret::from(ext.key.as_bytes().to_vec()),
+            ems: false,
+            created: now,
+            server_name: None,
+            age_add: 0,
+            max_early_data: 0,
+            alpn: None,
+        };
+        return Some((Arc::new(session), false, true));
+    }
     if identity.len() == STATEFUL_TICKET_LEN {
         if let Some(s) = config.session_cache.take(identity) {
-            return Some((s, true));
+            return Some((s, true, false));
         }
     }
     let session = config.ticketer.as_ref()?.decrypt(identity)?;
-    Some((Arc::new(session), false))
+    Some((Arc::new(session), false, false))
 }
 
 /// RFC 8446, 4.2.11.2: the binder is an HMAC over the ClientHello up to the binders.
 fn check_binder(
     suite: &'static Tls13CipherSuite,
     psk: &Secret,
+    resumption: bool,
     raw: &[u8],
     offered: &OfferedPsks,
     index: usize,
@@ -511,7 +541,8 @@ fn check_binder(
         }
         None => crate::crypto::hash(suite.hash, truncated),
     };
-    let expected = EarlySecret::new(suite, Some(psk.as_bytes())).psk_binder(true, hash.as_ref());
+    let expected =
+        EarlySecret::new(suite, Some(psk.as_bytes())).psk_binder(resumption, hash.as_ref());
     let got = offered
         .binders
         .get(index)
@@ -667,7 +698,7 @@ fn server_flight(
     n.signature_scheme = psk.is_none().then_some(choices.scheme);
     n.alpn = choices.alpn.clone();
     n.peer_certificates = Vec::new();
-    n.resumed = psk.is_some();
+    n.resumed = psk.is_some() && n.external_psk.is_none();
 
     let next = Box::new(ExpectFinished {
         config: config.clone(),
