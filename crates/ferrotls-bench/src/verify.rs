@@ -1,0 +1,97 @@
+//! Certificate chain verification: ferrotls's `pki::Verifier` against rustls-webpki,
+//! the same three-certificate chain (leaf + intermediate given, root trusted), the
+//! same name and the same fixed time. Both parse the certificates on every call.
+
+use crate::clock::CpuInstant as Instant;
+
+use ferrotls::pki::{Purpose, Request, RootStore, SubjectName, TrustAnchor, Verifier};
+use rustls_pki_types::{CertificateDer, UnixTime};
+use serde_json::json;
+
+use crate::certs::Chain;
+use crate::limit::AsymCosts;
+use crate::peers::server_name;
+use crate::report::{median, Measure, Row};
+use crate::Params;
+
+fn ferro_once(v: &Verifier, chain: &Chain, now: i64, name: &SubjectName) {
+    let mut req = Request::new(chain.leaf.as_ref(), now);
+    req.intermediates = vec![chain.intermediate.as_ref()];
+    req.name = Some(name.clone());
+    req.purpose = Purpose::ServerAuth;
+    v.verify(&req).expect("ferrotls verifies the chain");
+}
+
+fn webpki_once(anchors: &[rustls_pki_types::TrustAnchor<'_>], chain: &Chain, now: UnixTime) {
+    let ee = webpki::EndEntityCert::try_from(&chain.leaf).expect("webpki parses the leaf");
+    let inter: [CertificateDer<'_>; 1] = [chain.intermediate.clone()];
+    ee.verify_for_usage(
+        webpki::ALL_VERIFICATION_ALGS,
+        anchors,
+        &inter,
+        now,
+        webpki::KeyUsage::server_auth(),
+        None,
+        None,
+    )
+    .expect("webpki verifies the chain");
+    ee.verify_is_valid_for_subject_name(&server_name())
+        .expect("webpki: name matches");
+}
+
+fn rate(batch: usize, mut f: impl FnMut()) -> f64 {
+    let t = Instant::now();
+    for _ in 0..batch {
+        f();
+    }
+    batch as f64 / t.elapsed().as_secs_f64()
+}
+
+pub fn rows(p: &Params, chains: &[&Chain], costs: &AsymCosts) -> Vec<Row> {
+    let now = UnixTime::now();
+    let now_secs = now.as_secs() as i64;
+    let name = SubjectName::from_server_name(&server_name()).expect("subject name");
+    let batch = p.hs_batch * 5;
+    let mut out = Vec::new();
+    for chain in chains {
+        let mut roots = RootStore::new();
+        roots.add(TrustAnchor::from_cert(chain.root.clone()).expect("root anchor"));
+        let verifier = Verifier::new(roots);
+        let anchor = webpki::anchor_from_trusted_cert(&chain.root)
+            .expect("webpki anchor")
+            .to_owned();
+        let anchors = [anchor];
+        // Warm up and check both accept the chain.
+        ferro_once(&verifier, chain, now_secs, &name);
+        webpki_once(&anchors, chain, now);
+        let (mut f, mut r) = (vec![], vec![]);
+        for i in 0..p.samples {
+            let mut run_f = || {
+                f.push(rate(batch, || {
+                    ferro_once(&verifier, chain, now_secs, &name)
+                }))
+            };
+            let mut run_r = || r.push(rate(batch, || webpki_once(&anchors, chain, now)));
+            if i % 2 == 0 {
+                run_f();
+                run_r();
+            } else {
+                run_r();
+                run_f();
+            }
+        }
+        let limit_us = costs.chain_verify(chain.key_type);
+        out.push(Row {
+            section: "certificate chain verification (verifications per second)",
+            name: format!("3-cert chain {}", chain.key_type.label()),
+            unit: "verif/s",
+            ferrotls: Measure::Measured(median(&f)),
+            rustls: Measure::Measured(median(&r)),
+            openssl: None,
+            limit: Some(1e6 / limit_us),
+            detail: json!({"rustls_is": "rustls-webpki", "limit_us": limit_us,
+                "samples": p.samples, "verifications_per_sample": batch}),
+        });
+    }
+    out
+}
