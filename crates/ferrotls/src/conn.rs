@@ -125,6 +125,55 @@ pub struct Negotiated {
     pub tickets_received: usize,
 }
 
+/// Received plaintext as the records delivered it: whole buffers, no per-byte copies.
+#[derive(Debug, Default)]
+struct ChunkQueue {
+    chunks: VecDeque<Vec<u8>>,
+    /// How much of the front chunk was already read.
+    offset: usize,
+    len: usize,
+}
+
+impl ChunkQueue {
+    fn push(&mut self, chunk: Vec<u8>) {
+        if !chunk.is_empty() {
+            self.len += chunk.len();
+            self.chunks.push_back(chunk);
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn read(&mut self, buf: &mut [u8]) -> usize {
+        let mut copied = 0;
+        while copied < buf.len() {
+            let Some(front) = self.chunks.front() else {
+                break;
+            };
+            let available = front.get(self.offset..).unwrap_or_default();
+            let dst = buf.get_mut(copied..).unwrap_or_default();
+            let n = dst.len().min(available.len());
+            dst.get_mut(..n)
+                .unwrap_or_default()
+                .copy_from_slice(available.get(..n).unwrap_or_default());
+            copied += n;
+            self.offset += n;
+            if self.offset == front.len() {
+                self.chunks.pop_front();
+                self.offset = 0;
+            }
+        }
+        self.len -= copied;
+        copied
+    }
+}
+
 /// A client's 0-RTT data (RFC 8446, 2.3 and 4.2.10).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub enum ClientEarlyData {
@@ -167,7 +216,7 @@ pub(crate) struct CommonState {
     plain_record_version: ProtocolVersion,
     outgoing: Vec<u8>,
     outgoing_sent: usize,
-    received_plaintext: VecDeque<u8>,
+    received_plaintext: ChunkQueue,
     pending_plaintext: Vec<u8>,
     pub handshake_complete: bool,
     /// Server: accepted 0-RTT data may still arrive, up to this many bytes.
@@ -211,7 +260,7 @@ impl CommonState {
             plain_record_version: ProtocolVersion::TLSv1_2,
             outgoing: Vec::new(),
             outgoing_sent: 0,
-            received_plaintext: VecDeque::new(),
+            received_plaintext: ChunkQueue::default(),
             pending_plaintext: Vec::new(),
             handshake_complete: false,
             receiving_early: None,
@@ -411,6 +460,9 @@ impl CommonState {
     }
 
     pub(crate) fn send_app_data(&mut self, data: &[u8]) -> Result<(), Error> {
+        // One allocation per write: each record adds a header, a type byte and a tag.
+        let records = data.len().div_ceil(MAX_FRAGMENT_LEN);
+        self.outgoing.reserve(data.len() + records * 64);
         for chunk in data.chunks(MAX_FRAGMENT_LEN) {
             if self
                 .encrypter
@@ -577,11 +629,7 @@ impl CommonState {
     }
 
     fn take_plaintext(&mut self, buf: &mut [u8]) -> usize {
-        let n = buf.len().min(self.received_plaintext.len());
-        for (dst, src) in buf.iter_mut().zip(self.received_plaintext.drain(..n)) {
-            *dst = src;
-        }
-        n
+        self.received_plaintext.read(buf)
     }
 }
 
@@ -746,7 +794,7 @@ impl Connection {
                 } else {
                     self.common.empty_records = 0;
                 }
-                self.common.received_plaintext.extend(payload.iter());
+                self.common.received_plaintext.push(payload);
                 Ok(())
             }
             ContentType::Heartbeat
@@ -884,7 +932,8 @@ impl Connection {
         let c = &mut self.common;
         c.outgoing_sent = (c.outgoing_sent + n).min(c.outgoing.len());
         if c.outgoing_sent == c.outgoing.len() {
-            c.outgoing.clear();
+            // Everything went out: release the buffer, so idle connections hold none.
+            c.outgoing = Vec::new();
             c.outgoing_sent = 0;
         }
     }

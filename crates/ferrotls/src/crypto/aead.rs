@@ -91,6 +91,27 @@ impl AeadKey {
             .map_err(|_| CryptoError::EncryptFailed)
     }
 
+    /// Encrypts `in_out` in place and returns the 16-byte tag (so a record can be
+    /// sealed where it lies in an output buffer, without a copy).
+    pub fn seal_in_place_separate_tag(
+        &self,
+        nonce: [u8; NONCE_LEN],
+        aad: &[u8],
+        in_out: &mut [u8],
+    ) -> Result<[u8; TAG_LEN], CryptoError> {
+        let tag = self
+            .key
+            .seal_in_place_separate_tag(
+                aead::Nonce::assume_unique_for_key(nonce),
+                aead::Aad::from(aad),
+                in_out,
+            )
+            .map_err(|_| CryptoError::EncryptFailed)?;
+        let mut out = [0u8; TAG_LEN];
+        out.copy_from_slice(tag.as_ref());
+        Ok(out)
+    }
+
     /// Authenticates and decrypts `in_out` (ciphertext followed by the tag) in
     /// place. Returns the plaintext, or `None` if authentication failed for any
     /// reason (short input, wrong key, tampered data or AAD); which one is not revealed.

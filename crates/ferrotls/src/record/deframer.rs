@@ -170,7 +170,8 @@ impl Deframer {
         };
         self.start += HEADER_LEN + length;
         if self.start == self.buf.len() {
-            self.buf.clear();
+            // Nothing pending: give the buffer back, so idle connections hold none.
+            self.buf = Vec::new();
             self.start = 0;
         }
         Ok(Some(record))

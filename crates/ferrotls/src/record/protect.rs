@@ -63,8 +63,6 @@ pub struct Encrypter13 {
     key: AeadKey,
     iv: [u8; NONCE_LEN],
     seq: Sequence,
-    /// Reused for every record, so sealing allocates nothing after the first.
-    scratch: Vec<u8>,
 }
 
 impl Encrypter13 {
@@ -74,7 +72,6 @@ impl Encrypter13 {
             key: AeadKey::new(aead, key)?,
             iv,
             seq: Sequence::new(aead),
-            scratch: Vec::new(),
         })
     }
 
@@ -115,23 +112,30 @@ impl Encrypter13 {
             ProtocolVersion::TLSv1_2,
             inner_len + TAG_LEN,
         );
-        self.scratch.clear();
-        self.scratch.reserve(inner_len + TAG_LEN);
-        self.scratch.extend_from_slice(plaintext);
-        self.scratch.push(typ.to_wire());
-        self.scratch.resize(inner_len, 0);
-        if let Err(e) =
-            self.key
-                .seal_in_place_append_tag(nonce(&self.iv, seq), &aad, &mut self.scratch)
-        {
-            self.scratch.zeroize();
-            return Err(e.into());
+        // Seal in place at the end of `out`: header, inner plaintext, tag.
+        let start = out.len();
+        out.reserve(HEADER_LEN + inner_len + TAG_LEN);
+        out.extend_from_slice(&aad);
+        let body = out.len();
+        out.extend_from_slice(plaintext);
+        out.push(typ.to_wire());
+        out.resize(body + inner_len, 0);
+        let sealed = self.key.seal_in_place_separate_tag(
+            nonce(&self.iv, seq),
+            &aad,
+            out.get_mut(body..).unwrap_or_default(),
+        );
+        match sealed {
+            Ok(tag) => out.extend_from_slice(&tag),
+            Err(e) => {
+                if let Some(partial) = out.get_mut(start..) {
+                    partial.zeroize();
+                }
+                out.truncate(start);
+                return Err(e.into());
+            }
         }
         self.seq.advance();
-
-        out.reserve(HEADER_LEN + self.scratch.len());
-        out.extend_from_slice(&aad);
-        out.extend_from_slice(&self.scratch);
         Ok(())
     }
 
@@ -167,7 +171,6 @@ impl fmt::Debug for Encrypter13 {
 impl Drop for Encrypter13 {
     fn drop(&mut self) {
         self.iv.zeroize();
-        self.scratch.zeroize();
     }
 }
 
@@ -294,16 +297,12 @@ impl Drop for Decrypter13 {
 /// Scans every byte without data-dependent branches, so the time taken depends on
 /// the record length only, not on how much of it is padding.
 fn find_content_type(inner: &[u8]) -> (usize, u8) {
-    let mut index = 0usize;
-    let mut typ = 0u8;
-    for (i, &b) in inner.iter().enumerate() {
-        // all ones if b != 0, else zero
-        let mask = 0u8.wrapping_sub(u8::from(b != 0));
-        let wide = usize::from(mask & 1).wrapping_neg();
-        index = (i & wide) | (index & !wide);
-        typ = (b & mask) | (typ & !mask);
+    // RFC 8446, 5.4: the padding is not secret (its length is visible in timing and
+    // size anyway), so scan back from the end like other stacks do.
+    match inner.iter().rposition(|b| *b != 0) {
+        Some(i) => (i, inner.get(i).copied().unwrap_or(0)),
+        None => (0, 0),
     }
-    (index, typ)
 }
 
 #[cfg(test)]

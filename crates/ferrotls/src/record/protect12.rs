@@ -279,24 +279,46 @@ impl Encrypter12 {
         let seq = self.seq.current()?;
         let version = ProtocolVersion::TLSv1_2;
         let ad = additional_data(seq, typ, version, plaintext.len());
-        self.scratch.clear();
-        let result = match &self.cipher {
+        // AEAD records are sealed in place at the end of `out`: no copy, no scratch.
+        let (explicit, nonce, sealer) = match &self.cipher {
             Cipher::Gcm { key, salt } => {
                 // RFC 5288, 3: the explicit nonce must be distinct per record; the
                 // sequence number is (and is what most implementations send).
                 let explicit = seq.to_be_bytes();
-                self.scratch.extend_from_slice(&explicit);
-                let mut body = plaintext.to_vec();
-                let sealed =
-                    key.seal_in_place_append_tag(gcm_nonce(salt, explicit), &ad, &mut body);
-                self.scratch.extend_from_slice(&body);
-                body.zeroize();
-                sealed
+                (Some(explicit), gcm_nonce(salt, explicit), Some(key))
             }
-            Cipher::ChaCha { key, iv } => {
-                self.scratch.extend_from_slice(plaintext);
-                key.seal_in_place_append_tag(chacha_nonce(iv, seq), &ad, &mut self.scratch)
+            Cipher::ChaCha { key, iv } => (None, chacha_nonce(iv, seq), Some(key)),
+            Cipher::Cbc { .. } => (None, [0u8; 12], None),
+        };
+        if let Some(key) = sealer {
+            let explicit_len = explicit.map_or(0, |e| e.len());
+            let len = explicit_len + plaintext.len() + TAG_LEN;
+            let start = out.len();
+            out.reserve(HEADER_LEN + len);
+            out.extend_from_slice(&header(typ, version, len));
+            if let Some(e) = explicit {
+                out.extend_from_slice(&e);
             }
+            let body = out.len();
+            out.extend_from_slice(plaintext);
+            let sealed =
+                key.seal_in_place_separate_tag(nonce, &ad, out.get_mut(body..).unwrap_or_default());
+            match sealed {
+                Ok(tag) => out.extend_from_slice(&tag),
+                Err(e) => {
+                    if let Some(partial) = out.get_mut(start..) {
+                        partial.zeroize();
+                    }
+                    out.truncate(start);
+                    return Err(e.into());
+                }
+            }
+            self.seq.advance();
+            return Ok(());
+        }
+        self.scratch.clear();
+        let result = match &self.cipher {
+            Cipher::Gcm { .. } | Cipher::ChaCha { .. } => Ok(()),
             Cipher::Cbc {
                 key,
                 mac,
