@@ -194,6 +194,8 @@ pub enum CertificateError {
         subject: String,
         issuer: String,
         intermediates_sent: usize,
+        /// Whether the chain came from a client (client authentication) or a server.
+        from_client: bool,
     },
     /// The end-entity certificate signs itself and is not trusted.
     SelfSigned { subject: String },
@@ -757,20 +759,28 @@ impl fmt::Display for CertificateError {
                 subject,
                 issuer,
                 intermediates_sent,
-            } => match (role, intermediates_sent) {
+                from_client,
+            } => {
+                let (peer, peer_cap) = if *from_client {
+                    ("client", "The client")
+                } else {
+                    ("server", "The server")
+                };
+                match (role, intermediates_sent) {
                 (CertRole::EndEntity, 0) => write!(
                     f,
-                    "no trusted issuer for {subject}: its issuer {issuer} was not sent by the server and is not in the trust store. The server probably omits its intermediate certificate."
+                    "no trusted issuer for {subject}: its issuer {issuer} was not sent by the {peer} and is not in the trust store. {peer_cap} probably omits its intermediate certificate."
                 ),
                 (CertRole::EndEntity, n) => write!(
                     f,
-                    "no trusted issuer for {subject}: its issuer {issuer} is neither among the {n} intermediate certificate(s) the server sent nor in the trust store. The server probably sends the wrong intermediate certificate."
+                    "no trusted issuer for {subject}: its issuer {issuer} is neither among the {n} intermediate certificate(s) the {peer} sent nor in the trust store. {peer_cap} probably sends the wrong intermediate certificate."
                 ),
                 _ => write!(
                     f,
                     "no trusted issuer for {role} {subject}: its issuer {issuer} is not in the trust store. The chain leads to a root this machine does not trust; add that root to the trust store if you trust it."
                 ),
-            },
+            }
+            }
             CertificateError::SelfSigned { subject } => write!(
                 f,
                 "certificate for {subject} is self-signed and is not in the trust store. Trust it explicitly (for example with --cafile), or use a certificate issued by a CA."

@@ -646,7 +646,7 @@ fn every_certificate_error_explains() {
         (CertificateError::NameMismatch { expected: s("a.example"), presented: vec![] },
          "certificate is not valid for a.example; it names no DNS or IP subject alternative names at all (the subject CN is not used for matching)",
          AlertDescription::BadCertificate),
-        (CertificateError::UnknownIssuer { role: CertRole::EndEntity, subject: s("CN=example.com"), issuer: s("CN=R11, O=Let's Encrypt"), intermediates_sent: 2 },
+        (CertificateError::UnknownIssuer { role: CertRole::EndEntity, subject: s("CN=example.com"), issuer: s("CN=R11, O=Let's Encrypt"), intermediates_sent: 2, from_client: false },
          "no trusted issuer for CN=example.com: its issuer CN=R11, O=Let's Encrypt is neither among the 2 intermediate certificate(s) the server sent nor in the trust store. The server probably sends the wrong intermediate certificate.",
          AlertDescription::UnknownCa),
         (CertificateError::UnsupportedSignature { subject: s("CN=x"), algorithm: s("Ed448") },

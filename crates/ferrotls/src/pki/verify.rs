@@ -556,6 +556,7 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
                     subject: cur.subject_dn.clone(),
                     issuer: cur.issuer_dn.clone(),
                     intermediates_sent: self.req.intermediates.len(),
+                    from_client: self.req.purpose == Purpose::ClientAuth,
                 }
             };
             self.fail(path, None, e);
@@ -814,6 +815,7 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
                 subject: leaf.subject_dn.clone(),
                 issuer: leaf.issuer_dn.clone(),
                 intermediates_sent: self.req.intermediates.len(),
+                from_client: self.req.purpose == Purpose::ClientAuth,
             },
             1 => unique.remove(0).error,
             _ => {

@@ -263,8 +263,9 @@ impl ServerConfigBuilder {
         self
     }
 
-    /// Whether to issue TLS 1.2 session tickets (RFC 5077); on by default, with keys
-    /// rotated every six hours.
+    /// Whether to issue session tickets: TLS 1.2 tickets (RFC 5077) and TLS 1.3
+    /// stateless tickets (with 0-RTT enabled, TLS 1.3 tickets are stateful and not
+    /// affected). On by default, with keys rotated every six hours.
     pub fn session_tickets(mut self, enable: bool) -> Self {
         self.tickets = enable;
         self

@@ -5,7 +5,9 @@ use core::fmt::Debug;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
-use crate::codec::{put_u16, put_u32, put_u64, put_u8, put_vec_u8, Reader};
+use crate::codec::{
+    put_u16, put_u32, put_u64, put_u8, put_vec_u24, put_vec_u8, with_u24_len, Reader,
+};
 use crate::crypto::aead::{AeadAlgorithm, AeadKey};
 use crate::crypto::provider::Provider;
 use crate::crypto::Secret;
@@ -29,6 +31,9 @@ pub struct StoredSession {
     pub max_early_data: u32,
     /// TLS 1.3: the ALPN protocol of the original connection (0-RTT must match it).
     pub alpn: Option<Vec<u8>>,
+    /// The client's certificate chain, if it authenticated with one: a resumed
+    /// connection stands for the same client (RFC 8446, 2.2).
+    pub peer_certificates: Vec<Vec<u8>>,
 }
 
 impl StoredSession {
@@ -54,6 +59,11 @@ impl StoredSession {
             }
             None => put_u8(&mut out, 0),
         }
+        with_u24_len(&mut out, |o| {
+            for cert in &self.peer_certificates {
+                put_vec_u24(o, cert);
+            }
+        });
         out
     }
 
@@ -73,6 +83,11 @@ impl StoredSession {
             0 => None,
             _ => Some(r.vec_u8("alpn").ok()?.to_vec()),
         };
+        let mut certs = r.sub_u24("peer_certificates").ok()?;
+        let mut peer_certificates = Vec::new();
+        while !certs.is_empty() {
+            peer_certificates.push(certs.vec_u24("certificate").ok()?.to_vec());
+        }
         r.expect_empty("session state").ok()?;
         Some(StoredSession {
             suite,
@@ -85,6 +100,7 @@ impl StoredSession {
             age_add,
             max_early_data,
             alpn,
+            peer_certificates,
         })
     }
 }
@@ -263,6 +279,7 @@ mod tests {
             age_add: 0x01020304,
             max_early_data: 1024,
             alpn: Some(b"h2".to_vec()),
+            peer_certificates: vec![vec![1, 2, 3], vec![4]],
         }
     }
 
@@ -281,6 +298,7 @@ mod tests {
         assert_eq!(back.age_add, 0x01020304);
         assert_eq!(back.max_early_data, 1024);
         assert_eq!(back.alpn.as_deref(), Some(&b"h2"[..]));
+        assert_eq!(back.peer_certificates, vec![vec![1, 2, 3], vec![4]]);
         for i in 0..ticket.len() {
             let mut bad = ticket.clone();
             bad[i] ^= 1;

@@ -661,6 +661,7 @@ impl ExpectFinished {
             age_add: 0,
             max_early_data: 0,
             alpn: None,
+            peer_certificates: Vec::new(),
         }
     }
 

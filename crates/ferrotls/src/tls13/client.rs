@@ -808,6 +808,16 @@ impl ExpectEncryptedExtensions {
                 }
                 // RFC 8446, 4.2.7: the server's groups are a hint for later connections.
                 ServerExtension::SupportedGroups(_) => true,
+                // RFC 8446, 4.2.10: early data can only be accepted with our first PSK.
+                ServerExtension::EarlyData
+                    if self.early_encrypter.is_some() && !self.psk_authenticated =>
+                {
+                    return Err(illegal(
+                        "EncryptedExtensions",
+                        "early_data",
+                        "accepts early data although the server did not select the PSK",
+                    ))
+                }
                 ServerExtension::EarlyData => self.early_encrypter.is_some(),
                 _ => false,
             };

@@ -396,6 +396,8 @@ fn resolve_psk(
         }
     };
     let Some(offered) = ch.psk() else {
+        // early_data without a PSK cannot be accepted; its records are skipped.
+        reject_early(common);
         return Ok(None);
     };
     // RFC 8446, 4.2.9: without psk_dhe_ke we do not resume (psk_ke is not offered here).
@@ -477,6 +479,12 @@ fn resolve_psk(
     if ch.early_data() && !early_data {
         reject_early(common);
     }
+    // The resumed connection stands for the client the ticket was issued to.
+    common.negotiated.peer_certificates = session
+        .peer_certificates
+        .iter()
+        .map(|c| CertificateDer::from(c.clone()))
+        .collect();
     Ok(Some(AcceptedPsk {
         index: u16::try_from(index).unwrap_or(0),
         psk: Secret::from(session.master_secret.as_bytes().to_vec()),
@@ -509,6 +517,7 @@ fn lookup_psk(
             age_add: 0,
             max_early_data: 0,
             alpn: None,
+            peer_certificates: Vec::new(),
         };
         return Some((Arc::new(session), false, true));
     }
@@ -697,7 +706,6 @@ fn server_flight(
     n.group = Some(share.group);
     n.signature_scheme = psk.is_none().then_some(choices.scheme);
     n.alpn = choices.alpn.clone();
-    n.peer_certificates = Vec::new();
     n.resumed = psk.is_some() && n.external_psk.is_none();
 
     let next = Box::new(ExpectFinished {
@@ -880,6 +888,12 @@ fn send_tickets(
             age_add,
             max_early_data: config.max_early_data,
             alpn: common.negotiated.alpn.clone(),
+            peer_certificates: common
+                .negotiated
+                .peer_certificates
+                .iter()
+                .map(|c| c.as_ref().to_vec())
+                .collect(),
         };
         let ticket = if stateful {
             let id = config

@@ -932,3 +932,92 @@ pub fn close_both_ways(tls: &mut ClientStream) -> Result<(), String> {
         .map_err(|e| format!("sending close_notify: {e}"))?;
     expect_close_notify(tls)
 }
+
+// ---------------------------------------------------------------------------------
+// Client certificates and OCSP responses from the test PKI.
+
+impl TestPki {
+    /// A client certificate for `name` (extended key usage clientAuth) signed by this
+    /// CA, written to `client-<kind>-cert.pem` and `client-<kind>-key.pem`.
+    pub fn client_leaf(&self, kind: KeyKind, name: &str) -> Leaf {
+        let key = kind.generate();
+        let mut params = rcgen::CertificateParams::new(vec![name.to_string()])
+            .unwrap_or_else(|e| panic!("bad subject alternative name {name:?}: {e}"));
+        params.distinguished_name = distinguished_name(name);
+        params.use_authority_key_identifier_extension = true;
+        params.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
+        params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+        let cert = params
+            .signed_by(&key, &self.issuer)
+            .unwrap_or_else(|e| panic!("cannot sign the client certificate: {e}"));
+        let label = format!("client-{}", kind.label());
+        Leaf {
+            kind,
+            cert_file: self.dir.write(&format!("{label}-cert.pem"), &cert.pem()),
+            key_file: self
+                .dir
+                .write(&format!("{label}-key.pem"), &key.serialize_pem()),
+            cert: cert.der().clone(),
+            key_pkcs8: key.serialize_der(),
+        }
+    }
+
+    /// A DER OCSP response for `leaf`, signed by this CA with `openssl ocsp`: status
+    /// good, or revoked when `revoked`; valid for a day from now.
+    pub fn ocsp_response(&self, leaf: &Leaf, revoked: bool) -> Vec<u8> {
+        let dir = self.dir.path();
+        let ca_key = self
+            .dir
+            .write("ca-key.pem", &self.issuer.key().serialize_pem());
+        let openssl = |args: &[&OsStr]| -> String {
+            let out = Command::new("openssl")
+                .args(args)
+                .current_dir(dir)
+                .output()
+                .unwrap_or_else(|e| panic!("cannot run openssl (needed for OCSP responses): {e}"));
+            assert!(
+                out.status.success(),
+                "openssl {:?} failed: {}",
+                args,
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        // "serial=0A1B..." -> the index wants the hex serial.
+        let serial = openssl(&[
+            OsStr::new("x509"),
+            OsStr::new("-noout"),
+            OsStr::new("-serial"),
+            OsStr::new("-in"),
+            leaf.cert_file.as_os_str(),
+        ]);
+        let serial = serial.trim().trim_start_matches("serial=");
+        let line = if revoked {
+            format!("R\t300101000000Z\t240101000000Z\t{serial}\tunknown\t/CN=localhost\n")
+        } else {
+            format!("V\t300101000000Z\t\t{serial}\tunknown\t/CN=localhost\n")
+        };
+        let index = self.dir.write("ocsp-index.txt", &line);
+        let resp = dir.join("ocsp-resp.der");
+        openssl(&[
+            "ocsp".as_ref(),
+            "-index".as_ref(),
+            index.as_os_str(),
+            "-rsigner".as_ref(),
+            self.ca_file.as_os_str(),
+            "-rkey".as_ref(),
+            ca_key.as_os_str(),
+            "-CA".as_ref(),
+            self.ca_file.as_os_str(),
+            "-issuer".as_ref(),
+            self.ca_file.as_os_str(),
+            "-cert".as_ref(),
+            leaf.cert_file.as_os_str(),
+            "-ndays".as_ref(),
+            "1".as_ref(),
+            "-respout".as_ref(),
+            resp.as_os_str(),
+        ]);
+        std::fs::read(&resp).unwrap_or_else(|e| panic!("cannot read {}: {e}", resp.display()))
+    }
+}
