@@ -56,7 +56,7 @@ async fn a_client_pinned_to_another_certificate_fails_and_the_server_gets_its_al
     );
     assert_eq!(
         err.to_string(),
-        "peer sent a fatal unknown_ca alert; the connection is closed"
+        "peer sent a fatal unknown_ca alert; the connection is closed (the peer does not trust the issuer of our certificate)"
     );
 }
 
@@ -110,6 +110,6 @@ async fn a_corrupted_record_fails_the_reader_for_good_and_alerts_the_writer() {
     );
     assert_eq!(
         err.to_string(),
-        "peer sent a fatal bad_record_mac alert; the connection is closed"
+        "peer sent a fatal bad_record_mac alert; the connection is closed (a signature, Finished or record did not verify on the peer's side)"
     );
 }

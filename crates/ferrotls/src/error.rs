@@ -484,6 +484,35 @@ impl Error {
     }
 }
 
+/// What a received alert most likely means, for the person reading the error.
+fn alert_hint(a: AlertDescription) -> Option<&'static str> {
+    use AlertDescription as A;
+    Some(match a {
+        A::UnknownCa => "the peer does not trust the issuer of our certificate",
+        A::BadCertificate | A::CertificateUnknown | A::UnsupportedCertificate => {
+            "the peer rejected our certificate"
+        }
+        A::CertificateExpired => "the peer says our certificate has expired",
+        A::CertificateRevoked => "the peer says our certificate was revoked",
+        A::CertificateRequired => "the peer requires a client certificate",
+        A::HandshakeFailure => {
+            "the peer found no acceptable parameters (suites, groups, signatures)"
+        }
+        A::ProtocolVersion => "the peer does not accept the TLS versions offered",
+        A::InsufficientSecurity => "the peer wants stronger parameters than were offered",
+        A::NoApplicationProtocol => "the peer supports none of the ALPN protocols offered",
+        A::UnrecognizedName => "the peer has no certificate for the server name sent",
+        A::DecryptError | A::BadRecordMac => {
+            "a signature, Finished or record did not verify on the peer's side"
+        }
+        A::DecodeError | A::IllegalParameter | A::UnexpectedMessage => {
+            "the peer found our messages malformed or out of order"
+        }
+        A::InappropriateFallback => "the peer saw a version fallback it considers an attack",
+        _ => return None,
+    })
+}
+
 fn list(items: &[String]) -> String {
     if items.is_empty() {
         "nothing".to_string()
@@ -508,7 +537,13 @@ impl fmt::Display for Error {
                     AlertDescription::CloseNotify => {
                         write!(f, "peer closed the connection (close_notify) before the handshake completed")
                     }
-                    a => write!(f, "peer sent a fatal {a} alert; the connection is closed"),
+                    a => {
+                        write!(f, "peer sent a fatal {a} alert; the connection is closed")?;
+                        match alert_hint(*a) {
+                            Some(hint) => write!(f, " ({hint})"),
+                            None => Ok(()),
+                        }
+                    }
                 }
             }
             Error::Certificate(e) => e.fmt(f),
@@ -1041,5 +1076,77 @@ impl From<NoCommon> for Error {
 impl From<ApiError> for Error {
     fn from(e: ApiError) -> Self {
         Error::Api(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every error the connection layer raises, its sentence and its alert.
+    #[test]
+    fn every_error_explains_itself_and_maps_to_its_alert() {
+        let s = |x: &str| x.to_string();
+        let cases: Vec<(Error, &str, Option<AlertDescription>)> = vec![
+            (Error::UnexpectedMessage { state: "ExpectFinished", got: "Certificate" }, "peer sent Certificate while the handshake was in state ExpectFinished, which does not accept it", Some(AlertDescription::UnexpectedMessage)),
+            (Error::AlertReceived(AlertDescription::CloseNotify), "peer closed the connection (close_notify) before the handshake completed", None),
+            (Error::AlertReceived(AlertDescription::UnknownCa), "peer sent a fatal unknown_ca alert; the connection is closed (the peer does not trust the issuer of our certificate)", None),
+            (Error::from(RecordError::Overflow { length: 16385, max: 16384 }), "peer sent a record of 16385 bytes, more than the 16384 allowed", Some(AlertDescription::RecordOverflow)),
+            (Error::from(RecordError::BadRecordMac { sequence: 7 }), "record 7 from the peer failed decryption: it was altered in transit or the peers derived different keys", Some(AlertDescription::BadRecordMac)),
+            (Error::from(RecordError::UnexpectedContentType { got: ContentType::Heartbeat }), "peer sent a record of type heartbeat where none is allowed", Some(AlertDescription::UnexpectedMessage)),
+            (Error::from(RecordError::Empty { content_type: ContentType::Handshake }), "peer sent an empty handshake record, which is not allowed", Some(AlertDescription::UnexpectedMessage)),
+            (Error::from(RecordError::NoContentType), "peer sent an encrypted record with no content type (all padding)", Some(AlertDescription::UnexpectedMessage)),
+            (Error::from(RecordError::InvalidChangeCipherSpec), "peer sent a change_cipher_spec record that is not allowed here (it must be the single byte 1, and only during the handshake)", Some(AlertDescription::UnexpectedMessage)),
+            (Error::from(RecordError::HandshakeSpansKeyChange), "peer sent a handshake message that continues across a change of keys", Some(AlertDescription::UnexpectedMessage)),
+            (Error::from(RecordError::InterleavedHandshake), "peer interleaved another record type inside a fragmented handshake message", Some(AlertDescription::UnexpectedMessage)),
+            (Error::from(RecordError::HandshakeTooLarge { length: 70000, max: 65536 }), "peer sent a handshake message of 70000 bytes, more than the 65536 we accept", Some(AlertDescription::DecodeError)),
+            (Error::from(RecordError::BadLegacyVersion { version: ProtocolVersion::Unknown(0x0203) }), "peer sent a record with version unknown(0x203), which is not TLS", Some(AlertDescription::ProtocolVersion)),
+            (Error::from(RecordError::TooManyEmptyRecords { count: 33 }), "peer sent 33 empty or warning records in a row without progress", Some(AlertDescription::UnexpectedMessage)),
+            (Error::from(RecordError::SequenceExhausted), "the record sequence number is exhausted and the key could not be updated", Some(AlertDescription::InternalError)),
+            (Error::from(RecordError::PlaintextTooLarge { length: 16385, max: 16384 }), "internal error: asked to protect 16385 bytes in one record, but at most 16384 fit; the data must be fragmented first", Some(AlertDescription::InternalError)),
+            (Error::from(PeerMisbehaved::BadFinished { from_server: true }), "the server's Finished message does not match the handshake transcript: the handshake was tampered with or the peers disagree on keys", Some(AlertDescription::DecryptError)),
+            (Error::from(PeerMisbehaved::BadFinished { from_server: false }), "the client's Finished message does not match the handshake transcript: the handshake was tampered with or the peers disagree on keys", Some(AlertDescription::DecryptError)),
+            (Error::from(PeerMisbehaved::BadCertificateVerify { scheme: SignatureScheme::ED25519 }), "the peer's CertificateVerify signature (ed25519) does not verify with its certificate's key: it does not hold the private key", Some(AlertDescription::DecryptError)),
+            (Error::from(PeerMisbehaved::DowngradeDetected { to: ProtocolVersion::TLSv1_2 }), "the server's random carries the RFC 8446 downgrade marker for TLSv1.2: an attacker may be forcing an older version", Some(AlertDescription::IllegalParameter)),
+            (Error::from(PeerMisbehaved::SelectedUnoffered { what: "group", value: s("x448") }), "the server selected group x448, which the client did not offer", Some(AlertDescription::IllegalParameter)),
+            (Error::from(PeerMisbehaved::SessionIdMismatch), "the server's legacy_session_id does not echo the client's", Some(AlertDescription::IllegalParameter)),
+            (Error::from(PeerMisbehaved::BadHelloRetryRequest { reason: "it would not change the ClientHello" }), "the server sent an invalid HelloRetryRequest: it would not change the ClientHello", Some(AlertDescription::IllegalParameter)),
+            (Error::from(PeerMisbehaved::MissingExtension { message: "ClientHello", extension: "key_share" }), "peer's ClientHello lacks the required key_share extension", Some(AlertDescription::MissingExtension)),
+            (Error::from(PeerMisbehaved::UnsolicitedExtension { message: "ServerHello", extension: s("server_name") }), "peer's ServerHello contains the server_name extension, which was not requested", Some(AlertDescription::UnsupportedExtension)),
+            (Error::from(PeerMisbehaved::IllegalParameter { message: "Certificate", field: "certificate_request_context", reason: "must be empty" }), "peer's Certificate has an illegal certificate_request_context: must be empty", Some(AlertDescription::IllegalParameter)),
+            (Error::from(PeerMisbehaved::BadSecondClientHello { reason: "its legacy_session_id changed" }), "the client's second ClientHello does not follow the HelloRetryRequest: its legacy_session_id changed", Some(AlertDescription::IllegalParameter)),
+            (Error::from(PeerMisbehaved::CompressionOffered), "peer offered compression methods other than null, which TLS 1.3 forbids", Some(AlertDescription::IllegalParameter)),
+            (Error::from(PeerMisbehaved::NoCertificate), "peer sent no certificate, but one is required", Some(AlertDescription::CertificateRequired)),
+            (Error::from(PeerMisbehaved::BadKeyUpdate { value: 2 }), "peer sent a KeyUpdate with request_update 2; only 0 and 1 are defined", Some(AlertDescription::IllegalParameter)),
+            (Error::from(PeerMisbehaved::BadServerKeyExchange { scheme: SignatureScheme::RSA_PKCS1_SHA256 }), "the server's ServerKeyExchange signature (rsa_pkcs1_sha256) does not verify with its certificate's key: the key exchange was tampered with or the server does not hold the key", Some(AlertDescription::DecryptError)),
+            (Error::from(PeerMisbehaved::SecureRenegotiation { reason: "x" }), "secure renegotiation (RFC 5746) check failed: x", Some(AlertDescription::HandshakeFailure)),
+            (Error::from(PeerMisbehaved::BadPskBinder), "the client's pre-shared key binder does not verify: the ticket was altered or the client derived a different key", Some(AlertDescription::DecryptError)),
+            (Error::from(PeerMisbehaved::TooMuchEarlyData { max: 1024 }), "the client sent more 0-RTT data than the 1024 bytes allowed", Some(AlertDescription::UnexpectedMessage)),
+            (Error::from(PeerMisbehaved::InappropriateFallback), "the client retried with a lower version (TLS_FALLBACK_SCSV) although both sides support TLS 1.3: something interfered with the first attempt", Some(AlertDescription::InappropriateFallback)),
+            (Error::from(PeerMisbehaved::ProtocolVersionTooOld { offered: ProtocolVersion::TLSv1_0 }), "peer offered only TLSv1.0; ferrotls requires TLS 1.2 or later", Some(AlertDescription::ProtocolVersion)),
+            (Error::from(NoCommon::Version { offered: vec![s("TLSv1.0")] }), "no TLS version in common: the peer offered TLSv1.0; ferrotls negotiates only TLS 1.3 and TLS 1.2", Some(AlertDescription::ProtocolVersion)),
+            (Error::from(NoCommon::CipherSuite { offered: vec![s("TLS_RSA_WITH_RC4_128_SHA")], ours: vec![s("TLS_AES_128_GCM_SHA256")] }), "no cipher suite in common: the peer offered TLS_RSA_WITH_RC4_128_SHA; enabled here: TLS_AES_128_GCM_SHA256", Some(AlertDescription::HandshakeFailure)),
+            (Error::from(NoCommon::Group { offered: vec![], ours: vec![s("x25519")] }), "no key exchange group in common: the peer offered nothing; enabled here: x25519", Some(AlertDescription::HandshakeFailure)),
+            (Error::from(NoCommon::SignatureScheme { offered: vec![s("rsa_pkcs1_sha1")] }), "no signature scheme in common: the peer accepts rsa_pkcs1_sha1, none of which suits the configured key", Some(AlertDescription::HandshakeFailure)),
+            (Error::from(NoCommon::ApplicationProtocol { offered: vec![s("h2")], ours: vec![s("http/1.1")] }), "no application protocol (ALPN) in common: the client offered h2; the server supports http/1.1", Some(AlertDescription::NoApplicationProtocol)),
+            (Error::from(NoCommon::ExtendedMasterSecret), "the peer does not support the TLS 1.2 extended master secret (RFC 7627), which ferrotls requires: without it a session is open to the triple-handshake attack", Some(AlertDescription::HandshakeFailure)),
+            (Error::from(NoCommon::Certificate { server_name: Some(s("a.example")) }), "no configured certificate is suitable for server name a.example", Some(AlertDescription::HandshakeFailure)),
+            (Error::from(NoCommon::Certificate { server_name: None }), "no configured certificate is suitable for a client that sent no server name", Some(AlertDescription::HandshakeFailure)),
+            (Error::from(CryptoError::BadKeyShare { group: "x25519" }), "peer's x25519 key share is not a valid public key", Some(AlertDescription::IllegalParameter)),
+            (Error::from(CryptoError::KeyExchangeFailed { group: "X25519MLKEM768" }), "X25519MLKEM768 key exchange failed", Some(AlertDescription::InternalError)),
+            (Error::from(CryptoError::SigningFailed { scheme: "ed25519" }), "signing with ed25519 failed: the private key could not be used", Some(AlertDescription::InternalError)),
+            (Error::from(CryptoError::RandomFailed), "the system random source failed", Some(AlertDescription::InternalError)),
+            (Error::from(CryptoError::BadKeyLength { algorithm: "AES-128-GCM", length: 15 }), "a 15-byte key is the wrong size for AES-128-GCM", Some(AlertDescription::InternalError)),
+            (Error::from(CryptoError::EncryptFailed), "record encryption failed", Some(AlertDescription::InternalError)),
+            (Error::from(ConfigError::NoCertificates), "no certificates were configured", None),
+            (Error::from(ApiError::AlreadyFailed), "the connection has already failed", None),
+            (Error::from(ApiError::HandshakeNotComplete { action: "send a heartbeat" }), "cannot send a heartbeat before the handshake completes", None),
+            (Error::from(ApiError::AlreadyClosed), "the connection was closed with close_notify; nothing more can be sent", None),
+            (Error::from(ApiError::HeartbeatNotNegotiated), "the peer did not agree to receive heartbeat requests (RFC 6520)", None),
+        ];
+        for (error, text, alert) in cases {
+            assert_eq!(error.to_string(), text, "{error:?}");
+            assert_eq!(error.alert(), alert, "{error:?}");
+        }
     }
 }

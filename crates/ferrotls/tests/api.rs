@@ -305,7 +305,7 @@ fn the_server_sees_the_clients_unknown_ca_alert() {
         .expect_err("the server must see the alert");
     assert_eq!(
         err.to_string(),
-        "peer sent a fatal unknown_ca alert; the connection is closed"
+        "peer sent a fatal unknown_ca alert; the connection is closed (the peer does not trust the issuer of our certificate)"
     );
     assert_eq!(err, Error::AlertReceived(AlertDescription::UnknownCa));
     // Nothing is sent in answer to an alert.
@@ -372,7 +372,7 @@ fn alpn_without_overlap_is_no_application_protocol() {
         .expect_err("the client must see the alert");
     assert_eq!(
         err.to_string(),
-        "peer sent a fatal no_application_protocol alert; the connection is closed"
+        "peer sent a fatal no_application_protocol alert; the connection is closed (the peer supports none of the ALPN protocols offered)"
     );
 }
 

@@ -506,7 +506,7 @@ fn check_ems_refusal(p: &mut Pair, side: Side, err: &Error) {
     );
     assert_eq!(
         got.to_string(),
-        "peer sent a fatal handshake_failure alert; the connection is closed"
+        "peer sent a fatal handshake_failure alert; the connection is closed (the peer found no acceptable parameters (suites, groups, signatures))"
     );
 }
 

@@ -712,7 +712,7 @@ fn a_fatal_alert_from_the_peer_surfaces_as_alert_received() {
     assert_eq!(err, Error::AlertReceived(A::HandshakeFailure));
     assert_eq!(
         err.to_string(),
-        "peer sent a fatal handshake_failure alert; the connection is closed"
+        "peer sent a fatal handshake_failure alert; the connection is closed (the peer found no acceptable parameters (suites, groups, signatures))"
     );
     assert!(p.take(Side::Client).is_empty(), "no alert answers an alert");
     assert_eq!(p.client.process_new_packets().unwrap_err(), err);
