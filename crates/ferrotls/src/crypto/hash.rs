@@ -3,7 +3,7 @@
 
 use core::fmt;
 
-use aws_lc_rs::{constant_time, digest, hmac as lc_hmac};
+use aws_lc_rs::{constant_time, digest, hmac as lc_hmac, tls_prf};
 use zeroize::Zeroize;
 
 /// The largest digest we produce (SHA-384).
@@ -146,6 +146,58 @@ impl fmt::Debug for HashContext {
 pub fn hmac(alg: HashAlgorithm, key: &[u8], data: &[u8]) -> Digest {
     let key = lc_hmac::Key::new(alg.hmac_alg(), key);
     Digest::new(alg, lc_hmac::sign(&key, data).as_ref())
+}
+
+/// The TLS 1.2 PRF (RFC 5246, 5), P_hash over `label + seed1 + seed2`, computed by
+/// aws-lc in one call (the HMAC key is prepared once for all blocks). `None` where
+/// aws-lc declines: an empty secret or `len` 0.
+pub fn tls12_prf(
+    alg: HashAlgorithm,
+    secret: &[u8],
+    label: &[u8],
+    seed1: &[u8],
+    seed2: &[u8],
+    len: usize,
+) -> Option<Secret> {
+    let lc_alg = match alg {
+        HashAlgorithm::Sha256 => &tls_prf::P_SHA256,
+        HashAlgorithm::Sha384 => &tls_prf::P_SHA384,
+    };
+    let out = tls_prf::Secret::new(lc_alg, secret)
+        .and_then(|s| s.derive_with_seed_concatination(label, seed1, seed2, len))
+        .ok()?;
+    Some(Secret::from(out.as_ref()))
+}
+
+/// An HMAC key prepared once (its padded inner and outer hash states) for several
+/// MACs, as the TLS 1.2 PRF computes them block after block.
+pub struct HmacKey {
+    key: lc_hmac::Key,
+    alg: HashAlgorithm,
+}
+
+impl HmacKey {
+    pub fn new(alg: HashAlgorithm, key: &[u8]) -> Self {
+        Self {
+            key: lc_hmac::Key::new(alg.hmac_alg(), key),
+            alg,
+        }
+    }
+
+    /// HMAC of the concatenation of `parts`.
+    pub fn sign(&self, parts: &[&[u8]]) -> Digest {
+        let mut ctx = lc_hmac::Context::with_key(&self.key);
+        for p in parts {
+            ctx.update(p);
+        }
+        Digest::new(self.alg, ctx.sign().as_ref())
+    }
+}
+
+impl fmt::Debug for HmacKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HmacKey({:?})", self.alg)
+    }
 }
 
 /// Compares two byte strings in time independent of their contents. Different

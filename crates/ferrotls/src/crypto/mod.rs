@@ -17,7 +17,7 @@ pub mod tls12;
 
 pub use hash::{
     constant_time_eq, hash, hkdf_expand, hkdf_extract, hmac, Digest, HashAlgorithm, HashContext,
-    Secret,
+    tls12_prf, HmacKey, Secret,
 };
 pub use kx::{server_key_exchange, KeyExchange};
 pub use provider::{Provider, RandomSource, TimeSource};

@@ -80,6 +80,9 @@ pub struct ClientHello {
     pub compression_methods: Vec<u8>,
     /// Unique types; pre_shared_key, if present, is last.
     pub extensions: Vec<ClientExtension>,
+    /// The message carried a zero-length extensions block (legal in TLS 1.2), kept
+    /// so that re-encoding is byte-exact.
+    pub empty_extensions_block: bool,
 }
 
 impl ClientHello {
@@ -198,7 +201,7 @@ impl Codec for ClientHello {
         put_vec_u8(out, &self.session_id);
         put_u16_list(out, &self.cipher_suites);
         put_vec_u8(out, &self.compression_methods);
-        if !self.extensions.is_empty() {
+        if !self.extensions.is_empty() || self.empty_extensions_block {
             with_u16_len(out, |o| self.extensions.iter().for_each(|e| e.encode(o)));
         }
     }
@@ -213,6 +216,7 @@ impl Codec for ClientHello {
             "legacy_compression_methods",
             1,
         )?;
+        let had_block = !r.is_empty();
         let extensions = read_hello_extensions(r, ExtBlock::ClientHello, |typ, r| {
             ClientExtension::read_body(typ, r)
         })?;
@@ -221,6 +225,7 @@ impl Codec for ClientHello {
             random,
             session_id,
             cipher_suites,
+            empty_extensions_block: had_block && extensions.is_empty(),
             compression_methods,
             extensions,
         })
@@ -237,6 +242,9 @@ pub struct ServerHello {
     pub cipher_suite: CipherSuite,
     pub compression_method: u8,
     pub extensions: Vec<ServerExtension>,
+    /// The message carried a zero-length extensions block (legal in TLS 1.2), kept
+    /// so that re-encoding is byte-exact.
+    pub empty_extensions_block: bool,
 }
 
 impl ServerHello {
@@ -310,7 +318,7 @@ impl Codec for ServerHello {
         put_vec_u8(out, &self.session_id);
         self.cipher_suite.encode(out);
         put_u8(out, self.compression_method);
-        if !self.extensions.is_empty() {
+        if !self.extensions.is_empty() || self.empty_extensions_block {
             with_u16_len(out, |o| self.extensions.iter().for_each(|e| e.encode(o)));
         }
     }
@@ -328,6 +336,7 @@ impl Codec for ServerHello {
             } else {
                 ServerExtContext::ServerHello
             };
+            let had_block = !r.is_empty();
             let extensions = read_hello_extensions(r, ctx.into(), |typ, r| {
                 ServerExtension::read_body(typ, ctx, r)
             })?;
@@ -337,6 +346,7 @@ impl Codec for ServerHello {
                 session_id,
                 cipher_suite,
                 compression_method,
+                empty_extensions_block: had_block && extensions.is_empty(),
                 extensions,
             })
         };
@@ -1170,16 +1180,23 @@ mod tests {
             ],
             compression_methods: vec![0],
             extensions: vec![],
+            empty_extensions_block: false,
         };
         let wire = check(HandshakePayload::ClientHello(ch.clone()));
         assert_eq!(wire.len(), 4 + 2 + 32 + 1 + 2 + 4 + 2);
         assert_eq!(ch.server_name(), None);
 
-        // An explicit empty block is accepted too; it re-encodes as absent.
+        // An explicit empty block is accepted too, and re-encodes exactly as it came.
         let mut with_block = wire.clone();
         with_block.extend_from_slice(&[0, 0]);
         with_block[3] += 2;
-        assert_eq!(client_hello(decode(&with_block)), ch);
+        let decoded = client_hello(decode(&with_block));
+        assert!(decoded.empty_extensions_block);
+        assert_eq!(decoded.extensions, ch.extensions);
+        assert_eq!(
+            HandshakeMessage::new(HandshakePayload::ClientHello(decoded)).to_bytes(),
+            with_block
+        );
     }
 
     #[test]
@@ -1220,6 +1237,7 @@ mod tests {
                 ServerExtension::HrrKeyShare(G::X25519MLKEM768),
                 ServerExtension::Cookie(vec![0xc0; 200]),
             ],
+            empty_extensions_block: false,
         };
         check(HandshakePayload::ServerHello(hrr));
     }
@@ -1363,6 +1381,7 @@ mod tests {
             cipher_suites: vec![Cs::TLS13_AES_128_GCM_SHA256],
             compression_methods: vec![0],
             extensions: vec![],
+            empty_extensions_block: false,
         }))
         .to_bytes();
         let with = |base: &[u8], edits: &[(usize, u8)]| {

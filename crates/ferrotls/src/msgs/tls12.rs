@@ -632,6 +632,7 @@ mod tests {
                 ClientExtension::EncryptThenMac,
                 ClientExtension::Heartbeat(HeartbeatMode::PeerAllowedToSend),
             ],
+            empty_extensions_block: false,
         }
     }
 
@@ -652,6 +653,7 @@ mod tests {
                     ServerExtension::RenegotiationInfo(vec![]),
                     ServerExtension::SessionTicketAck,
                 ],
+                empty_extensions_block: false,
             }),
             P::NewSessionTicket(NewSessionTicket12 {
                 lifetime_hint: 7200,

@@ -5,7 +5,7 @@
 //! Note the random order: the master secret's seed is `client_random +
 //! server_random`, the key block's is `server_random + client_random`.
 
-use crate::crypto::{hmac, HashAlgorithm, Secret};
+use crate::crypto::{tls12_prf, HashAlgorithm, HmacKey, Secret};
 
 /// Length of the master secret (RFC 5246, 8.1).
 pub const MASTER_SECRET_LEN: usize = 48;
@@ -18,27 +18,36 @@ pub const SERVER_FINISHED: &[u8] = b"server finished";
 
 /// P_hash(secret, seed) (RFC 5246, 5), `len` bytes:
 /// `HMAC(secret, A(1) + seed) + HMAC(secret, A(2) + seed) + ...`, with
-/// `A(0) = seed` and `A(i) = HMAC(secret, A(i-1))`. `seed` is given in parts so
-/// callers need not concatenate label and seed.
-fn p_hash(alg: HashAlgorithm, secret: &[u8], seed: &[&[u8]], len: usize) -> Secret {
-    let seed_cat: Vec<u8> = seed.concat();
-    let mut out = Vec::with_capacity(len + alg.output_len());
-    let mut a = hmac(alg, secret, &seed_cat);
-    while out.len() < len {
-        let mut input = Vec::with_capacity(a.as_ref().len() + seed_cat.len());
-        input.extend_from_slice(a.as_ref());
-        input.extend_from_slice(&seed_cat);
-        out.extend_from_slice(hmac(alg, secret, &input).as_ref());
-        a = hmac(alg, secret, a.as_ref());
+/// `A(0) = seed` and `A(i) = HMAC(secret, A(i-1))`. The seed is given in parts
+/// (label, then up to two values) so callers need not concatenate them. aws-lc
+/// computes it in one call; it declines an empty secret, which HMAC allows, so
+/// that case (never a handshake's) is computed here.
+fn p_hash(alg: HashAlgorithm, secret: &[u8], seed: [&[u8]; 3], len: usize) -> Secret {
+    let [label, s1, s2] = seed;
+    if len == 0 {
+        return Secret::default();
     }
-    out.truncate(len);
+    if let Some(out) = tls12_prf(alg, secret, label, s1, s2, len) {
+        return out;
+    }
+    let key = HmacKey::new(alg, secret);
+    let mut out = Vec::with_capacity(len);
+    let mut a = key.sign(&seed);
+    while out.len() < len {
+        let block = key.sign(&[a.as_ref(), label, s1, s2]);
+        let want = len - out.len();
+        out.extend(block.as_ref().iter().take(want));
+        if out.len() < len {
+            a = key.sign(&[a.as_ref()]);
+        }
+    }
     Secret::from(out)
 }
 
 /// PRF(secret, label, seed) = `P_<hash>`(secret, label + seed) (RFC 5246, 5), where
 /// the hash is the cipher suite's PRF hash (SHA-256, or SHA-384 for `_SHA384` suites).
 pub fn prf(alg: HashAlgorithm, secret: &[u8], label: &[u8], seed: &[u8], len: usize) -> Secret {
-    p_hash(alg, secret, &[label, seed], len)
+    p_hash(alg, secret, [label, seed, &[]], len)
 }
 
 /// master_secret = PRF(pre_master_secret, "master secret", ClientHello.random +
@@ -49,8 +58,12 @@ pub fn master_secret(
     client_random: &[u8; 32],
     server_random: &[u8; 32],
 ) -> Secret {
-    let seed = [client_random.as_slice(), server_random.as_slice()].concat();
-    prf(alg, pre_master, b"master secret", &seed, MASTER_SECRET_LEN)
+    p_hash(
+        alg,
+        pre_master,
+        [b"master secret", client_random, server_random],
+        MASTER_SECRET_LEN,
+    )
 }
 
 /// master_secret = PRF(pre_master_secret, "extended master secret", session_hash)
@@ -79,8 +92,12 @@ pub fn key_block(
     client_random: &[u8; 32],
     len: usize,
 ) -> Secret {
-    let seed = [server_random.as_slice(), client_random.as_slice()].concat();
-    prf(alg, master, b"key expansion", &seed, len)
+    p_hash(
+        alg,
+        master,
+        [b"key expansion", server_random, client_random],
+        len,
+    )
 }
 
 /// verify_data = PRF(master_secret, finished_label, Hash(handshake_messages))

@@ -443,6 +443,7 @@ fn send_server_hello(
         cipher_suite: hs.suite.suite,
         compression_method: 0,
         extensions,
+        empty_extensions_block: false,
     }));
     let raw = sh.to_bytes();
     hs.record(&raw);

@@ -286,6 +286,7 @@ impl HelloBase {
             cipher_suites: suites,
             compression_methods: vec![0],
             extensions: ext,
+            empty_extensions_block: false,
         };
         if let Some((t, suite)) = ticket {
             let truncated = hello.encode_truncated_for_binders();

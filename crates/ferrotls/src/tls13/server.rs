@@ -224,6 +224,7 @@ impl ExpectClientHello {
                 ServerExtension::SupportedVersions(ProtocolVersion::TLSv1_3),
                 ServerExtension::HrrKeyShare(group),
             ],
+            empty_extensions_block: false,
         }));
         common.send_handshake(&hrr, &mut transcript)?;
         if !ch.session_id.is_empty() {
@@ -593,6 +594,7 @@ fn server_flight(
         cipher_suite: suite.suite,
         compression_method: 0,
         extensions: sh_ext,
+        empty_extensions_block: false,
     }));
     common.send_handshake(&sh, &mut transcript)?;
     if !common.negotiated.hello_retry && !ch.session_id.is_empty() {

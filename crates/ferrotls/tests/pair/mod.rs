@@ -721,6 +721,7 @@ pub fn server_hello(
         cipher_suite: suite,
         compression_method: 0,
         extensions,
+        empty_extensions_block: false,
     }))
 }
 

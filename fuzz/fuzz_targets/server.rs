@@ -1,0 +1,7 @@
+//! cargo-fuzz target `server`: see `ferrotls_load::fuzz::server` for the input layout and
+//! the properties checked.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    ferrotls_load::fuzz::server(data);
+});
