@@ -25,4 +25,6 @@ cargo test --workspace
 echo "== demo"
 cargo run --quiet -p ferrotls-cli --bin ferrotls -- demo > target/demo.log
 grep -q "version:          TLSv1.3" target/demo.log
+echo "== fuzz (each target briefly; the long run: JOBS=2 scripts/fuzz.sh 3600)"
+SANITIZER=none scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
 echo "all tests passed"
