@@ -38,24 +38,22 @@ fn one<C: Endpoint, S: Endpoint>(
 }
 
 struct Measured {
-    /// Median µs per side, or None when the library cannot do it.
-    ferro: Option<(f64, f64)>,
+    /// Median µs per side (client, server).
+    ferro: (f64, f64),
     rustls: (f64, f64),
 }
 
-fn measure(p: &Params, setup: &Setup<'_>, ferro_supported: bool) -> Measured {
+fn measure(p: &Params, setup: &Setup<'_>) -> Measured {
     let cfg = Configs::new(setup);
     let resumed = setup.resume != Resume::Never;
     // Warm up with one full handshake each; for resumption it leaves a session or
     // ticket in each client.
-    if ferro_supported {
-        one(
-            "ferrotls",
-            || cfg.ferro_client(),
-            || cfg.ferro_server(),
-            false,
-        );
-    }
+    one(
+        "ferrotls",
+        || cfg.ferro_client(),
+        || cfg.ferro_server(),
+        false,
+    );
     one(
         "rustls",
         || cfg.rustls_client(),
@@ -87,11 +85,9 @@ fn measure(p: &Params, setup: &Setup<'_>, ferro_supported: bool) -> Measured {
         };
         for is_ferro in order {
             if is_ferro {
-                if ferro_supported {
-                    let (c, s) = batch(p.hs_batch, &f);
-                    fc.push(c);
-                    fs.push(s);
-                }
+                let (c, s) = batch(p.hs_batch, &f);
+                fc.push(c);
+                fs.push(s);
             } else {
                 let (c, s) = batch(p.hs_batch, &r);
                 rc.push(c);
@@ -100,7 +96,7 @@ fn measure(p: &Params, setup: &Setup<'_>, ferro_supported: bool) -> Measured {
         }
     }
     Measured {
-        ferro: ferro_supported.then(|| (median(&fc), median(&fs))),
+        ferro: (median(&fc), median(&fs)),
         rustls: (median(&rc), median(&rs)),
     }
 }
@@ -115,7 +111,6 @@ fn push_rows(
     section: &'static str,
     label: String,
     m: &Measured,
-    na: &'static str,
     client_limit: Option<f64>,
     server_limit: Option<f64>,
     p: &Params,
@@ -126,15 +121,12 @@ fn push_rows(
             section,
             name: format!("{label} {side}"),
             unit: "hs/s",
-            ferrotls: match m.ferro {
-                Some(t) => Measure::Measured(per_sec(pick(t))),
-                None => Measure::NotAvailable(na),
-            },
+            ferrotls: Measure::Measured(per_sec(pick(m.ferro))),
             rustls: Measure::Measured(per_sec(pick(m.rustls))),
             openssl: None,
             limit: lim.map(per_sec),
             detail: json!({
-                "ferrotls_us": m.ferro.map(pick),
+                "ferrotls_us": pick(m.ferro),
                 "rustls_us": pick(m.rustls),
                 "limit_us": lim,
                 "samples": p.samples,
@@ -162,14 +154,13 @@ pub fn full_rows(p: &Params, ecdsa: &Chain, rsa: &Chain, costs: &AsymCosts) -> V
             groups,
             resume: Resume::Never,
         };
-        let m = measure(p, &setup, true);
+        let m = measure(p, &setup);
         let k: KeyType = chain.key_type;
         push_rows(
             &mut out,
             "full handshakes (handshakes per second of one side's CPU)",
             format!("{} {} {}", version.label(), k.label(), groups.label()),
             &m,
-            "",
             Some(costs.client_full(k, groups)),
             Some(costs.server_full(k, groups)),
             p,
@@ -193,16 +184,13 @@ pub fn resumed_rows(p: &Params, ecdsa: &Chain, costs: &AsymCosts) -> Vec<Row> {
             groups: Groups::X25519,
             resume,
         };
-        // ferrotls neither issues nor offers TLS 1.3 tickets yet.
-        let ferro_supported = resume != Resume::Tls13Ticket;
-        let m = measure(p, &setup, ferro_supported);
+        let m = measure(p, &setup);
         let limit = (version == Version::Tls13).then(|| costs.resumed13());
         push_rows(
             &mut out,
             "resumed handshakes (handshakes per second of one side's CPU)",
             label.to_string(),
             &m,
-            "not implemented",
             limit,
             limit,
             p,

@@ -334,7 +334,12 @@ impl Configs {
             .versions(&[s.ferrotls_version()])
             .cipher_suites(&[s.ferrotls_suite()])
             .groups(&s.ferrotls_groups())
-            .session_tickets(s.resume == Resume::Tls12Ticket);
+            .session_tickets(matches!(
+                s.resume,
+                Resume::Tls12Ticket | Resume::Tls13Ticket
+            ))
+            // One ticket per connection, as rustls is configured below.
+            .tls13_tickets(1);
 
         // rustls
         let provider = s.rustls_provider();

@@ -6,6 +6,7 @@
 //! `CryptoError::BadKeyShare` (illegal_parameter).
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use aws_lc_rs::{agreement, kem};
 
@@ -86,11 +87,12 @@ pub struct KeyExchange {
 }
 
 enum Private {
-    Ecdh(agreement::PrivateKey),
+    /// Shared with the hybrid share when a client offers X25519 beside X25519MLKEM768.
+    Ecdh(Arc<agreement::PrivateKey>),
     /// draft-ietf-tls-ecdhe-mlkem, 4.1.
     X25519MlKem768 {
         mlkem: kem::DecapsulationKey<kem::AlgorithmId>,
-        x25519: agreement::PrivateKey,
+        x25519: Arc<agreement::PrivateKey>,
     },
 }
 
@@ -112,7 +114,10 @@ impl KeyExchange {
             return Ok(Self {
                 group,
                 public,
-                private: Private::X25519MlKem768 { mlkem, x25519 },
+                private: Private::X25519MlKem768 {
+                    mlkem,
+                    x25519: Arc::new(x25519),
+                },
             });
         }
         let (alg, _) = ecdh_params(group).ok_or_else(|| unsupported(group))?;
@@ -120,8 +125,35 @@ impl KeyExchange {
         Ok(Self {
             group,
             public,
-            private: Private::Ecdh(private),
+            private: Private::Ecdh(Arc::new(private)),
         })
+    }
+
+    /// A client's shares for `groups`, in order. An X25519 share offered beside
+    /// X25519MLKEM768 reuses the hybrid's X25519 key pair, so one X25519 key is
+    /// generated rather than two (draft-ietf-tls-hybrid-design, 3.2 allows reusing
+    /// the classical share; rustls and browsers do the same). Each share still
+    /// completes on its own; only the one the server picks is used.
+    pub fn start_all(groups: &[NamedGroup]) -> Result<Vec<Self>, CryptoError> {
+        let mut shares: Vec<Self> = Vec::with_capacity(groups.len());
+        for &group in groups {
+            let hybrid_x25519 = shares.iter().find_map(|k| match &k.private {
+                Private::X25519MlKem768 { x25519, .. } => {
+                    Some((x25519, k.public.get(MLKEM768_EK_LEN..)))
+                }
+                Private::Ecdh(_) => None,
+            });
+            let share = match (group, hybrid_x25519) {
+                (NamedGroup::X25519, Some((x25519, Some(public)))) => Self {
+                    group,
+                    public: public.to_vec(),
+                    private: Private::Ecdh(Arc::clone(x25519)),
+                },
+                _ => Self::start(group)?,
+            };
+            shares.push(share);
+        }
+        Ok(shares)
     }
 
     /// Test hook for replaying recorded transcripts (RFC 8448): an X25519 share
@@ -158,7 +190,7 @@ impl KeyExchange {
         Ok(Self {
             group,
             public,
-            private: Private::Ecdh(private),
+            private: Private::Ecdh(Arc::new(private)),
         })
     }
 
@@ -355,6 +387,38 @@ mod tests {
                 KeyExchange::start(group).unwrap().public_share()
             );
         }
+    }
+
+    #[test]
+    fn start_all_reuses_the_hybrid_x25519_key_and_each_share_completes() {
+        let groups = supported_groups();
+        let shares = KeyExchange::start_all(groups).unwrap();
+        let got: Vec<NamedGroup> = shares.iter().map(|k| k.group()).collect();
+        assert_eq!(got, groups);
+        let hybrid_x = &shares[0].public_share()[MLKEM768_EK_LEN..];
+        assert_eq!(shares[1].public_share(), hybrid_x);
+        // Each share, whichever the server picks, completes with the server's answer.
+        for client in KeyExchange::start_all(groups).unwrap() {
+            let group = client.group();
+            let (server_share, server_secret) =
+                server_key_exchange(group, client.public_share()).unwrap();
+            assert_eq!(
+                client.complete(&server_share).unwrap(),
+                server_secret,
+                "{group}"
+            );
+        }
+        // The X25519 share alone, hybrid dropped first, still completes.
+        let mut shares = KeyExchange::start_all(groups).unwrap();
+        let x = shares.remove(1);
+        drop(shares);
+        let (server_share, server_secret) =
+            server_key_exchange(NamedGroup::X25519, x.public_share()).unwrap();
+        assert_eq!(x.complete(&server_share).unwrap(), server_secret);
+        // Without the hybrid first, X25519 gets its own key.
+        let only = KeyExchange::start_all(&[NamedGroup::X25519, NamedGroup::secp256r1]).unwrap();
+        assert_eq!(only[0].public_share().len(), 32);
+        assert_eq!(only[1].public_share().len(), 65);
     }
 
     #[test]

@@ -701,6 +701,14 @@ mod tests {
     }
 
     #[test]
+    fn common_signature_oids_match_their_text() {
+        for (der, text) in COMMON_SIG_OIDS {
+            let oid = Oid::new(Cow::Borrowed(*der));
+            assert_eq!(oid.to_id_string(), *text);
+        }
+    }
+
+    #[test]
     fn ecdsa_p256_pkcs8_signs_and_verifies() {
         let key = SigningKey::from_der(&pkcs8(&ecdsa_pkcs8(&lc::ECDSA_P256_SHA256_ASN1_SIGNING)))
             .unwrap();
@@ -1426,12 +1434,50 @@ const OID_SHA384: &str = "2.16.840.1.101.3.4.2.2";
 const OID_SHA512: &str = "2.16.840.1.101.3.4.2.3";
 
 /// Splits an AlgorithmIdentifier into its OID (dotted) and optional parameters.
-fn split_alg_id(der: &[u8]) -> Option<(String, Option<Any<'_>>)> {
+/// The certificate signature algorithms seen every day, by their OID's DER content,
+/// so that their dotted text need not be formatted on every verification.
+const COMMON_SIG_OIDS: &[(&[u8], &str)] = &[
+    (
+        &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b],
+        OID_RSA_PKCS1_SHA256,
+    ),
+    (
+        &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0c],
+        OID_RSA_PKCS1_SHA384,
+    ),
+    (
+        &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0d],
+        OID_RSA_PKCS1_SHA512,
+    ),
+    (
+        &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a],
+        OID_RSA_PSS,
+    ),
+    (
+        &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02],
+        OID_ECDSA_SHA256,
+    ),
+    (
+        &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03],
+        OID_ECDSA_SHA384,
+    ),
+    (
+        &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x04],
+        OID_ECDSA_SHA512,
+    ),
+    (&[0x2b, 0x65, 0x70], OID_ED25519),
+];
+
+fn split_alg_id(der: &[u8]) -> Option<(Cow<'static, str>, Option<Any<'_>>)> {
     let items = der_sequence(der)?;
     let oid = Oid::try_from(items.first()?).ok()?;
+    let text = match COMMON_SIG_OIDS.iter().find(|(b, _)| *b == oid.as_bytes()) {
+        Some((_, text)) => Cow::Borrowed(*text),
+        None => Cow::Owned(oid.to_id_string()),
+    };
     match items.len() {
-        1 => Some((oid.to_id_string(), None)),
-        2 => Some((oid.to_id_string(), items.get(1).cloned())),
+        1 => Some((text, None)),
+        2 => Some((text, items.get(1).cloned())),
         _ => None,
     }
 }
@@ -1461,7 +1507,7 @@ fn parse_cert_sig_alg(der: &[u8]) -> Result<CertSigAlg, CertSignatureError> {
             Err(with_params(alg.name()))
         }
     };
-    match oid.as_str() {
+    match oid.as_ref() {
         OID_RSA_PKCS1_SHA256 => pkcs1(CertHash::Sha256),
         OID_RSA_PKCS1_SHA384 => pkcs1(CertHash::Sha384),
         OID_RSA_PKCS1_SHA512 => pkcs1(CertHash::Sha512),

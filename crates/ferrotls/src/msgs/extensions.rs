@@ -130,6 +130,35 @@ pub(crate) fn read_ext<'a, T>(
     Ok(ext)
 }
 
+/// The u16 code points seen so far in one list, to reject repeats. Real hellos
+/// have a few dozen at most, scanned in place without allocating; past that a set
+/// keeps a hostile list of thousands from costing quadratic time.
+#[derive(Default)]
+struct SeenU16 {
+    few: [u16; 32],
+    len: usize,
+    more: BTreeSet<u16>,
+}
+
+impl SeenU16 {
+    /// Adds `v`; false if it was already there.
+    fn insert(&mut self, v: u16) -> bool {
+        if self.few.iter().take(self.len).any(|&s| s == v) || self.more.contains(&v) {
+            return false;
+        }
+        match self.few.get_mut(self.len) {
+            Some(slot) => {
+                *slot = v;
+                self.len += 1;
+            }
+            None => {
+                self.more.insert(v);
+            }
+        }
+        true
+    }
+}
+
 /// Reads an extension block whose body is `r` (RFC 8446, 4.2): no type twice, and in
 /// ClientHello nothing after pre_shared_key (RFC 8446, 4.2.11).
 pub(crate) fn read_block<'a, T>(
@@ -137,7 +166,7 @@ pub(crate) fn read_block<'a, T>(
     block: ExtBlock,
     mut body: impl FnMut(ExtensionType, &mut Reader<'a>) -> Result<T, DecodeError>,
 ) -> Result<Vec<T>, DecodeError> {
-    let mut seen = BTreeSet::new();
+    let mut seen = SeenU16::default();
     let mut after_psk = false;
     let mut out = Vec::new();
     while !r.is_empty() {
@@ -438,12 +467,12 @@ impl Codec for ClientExtension {
 /// RFC 6066, 3: "The ServerNameList MUST NOT contain more than one name of the same
 /// name_type"; a repeat is `InvalidValue` with the name type.
 fn read_server_names(r: Reader<'_>) -> Result<Vec<ServerNameEntry>, DecodeError> {
-    let mut types = BTreeSet::new();
+    let mut types = SeenU16::default();
     items(r, "server_name_list", true, |r| {
         let start = r.offset();
         let entry = ServerNameEntry::read(r)?;
         let value = entry.name_type.to_wire();
-        if !types.insert(value) {
+        if !types.insert(value.into()) {
             let kind = DecodeErrorKind::InvalidValue {
                 value: value.into(),
             };
@@ -457,7 +486,7 @@ fn read_server_names(r: Reader<'_>) -> Result<Vec<ServerNameEntry>, DecodeError>
 /// same group". A repeat is `InvalidValue` carrying the group, not
 /// `DuplicateExtension`, whose text would name the group as an extension.
 fn read_client_shares(r: Reader<'_>) -> Result<Vec<KeyShareEntry>, DecodeError> {
-    let mut groups = BTreeSet::new();
+    let mut groups = SeenU16::default();
     items(r, "client_shares", false, |r| {
         let start = r.offset();
         let entry = KeyShareEntry::read(r)?;
@@ -835,6 +864,18 @@ mod tests {
     use super::*;
     use crate::msgs::enums::{ProtocolVersion as V, SignatureScheme as S};
     use core::fmt::Debug;
+
+    #[test]
+    fn seen_set_finds_repeats_in_place_and_past_its_inline_part() {
+        let mut seen = SeenU16::default();
+        for v in 0..100u16 {
+            assert!(seen.insert(v * 7), "{v}");
+        }
+        for v in [0u16, 7, 31 * 7, 32 * 7, 99 * 7] {
+            assert!(!seen.insert(v), "{v}");
+        }
+        assert!(seen.insert(1));
+    }
 
     /// Round trip, byte-identical re-encoding, and every strict prefix rejected.
     fn check<T: PartialEq + Debug>(

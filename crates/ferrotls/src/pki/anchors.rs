@@ -4,12 +4,14 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use rustls_pki_types::CertificateDer;
 
-use super::cert::Cert;
+use super::cert::{Cert, OID_CLIENT_AUTH, OID_SERVER_AUTH};
 use super::names::hex;
 use crate::crypto::sign::sha256;
+use crate::error::CertRole;
 use crate::error::{ConfigError, Error};
 
 /// A root distrusted for certificates whose notBefore is after a date.
@@ -33,9 +35,63 @@ pub struct TrustAnchor {
     pub(crate) cert: Option<CertificateDer<'static>>,
     pub(crate) display: String,
     pub(crate) distrust: Option<DistrustRule>,
+    /// What verification needs of `cert` that no request changes, made on first use.
+    pub(crate) summary: OnceLock<Option<AnchorSummary>>,
+}
+
+/// The request-independent outcome of checking an anchor certificate, so that a
+/// clean, unconstrained anchor need not be parsed again on every verification.
+/// Anything short of clean takes the full path, which produces the errors.
+#[derive(Clone, Debug)]
+pub(crate) struct AnchorSummary {
+    /// The version, serial, extension, key and CA checks pass: [lenient, strict].
+    clean: [bool; 2],
+    not_before: i64,
+    not_after: i64,
+    /// Its extendedKeyUsage, if any, allows [serverAuth, clientAuth].
+    purposes: [bool; 2],
+    /// No pathLenConstraint and no nameConstraints: path validation needs nothing of it.
+    unconstrained: bool,
+}
+
+impl AnchorSummary {
+    fn of(der: &[u8]) -> Option<Self> {
+        let c = Cert::parse(der).ok()?;
+        let clean = |strict: bool| {
+            c.check_common(CertRole::TrustAnchor, strict).is_ok()
+                && (c.x509.extensions().is_empty() || c.check_issuer(strict).is_ok())
+        };
+        let allows = |oid| c.check_purpose(CertRole::TrustAnchor, oid).is_ok();
+        Some(AnchorSummary {
+            clean: [clean(false), clean(true)],
+            not_before: c.not_before(),
+            not_after: c.not_after(),
+            purposes: [allows(OID_SERVER_AUTH), allows(OID_CLIENT_AUTH)],
+            unconstrained: c.nc.is_none() && !matches!(c.basic, Some((_, Some(_), _))),
+        })
+    }
+
+    /// Whether the anchor passes every check of its own for this request.
+    pub(crate) fn passes(&self, strict: bool, now: i64, server_auth: bool) -> bool {
+        let clean = if strict { self.clean[1] } else { self.clean[0] };
+        let purpose = if server_auth {
+            self.purposes[0]
+        } else {
+            self.purposes[1]
+        };
+        clean && purpose && self.unconstrained && self.not_before <= now && now <= self.not_after
+    }
 }
 
 impl TrustAnchor {
+    /// The summary of the anchor certificate; `None` without one or if it does not parse.
+    pub(crate) fn summary(&self) -> Option<&AnchorSummary> {
+        let der = self.cert.as_ref()?;
+        self.summary
+            .get_or_init(|| AnchorSummary::of(der.as_ref()))
+            .as_ref()
+    }
+
     /// An anchor from a root certificate; the certificate itself is checked at
     /// verification time (RFC 5280 does not require it, the x509-limbo policy does).
     pub fn from_cert(der: CertificateDer<'static>) -> Result<Self, Error> {
@@ -47,7 +103,7 @@ impl TrustAnchor {
             (
                 cert.subject_raw().to_vec(),
                 cert.spki().to_vec(),
-                cert.subject_dn.clone(),
+                cert.subject_dn().to_string(),
             )
         };
         let mut anchor = TrustAnchor {
@@ -57,6 +113,7 @@ impl TrustAnchor {
             cert: Some(der),
             display,
             distrust: None,
+            summary: OnceLock::new(),
         };
         anchor.distrust = super::distrust::rule_for_spki(&anchor.spki);
         Ok(anchor)
@@ -76,6 +133,7 @@ impl TrustAnchor {
             cert: None,
             display,
             distrust: None,
+            summary: OnceLock::new(),
         };
         anchor.distrust = super::distrust::rule_for_spki(&anchor.spki);
         anchor

@@ -1,6 +1,9 @@
 //! One parsed certificate with the fields path validation needs, and the checks
 //! that concern a single certificate (RFC 5280, 4.1 and 4.2).
 
+use std::borrow::Cow;
+use std::cell::OnceCell;
+
 use x509_parser::extensions::{GeneralName, GeneralSubtree, ParsedExtension};
 use x509_parser::prelude::{FromDer, X509Certificate, X509Version};
 
@@ -26,13 +29,13 @@ pub(crate) struct Cert<'a> {
     pub signature: &'a [u8],
     tbs_sig_alg: &'a [u8],
     pub x509: X509Certificate<'a>,
-    /// Subject for messages: the first DNS SAN, else the subject DN.
-    pub name: String,
-    pub subject_dn: String,
-    pub issuer_dn: String,
+    /// The subject and issuer DNs as text, made on first use (only messages need them).
+    subject_dn: OnceCell<String>,
+    issuer_dn: OnceCell<String>,
     pub basic: Option<(bool, Option<u32>, bool)>,
     pub key_usage: Option<u16>,
-    pub eku: Option<Vec<String>>,
+    /// Purpose OIDs, dotted; the common ones borrowed, others made from the DER.
+    pub eku: Option<Vec<Cow<'static, str>>>,
     pub san: Option<Vec<GeneralName<'a>>>,
     pub nc: Option<(Vec<GeneralSubtree<'a>>, Vec<GeneralSubtree<'a>>)>,
     pub ski: Option<&'a [u8]>,
@@ -60,16 +63,13 @@ impl<'a> Cert<'a> {
         };
         let (tbs, sig_alg, signature) = super::der::signed_parts(der).ok_or_else(malformed)?;
         let tbs_sig_alg = super::der::tbs_signature_alg(tbs.content).ok_or_else(malformed)?;
-        let subject_dn = dn_to_string(x509.subject());
-        let issuer_dn = dn_to_string(x509.issuer());
         let mut cert = Cert {
             tbs: tbs.raw,
             sig_alg: sig_alg.raw,
             signature,
             tbs_sig_alg,
-            name: subject_dn.clone(),
-            subject_dn,
-            issuer_dn,
+            subject_dn: OnceCell::new(),
+            issuer_dn: OnceCell::new(),
             basic: None,
             key_usage: None,
             eku: None,
@@ -82,19 +82,35 @@ impl<'a> Cert<'a> {
             x509,
         };
         cert.read_extensions();
-        if let Some(GeneralName::DNSName(d)) = cert
-            .san
-            .as_ref()
-            .and_then(|s| s.iter().find(|n| matches!(n, GeneralName::DNSName(_))))
-        {
-            cert.name = (*d).to_string();
-        }
         Ok(cert)
+    }
+
+    /// The subject DN as text ("CN=example.com, O=Example").
+    pub fn subject_dn(&self) -> &str {
+        self.subject_dn
+            .get_or_init(|| dn_to_string(self.x509.subject()))
+    }
+
+    pub fn issuer_dn(&self) -> &str {
+        self.issuer_dn
+            .get_or_init(|| dn_to_string(self.x509.issuer()))
+    }
+
+    /// Subject for messages: the first DNS SAN, else the subject DN.
+    pub fn name(&self) -> &str {
+        let first_dns = self.san.iter().flatten().find_map(|n| match n {
+            GeneralName::DNSName(d) => Some(*d),
+            _ => None,
+        });
+        match first_dns {
+            Some(d) => d,
+            None => self.subject_dn(),
+        }
     }
 
     fn invalid(&self, extension: &'static str, reason: impl Into<String>) -> CertificateError {
         CertificateError::InvalidExtension {
-            subject: self.subject_dn.clone(),
+            subject: self.subject_dn().to_string(),
             extension,
             reason: reason.into(),
         }
@@ -113,14 +129,16 @@ impl<'a> Cert<'a> {
             }
         }
         for ext in exts {
-            let oid = ext.oid.to_id_string();
+            // The dotted OID text is made only where a message or lookup needs it.
+            let oid = || ext.oid.to_id_string();
             let mut note = |p: CertificateError| {
                 problem.get_or_insert(p);
             };
             match ext.parsed_extension() {
-                ParsedExtension::ParseError { error } => {
-                    note(self.invalid(extension_name(&oid), format!("it does not parse ({error})")))
-                }
+                ParsedExtension::ParseError { error } => note(self.invalid(
+                    extension_name(&oid()),
+                    format!("it does not parse ({error})"),
+                )),
                 ParsedExtension::BasicConstraints(bc) => {
                     self.basic = Some((bc.ca, bc.path_len_constraint, ext.critical));
                     if !bc.ca && bc.path_len_constraint.is_some() {
@@ -139,27 +157,27 @@ impl<'a> Cert<'a> {
                 ParsedExtension::ExtendedKeyUsage(eku) => {
                     let mut list = Vec::new();
                     if eku.any {
-                        list.push(OID_ANY_EKU.to_string());
+                        list.push(Cow::Borrowed(OID_ANY_EKU));
                     }
                     if eku.server_auth {
-                        list.push(OID_SERVER_AUTH.to_string());
+                        list.push(Cow::Borrowed(OID_SERVER_AUTH));
                     }
                     if eku.client_auth {
-                        list.push(OID_CLIENT_AUTH.to_string());
+                        list.push(Cow::Borrowed(OID_CLIENT_AUTH));
                     }
                     if eku.code_signing {
-                        list.push("1.3.6.1.5.5.7.3.3".to_string());
+                        list.push(Cow::Borrowed("1.3.6.1.5.5.7.3.3"));
                     }
                     if eku.email_protection {
-                        list.push("1.3.6.1.5.5.7.3.4".to_string());
+                        list.push(Cow::Borrowed("1.3.6.1.5.5.7.3.4"));
                     }
                     if eku.time_stamping {
-                        list.push("1.3.6.1.5.5.7.3.8".to_string());
+                        list.push(Cow::Borrowed("1.3.6.1.5.5.7.3.8"));
                     }
                     if eku.ocsp_signing {
-                        list.push(OID_OCSP_SIGNING.to_string());
+                        list.push(Cow::Borrowed(OID_OCSP_SIGNING));
                     }
-                    list.extend(eku.other.iter().map(|o| o.to_id_string()));
+                    list.extend(eku.other.iter().map(|o| Cow::Owned(o.to_id_string())));
                     if list.is_empty() {
                         note(self.invalid(
                             "extendedKeyUsage",
@@ -254,13 +272,14 @@ impl<'a> Cert<'a> {
                     "it is not critical (RFC 5280, 4.2.1.11 requires critical)",
                 )),
                 ParsedExtension::UnsupportedExtension { .. } | ParsedExtension::Unparsed => {
+                    let oid = oid();
                     if oid == OID_TLS_FEATURE {
                         // RFC 7633: a SEQUENCE OF INTEGER; 5 is status_request.
                         self.must_staple = tls_feature_has_status_request(ext.value);
                     } else if ext.critical && !KNOWN_UNPARSED.contains(&oid.as_str()) {
                         note(CertificateError::UnknownCriticalExtension {
-                            subject: self.subject_dn.clone(),
-                            oid: oid.clone(),
+                            subject: self.subject_dn().to_string(),
+                            oid,
                         });
                     }
                 }
@@ -268,7 +287,7 @@ impl<'a> Cert<'a> {
                 | ParsedExtension::ReasonCode(_)
                 | ParsedExtension::InvalidityDate(_)
                 | ParsedExtension::IssuingDistributionPoint(_) => note(self.invalid(
-                    extension_name(&oid),
+                    extension_name(&oid()),
                     "it belongs in a CRL, not in a certificate",
                 )),
                 // Understood (or safely ignorable when critical: policies are not
@@ -312,7 +331,7 @@ impl<'a> Cert<'a> {
         if now < self.not_before() {
             return Err(CertificateError::NotYetValid {
                 role,
-                subject: self.name.clone(),
+                subject: self.name().to_string(),
                 not_before: self.not_before(),
                 now,
             });
@@ -320,7 +339,7 @@ impl<'a> Cert<'a> {
         if now > self.not_after() {
             return Err(CertificateError::Expired {
                 role,
-                subject: self.name.clone(),
+                subject: self.name().to_string(),
                 not_after: self.not_after(),
                 now,
             });
@@ -330,7 +349,7 @@ impl<'a> Cert<'a> {
 
     fn nonconforming(&self, rule: impl Into<String>) -> CertificateError {
         CertificateError::Nonconforming {
-            subject: self.subject_dn.clone(),
+            subject: self.subject_dn().to_string(),
             rule: rule.into(),
         }
     }
@@ -432,15 +451,15 @@ impl<'a> Cert<'a> {
     pub fn check_key(&self) -> Result<CertKey, CertificateError> {
         check_cert_public_key(self.spki()).map_err(|e| match e {
             CertSignatureError::WeakKey { key } => CertificateError::WeakKey {
-                subject: self.subject_dn.clone(),
+                subject: self.subject_dn().to_string(),
                 key,
             },
             CertSignatureError::UnsupportedKey { key } => CertificateError::UnsupportedPublicKey {
-                subject: self.subject_dn.clone(),
+                subject: self.subject_dn().to_string(),
                 key,
             },
             other => CertificateError::UnsupportedPublicKey {
-                subject: self.subject_dn.clone(),
+                subject: self.subject_dn().to_string(),
                 key: format!("{other:?}"),
             },
         })
@@ -449,7 +468,7 @@ impl<'a> Cert<'a> {
     /// Checks for a certificate used to issue others (RFC 5280, 6.1.4 (k), (n)).
     pub fn check_issuer(&self, strict: bool) -> Result<(), CertificateError> {
         let not_ca = |reason| CertificateError::NotCa {
-            subject: self.subject_dn.clone(),
+            subject: self.subject_dn().to_string(),
             reason,
         };
         match self.basic {
@@ -499,7 +518,7 @@ impl<'a> Cert<'a> {
         }
         Err(CertificateError::WrongPurpose {
             role,
-            subject: self.name.clone(),
+            subject: self.name().to_string(),
             required: purpose_name(purpose),
             present: eku.iter().map(|o| purpose_name(o).to_string()).collect(),
         })
@@ -510,7 +529,7 @@ impl<'a> Cert<'a> {
     /// anyExtendedKeyUsage (7.1.2.7.10).
     pub fn check_cabf_subscriber(&self) -> Result<(), CertificateError> {
         let bad = |rule: &str| CertificateError::Nonconforming {
-            subject: self.subject_dn.clone(),
+            subject: self.subject_dn().to_string(),
             rule: format!("{rule} (CA/Browser Forum Baseline Requirements)"),
         };
         if self.is_ca() {

@@ -140,7 +140,7 @@ impl ClientCertVerifier for ClientAuthVerifier {
         );
         req.intermediates = intermediates.iter().map(|c| c.as_ref()).collect();
         req.purpose = Purpose::ClientAuth;
-        self.inner.verify(&req)?;
+        self.inner.check(&req)?;
         Ok(ClientCertVerified::assertion())
     }
 }

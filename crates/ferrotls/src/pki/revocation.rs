@@ -193,7 +193,7 @@ pub(crate) fn check_crls(
             if revoked.raw_serial() == cert.x509.raw_serial() {
                 let reason = revoked.reason_code().map(|(_, r)| reason_name(r.0));
                 return Err(CertificateError::Revoked {
-                    subject: cert.name.clone(),
+                    subject: cert.name().to_string(),
                     serial: hex_colons(cert.x509.raw_serial()),
                     revoked_at: revoked.revocation_date.timestamp(),
                     reason,
@@ -234,7 +234,7 @@ pub(crate) fn check_ocsp(
     now: i64,
 ) -> Result<(), CertificateError> {
     let bad = |reason: String| CertificateError::BadOcspResponse {
-        subject: cert.name.clone(),
+        subject: cert.name().to_string(),
         reason,
     };
     let malformed = || bad("it is not a well-formed DER OCSPResponse (RFC 6960, 4.2.1)".into());
@@ -341,13 +341,15 @@ pub(crate) fn check_ocsp(
             if rc.issuer_raw() != issuer.subject_raw {
                 return Err(bad(format!(
                     "its responder certificate {} was not issued by {}, the certificate's issuer",
-                    rc.subject_dn, issuer.name
+                    rc.subject_dn(),
+                    issuer.name
                 )));
             }
             verify_cert_signature(rc.sig_alg, issuer.spki, rc.tbs, rc.signature).map_err(|_| {
                 bad(format!(
                     "its responder certificate {} is not signed by {}",
-                    rc.subject_dn, issuer.name
+                    rc.subject_dn(),
+                    issuer.name
                 ))
             })?;
             if !rc
@@ -357,7 +359,7 @@ pub(crate) fn check_ocsp(
             {
                 return Err(bad(format!(
                     "its responder certificate {} lacks the id-kp-OCSPSigning extended key usage, so it may not sign responses",
-                    rc.subject_dn
+                    rc.subject_dn()
                 )));
             }
             rc.check_validity(CertRole::Intermediate, now)
@@ -462,7 +464,7 @@ pub(crate) fn check_ocsp(
                     .and_then(|e| e.content.first().copied())
                     .map(reason_name);
                 Err(CertificateError::Revoked {
-                    subject: cert.name.clone(),
+                    subject: cert.name().to_string(),
                     serial: hex_colons(cert.x509.raw_serial()),
                     revoked_at: at,
                     reason,

@@ -167,8 +167,8 @@ pub fn describe_certificate(der: &[u8], role: CertRole) -> Result<ChainEntry, Ce
 fn describe(c: &Cert<'_>, role: CertRole) -> ChainEntry {
     ChainEntry {
         role,
-        subject: c.subject_dn.clone(),
-        issuer: c.issuer_dn.clone(),
+        subject: c.subject_dn().to_string(),
+        issuer: c.issuer_dn().to_string(),
         serial: hex_colons(c.x509.raw_serial()),
         not_before: c.not_before(),
         not_after: c.not_after(),
@@ -282,14 +282,32 @@ impl Verifier {
 
     /// Builds and validates a path for `req`, or explains why none exists.
     pub fn verify(&self, req: &Request<'_>) -> Result<VerifiedPath, CertificateError> {
+        self.run(req, true)
+    }
+
+    /// [`Verifier::verify`] for callers that need only the verdict (the TLS
+    /// handshake): the same checks, without describing the path.
+    pub(crate) fn check(&self, req: &Request<'_>) -> Result<(), CertificateError> {
+        self.run(req, false).map(|_| ())
+    }
+
+    /// Verifies; with `describe_path`, the returned path lists every certificate,
+    /// otherwise it is empty.
+    fn run(
+        &self,
+        req: &Request<'_>,
+        describe_path: bool,
+    ) -> Result<VerifiedPath, CertificateError> {
         let leaf = Cert::parse(req.end_entity)?;
         self.check_leaf(&leaf, req)?;
         // A certificate the user trusts directly (a pinned self-signed leaf).
         for anchor in self.roots.by_subject(leaf.subject_raw()) {
             if anchor.cert.as_ref().map(|c| c.as_ref()) == Some(req.end_entity) {
-                return Ok(VerifiedPath {
-                    chain: vec![describe(&leaf, CertRole::EndEntity)],
-                });
+                let chain = match describe_path {
+                    true => vec![describe(&leaf, CertRole::EndEntity)],
+                    false => Vec::new(),
+                };
+                return Ok(VerifiedPath { chain });
             }
         }
         let inter: Vec<Cert<'_>> = req
@@ -309,6 +327,7 @@ impl Verifier {
             nc_checks: 0,
             failures: Vec::new(),
             exhausted: None,
+            describe: describe_path,
         };
         let mut path = vec![&leaf];
         if let Some(found) = search.dfs(&mut path) {
@@ -322,7 +341,7 @@ impl Verifier {
         leaf.check_common(CertRole::EndEntity, self.policy.strict_rfc5280)?;
         if leaf.nc.is_some() && !leaf.is_ca() {
             return Err(CertificateError::InvalidExtension {
-                subject: leaf.subject_dn.clone(),
+                subject: leaf.subject_dn().to_string(),
                 extension: "nameConstraints",
                 reason: "it appears in an end-entity certificate (RFC 5280, 4.2.1.10: CA certificates only)".into(),
             });
@@ -337,7 +356,7 @@ impl Verifier {
         }
         if leaf.must_staple && req.ocsp_response.is_none() {
             return Err(CertificateError::MustStapleMissing {
-                subject: leaf.name.clone(),
+                subject: leaf.name().to_string(),
             });
         }
         Ok(())
@@ -375,7 +394,7 @@ struct Constraints<'x> {
 
 fn cert_constraints<'x>(c: &Cert<'x>) -> Option<Constraints<'x>> {
     c.nc.as_ref().map(|(p, e)| Constraints {
-        ca: c.subject_dn.clone(),
+        ca: c.subject_dn().to_string(),
         permitted: p.iter().map(|s| s.base.clone()).collect(),
         excluded: e.iter().map(|s| s.base.clone()).collect(),
     })
@@ -426,6 +445,8 @@ struct Search<'s, 'c, 'a> {
     nc_checks: usize,
     failures: Vec<RejectedPath>,
     exhausted: Option<CertificateError>,
+    /// Whether a found path is described (`Verifier::verify`) or only accepted.
+    describe: bool,
 }
 
 impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
@@ -439,9 +460,9 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
             .enumerate()
             .map(|(i, c)| {
                 if i == 0 {
-                    c.name.clone()
+                    c.name().to_string()
                 } else {
-                    c.subject_dn.clone()
+                    c.subject_dn().to_string()
                 }
             })
             .collect();
@@ -454,11 +475,11 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
         &mut self,
         child: &Cert<'_>,
         issuer_spki: &[u8],
-        issuer_name: &str,
+        issuer_name: impl FnOnce() -> String,
     ) -> Result<(), CertificateError> {
         if self.sigs >= self.v.policy.max_signature_checks {
             let e = CertificateError::TooComplex {
-                subject: child.subject_dn.clone(),
+                subject: child.subject_dn().to_string(),
                 what: "signature checks",
                 limit: self.v.policy.max_signature_checks,
             };
@@ -467,7 +488,7 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
         }
         self.sigs += 1;
         verify_cert_signature(child.sig_alg, issuer_spki, child.tbs, child.signature)
-            .map_err(|e| signature_error(e, child, issuer_name))
+            .map_err(|e| signature_error(e, child, &issuer_name()))
     }
 
     /// Depth-first search from the last certificate of `path` towards an anchor.
@@ -515,7 +536,10 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
             self.steps += 1;
             if self.steps > MAX_SEARCH_STEPS {
                 let e = CertificateError::TooComplex {
-                    subject: path.first().map(|c| c.name.clone()).unwrap_or_default(),
+                    subject: path
+                        .first()
+                        .map(|c| c.name().to_string())
+                        .unwrap_or_default(),
                     what: "candidate issuers",
                     limit: MAX_SEARCH_STEPS,
                 };
@@ -523,7 +547,7 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
                 return None;
             }
             if let Err(e) = self.check_candidate(path, cand) {
-                self.fail(path, Some(&cand.subject_dn), e);
+                self.fail(path, Some(cand.subject_dn()), e);
                 if self.exhausted.is_some() {
                     return None;
                 }
@@ -538,13 +562,16 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
         }
 
         if !found_issuer {
-            let leaf_name = path.first().map(|c| c.name.clone()).unwrap_or_default();
+            let leaf_name = path
+                .first()
+                .map(|c| c.name().to_string())
+                .unwrap_or_default();
             let e = if path.len() == 1 && cur.self_issued() {
                 CertificateError::SelfSigned { subject: leaf_name }
             } else if cur.self_issued() {
                 CertificateError::UntrustedRoot {
                     subject: leaf_name,
-                    root: cur.subject_dn.clone(),
+                    root: cur.subject_dn().to_string(),
                 }
             } else {
                 CertificateError::UnknownIssuer {
@@ -553,8 +580,8 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
                     } else {
                         CertRole::Intermediate
                     },
-                    subject: cur.subject_dn.clone(),
-                    issuer: cur.issuer_dn.clone(),
+                    subject: cur.subject_dn().to_string(),
+                    issuer: cur.issuer_dn().to_string(),
                     intermediates_sent: self.req.intermediates.len(),
                     from_client: self.req.purpose == Purpose::ClientAuth,
                 }
@@ -579,7 +606,10 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
             + usize::from(!cand.self_issued());
         if counted > limit || path.len() >= MAX_PATH_CERTS {
             return Err(CertificateError::PathTooLong {
-                subject: path.first().map(|c| c.name.clone()).unwrap_or_default(),
+                subject: path
+                    .first()
+                    .map(|c| c.name().to_string())
+                    .unwrap_or_default(),
                 max_intermediates: limit,
             });
         }
@@ -587,7 +617,7 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
         cand.check_issuer(self.strict())?;
         cand.check_validity(CertRole::Intermediate, self.req.now)?;
         cand.check_purpose(CertRole::Intermediate, self.req.purpose.oid())?;
-        self.check_signature(child, cand.spki(), &cand.subject_dn)
+        self.check_signature(child, cand.spki(), || cand.subject_dn().to_string())
     }
 
     /// Ends the path at `anchor` and validates the whole of it.
@@ -597,6 +627,25 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
         anchor: &TrustAnchor,
     ) -> Result<VerifiedPath, CertificateError> {
         let child = path.last().copied().ok_or(CertificateError::Empty)?;
+        // A clean, unconstrained anchor certificate that nothing asks about (no
+        // description, no revocation data) is not parsed again: its checks passed
+        // when it was summarised, and path validation needs nothing of it.
+        let quick = !self.describe
+            && self.crls.is_empty()
+            && self.req.ocsp_response.is_none()
+            && anchor.name_constraints.is_none()
+            && anchor.summary().is_some_and(|s| {
+                s.passes(
+                    self.strict(),
+                    self.req.now,
+                    self.req.purpose == Purpose::ServerAuth,
+                )
+            });
+        if quick {
+            self.check_signature(child, &anchor.spki, || anchor.subject().to_string())?;
+            self.validate_path(path, anchor, None)?;
+            return Ok(VerifiedPath { chain: Vec::new() });
+        }
         let anchor_cert = match &anchor.cert {
             Some(der) => Some(Cert::parse(der.as_ref())?),
             None => None,
@@ -613,8 +662,11 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
             crate::crypto::sign::check_cert_public_key(&anchor.spki)
                 .map_err(|e| signature_error(e, child, anchor.subject()))?;
         }
-        self.check_signature(child, &anchor.spki, anchor.subject())?;
+        self.check_signature(child, &anchor.spki, || anchor.subject().to_string())?;
         self.validate_path(path, anchor, anchor_cert.as_ref())?;
+        if !self.describe {
+            return Ok(VerifiedPath { chain: Vec::new() });
+        }
         let mut chain: Vec<ChainEntry> = path
             .iter()
             .enumerate()
@@ -645,7 +697,7 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
         let mut remaining: Option<(u32, String)> = anchor_cert.and_then(|a| {
             a.basic
                 .and_then(|(_, len, _)| len)
-                .map(|l| (l, a.subject_dn.clone()))
+                .map(|l| (l, a.subject_dn().to_string()))
         });
         for ca in path.iter().skip(1).rev() {
             if !ca.self_issued() {
@@ -661,7 +713,7 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
             }
             if let Some((_, Some(len), _)) = ca.basic {
                 if remaining.as_ref().is_none_or(|(n, _)| len < *n) {
-                    remaining = Some((len, ca.subject_dn.clone()));
+                    remaining = Some((len, ca.subject_dn().to_string()));
                 }
             }
         }
@@ -703,7 +755,7 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
                     .any(|c| super::distrust::exempt_spki(c.spki()));
                 if !exempt && leaf.not_before() > rule.after {
                     return Err(CertificateError::Distrusted {
-                        subject: leaf.name.clone(),
+                        subject: leaf.name().to_string(),
                         root: anchor.subject().to_string(),
                         not_before: leaf.not_before(),
                         distrust_after: rule.after,
@@ -714,13 +766,16 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
         }
 
         // Revocation: each certificate against its issuer's CRLs; the end entity
-        // also against the stapled OCSP response.
+        // also against the stapled OCSP response. Nothing to check without either.
+        if self.crls.is_empty() && self.req.ocsp_response.is_none() {
+            return Ok(());
+        }
         for (i, cert) in path.iter().enumerate() {
             let issuer = match path.get(i + 1) {
                 Some(c) => revocation::Issuer {
                     subject_raw: c.subject_raw(),
                     spki: c.spki(),
-                    name: &c.subject_dn,
+                    name: c.subject_dn(),
                     key_usage: c.key_usage,
                 },
                 None => revocation::Issuer {
@@ -757,7 +812,7 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
         self.nc_checks = self.nc_checks.saturating_add(work);
         if self.nc_checks > self.v.policy.max_name_constraint_checks {
             let e = CertificateError::TooComplex {
-                subject: cert.subject_dn.clone(),
+                subject: cert.subject_dn().to_string(),
                 what: "name-constraint comparisons",
                 limit: self.v.policy.max_name_constraint_checks,
             };
@@ -767,7 +822,7 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
         for name in names {
             let violation = |excluded: bool, list: &[GeneralName<'_>]| {
                 CertificateError::NameConstraintViolation {
-                    subject: cert.subject_dn.clone(),
+                    subject: cert.subject_dn().to_string(),
                     name: general_name_to_string(name),
                     ca: c.ca.clone(),
                     excluded,
@@ -812,8 +867,8 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
         match unique.len() {
             0 => CertificateError::UnknownIssuer {
                 role: CertRole::EndEntity,
-                subject: leaf.subject_dn.clone(),
-                issuer: leaf.issuer_dn.clone(),
+                subject: leaf.subject_dn().to_string(),
+                issuer: leaf.issuer_dn().to_string(),
                 intermediates_sent: self.req.intermediates.len(),
                 from_client: self.req.purpose == Purpose::ClientAuth,
             },
@@ -821,7 +876,7 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
             _ => {
                 unique.truncate(MAX_REPORTED_PATHS);
                 CertificateError::NoValidPath {
-                    subject: leaf.name.clone(),
+                    subject: leaf.name().to_string(),
                     attempts: unique,
                 }
             }
@@ -833,7 +888,7 @@ fn path_len_of(path: &[&Cert<'_>], anchor: Option<&Cert<'_>>, who: &str) -> u32 
     path.iter()
         .copied()
         .chain(anchor)
-        .find(|c| c.subject_dn == who)
+        .find(|c| c.subject_dn() == who)
         .and_then(|c| c.basic.and_then(|(_, l, _)| l))
         .unwrap_or(0)
 }
@@ -845,11 +900,11 @@ pub(crate) fn signature_error(
 ) -> CertificateError {
     match e {
         CertSignatureError::WeakHash { algorithm } => CertificateError::WeakSignature {
-            subject: child.subject_dn.clone(),
+            subject: child.subject_dn().to_string(),
             algorithm: algorithm.to_string(),
         },
         CertSignatureError::UnsupportedAlgorithm { .. } => CertificateError::UnsupportedSignature {
-            subject: child.subject_dn.clone(),
+            subject: child.subject_dn().to_string(),
             algorithm: cert_signature_algorithm_name(child.sig_alg),
         },
         CertSignatureError::WeakKey { key } => CertificateError::WeakKey {
@@ -862,7 +917,7 @@ pub(crate) fn signature_error(
         },
         CertSignatureError::KeyMismatch { .. } | CertSignatureError::Invalid => {
             CertificateError::BadSignature {
-                subject: child.subject_dn.clone(),
+                subject: child.subject_dn().to_string(),
                 issuer: issuer.to_string(),
             }
         }
@@ -887,7 +942,7 @@ impl ServerCertVerifier for Verifier {
             ocsp_response: (!ocsp.is_empty()).then_some(ocsp),
             max_intermediates: None,
         };
-        self.verify(&req)?;
+        self.check(&req)?;
         Ok(ServerCertVerified::assertion())
     }
 }

@@ -27,9 +27,13 @@ fn p_hash(alg: HashAlgorithm, secret: &[u8], seed: [&[u8]; 3], len: usize) -> Se
     if len == 0 {
         return Secret::default();
     }
-    if let Some(out) = tls12_prf(alg, secret, label, s1, s2, len) {
-        return out;
-    }
+    tls12_prf(alg, secret, label, s1, s2, len)
+        .unwrap_or_else(|| p_hash_hmac(alg, secret, seed, len))
+}
+
+/// P_hash block by block with the HMAC key prepared once.
+fn p_hash_hmac(alg: HashAlgorithm, secret: &[u8], seed: [&[u8]; 3], len: usize) -> Secret {
+    let [label, s1, s2] = seed;
     let key = HmacKey::new(alg, secret);
     let mut out = Vec::with_capacity(len);
     let mut a = key.sign(&seed);
@@ -168,6 +172,28 @@ mod tests {
                  8bfa961144c9e8d792eca722a7b32fc3d416d473ebc2c5fd4abfdad05d918425
                  9b5bf8cd4d90fa0d31e2dec479e4f1a26066f2eea9a69236a3e52655c9e9aee6
                  91c8f3a26854308d5eaa3be85e0990703d73e56f"
+            )
+        );
+    }
+
+    #[test]
+    fn both_p_hash_paths_agree_and_an_empty_secret_works() {
+        for alg in [HashAlgorithm::Sha256, HashAlgorithm::Sha384] {
+            for len in [1, 12, 32, 48, 72, 100] {
+                let seed: [&[u8]; 3] = [b"key expansion", &[0x50; 32], &[0xc0; 32]];
+                assert_eq!(
+                    p_hash(alg, &[0x0b; 48], seed, len),
+                    p_hash_hmac(alg, &[0x0b; 48], seed, len),
+                    "{alg:?} {len}"
+                );
+            }
+        }
+        // Python: p(hashlib.sha256, b"", b"test label" + b"seed", 40)
+        assert_eq!(
+            prf(HashAlgorithm::Sha256, b"", b"test label", b"seed", 40).as_bytes(),
+            unhex(
+                "1f5088aa173f0089a8483a551b442433a40399e4137c69b7aaf392429e5cea71
+                 01650e6860ee65d8"
             )
         );
     }

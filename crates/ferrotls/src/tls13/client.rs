@@ -408,10 +408,7 @@ pub(crate) fn start(
         .clone()
         .unwrap_or_else(|| default_share_groups(&config.groups));
     let key_shares = if config.versions.contains(&ProtocolVersion::TLSv1_3) {
-        share_groups
-            .iter()
-            .map(|g| KeyExchange::start(*g))
-            .collect::<Result<Vec<_>, _>>()?
+        KeyExchange::start_all(&share_groups)?
     } else {
         Vec::new()
     };
