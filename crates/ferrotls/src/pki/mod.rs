@@ -183,6 +183,24 @@ impl ServerCertVerifier for PinnedCertVerifier {
     }
 }
 
+/// The SubjectPublicKeyInfo (whole DER) of a certificate, read with a minimal DER
+/// walk: the handshake needs only this after the chain was verified.
+pub fn spki_of(cert_der: &[u8]) -> Result<&[u8], CertificateError> {
+    let bad = || CertificateError::BadEncoding {
+        reason: "no SubjectPublicKeyInfo could be read from the certificate".into(),
+    };
+    let (tbs, _, _) = der::signed_parts(cert_der).ok_or_else(bad)?;
+    // RFC 5280, 4.1: [0] version (optional), serialNumber, signature, issuer,
+    // validity, subject, subjectPublicKeyInfo.
+    let fields = der::items(tbs.content).ok_or_else(bad)?;
+    let skip = usize::from(fields.first().is_some_and(|f| f.tag == 0xa0));
+    fields
+        .get(skip + 5)
+        .filter(|f| f.tag == der::SEQUENCE)
+        .map(|f| f.raw)
+        .ok_or_else(bad)
+}
+
 /// The few fields of a certificate the handshake itself needs.
 #[derive(Debug, Clone)]
 pub struct ParsedCert {
@@ -262,4 +280,26 @@ fn ip_to_string(ip: &[u8]) -> String {
 /// The signature schemes we accept in a TLS 1.3 CertificateVerify.
 pub fn tls13_verify_schemes() -> &'static [SignatureScheme] {
     crate::crypto::sign::tls13_verify_schemes()
+}
+
+#[cfg(test)]
+mod spki_tests {
+    use super::*;
+
+    #[test]
+    fn spki_of_matches_the_parsed_certificate() {
+        for alg in [&rcgen::PKCS_ECDSA_P256_SHA256, &rcgen::PKCS_ED25519] {
+            let key = rcgen::KeyPair::generate_for(alg).unwrap();
+            let cert = rcgen::CertificateParams::new(vec!["a.example".into()])
+                .unwrap()
+                .self_signed(&key)
+                .unwrap();
+            let der = cert.der().as_ref();
+            assert_eq!(spki_of(der).unwrap(), ParsedCert::parse(der).unwrap().spki);
+        }
+        assert_eq!(
+            spki_of(&[0x30, 0x00]).unwrap_err().to_string(),
+            "peer's certificate could not be parsed: no SubjectPublicKeyInfo could be read from the certificate"
+        );
+    }
 }

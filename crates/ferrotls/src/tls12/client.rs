@@ -24,7 +24,7 @@ use crate::msgs::{
     ServerExtension, ServerHello, ServerKeyExchangeEcdhe,
 };
 use crate::observe::Protection;
-use crate::pki::{ParsedCert, ServerCertVerified};
+use crate::pki::ServerCertVerified;
 use crate::record::protect12::{new_pair_from_key_block, Decrypter12, Encrypter12};
 use crate::tls12::prf;
 use crate::tls12::suites::{KeyExchangeAlgorithm, SignatureAlgorithm, Tls12CipherSuite};
@@ -423,7 +423,7 @@ impl ExpectCertificateStatus {
             ocsp,
             hs.config.provider.time.now(),
         )?;
-        let spki = ParsedCert::parse(self.end_entity.as_ref())?.spki;
+        let spki = crate::pki::spki_of(self.end_entity.as_ref())?.to_vec();
         let mut chain = vec![self.end_entity];
         chain.extend(self.intermediates);
         common.negotiated.peer_certificates = chain;

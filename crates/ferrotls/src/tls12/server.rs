@@ -27,7 +27,7 @@ use crate::msgs::{
     ServerExtension, ServerHello, ServerKeyExchangeEcdhe, DOWNGRADE_TLS12,
 };
 use crate::observe::Protection;
-use crate::pki::{ClientCertVerified, ClientCertVerifier, ParsedCert};
+use crate::pki::{ClientCertVerified, ClientCertVerifier};
 use crate::record::protect12::{new_pair_from_key_block, Decrypter12, Encrypter12};
 use crate::server::{CertifiedKey, ServerConfig, StoredSession};
 use crate::tls12::client::{derive_master_secret, scheme_matches, tls12_schemes};
@@ -523,7 +523,7 @@ impl ExpectClientKeyExchange {
             &intermediates,
             self.hs.config.provider.time.now(),
         )?;
-        let spki = ParsedCert::parse(end_entity.as_ref())?.spki;
+        let spki = crate::pki::spki_of(end_entity.as_ref())?.to_vec();
         let mut chain = vec![end_entity];
         chain.extend(intermediates);
         common.negotiated.peer_certificates = chain;

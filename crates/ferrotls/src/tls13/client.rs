@@ -27,7 +27,7 @@ use crate::msgs::{
     DOWNGRADE_TLS11, DOWNGRADE_TLS12,
 };
 use crate::observe::Protection;
-use crate::pki::{ParsedCert, ServerCertVerified};
+use crate::pki::ServerCertVerified;
 use crate::record::RecordEncrypter;
 use crate::tls12::client::{self as client12, ClientState12};
 use crate::tls13::key_schedule::{
@@ -897,7 +897,7 @@ impl ExpectCertificate {
             ocsp.as_deref().unwrap_or_default(),
             now,
         )?;
-        let leaf = ParsedCert::parse(end_entity.as_ref())?;
+        let spki = crate::pki::spki_of(end_entity.as_ref())?.to_vec();
         self.transcript.add(raw);
         let mut chain = vec![end_entity];
         chain.extend(intermediates);
@@ -905,7 +905,7 @@ impl ExpectCertificate {
         Ok(ClientState::ExpectCertificateVerify(Box::new(
             ExpectCertificateVerify {
                 inner: self,
-                spki: leaf.spki,
+                spki,
                 _verified: verified,
             },
         )))

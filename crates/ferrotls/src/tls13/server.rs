@@ -23,7 +23,7 @@ use crate::msgs::{
     ServerExtension, ServerHello, HELLO_RETRY_REQUEST_RANDOM,
 };
 use crate::observe::Protection;
-use crate::pki::{ClientCertVerified, ClientCertVerifier, ParsedCert};
+use crate::pki::{ClientCertVerified, ClientCertVerifier};
 use crate::server::{CertifiedKey, ServerConfig, StoredSession};
 use crate::tls12::server::{self as server12, ServerState12};
 use crate::tls13::key_schedule::{
@@ -794,7 +794,7 @@ impl ExpectFinished {
             &intermediates,
             self.config.provider.time.now(),
         )?;
-        let spki = ParsedCert::parse(end_entity.as_ref())?.spki;
+        let spki = crate::pki::spki_of(end_entity.as_ref())?.to_vec();
         let mut chain = vec![end_entity];
         chain.extend(intermediates);
         common.negotiated.peer_certificates = chain;
