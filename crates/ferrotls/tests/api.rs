@@ -1,6 +1,7 @@
 //! API tests on an in-memory client/server pair: negotiation, HelloRetryRequest,
 //! SNI, ALPN, KeyUpdate, close_notify, configuration errors, determinism, traces.
 
+mod common;
 mod pair;
 
 use std::io::{self, Write};
@@ -878,5 +879,33 @@ fn observer_sees_a_hello_retry_handshake_in_order() {
             "sent NewSessionTicket",
             "sent NewSessionTicket",
         ]
+    );
+}
+
+#[test]
+fn the_default_client_verifies_against_the_system_trust_store() {
+    // The default configuration builds from the operating system's roots...
+    ferrotls::ClientConfig::with_defaults().expect("the system trust store loads");
+    // ...and a server whose CA is not among them is refused with an explanation.
+    let pki = common::TestPki::new("system-store");
+    let leaf = pki.leaf(common::KeyKind::EcdsaP256);
+    let mut p = Pair::new(
+        ferrotls::ClientConfig::with_system_roots().unwrap(),
+        ferrotls::ServerConfig::builder()
+            .cert(leaf.chain(), &leaf.key())
+            .unwrap(),
+    );
+    let err = match p.handshake() {
+        Err((Side::Client, e)) => e,
+        other => panic!("the client must refuse a private CA: {other:?}"),
+    };
+    assert!(matches!(err, Error::Certificate(_)), "{err:?}");
+    assert!(
+        err.to_string().contains("is not in the trust store"),
+        "the error explains the trust failure: {err}"
+    );
+    assert_eq!(
+        p.alert_sent_by(Side::Client),
+        Some(AlertDescription::UnknownCa)
     );
 }

@@ -76,6 +76,12 @@ impl ClientConfig {
         }
     }
 
+    /// The default client: TLS 1.3 and 1.2 with the safe defaults, verifying servers
+    /// against the operating system's trust store.
+    pub fn with_defaults() -> Result<Arc<ClientConfig>, Error> {
+        Self::with_system_roots()?.build()
+    }
+
     /// A client that verifies servers against the operating system's trust store.
     pub fn with_system_roots() -> Result<ClientConfigBuilder, Error> {
         Ok(Self::builder(Arc::new(Verifier::with_system_roots()?)))
