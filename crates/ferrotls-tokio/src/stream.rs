@@ -166,7 +166,8 @@ where
         self.conn.error().map_or(err, |e| tls_error(e.clone()))
     }
 
-    /// Drives the handshake until it completes and our last flight has been written.
+    /// Drives the handshake until it completes, writing as much of our flights as the
+    /// transport takes.
     pub(crate) fn poll_handshake(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         loop {
             ready!(self.poll_failed(cx))?;
@@ -177,7 +178,11 @@ where
                 flushed => flushed?,
             };
             if !self.conn.is_handshaking() {
-                return flushed.map(Ok);
+                // Done. Whatever is still queued (the client's Finished, the server's
+                // session tickets) goes out with the next read, write or flush: waiting
+                // here could deadlock against a peer that is not reading yet.
+                let _ = flushed;
+                return Poll::Ready(Ok(()));
             }
             if ready!(self.poll_read_tls(cx))? == 0 {
                 return Poll::Ready(Err(io::Error::new(

@@ -15,7 +15,9 @@ type Server = ferrotls_tokio::server::TlsStream<DuplexStream>;
 /// A connected client and server over a small in-memory pipe.
 async fn pair() -> (Client, Server) {
     let cert = TestCert::new();
-    let (c, s) = tokio::io::duplex(256);
+    // Room for the server's session tickets and a closing flight while the other side is
+    // not reading (a real socket buffer holds far more).
+    let (c, s) = tokio::io::duplex(4096);
     let acceptor = cert.acceptor();
     let server = tokio::spawn(async move { acceptor.accept(s).await.expect("accept") });
     let client = cert

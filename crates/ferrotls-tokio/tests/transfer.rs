@@ -207,8 +207,10 @@ async fn a_slow_reader_leaves_the_rest_in_the_transport() {
     let mut first = [0u8; 1];
     client.read_exact(&mut first).await.expect("read one byte");
     let taken = counts.bytes_read.load(Ordering::SeqCst) - before;
+    // The server's session tickets come first, then the record with the first byte:
+    // at most two reads of one chunk each, not the megabyte waiting in the pipe.
     assert!(
-        taken <= ferrotls_tokio::stream::READ_CHUNK,
+        taken <= 2 * ferrotls_tokio::stream::READ_CHUNK,
         "reading 1 byte took {taken} bytes from the transport"
     );
 
