@@ -1,6 +1,102 @@
-//! Argument parsing shared by the subcommands.
+//! What the subcommands share: argument parsing, encodings, terminal colour.
+
+use std::io::IsTerminal;
 
 use ferrotls::msgs::enums::{CipherSuite, NamedGroup};
+
+/// ANSI colours for a terminal, or nothing when output is piped, `NO_COLOR` is set
+/// (<https://no-color.org>), or the terminal is dumb. `CLICOLOR_FORCE=1` forces colour
+/// (for tests and `less -R`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Palette {
+    on: bool,
+}
+
+impl Palette {
+    pub const BOLD: &'static str = "1";
+    pub const DIM: &'static str = "2";
+    pub const RED: &'static str = "31";
+    pub const GREEN: &'static str = "32";
+    pub const YELLOW: &'static str = "33";
+    pub const MAGENTA: &'static str = "35";
+    pub const CYAN: &'static str = "36";
+
+    /// Colour if `stream` is a terminal and the environment does not say otherwise.
+    pub fn for_stream(stream: &impl IsTerminal) -> Self {
+        let set = |v: &str| std::env::var_os(v).is_some_and(|x| !x.is_empty() && x != "0");
+        let on = if set("NO_COLOR") {
+            false
+        } else if set("CLICOLOR_FORCE") {
+            true
+        } else {
+            stream.is_terminal() && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+        };
+        Palette { on }
+    }
+
+    /// `text` in the SGR `style` (one of the constants above), if colour is on.
+    pub fn paint(&self, style: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{style}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// Base64 (RFC 4648, 4) with padding.
+pub fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n =
+            chunk.iter().fold(0u32, |acc, b| acc << 8 | u32::from(*b)) << (8 * (3 - chunk.len()));
+        for i in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+        }
+        for _ in chunk.len()..3 {
+            out.push('=');
+        }
+    }
+    out
+}
+
+/// PEM-encodes DER bytes (RFC 7468).
+pub fn pem_encode(tag: &str, der: &[u8]) -> String {
+    let b64 = base64(der);
+    let mut out = format!("-----BEGIN {tag}-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(line).unwrap_or_default());
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {tag}-----\n"));
+    out
+}
+
+/// Lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Upper-case hex with colons, as fingerprints are usually shown.
+pub fn hex_colons(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// SHA-256 of a certificate's SubjectPublicKeyInfo, base64: what Chromium's
+/// `--ignore-certificate-errors-spki-list` and HPKP-style pins take.
+pub fn spki_sha256_base64(cert_der: &[u8]) -> Option<String> {
+    let (_, cert) = x509_parser::parse_x509_certificate(cert_der).ok()?;
+    let digest = ferrotls::crypto::hash(
+        ferrotls::crypto::HashAlgorithm::Sha256,
+        cert.public_key().raw,
+    );
+    Some(base64(digest.as_ref()))
+}
 
 /// Splits `host:port`, `[v6]:port` or a bare host (with `default_port`).
 pub fn split_host_port(target: &str, default_port: u16) -> Result<(String, u16), String> {
@@ -111,6 +207,24 @@ mod tests {
         assert_eq!(
             parse_group("ffdhe2048").unwrap_err(),
             "unknown group ffdhe2048; choose from X25519MLKEM768, x25519, secp256r1, secp384r1"
+        );
+    }
+
+    #[test]
+    fn pem_encoding_matches_base64() {
+        assert_eq!(base64(b"hello!?"), "aGVsbG8hPw==");
+        assert_eq!(
+            pem_encode("X", b"hello!?"),
+            "-----BEGIN X-----\naGVsbG8hPw==\n-----END X-----\n"
+        );
+    }
+
+    #[test]
+    fn colour_only_when_on() {
+        assert_eq!(Palette { on: false }.paint(Palette::RED, "x"), "x");
+        assert_eq!(
+            Palette { on: true }.paint(Palette::RED, "x"),
+            "\x1b[31mx\x1b[0m"
         );
     }
 

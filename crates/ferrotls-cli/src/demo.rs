@@ -10,7 +10,7 @@ use ferrotls::server::{ServerConfig, ServerConnection};
 use ferrotls::stream::StreamOwned;
 use rustls_pki_types::ServerName;
 
-use crate::devcert::{self, KeyType};
+use crate::cert::mint::{Ca, CaOptions, KeyType, LeafRequest};
 use crate::trace::TracePrinter;
 
 #[derive(clap::Args)]
@@ -27,7 +27,12 @@ pub struct DemoArgs {
 }
 
 pub fn run(args: DemoArgs) -> Result<(), String> {
-    let dev = devcert::generate(&["localhost", "127.0.0.1"], args.key)?;
+    let ca = Ca::generate(&CaOptions::default())?;
+    let names = ["localhost".to_string(), "127.0.0.1".to_string()];
+    let dev = ca.issue(&LeafRequest {
+        key: args.key,
+        ..LeafRequest::server(&names)
+    })?;
     println!("Generated a development CA and a certificate for localhost, 127.0.0.1.");
 
     let mut server_builder = ServerConfig::builder()
@@ -37,6 +42,7 @@ pub fn run(args: DemoArgs) -> Result<(), String> {
             "server",
             Box::new(std::io::stdout()),
             args.show_secrets,
+            crate::common::Palette::for_stream(&std::io::stdout()),
         )));
     if let Some(g) = &args.server_group {
         server_builder = server_builder.groups(&[crate::common::parse_group(g)?]);
@@ -61,12 +67,13 @@ pub fn run(args: DemoArgs) -> Result<(), String> {
     });
 
     // The client trusts only the development CA and validates the path to it.
-    let client_config = ClientConfig::with_root_certificates(vec![dev.ca.clone()])
+    let client_config = ClientConfig::with_root_certificates(vec![ca.cert.clone()])
         .map_err(|e| e.to_string())?
         .observer(Arc::new(TracePrinter::new(
             "client",
             Box::new(std::io::stdout()),
             args.show_secrets,
+            crate::common::Palette::for_stream(&std::io::stdout()),
         )))
         .alpn(vec![b"ferrotls-demo".to_vec()])
         .build()

@@ -1,9 +1,11 @@
 //! The `ferrotls` command line.
 
+mod cert;
 mod client;
 mod common;
 mod demo;
-mod devcert;
+mod diagnose;
+mod json;
 mod server;
 mod trace;
 mod verify;
@@ -32,6 +34,10 @@ enum Command {
     Server(server::ServerArgs),
     /// Build and check a certificate path; print it and explain any failure.
     Verify(verify::VerifyArgs),
+    /// A local CA, certificates it issues (good or deliberately broken), and a decoder.
+    Cert(cert::CertArgs),
+    /// Probe a TLS server and explain every misconfiguration found, with the fix.
+    Diagnose(diagnose::DiagnoseArgs),
 }
 
 fn main() {
@@ -41,6 +47,8 @@ fn main() {
         Command::Client(args) => client::run(args),
         Command::Server(args) => server::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Cert(args) => cert::run(args),
+        Command::Diagnose(args) => diagnose::run(args),
     };
     if let Err(e) = result {
         eprintln!("ferrotls: {e}");

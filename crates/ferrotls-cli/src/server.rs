@@ -1,43 +1,55 @@
-//! `ferrotls server`: an echo or HTTPS status server (like `openssl s_server`).
+//! `ferrotls server`: an echo or HTTPS status server (like `openssl s_server`), on
+//! tokio through ferrotls-tokio, so it holds many connections at once.
+//!
+//! Every connection ends in one log line on stderr: the peer, the negotiated
+//! parameters, and what happened (`echoed 12 bytes`, `GET / 200`, or why it failed).
+//! A handshake must finish within `--handshake-timeout`; beyond `--max-connections`
+//! open connections, new ones are refused (and logged).
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ferrotls::server::{ServerConfig, ServerConnection};
-use ferrotls::stream::StreamOwned;
+use ferrotls::server::ServerConfig;
+use ferrotls_tokio::TlsAcceptor;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 
-use crate::common;
-use crate::devcert::{self, KeyType};
+use crate::cert::mint::{self, Ca, LeafRequest};
+use crate::common::{self, Palette};
 use crate::trace::TracePrinter;
 
 #[derive(clap::Args)]
 pub struct ServerArgs {
-    /// Port to listen on.
+    /// Port to listen on (0: any free port; the log says which).
     #[arg(long, default_value_t = 4433)]
     port: u16,
     /// Address to bind.
     #[arg(long, default_value = "127.0.0.1")]
     bind: String,
-    /// Certificate chain file (PEM, leaf first); repeat with --key for several.
+    /// Certificate chain file (PEM, leaf first); repeat with --key for several
+    /// (chosen by SNI and by the key types the client accepts).
     #[arg(long)]
     cert: Vec<PathBuf>,
     /// Private key file for the --cert at the same position.
     #[arg(long)]
     key: Vec<PathBuf>,
-    /// Use (creating on first use) a development CA and a localhost certificate.
+    /// Use (creating on first use) the development CA in $FERROTLS_DEV_DIR or
+    /// ~/.local/share/ferrotls, and a certificate for localhost it issues.
     #[arg(long)]
     dev: bool,
-    /// Serve HTTPS: a status page showing the visitor's own connection.
+    /// Serve HTTPS: `/` shows the visitor's own connection; other paths are files
+    /// under --root.
     #[arg(long)]
     www: bool,
-    /// With --www, also serve the files under this directory.
-    #[arg(long)]
+    /// With --www, serve the files under this directory (never outside it).
+    #[arg(long, requires = "www")]
     root: Option<PathBuf>,
-    /// ALPN protocols to accept, comma-separated, in preference order.
+    /// ALPN protocols to accept, comma-separated, in preference order (--www: http/1.1).
     #[arg(long, value_delimiter = ',')]
     alpn: Vec<String>,
     /// Key exchange groups in preference order, comma-separated.
@@ -67,13 +79,22 @@ pub struct ServerArgs {
     /// Also offer the legacy TLS 1.2 suites (static RSA, CBC) for old clients.
     #[arg(long)]
     legacy: bool,
-    /// Serve this many connections, then exit (default: forever).
+    /// Accept this many connections, finish them, then exit (default: forever).
     #[arg(long)]
     count: Option<usize>,
+    /// Connections open at once; more are refused.
+    #[arg(long, default_value_t = 1024)]
+    max_connections: usize,
+    /// Seconds a client may take to complete its handshake.
+    #[arg(long, default_value_t = 10)]
+    handshake_timeout: u64,
 }
 
-/// How many connections may be in progress at once.
-const MAX_CONNECTIONS: usize = 512;
+/// How long an HTTP client may take to send its request, and an echo client may stay silent.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+/// The largest HTTP request head read.
+const MAX_REQUEST_HEAD: usize = 16 * 1024;
 
 fn dev_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("FERROTLS_DEV_DIR") {
@@ -85,73 +106,50 @@ fn dev_dir() -> PathBuf {
     home.join(".local/share/ferrotls")
 }
 
-/// Loads the development certificate, creating the CA and leaf on first use.
+/// The development certificate for localhost: the CA of `ferrotls cert` in the dev
+/// directory (created on first use) and a leaf it issues, reissued when it is missing,
+/// from another CA, or has under 30 days left.
 fn dev_cert() -> Result<(PathBuf, PathBuf), String> {
     let dir = dev_dir();
-    let (ca, chain, key) = (
-        dir.join("dev-ca.pem"),
-        dir.join("dev-localhost.pem"),
-        dir.join("dev-localhost.key"),
-    );
-    if !chain.exists() || !key.exists() {
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        let dev = devcert::generate(&["localhost", "127.0.0.1", "::1"], KeyType::Ecdsa)?;
-        let pem = |tag: &str, der: &[u8]| ferrotls_pem(tag, der);
-        let chain_pem: String = dev
-            .chain
-            .iter()
-            .map(|c| pem("CERTIFICATE", c.as_ref()))
-            .collect();
-        write_file(&ca, &pem("CERTIFICATE", dev.ca.as_ref()))?;
-        write_file(&chain, &chain_pem)?;
-        write_file(&key, &pem("PRIVATE KEY", dev.key.secret_der()))?;
+    let (ca, created) = Ca::load_or_create(&dir)?;
+    if created {
         eprintln!("Created a development CA in {}.", dir.display());
     }
-    eprintln!(
-        "Using the development certificate for localhost. To trust it: curl --cacert {}, or add that file to your trust store.",
-        ca.display()
+    let (chain, key) = (dir.join("localhost.pem"), dir.join("localhost.key"));
+    let current = key.exists()
+        && ferrotls::pem::load_certs(&chain)
+            .is_ok_and(|c| mint::still_good(&c, &ca, Duration::from_secs(30 * 86_400)));
+    if !current {
+        let names = ["localhost", "127.0.0.1", "::1"].map(String::from);
+        ca.issue(&LeafRequest::server(&names))?
+            .save(&dir, "localhost")?;
+        eprintln!(
+            "Issued {} for localhost, 127.0.0.1 and ::1.",
+            chain.display()
+        );
+    }
+    let leaf = ferrotls::pem::load_certs(&chain).map_err(|e| e.to_string())?;
+    eprintln!("Using the development certificate for localhost. To trust its CA:");
+    eprint!(
+        "{}",
+        crate::cert::trust_help(
+            &dir.join(mint::CA_CERT_FILE),
+            leaf.first().map(|c| c.as_ref())
+        )
     );
     Ok((chain, key))
 }
 
-fn write_file(path: &Path, text: &str) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
-}
-
-/// PEM-encodes DER bytes (RFC 7468).
-pub fn ferrotls_pem(tag: &str, der: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut b64 = String::new();
-    for chunk in der.chunks(3) {
-        let n =
-            chunk.iter().fold(0u32, |acc, b| acc << 8 | u32::from(*b)) << (8 * (3 - chunk.len()));
-        for i in 0..=chunk.len() {
-            b64.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-        }
-        for _ in chunk.len()..3 {
-            b64.push('=');
-        }
+fn build_config(args: &ServerArgs) -> Result<Arc<ServerConfig>, String> {
+    if args.cert.len() != args.key.len() {
+        return Err("give one --key for each --cert".into());
     }
-    let mut out = format!("-----BEGIN {tag}-----\n");
-    for line in b64.as_bytes().chunks(64) {
-        out.push_str(std::str::from_utf8(line).unwrap_or_default());
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {tag}-----\n"));
-    out
-}
-
-pub fn run(args: ServerArgs) -> Result<(), String> {
     let mut pairs: Vec<(PathBuf, PathBuf)> = args
         .cert
         .iter()
         .cloned()
         .zip(args.key.iter().cloned())
         .collect();
-    if args.cert.len() != args.key.len() {
-        return Err("give one --key for each --cert".into());
-    }
     if args.dev {
         pairs.push(dev_cert()?);
     }
@@ -201,7 +199,12 @@ pub fn run(args: ServerArgs) -> Result<(), String> {
     if args.legacy {
         builder = builder.enable_legacy_tls12_suites();
     }
-    builder = builder.alpn(args.alpn.iter().map(|p| p.as_bytes().to_vec()).collect());
+    let alpn: Vec<Vec<u8>> = if args.alpn.is_empty() && args.www {
+        vec![b"http/1.1".to_vec()]
+    } else {
+        args.alpn.iter().map(|p| p.as_bytes().to_vec()).collect()
+    };
+    builder = builder.alpn(alpn);
     if !args.groups.is_empty() {
         builder = builder.groups(&common::parse_groups(&args.groups)?);
     }
@@ -210,95 +213,125 @@ pub fn run(args: ServerArgs) -> Result<(), String> {
             "server",
             Box::new(std::io::stderr()),
             false,
+            Palette::for_stream(&std::io::stderr()),
         )));
     }
     if let Some(k) = ferrotls::observe::KeyLogFile::from_env() {
         builder = builder.key_log(Arc::new(k));
     }
-    let config = builder.build().map_err(|e| e.to_string())?;
+    builder.build().map_err(|e| e.to_string())
+}
 
+/// What every connection task shares.
+struct Shared {
+    acceptor: TlsAcceptor,
+    /// `Some` in --www mode: the directory of files, if any.
+    www: Option<Option<PathBuf>>,
+    handshake_timeout: Duration,
+}
+
+pub fn run(args: ServerArgs) -> Result<(), String> {
+    if args.max_connections == 0 {
+        return Err("--max-connections must be at least 1".into());
+    }
+    if args.handshake_timeout == 0 {
+        return Err("--handshake-timeout must be at least 1 second".into());
+    }
+    if let Some(root) = &args.root {
+        if !root.is_dir() {
+            return Err(format!("--root {}: not a directory", root.display()));
+        }
+    }
+    let config = build_config(&args)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    runtime.block_on(serve(args, config))
+}
+
+async fn serve(args: ServerArgs, config: Arc<ServerConfig>) -> Result<(), String> {
     let listener = TcpListener::bind((args.bind.as_str(), args.port))
+        .await
         .map_err(|e| format!("cannot listen on {}:{}: {e}", args.bind, args.port))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     eprintln!(
-        "ferrotls server listening on {addr} ({} mode)",
-        if args.www { "https" } else { "echo" }
+        "ferrotls server listening on {addr} ({} mode); at most {} connections, {} s per handshake",
+        if args.www { "https" } else { "echo" },
+        args.max_connections,
+        args.handshake_timeout
     );
-    let active = Arc::new(AtomicUsize::new(0));
-    let www = args.www.then(|| Arc::new(args.root.unwrap_or_default()));
-    let mut handles = Vec::new();
-    for (served, incoming) in listener.incoming().enumerate() {
-        let sock = match incoming {
-            Ok(s) => s,
+    let shared = Arc::new(Shared {
+        acceptor: TlsAcceptor::from(config),
+        www: args.www.then(|| args.root.clone()),
+        handshake_timeout: Duration::from_secs(args.handshake_timeout),
+    });
+    let open = Arc::new(Semaphore::new(args.max_connections));
+    let mut tasks = JoinSet::new();
+    let mut accepted = 0usize;
+    while args.count.is_none_or(|c| accepted < c) {
+        let (tcp, peer) = match listener.accept().await {
+            Ok(a) => a,
             Err(e) => {
+                // Out of file descriptors and the like: back off instead of spinning.
                 eprintln!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             }
         };
-        if active.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
+        accepted += 1;
+        let Ok(permit) = open.clone().try_acquire_owned() else {
             eprintln!(
-                "{}: refused, {MAX_CONNECTIONS} connections already open",
-                peer(&sock)
+                "{peer} refused: {} connections are already open (--max-connections)",
+                args.max_connections
             );
             continue;
-        }
-        active.fetch_add(1, Ordering::SeqCst);
-        let (config, active, www) = (config.clone(), active.clone(), www.clone());
-        handles.push(std::thread::spawn(move || {
-            let who = peer(&sock);
-            let line = serve(config, sock, www.as_deref().map(|p| p.as_path()));
-            eprintln!("{who} {line}");
-            active.fetch_sub(1, Ordering::SeqCst);
-        }));
-        if args.count.is_some_and(|c| served + 1 >= c) {
-            break;
-        }
+        };
+        let shared = shared.clone();
+        tasks.spawn(async move {
+            let line = handle(tcp, peer, &shared).await;
+            eprintln!("{peer} {line}");
+            drop(permit);
+        });
+        while tasks.try_join_next().is_some() {}
     }
-    for h in handles {
-        let _ = h.join();
-    }
+    while tasks.join_next().await.is_some() {}
     Ok(())
 }
 
-fn peer(sock: &TcpStream) -> String {
-    sock.peer_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_else(|_| "?".into())
-}
+type Tls = ferrotls_tokio::server::TlsStream<TcpStream>;
 
-/// Serves one connection and returns its one-line log outcome.
-fn serve(config: Arc<ServerConfig>, sock: TcpStream, www: Option<&Path>) -> String {
-    let _ = sock.set_read_timeout(Some(Duration::from_secs(30)));
-    let conn = match ServerConnection::new(config) {
-        Ok(c) => c,
-        Err(e) => return format!("failed: {e}"),
+/// Serves one connection; returns its log line (without the peer).
+async fn handle(tcp: TcpStream, peer: SocketAddr, shared: &Shared) -> String {
+    let _ = tcp.set_nodelay(true);
+    let mut tls = match shared
+        .acceptor
+        .accept_with_timeout(tcp, shared.handshake_timeout)
+        .await
+    {
+        Ok(t) => t,
+        Err(e) => return format!("handshake failed: {e}"),
     };
-    let mut tls = StreamOwned::new(conn, sock);
-    if let Err(e) = tls.handshake() {
-        return format!("handshake failed: {e}");
-    }
-    let mut summary = summary(&tls.conn);
-    if tls.conn.early_data_accepted() {
-        let mut early = Vec::new();
-        let _ = std::io::Read::read_to_end(&mut tls.conn.early_data(), &mut early);
+    let mut summary = summary(tls.get_ref().1.negotiated());
+    // Accepted 0-RTT data is all buffered once the handshake is complete.
+    let mut early = Vec::new();
+    let _ = io::Read::read_to_end(&mut tls.get_mut().1.early_data(), &mut early);
+    if !early.is_empty() {
         summary.push_str(&format!(" 0-RTT={}B", early.len()));
-        if www.is_none() && !early.is_empty() {
-            let _ = tls.write_all(&early);
-        }
     }
-    let result = match www {
-        Some(dir) => serve_http(&mut tls, dir, &summary),
-        None => echo(&mut tls),
+    let result = match &shared.www {
+        Some(root) => serve_http(&mut tls, root.as_deref(), peer).await,
+        None => echo(&mut tls, &early).await,
     };
     match result {
-        Ok(bytes) => format!("{summary}: closed after {bytes} bytes"),
+        Ok(outcome) => format!("{summary}: {outcome}"),
         Err(e) => format!("{summary}: ended with error: {e}"),
     }
 }
 
-fn summary(conn: &ferrotls::Connection) -> String {
-    let n = conn.negotiated();
-    format!(
+/// `TLSv1.3 TLS13_AES_256_GCM_SHA384 X25519MLKEM768 sni=localhost alpn=http/1.1`.
+fn summary(n: &ferrotls::conn::Negotiated) -> String {
+    let mut s = format!(
         "{} {} {}{}{} sni={} alpn={}",
         n.version.map(|v| v.to_string()).unwrap_or_default(),
         n.cipher_suite.map(|s| s.to_string()).unwrap_or_default(),
@@ -310,83 +343,358 @@ fn summary(conn: &ferrotls::Connection) -> String {
             .as_deref()
             .map(|p| String::from_utf8_lossy(p).into_owned())
             .unwrap_or_else(|| "-".into()),
+    );
+    if let Some(subject) = client_subject(n) {
+        s.push_str(&format!(" client=\"{subject}\""));
+    }
+    s
+}
+
+fn client_subject(n: &ferrotls::conn::Negotiated) -> Option<String> {
+    let der = n.peer_certificates.first()?;
+    Some(
+        ferrotls::pki::ParsedCert::parse(der.as_ref())
+            .map(|p| p.subject)
+            .unwrap_or_else(|_| "an unparseable certificate".into()),
     )
 }
 
-fn echo(tls: &mut StreamOwned<ServerConnection, TcpStream>) -> std::io::Result<usize> {
+fn timed_out(what: &str, after: Duration) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::TimedOut,
+        format!("{what} within {} s", after.as_secs()),
+    )
+}
+
+async fn echo(tls: &mut Tls, early: &[u8]) -> io::Result<String> {
+    let mut total = early.len();
+    if !early.is_empty() {
+        tls.write_all(early).await?;
+        tls.flush().await?;
+    }
     let mut buf = vec![0u8; 16 * 1024];
-    let mut total = 0;
     loop {
-        let n = tls.read(&mut buf)?;
+        let n = tokio::time::timeout(IDLE_TIMEOUT, tls.read(&mut buf))
+            .await
+            .map_err(|_| timed_out("the client sent nothing", IDLE_TIMEOUT))??;
         if n == 0 {
-            tls.close()?;
-            return Ok(total);
+            tls.shutdown().await?;
+            return Ok(format!("echoed {total} bytes, closed"));
         }
         total += n;
-        tls.write_all(&buf[..n])?;
+        tls.write_all(&buf[..n]).await?;
+        tls.flush().await?;
     }
 }
 
-/// Reads one HTTP/1.1 request and answers it: `/` is the status page, other paths
-/// are files under `dir` (never outside it).
-fn serve_http(
-    tls: &mut StreamOwned<ServerConnection, TcpStream>,
-    dir: &Path,
-    summary: &str,
-) -> std::io::Result<usize> {
-    let mut req = Vec::new();
+/// Reads the request head: up to the blank line, at most [`MAX_REQUEST_HEAD`] bytes.
+async fn read_request_head(tls: &mut Tls) -> io::Result<Option<Vec<u8>>> {
+    let mut head = Vec::new();
     let mut buf = [0u8; 4096];
-    while !req.windows(4).any(|w| w == b"\r\n\r\n") {
-        let n = tls.read(&mut buf)?;
-        if n == 0 || req.len() > 64 * 1024 {
-            return Ok(req.len());
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        if head.len() > MAX_REQUEST_HEAD {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("the request head exceeds {MAX_REQUEST_HEAD} bytes"),
+            ));
         }
-        req.extend_from_slice(&buf[..n]);
+        let n = match tokio::time::timeout(REQUEST_TIMEOUT, tls.read(&mut buf)).await {
+            Err(_) => {
+                return Err(timed_out(
+                    "no complete HTTP request arrived",
+                    REQUEST_TIMEOUT,
+                ))
+            }
+            // Browsers open spare connections and drop them unused, without close_notify.
+            Ok(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof && head.is_empty() => 0,
+            Ok(r) => r?,
+        };
+        if n == 0 {
+            return Ok(None);
+        }
+        head.extend_from_slice(&buf[..n]);
     }
-    let text = String::from_utf8_lossy(&req);
-    let path = text.split_whitespace().nth(1).unwrap_or("/").to_string();
-    let (status, body, kind) = if path == "/" {
-        let n = tls.conn.negotiated();
-        let body = format!(
-            "<!doctype html><title>ferrotls</title><h1>Your connection</h1><pre>{summary}\nsignature: {}\nHelloRetryRequest: {}</pre>\n",
-            n.signature_scheme.map(|s| s.to_string()).unwrap_or_default(),
-            n.hello_retry
-        );
-        ("200 OK", body.into_bytes(), "text/html; charset=utf-8")
+    Ok(Some(head))
+}
+
+/// Answers one HTTP/1.1 request, then closes: `/` is the status page, other paths
+/// are files under `root`.
+async fn serve_http(tls: &mut Tls, root: Option<&Path>, peer: SocketAddr) -> io::Result<String> {
+    let Some(head) = read_request_head(tls).await? else {
+        return Ok("closed without sending a request".into());
+    };
+    let text = String::from_utf8_lossy(&head);
+    let mut request_line = text.lines().next().unwrap_or_default().split_whitespace();
+    let method = request_line.next().unwrap_or_default().to_string();
+    let target = request_line.next().unwrap_or("/").to_string();
+    let user_agent = text
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("user-agent")
+                .then(|| value.trim().to_string())
+        })
+        .unwrap_or_default();
+    let path = target.split(['?', '#']).next().unwrap_or("/").to_string();
+
+    let (status, kind, body): (&str, &str, Body) = if method != "GET" && method != "HEAD" {
+        (
+            "405 Method Not Allowed",
+            "text/plain; charset=utf-8",
+            Body::Bytes(b"only GET and HEAD are served\n".to_vec()),
+        )
+    } else if path == "/" {
+        let n = tls.get_ref().1.negotiated();
+        let page = status_page(n, peer, &user_agent, root);
+        (
+            "200 OK",
+            "text/html; charset=utf-8",
+            Body::Bytes(page.into_bytes()),
+        )
     } else {
-        match safe_path(dir, &path).and_then(|p| std::fs::read(p).ok()) {
-            Some(bytes) => ("200 OK", bytes, "application/octet-stream"),
-            None => ("404 Not Found", b"not found\n".to_vec(), "text/plain"),
+        match root.and_then(|r| safe_path(r, &path)) {
+            Some(p) if p.is_dir() => match p.join("index.html") {
+                index if index.is_file() => {
+                    ("200 OK", "text/html; charset=utf-8", Body::File(index))
+                }
+                _ => (
+                    "200 OK",
+                    "text/html; charset=utf-8",
+                    Body::Bytes(listing(&p, &path).into_bytes()),
+                ),
+            },
+            Some(p) => ("200 OK", content_type(&p), Body::File(p)),
+            None => (
+                "404 Not Found",
+                "text/plain; charset=utf-8",
+                Body::Bytes(b"not found\n".to_vec()),
+            ),
+        }
+    };
+    let (len, file) = match &body {
+        Body::Bytes(b) => (b.len() as u64, None),
+        Body::File(p) => {
+            let f = tokio::fs::File::open(p).await?;
+            (f.metadata().await?.len(), Some(f))
         }
     };
     let head = format!(
-        "HTTP/1.1 {status}\r\ncontent-type: {kind}\r\ncontent-length: {}\r\nconnection: close\r\nstrict-transport-security: max-age=300\r\n\r\n",
-        body.len()
+        "HTTP/1.1 {status}\r\ncontent-type: {kind}\r\ncontent-length: {len}\r\nconnection: close\r\ncache-control: no-store\r\nserver: ferrotls\r\n\r\n"
     );
-    tls.write_all(head.as_bytes())?;
-    tls.write_all(&body)?;
-    tls.close()?;
-    Ok(req.len() + head.len() + body.len())
+    tls.write_all(head.as_bytes()).await?;
+    if method != "HEAD" {
+        match (body, file) {
+            (_, Some(mut f)) => {
+                tokio::io::copy(&mut f, tls).await?;
+            }
+            (Body::Bytes(b), None) => tls.write_all(&b).await?,
+            (Body::File(_), None) => {}
+        }
+    }
+    tls.shutdown().await?;
+    Ok(format!("{method} {target} {}, {len} bytes", &status[..3]))
 }
 
-/// Maps a URL path to a file under `dir`, refusing `..`, absolute and hidden parts.
-fn safe_path(dir: &Path, url_path: &str) -> Option<PathBuf> {
-    if dir.as_os_str().is_empty() {
+enum Body {
+    Bytes(Vec<u8>),
+    File(PathBuf),
+}
+
+/// Escapes text for HTML.
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn status_page(
+    n: &ferrotls::conn::Negotiated,
+    peer: SocketAddr,
+    user_agent: &str,
+    root: Option<&Path>,
+) -> String {
+    let or_none = |s: Option<String>| s.unwrap_or_else(|| "none".into());
+    let yes_no = |b: bool| if b { "yes" } else { "no" }.to_string();
+    let tls12 = n.version == Some(ferrotls::msgs::enums::ProtocolVersion::TLSv1_2);
+    let mut rows: Vec<(&str, &str, String)> = vec![
+        (
+            "version",
+            "Protocol",
+            or_none(n.version.map(|v| v.to_string())),
+        ),
+        (
+            "suite",
+            "Cipher suite",
+            or_none(n.cipher_suite.map(|s| s.to_string())),
+        ),
+        (
+            "group",
+            "Key exchange group",
+            or_none(n.group.map(|g| g.to_string())),
+        ),
+        ("hrr", "HelloRetryRequest", yes_no(n.hello_retry)),
+        (
+            "signature",
+            "Server signature",
+            or_none(n.signature_scheme.map(|s| s.to_string())),
+        ),
+        (
+            "alpn",
+            "ALPN",
+            or_none(
+                n.alpn
+                    .as_deref()
+                    .map(|p| String::from_utf8_lossy(p).into_owned()),
+            ),
+        ),
+        ("sni", "Server name (SNI)", or_none(n.server_name.clone())),
+        ("resumed", "Resumed session", yes_no(n.resumed)),
+        (
+            "client-cert",
+            "Client certificate",
+            or_none(client_subject(n)),
+        ),
+        ("peer", "Your address", peer.to_string()),
+        ("user-agent", "Your user agent", user_agent.to_string()),
+    ];
+    if tls12 {
+        rows.insert(
+            4,
+            (
+                "ems",
+                "Extended master secret",
+                yes_no(n.extended_master_secret),
+            ),
+        );
+    }
+    let mut html = String::from(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>ferrotls: your connection</title>\n\
+         <style>body{font-family:sans-serif;margin:2em}th{text-align:left;padding-right:2em}td{font-family:monospace}</style>\n\
+         </head><body>\n<h1>Your TLS connection to ferrotls</h1>\n<table>\n",
+    );
+    for (id, label, value) in rows {
+        html.push_str(&format!(
+            "<tr><th>{label}</th><td id=\"{id}\">{}</td></tr>\n",
+            esc(&value)
+        ));
+    }
+    html.push_str("</table>\n");
+    if let Some(root) = root {
+        html.push_str(&format!("<h2>Files</h2>\n{}", listing_items(root, "/")));
+    }
+    html.push_str("</body></html>\n");
+    html
+}
+
+fn listing_items(dir: &Path, url_path: &str) -> String {
+    let mut names: Vec<(String, bool)> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter_map(|e| {
+                    let name = e.file_name().into_string().ok()?;
+                    (!name.starts_with('.')).then(|| (name, e.path().is_dir()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    let base = if url_path.ends_with('/') {
+        url_path.to_string()
+    } else {
+        format!("{url_path}/")
+    };
+    let mut out = String::from("<ul>\n");
+    for (name, is_dir) in names {
+        let slash = if is_dir { "/" } else { "" };
+        out.push_str(&format!(
+            "<li><a href=\"{}{}{slash}\">{}{slash}</a></li>\n",
+            esc(&base),
+            esc(&percent_encode(&name)),
+            esc(&name)
+        ));
+    }
+    out.push_str("</ul>\n");
+    out
+}
+
+fn listing(dir: &Path, url_path: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{0}</title></head><body>\n<h1>{0}</h1>\n{1}</body></html>\n",
+        esc(url_path),
+        listing_items(dir, url_path)
+    )
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("html" | "htm") => "text/html; charset=utf-8",
+        Some("txt" | "md") => "text/plain; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("json") => "application/json",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("gif") => "image/gif",
+        Some("ico") => "image/x-icon",
+        Some("wasm") => "application/wasm",
+        Some("pem" | "crt") => "application/x-pem-file",
+        _ => "application/octet-stream",
+    }
+}
+
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Decodes %XX escapes; `None` for a bad escape, a NUL byte or invalid UTF-8.
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    if out.contains(&0) {
         return None;
     }
-    let mut out = dir.to_path_buf();
-    for part in url_path
-        .split('?')
-        .next()?
-        .split('/')
-        .filter(|p| !p.is_empty())
-    {
+    String::from_utf8(out).ok()
+}
+
+/// Maps a URL path to an existing file or directory under `root`, refusing `.` and
+/// `..` segments, hidden names, backslashes, and symbolic links that lead outside.
+fn safe_path(root: &Path, url_path: &str) -> Option<PathBuf> {
+    let decoded = percent_decode(url_path)?;
+    let mut out = root.to_path_buf();
+    for part in decoded.split('/').filter(|p| !p.is_empty()) {
         if part.starts_with('.') || part.contains('\\') {
             return None;
         }
         out.push(part);
     }
-    out.is_file().then_some(out)
+    let real = out.canonicalize().ok()?;
+    let real_root = root.canonicalize().ok()?;
+    real.starts_with(&real_root).then_some(real)
 }
 
 #[cfg(test)]
@@ -394,18 +702,39 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pem_encoding_matches_base64() {
+    fn paths_stay_inside_the_root() {
+        let root = std::env::temp_dir().join(format!("ferrotls-www-{}", std::process::id()));
+        std::fs::create_dir_all(root.join("sub")).unwrap();
+        std::fs::write(root.join("sub/a.txt"), "a").unwrap();
+        std::fs::write(root.join(".secret"), "s").unwrap();
+        assert!(safe_path(&root, "/sub/a.txt").is_some());
+        assert!(safe_path(&root, "/sub/%61.txt").is_some());
+        assert!(safe_path(&root, "/../etc/passwd").is_none());
+        assert!(safe_path(&root, "/sub/..%2f..%2fetc/passwd").is_none());
+        assert!(safe_path(&root, "/%2e%2e/etc/passwd").is_none());
+        assert!(safe_path(&root, "/.secret").is_none());
+        assert!(safe_path(&root, "/sub%00/a.txt").is_none());
+        assert!(safe_path(&root, "/missing").is_none());
+        #[cfg(unix)]
+        {
+            let _ = std::os::unix::fs::symlink("/etc", root.join("escape"));
+            assert!(safe_path(&root, "/escape/passwd").is_none());
+        }
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn html_is_escaped() {
         assert_eq!(
-            ferrotls_pem("X", b"hello!?"),
-            "-----BEGIN X-----\naGVsbG8hPw==\n-----END X-----\n"
+            esc("<a href=\"x\">&</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;"
         );
     }
 
     #[test]
-    fn paths_stay_inside_the_directory() {
-        let dir = std::env::temp_dir();
-        assert!(safe_path(&dir, "/../etc/passwd").is_none());
-        assert!(safe_path(&dir, "/.ssh/id").is_none());
-        assert!(safe_path(Path::new(""), "/x").is_none());
+    fn percent_decoding() {
+        assert_eq!(percent_decode("a%20b").as_deref(), Some("a b"));
+        assert_eq!(percent_decode("%zz"), None);
+        assert_eq!(percent_decode("%4"), None);
     }
 }

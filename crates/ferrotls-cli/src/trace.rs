@@ -10,27 +10,48 @@ use ferrotls::msgs::{
 use ferrotls::observe::{Direction, Event, Observer, Protection};
 use ferrotls::pki::ParsedCert;
 
-/// Prints handshake events to a writer as they happen, prefixed with the side.
+use crate::common::Palette;
+
+/// Prints handshake events to a writer as they happen, prefixed with the side;
+/// in colour when `palette` says so.
 pub struct TracePrinter {
     side: &'static str,
     out: Mutex<Box<dyn Write + Send>>,
     show_secrets: bool,
+    palette: Palette,
 }
 
 impl TracePrinter {
-    pub fn new(side: &'static str, out: Box<dyn Write + Send>, show_secrets: bool) -> Self {
+    pub fn new(
+        side: &'static str,
+        out: Box<dyn Write + Send>,
+        show_secrets: bool,
+        palette: Palette,
+    ) -> Self {
         TracePrinter {
             side,
             out: Mutex::new(out),
             show_secrets,
+            palette,
         }
     }
 
     fn line(&self, text: &str) {
         if let Ok(mut out) = self.out.lock() {
+            let side = self
+                .palette
+                .paint(Palette::DIM, &format!("[{}]", self.side));
             for l in text.lines() {
-                let _ = writeln!(out, "[{}] {l}", self.side);
+                let _ = writeln!(out, "{side} {l}");
             }
+        }
+    }
+
+    /// `->` for sent, `<-` for received, coloured by direction.
+    fn arrow(&self, direction: Direction) -> String {
+        match direction {
+            Direction::Sent => self.palette.paint(Palette::CYAN, "->"),
+            Direction::Received => self.palette.paint(Palette::MAGENTA, "<-"),
         }
     }
 }
@@ -210,7 +231,11 @@ fn describe_certs<'a>(certs: impl Iterator<Item = &'a [u8]>) -> Vec<String> {
                 let mut sans: Vec<String> =
                     p.dns_names.iter().map(|d| format!("DNS:{d}")).collect();
                 sans.extend(p.ip_addresses.iter().map(|ip| format!("IP:{ip}")));
-                out.push(format!("    SAN: {}", sans.join(", ")));
+                if sans.is_empty() {
+                    out.push("    SAN: none".into());
+                } else {
+                    out.push(format!("    SAN: {}", sans.join(", ")));
+                }
                 out.push(format!(
                     "    valid: {} to {}",
                     fmt_time(p.not_before),
@@ -268,17 +293,19 @@ impl TracePrinter {
         len: usize,
         lines: Vec<String>,
     ) {
-        let arrow = match direction {
-            Direction::Sent => "->",
-            Direction::Received => "<-",
-        };
+        let arrow = self.arrow(direction);
         let how = match protection {
             Protection::Plaintext => "plaintext",
             Protection::EarlyData => "encrypted with the 0-RTT key",
             Protection::Handshake => "encrypted with handshake keys",
             Protection::Application => "encrypted with application keys",
         };
-        let mut text = format!("{arrow} {name} ({len} bytes, {how})");
+        let p = self.palette;
+        let mut text = format!(
+            "{arrow} {} {}",
+            p.paint(Palette::BOLD, name),
+            p.paint(Palette::DIM, &format!("({len} bytes, {how})"))
+        );
         for l in lines {
             text.push_str("\n     ");
             text.push_str(&l);
@@ -314,31 +341,29 @@ impl Observer for TracePrinter {
                 raw.len(),
                 describe12(message),
             ),
-            Event::ChangeCipherSpec { direction } => self.line(&format!(
-                "{} change_cipher_spec",
-                if *direction == Direction::Sent {
-                    "->"
-                } else {
-                    "<-"
-                }
-            )),
+            Event::ChangeCipherSpec { direction } => {
+                self.line(&format!("{} change_cipher_spec", self.arrow(*direction)))
+            }
             Event::Secret { label, secret } => {
+                let p = self.palette;
                 if self.show_secrets {
-                    self.line(&format!("   secret {label}: {}", hex(secret)));
+                    self.line(&format!(
+                        "   {} {label}: {}",
+                        p.paint(Palette::YELLOW, "secret"),
+                        hex(secret)
+                    ));
                 } else {
-                    self.line(&format!("   derived {label}"));
+                    self.line(&p.paint(Palette::DIM, &format!("   derived {label}")));
                 }
             }
             Event::Alert {
                 direction,
                 description,
             } => self.line(&format!(
-                "{} alert {description}",
-                if *direction == Direction::Sent {
-                    "->"
-                } else {
-                    "<-"
-                }
+                "{} {}",
+                self.arrow(*direction),
+                self.palette
+                    .paint(Palette::RED, &format!("alert {description}"))
             )),
         }
     }

@@ -1,0 +1,868 @@
+//! `ferrotls diagnose` against a zoo of misconfigured servers started here on
+//! 127.0.0.1: `openssl s_server` variants and `ferrotls server`. Certificates are made
+//! with rcgen (AKI/SKI on every issued one); the leaf key is RSA (from `openssl
+//! genpkey`) so that static-RSA and CBC suites can be served.
+//!
+//! Each test bounds diagnose with `--timeout 20`; a run takes well under a second.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use rcgen::{
+    date_time_ymd, BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer,
+    KeyPair, KeyUsagePurpose,
+};
+use serde_json::Value;
+
+/// The certificates every test shares, made once.
+struct Zoo {
+    dir: PathBuf,
+}
+
+fn named(cn: &str) -> DistinguishedName {
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CommonName, cn);
+    dn
+}
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl runs");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn zoo() -> &'static Path {
+    static ZOO: OnceLock<Zoo> = OnceLock::new();
+    &ZOO.get_or_init(|| {
+        let dir =
+            std::env::temp_dir().join(format!("ferrotls-diagnose-zoo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let w = |name: &str, text: &str| std::fs::write(dir.join(name), text).unwrap();
+
+        let root_key = KeyPair::generate().unwrap();
+        let mut rp = CertificateParams::new(vec![]).unwrap();
+        rp.distinguished_name = named("Zoo Root");
+        rp.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        rp.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        rp.not_before = date_time_ymd(2020, 1, 1);
+        rp.not_after = date_time_ymd(2040, 1, 1);
+        let root = rp.self_signed(&root_key).unwrap();
+        let root_issuer = Issuer::from_params(&rp, &root_key);
+
+        let inter_key = KeyPair::generate().unwrap();
+        let mut ip = rp.clone();
+        ip.distinguished_name = named("Zoo Intermediate");
+        ip.use_authority_key_identifier_extension = true;
+        let inter = ip.signed_by(&inter_key, &root_issuer).unwrap();
+        let inter_issuer = Issuer::from_params(&ip, &inter_key);
+
+        openssl(
+            &dir,
+            &[
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                "rsa_keygen_bits:2048",
+                "-out",
+                "leaf.key",
+            ],
+        );
+        let leaf_pem = std::fs::read_to_string(dir.join("leaf.key")).unwrap();
+        let leaf_key = KeyPair::from_pem(&leaf_pem).unwrap();
+        let leaf = |names: &[&str], cn: &str, from: (i32, u8, u8), to: (i32, u8, u8)| {
+            let mut p =
+                CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+                    .unwrap();
+            p.distinguished_name = named(cn);
+            p.use_authority_key_identifier_extension = true;
+            p.not_before = date_time_ymd(from.0, from.1, from.2);
+            p.not_after = date_time_ymd(to.0, to.1, to.2);
+            p
+        };
+        let good = leaf(&["localhost"], "localhost", (2024, 1, 1), (2039, 1, 1))
+            .signed_by(&leaf_key, &inter_issuer)
+            .unwrap();
+        let expired = leaf(&["localhost"], "localhost", (2020, 1, 1), (2021, 1, 1))
+            .signed_by(&leaf_key, &inter_issuer)
+            .unwrap();
+        let other = leaf(
+            &["other.example"],
+            "other.example",
+            (2024, 1, 1),
+            (2039, 1, 1),
+        )
+        .signed_by(&leaf_key, &inter_issuer)
+        .unwrap();
+        let self_signed = leaf(&["localhost"], "localhost", (2024, 1, 1), (2039, 1, 1))
+            .self_signed(&leaf_key)
+            .unwrap();
+
+        w("ca.pem", &root.pem());
+        w("inter.pem", &inter.pem());
+        w("inter.key", &inter_key.serialize_pem());
+        w("leaf.pem", &good.pem());
+        w("chain.pem", &(good.pem() + &inter.pem()));
+        w("expired.pem", &expired.pem());
+        w("other.pem", &other.pem());
+        w("self.pem", &self_signed.pem());
+
+        // An OCSP response for the good leaf, signed by its issuer (RFC 6960).
+        let serial = Command::new("openssl")
+            .args(["x509", "-in", "leaf.pem", "-noout", "-serial"])
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        let serial = String::from_utf8_lossy(&serial.stdout)
+            .trim()
+            .trim_start_matches("serial=")
+            .to_string();
+        w(
+            "index.txt",
+            &format!("V\t390101000000Z\t\t{serial}\tunknown\t/CN=localhost\n"),
+        );
+        openssl(
+            &dir,
+            &[
+                "ocsp",
+                "-issuer",
+                "inter.pem",
+                "-cert",
+                "leaf.pem",
+                "-no_nonce",
+                "-reqout",
+                "req.der",
+            ],
+        );
+        openssl(
+            &dir,
+            &[
+                "ocsp",
+                "-index",
+                "index.txt",
+                "-rsigner",
+                "inter.pem",
+                "-rkey",
+                "inter.key",
+                "-CA",
+                "inter.pem",
+                "-reqin",
+                "req.der",
+                "-respout",
+                "ocsp.der",
+                "-ndays",
+                "7",
+            ],
+        );
+        std::fs::write(dir.join("garbage.der"), b"\x30\x03\x0a\x01\x00").unwrap();
+        Zoo { dir }
+    })
+    .dir
+}
+
+/// A server process, killed on drop.
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_listening(port: u16) {
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "server on {port} did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn s_server(args: &[&str]) -> Server {
+    let port = free_port();
+    let child = Command::new("openssl")
+        .arg("s_server")
+        .args(["-accept", &format!("127.0.0.1:{port}"), "-www", "-quiet"])
+        .args(args)
+        .current_dir(zoo())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("openssl s_server starts");
+    wait_listening(port);
+    Server { child, port }
+}
+
+fn ferrotls_server(args: &[&str]) -> Server {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_ferrotls"))
+        .args(["server", "--port", &port.to_string()])
+        .args(args)
+        .current_dir(zoo())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_listening(port);
+    Server { child, port }
+}
+
+/// Runs diagnose with --json; returns the exit code and the report.
+fn diagnose(port: u16, extra: &[&str]) -> (i32, Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_ferrotls"))
+        .args([
+            "diagnose",
+            &format!("127.0.0.1:{port}"),
+            "--servername",
+            "localhost",
+        ])
+        .args(["--cafile", "ca.pem", "--json", "--timeout", "20"])
+        .args(extra)
+        .current_dir(zoo())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let json: Value = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{e}: {text}\n{}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code().unwrap_or(-1), json)
+}
+
+fn findings(report: &Value) -> &Vec<Value> {
+    report["findings"].as_array().unwrap()
+}
+
+/// The finding with `id`, or a panic listing what there is.
+fn finding<'a>(report: &'a Value, id: &str) -> &'a Value {
+    findings(report)
+        .iter()
+        .find(|f| f["id"] == id)
+        .unwrap_or_else(|| panic!("no finding {id} in {report:#}"))
+}
+
+fn assert_finding(report: &Value, id: &str, severity: &str, title: &str) {
+    let f = finding(report, id);
+    assert_eq!(f["severity"], severity, "{f:#}");
+    assert_eq!(f["title"], title, "{f:#}");
+}
+
+fn evidence(report: &Value, id: &str) -> String {
+    finding(report, id)["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap().to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn severities(report: &Value, severity: &str) -> Vec<String> {
+    findings(report)
+        .iter()
+        .filter(|f| f["severity"] == severity)
+        .map(|f| format!("{}: {}", f["id"], f["title"]))
+        .collect()
+}
+
+#[test]
+fn good_ferrotls_server_is_clean() {
+    let s = ferrotls_server(&["--cert", "chain.pem", "--key", "leaf.key"]);
+    let (code, r) = diagnose(s.port, &[]);
+    assert_eq!(severities(&r, "error"), Vec::<String>::new());
+    assert_eq!(severities(&r, "warning"), Vec::<String>::new());
+    assert_eq!(code, 0);
+    assert_eq!(r["verdict"], "Verdict: OK: no problems found.");
+    assert_finding(
+        &r,
+        "versions",
+        "info",
+        "Protocol versions accepted: TLS 1.2, TLS 1.3",
+    );
+    assert_finding(
+        &r,
+        "cert.trusted",
+        "info",
+        "The chain leads to a trusted root: CN=Zoo Root",
+    );
+    assert_finding(&r, "cert.name", "info", "The certificate covers localhost");
+    assert_finding(
+        &r,
+        "sni",
+        "info",
+        "The server sends the right certificate for localhost",
+    );
+    assert_finding(
+        &r,
+        "groups.tls13",
+        "info",
+        "Key exchange groups (TLS 1.3): X25519MLKEM768, x25519, secp256r1, secp384r1, in the server's order of preference",
+    );
+    assert_finding(
+        &r,
+        "heartbleed",
+        "info",
+        "Not vulnerable to Heartbleed: the heartbeat extension is off",
+    );
+    assert_finding(
+        &r,
+        "fallback-scsv",
+        "info",
+        "Downgrades are refused (TLS_FALLBACK_SCSV)",
+    );
+    assert_finding(
+        &r,
+        "resumption.tls13",
+        "info",
+        "TLS 1.3 sessions resume with tickets",
+    );
+    assert_finding(
+        &r,
+        "renegotiation",
+        "info",
+        "Secure renegotiation is supported (RFC 5746)",
+    );
+    assert_finding(&r, "compression", "info", "TLS compression is off");
+}
+
+#[test]
+fn good_ferrotls_server_text_report_and_http() {
+    let s = ferrotls_server(&[
+        "--cert",
+        "chain.pem",
+        "--key",
+        "leaf.key",
+        "--www",
+        "--alpn",
+        "h2,http/1.1",
+    ]);
+    let out = Command::new(env!("CARGO_BIN_EXE_ferrotls"))
+        .args([
+            "diagnose",
+            &format!("127.0.0.1:{}", s.port),
+            "--servername",
+            "localhost",
+        ])
+        .args(["--cafile", "ca.pem", "--http", "--timeout", "20"])
+        .current_dir(zoo())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let first = text.lines().nth(1).unwrap_or_default();
+    // The ferrotls status page sends no HSTS header or a short max-age (its choice
+    // changes): either is the only warning, with its exact text.
+    let hsts = if text.contains("[http.hsts]\n      GET / answered") {
+        "  ! HSTS is not enabled [http.hsts]\n      GET / answered HTTP/1.1 200 OK without a Strict-Transport-Security header\n      fix: Send Strict-Transport-Security: max-age=31536000; includeSubDomains on every HTTPS response, so browsers never fall back to plain HTTP.\n"
+    } else {
+        "  ! HSTS max-age is shorter than 180 days [http.hsts]\n      Strict-Transport-Security: max-age=300\n      fix: Use max-age=31536000 (one year).\n"
+    };
+    let title = &hsts[4..hsts.find(" [http.hsts]").unwrap()];
+    assert_eq!(
+        first,
+        format!("Verdict: WORKS, with 1 warning: {title}."),
+        "{text}"
+    );
+    assert!(text.contains(&format!("\nWARNINGS (1)\n{hsts}")), "{text}");
+    assert!(
+        text.contains("  - ALPN protocols: h2, http/1.1 [alpn]\n"),
+        "{text}"
+    );
+    // With a Date header the clocks are compared; without one, the report says why not.
+    assert!(
+        text.contains("  - The server's clock agrees with this machine's [clock]\n      the HTTP Date header says ")
+            || text.contains("  - The server's clock could not be read [clock]\n      its ServerHello.random carries no time (normal since 2014) and its HTTP response has no Date header\n"),
+        "{text}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn tls10_and_tls11_enabled() {
+    let s = s_server(&[
+        "-cert",
+        "leaf.pem",
+        "-key",
+        "leaf.key",
+        "-cert_chain",
+        "inter.pem",
+        "-cipher",
+        "DEFAULT:@SECLEVEL=0",
+    ]);
+    let (code, r) = diagnose(s.port, &[]);
+    assert_finding(&r, "versions.tls10", "warning", "TLS 1.0 is enabled");
+    assert_finding(&r, "versions.tls11", "warning", "TLS 1.1 is enabled");
+    assert!(evidence(&r, "versions").contains("TLS 1.0: accepted"));
+    assert_eq!(code, 1, "{r:#}");
+}
+
+#[test]
+fn tls10_only() {
+    let s = s_server(&[
+        "-cert",
+        "leaf.pem",
+        "-key",
+        "leaf.key",
+        "-cert_chain",
+        "inter.pem",
+        "-tls1",
+        "-cipher",
+        "DEFAULT:@SECLEVEL=0",
+    ]);
+    let (code, r) = diagnose(s.port, &[]);
+    assert_finding(
+        &r,
+        "versions",
+        "info",
+        "Protocol versions accepted: TLS 1.0",
+    );
+    assert_finding(
+        &r,
+        "versions.no-modern",
+        "error",
+        "Neither TLS 1.2 nor TLS 1.3 is supported",
+    );
+    // The chain still comes from the TLS 1.0 flight.
+    assert!(
+        evidence(&r, "cert.chain").contains("received in a TLS 1.0 handshake with SNI localhost")
+    );
+    assert_finding(
+        &r,
+        "cert.trusted",
+        "info",
+        "The chain leads to a trusted root: CN=Zoo Root",
+    );
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn only_cbc_suites() {
+    let s = s_server(&[
+        "-cert",
+        "leaf.pem",
+        "-key",
+        "leaf.key",
+        "-cert_chain",
+        "inter.pem",
+        "-no_tls1_3",
+        "-cipher",
+        "ECDHE-RSA-AES128-SHA:ECDHE-RSA-AES256-SHA384",
+    ]);
+    let (code, r) = diagnose(s.port, &[]);
+    assert_finding(
+        &r,
+        "suites.cbc-only",
+        "warning",
+        "Only CBC cipher suites are offered (no AEAD)",
+    );
+    assert_finding(
+        &r,
+        "versions.no-tls13",
+        "warning",
+        "TLS 1.3 is not supported",
+    );
+    assert_finding(
+        &r,
+        "suites",
+        "info",
+        "Cipher suites (TLS 1.2): 2 accepted, the server follows the client's order",
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn static_rsa_only() {
+    let s = s_server(&[
+        "-cert",
+        "leaf.pem",
+        "-key",
+        "leaf.key",
+        "-cert_chain",
+        "inter.pem",
+        "-no_tls1_3",
+        "-cipher",
+        "AES128-GCM-SHA256:AES256-SHA",
+        "-serverpref",
+    ]);
+    let (code, r) = diagnose(s.port, &[]);
+    assert_finding(
+        &r,
+        "suites.no-forward-secrecy",
+        "error",
+        "No cipher suite has forward secrecy (static RSA key exchange only)",
+    );
+    assert_eq!(
+        evidence(&r, "suites.no-forward-secrecy"),
+        "TLS_RSA_WITH_AES_128_GCM_SHA256\nTLS_RSA_WITH_AES_256_CBC_SHA"
+    );
+    assert_finding(
+        &r,
+        "suites",
+        "info",
+        "Cipher suites (TLS 1.2): 2 accepted, in the server's order of preference",
+    );
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn expired_certificate() {
+    let s = s_server(&[
+        "-cert",
+        "expired.pem",
+        "-key",
+        "leaf.key",
+        "-cert_chain",
+        "inter.pem",
+    ]);
+    let (code, r) = diagnose(s.port, &[]);
+    assert_finding(
+        &r,
+        "cert.expired",
+        "error",
+        "The certificate for localhost has expired",
+    );
+    assert!(
+        evidence(&r, "cert.expired")
+            .starts_with("it expired at 2021-01-01T00:00:00Z; this machine's clock says "),
+        "{r:#}"
+    );
+    assert_eq!(
+        finding(&r, "cert.expired")["fix"],
+        "Renew the certificate and install it (with its intermediates) on the server."
+    );
+    // Apart from the clock, the chain is fine.
+    assert_finding(
+        &r,
+        "cert.trusted",
+        "info",
+        "The chain leads to a trusted root: CN=Zoo Root",
+    );
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn self_signed_certificate() {
+    let s = s_server(&["-cert", "self.pem", "-key", "leaf.key"]);
+    let (code, r) = diagnose(s.port, &[]);
+    assert_finding(
+        &r,
+        "cert.self-signed",
+        "error",
+        "The certificate is self-signed",
+    );
+    assert_eq!(
+        evidence(&r, "cert.self-signed"),
+        "certificate for localhost is self-signed and is not in the trust store. Trust it explicitly (for example with --cafile), or use a certificate issued by a CA."
+    );
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn missing_intermediate() {
+    let s = s_server(&["-cert", "leaf.pem", "-key", "leaf.key"]);
+    let (code, r) = diagnose(s.port, &[]);
+    assert_finding(
+        &r,
+        "cert.missing-intermediate",
+        "error",
+        "The server does not send the intermediate certificate",
+    );
+    assert_eq!(
+        evidence(&r, "cert.missing-intermediate"),
+        "no trusted issuer for CN=localhost: its issuer CN=Zoo Intermediate was not sent by the server and is not in the trust store. The server probably omits its intermediate certificate."
+    );
+    assert_eq!(
+        finding(&r, "cert.missing-intermediate")["fix"],
+        "Configure the server with the full chain: the certificate followed by the intermediate certificate of CN=Zoo Intermediate (for example fullchain.pem rather than cert.pem)."
+    );
+    assert_finding(&r, "cert.chain", "info", "The server sent 1 certificate(s)");
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn wrong_name_and_sni_ignored() {
+    let s = s_server(&[
+        "-cert",
+        "other.pem",
+        "-key",
+        "leaf.key",
+        "-cert_chain",
+        "inter.pem",
+    ]);
+    let (code, r) = diagnose(s.port, &[]);
+    assert_finding(
+        &r,
+        "cert.name-mismatch",
+        "error",
+        "The certificate does not cover localhost",
+    );
+    assert_eq!(
+        evidence(&r, "cert.name-mismatch"),
+        "it names DNS:other.example (the subject CN is not used for matching)"
+    );
+    assert_eq!(
+        finding(&r, "cert.name-mismatch")["fix"],
+        "Reissue the certificate with DNS:localhost in its subjectAltName (keeping DNS:other.example), or point localhost at a server that has a certificate for it."
+    );
+    assert_finding(
+        &r,
+        "sni.ignored",
+        "warning",
+        "The server ignores SNI: it sends the same certificate whatever name is asked",
+    );
+    assert_eq!(
+        r["verdict"],
+        "Verdict: BROKEN, 1 error and 2 warnings: The certificate does not cover localhost."
+    );
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn default_certificate_does_not_match() {
+    let s = s_server(&[
+        "-cert",
+        "other.pem",
+        "-key",
+        "leaf.key",
+        "-cert_chain",
+        "inter.pem",
+        "-servername",
+        "localhost",
+        "-cert2",
+        "leaf.pem",
+        "-key2",
+        "leaf.key",
+    ]);
+    let (_, r) = diagnose(s.port, &[]);
+    assert_finding(
+        &r,
+        "sni.default-mismatch",
+        "warning",
+        "The default certificate (sent without SNI) does not match localhost",
+    );
+    let e = evidence(&r, "sni.default-mismatch");
+    assert!(
+        e.contains("with SNI localhost: CN=localhost (DNS:localhost)"),
+        "{e}"
+    );
+    assert!(
+        e.contains("without SNI: CN=other.example (DNS:other.example)"),
+        "{e}"
+    );
+    assert_finding(&r, "cert.name", "info", "The certificate covers localhost");
+}
+
+#[test]
+fn ocsp_staple_valid() {
+    let s = s_server(&[
+        "-cert",
+        "leaf.pem",
+        "-key",
+        "leaf.key",
+        "-cert_chain",
+        "inter.pem",
+        "-status_file",
+        "ocsp.der",
+    ]);
+    let (_, r) = diagnose(s.port, &[]);
+    assert_finding(
+        &r,
+        "ocsp.stapled",
+        "info",
+        "The server staples a valid OCSP response",
+    );
+    assert_finding(
+        &r,
+        "cert.trusted",
+        "info",
+        "The chain leads to a trusted root: CN=Zoo Root",
+    );
+}
+
+#[test]
+fn ocsp_staple_invalid() {
+    let s = s_server(&[
+        "-cert",
+        "leaf.pem",
+        "-key",
+        "leaf.key",
+        "-cert_chain",
+        "inter.pem",
+        "-status_file",
+        "garbage.der",
+    ]);
+    let (code, r) = diagnose(s.port, &[]);
+    assert_finding(
+        &r,
+        "ocsp.invalid",
+        "error",
+        "The stapled OCSP response is not valid",
+    );
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn nothing_listening() {
+    let port = free_port();
+    let (code, r) = diagnose(port, &[]);
+    assert_eq!(code, 3);
+    assert!(
+        r["verdict"]
+            .as_str()
+            .unwrap()
+            .starts_with("Verdict: COULD NOT CONNECT: Cannot connect to 127.0.0.1:"),
+        "{r:#}"
+    );
+}
+
+#[test]
+fn zero_rtt_accepted() {
+    let s = ferrotls_server(&[
+        "--cert",
+        "chain.pem",
+        "--key",
+        "leaf.key",
+        "--early-data",
+        "1024",
+    ]);
+    let (code, r) = diagnose(s.port, &[]);
+    assert_finding(
+        &r,
+        "early-data",
+        "warning",
+        "0-RTT (early data) is accepted",
+    );
+    assert_eq!(
+        evidence(&r, "early-data"),
+        "the ticket allows 1024 bytes of early data and the server accepted it on resumption"
+    );
+    assert_eq!(code, 1);
+}
+
+/// A stand-in for a Heartbleed-vulnerable server: to a TLS 1.2 ClientHello it answers
+/// a canned cleartext flight (ServerHello with the heartbeat extension, Certificate,
+/// ServerHelloDone), then echoes `payload_length` bytes of a heartbeat request even
+/// when the request is shorter, filling the rest from its "memory". Everything else
+/// gets a protocol_version alert. No keys, no real handshake.
+fn fake_heartbleed_server() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let certs = ferrotls::pem::load_certs(zoo().join("chain.pem")).unwrap();
+    std::thread::spawn(move || {
+        for sock in listener.incoming().flatten() {
+            let certs = certs.clone();
+            std::thread::spawn(move || {
+                let _ = serve_fake(sock, &certs);
+            });
+        }
+    });
+    port
+}
+
+fn record(typ: u8, body: &[u8]) -> Vec<u8> {
+    let mut out = vec![typ, 3, 3];
+    out.extend_from_slice(&(body.len() as u16).to_be_bytes());
+    out.extend_from_slice(body);
+    out
+}
+
+fn handshake(typ: u8, body: &[u8]) -> Vec<u8> {
+    let mut out = vec![typ];
+    out.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+    out.extend_from_slice(body);
+    out
+}
+
+fn read_record(sock: &mut TcpStream) -> std::io::Result<(u8, Vec<u8>)> {
+    use std::io::Read;
+    let mut hdr = [0u8; 5];
+    sock.read_exact(&mut hdr)?;
+    let mut body = vec![0u8; usize::from(u16::from_be_bytes([hdr[3], hdr[4]]))];
+    sock.read_exact(&mut body)?;
+    Ok((hdr[0], body))
+}
+
+fn serve_fake(
+    mut sock: TcpStream,
+    certs: &[rustls_pki_types::CertificateDer<'static>],
+) -> std::io::Result<()> {
+    use std::io::Write;
+    sock.set_read_timeout(Some(Duration::from_secs(5)))?;
+    let (typ, hello) = read_record(&mut sock)?;
+    // ClientHello: header (4), legacy_version (2); a TLS 1.3-only hello also says 0x0303
+    // but carries supported_versions, which this 2013 server ignores: it answers 1.2.
+    if typ != 22 || hello.get(4..6) != Some(&[3, 3][..]) {
+        return sock.write_all(&record(21, &[2, 70]));
+    }
+    let mut sh = vec![3, 3];
+    sh.extend_from_slice(&[0x11; 32]);
+    sh.push(0); // session_id
+    sh.extend_from_slice(&[0xc0, 0x2f, 0]); // suite, compression
+    let exts = [0xff, 0x01, 0, 1, 0, 0x00, 0x0f, 0, 1, 1];
+    sh.extend_from_slice(&(exts.len() as u16).to_be_bytes());
+    sh.extend_from_slice(&exts);
+    let mut list = Vec::new();
+    for c in certs {
+        list.extend_from_slice(&(c.len() as u32).to_be_bytes()[1..]);
+        list.extend_from_slice(c.as_ref());
+    }
+    let mut cert = (list.len() as u32).to_be_bytes()[1..].to_vec();
+    cert.extend_from_slice(&list);
+    let mut flight = handshake(2, &sh);
+    flight.extend(handshake(11, &cert));
+    flight.extend(handshake(14, &[]));
+    sock.write_all(&record(22, &flight))?;
+    let (typ, hb) = read_record(&mut sock)?;
+    if typ == 24 && hb.len() >= 3 {
+        let claimed = usize::from(u16::from_be_bytes([hb[1], hb[2]]));
+        let mut memory = hb[3..].to_vec();
+        memory.extend_from_slice(b"-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEF");
+        memory.resize(claimed, 0);
+        let mut resp = vec![2];
+        resp.extend_from_slice(&(claimed as u16).to_be_bytes());
+        resp.extend_from_slice(&memory);
+        resp.extend_from_slice(&[0; 16]);
+        sock.write_all(&record(24, &resp))?;
+    }
+    Ok(())
+}
+
+#[test]
+fn heartbleed_vulnerable_stand_in() {
+    let port = fake_heartbleed_server();
+    let (code, r) = diagnose(port, &[]);
+    assert_finding(
+        &r,
+        "heartbleed",
+        "error",
+        "The server is vulnerable to Heartbleed (CVE-2014-0160)",
+    );
+    assert_eq!(
+        evidence(&r, "heartbleed"),
+        "sent a heartbeat with 17 bytes of payload claiming 65; the server returned 65 bytes, 48 more than the payload (its memory)"
+    );
+    assert_eq!(code, 2);
+}
