@@ -9,10 +9,13 @@ missing=()
 need openssl || missing+=(openssl)
 need curl || missing+=(curl)
 need python3 || missing+=(python3)
+# The browser test drives Debian's headless Chromium against `ferrotls server --www`.
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   if need sudo; then SUDO=sudo; else SUDO=; fi
-  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "${missing[@]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 
