@@ -20,14 +20,14 @@ use crate::msgs::enums::{
     AlertDescription, ECPointFormat, HeartbeatMode, ProtocolVersion, SignatureScheme,
 };
 use crate::msgs::{
-    Certificate12, ClientKeyExchange, Finished, HandshakeMessage12, HandshakePayload12,
-    ServerExtension, ServerHello, ServerKeyExchangeEcdhe,
+    Certificate12, ClientKeyExchange, Finished, HandshakePayload12, ServerExtension, ServerHello,
+    ServerKeyExchangeEcdhe,
 };
 use crate::observe::Protection;
 use crate::pki::ServerCertVerified;
-use crate::record::protect12::{new_pair_from_key_block, Decrypter12, Encrypter12};
-use crate::tls12::prf;
-use crate::tls12::suites::{KeyExchangeAlgorithm, SignatureAlgorithm, Tls12CipherSuite};
+use crate::record::protect12::{Decrypter12, Encrypter12};
+use crate::tls12::suites::{KeyExchangeAlgorithm, SignatureAlgorithm};
+use crate::tls12::{prf, HandshakeCore};
 
 /// Where a TLS 1.2 client is in the handshake.
 #[derive(Debug)]
@@ -153,26 +153,24 @@ impl ClientState12 {
 pub(crate) struct Handshake {
     config: Arc<ClientConfig>,
     server_name: ServerName<'static>,
-    suite: &'static Tls12CipherSuite,
-    client_random: [u8; 32],
-    server_random: [u8; 32],
-    transcript: HashContext,
-    ems: bool,
-    etm: bool,
+    core: HandshakeCore,
     ticket_acked: bool,
     /// The server acknowledged status_request: a CertificateStatus may follow.
     status_acked: bool,
     /// The session ID the server assigned (empty when it keeps no cache).
     session_id: Vec<u8>,
-    /// Every handshake message so far, for a client CertificateVerify (RFC 5246, 7.4.8).
-    messages: Vec<u8>,
 }
 
-impl Handshake {
-    /// Adds a handshake message to the transcript hash and the message log.
-    fn record(&mut self, raw: &[u8]) {
-        self.transcript.update(raw);
-        self.messages.extend_from_slice(raw);
+impl core::ops::Deref for Handshake {
+    type Target = HandshakeCore;
+    fn deref(&self) -> &HandshakeCore {
+        &self.core
+    }
+}
+
+impl core::ops::DerefMut for Handshake {
+    fn deref_mut(&mut self) -> &mut HandshakeCore {
+        &mut self.core
     }
 }
 
@@ -302,16 +300,18 @@ pub(crate) fn handle_server_hello(
     let hs = Handshake {
         config,
         server_name: offer.server_name,
-        suite,
-        client_random: offer.client_random,
-        server_random: sh.random,
-        transcript,
-        ems,
-        etm,
+        core: HandshakeCore {
+            suite,
+            client_random: offer.client_random,
+            server_random: sh.random,
+            transcript,
+            messages,
+            ems,
+            etm,
+        },
         ticket_acked,
         status_acked,
         session_id: sh.session_id.clone(),
-        messages,
     };
 
     // RFC 5246, 7.4.1.3 and RFC 5077, 3.4: an echoed session ID means resumption.
@@ -336,7 +336,8 @@ pub(crate) fn handle_server_hello(
             common.negotiated.resumed = true;
             let master = session.master_secret;
             common.log_secret("CLIENT_RANDOM", master.as_bytes());
-            let (encrypter, decrypter) = keys(&hs, &master)?;
+            let (encrypter, decrypter) =
+                hs.keys(&master, true, hs.config.provider.random.clone())?;
             let old_ticket = session.ticket;
             let ccs = Box::new(ExpectCcs {
                 hs,
@@ -355,30 +356,6 @@ pub(crate) fn handle_server_hello(
         }
     }
     Ok(ClientState12::ExpectCertificate(Box::new(hs)))
-}
-
-/// Derives the key block and both record protectors (RFC 5246, 6.3).
-fn keys(hs: &Handshake, master: &Secret) -> Result<(Encrypter12, Decrypter12), Error> {
-    let len = hs.suite.key_block_layout().total_len();
-    let block = prf::key_block(
-        hs.suite.hash,
-        master.as_bytes(),
-        &hs.server_random,
-        &hs.client_random,
-        len,
-    );
-    let (mut enc, dec) = new_pair_from_key_block(hs.suite, block.as_bytes(), true, hs.etm)?;
-    enc.set_random(hs.config.provider.random.clone());
-    Ok((enc, dec))
-}
-
-fn finished_data(hs: &Handshake, master: &Secret, label: &[u8]) -> Secret {
-    prf::verify_data(
-        hs.suite.hash,
-        master.as_bytes(),
-        label,
-        hs.transcript.current().as_ref(),
-    )
 }
 
 impl Handshake {
@@ -561,9 +538,8 @@ impl ExpectServerHelloDone {
                 .as_ref()
                 .map(|(ck, _)| ck.chain.iter().map(|c| c.as_ref().to_vec()).collect())
                 .unwrap_or_default();
-            send(
+            self.hs.send(
                 common,
-                &mut self.hs,
                 HandshakePayload12::Certificate(Certificate12 { certs }),
             )?;
         }
@@ -583,19 +559,15 @@ impl ExpectServerHelloDone {
                 (ClientKeyExchange::rsa(&encrypted), pms)
             }
         };
-        send(
-            common,
-            &mut self.hs,
-            HandshakePayload12::ClientKeyExchange(cke),
-        )?;
+        self.hs
+            .send(common, HandshakePayload12::ClientKeyExchange(cke))?;
         // The extended master secret covers the messages up to ClientKeyExchange.
-        let master = derive_master(&self.hs, pre_master.as_bytes());
+        let master = self.hs.master_secret(pre_master.as_bytes());
         if let Some((ck, scheme)) = client_key {
             // RFC 5246, 7.4.8: a signature over every handshake message so far.
             let signature = ck.key.sign(scheme, &self.hs.messages)?;
-            send(
+            self.hs.send(
                 common,
-                &mut self.hs,
                 HandshakePayload12::CertificateVerify(crate::msgs::CertificateVerify {
                     scheme,
                     signature,
@@ -604,13 +576,14 @@ impl ExpectServerHelloDone {
             common.negotiated.client_auth = true;
         }
         common.log_secret("CLIENT_RANDOM", master.as_bytes());
-        let (encrypter, decrypter) = keys(&self.hs, &master)?;
+        let (encrypter, decrypter) =
+            self.hs
+                .keys(&master, true, self.hs.config.provider.random.clone())?;
         common.send_ccs();
         common.set_encrypter(Box::new(encrypter), Protection::Handshake);
-        let verify_data = finished_data(&self.hs, &master, prf::CLIENT_FINISHED);
-        send(
+        let verify_data = self.hs.finished(&master, prf::CLIENT_FINISHED);
+        self.hs.send(
             common,
-            &mut self.hs,
             HandshakePayload12::Finished(Finished {
                 verify_data: verify_data.as_bytes().to_vec(),
             }),
@@ -630,45 +603,6 @@ impl ExpectServerHelloDone {
             ClientState12::ExpectCcs(ccs)
         })
     }
-}
-
-/// master_secret, extended (RFC 7627, 4) when negotiated.
-pub(crate) fn derive_master_secret(
-    suite: &Tls12CipherSuite,
-    ems: bool,
-    pre_master: &[u8],
-    transcript: &HashContext,
-    client_random: &[u8; 32],
-    server_random: &[u8; 32],
-) -> Secret {
-    if ems {
-        prf::extended_master_secret(suite.hash, pre_master, transcript.current().as_ref())
-    } else {
-        prf::master_secret(suite.hash, pre_master, client_random, server_random)
-    }
-}
-
-fn derive_master(hs: &Handshake, pre_master: &[u8]) -> Secret {
-    derive_master_secret(
-        hs.suite,
-        hs.ems,
-        pre_master,
-        &hs.transcript,
-        &hs.client_random,
-        &hs.server_random,
-    )
-}
-
-/// Encodes, records and queues one of our handshake messages.
-fn send(
-    common: &mut CommonState,
-    hs: &mut Handshake,
-    payload: HandshakePayload12,
-) -> Result<(), Error> {
-    let msg = HandshakeMessage12::new(payload);
-    let raw = msg.to_bytes();
-    hs.record(&raw);
-    common.send_handshake12(&msg, &raw)
 }
 
 #[derive(Debug)]
@@ -701,7 +635,7 @@ impl ExpectFinished {
         fin: Finished,
         raw: &[u8],
     ) -> Result<ClientState12, Error> {
-        let expected = finished_data(&self.hs, &self.master, prf::SERVER_FINISHED);
+        let expected = self.hs.finished(&self.master, prf::SERVER_FINISHED);
         if !constant_time_eq(expected.as_bytes(), &fin.verify_data) {
             return Err(PeerMisbehaved::BadFinished { from_server: true }.into());
         }
@@ -710,10 +644,9 @@ impl ExpectFinished {
             // Abbreviated handshake: our CCS and Finished follow the server's.
             common.send_ccs();
             common.set_encrypter(Box::new(encrypter), Protection::Handshake);
-            let verify_data = finished_data(&self.hs, &self.master, prf::CLIENT_FINISHED);
-            send(
+            let verify_data = self.hs.finished(&self.master, prf::CLIENT_FINISHED);
+            self.hs.send(
                 common,
-                &mut self.hs,
                 HandshakePayload12::Finished(Finished {
                     verify_data: verify_data.as_bytes().to_vec(),
                 }),

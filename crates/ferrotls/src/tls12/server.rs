@@ -23,16 +23,16 @@ use crate::msgs::enums::{
 use crate::msgs::tls12::{CERT_TYPE_ECDSA_SIGN, CERT_TYPE_RSA_SIGN, NAMED_CURVE};
 use crate::msgs::{
     Certificate12, CertificateRequest12, CertificateStatus, ClientExtension, ClientHello, Finished,
-    HandshakeMessage, HandshakeMessage12, HandshakePayload, HandshakePayload12, NewSessionTicket12,
-    ServerExtension, ServerHello, ServerKeyExchangeEcdhe, DOWNGRADE_TLS12,
+    HandshakeMessage, HandshakePayload, HandshakePayload12, NewSessionTicket12, ServerExtension,
+    ServerHello, ServerKeyExchangeEcdhe, DOWNGRADE_TLS12,
 };
 use crate::observe::Protection;
 use crate::pki::{ClientCertVerified, ClientCertVerifier};
-use crate::record::protect12::{new_pair_from_key_block, Decrypter12, Encrypter12};
+use crate::record::protect12::{Decrypter12, Encrypter12};
 use crate::server::{CertifiedKey, ServerConfig, StoredSession};
-use crate::tls12::client::{derive_master_secret, scheme_matches, tls12_schemes};
-use crate::tls12::prf;
-use crate::tls12::suites::{Bulk, KeyExchangeAlgorithm, SignatureAlgorithm, Tls12CipherSuite};
+use crate::tls12::client::{scheme_matches, tls12_schemes};
+use crate::tls12::suites::{Bulk, KeyExchangeAlgorithm, SignatureAlgorithm};
+use crate::tls12::{prf, HandshakeCore};
 use rustls_pki_types::CertificateDer;
 
 /// Where a TLS 1.2 server is in the handshake.
@@ -108,24 +108,23 @@ impl ServerState12 {
 #[derive(Debug)]
 pub(crate) struct Handshake {
     config: Arc<ServerConfig>,
-    suite: &'static Tls12CipherSuite,
-    client_random: [u8; 32],
-    server_random: [u8; 32],
-    transcript: HashContext,
-    ems: bool,
-    etm: bool,
+    core: HandshakeCore,
     session_id: Vec<u8>,
     /// Whether to send a NewSessionTicket before our ChangeCipherSpec.
     send_ticket: bool,
     server_name: Option<String>,
-    /// Every handshake message so far, for the client's CertificateVerify (RFC 5246, 7.4.8).
-    messages: Vec<u8>,
 }
 
-impl Handshake {
-    fn record(&mut self, raw: &[u8]) {
-        self.transcript.update(raw);
-        self.messages.extend_from_slice(raw);
+impl core::ops::Deref for Handshake {
+    type Target = HandshakeCore;
+    fn deref(&self) -> &HandshakeCore {
+        &self.core
+    }
+}
+
+impl core::ops::DerefMut for Handshake {
+    fn deref_mut(&mut self) -> &mut HandshakeCore {
+        &mut self.core
     }
 }
 
@@ -267,16 +266,18 @@ pub(crate) fn handle_client_hello(
 
     let mut hs = Handshake {
         config: config.clone(),
-        suite,
-        client_random: ch.random,
-        server_random,
-        transcript: HashContext::new(suite.hash),
-        ems: client_ems,
-        etm,
+        core: HandshakeCore {
+            suite,
+            client_random: ch.random,
+            server_random,
+            transcript: HashContext::new(suite.hash),
+            messages: Vec::new(),
+            ems: client_ems,
+            etm,
+        },
         session_id: Vec::new(),
         send_ticket: client_wants_ticket.is_some() && config.ticketer.is_some(),
         server_name: server_name.clone(),
-        messages: Vec::new(),
     };
     hs.record(raw);
 
@@ -322,7 +323,7 @@ pub(crate) fn handle_client_hello(
         send_server_hello(common, &mut hs, extensions)?;
         let master = Secret::from(session.master_secret.as_bytes().to_vec());
         common.log_secret("CLIENT_RANDOM", master.as_bytes());
-        let (encrypter, decrypter) = keys(&hs, &master)?;
+        let (encrypter, decrypter) = hs.keys(&master, false, hs.config.provider.random.clone())?;
         let fin = ExpectFinished {
             hs,
             master,
@@ -368,17 +369,15 @@ pub(crate) fn handle_client_hello(
         common.random = Some(config.provider.random.clone());
     }
     send_server_hello(common, &mut hs, extensions)?;
-    send(
+    hs.send(
         common,
-        &mut hs,
         HandshakePayload12::Certificate(Certificate12 {
             certs: cert.chain.iter().map(|c| c.as_ref().to_vec()).collect(),
         }),
     )?;
     if let Some(ocsp_response) = staple {
-        send(
+        hs.send(
             common,
-            &mut hs,
             HandshakePayload12::CertificateStatus(CertificateStatus { ocsp_response }),
         )?;
     }
@@ -394,7 +393,7 @@ pub(crate) fn handle_client_hello(
             };
             let signed = ske.signed_message(&hs.client_random, &hs.server_random);
             ske.signature = cert.key.sign(scheme, &signed)?;
-            send(common, &mut hs, HandshakePayload12::ServerKeyExchange(ske))?;
+            hs.send(common, HandshakePayload12::ServerKeyExchange(ske))?;
             common.negotiated.group = Some(group);
             common.negotiated.signature_scheme = Some(scheme);
             Some(kx)
@@ -404,9 +403,8 @@ pub(crate) fn handle_client_hello(
     // RFC 5246, 7.4.4: ask for a client certificate.
     let client_auth = config.client_auth.clone();
     if let Some(verifier) = &client_auth {
-        send(
+        hs.send(
             common,
-            &mut hs,
             HandshakePayload12::CertificateRequest(CertificateRequest12 {
                 certificate_types: vec![CERT_TYPE_RSA_SIGN, CERT_TYPE_ECDSA_SIGN],
                 schemes: tls12_schemes().to_vec(),
@@ -415,7 +413,7 @@ pub(crate) fn handle_client_hello(
         )?;
         common.negotiated.client_auth = true;
     }
-    send(common, &mut hs, HandshakePayload12::ServerHelloDone)?;
+    hs.send(common, HandshakePayload12::ServerHelloDone)?;
     let next = Box::new(ExpectClientKeyExchange {
         hs,
         cert,
@@ -448,42 +446,6 @@ fn send_server_hello(
     let raw = sh.to_bytes();
     hs.record(&raw);
     common.send_handshake_raw(&sh, &raw)
-}
-
-/// Encodes, records and queues one of our handshake messages.
-fn send(
-    common: &mut CommonState,
-    hs: &mut Handshake,
-    payload: HandshakePayload12,
-) -> Result<(), Error> {
-    let msg = HandshakeMessage12::new(payload);
-    let raw = msg.to_bytes();
-    hs.record(&raw);
-    common.send_handshake12(&msg, &raw)
-}
-
-/// Derives the key block and both record protectors (RFC 5246, 6.3).
-fn keys(hs: &Handshake, master: &Secret) -> Result<(Encrypter12, Decrypter12), Error> {
-    let len = hs.suite.key_block_layout().total_len();
-    let block = prf::key_block(
-        hs.suite.hash,
-        master.as_bytes(),
-        &hs.server_random,
-        &hs.client_random,
-        len,
-    );
-    let (mut enc, dec) = new_pair_from_key_block(hs.suite, block.as_bytes(), false, hs.etm)?;
-    enc.set_random(hs.config.provider.random.clone());
-    Ok((enc, dec))
-}
-
-fn finished_data(hs: &Handshake, master: &Secret, label: &[u8]) -> Secret {
-    prf::verify_data(
-        hs.suite.hash,
-        master.as_bytes(),
-        label,
-        hs.transcript.current().as_ref(),
-    )
 }
 
 #[derive(Debug)]
@@ -553,16 +515,11 @@ impl ExpectClientKeyExchange {
             }
         };
         self.hs.record(raw);
-        let master = derive_master_secret(
-            self.hs.suite,
-            self.hs.ems,
-            pre_master.as_bytes(),
-            &self.hs.transcript,
-            &self.hs.client_random,
-            &self.hs.server_random,
-        );
+        let master = self.hs.master_secret(pre_master.as_bytes());
         common.log_secret("CLIENT_RANDOM", master.as_bytes());
-        let (encrypter, decrypter) = keys(&self.hs, &master)?;
+        let (encrypter, decrypter) =
+            self.hs
+                .keys(&master, false, self.hs.config.provider.random.clone())?;
         let ccs = Box::new(ExpectCcs {
             hs: self.hs,
             master,
@@ -633,7 +590,7 @@ impl ExpectFinished {
         fin: &Finished,
         raw: &[u8],
     ) -> Result<ServerState12, Error> {
-        let expected = finished_data(&self.hs, &self.master, prf::CLIENT_FINISHED);
+        let expected = self.hs.finished(&self.master, prf::CLIENT_FINISHED);
         if !constant_time_eq(expected.as_bytes(), &fin.verify_data) {
             return Err(PeerMisbehaved::BadFinished { from_server: false }.into());
         }
@@ -680,9 +637,8 @@ impl ExpectFinished {
             });
             // RFC 5077, 3.3: an empty ticket when we could not make one.
             let (lifetime_hint, ticket) = ticket.unwrap_or_default();
-            send(
+            self.hs.send(
                 common,
-                &mut self.hs,
                 HandshakePayload12::NewSessionTicket(NewSessionTicket12 {
                     lifetime_hint,
                     ticket,
@@ -691,10 +647,9 @@ impl ExpectFinished {
         }
         common.send_ccs();
         common.set_encrypter(Box::new(encrypter), Protection::Handshake);
-        let verify_data = finished_data(&self.hs, &self.master, prf::SERVER_FINISHED);
-        send(
+        let verify_data = self.hs.finished(&self.master, prf::SERVER_FINISHED);
+        self.hs.send(
             common,
-            &mut self.hs,
             HandshakePayload12::Finished(Finished {
                 verify_data: verify_data.as_bytes().to_vec(),
             }),
