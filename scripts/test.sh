@@ -9,8 +9,10 @@ missing=()
 need openssl || missing+=(openssl)
 need curl || missing+=(curl)
 need python3 || missing+=(python3)
-# The browser test drives Debian's headless Chromium against `ferrotls server --www`.
+# The browser test drives Debian's headless Chromium against `ferrotls server --www`;
+# the key-log test captures loopback with tshark and decrypts it.
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+need tshark || missing+=(tshark)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   if need sudo; then SUDO=sudo; else SUDO=; fi

@@ -50,6 +50,10 @@ pub enum Broken {
     MissingEku,
     /// A CA certificate (cA=TRUE, keyCertSign) used as the end-entity certificate.
     CaAsLeaf,
+    /// Signed by an intermediate CA (itself signed by the CA) that NAME-no-intermediate.pem
+    /// leaves out, as a misconfigured server does; the intermediate is written to
+    /// NAME-no-intermediate-intermediate.pem. Needs a CA made with `cert ca --path-len 1`.
+    NoIntermediate,
 }
 
 impl Broken {
@@ -64,6 +68,7 @@ impl Broken {
             Broken::Sha1 => "sha1",
             Broken::MissingEku => "missing-eku",
             Broken::CaAsLeaf => "ca-as-leaf",
+            Broken::NoIntermediate => "no-intermediate",
         }
     }
 
@@ -86,6 +91,9 @@ impl Broken {
             }
             (Broken::CaAsLeaf, _) => {
                 "it is a CA certificate (basicConstraints cA=TRUE, keyCertSign) used as an end-entity certificate"
+            }
+            (Broken::NoIntermediate, _) => {
+                "it is signed by an intermediate CA, and its file leaves that intermediate out (as a misconfigured server does)"
             }
         }
     }
@@ -135,6 +143,9 @@ pub struct CaOptions {
     pub days: u32,
     /// Permitted subtrees: DNS names (`example.test`) or CIDR blocks (`10.0.0.0/8`).
     pub name_constraints: Vec<String>,
+    /// How many intermediate CAs may stand below the CA (pathLenConstraint); 0, the
+    /// default, lets it issue end-entity certificates only.
+    pub path_len: u8,
 }
 
 impl Default for CaOptions {
@@ -142,6 +153,7 @@ impl Default for CaOptions {
         CaOptions {
             days: 3650,
             name_constraints: Vec::new(),
+            path_len: 0,
         }
     }
 }
@@ -176,7 +188,8 @@ pub struct Ca {
 }
 
 impl Ca {
-    /// A new ECDSA P-256 CA allowed to issue end-entity certificates only (pathLen 0).
+    /// A new ECDSA P-256 CA, by default allowed to issue end-entity certificates only
+    /// (pathLen 0).
     pub fn generate(opts: &CaOptions) -> Result<Ca, String> {
         let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(err)?;
         let mut params = CertificateParams::default();
@@ -190,7 +203,7 @@ impl Ca {
         params
             .distinguished_name
             .push(DnType::CommonName, format!("ferrotls {who}"));
-        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(opts.path_len));
         params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
         let now = now_secs();
         params.not_before = datetime(now - 3600);
@@ -291,6 +304,13 @@ impl Ca {
             .map(|n| san(n, req.client))
             .collect::<Result<Vec<_>, _>>()?;
         let broken = req.broken;
+        // --broken no-intermediate: the leaf is signed by a fresh intermediate CA.
+        let intermediate = if broken == Some(Broken::NoIntermediate) {
+            Some(self.intermediate(req.days)?)
+        } else {
+            None
+        };
+        let signer = intermediate.as_ref().map_or(&self.issuer, |(_, i)| i);
         let mut params = CertificateParams::default();
         params.subject_alt_names = if broken == Some(Broken::WrongName) {
             vec![SanType::DnsName(
@@ -364,7 +384,7 @@ impl Ca {
             let cert = if broken == Some(Broken::SelfSigned) {
                 params.self_signed(&key)
             } else {
-                params.signed_by(&key, &self.issuer)
+                params.signed_by(&key, signer)
             }
             .map_err(err)?;
             (cert.der().to_vec(), key.serialize_der())
@@ -377,13 +397,56 @@ impl Ca {
             der
         };
         let mut chain = vec![CertificateDer::from(der)];
-        if broken != Some(Broken::SelfSigned) {
+        if broken != Some(Broken::SelfSigned) && intermediate.is_none() {
             chain.push(self.cert.clone());
         }
         Ok(Leaf {
             chain,
             key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key)),
+            intermediate: intermediate.map(|(cert, _)| cert),
         })
+    }
+
+    /// The pathLenConstraint of the CA certificate (None: unlimited or unreadable).
+    fn path_len(&self) -> Option<u32> {
+        let (_, cert) = x509_parser::parse_x509_certificate(self.cert.as_ref()).ok()?;
+        let bc = cert.basic_constraints().ok()??;
+        bc.value.path_len_constraint
+    }
+
+    /// A new intermediate CA (ECDSA P-256, pathLen 0) signed by this CA, valid for
+    /// `days` plus a day; its certificate and the issuer that signs with it.
+    fn intermediate(
+        &self,
+        days: u32,
+    ) -> Result<(CertificateDer<'static>, Issuer<'static, KeyPair>), String> {
+        if self.path_len() == Some(0) {
+            return Err(
+                "--broken no-intermediate needs a CA that may sign an intermediate CA, but this CA has pathLen 0 (it may issue end-entity certificates only). Create one that allows an intermediate: ferrotls cert ca --out DIR --path-len 1, then pass --ca-dir DIR"
+                    .into(),
+            );
+        }
+        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(err)?;
+        let mut params = CertificateParams::default();
+        let who = user_at_host();
+        params
+            .distinguished_name
+            .push(DnType::OrganizationName, "ferrotls development CA");
+        params
+            .distinguished_name
+            .push(DnType::OrganizationalUnitName, who.as_str());
+        params
+            .distinguished_name
+            .push(DnType::CommonName, format!("ferrotls intermediate {who}"));
+        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let now = now_secs();
+        params.not_before = datetime(now - 3600);
+        params.not_after = datetime(now + (u64::from(days.max(1)) + 1) * DAY);
+        params.serial_number = Some(random_serial()?);
+        params.use_authority_key_identifier_extension = true;
+        let cert = params.signed_by(&key, &self.issuer).map_err(err)?;
+        Ok((cert.der().clone(), Issuer::new(params, key)))
     }
 }
 
@@ -415,6 +478,9 @@ impl<'a> LeafRequest<'a> {
 pub struct Leaf {
     pub chain: Vec<CertificateDer<'static>>,
     pub key: PrivateKeyDer<'static>,
+    /// For `--broken no-intermediate`: the intermediate CA that signed the leaf and
+    /// that `chain` leaves out.
+    pub intermediate: Option<CertificateDer<'static>>,
 }
 
 impl Leaf {
@@ -438,6 +504,16 @@ impl Leaf {
             true,
         )?;
         Ok((cert_path, key_path))
+    }
+
+    /// Writes the left-out intermediate (if any) to `STEM-intermediate.pem` in `dir`.
+    pub fn save_intermediate(&self, dir: &Path, stem: &str) -> Result<Option<PathBuf>, String> {
+        let Some(cert) = &self.intermediate else {
+            return Ok(None);
+        };
+        let path = dir.join(format!("{stem}-intermediate.pem"));
+        write_file(&path, &pem_encode("CERTIFICATE", cert.as_ref()), false)?;
+        Ok(Some(path))
     }
 }
 

@@ -40,6 +40,11 @@ struct CaArgs {
     /// repeatable or comma-separated.
     #[arg(long, value_delimiter = ',', value_name = "NAME|CIDR")]
     name_constraint: Vec<String>,
+    /// How many intermediate CAs may stand below it (pathLenConstraint); 0 lets it
+    /// issue end-entity certificates only. `cert issue --broken no-intermediate`
+    /// needs 1.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    path_len: u8,
     /// Replace an existing CA (certificates it issued stop verifying).
     #[arg(long)]
     force: bool,
@@ -125,12 +130,19 @@ fn ca(args: CaArgs) -> Result<(), String> {
     let ca = Ca::generate(&CaOptions {
         days: args.days,
         name_constraints: args.name_constraint.clone(),
+        path_len: args.path_len,
     })?;
     let (cert_path, key_path) = ca.save(&args.out)?;
     let (subject, until) = subject_and_expiry(ca.cert.as_ref());
     println!("Created a development CA: {subject}, valid until {until}");
     if !args.name_constraint.is_empty() {
         println!("  It may only certify: {}", args.name_constraint.join(", "));
+    }
+    if args.path_len > 0 {
+        println!(
+            "  It may sign intermediate CAs: pathLen {} (at most {} below it)",
+            args.path_len, args.path_len
+        );
     }
     println!(
         "  {}  the CA certificate: give it to clients to trust",
@@ -186,6 +198,7 @@ fn issue(args: IssueArgs) -> Result<(), String> {
         stem = format!("{stem}-{}", b.name());
     }
     let (cert_path, key_path) = leaf.save(&args.out, &stem)?;
+    let intermediate_path = leaf.save_intermediate(&args.out, &stem)?;
     let (ca_subject, _) = subject_and_expiry(ca.cert.as_ref());
     let (_, until) = subject_and_expiry(leaf.chain[0].as_ref());
     let purpose = if args.client {
@@ -211,6 +224,12 @@ fn issue(args: IssueArgs) -> Result<(), String> {
                 args.ca_dir.join(mint::CA_CERT_FILE).display(),
                 if args.client { " --purpose client".to_string() } else { host_flag(&args.names[0]) },
             );
+            if let Some(p) = &intermediate_path {
+                println!(
+                    "It verifies once the intermediate is supplied: add --chain {}",
+                    p.display()
+                );
+            }
         }
         None => println!(
             "Issued a certificate for {} ({key}, {purpose}), valid until {until}, signed by {ca_subject}.",
@@ -219,11 +238,19 @@ fn issue(args: IssueArgs) -> Result<(), String> {
     }
     let chain_note = if leaf.chain.len() > 1 {
         "certificate chain: the leaf, then the CA"
+    } else if intermediate_path.is_some() {
+        "the leaf alone, without the intermediate CA that signed it"
     } else {
         "the certificate (self-signed, no chain)"
     };
     println!("  {}  {chain_note}", cert_path.display());
     println!("  {}  its private key (mode 0600)", key_path.display());
+    if let Some(p) = &intermediate_path {
+        println!(
+            "  {}  the intermediate CA (signed by {ca_subject}) that the leaf's file leaves out",
+            p.display()
+        );
+    }
     Ok(())
 }
 

@@ -371,7 +371,7 @@ fn cert_errors_explain_themselves() {
         "{}",
         r.stderr
     );
-    assert!(r.stderr.contains("[possible values: expired, not-yet-valid, wrong-name, self-signed, weak-rsa-1024, sha1, missing-eku, ca-as-leaf]"), "{}", r.stderr);
+    assert!(r.stderr.contains("[possible values: expired, not-yet-valid, wrong-name, self-signed, weak-rsa-1024, sha1, missing-eku, ca-as-leaf, no-intermediate]"), "{}", r.stderr);
 }
 
 /// Each broken kind, what `ferrotls verify` says about it, and what OpenSSL says.

@@ -7,5 +7,6 @@
 mod browser;
 mod cert;
 mod client;
+mod keylog;
 mod server;
 mod util;
