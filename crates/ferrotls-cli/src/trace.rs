@@ -241,6 +241,14 @@ fn describe_certs<'a>(certs: impl Iterator<Item = &'a [u8]>) -> Vec<String> {
                     fmt_time(p.not_before),
                     fmt_time(p.not_after)
                 ));
+                let role = if i == 0 {
+                    ferrotls::pki::CertRole::EndEntity
+                } else {
+                    ferrotls::pki::CertRole::Intermediate
+                };
+                if let Ok(entry) = ferrotls::pki::describe_certificate(der, role) {
+                    out.push(format!("    key: {}", entry.key));
+                }
             }
             Err(e) => out.push(format!("[{i}] unparseable: {e}")),
         }
