@@ -145,6 +145,7 @@ impl ServerCertVerifier for RecordingVerifier {
                     now: i64::try_from(now.as_secs()).unwrap_or(i64::MAX),
                     ocsp_response: (!ocsp.is_empty()).then_some(ocsp),
                     max_intermediates: None,
+                    tls_key_usage: true,
                 };
                 v.verify(&req)
                     .map(|p| Some(p.chain))

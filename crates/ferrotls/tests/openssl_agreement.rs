@@ -33,32 +33,16 @@ use rustls_pki_types::CertificateDer;
 
 /// Justified disagreements: (case, OpenSSL accepts, ferrotls accepts, why).
 /// Every entry must be hit by the corpus, with exactly these verdicts.
-const DISAGREEMENTS: &[(&str, bool, bool, &str)] = &[
-    (
-        "name-trailing-dot",
-        false,
-        true,
-        // Issue 3 asks for trailing-dot handling: "www.example.com." is the same
-        // absolute DNS name as "www.example.com"; browsers, Go and rustls-webpki accept it.
-        "a trailing dot marks an absolute DNS name and is ignored when matching; \
+const DISAGREEMENTS: &[(&str, bool, bool, &str)] = &[(
+    "name-trailing-dot",
+    false,
+    true,
+    // Issue 3 asks for trailing-dot handling: "www.example.com." is the same
+    // absolute DNS name as "www.example.com"; browsers, Go and rustls-webpki accept it.
+    "a trailing dot marks an absolute DNS name and is ignored when matching; \
          OpenSSL's X509_check_host compares the name as given, so 'www.example.com.' \
          does not match DNS:www.example.com",
-    ),
-    (
-        "leaf-keyusage-without-digitalsignature",
-        false,
-        true,
-        // Not a choice issue 3 argues for: ferrotls checks keyUsage on CAs (keyCertSign)
-        // but, like rustls-webpki, ignores the end-entity keyUsage, and nothing in the
-        // handshake checks it either. RFC 5280 4.2.1.3 says the key must not be used
-        // for other purposes; OpenSSL enforces that for TLS servers. Candidate fix in
-        // src/pki (leaf needs digitalSignature, or keyEncipherment for RSA key
-        // exchange); when it lands, delete this entry and the test will demand agreement.
-        "OpenSSL's sslserver purpose requires digitalSignature, keyEncipherment or \
-         keyAgreement in the leaf's keyUsage; ferrotls does not evaluate the leaf's \
-         keyUsage (rustls-webpki behaviour)",
-    ),
-];
+)];
 
 /// A certificate in both encodings.
 #[derive(Clone)]
@@ -956,6 +940,8 @@ fn ferrotls_verdict(c: &Case) -> (bool, String) {
     }
     let v = Verifier::new(store);
     let mut req = Request::new(&c.leaf.der, c.at);
+    // The checks the TLS verifier makes (OpenSSL's sslserver purpose includes keyUsage).
+    req.tls_key_usage = true;
     req.intermediates = c.inters.iter().map(|i| i.der.as_slice()).collect();
     req.purpose = Purpose::ServerAuth;
     req.name = Some(match &c.target {

@@ -524,6 +524,23 @@ impl<'a> Cert<'a> {
         })
     }
 
+    /// A TLS end-entity key must be allowed to sign (or, for static RSA and ECDH, to
+    /// encipher or agree) when keyUsage is present (RFC 8446, 4.4.2.2; RFC 5246, 7.4.2).
+    pub fn check_tls_key_usage(&self) -> Result<(), CertificateError> {
+        const DIGITAL_SIGNATURE: u16 = 1;
+        const KEY_ENCIPHERMENT: u16 = 1 << 2;
+        const KEY_AGREEMENT: u16 = 1 << 4;
+        match self.key_usage {
+            Some(ku) if ku & (DIGITAL_SIGNATURE | KEY_ENCIPHERMENT | KEY_AGREEMENT) == 0 => {
+                Err(self.invalid(
+                    "keyUsage",
+                    "it allows neither digitalSignature, keyEncipherment nor keyAgreement, so the key cannot be used in TLS (RFC 8446, 4.4.2.2)",
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// CA/Browser Forum Baseline Requirements profile checks of a TLS server
     /// certificate that RFC 5280 does not make: not a CA (7.1.2.7.8), and no
     /// anyExtendedKeyUsage (7.1.2.7.10).

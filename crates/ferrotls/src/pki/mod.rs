@@ -140,6 +140,7 @@ impl ClientCertVerifier for ClientAuthVerifier {
         );
         req.intermediates = intermediates.iter().map(|c| c.as_ref()).collect();
         req.purpose = Purpose::ClientAuth;
+        req.tls_key_usage = true;
         self.inner.check(&req)?;
         Ok(ClientCertVerified::assertion())
     }

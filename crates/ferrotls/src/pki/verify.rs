@@ -121,6 +121,10 @@ pub struct Request<'a> {
     pub ocsp_response: Option<&'a [u8]>,
     /// Overrides `Policy::max_intermediates` for this call.
     pub max_intermediates: Option<usize>,
+    /// The end-entity key will sign or decrypt in TLS: a keyUsage extension must allow
+    /// it (RFC 8446, 4.4.2.2; RFC 5246, 7.4.2). RFC 5280 itself does not ask this, so
+    /// plain path validation leaves it off; the TLS verifiers turn it on.
+    pub tls_key_usage: bool,
 }
 
 impl<'a> Request<'a> {
@@ -134,6 +138,7 @@ impl<'a> Request<'a> {
             now,
             ocsp_response: None,
             max_intermediates: None,
+            tls_key_usage: false,
         }
     }
 }
@@ -351,6 +356,9 @@ impl Verifier {
             check_name(leaf, name)?;
         }
         leaf.check_purpose(CertRole::EndEntity, req.purpose.oid())?;
+        if req.tls_key_usage {
+            leaf.check_tls_key_usage()?;
+        }
         if self.policy.cabf_server_profile && req.purpose == Purpose::ServerAuth {
             leaf.check_cabf_subscriber()?;
         }
@@ -941,6 +949,7 @@ impl ServerCertVerifier for Verifier {
             now: i64::try_from(now.as_secs()).unwrap_or(i64::MAX),
             ocsp_response: (!ocsp.is_empty()).then_some(ocsp),
             max_intermediates: None,
+            tls_key_usage: true,
         };
         self.check(&req)?;
         Ok(ServerCertVerified::assertion())
