@@ -108,6 +108,34 @@ fn zoo() -> &'static Path {
             .self_signed(&leaf_key)
             .unwrap();
 
+        // Valid from 2037: not yet valid by this machine's clock.
+        let future = leaf(&["localhost"], "localhost", (2037, 1, 1), (2039, 1, 1))
+            .signed_by(&leaf_key, &inter_issuer)
+            .unwrap();
+        // No subjectAltName at all; only the subject CN names localhost.
+        let no_san = leaf(&[], "localhost", (2024, 1, 1), (2039, 1, 1))
+            .signed_by(&leaf_key, &inter_issuer)
+            .unwrap();
+        // A second hierarchy whose root is not in ca.pem.
+        let stranger_key = KeyPair::generate().unwrap();
+        let mut sp = rp.clone();
+        sp.distinguished_name = named("Stranger Root");
+        let _stranger_root = sp.self_signed(&stranger_key).unwrap();
+        let stranger_issuer = Issuer::from_params(&sp, &stranger_key);
+        let sinter_key = KeyPair::generate().unwrap();
+        let mut sip = rp.clone();
+        sip.distinguished_name = named("Stranger Intermediate");
+        sip.use_authority_key_identifier_extension = true;
+        let sinter = sip.signed_by(&sinter_key, &stranger_issuer).unwrap();
+        let sinter_issuer = Issuer::from_params(&sip, &sinter_key);
+        let stranger_leaf = leaf(&["localhost"], "localhost", (2024, 1, 1), (2039, 1, 1))
+            .signed_by(&leaf_key, &sinter_issuer)
+            .unwrap();
+        w("future.pem", &future.pem());
+        w("nosan.pem", &no_san.pem());
+        w("stranger.pem", &stranger_leaf.pem());
+        w("stranger-inter.pem", &sinter.pem());
+
         w("ca.pem", &root.pem());
         w("inter.pem", &inter.pem());
         w("inter.key", &inter_key.serialize_pem());
@@ -165,6 +193,65 @@ fn zoo() -> &'static Path {
             ],
         );
         std::fs::write(dir.join("garbage.der"), b"\x30\x03\x0a\x01\x00").unwrap();
+        // Made with openssl, which rcgen cannot: a SHA-1 signature (by the zoo
+        // intermediate) on the usual RSA key, and a 1024-bit RSA leaf.
+        w(
+            "san.cnf",
+            "subjectAltName=DNS:localhost\nauthorityKeyIdentifier=keyid\n",
+        );
+        openssl(
+            &dir,
+            &[
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                "rsa_keygen_bits:1024",
+                "-out",
+                "weak.key",
+            ],
+        );
+        for (key, digest, out) in [
+            ("leaf.key", "-sha1", "sha1"),
+            ("weak.key", "-sha256", "weak"),
+        ] {
+            let csr = format!("{out}.csr");
+            openssl(
+                &dir,
+                &[
+                    "req",
+                    "-new",
+                    "-key",
+                    key,
+                    "-subj",
+                    "/CN=localhost",
+                    "-out",
+                    &csr,
+                ],
+            );
+            openssl(
+                &dir,
+                &[
+                    "x509",
+                    "-req",
+                    "-in",
+                    &csr,
+                    "-CA",
+                    "inter.pem",
+                    "-CAkey",
+                    "inter.key",
+                    "-set_serial",
+                    "4242",
+                    digest,
+                    "-days",
+                    "3650",
+                    "-extfile",
+                    "san.cnf",
+                    "-out",
+                    &format!("{out}.pem"),
+                ],
+            );
+        }
         Zoo { dir }
     })
     .dir
@@ -865,4 +952,233 @@ fn heartbleed_vulnerable_stand_in() {
         "sent a heartbeat with 17 bytes of payload claiming 65; the server returned 65 bytes, 48 more than the payload (its memory)"
     );
     assert_eq!(code, 2);
+}
+
+/// `-cipher` for s_server at security level 0 (needed to load SHA-1 and 1024-bit RSA
+/// certificates) but with TLS 1.0/1.1 still off, so that only the certificate is wrong.
+const SECLEVEL0: [&str; 4] = ["-cipher", "DEFAULT:@SECLEVEL=0", "-no_tls1", "-no_tls1_1"];
+
+#[test]
+fn not_yet_valid_certificate() {
+    let s = s_server(&[
+        "-cert",
+        "future.pem",
+        "-key",
+        "leaf.key",
+        "-cert_chain",
+        "inter.pem",
+    ]);
+    let (code, r) = diagnose(s.port, &[]);
+    assert_finding(
+        &r,
+        "cert.not-yet-valid",
+        "error",
+        "The certificate is not valid yet",
+    );
+    assert!(
+        evidence(&r, "cert.not-yet-valid")
+            .starts_with("it is valid from 2037-01-01T00:00:00Z; this machine's clock says "),
+        "{r:#}"
+    );
+    assert_eq!(
+        finding(&r, "cert.not-yet-valid")["fix"],
+        "Check this machine's clock; if it is right, the certificate was issued with a future start date: wait, or reissue it."
+    );
+    assert_finding(
+        &r,
+        "cert.trusted",
+        "info",
+        "The chain leads to a trusted root: CN=Zoo Root",
+    );
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn unknown_ca() {
+    let s = s_server(&[
+        "-cert",
+        "stranger.pem",
+        "-key",
+        "leaf.key",
+        "-cert_chain",
+        "stranger-inter.pem",
+    ]);
+    let (code, r) = diagnose(s.port, &[]);
+    assert_finding(
+        &r,
+        "cert.untrusted",
+        "error",
+        "The chain leads to a CA that is not trusted",
+    );
+    assert_eq!(
+        finding(&r, "cert.untrusted")["fix"],
+        "Use a certificate from a publicly trusted CA, or have clients trust CN=Stranger Root explicitly."
+    );
+    assert!(findings(&r).iter().all(|f| f["id"] != "cert.trusted"));
+    // Name and dates are fine; only trust is wrong.
+    assert_finding(&r, "cert.name", "info", "The certificate covers localhost");
+    assert_eq!(severities(&r, "error").len(), 1, "{r:#}");
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn no_subject_alt_name() {
+    let s = s_server(&[
+        "-cert",
+        "nosan.pem",
+        "-key",
+        "leaf.key",
+        "-cert_chain",
+        "inter.pem",
+    ]);
+    let (code, r) = diagnose(s.port, &[]);
+    assert_finding(
+        &r,
+        "cert.name-mismatch",
+        "error",
+        "The certificate does not cover localhost",
+    );
+    assert_eq!(
+        evidence(&r, "cert.name-mismatch"),
+        "it has no subjectAltName; its subject CN=localhost is not used for matching by clients"
+    );
+    assert_eq!(
+        finding(&r, "cert.name-mismatch")["fix"],
+        "Reissue the certificate with DNS:localhost in its subjectAltName; clients ignore the subject CN (RFC 6125, CA/Browser Forum)."
+    );
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn sha1_signature() {
+    let mut args = vec![
+        "-cert",
+        "sha1.pem",
+        "-key",
+        "leaf.key",
+        "-cert_chain",
+        "inter.pem",
+    ];
+    args.extend(SECLEVEL0);
+    let s = s_server(&args);
+    let (code, r) = diagnose(s.port, &[]);
+    assert_finding(
+        &r,
+        "cert.weak-signature",
+        "error",
+        "The certificate is signed with ECDSA with SHA-1",
+    );
+    assert_eq!(
+        finding(&r, "cert.weak-signature")["fix"],
+        "Reissue it with a SHA-256 (or stronger) signature; clients reject SHA-1 and MD5 signatures."
+    );
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn rsa_1024_key() {
+    let mut args = vec![
+        "-cert",
+        "weak.pem",
+        "-key",
+        "weak.key",
+        "-cert_chain",
+        "inter.pem",
+    ];
+    args.extend(SECLEVEL0);
+    let s = s_server(&args);
+    let (code, r) = diagnose(s.port, &[]);
+    assert_finding(
+        &r,
+        "cert.weak-key",
+        "error",
+        "The certificate has a weak key: RSA 1024-bit",
+    );
+    assert_eq!(
+        finding(&r, "cert.weak-key")["fix"],
+        "Reissue it with an ECDSA P-256 key or an RSA key of at least 2048 bits."
+    );
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn tls12_only_without_ecdhe() {
+    let s = s_server(&[
+        "-cert",
+        "leaf.pem",
+        "-key",
+        "leaf.key",
+        "-cert_chain",
+        "inter.pem",
+        "-no_tls1_3",
+        "-cipher",
+        "AES128-SHA256:AES256-GCM-SHA384",
+    ]);
+    let (code, r) = diagnose(s.port, &[]);
+    assert_finding(
+        &r,
+        "versions",
+        "info",
+        "Protocol versions accepted: TLS 1.2",
+    );
+    assert_finding(
+        &r,
+        "versions.no-tls13",
+        "warning",
+        "TLS 1.3 is not supported",
+    );
+    assert_finding(
+        &r,
+        "suites.no-forward-secrecy",
+        "error",
+        "No cipher suite has forward secrecy (static RSA key exchange only)",
+    );
+    let e = evidence(&r, "suites.no-forward-secrecy");
+    assert!(e.contains("TLS_RSA_WITH_AES_128_CBC_SHA256"), "{e}");
+    assert!(e.contains("TLS_RSA_WITH_AES_256_GCM_SHA384"), "{e}");
+    assert_eq!(
+        finding(&r, "suites.no-forward-secrecy")["fix"],
+        "Enable ECDHE suites (for example ECDHE-RSA-AES128-GCM-SHA256) and TLS 1.3: with static RSA, anyone who later gets the private key decrypts all recorded traffic."
+    );
+    // One GCM suite: not CBC-only.
+    assert!(findings(&r).iter().all(|f| f["id"] != "suites.cbc-only"));
+    assert_eq!(code, 2);
+}
+
+/// RC4 and 3DES suites, where the local OpenSSL still has them (OpenSSL 3.x builds
+/// usually do not, even at SECLEVEL=0: then this test only says so).
+#[test]
+fn rc4_and_3des_where_openssl_allows() {
+    for (list, id, title) in [
+        (
+            "DES-CBC3-SHA",
+            "suites.3des",
+            "3DES cipher suites are accepted (Sweet32)",
+        ),
+        ("RC4-SHA", "suites.rc4", "RC4 cipher suites are accepted"),
+    ] {
+        let cipher = format!("{list}:@SECLEVEL=0");
+        let have = Command::new("openssl")
+            .args(["ciphers", "-v", &cipher])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !have {
+            eprintln!("skipped {id}: the local OpenSSL has no {list}");
+            continue;
+        }
+        let s = s_server(&[
+            "-cert",
+            "leaf.pem",
+            "-key",
+            "leaf.key",
+            "-cert_chain",
+            "inter.pem",
+            "-no_tls1_3",
+            "-cipher",
+            &cipher,
+        ]);
+        let (code, r) = diagnose(s.port, &[]);
+        assert_eq!(finding(&r, id)["title"], title, "{r:#}");
+        assert_eq!(code, 2);
+    }
 }

@@ -122,11 +122,38 @@ pub fn analyze(input: &Input<'_>) -> Vec<Finding> {
         leaf.parsed.not_after.max(leaf.parsed.not_before),
     );
     let intermediates: Vec<&[u8]> = input.chain.iter().skip(1).map(Vec::as_slice).collect();
-    let mut req = Request::new(leaf_der, t);
-    req.intermediates = intermediates.clone();
-    req.purpose = Purpose::ServerAuth;
-    req.ocsp_response = input.ocsp;
-    let trusted = match input.verifier.verify(&req) {
+    let verify_at = |t: i64| {
+        let mut req = Request::new(leaf_der, t);
+        req.intermediates = intermediates.clone();
+        req.purpose = Purpose::ServerAuth;
+        req.ocsp_response = input.ocsp;
+        input.verifier.verify(&req)
+    };
+    let mut result = verify_at(t);
+    // A time error at that time about an issuer (say a CA made after an expired leaf's
+    // dates) says nothing about trust today: verify again at this machine's time. If
+    // then only the leaf's own dates fail, the chain is trusted (the dates are reported
+    // on their own below).
+    let mut dated_only = false;
+    if t != input.now
+        && matches!(
+            result,
+            Err(CertificateError::Expired { .. } | CertificateError::NotYetValid { .. })
+        )
+    {
+        result = verify_at(input.now);
+        dated_only = matches!(
+            result,
+            Err(CertificateError::Expired {
+                role: CertRole::EndEntity,
+                ..
+            } | CertificateError::NotYetValid {
+                role: CertRole::EndEntity,
+                ..
+            })
+        );
+    }
+    let trusted = match result {
         Ok(path) => {
             let root = path
                 .chain
@@ -141,6 +168,16 @@ pub fn analyze(input: &Input<'_>) -> Vec<Finding> {
                 f = f.evidence(format!("{}: {}", c.role, c.subject));
             }
             out.push(f);
+            true
+        }
+        Err(_) if dated_only => {
+            out.push(
+                Finding::info(
+                    "cert.trusted",
+                    "The chain leads to a trusted root; only the certificate's own dates fail",
+                )
+                .evidence("its issuers are not valid at any time the certificate is, so the chain was verified at this machine's time"),
+            );
             true
         }
         Err(CertificateError::MustStapleMissing { .. }) => true,
@@ -293,10 +330,26 @@ fn trust_finding(e: &CertificateError, leaf: &Entry) -> Finding {
             format!("The certificate was issued under a distrusted root ({root})"),
         )
         .fix("Replace the certificate with one from another CA; browsers reject it."),
-        E::WeakSignature { .. } => Finding::error("cert.weak-signature", "The chain has a weak signature")
-            .fix("Reissue the certificate with a SHA-256 (or stronger) signature."),
-        E::WeakKey { key, .. } => Finding::error("cert.weak-key", format!("The chain has a weak key: {key}"))
-            .fix("Reissue it with an ECDSA P-256 key or an RSA key of at least 2048 bits."),
+        // Name the certificate, as the per-certificate checks below would (this
+        // finding comes first and replaces theirs).
+        E::WeakSignature { subject, algorithm } => Finding::error(
+            "cert.weak-signature",
+            if leaf.signature.contains("SHA-1") || leaf.signature.contains("MD5") {
+                format!("The certificate is signed with {}", leaf.signature)
+            } else {
+                format!("{subject} in the chain is signed with {algorithm}")
+            },
+        )
+        .fix("Reissue it with a SHA-256 (or stronger) signature; clients reject SHA-1 and MD5 signatures."),
+        E::WeakKey { subject, key } => Finding::error(
+            "cert.weak-key",
+            if leaf.key.contains("too weak") {
+                format!("The certificate has a weak key: {key}")
+            } else {
+                format!("{subject} in the chain has a weak key: {key}")
+            },
+        )
+        .fix("Reissue it with an ECDSA P-256 key or an RSA key of at least 2048 bits."),
         E::Revoked { .. } => Finding::error("cert.revoked", "The certificate has been revoked")
             .fix("Replace the certificate with a new one now."),
         E::BadOcspResponse { .. } => Finding::error(
@@ -312,7 +365,6 @@ fn trust_finding(e: &CertificateError, leaf: &Entry) -> Finding {
         _ => Finding::error("cert.untrusted", "The certificate chain is not trusted")
             .fix("Read the explanation above; fix the chain the server sends."),
     };
-    let _ = leaf;
     f.evidence(explanation)
 }
 
@@ -428,6 +480,13 @@ fn name_coverage(leaf: &Entry, name: &str) -> Finding {
             sans.join(", ")
         ))
     };
+    if sans.is_empty() {
+        // Only a subject CN (RFC 6125 6.4.4: clients with a SAN-aware stack ignore
+        // it; browsers have since 2017): the server is right, the certificate is not.
+        return f.fix(format!(
+            "Reissue the certificate with {kind}:{name} in its subjectAltName; clients ignore the subject CN (RFC 6125, CA/Browser Forum)."
+        ));
+    }
     f.fix(format!(
         "Reissue the certificate with {kind}:{name} in its subjectAltName{}, or point {name} at a server that has a certificate for it.",
         if sans.is_empty() {
