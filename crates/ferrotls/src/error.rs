@@ -484,6 +484,16 @@ impl Error {
     }
 }
 
+/// A field the RFC forbids: the most common protocol violation, as an `Error`.
+pub(crate) fn illegal(message: &'static str, field: &'static str, reason: &'static str) -> Error {
+    PeerMisbehaved::IllegalParameter {
+        message,
+        field,
+        reason,
+    }
+    .into()
+}
+
 /// What a received alert most likely means, for the person reading the error.
 fn alert_hint(a: AlertDescription) -> Option<&'static str> {
     use AlertDescription as A;

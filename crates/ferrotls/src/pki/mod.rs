@@ -202,6 +202,54 @@ pub fn spki_of(cert_der: &[u8]) -> Result<&[u8], CertificateError> {
         .ok_or_else(bad)
 }
 
+/// Verifies the server's chain for the handshake (either version): records the chain
+/// as the peer's and returns the leaf's key, for CertificateVerify or ServerKeyExchange.
+pub(crate) fn verify_server_chain(
+    common: &mut crate::conn::CommonState,
+    verifier: &dyn ServerCertVerifier,
+    end_entity: CertificateDer<'static>,
+    intermediates: Vec<CertificateDer<'static>>,
+    server_name: &ServerName<'_>,
+    ocsp: &[u8],
+    now: UnixTime,
+) -> Result<(Vec<u8>, ServerCertVerified), Error> {
+    let verified =
+        verifier.verify_server_cert(&end_entity, &intermediates, server_name, ocsp, now)?;
+    let spki = spki_of(end_entity.as_ref())?.to_vec();
+    let mut chain = vec![end_entity];
+    chain.extend(intermediates);
+    common.negotiated.peer_certificates = chain;
+    Ok((spki, verified))
+}
+
+/// Verifies a client's chain on a server (RFC 8446, 4.4.2.4; RFC 5246, 7.4.6).
+/// `Ok(None)` when the client sent no certificate and the verifier allows that;
+/// otherwise records the chain as the peer's and returns the leaf's key.
+pub(crate) fn verify_client_chain(
+    common: &mut crate::conn::CommonState,
+    verifier: Option<&dyn ClientCertVerifier>,
+    certs: impl IntoIterator<Item = CertificateDer<'static>>,
+    now: UnixTime,
+) -> Result<Option<(Vec<u8>, ClientCertVerified)>, Error> {
+    let mut certs = certs.into_iter();
+    let Some(verifier) = verifier else {
+        return Err(crate::error::PeerMisbehaved::NoCertificate.into());
+    };
+    let Some(end_entity) = certs.next() else {
+        if verifier.client_auth_mandatory() {
+            return Err(crate::error::PeerMisbehaved::NoCertificate.into());
+        }
+        return Ok(None);
+    };
+    let intermediates: Vec<CertificateDer<'static>> = certs.collect();
+    let verified = verifier.verify_client_cert(&end_entity, &intermediates, now)?;
+    let spki = spki_of(end_entity.as_ref())?.to_vec();
+    let mut chain = vec![end_entity];
+    chain.extend(intermediates);
+    common.negotiated.peer_certificates = chain;
+    Ok(Some((spki, verified)))
+}
+
 /// The few fields of a certificate the handshake itself needs.
 #[derive(Debug, Clone)]
 pub struct ParsedCert {

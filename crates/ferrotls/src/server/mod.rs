@@ -128,34 +128,19 @@ impl ServerConfig {
         }
     }
 
-    /// Picks the certificate for a client: among those whose SAN covers the server
-    /// name (all of them when no name was sent or none matches, the first being the
-    /// default), the first whose key can sign with a scheme the client accepts.
+    /// Picks the certificate for a TLS 1.3 client: the first whose key can sign with a
+    /// scheme the client accepts, trying those whose SAN covers the server name first
+    /// (the first configured is the default).
     pub(crate) fn choose_cert(
         &self,
         server_name: Option<&str>,
         offered: &[SignatureScheme],
     ) -> Option<(Arc<CertifiedKey>, SignatureScheme)> {
-        let by_name: Vec<&Arc<CertifiedKey>> = match server_name {
-            Some(name) => self
-                .certs
-                .iter()
-                .filter(|c| c.leaf.covers_dns_name(name))
-                .collect(),
-            None => Vec::new(),
-        };
-        let candidates = if by_name.is_empty() {
-            self.certs.iter().collect()
-        } else {
-            by_name
-        };
-        candidates
-            .into_iter()
-            .find_map(|c| c.choose_scheme(offered).map(|s| (c.clone(), s)))
+        self.choose_cert_with(server_name, |c| c.choose_scheme(offered))
     }
 
-    /// Like `choose_cert`, for TLS 1.2: the first certificate (SNI matches first) for
-    /// which `usable` finds a way to use its key.
+    /// The first certificate (those whose SAN covers the server name first) for which
+    /// `usable` finds a way to use its key.
     pub(crate) fn choose_cert_with<T>(
         &self,
         server_name: Option<&str>,

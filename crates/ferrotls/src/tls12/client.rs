@@ -15,6 +15,7 @@ use rustls_pki_types::{CertificateDer, ServerName};
 use crate::client::{ClientConfig, Tls12Session};
 use crate::conn::{CommonState, Input};
 use crate::crypto::{constant_time_eq, rsa_kx, sign, tls12 as kx12, HashContext, Secret};
+use crate::error::illegal;
 use crate::error::{CertificateError, Error, NoCommon, PeerMisbehaved};
 use crate::msgs::enums::{
     AlertDescription, ECPointFormat, HeartbeatMode, ProtocolVersion, SignatureScheme,
@@ -172,15 +173,6 @@ impl core::ops::DerefMut for Handshake {
     fn deref_mut(&mut self) -> &mut HandshakeCore {
         &mut self.core
     }
-}
-
-fn illegal(message: &'static str, field: &'static str, reason: &'static str) -> Error {
-    PeerMisbehaved::IllegalParameter {
-        message,
-        field,
-        reason,
-    }
-    .into()
 }
 
 fn unsolicited(message: &'static str, ext: &ServerExtension) -> Error {
@@ -393,17 +385,15 @@ impl ExpectCertificateStatus {
     /// Verifies the chain (with the staple, if any) and moves on to the key exchange.
     fn verify(self, common: &mut CommonState, ocsp: &[u8]) -> Result<ClientState12, Error> {
         let hs = self.hs;
-        let verified = hs.config.verifier.verify_server_cert(
-            &self.end_entity,
-            &self.intermediates,
+        let (spki, verified) = crate::pki::verify_server_chain(
+            common,
+            hs.config.verifier.as_ref(),
+            self.end_entity,
+            self.intermediates,
             &hs.server_name,
             ocsp,
             hs.config.provider.time.now(),
         )?;
-        let spki = crate::pki::spki_of(self.end_entity.as_ref())?.to_vec();
-        let mut chain = vec![self.end_entity];
-        chain.extend(self.intermediates);
-        common.negotiated.peer_certificates = chain;
         Ok(match hs.suite.kx {
             KeyExchangeAlgorithm::Ecdhe => {
                 ClientState12::ExpectServerKeyExchange(Box::new(ExpectServerKeyExchange {

@@ -15,6 +15,7 @@ use crate::crypto::sign;
 use crate::crypto::sign::KeyKind;
 use crate::crypto::tls12 as kx12;
 use crate::crypto::{constant_time_eq, HashContext, Secret};
+use crate::error::illegal;
 use crate::error::{Error, NoCommon, PeerMisbehaved};
 use crate::msgs::enums::{
     AlertDescription, CipherSuite, ECPointFormat, ExtensionType, HeartbeatMode, NamedGroup,
@@ -126,15 +127,6 @@ impl core::ops::DerefMut for Handshake {
     fn deref_mut(&mut self) -> &mut HandshakeCore {
         &mut self.core
     }
-}
-
-fn illegal(message: &'static str, field: &'static str, reason: &'static str) -> Error {
-    PeerMisbehaved::IllegalParameter {
-        message,
-        field,
-        reason,
-    }
-    .into()
 }
 
 /// How the chosen suite will use the certificate's key.
@@ -468,28 +460,12 @@ impl ExpectClientKeyExchange {
         raw: &[u8],
     ) -> Result<ServerState12, Error> {
         self.hs.record(raw);
-        let mut certs = cert.certs.into_iter().map(CertificateDer::from);
-        let verifier = self
-            .client_auth
-            .clone()
-            .ok_or(PeerMisbehaved::NoCertificate)?;
-        let Some(end_entity) = certs.next() else {
-            if verifier.client_auth_mandatory() {
-                return Err(PeerMisbehaved::NoCertificate.into());
-            }
-            return Ok(ServerState12::ExpectClientKeyExchange(self));
-        };
-        let intermediates: Vec<CertificateDer<'static>> = certs.collect();
-        let verified = verifier.verify_client_cert(
-            &end_entity,
-            &intermediates,
+        self.client_spki = crate::pki::verify_client_chain(
+            common,
+            self.client_auth.as_deref(),
+            cert.certs.into_iter().map(CertificateDer::from),
             self.hs.config.provider.time.now(),
         )?;
-        let spki = crate::pki::spki_of(end_entity.as_ref())?.to_vec();
-        let mut chain = vec![end_entity];
-        chain.extend(intermediates);
-        common.negotiated.peer_certificates = chain;
-        self.client_spki = Some((spki, verified));
         Ok(ServerState12::ExpectClientKeyExchange(self))
     }
 

@@ -15,6 +15,7 @@ use crate::conn::{ClientEarlyData, CommonState, HsMessage, Input};
 use crate::crypto::hash;
 use crate::crypto::kx::KeyExchange;
 use crate::crypto::{constant_time_eq, sign};
+use crate::error::illegal;
 use crate::error::{CertificateError, Error, NoCommon, PeerMisbehaved};
 use crate::msgs::enums::{
     CipherSuite, ECPointFormat, HeartbeatMode, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
@@ -135,15 +136,6 @@ impl ClientState {
             (_, _) => Err(Error::UnexpectedMessage { state: name, got }),
         }
     }
-}
-
-fn illegal(message: &'static str, field: &'static str, reason: &'static str) -> Error {
-    PeerMisbehaved::IllegalParameter {
-        message,
-        field,
-        reason,
-    }
-    .into()
 }
 
 /// The groups that get a key share in the first ClientHello: the first preference,
@@ -889,19 +881,16 @@ impl ExpectCertificate {
         let end_entity = CertificateDer::from(first.cert);
         let intermediates: Vec<CertificateDer<'static>> =
             entries.map(|e| CertificateDer::from(e.cert)).collect();
-        let now = self.base.config.provider.time.now();
-        let verified = self.base.config.verifier.verify_server_cert(
-            &end_entity,
-            &intermediates,
+        let (spki, verified) = crate::pki::verify_server_chain(
+            common,
+            self.base.config.verifier.as_ref(),
+            end_entity,
+            intermediates,
             &self.base.server_name,
             ocsp.as_deref().unwrap_or_default(),
-            now,
+            self.base.config.provider.time.now(),
         )?;
-        let spki = crate::pki::spki_of(end_entity.as_ref())?.to_vec();
         self.transcript.add(raw);
-        let mut chain = vec![end_entity];
-        chain.extend(intermediates);
-        common.negotiated.peer_certificates = chain;
         Ok(ClientState::ExpectCertificateVerify(Box::new(
             ExpectCertificateVerify {
                 inner: self,

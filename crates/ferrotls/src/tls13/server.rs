@@ -769,42 +769,24 @@ impl ExpectFinished {
             .into());
         }
         self.transcript.add(raw);
-        let mut certs = cert
-            .entries
-            .into_iter()
-            .map(|e| CertificateDer::from(e.cert));
-        let Some(end_entity) = certs.next() else {
-            // RFC 8446, 4.4.2.4: no certificate, when one is required: certificate_required.
-            if self
-                .client_auth
-                .as_ref()
-                .is_some_and(|v| v.client_auth_mandatory())
-            {
-                return Err(PeerMisbehaved::NoCertificate.into());
-            }
-            return Ok(ServerState::ExpectFinished(self));
-        };
-        let intermediates: Vec<CertificateDer<'static>> = certs.collect();
-        let verifier = self
-            .client_auth
-            .clone()
-            .ok_or(PeerMisbehaved::NoCertificate)?;
-        let verified = verifier.verify_client_cert(
-            &end_entity,
-            &intermediates,
+        let verified = crate::pki::verify_client_chain(
+            common,
+            self.client_auth.as_deref(),
+            cert.entries
+                .into_iter()
+                .map(|e| CertificateDer::from(e.cert)),
             self.config.provider.time.now(),
         )?;
-        let spki = crate::pki::spki_of(end_entity.as_ref())?.to_vec();
-        let mut chain = vec![end_entity];
-        chain.extend(intermediates);
-        common.negotiated.peer_certificates = chain;
-        Ok(ServerState::ExpectCertificateVerify(Box::new(
-            ExpectCertificateVerify {
-                inner: self,
-                spki,
-                verified,
-            },
-        )))
+        Ok(match verified {
+            Some((spki, verified)) => {
+                ServerState::ExpectCertificateVerify(Box::new(ExpectCertificateVerify {
+                    inner: self,
+                    spki,
+                    verified,
+                }))
+            }
+            None => ServerState::ExpectFinished(self),
+        })
     }
 
     fn handle(
