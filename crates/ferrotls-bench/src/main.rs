@@ -5,6 +5,7 @@
 //! ```text
 //! ferrotls-bench [--quick] [--json] [--only SECTION[,SECTION..]] [--no-loopback]
 //! ferrotls-bench loopback [--quick] [--json] [--seconds N]
+//! ferrotls-bench profile [--lib ferrotls|rustls] [--key ecdsa|rsa] [--groups mlkem|x25519] [--tls12] [--resume] [--bulk] [--n N]
 //! ```
 //! Sections: bulk, full, resumed, memory, verify, loopback.
 
@@ -17,6 +18,7 @@ mod limit;
 mod loopback;
 mod memory;
 mod peers;
+mod profile;
 mod report;
 mod verify;
 
@@ -129,6 +131,16 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    if argv.first().map(String::as_str) == Some("profile") {
+        return match profile::main(&argv[1..]) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("ferrotls-bench: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let args = match parse_args() {
         Ok(a) => a,
         Err(e) => {
