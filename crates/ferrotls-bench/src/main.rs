@@ -5,7 +5,7 @@
 //! ```text
 //! ferrotls-bench [--quick] [--json] [--only SECTION[,SECTION..]] [--no-loopback]
 //! ferrotls-bench loopback [--quick] [--json] [--seconds N]
-//! ferrotls-bench profile [--lib ferrotls|rustls] [--key ecdsa|rsa] [--groups mlkem|x25519] [--tls12] [--resume] [--bulk] [--n N]
+//! ferrotls-bench profile [--lib ferrotls|rustls] [--key ecdsa|rsa] [--groups mlkem|x25519] [--tls12] [--resume] [--bulk] [--verify] [--n N]
 //! ```
 //! Sections: bulk, full, resumed, memory, verify, loopback.
 

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! ferrotls-bench profile [--lib ferrotls|rustls] [--key ecdsa|rsa] [--groups mlkem|x25519]
-//!                        [--tls12] [--resume] [--bulk] [--n N]
+//!                        [--tls12] [--resume] [--bulk] [--verify] [--n N]
 //! ```
 
 use crate::certs::{self, KeyType};
@@ -16,6 +16,7 @@ struct Opts {
     version: Version,
     resume: bool,
     bulk: bool,
+    verify: bool,
     n: usize,
 }
 
@@ -27,6 +28,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
         version: Version::Tls13,
         resume: false,
         bulk: false,
+        verify: false,
         n: 2000,
     };
     let mut it = args.iter();
@@ -51,6 +53,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
             "--tls12" => o.version = Version::Tls12,
             "--resume" => o.resume = true,
             "--bulk" => o.bulk = true,
+            "--verify" => o.verify = true,
             "--n" => {
                 let v = value()?;
                 o.n = v.parse().map_err(|_| format!("--n: not a number: {v}"))?;
@@ -83,6 +86,10 @@ fn run<C: Endpoint, S: Endpoint>(o: &Opts, c: impl Fn() -> C, s: impl Fn() -> S)
 pub fn main(args: &[String]) -> Result<(), String> {
     let o = parse(args)?;
     let chain = certs::chain(o.key);
+    if o.verify {
+        crate::verify::profile(&chain, o.rustls, o.n);
+        return Ok(());
+    }
     let setup = Setup {
         chain: &chain,
         version: o.version,

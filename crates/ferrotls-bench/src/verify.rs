@@ -114,3 +114,21 @@ pub fn rows(p: &Params, chains: &[&Chain], costs: &AsymCosts) -> Vec<Row> {
     }
     out
 }
+
+/// `n` verifications of `chain` by one library, for `ferrotls-bench profile --verify`.
+pub fn profile(chain: &Chain, rustls: bool, n: usize) {
+    let now = UnixTime::now();
+    let mut roots = RootStore::new();
+    roots.add(TrustAnchor::from_cert(chain.root.clone()).expect("root anchor"));
+    let verifier = Verifier::new(roots);
+    let anchors = [webpki::anchor_from_trusted_cert(&chain.root)
+        .expect("webpki anchor")
+        .to_owned()];
+    for _ in 0..n {
+        if rustls {
+            webpki_once(&anchors, chain, now);
+        } else {
+            ferro_once(&verifier, chain, now);
+        }
+    }
+}
