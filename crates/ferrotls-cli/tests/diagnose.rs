@@ -252,6 +252,25 @@ fn zoo() -> &'static Path {
                 ],
             );
         }
+        // What `openssl req -x509` makes by default: a self-signed CA certificate
+        // (basicConstraints CA:TRUE), here naming localhost and used as the server's own.
+        openssl(
+            &dir,
+            &[
+                "req",
+                "-x509",
+                "-key",
+                "leaf.key",
+                "-subj",
+                "/CN=localhost",
+                "-addext",
+                "subjectAltName=DNS:localhost",
+                "-days",
+                "3650",
+                "-out",
+                "ca-leaf.pem",
+            ],
+        );
         Zoo { dir }
     })
     .dir
@@ -320,8 +339,12 @@ fn ferrotls_server(args: &[&str]) -> Server {
     Server { child, port }
 }
 
-/// Runs diagnose with --json; returns the exit code and the report.
+/// Runs diagnose with --json, trusting the zoo root; returns the exit code and the report.
 fn diagnose(port: u16, extra: &[&str]) -> (i32, Value) {
+    diagnose_trusting("ca.pem", port, extra)
+}
+
+fn diagnose_trusting(cafile: &str, port: u16, extra: &[&str]) -> (i32, Value) {
     let out = Command::new(env!("CARGO_BIN_EXE_ferrotls"))
         .args([
             "diagnose",
@@ -329,7 +352,7 @@ fn diagnose(port: u16, extra: &[&str]) -> (i32, Value) {
             "--servername",
             "localhost",
         ])
-        .args(["--cafile", "ca.pem", "--json", "--timeout", "20"])
+        .args(["--cafile", cafile, "--json", "--timeout", "20"])
         .args(extra)
         .current_dir(zoo())
         .output()
@@ -664,6 +687,32 @@ fn self_signed_certificate() {
         evidence(&r, "cert.self-signed"),
         "certificate for localhost is self-signed and is not in the trust store. Trust it explicitly (for example with --cafile), or use a certificate issued by a CA."
     );
+    assert_eq!(code, 2);
+}
+
+/// A self-signed CA certificate as the server's own, trusted directly (the client
+/// was given it with --cafile): still refused, and diagnose says why and how to fix it.
+#[test]
+fn ca_certificate_as_server_certificate() {
+    let s = s_server(&["-cert", "ca-leaf.pem", "-key", "leaf.key"]);
+    let (code, r) = diagnose_trusting("ca-leaf.pem", s.port, &[]);
+    assert_finding(
+        &r,
+        "cert.ca-as-leaf",
+        "error",
+        "The server's certificate is a CA certificate, which clients refuse as a server's own",
+    );
+    assert_eq!(
+        evidence(&r, "cert.ca-as-leaf"),
+        "certificate for localhost is a CA certificate (basicConstraints cA=TRUE), so it cannot be the server's own certificate, even when it is trusted. Issue a server certificate from this CA and use that instead (`openssl req -x509` makes CA:TRUE certificates unless given -addext basicConstraints=critical,CA:FALSE)."
+    );
+    assert_eq!(
+        finding(&r, "cert.ca-as-leaf")["fix"],
+        "Issue a server certificate (basicConstraints cA=FALSE) from this CA and configure the server with it. Clients refuse a CA certificate as the server's own even when they trust it (Firefox: MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY); `openssl req -x509` makes one unless given -addext basicConstraints=critical,CA:FALSE."
+    );
+    // Only that is wrong: name and dates are fine.
+    assert_finding(&r, "cert.name", "info", "The certificate covers localhost");
+    assert_eq!(severities(&r, "error").len(), 1, "{r:#}");
     assert_eq!(code, 2);
 }
 

@@ -1,7 +1,13 @@
 //! x509-limbo harness: reads limbo.json on stdin, runs every case through
 //! `pki::Verifier`, prints the results JSON (see shared/limbo/README.md).
 //!
-//! `cargo run --release -p ferrotls --example ferrotls-limbo < limbo.json > results.json`
+//! `cargo run --release -p ferrotls --example ferrotls-limbo [-- --cabf] < limbo.json > results.json`
+//!
+//! By default the verifier runs with `Policy::default()`, the score users get. With
+//! `--cabf` it also applies the CA/Browser Forum subject-CN rule (BR 7.1.4.3,
+//! `Policy::require_cn_in_san`), which limbo's nine webpki::cn::* cases expect and
+//! 396 cases expecting success (389 of them BetterTLS), whose leaves carry a CN that
+//! is no SAN, do not.
 
 use std::io::Read;
 
@@ -30,7 +36,28 @@ pub const SKIPPED_FEATURES: &[(&str, &str)] = &[
     ),
 ];
 
-pub fn run_case(case: &Value) -> (&'static str, String) {
+/// The policy the cases run under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// `Policy::default()`.
+    Default,
+    /// `--cabf`: the default policy plus `require_cn_in_san`.
+    Cabf,
+}
+
+impl Mode {
+    fn policy(self) -> Policy {
+        match self {
+            Mode::Default => Policy::default(),
+            Mode::Cabf => Policy {
+                require_cn_in_san: true,
+                ..Policy::default()
+            },
+        }
+    }
+}
+
+pub fn run_case(case: &Value, mode: Mode) -> (&'static str, String) {
     let features: Vec<&str> = case["features"]
         .as_array()
         .map(|a| a.iter().filter_map(Value::as_str).collect())
@@ -40,7 +67,7 @@ pub fn run_case(case: &Value) -> (&'static str, String) {
             return ("SKIPPED", format!("feature {f}: {why}"));
         }
     }
-    match verify_case(case) {
+    match verify_case(case, mode) {
         Ok(()) => ("SUCCESS", String::new()),
         Err(e) => ("FAILURE", e),
     }
@@ -50,7 +77,7 @@ fn pem_cert(pem: &str) -> Result<CertificateDer<'static>, String> {
     CertificateDer::from_pem_slice(pem.as_bytes()).map_err(|e| format!("PEM: {e}"))
 }
 
-fn verify_case(case: &Value) -> Result<(), String> {
+fn verify_case(case: &Value, mode: Mode) -> Result<(), String> {
     let mut roots = RootStore::new();
     for pem in case["trusted_certs"].as_array().into_iter().flatten() {
         let der = pem_cert(pem.as_str().unwrap_or_default())?;
@@ -77,10 +104,9 @@ fn verify_case(case: &Value) -> Result<(), String> {
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0),
     };
-    // The default policy: the score is what users get.
     let verifier = Verifier::new(roots)
         .with_crls(crls)
-        .with_policy(Policy::default());
+        .with_policy(mode.policy());
     let mut req = Request::new(leaf.as_ref(), now);
     req.intermediates = inter.iter().map(|c| c.as_ref()).collect();
     req.purpose = match case["validation_kind"].as_str() {
@@ -108,6 +134,14 @@ fn verify_case(case: &Value) -> Result<(), String> {
 
 #[allow(dead_code)] // Also compiled into tests/limbo.rs, which has its own entry point.
 fn main() {
+    let mode = match std::env::args().nth(1).as_deref() {
+        None => Mode::Default,
+        Some("--cabf") => Mode::Cabf,
+        Some(other) => {
+            eprintln!("ferrotls-limbo: unknown argument {other}; the only option is --cabf (apply the CA/Browser Forum subject-CN rule)");
+            std::process::exit(2);
+        }
+    };
     let mut input = String::new();
     if let Err(e) = std::io::stdin().read_to_string(&mut input) {
         eprintln!("ferrotls-limbo: cannot read stdin: {e}");
@@ -125,10 +159,14 @@ fn main() {
         .into_iter()
         .flatten()
         .map(|case| {
-            let (actual, context) = run_case(case);
+            let (actual, context) = run_case(case, mode);
             json!({"id": case["id"], "actual_result": actual, "context": context})
         })
         .collect();
-    let out = json!({"version": 1, "harness": "ferrotls", "results": results});
+    let harness = match mode {
+        Mode::Default => "ferrotls",
+        Mode::Cabf => "ferrotls --cabf",
+    };
+    let out = json!({"version": 1, "harness": harness, "results": results});
     println!("{out}");
 }

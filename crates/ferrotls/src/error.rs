@@ -281,6 +281,27 @@ pub enum CertificateError {
     BadOcspResponse { subject: String, reason: String },
     /// The certificate demands a stapled OCSP response (RFC 7633) and none came.
     MustStapleMissing { subject: String },
+    /// The end-entity certificate is a CA certificate (basicConstraints cA=TRUE).
+    /// A CA certificate is never a server's or client's own (CA/Browser Forum BR
+    /// 7.1.2.7.8; Firefox's MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY), not even
+    /// when it is itself in the trust store.
+    CaUsedAsEndEntity {
+        subject: String,
+        /// Whether the chain came from a client (client authentication) or a server.
+        from_client: bool,
+    },
+    /// With `Policy::require_cn_in_san`: the subject commonName is not a
+    /// character-for-character copy of a DNS or IP subjectAltName value (CA/Browser
+    /// Forum BR 7.1.4.3).
+    CommonNameNotInSan {
+        subject: String,
+        common_name: String,
+        /// The DNS and IP subjectAltName values, "DNS:example.com".
+        presented: Vec<String>,
+        /// Why the CN is not a copy, e.g. "it differs from DNS:example.com only in
+        /// letter case".
+        reason: String,
+    },
 }
 
 /// Where a certificate sits in a chain, for messages.
@@ -327,6 +348,8 @@ impl CertificateError {
             | C::UnknownCriticalExtension { .. }
             | C::InvalidExtension { .. }
             | C::Nonconforming { .. }
+            | C::CaUsedAsEndEntity { .. }
+            | C::CommonNameNotInSan { .. }
             | C::NameMismatch { .. } => A::BadCertificate,
             C::NotPinned { .. }
             | C::UnknownIssuer { .. }
@@ -969,6 +992,30 @@ impl fmt::Display for CertificateError {
                 f,
                 "certificate for {subject} requires a stapled OCSP response (OCSP must-staple), but the server sent none. The server must enable OCSP stapling."
             ),
+            CertificateError::CaUsedAsEndEntity {
+                subject,
+                from_client,
+            } => {
+                let peer = if *from_client { "client" } else { "server" };
+                write!(
+                    f,
+                    "certificate for {subject} is a CA certificate (basicConstraints cA=TRUE), so it cannot be the {peer}'s own certificate, even when it is trusted. Issue a {peer} certificate from this CA and use that instead (`openssl req -x509` makes CA:TRUE certificates unless given -addext basicConstraints=critical,CA:FALSE)."
+                )
+            }
+            CertificateError::CommonNameNotInSan {
+                subject,
+                common_name,
+                presented,
+                reason,
+            } => write!(
+                f,
+                "certificate for {subject} has subject CN \"{common_name}\", which is not a character-for-character copy of any of its DNS or IP subjectAltName values ({}): {reason}. The CA/Browser Forum Baseline Requirements (7.1.4.3) require the CN, if present, to copy one; reissue the certificate with such a CN, or with none.",
+                if presented.is_empty() {
+                    "it has none".to_string()
+                } else {
+                    presented.join(", ")
+                }
+            ),
         }
     }
 }
@@ -1148,6 +1195,9 @@ mod tests {
             (Error::from(CryptoError::RandomFailed), "the system random source failed", Some(AlertDescription::InternalError)),
             (Error::from(CryptoError::BadKeyLength { algorithm: "AES-128-GCM", length: 15 }), "a 15-byte key is the wrong size for AES-128-GCM", Some(AlertDescription::InternalError)),
             (Error::from(CryptoError::EncryptFailed), "record encryption failed", Some(AlertDescription::InternalError)),
+            (Error::from(CertificateError::CaUsedAsEndEntity { subject: s("ca.example.com"), from_client: false }), "certificate for ca.example.com is a CA certificate (basicConstraints cA=TRUE), so it cannot be the server's own certificate, even when it is trusted. Issue a server certificate from this CA and use that instead (`openssl req -x509` makes CA:TRUE certificates unless given -addext basicConstraints=critical,CA:FALSE).", Some(AlertDescription::BadCertificate)),
+            (Error::from(CertificateError::CaUsedAsEndEntity { subject: s("CN=bob"), from_client: true }), "certificate for CN=bob is a CA certificate (basicConstraints cA=TRUE), so it cannot be the client's own certificate, even when it is trusted. Issue a client certificate from this CA and use that instead (`openssl req -x509` makes CA:TRUE certificates unless given -addext basicConstraints=critical,CA:FALSE).", Some(AlertDescription::BadCertificate)),
+            (Error::from(CertificateError::CommonNameNotInSan { subject: s("example.com"), common_name: s("Example.COM"), presented: vec![s("DNS:example.com")], reason: s("it differs from DNS:example.com only in letter case, and the copy must be exact") }), "certificate for example.com has subject CN \"Example.COM\", which is not a character-for-character copy of any of its DNS or IP subjectAltName values (DNS:example.com): it differs from DNS:example.com only in letter case, and the copy must be exact. The CA/Browser Forum Baseline Requirements (7.1.4.3) require the CN, if present, to copy one; reissue the certificate with such a CN, or with none.", Some(AlertDescription::BadCertificate)),
             (Error::from(ConfigError::NoCertificates), "no certificates were configured", None),
             (Error::from(ApiError::AlreadyFailed), "the connection has already failed", None),
             (Error::from(ApiError::HandshakeNotComplete { action: "send a heartbeat" }), "cannot send a heartbeat before the handshake completes", None),

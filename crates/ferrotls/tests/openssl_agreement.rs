@@ -33,16 +33,28 @@ use rustls_pki_types::CertificateDer;
 
 /// Justified disagreements: (case, OpenSSL accepts, ferrotls accepts, why).
 /// Every entry must be hit by the corpus, with exactly these verdicts.
-const DISAGREEMENTS: &[(&str, bool, bool, &str)] = &[(
-    "name-trailing-dot",
-    false,
-    true,
-    // Issue 3 asks for trailing-dot handling: "www.example.com." is the same
-    // absolute DNS name as "www.example.com"; browsers, Go and rustls-webpki accept it.
-    "a trailing dot marks an absolute DNS name and is ignored when matching; \
+const DISAGREEMENTS: &[(&str, bool, bool, &str)] = &[
+    (
+        "name-trailing-dot",
+        false,
+        true,
+        // Issue 3 asks for trailing-dot handling: "www.example.com." is the same
+        // absolute DNS name as "www.example.com"; browsers, Go and rustls-webpki accept it.
+        "a trailing dot marks an absolute DNS name and is ignored when matching; \
          OpenSSL's X509_check_host compares the name as given, so 'www.example.com.' \
          does not match DNS:www.example.com",
-)];
+    ),
+    (
+        "ca-certificate-as-leaf",
+        true,
+        false,
+        // RFC 5280 allows a CA certificate in the leaf position, and `openssl verify
+        // -x509_strict -purpose sslserver` accepts one; the Web PKI does not.
+        "a CA certificate (cA=TRUE) is never a server's own certificate: CA/Browser \
+         Forum BR 7.1.2.7.8; Firefox (MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY) \
+         and rustls-webpki (CaUsedAsEndEntity) refuse it, and so does ferrotls",
+    ),
+];
 
 /// A certificate in both encodings.
 #[derive(Clone)]
@@ -724,7 +736,7 @@ fn rcgen_corpus() -> Vec<Case> {
         &[&i.cert],
         leaf(&i, p),
         Dns("www.example.com"),
-        true,
+        false,
     ));
     let mut p = www();
     p.key_usages = vec![KeyUsagePurpose::CrlSign];

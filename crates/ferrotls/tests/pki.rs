@@ -4,13 +4,13 @@
 use ferrotls::error::{CertRole, CertificateError, RejectedPath};
 use ferrotls::msgs::enums::AlertDescription;
 use ferrotls::pki::{
-    time::parse_time, ClientAuthVerifier, ClientCertVerifier, DistrustRule, Purpose, Request,
-    RootStore, ServerCertVerifier, SubjectName, TrustAnchor, Verifier,
+    time::parse_time, ClientAuthVerifier, ClientCertVerifier, DistrustRule, PinnedCertVerifier,
+    Policy, Purpose, Request, RootStore, ServerCertVerifier, SubjectName, TrustAnchor, Verifier,
 };
 use rcgen::{
     date_time_ymd, BasicConstraints, CertificateParams, CertificateRevocationListParams,
     DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair,
-    KeyUsagePurpose, NameConstraints, RevocationReason, RevokedCertParams, SerialNumber,
+    KeyUsagePurpose, NameConstraints, RevocationReason, RevokedCertParams, SanType, SerialNumber,
 };
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
@@ -463,6 +463,252 @@ fn distrust_after_rule() {
     );
 }
 
+fn unix_time(t: i64) -> UnixTime {
+    UnixTime::since_unix_epoch(std::time::Duration::from_secs(t as u64))
+}
+
+const CA_LEAF_SERVER: &str = "certificate for ca.example.com is a CA certificate (basicConstraints cA=TRUE), so it cannot be the server's own certificate, even when it is trusted. Issue a server certificate from this CA and use that instead (`openssl req -x509` makes CA:TRUE certificates unless given -addext basicConstraints=critical,CA:FALSE).";
+
+/// CA/Browser Forum BR 7.1.2.7.8, Firefox, rustls-webpki: a CA certificate is never
+/// the end entity, whatever the policy (x509-limbo webpki::ca-as-leaf).
+#[test]
+fn ca_certificate_as_leaf_is_refused() {
+    let r = root("Test Root");
+    // An intermediate CA that names a host, presented as the server's own certificate.
+    let mut p = ca_params("Test Intermediate", Some(0));
+    p.subject_alt_names = vec![SanType::DnsName("ca.example.com".try_into().unwrap())];
+    let i = sub_ca(&r, p);
+    let e = verify(&[&r], &i.der, &[], "ca.example.com", good_time()).unwrap_err();
+    assert_eq!(e.to_string(), CA_LEAF_SERVER);
+    assert_eq!(e.alert(), AlertDescription::BadCertificate);
+    // The TLS verifiers: the server's chain, and a client's.
+    let sn = ServerName::try_from("ca.example.com").unwrap();
+    let ca_der = CertificateDer::from(i.der.clone());
+    let e = Verifier::new(store(&[&r]))
+        .verify_server_cert(&ca_der, &[], &sn, &[], unix_time(good_time()))
+        .unwrap_err();
+    assert_eq!(e.to_string(), CA_LEAF_SERVER);
+    assert_eq!(e.alert(), Some(AlertDescription::BadCertificate));
+    let cv = ClientAuthVerifier::new(Verifier::new(store(&[&r])));
+    let e = cv
+        .verify_client_cert(&ca_der, &[], unix_time(good_time()))
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "certificate for ca.example.com is a CA certificate (basicConstraints cA=TRUE), so it cannot be the client's own certificate, even when it is trusted. Issue a client certificate from this CA and use that instead (`openssl req -x509` makes CA:TRUE certificates unless given -addext basicConstraints=critical,CA:FALSE)."
+    );
+    // The leaf that CA should have issued verifies.
+    let l = leaf(&i, leaf_params(&["ca.example.com"]));
+    assert_eq!(
+        verify(&[&r], &l, &[&i.der], "ca.example.com", good_time()).unwrap(),
+        3
+    );
+
+    // A self-signed CA certificate (what `openssl req -x509` makes by default) that is
+    // itself in the trust store and presented as the leaf: refused too, as by
+    // rustls-webpki. Trusting a CA means trusting what it issues.
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let mut p = ca_params("ca.example.com", None);
+    p.subject_alt_names = vec![SanType::DnsName("ca.example.com".try_into().unwrap())];
+    let der = p.self_signed(&key).unwrap().der().to_vec();
+    let mut s = RootStore::new();
+    s.add(TrustAnchor::from_cert(CertificateDer::from(der.clone())).unwrap());
+    let mut req = Request::new(&der, good_time());
+    req.name = Some(SubjectName::Dns("ca.example.com".into()));
+    assert_eq!(
+        Verifier::new(s).verify(&req).unwrap_err(),
+        CertificateError::CaUsedAsEndEntity {
+            subject: "ca.example.com".into(),
+            from_client: false
+        }
+    );
+    // Pinning that exact certificate still works.
+    PinnedCertVerifier::new(vec![CertificateDer::from(der.clone())])
+        .unwrap()
+        .verify_server_cert(
+            &CertificateDer::from(der),
+            &[],
+            &sn,
+            &[],
+            unix_time(good_time()),
+        )
+        .unwrap();
+}
+
+/// A server leaf with this subject CN and these SANs, issued by `issuer`.
+fn cn_leaf(issuer: &Ca, cn: &str, sans: &[&str]) -> Vec<u8> {
+    let mut p = leaf_params(&[]);
+    p.distinguished_name = DistinguishedName::new();
+    p.distinguished_name.push(DnType::CommonName, cn);
+    p.subject_alt_names = sans
+        .iter()
+        .map(|s| match s.parse() {
+            Ok(ip) => SanType::IpAddress(ip),
+            Err(_) => SanType::DnsName((*s).try_into().unwrap()),
+        })
+        .collect();
+    leaf(issuer, p)
+}
+
+fn verify_cn(
+    roots: &[&Ca],
+    leaf: &[u8],
+    name: &str,
+    policy: Policy,
+) -> Result<(), CertificateError> {
+    let mut req = Request::new(leaf, good_time());
+    req.name = Some(match name.parse() {
+        Ok(ip) => SubjectName::Ip(ip),
+        Err(_) => SubjectName::Dns(name.into()),
+    });
+    Verifier::new(store(roots))
+        .with_policy(policy)
+        .verify(&req)
+        .map(|_| ())
+}
+
+/// CA/Browser Forum BR 7.1.4.3, opt in (`Policy::require_cn_in_san`): the shapes of
+/// x509-limbo's nine webpki::cn::* cases, each accepted by default and refused with
+/// the policy, with its reason.
+#[test]
+fn cn_must_copy_a_san_when_required() {
+    let r = root("Test Root");
+    let on = Policy {
+        require_cn_in_san: true,
+        ..Policy::default()
+    };
+    const V4: &str = "(IPv4 in dotted decimal without leading zeros, RFC 3986, 3.2.2)";
+    const V6: &str = "(IPv6 as RFC 5952, 4 writes it: lowercase, no leading zeros, the longest run of zero groups as ::)";
+    let unicode = "it is written in Unicode, but a dNSName holds the ASCII (xn--) form of a name, and the CN must copy that form";
+    // (limbo id, CN, SANs, reference name, reason)
+    let shapes: Vec<(&str, &str, &[&str], &str, String)> = vec![
+        ("ipv4-hex-mismatch", "0xC0A80101", &["192.168.1.1"], "192.168.1.1",
+         format!("it is IP:192.168.1.1 written another way; the CN must read exactly 192.168.1.1 {V4}")),
+        ("ipv4-leading-zeros-mismatch", "192.168.001.001", &["192.168.1.1"], "192.168.1.1",
+         format!("it is IP:192.168.1.1 written another way; the CN must read exactly 192.168.1.1 {V4}")),
+        ("ipv6-uppercase-mismatch", "2001:DB8::8A2E:370:7334", &["2001:db8::8a2e:370:7334"], "2001:db8::8a2e:370:7334",
+         format!("it is IP:2001:db8::8a2e:370:7334 written another way; the CN must read exactly 2001:db8::8a2e:370:7334 {V6}")),
+        ("ipv6-uncompressed-mismatch", "2001:0db8:0000:0000:0000:0000:0000:0001", &["2001:db8::1"], "2001:db8::1",
+         format!("it is IP:2001:db8::1 written another way; the CN must read exactly 2001:db8::1 {V6}")),
+        ("ipv6-non-rfc5952-mismatch", "2001:db8:0:0:1:0:0:1", &["2001:db8::1:0:0:1"], "2001:db8::1:0:0:1",
+         format!("it is IP:2001:db8::1:0:0:1 written another way; the CN must read exactly 2001:db8::1:0:0:1 {V6}")),
+        ("punycode-not-in-san", "xn--nxasmq6b.com", &["xn--n3h.com"], "xn--n3h.com",
+         "it is not among them".into()),
+        ("utf8-vs-punycode-mismatch", "test-測試.com", &["xn--test--wg5h0h.com"], "xn--test--wg5h0h.com",
+         unicode.into()),
+        ("not-in-san", "notinsan.example.com", &["valid.example.com", "another.example.com"], "valid.example.com",
+         "it is not among them".into()),
+        ("case-mismatch", "Example.COM", &["example.com"], "example.com",
+         "it differs from DNS:example.com only in letter case, and the copy must be exact".into()),
+    ];
+    for (id, cn, sans, name, reason) in shapes {
+        let l = cn_leaf(&r, cn, sans);
+        assert_eq!(
+            verify_cn(&[&r], &l, name, Policy::default()),
+            Ok(()),
+            "{id}"
+        );
+        let presented: Vec<String> = sans
+            .iter()
+            .map(|s| match s.parse::<std::net::IpAddr>() {
+                Ok(_) => format!("IP:{s}"),
+                Err(_) => format!("DNS:{s}"),
+            })
+            .collect();
+        let subject = match sans[0].parse::<std::net::IpAddr>() {
+            Ok(_) => format!("CN={cn}"),
+            Err(_) => sans[0].to_string(),
+        };
+        let e = verify_cn(&[&r], &l, name, on.clone()).unwrap_err();
+        assert_eq!(
+            e,
+            CertificateError::CommonNameNotInSan {
+                subject,
+                common_name: cn.into(),
+                presented,
+                reason,
+            },
+            "{id}"
+        );
+        assert_eq!(e.alert(), AlertDescription::BadCertificate, "{id}");
+    }
+
+    // Two whole sentences.
+    let l = cn_leaf(&r, "0xC0A80101", &["192.168.1.1"]);
+    assert_eq!(
+        verify_cn(&[&r], &l, "192.168.1.1", on.clone()).unwrap_err().to_string(),
+        "certificate for CN=0xC0A80101 has subject CN \"0xC0A80101\", which is not a character-for-character copy of any of its DNS or IP subjectAltName values (IP:192.168.1.1): it is IP:192.168.1.1 written another way; the CN must read exactly 192.168.1.1 (IPv4 in dotted decimal without leading zeros, RFC 3986, 3.2.2). The CA/Browser Forum Baseline Requirements (7.1.4.3) require the CN, if present, to copy one; reissue the certificate with such a CN, or with none."
+    );
+    let l = cn_leaf(
+        &r,
+        "notinsan.example.com",
+        &["valid.example.com", "another.example.com"],
+    );
+    assert_eq!(
+        verify_cn(&[&r], &l, "valid.example.com", on.clone()).unwrap_err().to_string(),
+        "certificate for valid.example.com has subject CN \"notinsan.example.com\", which is not a character-for-character copy of any of its DNS or IP subjectAltName values (DNS:valid.example.com, DNS:another.example.com): it is not among them. The CA/Browser Forum Baseline Requirements (7.1.4.3) require the CN, if present, to copy one; reissue the certificate with such a CN, or with none."
+    );
+    // A canonical IP CN that no iPAddress holds.
+    let l = cn_leaf(&r, "192.0.2.9", &["192.0.2.1"]);
+    assert_eq!(
+        verify_cn(&[&r], &l, "192.0.2.1", on.clone()),
+        Err(CertificateError::CommonNameNotInSan {
+            subject: "CN=192.0.2.9".into(),
+            common_name: "192.0.2.9".into(),
+            presented: vec!["IP:192.0.2.1".into()],
+            reason: "it is the IP address 192.0.2.9, which is not among them".into(),
+        })
+    );
+
+    // Exact copies pass: DNS, wildcard, canonical IPv4 and IPv6, and no CN at all.
+    for (cn, sans, name) in [
+        (
+            "www.example.com",
+            &["example.com", "www.example.com"][..],
+            "www.example.com",
+        ),
+        ("*.example.com", &["*.example.com"][..], "a.example.com"),
+        ("192.168.1.1", &["192.168.1.1"][..], "192.168.1.1"),
+        (
+            "2001:db8::1:0:0:1",
+            &["2001:db8:0:0:1:0:0:1"][..],
+            "2001:db8::1:0:0:1",
+        ),
+    ] {
+        let l = cn_leaf(&r, cn, sans);
+        assert_eq!(verify_cn(&[&r], &l, name, on.clone()), Ok(()), "{cn}");
+    }
+    let mut p = leaf_params(&["example.com"]);
+    p.distinguished_name = DistinguishedName::new();
+    p.distinguished_name
+        .push(DnType::OrganizationName, "Example");
+    let l = leaf(&r, p);
+    assert_eq!(verify_cn(&[&r], &l, "example.com", on.clone()), Ok(()));
+
+    // The CA/Browser Forum server profile includes the rule.
+    let l = cn_leaf(&r, "Example.COM", &["example.com"]);
+    let cabf = Policy {
+        cabf_server_profile: true,
+        ..Policy::default()
+    };
+    assert!(matches!(
+        verify_cn(&[&r], &l, "example.com", cabf),
+        Err(CertificateError::CommonNameNotInSan { .. })
+    ));
+    // Server certificates only: a client certificate's CN names a person or service.
+    let mut p = leaf_params(&["client.example.com"]);
+    p.distinguished_name = DistinguishedName::new();
+    p.distinguished_name.push(DnType::CommonName, "Bob");
+    p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let client = leaf(&r, p);
+    let mut req = Request::new(&client, good_time());
+    req.purpose = Purpose::ClientAuth;
+    assert!(Verifier::new(store(&[&r]))
+        .with_policy(on)
+        .verify(&req)
+        .is_ok());
+}
+
 fn openssl(args: &[&str], dir: &std::path::Path) -> bool {
     std::process::Command::new("openssl")
         .args(args)
@@ -495,6 +741,9 @@ fn weak_signature_and_key_from_openssl() {
             "/CN=sha1.example",
             "-addext",
             "subjectAltName=DNS:sha1.example",
+            // Self-signed leaves: `req -x509` would make CA certificates.
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
         ],
         &dir,
     ) && openssl(
@@ -514,6 +763,9 @@ fn weak_signature_and_key_from_openssl() {
             "/CN=weak.example",
             "-addext",
             "subjectAltName=DNS:weak.example",
+            // Self-signed leaves: `req -x509` would make CA certificates.
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
         ],
         &dir,
     );
@@ -676,6 +928,12 @@ fn every_certificate_error_explains() {
         (CertificateError::BadOcspResponse { subject: s("example.com"), reason: s("the responder does not know this certificate (status unknown)") },
          "the stapled OCSP response for example.com cannot be used: the responder does not know this certificate (status unknown)",
          AlertDescription::BadCertificateStatusResponse),
+        (CertificateError::CaUsedAsEndEntity { subject: s("ca.example.com"), from_client: false },
+         CA_LEAF_SERVER,
+         AlertDescription::BadCertificate),
+        (CertificateError::CommonNameNotInSan { subject: s("CN=Test"), common_name: s("Test"), presented: vec![], reason: s("there is nothing for it to copy") },
+         "certificate for CN=Test has subject CN \"Test\", which is not a character-for-character copy of any of its DNS or IP subjectAltName values (it has none): there is nothing for it to copy. The CA/Browser Forum Baseline Requirements (7.1.4.3) require the CN, if present, to copy one; reissue the certificate with such a CN, or with none.",
+         AlertDescription::BadCertificate),
         (CertificateError::MustStapleMissing { subject: s("example.com") },
          "certificate for example.com requires a stapled OCSP response (OCSP must-staple), but the server sent none. The server must enable OCSP stapling.",
          AlertDescription::BadCertificateStatusResponse),

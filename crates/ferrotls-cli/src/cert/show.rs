@@ -322,13 +322,15 @@ pub fn describe(der_bytes: &[u8], now: i64, p: Palette) -> Result<Vec<String>, S
     }
 
     // What a verifier will object to, beyond what is already marked above.
-    if role == CertRole::Intermediate && !self_issued {
-        if sans.is_empty() {
+    if role == CertRole::Intermediate {
+        if !sans.is_empty() && self_issued {
+            notes.push("a self-signed CA certificate that names hosts (what `openssl req -x509` makes by default): as a server's own certificate, ferrotls and browsers refuse it even when it is trusted; remake it with -addext basicConstraints=critical,CA:FALSE, or issue a server certificate from it".into());
+        } else if !sans.is_empty() {
+            notes.push("a CA certificate that names hosts: as a server's own certificate, ferrotls and browsers refuse it (CA/Browser Forum BR 7.1.2.7.8: a server certificate is not a CA); issue a server certificate from it instead".into());
+        } else if !self_issued {
             notes.push(
                 "a CA certificate: fine as an issuer, never as a server's own certificate".into(),
             );
-        } else {
-            notes.push("a CA certificate that names hosts: if a server presents it as its own certificate, browsers reject it (CA/Browser Forum: a server certificate is not a CA)".into());
         }
     }
     if aki.is_none() && !self_issued {

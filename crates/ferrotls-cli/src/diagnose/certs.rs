@@ -316,6 +316,11 @@ fn trust_finding(e: &CertificateError, leaf: &Entry) -> Finding {
         .fix(format!(
             "Use a certificate from a publicly trusted CA, or have clients trust {issuer} explicitly."
         )),
+        E::CaUsedAsEndEntity { .. } => Finding::error(
+            "cert.ca-as-leaf",
+            "The server's certificate is a CA certificate, which clients refuse as a server's own",
+        )
+        .fix("Issue a server certificate (basicConstraints cA=FALSE) from this CA and configure the server with it. Clients refuse a CA certificate as the server's own even when they trust it (Firefox: MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY); `openssl req -x509` makes one unless given -addext basicConstraints=critical,CA:FALSE."),
         E::SelfSigned { .. } => Finding::error("cert.self-signed", "The certificate is self-signed")
             .fix("Use a certificate issued by a public CA (for example Let's Encrypt), or have clients trust this one explicitly (--cafile)."),
         E::UntrustedRoot { root, .. } => Finding::error(

@@ -502,9 +502,9 @@ fn broken_certificates_are_explained() {
         "  note: signed with ecdsa-with-SHA1, which verifiers reject (collisions are practical)\n"
     ));
 
-    // A CA certificate as the server's own: RFC 5280 path validation (ferrotls's
-    // default policy, OpenSSL) accepts it; browsers apply the CA/Browser Forum
-    // profile and refuse it. `cert show` says so.
+    // A CA certificate as the server's own: RFC 5280 path validation (OpenSSL)
+    // accepts it; ferrotls, browsers and rustls-webpki refuse it (CA/Browser Forum
+    // BR 7.1.2.7.8). `cert show` and `verify` say so.
     let r = ferrotls(
         &d,
         &["cert", "issue", "localhost", "--broken", "ca-as-leaf"],
@@ -512,7 +512,7 @@ fn broken_certificates_are_explained() {
     assert!(r.stdout.starts_with("Issued a BROKEN certificate for localhost (ca-as-leaf): it is a CA certificate (basicConstraints cA=TRUE, keyCertSign) used as an end-entity certificate."), "{}", r.stdout);
     let show = ferrotls(&d, &["cert", "show", "localhost-ca-as-leaf.pem"]).stdout;
     assert!(show.contains("  CA:                yes, pathLen 0: may issue end-entity certificates only (critical)\n"), "{show}");
-    assert!(show.contains("  note: a CA certificate that names hosts: if a server presents it as its own certificate, browsers reject it (CA/Browser Forum: a server certificate is not a CA)\n"), "{show}");
+    assert!(show.contains("  note: a CA certificate that names hosts: as a server's own certificate, ferrotls and browsers refuse it (CA/Browser Forum BR 7.1.2.7.8: a server certificate is not a CA); issue a server certificate from it instead\n"), "{show}");
     let v = ferrotls(
         &d,
         &[
@@ -524,9 +524,52 @@ fn broken_certificates_are_explained() {
             "localhost",
         ],
     );
-    // Library gap, reported: `Policy::cabf_server_profile` rejects this, but the
-    // default policy and `ferrotls verify` do not apply it.
-    assert_eq!(v.stdout.lines().last().unwrap(), "OK");
+    assert_eq!(
+        v.stdout.lines().last().unwrap(),
+        "FAILED: certificate for localhost is a CA certificate (basicConstraints cA=TRUE), so it cannot be the server's own certificate, even when it is trusted. Issue a server certificate from this CA and use that instead (`openssl req -x509` makes CA:TRUE certificates unless given -addext basicConstraints=critical,CA:FALSE)."
+    );
+    // The usual way to get one: `openssl req -x509` makes a self-signed CA certificate
+    // unless told otherwise; trusting it directly does not make it a server certificate.
+    if openssl_present {
+        let (ok, out) = openssl(
+            &d,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                "req-x509.key",
+                "-out",
+                "req-x509.pem",
+                "-subj",
+                "/CN=localhost",
+                "-addext",
+                "subjectAltName=DNS:localhost",
+            ],
+        );
+        assert!(ok, "{out}");
+        let show = ferrotls(&d, &["cert", "show", "req-x509.pem"]).stdout;
+        assert!(show.contains("  note: a self-signed CA certificate that names hosts (what `openssl req -x509` makes by default): as a server's own certificate, ferrotls and browsers refuse it even when it is trusted; remake it with -addext basicConstraints=critical,CA:FALSE, or issue a server certificate from it\n"), "{show}");
+        let v = ferrotls(
+            &d,
+            &[
+                "verify",
+                "req-x509.pem",
+                "--cafile",
+                "req-x509.pem",
+                "--host",
+                "localhost",
+            ],
+        );
+        assert_eq!(
+            v.stdout.lines().last().unwrap(),
+            "FAILED: certificate for localhost is a CA certificate (basicConstraints cA=TRUE), so it cannot be the server's own certificate, even when it is trusted. Issue a server certificate from this CA and use that instead (`openssl req -x509` makes CA:TRUE certificates unless given -addext basicConstraints=critical,CA:FALSE)."
+        );
+    }
 
     // A broken client certificate: the EKU lacks clientAuth.
     let r = ferrotls(

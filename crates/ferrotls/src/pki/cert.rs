@@ -4,8 +4,9 @@
 use std::borrow::Cow;
 use std::cell::OnceCell;
 
+use x509_parser::der_parser::asn1_rs::Tag;
 use x509_parser::extensions::{GeneralName, GeneralSubtree, ParsedExtension};
-use x509_parser::prelude::{FromDer, X509Certificate, X509Version};
+use x509_parser::prelude::{AttributeTypeAndValue, FromDer, X509Certificate, X509Version};
 
 use super::names::{self, dn_to_string, general_name_to_string};
 use crate::crypto::sign::{check_cert_public_key, CertKey, CertSignatureError};
@@ -541,25 +542,86 @@ impl<'a> Cert<'a> {
         }
     }
 
-    /// CA/Browser Forum Baseline Requirements profile checks of a TLS server
-    /// certificate that RFC 5280 does not make: not a CA (7.1.2.7.8), and no
-    /// anyExtendedKeyUsage (7.1.2.7.10).
-    pub fn check_cabf_subscriber(&self) -> Result<(), CertificateError> {
-        let bad = |rule: &str| CertificateError::Nonconforming {
-            subject: self.subject_dn().to_string(),
-            rule: format!("{rule} (CA/Browser Forum Baseline Requirements)"),
-        };
+    /// An end-entity certificate must not be a CA certificate (CA/Browser Forum BR
+    /// 7.1.2.7.8; what Firefox and rustls-webpki enforce). RFC 5280 itself allows it
+    /// (x509-limbo's rfc5280::ca-as-leaf); the Web PKI does not (webpki::ca-as-leaf).
+    pub fn check_not_ca(&self, from_client: bool) -> Result<(), CertificateError> {
         if self.is_ca() {
-            return Err(bad("a CA certificate is used as a server certificate"));
+            return Err(CertificateError::CaUsedAsEndEntity {
+                subject: self.name().to_string(),
+                from_client,
+            });
         }
+        Ok(())
+    }
+
+    /// CA/Browser Forum Baseline Requirements profile check of a TLS server
+    /// certificate that RFC 5280 does not make: no anyExtendedKeyUsage (7.1.2.7.10).
+    /// (A CA certificate as the leaf is refused whatever the policy: `check_not_ca`.)
+    pub fn check_cabf_subscriber(&self) -> Result<(), CertificateError> {
         if self
             .eku
             .as_ref()
             .is_some_and(|e| e.iter().any(|o| o == OID_ANY_EKU))
         {
-            return Err(bad(
-                "a server certificate's extendedKeyUsage contains anyExtendedKeyUsage",
-            ));
+            return Err(CertificateError::Nonconforming {
+                subject: self.subject_dn().to_string(),
+                rule: "a server certificate's extendedKeyUsage contains anyExtendedKeyUsage (CA/Browser Forum Baseline Requirements)".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// CA/Browser Forum BR 7.1.4.3: a subject commonName, if present, must be a
+    /// character-for-character copy of a dNSName, or the canonical text
+    /// ([`names::canonical_ip_text`]) of an iPAddress, in subjectAltName.
+    pub fn check_cn_in_san(&self) -> Result<(), CertificateError> {
+        let sans = self.san.as_deref().unwrap_or_default();
+        let dns: Vec<&str> = sans
+            .iter()
+            .filter_map(|n| match n {
+                GeneralName::DNSName(d) => Some(*d),
+                _ => None,
+            })
+            .collect();
+        let ips: Vec<&[u8]> = sans
+            .iter()
+            .filter_map(|n| match n {
+                GeneralName::IPAddress(ip) => Some(*ip),
+                _ => None,
+            })
+            .collect();
+        for atv in self.x509.subject().iter_common_name() {
+            let (common_name, reason) = match attribute_text(atv) {
+                Some(cn) => {
+                    let copied = dns.iter().any(|d| *d == cn)
+                        || ips
+                            .iter()
+                            .any(|ip| names::canonical_ip_text(ip).as_deref() == Some(cn.as_str()));
+                    if copied {
+                        continue;
+                    }
+                    let reason = cn_mismatch(&cn, &dns, &ips);
+                    (cn, reason)
+                }
+                None => (
+                    format!("#{}", names::hex(atv.attr_value().data)),
+                    format!(
+                        "its value is an ASN.1 string type (tag {}) ferrotls does not read as text",
+                        atv.attr_value().tag().0
+                    ),
+                ),
+            };
+            return Err(CertificateError::CommonNameNotInSan {
+                subject: self.name().to_string(),
+                common_name,
+                presented: sans
+                    .iter()
+                    .filter(|n| matches!(n, GeneralName::DNSName(_) | GeneralName::IPAddress(_)))
+                    .map(general_name_to_string)
+                    .collect(),
+                reason,
+            });
         }
         Ok(())
     }
@@ -626,4 +688,66 @@ fn tls_feature_has_status_request(value: &[u8]) -> bool {
         },
         Err(_) => false,
     }
+}
+
+/// An attribute value as text: the string types x509-parser reads, and BMPString
+/// (UTF-16) and UniversalString (UTF-32), big-endian.
+fn attribute_text(atv: &AttributeTypeAndValue<'_>) -> Option<String> {
+    if let Ok(s) = atv.as_str() {
+        return Some(s.to_string());
+    }
+    let value = atv.attr_value();
+    match value.tag() {
+        Tag::BmpString => {
+            let units: Vec<u16> = value
+                .data
+                .chunks(2)
+                .map(|c| match c {
+                    [a, b] => Some(u16::from_be_bytes([*a, *b])),
+                    _ => None,
+                })
+                .collect::<Option<_>>()?;
+            String::from_utf16(&units).ok()
+        }
+        Tag::UniversalString => value
+            .data
+            .chunks(4)
+            .map(|c| match c {
+                [a, b, c, d] => char::from_u32(u32::from_be_bytes([*a, *b, *c, *d])),
+                _ => None,
+            })
+            .collect(),
+        _ => None,
+    }
+}
+
+/// Why a CN is not a copy of any DNS or IP SAN, the likeliest reason first.
+fn cn_mismatch(cn: &str, dns: &[&str], ips: &[&[u8]]) -> String {
+    if dns.is_empty() && ips.is_empty() {
+        return "there is nothing for it to copy".into();
+    }
+    if let Some(d) = dns.iter().find(|d| d.eq_ignore_ascii_case(cn)) {
+        return format!("it differs from DNS:{d} only in letter case, and the copy must be exact");
+    }
+    if !cn.is_ascii() {
+        return "it is written in Unicode, but a dNSName holds the ASCII (xn--) form of a name, and the CN must copy that form".into();
+    }
+    if let Some(addr) = names::parse_ip_leniently(cn) {
+        let octets = match addr {
+            std::net::IpAddr::V4(a) => a.octets().to_vec(),
+            std::net::IpAddr::V6(a) => a.octets().to_vec(),
+        };
+        let canonical = names::canonical_ip_text(&octets).unwrap_or_default();
+        if !ips.contains(&octets.as_slice()) {
+            return format!("it is the IP address {canonical}, which is not among them");
+        }
+        let rule = match addr {
+            std::net::IpAddr::V4(_) => "IPv4 in dotted decimal without leading zeros, RFC 3986, 3.2.2",
+            std::net::IpAddr::V6(_) => "IPv6 as RFC 5952, 4 writes it: lowercase, no leading zeros, the longest run of zero groups as ::",
+        };
+        return format!(
+            "it is IP:{canonical} written another way; the CN must read exactly {canonical} ({rule})"
+        );
+    }
+    "it is not among them".into()
 }

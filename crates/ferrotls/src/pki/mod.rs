@@ -3,8 +3,10 @@
 //! [`Verifier`] builds a path from the end-entity certificate through the
 //! intermediates given (in any order, possibly hostile) to a trust anchor and
 //! validates it (RFC 5280, 6.1): signatures, validity, basicConstraints and path
-//! length, key and extended key usage, name constraints, critical extensions,
-//! distrust rules and revocation (CRLs and stapled OCSP supplied by the caller).
+//! length (and, as the Web PKI requires, no CA certificate as the end entity), key
+//! and extended key usage, name constraints, critical extensions, distrust rules and
+//! revocation (CRLs and stapled OCSP supplied by the caller). [`Policy`] adds the
+//! CA/Browser Forum profile checks on request.
 //! Every failure is a [`CertificateError`] sentence. [`PinnedCertVerifier`] trusts
 //! exactly the configured certificates. The client never accepts an unverified chain.
 

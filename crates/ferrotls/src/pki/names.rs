@@ -355,6 +355,103 @@ pub fn dn_in_subtree(name: &X509Name<'_>, constraint: &X509Name<'_>) -> bool {
     true
 }
 
+/// The text CA/Browser Forum BR 7.1.4.3 asks for when a subject CN holds an IP
+/// address: IPv4 in dotted decimal without leading zeros (RFC 3986, 3.2.2), IPv6 as
+/// RFC 5952, 4 writes it. `None` unless `ip` is 4 or 16 bytes.
+pub fn canonical_ip_text(ip: &[u8]) -> Option<String> {
+    if let Ok(v4) = <[u8; 4]>::try_from(ip) {
+        Some(std::net::Ipv4Addr::from(v4).to_string())
+    } else {
+        <[u8; 16]>::try_from(ip).ok().map(ipv6_rfc5952)
+    }
+}
+
+/// RFC 5952, 4: lowercase hex (4.3), leading zeros suppressed (4.1), the longest run
+/// of two or more zero groups written "::" (the first run on ties, 4.2.3), a single
+/// zero group never shortened (4.2.2). No dotted IPv4 tail: that is section 5, which
+/// `Ipv6Addr`'s `Display` follows for IPv4-mapped addresses.
+pub fn ipv6_rfc5952(addr: [u8; 16]) -> String {
+    let groups = std::net::Ipv6Addr::from(addr).segments();
+    // The longest run of zero groups; the first wins ties.
+    let (mut best_start, mut best_len, mut run_start, mut run_len) = (0, 0, 0, 0);
+    for (i, g) in groups.iter().enumerate() {
+        if *g != 0 {
+            run_len = 0;
+            continue;
+        }
+        if run_len == 0 {
+            run_start = i;
+        }
+        run_len += 1;
+        if run_len > best_len {
+            (best_start, best_len) = (run_start, run_len);
+        }
+    }
+    let compressed = if best_len >= 2 {
+        best_start..best_start + best_len
+    } else {
+        0..0
+    };
+    let mut out = String::new();
+    for (i, g) in groups.iter().enumerate() {
+        if compressed.contains(&i) {
+            if i == compressed.start {
+                out.push_str("::");
+            }
+            continue;
+        }
+        if !out.is_empty() && !out.ends_with("::") {
+            out.push(':');
+        }
+        out.push_str(&format!("{g:x}"));
+    }
+    out
+}
+
+/// Reads `text` as an IP address the loose ways people write one: IPv6 as
+/// `Ipv6Addr` parses it (any case, leading zeros, uncompressed); IPv4 as inet_aton
+/// does (one to four parts, decimal or 0x hex), except that leading zeros are read
+/// as decimal, not octal. Only for explaining a non-canonical CN, never for matching.
+pub fn parse_ip_leniently(text: &str) -> Option<IpAddr> {
+    if text.contains(':') {
+        return text.parse::<std::net::Ipv6Addr>().ok().map(IpAddr::V6);
+    }
+    let parts: Vec<u64> = text
+        .split('.')
+        .map(|p| {
+            let (digits, radix) = match p.strip_prefix("0x").or_else(|| p.strip_prefix("0X")) {
+                Some(h) => (h, 16),
+                None => (p, 10),
+            };
+            let digit = |b: u8| match radix {
+                16 => b.is_ascii_hexdigit(),
+                _ => b.is_ascii_digit(),
+            };
+            if digits.is_empty() || digits.len() > 12 || !digits.bytes().all(digit) {
+                return None;
+            }
+            u64::from_str_radix(digits, radix).ok()
+        })
+        .collect::<Option<_>>()?;
+    // inet_aton: the last part fills all the bytes the earlier parts leave.
+    let (last, head) = parts.split_last()?;
+    if head.len() > 3 || head.iter().any(|p| *p > 0xff) {
+        return None;
+    }
+    let tail_bits = 8 * (4 - head.len() as u32);
+    if *last >= 1u64 << tail_bits {
+        return None;
+    }
+    let value = head
+        .iter()
+        .fold(0u64, |acc, p| (acc << 8) | p)
+        .checked_shl(tail_bits)?
+        | last;
+    u32::try_from(value)
+        .ok()
+        .map(|v| IpAddr::V4(std::net::Ipv4Addr::from(v)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -436,5 +533,89 @@ mod tests {
         ));
         assert!(!in_subtree(&e("a@example.com"), &e(".example.com"), false));
         assert!(!valid_presented(&e("invalid@address@example.com")));
+    }
+
+    fn v6(text: &str) -> String {
+        ipv6_rfc5952(text.parse::<std::net::Ipv6Addr>().unwrap().octets())
+    }
+
+    #[test]
+    fn rfc5952_text() {
+        // RFC 5952, 4.1: leading zeros suppressed; 4.3: lowercase.
+        assert_eq!(v6("2001:0DB8:0000:0000:0000:0000:0000:0001"), "2001:db8::1");
+        assert_eq!(v6("2001:DB8::8A2E:370:7334"), "2001:db8::8a2e:370:7334");
+        // 4.2.1: "::" used to its maximum capability.
+        assert_eq!(v6("2001:db8:0:0:0:0:2:1"), "2001:db8::2:1");
+        // 4.2.2: a single 0 group is not shortened.
+        assert_eq!(v6("2001:db8:0:1:1:1:1:1"), "2001:db8:0:1:1:1:1:1");
+        // 4.2.3: the longest run; on ties, the first.
+        assert_eq!(v6("2001:0:0:1:0:0:0:1"), "2001:0:0:1::1");
+        assert_eq!(v6("2001:db8:0:0:1:0:0:1"), "2001:db8::1:0:0:1");
+        // Runs at either end, and the extremes.
+        assert_eq!(v6("::"), "::");
+        assert_eq!(v6("::1"), "::1");
+        assert_eq!(v6("1::"), "1::");
+        assert_eq!(v6("0:0:1:0:0:0:1:0"), "0:0:1::1:0");
+        assert_eq!(
+            v6("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
+            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"
+        );
+        // Section 4 only: no dotted IPv4 tail (section 5), unlike Ipv6Addr's Display.
+        assert_eq!(v6("::ffff:192.0.2.1"), "::ffff:c000:201");
+        // Everything else agrees with Ipv6Addr's Display, which also follows RFC 5952.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..5_000 {
+            let mut segments = [0u16; 8];
+            for s in segments.iter_mut() {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                *s = match x >> 61 {
+                    0..=4 => 0,
+                    5 => 1,
+                    6 => 0x0db8,
+                    _ => (x >> 16) as u16,
+                };
+            }
+            let a = std::net::Ipv6Addr::from(segments);
+            if a.to_ipv4_mapped().is_some() {
+                continue;
+            }
+            assert_eq!(ipv6_rfc5952(a.octets()), a.to_string(), "{segments:x?}");
+        }
+        assert_eq!(canonical_ip_text(&[192, 168, 1, 1]).unwrap(), "192.168.1.1");
+        assert_eq!(canonical_ip_text(&[0; 16]).unwrap(), "::");
+        assert_eq!(canonical_ip_text(&[1, 2, 3]), None);
+    }
+
+    #[test]
+    fn lenient_ip_reading() {
+        let ip = |s: &str| parse_ip_leniently(s).map(|a| a.to_string());
+        assert_eq!(ip("192.168.1.1").as_deref(), Some("192.168.1.1"));
+        assert_eq!(ip("192.168.001.001").as_deref(), Some("192.168.1.1"));
+        assert_eq!(ip("0xC0A80101").as_deref(), Some("192.168.1.1"));
+        assert_eq!(ip("0xc0.0xa8.1.1").as_deref(), Some("192.168.1.1"));
+        assert_eq!(ip("192.168.257").as_deref(), Some("192.168.1.1"));
+        assert_eq!(ip("10.1").as_deref(), Some("10.0.0.1"));
+        assert_eq!(
+            ip("2001:DB8::8A2E:370:7334").as_deref(),
+            Some("2001:db8::8a2e:370:7334")
+        );
+        for bad in [
+            "",
+            "example.com",
+            "1.2.3.4.5",
+            "256.1.1.1",
+            "1.2.3.256",
+            "0x",
+            "1..2",
+            "0x1g",
+            "4294967296",
+            "::g",
+            "+1.2.3.4",
+            "1.-2.3.4",
+        ] {
+            assert_eq!(ip(bad), None, "{bad}");
+        }
     }
 }

@@ -80,10 +80,18 @@ pub struct Policy {
     /// Apply distrust-after rules of the trust anchors (Symantec). Default true.
     pub apply_distrust: bool,
     /// For server certificates, also apply the CA/Browser Forum subscriber profile
-    /// checks RFC 5280 does not make (no CA leaf, no anyExtendedKeyUsage, CN copied
-    /// from a SAN). Publicly trusted certificates meet them; private PKIs often
-    /// do not. Default false.
+    /// checks RFC 5280 does not make: no anyExtendedKeyUsage, and the subject CN
+    /// copied from a SAN (everything `require_cn_in_san` checks). Publicly trusted
+    /// certificates meet them; private PKIs often do not. Default false. (A CA
+    /// certificate as the leaf is refused whatever the policy.)
     pub cabf_server_profile: bool,
+    /// For server certificates, require a subject commonName, if present, to be a
+    /// character-for-character copy of a dNSName or the canonical text of an
+    /// iPAddress in subjectAltName (CA/Browser Forum BR 7.1.4.3), failing with
+    /// [`CertificateError::CommonNameNotInSan`]. The CN is never used for name
+    /// matching either way. Default false: many private and test certificates carry
+    /// a CN that is no SAN (a service name, "Test Leaf").
+    pub require_cn_in_san: bool,
 }
 
 impl Default for Policy {
@@ -95,6 +103,7 @@ impl Default for Policy {
             max_name_constraint_checks: 250_000,
             apply_distrust: true,
             cabf_server_profile: false,
+            require_cn_in_san: false,
         }
     }
 }
@@ -342,9 +351,16 @@ impl Verifier {
     }
 
     /// Path-independent checks of the end-entity certificate, most actionable first.
+    ///
+    /// A CA certificate is refused as the end entity before anything else, and so
+    /// also when it is itself a trust anchor (a self-signed `openssl req -x509`
+    /// certificate added to the trust store): trusting a CA means trusting what it
+    /// issues, not that it is the peer's own certificate. rustls-webpki and Firefox
+    /// refuse it too; [`super::PinnedCertVerifier`] still accepts a pinned one.
     fn check_leaf(&self, leaf: &Cert<'_>, req: &Request<'_>) -> Result<(), CertificateError> {
+        leaf.check_not_ca(req.purpose == Purpose::ClientAuth)?;
         leaf.check_common(CertRole::EndEntity, self.policy.strict_rfc5280)?;
-        if leaf.nc.is_some() && !leaf.is_ca() {
+        if leaf.nc.is_some() {
             return Err(CertificateError::InvalidExtension {
                 subject: leaf.subject_dn().to_string(),
                 extension: "nameConstraints",
@@ -359,8 +375,13 @@ impl Verifier {
         if req.tls_key_usage {
             leaf.check_tls_key_usage()?;
         }
-        if self.policy.cabf_server_profile && req.purpose == Purpose::ServerAuth {
-            leaf.check_cabf_subscriber()?;
+        if req.purpose == Purpose::ServerAuth {
+            if self.policy.cabf_server_profile {
+                leaf.check_cabf_subscriber()?;
+            }
+            if self.policy.cabf_server_profile || self.policy.require_cn_in_san {
+                leaf.check_cn_in_san()?;
+            }
         }
         if leaf.must_staple && req.ocsp_response.is_none() {
             return Err(CertificateError::MustStapleMissing {
