@@ -1631,11 +1631,23 @@ fn parse_pss_params(params: Option<&Any<'_>>) -> Result<CertSigAlg, CertSignatur
 /// certificate: RSA 2048 to 8192 bits (a whole number of bytes), ECDSA on a named
 /// P-256, P-384 or P-521 curve, or Ed25519.
 pub fn check_cert_public_key(spki_der: &[u8]) -> Result<CertKey, CertSignatureError> {
+    check_cert_spki(&parse_cert_spki(spki_der)?)
+}
+
+/// The SubjectPublicKeyInfo DER, exactly one.
+fn parse_cert_spki(spki_der: &[u8]) -> Result<SubjectPublicKeyInfo<'_>, CertSignatureError> {
+    match SubjectPublicKeyInfo::from_der(spki_der) {
+        Ok(([], spki)) => Ok(spki),
+        _ => Err(CertSignatureError::UnsupportedKey {
+            key: "a malformed public key".into(),
+        }),
+    }
+}
+
+/// [`check_cert_public_key`] for a SubjectPublicKeyInfo already parsed (as
+/// x509-parser parses it inside a certificate).
+pub fn check_cert_spki(spki: &SubjectPublicKeyInfo<'_>) -> Result<CertKey, CertSignatureError> {
     let unsupported = |key: String| CertSignatureError::UnsupportedKey { key };
-    let spki = match SubjectPublicKeyInfo::from_der(spki_der) {
-        Ok(([], spki)) => spki,
-        _ => return Err(unsupported("a malformed public key".into())),
-    };
     let alg = &spki.algorithm.algorithm;
     let key: &[u8] = &spki.subject_public_key.data;
     if *alg == OID_PKCS1_RSAENCRYPTION {
@@ -1708,9 +1720,29 @@ pub fn verify_cert_signature(
     tbs: &[u8],
     signature: &[u8],
 ) -> Result<(), CertSignatureError> {
-    use CertHash::*;
     let alg = parse_cert_sig_alg(alg_id_der)?;
-    let key = check_cert_public_key(issuer_spki_der)?;
+    verify_cert_signature_with(alg, &parse_cert_spki(issuer_spki_der)?, tbs, signature)
+}
+
+/// [`verify_cert_signature`] with the signer's SubjectPublicKeyInfo already parsed.
+pub fn verify_cert_signature_spki(
+    alg_id_der: &[u8],
+    issuer_spki: &SubjectPublicKeyInfo<'_>,
+    tbs: &[u8],
+    signature: &[u8],
+) -> Result<(), CertSignatureError> {
+    let alg = parse_cert_sig_alg(alg_id_der)?;
+    verify_cert_signature_with(alg, issuer_spki, tbs, signature)
+}
+
+fn verify_cert_signature_with(
+    alg: CertSigAlg,
+    issuer_spki: &SubjectPublicKeyInfo<'_>,
+    tbs: &[u8],
+    signature: &[u8],
+) -> Result<(), CertSignatureError> {
+    use CertHash::*;
+    let key = check_cert_spki(issuer_spki)?;
     let mismatch = || CertSignatureError::KeyMismatch {
         algorithm: alg.name(),
         key: key.to_string(),
@@ -1744,11 +1776,7 @@ pub fn verify_cert_signature(
         (CertSigAlg::Ed25519, CertKey::Ed25519) => &lc::ED25519,
         _ => return Err(mismatch()),
     };
-    let spki = match SubjectPublicKeyInfo::from_der(issuer_spki_der) {
-        Ok((_, spki)) => spki,
-        Err(_) => return Err(mismatch()),
-    };
-    lc::UnparsedPublicKey::new(verifier, &spki.subject_public_key.data)
+    lc::UnparsedPublicKey::new(verifier, &issuer_spki.subject_public_key.data)
         .verify(tbs, signature)
         .map_err(|_| CertSignatureError::Invalid)
 }

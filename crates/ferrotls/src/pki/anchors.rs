@@ -4,13 +4,12 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::OnceLock;
 
 use rustls_pki_types::CertificateDer;
 
 use super::cert::{Cert, OID_CLIENT_AUTH, OID_SERVER_AUTH};
 use super::names::hex;
-use crate::crypto::sign::sha256;
+use crate::crypto::sign::{check_cert_public_key, sha256, CertKey, CertSignatureError};
 use crate::error::CertRole;
 use crate::error::{ConfigError, Error};
 
@@ -28,6 +27,8 @@ pub struct DistrustRule {
 pub struct TrustAnchor {
     pub(crate) subject: Vec<u8>,
     pub(crate) spki: Vec<u8>,
+    /// Whether `spki` holds a key we accept, decided once.
+    pub(crate) key: Result<CertKey, CertSignatureError>,
     /// The DER NameConstraints value, if the anchor is constrained.
     pub(crate) name_constraints: Option<Vec<u8>>,
     /// The whole certificate, when known: it is then checked like a CA
@@ -35,8 +36,8 @@ pub struct TrustAnchor {
     pub(crate) cert: Option<CertificateDer<'static>>,
     pub(crate) display: String,
     pub(crate) distrust: Option<DistrustRule>,
-    /// What verification needs of `cert` that no request changes, made on first use.
-    pub(crate) summary: OnceLock<Option<AnchorSummary>>,
+    /// What verification needs of `cert` that no request changes, made with the anchor.
+    pub(crate) summary: Option<AnchorSummary>,
 }
 
 /// The request-independent outcome of checking an anchor certificate, so that a
@@ -55,20 +56,19 @@ pub(crate) struct AnchorSummary {
 }
 
 impl AnchorSummary {
-    fn of(der: &[u8]) -> Option<Self> {
-        let c = Cert::parse(der).ok()?;
+    fn of(c: &Cert<'_>) -> Self {
         let clean = |strict: bool| {
             c.check_common(CertRole::TrustAnchor, strict).is_ok()
                 && (c.x509.extensions().is_empty() || c.check_issuer(strict).is_ok())
         };
         let allows = |oid| c.check_purpose(CertRole::TrustAnchor, oid).is_ok();
-        Some(AnchorSummary {
+        AnchorSummary {
             clean: [clean(false), clean(true)],
             not_before: c.not_before(),
             not_after: c.not_after(),
             purposes: [allows(OID_SERVER_AUTH), allows(OID_CLIENT_AUTH)],
             unconstrained: c.nc.is_none() && !matches!(c.basic, Some((_, Some(_), _))),
-        })
+        }
     }
 
     /// Whether the anchor passes every check of its own for this request.
@@ -84,18 +84,16 @@ impl AnchorSummary {
 }
 
 impl TrustAnchor {
-    /// The summary of the anchor certificate; `None` without one or if it does not parse.
+    /// The summary of the anchor certificate; `None` without one.
     pub(crate) fn summary(&self) -> Option<&AnchorSummary> {
-        let der = self.cert.as_ref()?;
-        self.summary
-            .get_or_init(|| AnchorSummary::of(der.as_ref()))
-            .as_ref()
+        self.summary.as_ref()
     }
 
     /// An anchor from a root certificate; the certificate itself is checked at
     /// verification time (RFC 5280 does not require it, the x509-limbo policy does).
     pub fn from_cert(der: CertificateDer<'static>) -> Result<Self, Error> {
-        let (subject, spki, display) = {
+        // Parsed here once; verification uses the summary, not the certificate.
+        let (subject, spki, display, summary) = {
             let cert = Cert::parse(der.as_ref()).map_err(|e| ConfigError::BadPem {
                 what: "trust anchor",
                 reason: e.to_string(),
@@ -104,16 +102,18 @@ impl TrustAnchor {
                 cert.subject_raw().to_vec(),
                 cert.spki().to_vec(),
                 cert.subject_dn().to_string(),
+                AnchorSummary::of(&cert),
             )
         };
         let mut anchor = TrustAnchor {
             subject,
+            key: check_cert_public_key(&spki),
             spki,
             name_constraints: None,
             cert: Some(der),
             display,
             distrust: None,
-            summary: OnceLock::new(),
+            summary: Some(summary),
         };
         anchor.distrust = super::distrust::rule_for_spki(&anchor.spki);
         Ok(anchor)
@@ -129,11 +129,12 @@ impl TrustAnchor {
         let mut anchor = TrustAnchor {
             subject: subject_der.to_vec(),
             spki: spki_der.to_vec(),
+            key: check_cert_public_key(spki_der),
             name_constraints: name_constraints.map(<[u8]>::to_vec),
             cert: None,
             display,
             distrust: None,
-            summary: OnceLock::new(),
+            summary: None,
         };
         anchor.distrust = super::distrust::rule_for_spki(&anchor.spki);
         anchor

@@ -1,22 +1,53 @@
 //! One parsed certificate with the fields path validation needs, and the checks
 //! that concern a single certificate (RFC 5280, 4.1 and 4.2).
 
-use std::borrow::Cow;
 use std::cell::OnceCell;
 
+use x509_parser::certificate::X509CertificateParser;
 use x509_parser::der_parser::asn1_rs::Tag;
-use x509_parser::extensions::{GeneralName, GeneralSubtree, ParsedExtension};
+use x509_parser::extensions::{
+    AuthorityInfoAccess, AuthorityKeyIdentifier, BasicConstraints, CRLDistributionPoints,
+    ExtendedKeyUsage, GeneralName, GeneralSubtree, KeyIdentifier, KeyUsage, NameConstraints,
+    ParsedExtension, SubjectAlternativeName, X509Extension,
+};
+use x509_parser::nom::Parser;
 use x509_parser::prelude::{AttributeTypeAndValue, FromDer, X509Certificate, X509Version};
 
 use super::names::{self, dn_to_string, general_name_to_string};
-use crate::crypto::sign::{check_cert_public_key, CertKey, CertSignatureError};
+use crate::crypto::sign::{check_cert_spki, CertKey, CertSignatureError};
 use crate::error::{CertRole, CertificateError};
 
 pub(crate) const OID_SERVER_AUTH: &str = "1.3.6.1.5.5.7.3.1";
 pub(crate) const OID_CLIENT_AUTH: &str = "1.3.6.1.5.5.7.3.2";
 pub(crate) const OID_OCSP_SIGNING: &str = "1.3.6.1.5.5.7.3.9";
 const OID_ANY_EKU: &str = "2.5.29.37.0";
-const OID_TLS_FEATURE: &str = "1.3.6.1.5.5.7.1.24";
+const OID_CODE_SIGNING: &str = "1.3.6.1.5.5.7.3.3";
+const OID_EMAIL_PROTECTION: &str = "1.3.6.1.5.5.7.3.4";
+const OID_TIME_STAMPING: &str = "1.3.6.1.5.5.7.3.8";
+
+/// Extension OIDs as their DER contents, compared without making dotted text.
+mod ext_oid {
+    pub const SUBJECT_KEY_ID: &[u8] = &[0x55, 0x1d, 0x0e];
+    pub const KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x0f];
+    pub const SUBJECT_ALT_NAME: &[u8] = &[0x55, 0x1d, 0x11];
+    pub const ISSUER_ALT_NAME: &[u8] = &[0x55, 0x1d, 0x12];
+    pub const BASIC_CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x13];
+    pub const CRL_NUMBER: &[u8] = &[0x55, 0x1d, 0x14];
+    pub const REASON_CODE: &[u8] = &[0x55, 0x1d, 0x15];
+    pub const ISSUING_DISTRIBUTION_POINT: &[u8] = &[0x55, 0x1d, 0x1c];
+    pub const NAME_CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x1e];
+    pub const CRL_DISTRIBUTION_POINTS: &[u8] = &[0x55, 0x1d, 0x1f];
+    pub const CERTIFICATE_POLICIES: &[u8] = &[0x55, 0x1d, 0x20];
+    pub const POLICY_MAPPINGS: &[u8] = &[0x55, 0x1d, 0x21];
+    pub const AUTHORITY_KEY_ID: &[u8] = &[0x55, 0x1d, 0x23];
+    pub const POLICY_CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x24];
+    pub const EXTENDED_KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x25];
+    pub const INHIBIT_ANY_POLICY: &[u8] = &[0x55, 0x1d, 0x36];
+    /// 1.3.6.1.5.5.7.1.1
+    pub const AUTHORITY_INFO_ACCESS: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01];
+    /// 1.3.6.1.5.5.7.1.24 (RFC 7633)
+    pub const TLS_FEATURE: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x18];
+}
 
 /// keyUsage bits (RFC 5280, 4.2.1.3), as x509-parser numbers them.
 pub(crate) const KU_KEY_CERT_SIGN: u16 = 1 << 5;
@@ -35,8 +66,7 @@ pub(crate) struct Cert<'a> {
     issuer_dn: OnceCell<String>,
     pub basic: Option<(bool, Option<u32>, bool)>,
     pub key_usage: Option<u16>,
-    /// Purpose OIDs, dotted; the common ones borrowed, others made from the DER.
-    pub eku: Option<Vec<Cow<'static, str>>>,
+    pub eku: Option<ExtendedKeyUsage<'a>>,
     pub san: Option<Vec<GeneralName<'a>>>,
     pub nc: Option<(Vec<GeneralSubtree<'a>>, Vec<GeneralSubtree<'a>>)>,
     pub ski: Option<&'a [u8]>,
@@ -48,10 +78,13 @@ pub(crate) struct Cert<'a> {
 }
 
 impl<'a> Cert<'a> {
-    /// Parses strictly: the DER must be exactly one certificate.
+    /// Parses strictly: the DER must be exactly one certificate. x509-parser reads
+    /// the structure; `read_extensions` reads the extensions.
     pub fn parse(der: &'a [u8]) -> Result<Self, CertificateError> {
-        let (rest, x509) =
-            X509Certificate::from_der(der).map_err(|e| CertificateError::BadEncoding {
+        let (rest, x509) = X509CertificateParser::new()
+            .with_deep_parse_extensions(false)
+            .parse(der)
+            .map_err(|e| CertificateError::BadEncoding {
                 reason: e.to_string(),
             })?;
         if !rest.is_empty() {
@@ -117,186 +150,228 @@ impl<'a> Cert<'a> {
         }
     }
 
+    /// Reads the extensions path validation uses with x509-parser's parser for each,
+    /// and has x509-parser read every other one in full, so that a malformed or
+    /// misplaced extension is found whatever it is (RFC 5280, 4.2).
     fn read_extensions(&mut self) {
         let mut problem = None;
+        let mut note = |p: CertificateError| {
+            problem.get_or_insert(p);
+        };
         let subject_empty = self.x509.subject().iter_rdn().next().is_none();
         let exts = self.x509.extensions();
         for (i, ext) in exts.iter().enumerate() {
             if exts.iter().skip(i + 1).any(|e| e.oid == ext.oid) {
-                problem.get_or_insert(self.invalid(
-                    extension_name(&ext.oid.to_id_string()),
+                note(self.invalid(
+                    extension_name(ext.oid.as_bytes()),
                     "it appears more than once (RFC 5280, 4.2)",
                 ));
             }
         }
         for ext in exts {
-            // The dotted OID text is made only where a message or lookup needs it.
-            let oid = || ext.oid.to_id_string();
-            let mut note = |p: CertificateError| {
-                problem.get_or_insert(p);
-            };
-            match ext.parsed_extension() {
-                ParsedExtension::ParseError { error } => note(self.invalid(
-                    extension_name(&oid()),
-                    format!("it does not parse ({error})"),
-                )),
-                ParsedExtension::BasicConstraints(bc) => {
-                    self.basic = Some((bc.ca, bc.path_len_constraint, ext.critical));
-                    if !bc.ca && bc.path_len_constraint.is_some() {
-                        note(self.invalid(
-                            "basicConstraints",
-                            "it sets pathLenConstraint without cA (RFC 5280, 4.2.1.9)",
-                        ));
-                    }
-                }
-                ParsedExtension::KeyUsage(ku) => {
-                    self.key_usage = Some(ku.flags);
-                    if ku.flags == 0 {
-                        note(self.invalid("keyUsage", "no bit is set (RFC 5280, 4.2.1.3)"));
-                    }
-                }
-                ParsedExtension::ExtendedKeyUsage(eku) => {
-                    let mut list = Vec::new();
-                    if eku.any {
-                        list.push(Cow::Borrowed(OID_ANY_EKU));
-                    }
-                    if eku.server_auth {
-                        list.push(Cow::Borrowed(OID_SERVER_AUTH));
-                    }
-                    if eku.client_auth {
-                        list.push(Cow::Borrowed(OID_CLIENT_AUTH));
-                    }
-                    if eku.code_signing {
-                        list.push(Cow::Borrowed("1.3.6.1.5.5.7.3.3"));
-                    }
-                    if eku.email_protection {
-                        list.push(Cow::Borrowed("1.3.6.1.5.5.7.3.4"));
-                    }
-                    if eku.time_stamping {
-                        list.push(Cow::Borrowed("1.3.6.1.5.5.7.3.8"));
-                    }
-                    if eku.ocsp_signing {
-                        list.push(Cow::Borrowed(OID_OCSP_SIGNING));
-                    }
-                    list.extend(eku.other.iter().map(|o| Cow::Owned(o.to_id_string())));
-                    if list.is_empty() {
-                        note(self.invalid(
-                            "extendedKeyUsage",
-                            "it lists no purpose (RFC 5280, 4.2.1.12 requires at least one)",
-                        ));
-                    }
-                    self.eku = Some(list);
-                }
-                ParsedExtension::SubjectAlternativeName(san) => {
-                    if san
-                        .general_names
-                        .iter()
-                        .any(|n| matches!(n, GeneralName::IPAddress(ip) if ip.len() != 4 && ip.len() != 16))
-                    {
-                        note(self.invalid(
-                            "subjectAltName",
-                            "an iPAddress entry is not 4 or 16 bytes (RFC 5280, 4.2.1.6)",
-                        ));
-                    }
-                    if san.general_names.is_empty() {
-                        note(self.invalid("subjectAltName", "it is empty (RFC 5280, 4.2.1.6)"));
-                    }
-                    if subject_empty && !ext.critical {
-                        note(self.invalid(
-                            "subjectAltName",
-                            "the subject is empty, so it must be critical (RFC 5280, 4.2.1.6)",
-                        ));
-                    }
-                    if !subject_empty && ext.critical {
-                        note(self.invalid(
-                            "subjectAltName",
-                            "it is critical although the subject is not empty (RFC 5280, 4.2.1.6)",
-                        ));
-                    }
-                    self.san = Some(san.general_names.clone());
-                }
-                ParsedExtension::NameConstraints(nc) => {
-                    let permitted = nc.permitted_subtrees.clone().unwrap_or_default();
-                    let excluded = nc.excluded_subtrees.clone().unwrap_or_default();
-                    if permitted.is_empty() && excluded.is_empty() {
-                        note(self.invalid(
-                            "nameConstraints",
-                            "it has neither permitted nor excluded subtrees (RFC 5280, 4.2.1.10)",
-                        ));
-                    }
-                    for s in permitted.iter().chain(&excluded) {
-                        if let Some(why) = names::invalid_subtree(&s.base) {
+            let value = ext.value;
+            // A known extension that does not parse falls through to the full
+            // reading below, which reports x509-parser's reason.
+            match ext.oid.as_bytes() {
+                ext_oid::BASIC_CONSTRAINTS => {
+                    if let Ok((_, bc)) = BasicConstraints::from_der(value) {
+                        self.basic = Some((bc.ca, bc.path_len_constraint, ext.critical));
+                        if !bc.ca && bc.path_len_constraint.is_some() {
                             note(self.invalid(
-                                "nameConstraints",
-                                format!("it contains {why}: {}", general_name_to_string(&s.base)),
+                                "basicConstraints",
+                                "it sets pathLenConstraint without cA (RFC 5280, 4.2.1.9)",
                             ));
                         }
+                        continue;
                     }
-                    self.nc = Some((permitted, excluded));
                 }
-                ParsedExtension::SubjectKeyIdentifier(ki) => {
-                    self.ski = Some(ki.0);
+                ext_oid::KEY_USAGE => {
+                    if let Ok((_, ku)) = KeyUsage::from_der(value) {
+                        self.key_usage = Some(ku.flags);
+                        if ku.flags == 0 {
+                            note(self.invalid("keyUsage", "no bit is set (RFC 5280, 4.2.1.3)"));
+                        }
+                        continue;
+                    }
+                }
+                ext_oid::EXTENDED_KEY_USAGE => {
+                    if let Ok((_, eku)) = ExtendedKeyUsage::from_der(value) {
+                        if eku_is_empty(&eku) {
+                            note(self.invalid(
+                                "extendedKeyUsage",
+                                "it lists no purpose (RFC 5280, 4.2.1.12 requires at least one)",
+                            ));
+                        }
+                        self.eku = Some(eku);
+                        continue;
+                    }
+                }
+                ext_oid::SUBJECT_ALT_NAME => {
+                    if let Ok((_, san)) = SubjectAlternativeName::from_der(value) {
+                        if san
+                            .general_names
+                            .iter()
+                            .any(|n| matches!(n, GeneralName::IPAddress(ip) if ip.len() != 4 && ip.len() != 16))
+                        {
+                            note(self.invalid(
+                                "subjectAltName",
+                                "an iPAddress entry is not 4 or 16 bytes (RFC 5280, 4.2.1.6)",
+                            ));
+                        }
+                        if san.general_names.is_empty() {
+                            note(self.invalid("subjectAltName", "it is empty (RFC 5280, 4.2.1.6)"));
+                        }
+                        if subject_empty && !ext.critical {
+                            note(self.invalid(
+                                "subjectAltName",
+                                "the subject is empty, so it must be critical (RFC 5280, 4.2.1.6)",
+                            ));
+                        }
+                        if !subject_empty && ext.critical {
+                            note(self.invalid(
+                                "subjectAltName",
+                                "it is critical although the subject is not empty (RFC 5280, 4.2.1.6)",
+                            ));
+                        }
+                        self.san = Some(san.general_names);
+                        continue;
+                    }
+                }
+                ext_oid::NAME_CONSTRAINTS => {
+                    if let Ok((_, nc)) = NameConstraints::from_der(value) {
+                        let permitted = nc.permitted_subtrees.unwrap_or_default();
+                        let excluded = nc.excluded_subtrees.unwrap_or_default();
+                        if permitted.is_empty() && excluded.is_empty() {
+                            note(self.invalid(
+                                "nameConstraints",
+                                "it has neither permitted nor excluded subtrees (RFC 5280, 4.2.1.10)",
+                            ));
+                        }
+                        for s in permitted.iter().chain(&excluded) {
+                            if let Some(why) = names::invalid_subtree(&s.base) {
+                                note(self.invalid(
+                                    "nameConstraints",
+                                    format!(
+                                        "it contains {why}: {}",
+                                        general_name_to_string(&s.base)
+                                    ),
+                                ));
+                            }
+                        }
+                        self.nc = Some((permitted, excluded));
+                        continue;
+                    }
+                }
+                ext_oid::SUBJECT_KEY_ID => {
+                    if let Ok((_, ki)) = KeyIdentifier::from_der(value) {
+                        self.ski = Some(ki.0);
+                        if ext.critical {
+                            note(self.invalid(
+                                "subjectKeyIdentifier",
+                                "it is critical (RFC 5280, 4.2.1.2 requires non-critical)",
+                            ));
+                        }
+                        continue;
+                    }
+                }
+                ext_oid::AUTHORITY_KEY_ID => {
+                    if let Ok((_, aki)) = AuthorityKeyIdentifier::from_der(value) {
+                        self.aki_key_id = aki.key_identifier.as_ref().map(|k| k.0);
+                        if ext.critical {
+                            note(self.invalid(
+                                "authorityKeyIdentifier",
+                                "it is critical (RFC 5280, 4.2.1.1 requires non-critical)",
+                            ));
+                        }
+                        if aki.key_identifier.is_none() {
+                            note(self.invalid(
+                                "authorityKeyIdentifier",
+                                "it lacks keyIdentifier (RFC 5280, 4.2.1.1)",
+                            ));
+                        }
+                        if aki.authority_cert_issuer.is_some()
+                            || aki.authority_cert_serial.is_some()
+                        {
+                            note(self.invalid(
+                                "authorityKeyIdentifier",
+                                "it carries authorityCertIssuer or authorityCertSerialNumber (CA/Browser Forum BR 7.1.2)",
+                            ));
+                        }
+                        continue;
+                    }
+                }
+                ext_oid::AUTHORITY_INFO_ACCESS if AuthorityInfoAccess::from_der(value).is_ok() => {
                     if ext.critical {
                         note(self.invalid(
-                            "subjectKeyIdentifier",
-                            "it is critical (RFC 5280, 4.2.1.2 requires non-critical)",
+                            "authorityInfoAccess",
+                            "it is critical (RFC 5280, 4.2.2.1 requires non-critical)",
                         ));
                     }
+                    continue;
                 }
-                ParsedExtension::AuthorityKeyIdentifier(aki) => {
-                    self.aki_key_id = aki.key_identifier.as_ref().map(|k| k.0);
-                    if ext.critical {
-                        note(self.invalid(
-                            "authorityKeyIdentifier",
-                            "it is critical (RFC 5280, 4.2.1.1 requires non-critical)",
-                        ));
-                    }
-                    if aki.key_identifier.is_none() {
-                        note(self.invalid(
-                            "authorityKeyIdentifier",
-                            "it lacks keyIdentifier (RFC 5280, 4.2.1.1)",
-                        ));
-                    }
-                    if aki.authority_cert_issuer.is_some() || aki.authority_cert_serial.is_some() {
-                        note(self.invalid(
-                            "authorityKeyIdentifier",
-                            "it carries authorityCertIssuer or authorityCertSerialNumber (CA/Browser Forum BR 7.1.2)",
-                        ));
-                    }
+                ext_oid::CRL_DISTRIBUTION_POINTS
+                    if CRLDistributionPoints::from_der(value).is_ok() =>
+                {
+                    continue;
                 }
-                ParsedExtension::AuthorityInfoAccess(_) if ext.critical => note(self.invalid(
-                    "authorityInfoAccess",
-                    "it is critical (RFC 5280, 4.2.2.1 requires non-critical)",
-                )),
-                ParsedExtension::PolicyConstraints(_) if !ext.critical => note(self.invalid(
-                    "policyConstraints",
-                    "it is not critical (RFC 5280, 4.2.1.11 requires critical)",
-                )),
-                ParsedExtension::UnsupportedExtension { .. } | ParsedExtension::Unparsed => {
-                    let oid = oid();
-                    if oid == OID_TLS_FEATURE {
-                        // RFC 7633: a SEQUENCE OF INTEGER; 5 is status_request.
-                        self.must_staple = tls_feature_has_status_request(ext.value);
-                    } else if ext.critical && !KNOWN_UNPARSED.contains(&oid.as_str()) {
-                        note(CertificateError::UnknownCriticalExtension {
-                            subject: self.subject_dn().to_string(),
-                            oid,
-                        });
-                    }
+                ext_oid::TLS_FEATURE => {
+                    // RFC 7633: understood (x509-parser does not know it), so it may be critical.
+                    self.must_staple = tls_feature_has_status_request(value);
+                    continue;
                 }
-                ParsedExtension::CRLNumber(_)
-                | ParsedExtension::ReasonCode(_)
-                | ParsedExtension::InvalidityDate(_)
-                | ParsedExtension::IssuingDistributionPoint(_) => note(self.invalid(
-                    extension_name(&oid()),
-                    "it belongs in a CRL, not in a certificate",
-                )),
-                // Understood (or safely ignorable when critical: policies are not
-                // processed, RFC 5280, 6.1 with any-policy as the user set).
                 _ => {}
+            }
+            if let Some(p) = self.other_extension_problem(ext) {
+                note(p);
             }
         }
         self.problem = problem;
+    }
+
+    /// What is wrong with an extension that `read_extensions` does not read itself,
+    /// going by x509-parser's full reading of it.
+    fn other_extension_problem(&self, ext: &X509Extension<'_>) -> Option<CertificateError> {
+        let name = || extension_name(ext.oid.as_bytes());
+        let der = encode_extension(ext);
+        let full = match X509Extension::from_der(&der) {
+            Ok((_, full)) => full,
+            Err(e) => return Some(self.invalid(name(), format!("it does not parse ({e})"))),
+        };
+        match full.parsed_extension() {
+            ParsedExtension::ParseError { error } => {
+                Some(self.invalid(name(), format!("it does not parse ({error})")))
+            }
+            ParsedExtension::AuthorityInfoAccess(_) if ext.critical => Some(self.invalid(
+                "authorityInfoAccess",
+                "it is critical (RFC 5280, 4.2.2.1 requires non-critical)",
+            )),
+            ParsedExtension::PolicyConstraints(_) if !ext.critical => Some(self.invalid(
+                "policyConstraints",
+                "it is not critical (RFC 5280, 4.2.1.11 requires critical)",
+            )),
+            ParsedExtension::UnsupportedExtension { .. } | ParsedExtension::Unparsed => {
+                if !ext.critical {
+                    return None;
+                }
+                let oid = ext.oid.to_id_string();
+                if KNOWN_UNPARSED.contains(&oid.as_str()) {
+                    return None;
+                }
+                Some(CertificateError::UnknownCriticalExtension {
+                    subject: self.subject_dn().to_string(),
+                    oid,
+                })
+            }
+            ParsedExtension::CRLNumber(_)
+            | ParsedExtension::ReasonCode(_)
+            | ParsedExtension::InvalidityDate(_)
+            | ParsedExtension::IssuingDistributionPoint(_) => {
+                Some(self.invalid(name(), "it belongs in a CRL, not in a certificate"))
+            }
+            // Understood (or safely ignorable when critical: policies are not
+            // processed, RFC 5280, 6.1 with any-policy as the user set).
+            _ => None,
+        }
     }
 
     pub fn subject_raw(&self) -> &'a [u8] {
@@ -450,7 +525,7 @@ impl<'a> Cert<'a> {
 
     /// The certificate's own public key must be one we accept.
     pub fn check_key(&self) -> Result<CertKey, CertificateError> {
-        check_cert_public_key(self.spki()).map_err(|e| match e {
+        check_cert_spki(&self.x509.tbs_certificate.subject_pki).map_err(|e| match e {
             CertSignatureError::WeakKey { key } => CertificateError::WeakKey {
                 subject: self.subject_dn().to_string(),
                 key,
@@ -512,17 +587,23 @@ impl<'a> Cert<'a> {
         let Some(eku) = &self.eku else {
             return Ok(());
         };
-        let ok = eku.iter().any(|o| o == purpose)
-            || (role != CertRole::EndEntity && eku.iter().any(|o| o == OID_ANY_EKU));
-        if ok {
+        if eku_has(eku, purpose) || (role != CertRole::EndEntity && eku.any) {
             return Ok(());
         }
         Err(CertificateError::WrongPurpose {
             role,
             subject: self.name().to_string(),
             required: purpose_name(purpose),
-            present: eku.iter().map(|o| purpose_name(o).to_string()).collect(),
+            present: eku_purposes(eku)
+                .iter()
+                .map(|o| purpose_name(o).to_string())
+                .collect(),
         })
+    }
+
+    /// Whether an extendedKeyUsage is present and lists `purpose` (dotted OID).
+    pub fn has_purpose(&self, purpose: &str) -> bool {
+        self.eku.as_ref().is_some_and(|e| eku_has(e, purpose))
     }
 
     /// A TLS end-entity key must be allowed to sign (or, for static RSA and ECDH, to
@@ -559,11 +640,7 @@ impl<'a> Cert<'a> {
     /// certificate that RFC 5280 does not make: no anyExtendedKeyUsage (7.1.2.7.10).
     /// (A CA certificate as the leaf is refused whatever the policy: `check_not_ca`.)
     pub fn check_cabf_subscriber(&self) -> Result<(), CertificateError> {
-        if self
-            .eku
-            .as_ref()
-            .is_some_and(|e| e.iter().any(|o| o == OID_ANY_EKU))
-        {
+        if self.eku.as_ref().is_some_and(|e| e.any) {
             return Err(CertificateError::Nonconforming {
                 subject: self.subject_dn().to_string(),
                 rule: "a server certificate's extendedKeyUsage contains anyExtendedKeyUsage (CA/Browser Forum Baseline Requirements)".into(),
@@ -650,30 +727,110 @@ pub(crate) fn purpose_name(oid: &str) -> &str {
     }
 }
 
+/// Whether an extendedKeyUsage lists `purpose` (dotted OID).
+fn eku_has(eku: &ExtendedKeyUsage<'_>, purpose: &str) -> bool {
+    match purpose {
+        OID_ANY_EKU => eku.any,
+        OID_SERVER_AUTH => eku.server_auth,
+        OID_CLIENT_AUTH => eku.client_auth,
+        OID_CODE_SIGNING => eku.code_signing,
+        OID_EMAIL_PROTECTION => eku.email_protection,
+        OID_TIME_STAMPING => eku.time_stamping,
+        OID_OCSP_SIGNING => eku.ocsp_signing,
+        other => eku.other.iter().any(|o| o.to_id_string() == other),
+    }
+}
+
+fn eku_is_empty(eku: &ExtendedKeyUsage<'_>) -> bool {
+    !(eku.any
+        || eku.server_auth
+        || eku.client_auth
+        || eku.code_signing
+        || eku.email_protection
+        || eku.time_stamping
+        || eku.ocsp_signing)
+        && eku.other.is_empty()
+}
+
+/// The purposes an extendedKeyUsage lists, dotted (for messages).
+fn eku_purposes(eku: &ExtendedKeyUsage<'_>) -> Vec<String> {
+    let known = [
+        (eku.any, OID_ANY_EKU),
+        (eku.server_auth, OID_SERVER_AUTH),
+        (eku.client_auth, OID_CLIENT_AUTH),
+        (eku.code_signing, OID_CODE_SIGNING),
+        (eku.email_protection, OID_EMAIL_PROTECTION),
+        (eku.time_stamping, OID_TIME_STAMPING),
+        (eku.ocsp_signing, OID_OCSP_SIGNING),
+    ];
+    known
+        .iter()
+        .filter(|(listed, _)| *listed)
+        .map(|(_, oid)| oid.to_string())
+        .chain(eku.other.iter().map(|o| o.to_id_string()))
+        .collect()
+}
+
 /// Critical extensions x509-parser leaves unparsed that we still handle.
 const KNOWN_UNPARSED: &[&str] = &[];
 
-fn extension_name(oid: &str) -> &'static str {
+fn extension_name(oid: &[u8]) -> &'static str {
+    use ext_oid::*;
     match oid {
-        "2.5.29.19" => "basicConstraints",
-        "2.5.29.15" => "keyUsage",
-        "2.5.29.37" => "extendedKeyUsage",
-        "2.5.29.17" => "subjectAltName",
-        "2.5.29.30" => "nameConstraints",
-        "2.5.29.14" => "subjectKeyIdentifier",
-        "2.5.29.35" => "authorityKeyIdentifier",
-        "1.3.6.1.5.5.7.1.1" => "authorityInfoAccess",
-        "2.5.29.31" => "cRLDistributionPoints",
-        "2.5.29.32" => "certificatePolicies",
-        "2.5.29.36" => "policyConstraints",
-        "2.5.29.33" => "policyMappings",
-        "2.5.29.54" => "inhibitAnyPolicy",
-        "2.5.29.18" => "issuerAltName",
-        "2.5.29.20" => "cRLNumber",
-        "2.5.29.21" => "reasonCode",
-        "2.5.29.28" => "issuingDistributionPoint",
+        BASIC_CONSTRAINTS => "basicConstraints",
+        KEY_USAGE => "keyUsage",
+        EXTENDED_KEY_USAGE => "extendedKeyUsage",
+        SUBJECT_ALT_NAME => "subjectAltName",
+        NAME_CONSTRAINTS => "nameConstraints",
+        SUBJECT_KEY_ID => "subjectKeyIdentifier",
+        AUTHORITY_KEY_ID => "authorityKeyIdentifier",
+        AUTHORITY_INFO_ACCESS => "authorityInfoAccess",
+        CRL_DISTRIBUTION_POINTS => "cRLDistributionPoints",
+        CERTIFICATE_POLICIES => "certificatePolicies",
+        POLICY_CONSTRAINTS => "policyConstraints",
+        POLICY_MAPPINGS => "policyMappings",
+        INHIBIT_ANY_POLICY => "inhibitAnyPolicy",
+        ISSUER_ALT_NAME => "issuerAltName",
+        CRL_NUMBER => "cRLNumber",
+        REASON_CODE => "reasonCode",
+        ISSUING_DISTRIBUTION_POINT => "issuingDistributionPoint",
         _ => "unrecognised",
     }
+}
+
+/// An extension re-encoded as `Extension ::= SEQUENCE { extnID, extnValue }`
+/// (critical left out: x509-parser's reading of the value does not depend on it).
+fn encode_extension(ext: &X509Extension<'_>) -> Vec<u8> {
+    fn header_len(len: usize) -> usize {
+        1 + match len {
+            0..=0x7f => 1,
+            0x80..=0xff => 2,
+            0x100..=0xffff => 3,
+            0x1_0000..=0xff_ffff => 4,
+            _ => 5,
+        }
+    }
+    fn push_header(out: &mut Vec<u8>, tag: u8, len: usize) {
+        out.push(tag);
+        if len < 0x80 {
+            out.extend_from_slice(&[len as u8]);
+            return;
+        }
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|b| **b == 0).count();
+        let significant = bytes.get(skip..).unwrap_or_default();
+        out.push(0x80 | significant.len() as u8);
+        out.extend_from_slice(significant);
+    }
+    let oid = ext.oid.as_bytes();
+    let body = header_len(oid.len()) + oid.len() + header_len(ext.value.len()) + ext.value.len();
+    let mut out = Vec::with_capacity(header_len(body) + body);
+    push_header(&mut out, 0x30, body);
+    push_header(&mut out, 0x06, oid.len());
+    out.extend_from_slice(oid);
+    push_header(&mut out, 0x04, ext.value.len());
+    out.extend_from_slice(ext.value);
+    out
 }
 
 /// RFC 7633, 4.1: TLS Feature is a SEQUENCE OF INTEGER; status_request is 5.
@@ -750,4 +907,231 @@ fn cn_mismatch(cn: &str, dns: &[&str], ips: &[&[u8]]) -> String {
         );
     }
     "it is not among them".into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rcgen::{CertificateParams, CustomExtension, KeyPair};
+    use x509_parser::oid_registry as reg;
+
+    /// A self-signed certificate for a.example with the extra extensions given.
+    fn cert_with(extensions: &[(&[u64], Vec<u8>, bool)]) -> Vec<u8> {
+        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut params = CertificateParams::new(vec!["a.example".into()]).unwrap();
+        for (oid, content, critical) in extensions {
+            let mut ext = CustomExtension::from_oid_content(oid, content.clone());
+            ext.set_criticality(*critical);
+            params.custom_extensions.push(ext);
+        }
+        params.self_signed(&key).unwrap().der().to_vec()
+    }
+
+    /// The first problem `read_extensions` found, as text.
+    fn problem(der: &[u8]) -> Option<String> {
+        Cert::parse(der).unwrap().problem.map(|p| p.to_string())
+    }
+
+    /// x509-parser's own reason for an extension of `der` that does not parse.
+    fn full_parse_error(der: &[u8], oid: &[u8]) -> String {
+        let (_, x509) = X509Certificate::from_der(der).unwrap();
+        let ext = x509
+            .extensions()
+            .iter()
+            .find(|e| e.oid.as_bytes() == oid)
+            .unwrap();
+        match ext.parsed_extension() {
+            ParsedExtension::ParseError { error } => error.to_string(),
+            other => panic!("parsed: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn extension_oids_are_the_registry_ones() {
+        let pairs: [(&[u8], reg::Oid<'static>); 18] = [
+            (
+                ext_oid::SUBJECT_KEY_ID,
+                reg::OID_X509_EXT_SUBJECT_KEY_IDENTIFIER,
+            ),
+            (ext_oid::KEY_USAGE, reg::OID_X509_EXT_KEY_USAGE),
+            (
+                ext_oid::SUBJECT_ALT_NAME,
+                reg::OID_X509_EXT_SUBJECT_ALT_NAME,
+            ),
+            (ext_oid::ISSUER_ALT_NAME, reg::OID_X509_EXT_ISSUER_ALT_NAME),
+            (
+                ext_oid::BASIC_CONSTRAINTS,
+                reg::OID_X509_EXT_BASIC_CONSTRAINTS,
+            ),
+            (ext_oid::CRL_NUMBER, reg::OID_X509_EXT_CRL_NUMBER),
+            (ext_oid::REASON_CODE, reg::OID_X509_EXT_REASON_CODE),
+            (
+                ext_oid::ISSUING_DISTRIBUTION_POINT,
+                reg::OID_X509_EXT_ISSUER_DISTRIBUTION_POINT,
+            ),
+            (
+                ext_oid::NAME_CONSTRAINTS,
+                reg::OID_X509_EXT_NAME_CONSTRAINTS,
+            ),
+            (
+                ext_oid::CRL_DISTRIBUTION_POINTS,
+                reg::OID_X509_EXT_CRL_DISTRIBUTION_POINTS,
+            ),
+            (
+                ext_oid::CERTIFICATE_POLICIES,
+                reg::OID_X509_EXT_CERTIFICATE_POLICIES,
+            ),
+            (ext_oid::POLICY_MAPPINGS, reg::OID_X509_EXT_POLICY_MAPPINGS),
+            (
+                ext_oid::AUTHORITY_KEY_ID,
+                reg::OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER,
+            ),
+            (
+                ext_oid::POLICY_CONSTRAINTS,
+                reg::OID_X509_EXT_POLICY_CONSTRAINTS,
+            ),
+            (
+                ext_oid::EXTENDED_KEY_USAGE,
+                reg::OID_X509_EXT_EXTENDED_KEY_USAGE,
+            ),
+            (
+                ext_oid::INHIBIT_ANY_POLICY,
+                reg::OID_X509_EXT_INHIBIT_ANY_POLICY,
+            ),
+            (
+                ext_oid::AUTHORITY_INFO_ACCESS,
+                reg::OID_PKIX_AUTHORITY_INFO_ACCESS,
+            ),
+            (
+                ext_oid::TLS_FEATURE,
+                reg::Oid::from(&[1, 3, 6, 1, 5, 5, 7, 1, 24]).unwrap(),
+            ),
+        ];
+        for (bytes, oid) in pairs {
+            assert_eq!(bytes, oid.as_bytes(), "{oid}");
+        }
+    }
+
+    #[test]
+    fn reencoded_extensions_read_back() {
+        for len in [0, 1, 127, 128, 255, 256, 65_535, 65_536] {
+            let value = vec![0x5a; len];
+            for critical in [false, true] {
+                let ext = X509Extension::new(
+                    reg::OID_X509_EXT_CERTIFICATE_POLICIES,
+                    critical,
+                    &value,
+                    ParsedExtension::Unparsed,
+                );
+                let der = encode_extension(&ext);
+                let (rest, back) = X509Extension::from_der(&der).unwrap();
+                assert!(rest.is_empty());
+                assert_eq!(back.oid, ext.oid);
+                assert_eq!(back.value, ext.value, "{len}");
+            }
+        }
+    }
+
+    #[test]
+    fn malformed_extensions_report_x509_parsers_reason() {
+        // basicConstraints read by its own parser, certificatePolicies by the full reading.
+        for (oid, bytes, name) in [
+            (
+                &[2u64, 5, 29, 19][..],
+                ext_oid::BASIC_CONSTRAINTS,
+                "basicConstraints",
+            ),
+            (&[2, 5, 29, 15], ext_oid::KEY_USAGE, "keyUsage"),
+            (
+                &[2, 5, 29, 37],
+                ext_oid::EXTENDED_KEY_USAGE,
+                "extendedKeyUsage",
+            ),
+            (
+                &[2, 5, 29, 35],
+                ext_oid::AUTHORITY_KEY_ID,
+                "authorityKeyIdentifier",
+            ),
+            (
+                &[2, 5, 29, 32],
+                ext_oid::CERTIFICATE_POLICIES,
+                "certificatePolicies",
+            ),
+            (
+                &[1, 3, 6, 1, 5, 5, 7, 1, 1],
+                ext_oid::AUTHORITY_INFO_ACCESS,
+                "authorityInfoAccess",
+            ),
+        ] {
+            let der = cert_with(&[(oid, vec![0x02, 0x01], false)]);
+            let reason = full_parse_error(&der, bytes);
+            assert_eq!(
+                problem(&der).unwrap(),
+                format!("CN=rcgen self signed cert has an invalid {name} extension: it does not parse ({reason})")
+            );
+        }
+    }
+
+    #[test]
+    fn misplaced_and_unknown_extensions_are_refused() {
+        let crl_number = cert_with(&[(&[2, 5, 29, 20], vec![0x02, 0x01, 0x07], false)]);
+        assert_eq!(
+            problem(&crl_number).unwrap(),
+            "CN=rcgen self signed cert has an invalid cRLNumber extension: it belongs in a CRL, not in a certificate"
+        );
+        let unknown = cert_with(&[(&[1, 2, 3, 4], vec![0x05, 0x00], true)]);
+        assert_eq!(
+            problem(&unknown).unwrap(),
+            "CN=rcgen self signed cert has a critical extension 1.2.3.4 that ferrotls does not understand, so it must be rejected (RFC 5280, 4.2)"
+        );
+        assert_eq!(
+            problem(&cert_with(&[(&[1, 2, 3, 4], vec![0x05, 0x00], false)])),
+            None
+        );
+        // policyConstraints must be critical (RFC 5280, 4.2.1.11); requireExplicitPolicy 0.
+        let pc = vec![0x30, 0x03, 0x80, 0x01, 0x00];
+        assert_eq!(
+            problem(&cert_with(&[(&[2, 5, 29, 36], pc.clone(), true)])),
+            None
+        );
+        assert_eq!(
+            problem(&cert_with(&[(&[2, 5, 29, 36], pc, false)])).unwrap(),
+            "CN=rcgen self signed cert has an invalid policyConstraints extension: it is not critical (RFC 5280, 4.2.1.11 requires critical)"
+        );
+        // TLS Feature with status_request (RFC 7633) is understood, even critical.
+        let staple = cert_with(&[(
+            &[1, 3, 6, 1, 5, 5, 7, 1, 24],
+            vec![0x30, 0x03, 0x02, 0x01, 0x05],
+            true,
+        )]);
+        let c = Cert::parse(&staple).unwrap();
+        assert!(c.must_staple && c.problem.is_none());
+    }
+
+    #[test]
+    fn extended_key_usage_purposes() {
+        // serverAuth and 1.2.3.4.
+        let eku = vec![
+            0x30, 0x0f, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01, 0x06, 0x03,
+            0x2a, 0x03, 0x04,
+        ];
+        let der = cert_with(&[(&[2, 5, 29, 37], eku, false)]);
+        let c = Cert::parse(&der).unwrap();
+        assert!(c.problem.is_none());
+        assert!(c
+            .check_purpose(CertRole::EndEntity, OID_SERVER_AUTH)
+            .is_ok());
+        assert!(c.has_purpose("1.2.3.4") && !c.has_purpose(OID_OCSP_SIGNING));
+        assert_eq!(
+            c.check_purpose(CertRole::EndEntity, OID_CLIENT_AUTH)
+                .unwrap_err()
+                .to_string(),
+            "certificate a.example is not valid for TLS client authentication (clientAuth): its extendedKeyUsage allows only TLS server authentication (serverAuth), 1.2.3.4"
+        );
+        let empty = cert_with(&[(&[2, 5, 29, 37], vec![0x30, 0x00], false)]);
+        assert_eq!(
+            problem(&empty).unwrap(),
+            "CN=rcgen self signed cert has an invalid extendedKeyUsage extension: it lists no purpose (RFC 5280, 4.2.1.12 requires at least one)"
+        );
+    }
 }

@@ -73,10 +73,16 @@ pub(crate) fn items(mut content: &[u8]) -> Option<Vec<Tlv<'_>>> {
 /// signature bits (unused-bits octet must be zero).
 pub(crate) fn signed_parts(der: &[u8]) -> Option<(Tlv<'_>, Tlv<'_>, &[u8])> {
     let outer = read_all(der).filter(|t| t.tag == SEQUENCE)?;
-    let parts = items(outer.content)?;
-    let tbs = *parts.first().filter(|t| t.tag == SEQUENCE)?;
-    let alg = *parts.get(1).filter(|t| t.tag == SEQUENCE)?;
-    let sig = parts.get(2).filter(|t| t.tag == BIT_STRING)?;
+    let (tbs, rest) = read(outer.content)?;
+    let (alg, rest) = read(rest)?;
+    let (sig, mut rest) = read(rest)?;
+    if tbs.tag != SEQUENCE || alg.tag != SEQUENCE || sig.tag != BIT_STRING {
+        return None;
+    }
+    // Whatever follows must still be well-formed elements.
+    while !rest.is_empty() {
+        rest = read(rest)?.1;
+    }
     let (&unused, bits) = sig.content.split_first()?;
     if unused != 0 {
         return None;
@@ -85,14 +91,19 @@ pub(crate) fn signed_parts(der: &[u8]) -> Option<(Tlv<'_>, Tlv<'_>, &[u8])> {
 }
 
 /// The `signature` AlgorithmIdentifier inside a TBSCertificate (after the
-/// optional [0] version and the serial number).
+/// optional [0] version and the serial number); every field must be well-formed.
 pub(crate) fn tbs_signature_alg(tbs: &[u8]) -> Option<&[u8]> {
-    let fields = items(tbs)?;
-    let skip = if fields.first()?.tag == 0xa0 { 2 } else { 1 };
-    fields
-        .get(skip)
-        .filter(|t| t.tag == SEQUENCE)
-        .map(|t| t.raw)
+    let (first, rest) = read(tbs)?;
+    let rest = if first.tag == 0xa0 {
+        read(rest)?.1
+    } else {
+        rest
+    };
+    let (alg, mut rest) = read(rest)?;
+    while !rest.is_empty() {
+        rest = read(rest)?.1;
+    }
+    (alg.tag == SEQUENCE).then_some(alg.raw)
 }
 
 /// GeneralizedTime `YYYYMMDDHHMMSSZ` (RFC 5280, 4.1.2.5.2) as Unix seconds.

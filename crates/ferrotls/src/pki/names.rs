@@ -149,13 +149,13 @@ pub fn dns_matches(presented: &str, reference: &str) -> bool {
     if !valid_presented_dns(presented) || !valid_dns_name(reference) {
         return false;
     }
-    let p = presented.trim_end_matches('.').to_ascii_lowercase();
-    let r = reference.trim_end_matches('.').to_ascii_lowercase();
+    let p = presented.trim_end_matches('.');
+    let r = reference.trim_end_matches('.');
     match p.strip_prefix("*.") {
         Some(suffix) => r
             .split_once('.')
-            .is_some_and(|(label, rest)| !label.is_empty() && rest == suffix),
-        None => p == r,
+            .is_some_and(|(label, rest)| !label.is_empty() && rest.eq_ignore_ascii_case(suffix)),
+        None => p.eq_ignore_ascii_case(r),
     }
 }
 

@@ -352,11 +352,7 @@ pub(crate) fn check_ocsp(
                     issuer.name
                 ))
             })?;
-            if !rc
-                .eku
-                .as_ref()
-                .is_some_and(|e| e.iter().any(|o| o == OID_OCSP_SIGNING))
-            {
+            if !rc.has_purpose(OID_OCSP_SIGNING) {
                 return Err(bad(format!(
                     "its responder certificate {} lacks the id-kp-OCSPSigning extended key usage, so it may not sign responses",
                     rc.subject_dn()

@@ -14,7 +14,8 @@ use super::cert::{Cert, OID_CLIENT_AUTH, OID_SERVER_AUTH};
 use super::names::{self, general_name_to_string, hex_colons};
 use super::{revocation, ServerCertVerified, ServerCertVerifier};
 use crate::crypto::sign::{
-    cert_signature_algorithm_name, verify_cert_signature, CertSignatureError,
+    cert_signature_algorithm_name, verify_cert_signature, verify_cert_signature_spki,
+    CertSignatureError,
 };
 use crate::error::{CertRole, CertificateError, Error, RejectedPath};
 
@@ -464,6 +465,13 @@ fn anchor_constraints<'x>(ca: &str, der: &'x [u8]) -> Result<Constraints<'x>, Ce
     Ok(out)
 }
 
+/// The key a signature is checked with: an issuing certificate's (its
+/// SubjectPublicKeyInfo already parsed) or a trust anchor's DER.
+enum IssuerKey<'k> {
+    Cert(&'k Cert<'k>),
+    Der(&'k [u8]),
+}
+
 struct Search<'s, 'c, 'a> {
     v: &'s Verifier,
     req: &'s Request<'a>,
@@ -499,11 +507,11 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
         self.failures.push(RejectedPath { chain, error });
     }
 
-    /// Verifies `child`'s signature with `issuer_spki`, within the budget.
+    /// Verifies `child`'s signature with the issuer's key, within the budget.
     fn check_signature(
         &mut self,
         child: &Cert<'_>,
-        issuer_spki: &[u8],
+        issuer: IssuerKey<'_>,
         issuer_name: impl FnOnce() -> String,
     ) -> Result<(), CertificateError> {
         if self.sigs >= self.v.policy.max_signature_checks {
@@ -516,8 +524,18 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
             return Err(e);
         }
         self.sigs += 1;
-        verify_cert_signature(child.sig_alg, issuer_spki, child.tbs, child.signature)
-            .map_err(|e| signature_error(e, child, &issuer_name()))
+        match issuer {
+            IssuerKey::Cert(c) => verify_cert_signature_spki(
+                child.sig_alg,
+                &c.x509.tbs_certificate.subject_pki,
+                child.tbs,
+                child.signature,
+            ),
+            IssuerKey::Der(spki) => {
+                verify_cert_signature(child.sig_alg, spki, child.tbs, child.signature)
+            }
+        }
+        .map_err(|e| signature_error(e, child, &issuer_name()))
     }
 
     /// Depth-first search from the last certificate of `path` towards an anchor.
@@ -646,7 +664,9 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
         cand.check_issuer(self.strict())?;
         cand.check_validity(CertRole::Intermediate, self.req.now)?;
         cand.check_purpose(CertRole::Intermediate, self.req.purpose.oid())?;
-        self.check_signature(child, cand.spki(), || cand.subject_dn().to_string())
+        self.check_signature(child, IssuerKey::Cert(cand), || {
+            cand.subject_dn().to_string()
+        })
     }
 
     /// Ends the path at `anchor` and validates the whole of it.
@@ -671,7 +691,9 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
                 )
             });
         if quick {
-            self.check_signature(child, &anchor.spki, || anchor.subject().to_string())?;
+            self.check_signature(child, IssuerKey::Der(&anchor.spki), || {
+                anchor.subject().to_string()
+            })?;
             self.validate_path(path, anchor, None)?;
             return Ok(VerifiedPath { chain: Vec::new() });
         }
@@ -688,10 +710,13 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
             ac.check_validity(CertRole::TrustAnchor, self.req.now)?;
             ac.check_purpose(CertRole::TrustAnchor, self.req.purpose.oid())?;
         } else {
-            crate::crypto::sign::check_cert_public_key(&anchor.spki)
-                .map_err(|e| signature_error(e, child, anchor.subject()))?;
+            if let Err(e) = &anchor.key {
+                return Err(signature_error(e.clone(), child, anchor.subject()));
+            }
         }
-        self.check_signature(child, &anchor.spki, || anchor.subject().to_string())?;
+        self.check_signature(child, IssuerKey::Der(&anchor.spki), || {
+            anchor.subject().to_string()
+        })?;
         self.validate_path(path, anchor, anchor_cert.as_ref())?;
         if !self.describe {
             return Ok(VerifiedPath { chain: Vec::new() });
