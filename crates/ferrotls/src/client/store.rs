@@ -2,7 +2,7 @@
 
 use core::fmt::Debug;
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use rustls_pki_types::UnixTime;
 
@@ -52,8 +52,9 @@ pub trait ClientSessionStore: Debug + Send + Sync {
     fn take_tls12_session(&self, server_name: &str) -> Option<Tls12Session>;
 }
 
-/// A bounded in-memory store: at most `max_servers` names (least recently stored are
-/// dropped first), each keeping its newest `PER_SERVER` tickets.
+/// A bounded in-memory store: at most `max_servers` names per protocol version (the
+/// least recently stored are dropped first), each keeping its newest `PER_SERVER`
+/// TLS 1.3 tickets or its one TLS 1.2 session.
 #[derive(Debug)]
 pub struct InMemorySessionStore {
     max_servers: usize,
@@ -62,10 +63,70 @@ pub struct InMemorySessionStore {
 
 #[derive(Debug, Default)]
 struct Inner {
-    tickets: HashMap<String, VecDeque<Tls13Ticket>>,
-    order: VecDeque<String>,
-    sessions12: HashMap<String, Tls12Session>,
-    order12: VecDeque<String>,
+    tickets: ByName<VecDeque<Tls13Ticket>>,
+    sessions12: ByName<Option<Tls12Session>>,
+}
+
+/// Values by server name, and the names in the order they were last stored, each
+/// with the stamp of that store: an `order` entry whose stamp is no longer its name's
+/// was taken or stored again since, and is skipped. Eviction and `take` are O(1), and
+/// a newly stored name costs one allocation, shared by the map and the order.
+#[derive(Debug)]
+struct ByName<T> {
+    map: HashMap<Arc<str>, (u64, T)>,
+    order: VecDeque<(u64, Arc<str>)>,
+    clock: u64,
+}
+
+impl<T> Default for ByName<T> {
+    fn default() -> Self {
+        ByName {
+            map: HashMap::new(),
+            order: VecDeque::new(),
+            clock: 0,
+        }
+    }
+}
+
+impl<T: Default> ByName<T> {
+    fn is_current(&self, (stamp, name): &(u64, Arc<str>)) -> bool {
+        self.map.get(name).is_some_and(|(s, _)| s == stamp)
+    }
+
+    /// Runs `update` on the value stored under `name` (a default one, after evicting
+    /// the least recently stored name if `max` are held, when there is none) and
+    /// stamps it as stored now.
+    fn store(&mut self, name: &str, max: usize, update: impl FnOnce(&mut T)) {
+        self.clock += 1;
+        let now = self.clock;
+        let key = match self.map.get_key_value(name) {
+            Some((key, _)) => key.clone(),
+            None => {
+                while self.map.len() >= max {
+                    let Some(oldest) = self.order.pop_front() else {
+                        break;
+                    };
+                    if self.is_current(&oldest) {
+                        self.map.remove(&oldest.1);
+                    }
+                }
+                let key: Arc<str> = Arc::from(name);
+                self.map.insert(key.clone(), (now, T::default()));
+                key
+            }
+        };
+        if let Some((stamp, value)) = self.map.get_mut(name) {
+            *stamp = now;
+            update(value);
+        }
+        self.order.push_back((now, key));
+        // Entries left behind by `take` and by storing a name again are dropped once
+        // they outnumber the live ones: amortized O(1) per call.
+        if self.order.len() > 2 * self.map.len() + 16 {
+            let order = std::mem::take(&mut self.order);
+            self.order = order.into_iter().filter(|e| self.is_current(e)).collect();
+        }
+    }
 }
 
 const PER_SERVER: usize = 4;
@@ -84,49 +145,32 @@ impl ClientSessionStore for InMemorySessionStore {
         let Ok(mut inner) = self.inner.lock() else {
             return;
         };
-        let inner = &mut *inner;
-        if !inner.tickets.contains_key(server_name) {
-            if inner.order.len() >= self.max_servers {
-                if let Some(oldest) = inner.order.pop_front() {
-                    inner.tickets.remove(&oldest);
-                }
+        inner.tickets.store(server_name, self.max_servers, |queue| {
+            if queue.len() >= PER_SERVER {
+                queue.pop_front();
             }
-            inner.order.push_back(server_name.to_string());
-        }
-        let queue = inner.tickets.entry(server_name.to_string()).or_default();
-        if queue.len() >= PER_SERVER {
-            queue.pop_front();
-        }
-        queue.push_back(ticket);
+            queue.push_back(ticket);
+        });
     }
 
     fn take_tls13_ticket(&self, server_name: &str) -> Option<Tls13Ticket> {
         let mut inner = self.inner.lock().ok()?;
         // Newest first: it has the most lifetime left.
-        inner.tickets.get_mut(server_name)?.pop_back()
+        inner.tickets.map.get_mut(server_name)?.1.pop_back()
     }
 
     fn insert_tls12_session(&self, server_name: &str, session: Tls12Session) {
         let Ok(mut inner) = self.inner.lock() else {
             return;
         };
-        let inner = &mut *inner;
-        if !inner.sessions12.contains_key(server_name) {
-            if inner.order12.len() >= self.max_servers {
-                if let Some(oldest) = inner.order12.pop_front() {
-                    inner.sessions12.remove(&oldest);
-                }
-            }
-            inner.order12.push_back(server_name.to_string());
-        }
-        inner.sessions12.insert(server_name.to_string(), session);
+        inner
+            .sessions12
+            .store(server_name, self.max_servers, |slot| *slot = Some(session));
     }
 
     fn take_tls12_session(&self, server_name: &str) -> Option<Tls12Session> {
         let mut inner = self.inner.lock().ok()?;
-        let session = inner.sessions12.remove(server_name)?;
-        inner.order12.retain(|n| n != server_name);
-        Some(session)
+        inner.sessions12.map.remove(server_name)?.1
     }
 }
 
@@ -172,5 +216,54 @@ mod tests {
             .map(|t| t.ticket[0])
             .collect();
         assert_eq!(got, [5, 4, 3, 2]);
+    }
+
+    fn session12(n: u8) -> Tls12Session {
+        Tls12Session {
+            session_id: vec![n; 32],
+            ticket: Vec::new(),
+            master_secret: Secret::from(vec![n; 48]),
+            suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            ems: true,
+            received_at: UnixTime::since_unix_epoch(core::time::Duration::from_secs(0)),
+        }
+    }
+
+    #[test]
+    fn tls12_sessions_are_bounded_replaced_and_taken_once() {
+        let store = InMemorySessionStore::new(2);
+        store.insert_tls12_session("a.example", session12(1));
+        store.insert_tls12_session("b.example", session12(2));
+        // Storing a.example again makes b.example the least recently stored.
+        store.insert_tls12_session("a.example", session12(3));
+        store.insert_tls12_session("c.example", session12(4));
+        assert!(store.take_tls12_session("b.example").is_none());
+        assert_eq!(
+            store.take_tls12_session("a.example").unwrap().session_id,
+            [3; 32]
+        );
+        assert!(
+            store.take_tls12_session("a.example").is_none(),
+            "taken once"
+        );
+        assert_eq!(
+            store.take_tls12_session("c.example").unwrap().session_id,
+            [4; 32]
+        );
+        // Many take-and-store cycles leave no trail behind.
+        for _ in 0..1000 {
+            let s = store
+                .take_tls12_session("c.example")
+                .unwrap_or(session12(5));
+            store.insert_tls12_session("c.example", s);
+        }
+        let inner = store.inner.lock().unwrap();
+        assert!(inner.sessions12.order.len() <= 2 * inner.sessions12.map.len() + 17);
+        drop(inner);
+        assert!(store.take_tls12_session("c.example").is_some());
+        // TLS 1.3 tickets are kept apart.
+        store.insert_tls13_ticket("c.example", ticket(9));
+        assert!(store.take_tls12_session("c.example").is_none());
+        assert_eq!(store.take_tls13_ticket("c.example").unwrap().ticket, [9]);
     }
 }

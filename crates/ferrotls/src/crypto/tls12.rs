@@ -1,5 +1,5 @@
-//! ECDHE for TLS 1.2 (RFC 8422): the same (EC)DH as the TLS 1.3 key shares in
-//! [`super::kx`], restricted to the groups TLS 1.2 can use.
+//! What TLS 1.2 needs from aws-lc beyond the TLS 1.3 primitives: the PRF's keyed
+//! hash ([`PrfKey`]), and ECDHE in its RFC 8422 shape.
 //!
 //! RFC 8422, 5.4 and 5.10: the ECPoint of ServerKeyExchange and ClientKeyExchange is
 //! the uncompressed point (0x04 || X || Y) for P-256 and P-384 and the 32-byte u
@@ -9,10 +9,143 @@
 //! returns it. The hybrid X25519MLKEM768 is a KEM, which TLS 1.2's message flow
 //! (server sends first) cannot carry, so it is refused here.
 
-use super::hash::Secret;
+use aws_lc_rs::digest;
+use zeroize::Zeroize;
+
+use super::hash::{HashAlgorithm, Secret};
 use super::kx::{server_key_exchange, KeyExchange};
 use crate::error::CryptoError;
 use crate::msgs::enums::NamedGroup;
+
+/// The largest hash block (SHA-384's) and output.
+const MAX_BLOCK_LEN: usize = 128;
+const MAX_OUTPUT_LEN: usize = 48;
+/// Seeds up to this long (every handshake's: a label and two randoms or a hash) are
+/// joined into one buffer before hashing. Seeds are public values.
+const JOINED_SEED_LEN: usize = 128;
+
+fn digest_alg(alg: HashAlgorithm) -> &'static digest::Algorithm {
+    match alg {
+        HashAlgorithm::Sha256 => &digest::SHA256,
+        HashAlgorithm::Sha384 => &digest::SHA384,
+    }
+}
+
+fn block_len(alg: HashAlgorithm) -> usize {
+    match alg {
+        HashAlgorithm::Sha256 => 64,
+        HashAlgorithm::Sha384 => 128,
+    }
+}
+
+/// A TLS 1.2 PRF secret as an HMAC key (RFC 2104) whose padded blocks are hashed
+/// once: every MAC resumes from the saved inner and outer hash states. A secret that
+/// derives several values (the master secret: key block and both Finished values)
+/// pays for its key once, and no MAC sets up, copies or wipes a whole HMAC context.
+/// The saved states are wiped when dropped (aws-lc clears what it frees).
+pub struct PrfKey {
+    inner: digest::Context,
+    outer: digest::Context,
+    alg: HashAlgorithm,
+}
+
+impl PrfKey {
+    pub fn new(alg: HashAlgorithm, secret: &[u8]) -> Self {
+        let block = block_len(alg);
+        let mut hashed = [0u8; MAX_OUTPUT_LEN];
+        // RFC 2104, 3: a key longer than the block is hashed first.
+        let key = if secret.len() > block {
+            let d = digest::digest(digest_alg(alg), secret);
+            let n = d.as_ref().len().min(MAX_OUTPUT_LEN);
+            hashed[..n].copy_from_slice(&d.as_ref()[..n]);
+            &hashed[..n]
+        } else {
+            secret
+        };
+        let mut pad = [0u8; MAX_BLOCK_LEN];
+        let pad = &mut pad[..block];
+        let mut state = |fill: u8| {
+            pad.fill(fill);
+            for (p, k) in pad.iter_mut().zip(key) {
+                *p ^= k;
+            }
+            let mut ctx = digest::Context::new(digest_alg(alg));
+            ctx.update(pad);
+            ctx
+        };
+        let inner = state(0x36);
+        let outer = state(0x5c);
+        pad.zeroize();
+        hashed.as_mut_slice().zeroize();
+        PrfKey { inner, outer, alg }
+    }
+
+    /// HMAC of `prefix` then `parts`, into `out`; returns its length.
+    fn mac(&self, prefix: &[u8], parts: &[&[u8]], out: &mut [u8; MAX_OUTPUT_LEN]) -> usize {
+        let mut inner = self.inner.clone();
+        if !prefix.is_empty() {
+            inner.update(prefix);
+        }
+        for p in parts {
+            inner.update(p);
+        }
+        let inner = inner.finish();
+        let mut outer = self.outer.clone();
+        outer.update(inner.as_ref());
+        let mac = outer.finish();
+        let n = mac.as_ref().len().min(MAX_OUTPUT_LEN);
+        out[..n].copy_from_slice(&mac.as_ref()[..n]);
+        n
+    }
+
+    /// Fills `out` with P_hash(secret, seed) (RFC 5246, 5):
+    /// `HMAC(secret, A(1) + seed) + HMAC(secret, A(2) + seed) + ...`, with
+    /// `A(0) = seed` and `A(i) = HMAC(secret, A(i-1))`. The seed is given in parts
+    /// (label, then up to two values) so callers need not concatenate them; a seed of
+    /// usual size is joined here once, so each HMAC hashes it in one piece.
+    pub fn p_hash(&self, seed: [&[u8]; 3], out: &mut [u8]) {
+        let mut joined = [0u8; JOINED_SEED_LEN];
+        let seed_len: usize = seed.iter().map(|p| p.len()).sum();
+        let one;
+        let seed: &[&[u8]] = if seed_len <= JOINED_SEED_LEN {
+            let mut at = 0;
+            for p in seed {
+                joined[at..at + p.len()].copy_from_slice(p);
+                at += p.len();
+            }
+            one = [&joined[..seed_len]];
+            &one
+        } else {
+            &seed
+        };
+        let hash_len = self.alg.output_len();
+        let blocks = out.len().div_ceil(hash_len);
+        let mut a = [0u8; MAX_OUTPUT_LEN];
+        let mut block = [0u8; MAX_OUTPUT_LEN];
+        let mut a_len = self.mac(&[], seed, &mut a);
+        for (i, chunk) in out.chunks_mut(hash_len).enumerate() {
+            let a_i = &a[..a_len];
+            self.mac(a_i, seed, &mut block);
+            for (o, b) in chunk.iter_mut().zip(&block) {
+                *o = *b;
+            }
+            if i + 1 < blocks {
+                let next = self.mac(a_i, &[], &mut block);
+                a = block;
+                a_len = next;
+            }
+        }
+        // As slices: zeroize clears a slice in bulk, an array byte by byte.
+        a.as_mut_slice().zeroize();
+        block.as_mut_slice().zeroize();
+    }
+}
+
+impl core::fmt::Debug for PrfKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "PrfKey({:?})", self.alg)
+    }
+}
 
 static TLS12_GROUPS: [NamedGroup; 3] = [
     NamedGroup::X25519,
@@ -198,6 +331,38 @@ mod tests {
     }
 
     #[test]
+    fn prf_seeds_longer_than_the_join_buffer_match_aws_lc() {
+        use aws_lc_rs::tls_prf;
+        let seed: Vec<u8> = (0..JOINED_SEED_LEN + 72).map(|i| i as u8).collect();
+        for seed_len in [
+            JOINED_SEED_LEN - 1,
+            JOINED_SEED_LEN,
+            JOINED_SEED_LEN + 1,
+            seed.len(),
+        ] {
+            let seed = &seed[..seed_len];
+            let ours = crate::tls12::prf::prf(
+                crate::crypto::HashAlgorithm::Sha256,
+                &[9; 48],
+                b"label",
+                seed,
+                72,
+            );
+            let theirs = tls_prf::Secret::new(&tls_prf::P_SHA256, &[9; 48])
+                .unwrap()
+                .derive(b"label", seed, 72)
+                .unwrap();
+            assert_eq!(ours.as_bytes(), theirs.as_ref(), "{seed_len}");
+        }
+    }
+
+    #[test]
+    fn prf_key_debug_names_only_the_hash() {
+        let key = PrfKey::new(crate::crypto::HashAlgorithm::Sha384, &[1; 48]);
+        assert_eq!(format!("{key:?}"), "PrfKey(Sha384)");
+    }
+
+    #[test]
     fn prf_matches_aws_lc_tls_prf() {
         // An independent implementation of the RFC 5246 PRF: aws-lc's own.
         use crate::crypto::HashAlgorithm;
@@ -207,18 +372,25 @@ mod tests {
             (HashAlgorithm::Sha384, &tls_prf::P_SHA384),
         ] {
             for len in [0usize, 1, 12, 48, 100, 200] {
-                let secret = [0x0bu8; 48];
-                let ours =
-                    crate::tls12::prf::prf(alg, &secret, b"key expansion", b"seed bytes", len);
-                if len == 0 {
-                    assert!(ours.is_empty());
-                    continue;
+                // Keys shorter than, as long as and longer than a hash block (RFC 2104, 3).
+                for secret_len in [1usize, 48, 64, 65, 128, 129, 300] {
+                    let secret: Vec<u8> = (0..secret_len).map(|i| i as u8 ^ 0x0b).collect();
+                    let ours =
+                        crate::tls12::prf::prf(alg, &secret, b"key expansion", b"seed bytes", len);
+                    if len == 0 {
+                        assert!(ours.is_empty());
+                        continue;
+                    }
+                    let theirs = tls_prf::Secret::new(lc, &secret)
+                        .unwrap()
+                        .derive(b"key expansion", b"seed bytes", len)
+                        .unwrap();
+                    assert_eq!(
+                        ours.as_bytes(),
+                        theirs.as_ref(),
+                        "{alg:?} {len} {secret_len}"
+                    );
                 }
-                let theirs = tls_prf::Secret::new(lc, &secret)
-                    .unwrap()
-                    .derive(b"key expansion", b"seed bytes", len)
-                    .unwrap();
-                assert_eq!(ours.as_bytes(), theirs.as_ref(), "{alg:?} {len}");
             }
         }
     }

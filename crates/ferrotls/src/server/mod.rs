@@ -2,6 +2,7 @@
 
 mod session;
 
+pub(crate) use session::TICKET_NONCE_LEN;
 pub use session::{InMemorySessionCache, ServerSessionCache, StoredSession, Ticketer};
 
 use std::sync::Arc;
@@ -146,6 +147,10 @@ impl ServerConfig {
         server_name: Option<&str>,
         usable: impl Fn(&CertifiedKey) -> Option<T>,
     ) -> Option<(Arc<CertifiedKey>, T)> {
+        // With one certificate the name cannot change the choice: skip matching it.
+        if let [only] = self.certs.as_slice() {
+            return usable(only).map(|t| (only.clone(), t));
+        }
         let matching = self
             .certs
             .iter()

@@ -5,11 +5,13 @@ use core::fmt::Debug;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
+use zeroize::Zeroize;
+
 use crate::codec::{
     put_u16, put_u32, put_u64, put_u8, put_vec_u24, put_vec_u8, with_u24_len, Reader,
 };
-use crate::crypto::aead::{AeadAlgorithm, AeadKey};
-use crate::crypto::provider::Provider;
+use crate::crypto::aead::{AeadAlgorithm, AeadKey, TAG_LEN};
+use crate::crypto::provider::{Provider, RandomSource};
 use crate::crypto::Secret;
 use crate::msgs::enums::CipherSuite;
 
@@ -39,32 +41,38 @@ pub struct StoredSession {
 impl StoredSession {
     const VERSION: u8 = 2;
 
-    fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::new();
-        put_u8(&mut out, Self::VERSION);
-        put_u16(&mut out, self.suite.to_wire());
-        put_u8(&mut out, u8::from(self.ems));
-        put_u64(&mut out, self.created);
-        put_vec_u8(&mut out, self.master_secret.as_bytes());
+    /// Bytes [`Self::encode_into`] writes.
+    fn encoded_len(&self) -> usize {
+        let name = self.server_name.as_deref().map_or(0, str::len);
+        let alpn = self.alpn.as_ref().map_or(0, |p| 1 + p.len());
+        let certs: usize = self.peer_certificates.iter().map(|c| 3 + c.len()).sum();
+        1 + 2 + 1 + 8 + (1 + self.master_secret.len()) + (1 + name) + 4 + 4 + (1 + alpn) + 3 + certs
+    }
+
+    fn encode_into(&self, out: &mut Vec<u8>) {
+        put_u8(out, Self::VERSION);
+        put_u16(out, self.suite.to_wire());
+        put_u8(out, u8::from(self.ems));
+        put_u64(out, self.created);
+        put_vec_u8(out, self.master_secret.as_bytes());
         put_vec_u8(
-            &mut out,
+            out,
             self.server_name.as_deref().unwrap_or_default().as_bytes(),
         );
-        put_u32(&mut out, self.age_add);
-        put_u32(&mut out, self.max_early_data);
+        put_u32(out, self.age_add);
+        put_u32(out, self.max_early_data);
         match &self.alpn {
             Some(p) => {
-                put_u8(&mut out, 1);
-                put_vec_u8(&mut out, p);
+                put_u8(out, 1);
+                put_vec_u8(out, p);
             }
-            None => put_u8(&mut out, 0),
+            None => put_u8(out, 0),
         }
-        with_u24_len(&mut out, |o| {
+        with_u24_len(out, |o| {
             for cert in &self.peer_certificates {
                 put_vec_u24(o, cert);
             }
         });
-        out
     }
 
     fn decode(bytes: &[u8]) -> Option<Self> {
@@ -122,14 +130,31 @@ pub struct InMemorySessionCache {
     inner: Mutex<CacheInner>,
 }
 
-/// Sessions by ID, and the IDs in insertion order for eviction.
-type CacheInner = (HashMap<Vec<u8>, Arc<StoredSession>>, VecDeque<Vec<u8>>);
+/// Sessions by ID, each with the number of the `put` that stored it, and the IDs in
+/// the order they were stored. An `order` entry whose number is no longer the map's
+/// was taken or stored again since, and is skipped: `take` is O(1).
+#[derive(Debug)]
+struct CacheInner {
+    map: HashMap<Vec<u8>, (u64, Arc<StoredSession>), IdHashState>,
+    order: VecDeque<(u64, Vec<u8>)>,
+    puts: u64,
+}
+
+impl CacheInner {
+    fn is_current(&self, (n, id): &(u64, Vec<u8>)) -> bool {
+        self.map.get(id).is_some_and(|(m, _)| m == n)
+    }
+}
 
 impl InMemorySessionCache {
     pub fn new(capacity: usize) -> Self {
         InMemorySessionCache {
             capacity: capacity.max(1),
-            inner: Mutex::new((HashMap::new(), VecDeque::new())),
+            inner: Mutex::new(CacheInner {
+                map: HashMap::with_hasher(IdHashState::new()),
+                order: VecDeque::new(),
+                puts: 0,
+            }),
         }
     }
 }
@@ -139,27 +164,74 @@ impl ServerSessionCache for InMemorySessionCache {
         let Ok(mut inner) = self.inner.lock() else {
             return;
         };
-        let (map, order) = &mut *inner;
-        if map.insert(id.clone(), session).is_none() {
-            order.push_back(id);
-        }
-        while order.len() > self.capacity {
-            if let Some(old) = order.pop_front() {
-                map.remove(&old);
+        inner.puts += 1;
+        let n = inner.puts;
+        inner.map.insert(id.clone(), (n, session));
+        inner.order.push_back((n, id));
+        while inner.map.len() > self.capacity {
+            let Some(oldest) = inner.order.pop_front() else {
+                break;
+            };
+            if inner.is_current(&oldest) {
+                inner.map.remove(&oldest.1);
             }
+        }
+        // Entries left behind by `take` and by storing an ID again are dropped once
+        // they outnumber the live ones: amortized O(1) per call.
+        if inner.order.len() > 2 * inner.map.len() + 16 {
+            let order = std::mem::take(&mut inner.order);
+            inner.order = order.into_iter().filter(|e| inner.is_current(e)).collect();
         }
     }
 
     fn get(&self, id: &[u8]) -> Option<Arc<StoredSession>> {
-        self.inner.lock().ok()?.0.get(id).cloned()
+        self.inner.lock().ok()?.map.get(id).map(|(_, s)| s.clone())
     }
 
     fn take(&self, id: &[u8]) -> Option<Arc<StoredSession>> {
-        let mut inner = self.inner.lock().ok()?;
-        let (map, order) = &mut *inner;
-        let session = map.remove(id)?;
-        order.retain(|k| k.as_slice() != id);
-        Some(session)
+        self.inner.lock().ok()?.map.remove(id).map(|(_, s)| s)
+    }
+}
+
+/// Hashes session IDs for [`InMemorySessionCache`]. The IDs it stores are random
+/// bytes the server chose, so a keyed multiply-rotate over them spreads them as well
+/// as SipHash at a fraction of the cost; an ID a peer sends can only be looked up,
+/// never inserted, so chosen collisions cost one probe sequence, not a slow table.
+#[derive(Clone, Debug)]
+struct IdHashState(u64);
+
+impl IdHashState {
+    /// A key drawn from std's per-process random hash keys.
+    fn new() -> Self {
+        use std::hash::BuildHasher;
+        IdHashState(std::collections::hash_map::RandomState::new().hash_one(0u64))
+    }
+}
+
+impl std::hash::BuildHasher for IdHashState {
+    type Hasher = IdHasher;
+    fn build_hasher(&self) -> IdHasher {
+        IdHasher(self.0)
+    }
+}
+
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            for (w, b) in word.iter_mut().zip(chunk) {
+                *w = *b;
+            }
+            self.0 = (self.0.rotate_left(23) ^ u64::from_le_bytes(word))
+                .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        // Fold the high bits, which the multiply mixes best, into the low ones.
+        self.0 ^ (self.0 >> 29)
     }
 }
 
@@ -185,7 +257,10 @@ impl Debug for TicketKey {
     }
 }
 
-const NONCE_LEN: usize = 12;
+/// Length of a ticket's AES-GCM nonce.
+pub(crate) const TICKET_NONCE_LEN: usize = 12;
+/// Key id and nonce, in the clear before the ciphertext.
+const TICKET_HEADER_LEN: usize = 4 + TICKET_NONCE_LEN;
 const TICKET_ALG: AeadAlgorithm = AeadAlgorithm::Aes256Gcm;
 
 impl Ticketer {
@@ -207,59 +282,85 @@ impl Ticketer {
         self.provider.time.now().as_secs()
     }
 
-    /// Rotates if due and runs `f` on the current keys (newest last).
-    fn with_keys<T>(&self, f: impl FnOnce(&[TicketKey]) -> T) -> Option<T> {
-        let now = self.now();
+    /// Rotates if due and runs `f` on the current keys (newest last). The AEAD key
+    /// of each ticket key is built once, when the key is made.
+    fn with_keys<T>(&self, now: u64, f: impl FnOnce(&[TicketKey]) -> Option<T>) -> Option<T> {
         let mut keys = self.keys.lock().ok()?;
         if keys.last().is_none_or(|k| now >= k.created + self.rotation) {
             let id = self.provider.random_array::<4>().ok()?;
-            let secret = self.provider.random_array::<32>().ok()?;
-            let key = AeadKey::new(TICKET_ALG, &secret).ok()?;
+            let mut secret = self.provider.random_array::<32>().ok()?;
+            let key = AeadKey::new(TICKET_ALG, &secret);
+            secret.as_mut_slice().zeroize();
             keys.push(TicketKey {
                 id,
-                key,
+                key: key.ok()?,
                 created: now,
             });
         }
         // Keep the current key and the one before it.
         let excess = keys.len().saturating_sub(2);
         keys.drain(..excess);
-        Some(f(&keys))
+        f(&keys)
     }
 
     /// Seals `session` into a ticket: key id, nonce, AES-256-GCM ciphertext.
     pub fn encrypt(&self, session: &StoredSession) -> Option<Vec<u8>> {
-        let nonce = self.provider.random_array::<NONCE_LEN>().ok()?;
-        self.with_keys(|keys| {
+        let nonce = self.provider.random_array::<TICKET_NONCE_LEN>().ok()?;
+        self.encrypt_with_nonce(session, nonce)
+    }
+
+    /// Whether `random` is this ticketer's own random source: only nonces drawn from
+    /// it may be passed to [`Self::encrypt_with_nonce`].
+    pub(crate) fn draws_from(&self, random: &Arc<dyn RandomSource>) -> bool {
+        Arc::ptr_eq(&self.provider.random, random)
+    }
+
+    /// [`Self::encrypt`] with a nonce the caller drew from this ticketer's random
+    /// source (see [`Self::draws_from`]) together with other randomness of the same
+    /// handshake: one draw instead of two. Each nonce must be used for one ticket only.
+    pub(crate) fn encrypt_with_nonce(
+        &self,
+        session: &StoredSession,
+        nonce: [u8; TICKET_NONCE_LEN],
+    ) -> Option<Vec<u8>> {
+        // One buffer, sized exactly: the session is encoded where it is sealed, so no
+        // plaintext copy is left behind in a reallocated buffer.
+        let mut out = Vec::with_capacity(TICKET_HEADER_LEN + session.encoded_len() + TAG_LEN);
+        self.with_keys(self.now(), |keys| {
             let current = keys.last()?;
-            let mut sealed = session.encode();
-            current
-                .key
-                .seal_in_place_append_tag(nonce, &current.id, &mut sealed)
-                .ok()?;
-            let mut out = current.id.to_vec();
+            out.extend_from_slice(&current.id);
             out.extend_from_slice(&nonce);
-            out.extend_from_slice(&sealed);
+            session.encode_into(&mut out);
+            let plain = out.get_mut(TICKET_HEADER_LEN..)?;
+            let tag = current
+                .key
+                .seal_in_place_separate_tag(nonce, &current.id, plain)
+                .ok()?;
+            out.extend_from_slice(&tag);
             Some(out)
         })
-        .flatten()
     }
 
     /// Opens a ticket; `None` for anything unknown, expired or tampered with.
     pub fn decrypt(&self, ticket: &[u8]) -> Option<StoredSession> {
-        let (id, rest) = ticket.split_at_checked(4)?;
-        let (nonce, sealed) = rest.split_at_checked(NONCE_LEN)?;
-        let nonce: [u8; NONCE_LEN] = nonce.try_into().ok()?;
+        self.decrypt_in_place(&mut ticket.to_vec())
+    }
+
+    /// [`Self::decrypt`], decrypting in the ticket's own buffer (left garbled).
+    pub(crate) fn decrypt_in_place(&self, ticket: &mut [u8]) -> Option<StoredSession> {
+        let (id, rest) = ticket.split_at_mut_checked(4)?;
+        let (nonce, sealed) = rest.split_at_mut_checked(TICKET_NONCE_LEN)?;
+        let nonce: [u8; TICKET_NONCE_LEN] = (&*nonce).try_into().ok()?;
         let now = self.now();
         let rotation = self.rotation;
-        self.with_keys(|keys| {
-            let key = keys.iter().find(|k| k.id == id)?;
-            let mut buf = sealed.to_vec();
-            let plain = key.key.open_in_place(nonce, id, &mut buf)?;
-            let session = StoredSession::decode(plain)?;
+        self.with_keys(now, |keys| {
+            let key = keys.iter().find(|k| k.id == *id)?;
+            let plain = key.key.open_in_place(nonce, id, sealed)?;
+            let session = StoredSession::decode(plain);
+            plain.zeroize();
+            let session = session?;
             (now < session.created + 2 * rotation).then_some(session)
         })
-        .flatten()
     }
 }
 
@@ -309,6 +410,43 @@ mod tests {
     }
 
     #[test]
+    fn encoded_len_is_exact() {
+        let mut bare = session(5);
+        bare.server_name = None;
+        bare.alpn = None;
+        bare.peer_certificates = Vec::new();
+        for s in [session(5), bare] {
+            let mut out = Vec::new();
+            s.encode_into(&mut out);
+            assert_eq!(out.len(), s.encoded_len());
+            let back = StoredSession::decode(&out).unwrap();
+            assert_eq!(back.server_name, s.server_name);
+            assert_eq!(back.alpn, s.alpn);
+        }
+    }
+
+    #[test]
+    fn tickets_open_in_place_with_caller_nonces() {
+        let p = provider(1_000_000);
+        let t = Ticketer::new(p.clone(), 3600);
+        assert!(t.draws_from(&p.random));
+        assert!(!t.draws_from(&provider(1_000_000).random));
+        let a = t.encrypt_with_nonce(&session(1_000_000), [1; 12]).unwrap();
+        let b = t.encrypt_with_nonce(&session(1_000_000), [2; 12]).unwrap();
+        assert_eq!(
+            a.len(),
+            TICKET_HEADER_LEN + session(0).encoded_len() + TAG_LEN
+        );
+        assert_eq!(a.get(4..16), Some(&[1u8; 12][..]));
+        assert_ne!(a.get(16..), b.get(16..));
+        let mut buf = a.clone();
+        let back = t.decrypt_in_place(&mut buf).unwrap();
+        assert_eq!(back.master_secret.as_bytes(), &[7u8; 48]);
+        assert_ne!(buf, a, "decrypted in place");
+        assert!(t.decrypt(&a).is_some());
+    }
+
+    #[test]
     fn other_servers_keys_do_not_open_tickets() {
         let a = Ticketer::new(provider(1_000_000), 3600);
         let b = Ticketer::new(
@@ -340,5 +478,45 @@ mod tests {
         assert!(c.get(&[2]).is_some());
         assert!(c.take(&[2]).is_some());
         assert!(c.take(&[2]).is_none(), "take is single-use");
+    }
+
+    #[test]
+    fn cache_evicts_the_least_recently_stored_and_stays_compact() {
+        let c = InMemorySessionCache::new(2);
+        c.put(vec![1], Arc::new(session(1)));
+        c.put(vec![2], Arc::new(session(2)));
+        // Storing 1 again makes 2 the oldest.
+        c.put(vec![1], Arc::new(session(3)));
+        c.put(vec![3], Arc::new(session(4)));
+        assert!(c.get(&[2]).is_none());
+        assert_eq!(c.get(&[1]).unwrap().created, 3);
+        assert!(c.get(&[3]).is_some());
+        // Many put-and-take cycles leave no trail behind.
+        for i in 0..1000u32 {
+            let id = i.to_be_bytes().to_vec();
+            c.put(id.clone(), Arc::new(session(0)));
+            assert!(c.take(&id).is_some());
+        }
+        let inner = c.inner.lock().unwrap();
+        assert!(inner.order.len() <= 2 * inner.map.len() + 17);
+        // Each put over capacity evicted the oldest of 1 and 3.
+        assert_eq!(inner.map.len(), 1);
+    }
+
+    #[test]
+    fn id_hash_spreads_random_ids_and_keys_differ() {
+        use std::hash::BuildHasher;
+        let (a, b) = (IdHashState::new(), IdHashState::new());
+        let id = [7u8; 32];
+        assert_ne!(a.hash_one(&id[..]), b.hash_one(&id[..]));
+        let buckets: std::collections::HashSet<u64> = (0..1000u32)
+            .map(|i| {
+                a.hash_one(
+                    crate::crypto::hash(crate::crypto::HashAlgorithm::Sha256, &i.to_be_bytes())
+                        .as_ref(),
+                ) & 1023
+            })
+            .collect();
+        assert!(buckets.len() > 500, "{}", buckets.len());
     }
 }

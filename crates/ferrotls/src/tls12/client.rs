@@ -14,7 +14,7 @@ use rustls_pki_types::{CertificateDer, ServerName};
 
 use crate::client::{ClientConfig, Tls12Session};
 use crate::conn::{CommonState, Input};
-use crate::crypto::{constant_time_eq, rsa_kx, sign, tls12 as kx12, HashContext, Secret};
+use crate::crypto::{rsa_kx, sign, tls12 as kx12};
 use crate::error::illegal;
 use crate::error::{CertificateError, Error, NoCommon, PeerMisbehaved};
 use crate::msgs::enums::{
@@ -27,8 +27,9 @@ use crate::msgs::{
 use crate::observe::Protection;
 use crate::pki::ServerCertVerified;
 use crate::record::protect12::{Decrypter12, Encrypter12};
+use crate::tls12::prf::{self, MasterSecret};
 use crate::tls12::suites::{KeyExchangeAlgorithm, SignatureAlgorithm};
-use crate::tls12::{prf, HandshakeCore};
+use crate::tls12::HandshakeCore;
 
 /// Where a TLS 1.2 client is in the handshake.
 #[derive(Debug)]
@@ -126,12 +127,11 @@ impl ClientState12 {
             }
             // RFC 5077, 3.3: an acknowledged ticket must arrive before ChangeCipherSpec.
             (ClientState12::ExpectCcs(s), None) => {
-                common.set_decrypter(Box::new(s.decrypter), Protection::Handshake);
+                common.set_decrypter(s.decrypter, Protection::Handshake);
                 Ok(ClientState12::ExpectFinished(Box::new(ExpectFinished {
                     hs: s.hs,
                     master: s.master,
                     encrypter: s.encrypter,
-                    session_id: s.session_id,
                     new_ticket: s.new_ticket,
                     old_ticket: s.old_ticket,
                 })))
@@ -278,11 +278,23 @@ pub(crate) fn handle_server_hello(
         return Err(NoCommon::ExtendedMasterSecret.into());
     }
 
-    let mut transcript = HashContext::new(suite.hash);
-    transcript.update(&offer.client_hello);
-    transcript.update(raw);
-    let mut messages = offer.client_hello.clone();
-    messages.extend_from_slice(raw);
+    // RFC 5246, 7.4.1.3 and RFC 5077, 3.4: an echoed session ID means resumption.
+    let resuming = offer
+        .resuming
+        .as_ref()
+        .is_some_and(|s| !s.session_id.is_empty() && s.session_id == sh.session_id);
+    // RFC 5246, 7.4.8: our CertificateVerify, if we send one, signs every message. An
+    // abbreviated handshake has none.
+    let mut core = HandshakeCore::new(
+        suite,
+        offer.client_random,
+        sh.random,
+        ems,
+        etm,
+        config.client_cert.is_some() && !resuming,
+    );
+    core.record(&offer.client_hello);
+    core.record(raw);
     let n = &mut common.negotiated;
     n.version = Some(ProtocolVersion::TLSv1_2);
     n.cipher_suite = Some(suite.suite);
@@ -292,60 +304,45 @@ pub(crate) fn handle_server_hello(
     let hs = Handshake {
         config,
         server_name: offer.server_name,
-        core: HandshakeCore {
-            suite,
-            client_random: offer.client_random,
-            server_random: sh.random,
-            transcript,
-            messages,
-            ems,
-            etm,
-        },
+        core,
         ticket_acked,
         status_acked,
-        session_id: sh.session_id.clone(),
+        session_id: sh.session_id,
     };
 
-    // RFC 5246, 7.4.1.3 and RFC 5077, 3.4: an echoed session ID means resumption.
-    if let Some(session) = offer.resuming {
-        let id_echoed = !session.session_id.is_empty() && session.session_id == sh.session_id;
-        if id_echoed {
-            if session.suite != suite.suite {
-                return Err(illegal(
-                    "ServerHello",
-                    "cipher_suite",
-                    "differs from the resumed session's",
-                ));
-            }
-            // RFC 7627, 5.3: a session's EMS status must not change on resumption.
-            if session.ems != ems {
-                return Err(illegal(
-                    "ServerHello",
-                    "extended_master_secret",
-                    "differs from the resumed session's",
-                ));
-            }
-            common.negotiated.resumed = true;
-            let master = session.master_secret;
-            common.log_secret("CLIENT_RANDOM", master.as_bytes());
-            let (encrypter, decrypter) =
-                hs.keys(&master, true, hs.config.provider.random.clone())?;
-            let old_ticket = session.ticket;
-            let ccs = Box::new(ExpectCcs {
-                hs,
-                master,
-                encrypter: Some(encrypter),
-                decrypter,
-                session_id: sh.session_id,
-                new_ticket: None,
-                old_ticket: Some(old_ticket),
-            });
-            return Ok(if ccs.hs.ticket_acked {
-                ClientState12::ExpectNewTicket(ccs)
-            } else {
-                ClientState12::ExpectCcs(ccs)
-            });
+    if let Some(session) = offer.resuming.filter(|_| resuming) {
+        if session.suite != suite.suite {
+            return Err(illegal(
+                "ServerHello",
+                "cipher_suite",
+                "differs from the resumed session's",
+            ));
         }
+        // RFC 7627, 5.3: a session's EMS status must not change on resumption.
+        if session.ems != ems {
+            return Err(illegal(
+                "ServerHello",
+                "extended_master_secret",
+                "differs from the resumed session's",
+            ));
+        }
+        common.negotiated.resumed = true;
+        let master = MasterSecret::new(suite.hash, session.master_secret);
+        common.log_secret("CLIENT_RANDOM", master.as_bytes());
+        let (encrypter, decrypter) = hs.keys(&master, true, hs.config.provider.random.clone())?;
+        let ccs = Box::new(ExpectCcs {
+            hs,
+            master,
+            encrypter: Some(encrypter),
+            decrypter,
+            new_ticket: None,
+            old_ticket: Some(session.ticket),
+        });
+        return Ok(if ccs.hs.ticket_acked {
+            ClientState12::ExpectNewTicket(ccs)
+        } else {
+            ClientState12::ExpectCcs(ccs)
+        });
     }
     Ok(ClientState12::ExpectCertificate(Box::new(hs)))
 }
@@ -553,9 +550,12 @@ impl ExpectServerHelloDone {
             .send(common, HandshakePayload12::ClientKeyExchange(cke))?;
         // The extended master secret covers the messages up to ClientKeyExchange.
         let master = self.hs.master_secret(pre_master.as_bytes());
+        // The message log ends here: with a client certificate configured it was kept
+        // from the ClientHello on.
+        let messages = self.hs.messages.take().unwrap_or_default();
         if let Some((ck, scheme)) = client_key {
             // RFC 5246, 7.4.8: a signature over every handshake message so far.
-            let signature = ck.key.sign(scheme, &self.hs.messages)?;
+            let signature = ck.key.sign(scheme, &messages)?;
             self.hs.send(
                 common,
                 HandshakePayload12::CertificateVerify(crate::msgs::CertificateVerify {
@@ -570,7 +570,7 @@ impl ExpectServerHelloDone {
             self.hs
                 .keys(&master, true, self.hs.config.provider.random.clone())?;
         common.send_ccs();
-        common.set_encrypter(Box::new(encrypter), Protection::Handshake);
+        common.set_encrypter(encrypter, Protection::Handshake);
         let verify_data = self.hs.finished(&master, prf::CLIENT_FINISHED);
         self.hs.send(
             common,
@@ -579,7 +579,6 @@ impl ExpectServerHelloDone {
             }),
         )?;
         let ccs = Box::new(ExpectCcs {
-            session_id: self.hs.session_id.clone(),
             hs: self.hs,
             master,
             encrypter: None,
@@ -598,12 +597,11 @@ impl ExpectServerHelloDone {
 #[derive(Debug)]
 pub(crate) struct ExpectCcs {
     hs: Handshake,
-    master: Secret,
+    master: MasterSecret,
     /// Our pending write keys in an abbreviated handshake, installed after the
     /// server's Finished (a full handshake installed them already).
-    encrypter: Option<Encrypter12>,
-    decrypter: Decrypter12,
-    session_id: Vec<u8>,
+    encrypter: Option<Box<Encrypter12>>,
+    decrypter: Box<Decrypter12>,
     new_ticket: Option<Vec<u8>>,
     old_ticket: Option<Vec<u8>>,
 }
@@ -611,9 +609,8 @@ pub(crate) struct ExpectCcs {
 #[derive(Debug)]
 pub(crate) struct ExpectFinished {
     hs: Handshake,
-    master: Secret,
-    encrypter: Option<Encrypter12>,
-    session_id: Vec<u8>,
+    master: MasterSecret,
+    encrypter: Option<Box<Encrypter12>>,
     new_ticket: Option<Vec<u8>>,
     old_ticket: Option<Vec<u8>>,
 }
@@ -626,14 +623,14 @@ impl ExpectFinished {
         raw: &[u8],
     ) -> Result<ClientState12, Error> {
         let expected = self.hs.finished(&self.master, prf::SERVER_FINISHED);
-        if !constant_time_eq(expected.as_bytes(), &fin.verify_data) {
+        if !expected.matches(&fin.verify_data) {
             return Err(PeerMisbehaved::BadFinished { from_server: true }.into());
         }
         self.hs.transcript.update(raw);
         if let Some(encrypter) = self.encrypter {
             // Abbreviated handshake: our CCS and Finished follow the server's.
             common.send_ccs();
-            common.set_encrypter(Box::new(encrypter), Protection::Handshake);
+            common.set_encrypter(encrypter, Protection::Handshake);
             let verify_data = self.hs.finished(&self.master, prf::CLIENT_FINISHED);
             self.hs.send(
                 common,
@@ -646,14 +643,13 @@ impl ExpectFinished {
 
         // Keep the session for resumption: a new ticket, else the old one, else the ID.
         let ticket = self.new_ticket.or(self.old_ticket).unwrap_or_default();
-        if !ticket.is_empty() || !self.session_id.is_empty() {
-            let name = self.hs.server_name.to_str().into_owned();
+        if !ticket.is_empty() || !self.hs.session_id.is_empty() {
             self.hs.config.session_store.insert_tls12_session(
-                &name,
+                &self.hs.server_name.to_str(),
                 Tls12Session {
-                    session_id: self.session_id,
+                    session_id: std::mem::take(&mut self.hs.session_id),
                     ticket,
-                    master_secret: self.master,
+                    master_secret: self.master.into_secret(),
                     suite: self.hs.suite.suite,
                     ems: self.hs.ems,
                     received_at: self.hs.config.provider.time.now(),

@@ -10,11 +10,14 @@ pub use suites::{Tls12CipherSuite, DEFAULT_TLS12_SUITES, LEGACY_TLS12_SUITES};
 
 use std::sync::Arc;
 
+use zeroize::Zeroize;
+
 use crate::conn::CommonState;
-use crate::crypto::{HashContext, RandomSource, Secret};
-use crate::error::Error;
+use crate::crypto::{HashContext, RandomSource};
+use crate::error::{CryptoError, Error};
 use crate::msgs::{HandshakeMessage12, HandshakePayload12};
 use crate::record::protect12::{new_pair_from_key_block, Decrypter12, Encrypter12};
+use prf::{MasterSecret, VerifyData, MAX_KEY_BLOCK_LEN};
 
 /// What both sides of a TLS 1.2 handshake track (RFC 5246, 7.3): the suite, the
 /// randoms, the transcript, and the negotiated EMS and encrypt-then-MAC.
@@ -24,17 +27,51 @@ pub(crate) struct HandshakeCore {
     pub client_random: [u8; 32],
     pub server_random: [u8; 32],
     pub transcript: HashContext,
-    /// Every handshake message so far, for CertificateVerify (RFC 5246, 7.4.8).
-    pub messages: Vec<u8>,
+    /// Every handshake message so far, kept only while a CertificateVerify may need
+    /// them (RFC 5246, 7.4.8): a full handshake with client authentication.
+    pub messages: Option<Vec<u8>>,
     pub ems: bool,
     pub etm: bool,
+    /// Where our handshake messages are encoded, reused from one to the next.
+    encode_buf: Vec<u8>,
 }
 
+/// Room for the handshake messages a CertificateVerify covers, client certificate
+/// chain included, before the buffer has to grow.
+const MESSAGES_CAPACITY: usize = 4096;
+
+/// Room for our largest usual message (a Certificate chain grows it once).
+const ENCODE_CAPACITY: usize = 256;
+
 impl HandshakeCore {
+    /// The state after the hellos are chosen, with an empty transcript; `log_messages`
+    /// keeps every message for a CertificateVerify.
+    pub fn new(
+        suite: &'static Tls12CipherSuite,
+        client_random: [u8; 32],
+        server_random: [u8; 32],
+        ems: bool,
+        etm: bool,
+        log_messages: bool,
+    ) -> Self {
+        HandshakeCore {
+            suite,
+            client_random,
+            server_random,
+            transcript: HashContext::new(suite.hash),
+            messages: log_messages.then(|| Vec::with_capacity(MESSAGES_CAPACITY)),
+            ems,
+            etm,
+            encode_buf: Vec::with_capacity(ENCODE_CAPACITY),
+        }
+    }
+
     /// Adds a handshake message to the transcript hash and the message log.
     pub fn record(&mut self, raw: &[u8]) {
         self.transcript.update(raw);
-        self.messages.extend_from_slice(raw);
+        if let Some(m) = &mut self.messages {
+            m.extend_from_slice(raw);
+        }
     }
 
     /// Encodes, records and queues one of our handshake messages.
@@ -44,21 +81,40 @@ impl HandshakeCore {
         payload: HandshakePayload12,
     ) -> Result<(), Error> {
         let msg = HandshakeMessage12::new(payload);
-        let raw = msg.to_bytes();
+        let mut raw = std::mem::take(&mut self.encode_buf);
+        raw.clear();
+        msg.encode(&mut raw);
         self.record(&raw);
-        common.send_handshake12(&msg, &raw)
+        let sent = common.send_handshake12(&msg, &raw);
+        self.encode_buf = raw;
+        sent
+    }
+
+    /// Encodes a hello (shared with TLS 1.3's types) the way [`Self::send`] does.
+    pub fn send_hello(
+        &mut self,
+        common: &mut CommonState,
+        msg: &crate::msgs::HandshakeMessage,
+    ) -> Result<(), Error> {
+        let mut raw = std::mem::take(&mut self.encode_buf);
+        raw.clear();
+        msg.encode(&mut raw);
+        self.record(&raw);
+        let sent = common.send_handshake_raw(msg, &raw);
+        self.encode_buf = raw;
+        sent
     }
 
     /// master_secret, extended (RFC 7627, 4) when negotiated (RFC 5246, 8.1).
-    pub fn master_secret(&self, pre_master: &[u8]) -> Secret {
+    pub fn master_secret(&self, pre_master: &[u8]) -> MasterSecret {
         if self.ems {
-            prf::extended_master_secret(
+            MasterSecret::extended(
                 self.suite.hash,
                 pre_master,
                 self.transcript.current().as_ref(),
             )
         } else {
-            prf::master_secret(
+            MasterSecret::from_pre_master(
                 self.suite.hash,
                 pre_master,
                 &self.client_random,
@@ -67,34 +123,31 @@ impl HandshakeCore {
         }
     }
 
-    /// The key block and both record protectors, for our side (RFC 5246, 6.3).
+    /// The key block and both record protectors, for our side (RFC 5246, 6.3). They
+    /// are boxed at once: the states carry them until the ChangeCipherSpecs.
     pub fn keys(
         &self,
-        master: &Secret,
+        master: &MasterSecret,
         is_client: bool,
         random: Arc<dyn RandomSource>,
-    ) -> Result<(Encrypter12, Decrypter12), Error> {
+    ) -> Result<(Box<Encrypter12>, Box<Decrypter12>), Error> {
         let len = self.suite.key_block_layout().total_len();
-        let block = prf::key_block(
-            self.suite.hash,
-            master.as_bytes(),
-            &self.server_random,
-            &self.client_random,
-            len,
-        );
-        let (mut enc, dec) =
-            new_pair_from_key_block(self.suite, block.as_bytes(), is_client, self.etm)?;
+        let mut buf = [0u8; MAX_KEY_BLOCK_LEN];
+        let block = buf.get_mut(..len).ok_or(CryptoError::BadKeyLength {
+            algorithm: "TLS 1.2 key block",
+            length: len,
+        })?;
+        master.key_block(&self.server_random, &self.client_random, block);
+        let pair = new_pair_from_key_block(self.suite, block, is_client, self.etm);
+        block.zeroize();
+        let (enc, dec) = pair?;
+        let mut enc = Box::new(enc);
         enc.set_random(random);
-        Ok((enc, dec))
+        Ok((enc, Box::new(dec)))
     }
 
     /// Finished.verify_data over the transcript so far (RFC 5246, 7.4.9).
-    pub fn finished(&self, master: &Secret, label: &[u8]) -> Secret {
-        prf::verify_data(
-            self.suite.hash,
-            master.as_bytes(),
-            label,
-            self.transcript.current().as_ref(),
-        )
+    pub fn finished(&self, master: &MasterSecret, label: &[u8]) -> VerifyData {
+        master.verify_data(label, self.transcript.current().as_ref())
     }
 }

@@ -5,7 +5,10 @@
 //! Note the random order: the master secret's seed is `client_random +
 //! server_random`, the key block's is `server_random + client_random`.
 
-use crate::crypto::{tls12_prf, HashAlgorithm, HmacKey, Secret};
+use zeroize::Zeroize;
+
+use crate::crypto::tls12::PrfKey;
+use crate::crypto::{constant_time_eq, HashAlgorithm, Secret};
 
 /// Length of the master secret (RFC 5246, 8.1).
 pub const MASTER_SECRET_LEN: usize = 48;
@@ -15,43 +18,125 @@ pub const VERIFY_DATA_LEN: usize = 12;
 pub const CLIENT_FINISHED: &[u8] = b"client finished";
 /// Finished label of the server (RFC 5246, 7.4.9).
 pub const SERVER_FINISHED: &[u8] = b"server finished";
+/// The longest key block of our suites: AES-256-CBC with HMAC-SHA384, 2 * (48 + 32).
+pub const MAX_KEY_BLOCK_LEN: usize = 160;
 
-/// P_hash(secret, seed) (RFC 5246, 5), `len` bytes:
-/// `HMAC(secret, A(1) + seed) + HMAC(secret, A(2) + seed) + ...`, with
-/// `A(0) = seed` and `A(i) = HMAC(secret, A(i-1))`. The seed is given in parts
-/// (label, then up to two values) so callers need not concatenate them. aws-lc
-/// computes it in one call; it declines an empty secret, which HMAC allows, so
-/// that case (never a handshake's) is computed here.
-fn p_hash(alg: HashAlgorithm, secret: &[u8], seed: [&[u8]; 3], len: usize) -> Secret {
-    let [label, s1, s2] = seed;
-    if len == 0 {
-        return Secret::default();
-    }
-    tls12_prf(alg, secret, label, s1, s2, len)
-        .unwrap_or_else(|| p_hash_hmac(alg, secret, seed, len))
+/// `len` bytes of P_hash(secret, seed).
+fn p_hash_secret(key: &PrfKey, seed: [&[u8]; 3], len: usize) -> Secret {
+    let mut out = vec![0u8; len];
+    key.p_hash(seed, &mut out);
+    Secret::from(out)
 }
 
-/// P_hash block by block with the HMAC key prepared once.
-fn p_hash_hmac(alg: HashAlgorithm, secret: &[u8], seed: [&[u8]; 3], len: usize) -> Secret {
-    let [label, s1, s2] = seed;
-    let key = HmacKey::new(alg, secret);
-    let mut out = Vec::with_capacity(len);
-    let mut a = key.sign(&seed);
-    while out.len() < len {
-        let block = key.sign(&[a.as_ref(), label, s1, s2]);
-        let want = len - out.len();
-        out.extend(block.as_ref().iter().take(want));
-        if out.len() < len {
-            a = key.sign(&[a.as_ref()]);
-        }
+/// A master secret (RFC 5246, 8.1) with its PRF key prepared once: it derives the key
+/// block (6.3) and both Finished values (7.4.9).
+pub struct MasterSecret {
+    secret: Secret,
+    key: PrfKey,
+}
+
+impl MasterSecret {
+    /// A master secret from its bytes, e.g. those of a resumed session.
+    pub fn new(alg: HashAlgorithm, secret: Secret) -> Self {
+        let key = PrfKey::new(alg, secret.as_bytes());
+        MasterSecret { secret, key }
     }
-    Secret::from(out)
+
+    /// master_secret = PRF(pre_master_secret, "master secret", ClientHello.random +
+    /// ServerHello.random)[0..47] (RFC 5246, 8.1).
+    pub fn from_pre_master(
+        alg: HashAlgorithm,
+        pre_master: &[u8],
+        client_random: &[u8; 32],
+        server_random: &[u8; 32],
+    ) -> Self {
+        Self::derive(
+            alg,
+            pre_master,
+            [b"master secret", client_random, server_random],
+        )
+    }
+
+    /// master_secret = PRF(pre_master_secret, "extended master secret",
+    /// session_hash)[0..47] (RFC 7627, 4).
+    pub fn extended(alg: HashAlgorithm, pre_master: &[u8], session_hash: &[u8]) -> Self {
+        Self::derive(
+            alg,
+            pre_master,
+            [b"extended master secret", session_hash, &[]],
+        )
+    }
+
+    fn derive(alg: HashAlgorithm, pre_master: &[u8], seed: [&[u8]; 3]) -> Self {
+        let mut out = [0u8; MASTER_SECRET_LEN];
+        PrfKey::new(alg, pre_master).p_hash(seed, &mut out);
+        let master = Self::new(alg, Secret::from(&out[..]));
+        out.as_mut_slice().zeroize();
+        master
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        self.secret.as_bytes()
+    }
+
+    /// The bytes, to keep for resumption.
+    pub fn into_secret(self) -> Secret {
+        self.secret
+    }
+
+    /// Fills `out` with the key block: PRF(master_secret, "key expansion",
+    /// server_random + client_random) (RFC 5246, 6.3). Note the order: server first.
+    pub fn key_block(&self, server_random: &[u8; 32], client_random: &[u8; 32], out: &mut [u8]) {
+        self.key
+            .p_hash([b"key expansion", server_random, client_random], out);
+    }
+
+    /// verify_data = PRF(master_secret, finished_label, Hash(handshake_messages))
+    /// [0..11] (RFC 5246, 7.4.9).
+    pub fn verify_data(&self, label: &[u8], handshake_hash: &[u8]) -> VerifyData {
+        let mut out = VerifyData([0u8; VERIFY_DATA_LEN]);
+        self.key.p_hash([label, handshake_hash, &[]], &mut out.0);
+        out
+    }
+}
+
+impl core::fmt::Debug for MasterSecret {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("MasterSecret(..)")
+    }
+}
+
+/// Finished.verify_data (RFC 5246, 7.4.9). Zeroized on drop; a received value is
+/// checked with [`VerifyData::matches`], in constant time.
+pub struct VerifyData([u8; VERIFY_DATA_LEN]);
+
+impl VerifyData {
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// Whether `received` is this value, compared in constant time.
+    pub fn matches(&self, received: &[u8]) -> bool {
+        constant_time_eq(&self.0, received)
+    }
+}
+
+impl core::fmt::Debug for VerifyData {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("VerifyData(..)")
+    }
+}
+
+impl Drop for VerifyData {
+    fn drop(&mut self) {
+        self.0.as_mut_slice().zeroize();
+    }
 }
 
 /// PRF(secret, label, seed) = `P_<hash>`(secret, label + seed) (RFC 5246, 5), where
 /// the hash is the cipher suite's PRF hash (SHA-256, or SHA-384 for `_SHA384` suites).
 pub fn prf(alg: HashAlgorithm, secret: &[u8], label: &[u8], seed: &[u8], len: usize) -> Secret {
-    p_hash(alg, secret, [label, seed, &[]], len)
+    p_hash_secret(&PrfKey::new(alg, secret), [label, seed, &[]], len)
 }
 
 /// master_secret = PRF(pre_master_secret, "master secret", ClientHello.random +
@@ -62,12 +147,7 @@ pub fn master_secret(
     client_random: &[u8; 32],
     server_random: &[u8; 32],
 ) -> Secret {
-    p_hash(
-        alg,
-        pre_master,
-        [b"master secret", client_random, server_random],
-        MASTER_SECRET_LEN,
-    )
+    MasterSecret::from_pre_master(alg, pre_master, client_random, server_random).into_secret()
 }
 
 /// master_secret = PRF(pre_master_secret, "extended master secret", session_hash)
@@ -78,13 +158,7 @@ pub fn extended_master_secret(
     pre_master: &[u8],
     session_hash: &[u8],
 ) -> Secret {
-    prf(
-        alg,
-        pre_master,
-        b"extended master secret",
-        session_hash,
-        MASTER_SECRET_LEN,
-    )
+    MasterSecret::extended(alg, pre_master, session_hash).into_secret()
 }
 
 /// key_block = PRF(master_secret, "key expansion", server_random + client_random)
@@ -96,9 +170,8 @@ pub fn key_block(
     client_random: &[u8; 32],
     len: usize,
 ) -> Secret {
-    p_hash(
-        alg,
-        master,
+    p_hash_secret(
+        &PrfKey::new(alg, master),
         [b"key expansion", server_random, client_random],
         len,
     )
@@ -177,15 +250,20 @@ mod tests {
     }
 
     #[test]
-    fn both_p_hash_paths_agree_and_an_empty_secret_works() {
+    fn p_hash_agrees_with_aws_lc_and_an_empty_secret_works() {
+        // aws-lc's own TLS PRF is an independent implementation.
         for alg in [HashAlgorithm::Sha256, HashAlgorithm::Sha384] {
-            for len in [1, 12, 32, 48, 72, 100] {
-                let seed: [&[u8]; 3] = [b"key expansion", &[0x50; 32], &[0xc0; 32]];
-                assert_eq!(
-                    p_hash(alg, &[0x0b; 48], seed, len),
-                    p_hash_hmac(alg, &[0x0b; 48], seed, len),
-                    "{alg:?} {len}"
-                );
+            for len in [1, 12, 32, 48, 72, 100, MAX_KEY_BLOCK_LEN] {
+                let (sr, cr) = ([0x50; 32], [0xc0; 32]);
+                let ours = key_block(alg, &[0x0b; 48], &sr, &cr, len);
+                let theirs =
+                    crate::crypto::tls12_prf(alg, &[0x0b; 48], b"key expansion", &sr, &cr, len)
+                        .unwrap();
+                assert_eq!(ours, theirs, "{alg:?} {len}");
+                let master = MasterSecret::new(alg, Secret::from(&[0x0b; 48][..]));
+                let mut block = vec![0u8; len];
+                master.key_block(&sr, &cr, &mut block);
+                assert_eq!(block, theirs.as_bytes(), "{alg:?} {len}");
             }
         }
         // Python: p(hashlib.sha256, b"", b"test label" + b"seed", 40)
@@ -196,6 +274,20 @@ mod tests {
                  01650e6860ee65d8"
             )
         );
+        assert!(prf(HashAlgorithm::Sha256, b"k", b"l", b"s", 0).is_empty());
+    }
+
+    #[test]
+    fn every_suite_key_block_fits() {
+        for s in crate::tls12::suites::DEFAULT_TLS12_SUITES
+            .iter()
+            .chain(crate::tls12::suites::LEGACY_TLS12_SUITES)
+        {
+            assert!(
+                s.key_block_layout().total_len() <= MAX_KEY_BLOCK_LEN,
+                "{s:?}"
+            );
+        }
     }
 
     #[test]
@@ -313,5 +405,23 @@ mod tests {
         assert_eq!(client.as_bytes(), unhex("d59a4cdcc369cffbb0230c94"));
         assert_eq!(server.as_bytes(), unhex("c678a2414dc81a590e3cd00e"));
         assert_eq!(client.len(), VERIFY_DATA_LEN);
+
+        // The prepared-key path: the same master secret and Finished values.
+        let prepared = MasterSecret::from_pre_master(HashAlgorithm::Sha256, &pms, &cr, &sr);
+        assert_eq!(prepared.as_bytes(), ms.as_bytes());
+        let extended = MasterSecret::extended(HashAlgorithm::Sha256, &pms, sh.as_ref());
+        assert_eq!(extended.as_bytes(), ems.as_bytes());
+        let vd = prepared.verify_data(CLIENT_FINISHED, sh.as_ref());
+        assert_eq!(vd.as_bytes(), client.as_bytes());
+        assert!(vd.matches(client.as_bytes()));
+        assert!(!vd.matches(server.as_bytes()));
+        assert!(!vd.matches(&client.as_bytes()[..11]));
+        assert!(prepared
+            .verify_data(SERVER_FINISHED, sh.as_ref())
+            .matches(server.as_bytes()));
+        assert_eq!(
+            format!("{vd:?} {prepared:?}"),
+            "VerifyData(..) MasterSecret(..)"
+        );
     }
 }

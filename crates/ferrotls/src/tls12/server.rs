@@ -14,7 +14,7 @@ use crate::conn::{CommonState, Input};
 use crate::crypto::sign;
 use crate::crypto::sign::KeyKind;
 use crate::crypto::tls12 as kx12;
-use crate::crypto::{constant_time_eq, HashContext, Secret};
+use crate::crypto::Secret;
 use crate::error::illegal;
 use crate::error::{Error, NoCommon, PeerMisbehaved};
 use crate::msgs::enums::{
@@ -30,10 +30,11 @@ use crate::msgs::{
 use crate::observe::Protection;
 use crate::pki::{ClientCertVerified, ClientCertVerifier};
 use crate::record::protect12::{Decrypter12, Encrypter12};
-use crate::server::{CertifiedKey, ServerConfig, StoredSession};
+use crate::server::{CertifiedKey, ServerConfig, StoredSession, TICKET_NONCE_LEN};
 use crate::tls12::client::{scheme_matches, tls12_schemes};
+use crate::tls12::prf::{self, MasterSecret};
 use crate::tls12::suites::{Bulk, KeyExchangeAlgorithm, SignatureAlgorithm};
-use crate::tls12::{prf, HandshakeCore};
+use crate::tls12::HandshakeCore;
 use rustls_pki_types::CertificateDer;
 
 /// Where a TLS 1.2 server is in the handshake.
@@ -82,7 +83,7 @@ impl ServerState12 {
                 }
             }
             (ServerState12::ExpectCcs(s), Input::ChangeCipherSpec) => {
-                common.set_decrypter(Box::new(s.decrypter), Protection::Handshake);
+                common.set_decrypter(s.decrypter, Protection::Handshake);
                 Ok(ServerState12::ExpectFinished(Box::new(ExpectFinished {
                     hs: s.hs,
                     master: s.master,
@@ -105,15 +106,19 @@ impl ServerState12 {
     }
 }
 
-/// What every TLS 1.2 server state carries.
+/// What every TLS 1.2 server state carries. The client's server name is
+/// `common.negotiated.server_name`.
 #[derive(Debug)]
 pub(crate) struct Handshake {
     config: Arc<ServerConfig>,
     core: HandshakeCore,
+    /// The ID a full handshake caches its session under (empty when resuming).
     session_id: Vec<u8>,
     /// Whether to send a NewSessionTicket before our ChangeCipherSpec.
     send_ticket: bool,
-    server_name: Option<String>,
+    /// The ticket's nonce, when it was drawn with the hello's other random bytes
+    /// (from the ticketer's own random source); otherwise the ticketer draws one.
+    ticket_nonce: Option<[u8; TICKET_NONCE_LEN]>,
 }
 
 impl core::ops::Deref for Handshake {
@@ -138,6 +143,31 @@ enum KeyUse {
     Decrypt,
 }
 
+/// A session to resume: decrypted from a ticket, or shared with the session cache.
+enum Resumed {
+    Ticket(StoredSession),
+    Cached(Arc<StoredSession>),
+}
+
+impl Resumed {
+    fn session(&self) -> &StoredSession {
+        match self {
+            Resumed::Ticket(s) => s,
+            Resumed::Cached(s) => s,
+        }
+    }
+
+    fn into_master_secret(self) -> Secret {
+        match self {
+            Resumed::Ticket(s) => s.master_secret,
+            Resumed::Cached(s) => s.master_secret.clone(),
+        }
+    }
+}
+
+/// Random bytes one ClientHello needs at most: server random, session ID, ticket nonce.
+const HELLO_RANDOM_LEN: usize = 32 + 32 + TICKET_NONCE_LEN;
+
 fn key_signs_for(kind: KeyKind, sign: SignatureAlgorithm) -> bool {
     match sign {
         SignatureAlgorithm::Ecdsa => !matches!(kind, KeyKind::Rsa { .. }),
@@ -149,7 +179,7 @@ fn key_signs_for(kind: KeyKind, sign: SignatureAlgorithm) -> bool {
 pub(crate) fn handle_client_hello(
     common: &mut CommonState,
     config: Arc<ServerConfig>,
-    ch: ClientHello,
+    mut ch: ClientHello,
     raw: &[u8],
 ) -> Result<ServerState12, Error> {
     if !ch.compression_methods.contains(&0) {
@@ -180,15 +210,18 @@ pub(crate) fn handle_client_hello(
     if config.require_ems && !client_ems {
         return Err(NoCommon::ExtendedMasterSecret.into());
     }
-    let server_name = crate::server::client_sni(&ch);
-    common.negotiated.server_name = server_name.clone();
+    // RFC 5077, 3.2: the client's ticket (empty when it asks for one), taken out of
+    // the hello to be decrypted in place.
+    let mut client_ticket = ch.extensions.iter_mut().find_map(|e| match e {
+        ClientExtension::SessionTicket(t) => Some(std::mem::take(t)),
+        _ => None,
+    });
+    common.negotiated.server_name = crate::server::client_sni(&ch);
+    let server_name = common.negotiated.server_name.as_deref();
     let alpn = crate::server::choose_alpn(&config, &ch)?;
 
-    let client_groups = ch
-        .supported_groups()
-        .map(|g| g.to_vec())
-        // RFC 8422, 4: without the extension, any curve; we pick P-256.
-        .unwrap_or_else(|| vec![NamedGroup::secp256r1]);
+    // RFC 8422, 4: without the extension, any curve; we pick P-256.
+    let client_groups = ch.supported_groups().unwrap_or(&[NamedGroup::secp256r1]);
     let group = config
         .groups
         .iter()
@@ -205,7 +238,7 @@ pub(crate) fn handle_client_hello(
     {
         let found = match suite.kx {
             KeyExchangeAlgorithm::Ecdhe => group.and_then(|g| {
-                config.choose_cert_with(server_name.as_deref(), |c: &CertifiedKey| {
+                config.choose_cert_with(server_name, |c: &CertifiedKey| {
                     if !key_signs_for(c.key.kind(), suite.sign) {
                         return None;
                     }
@@ -218,7 +251,7 @@ pub(crate) fn handle_client_hello(
                 })
             }),
             KeyExchangeAlgorithm::Rsa => config
-                .choose_cert_with(server_name.as_deref(), |c: &CertifiedKey| {
+                .choose_cert_with(server_name, |c: &CertifiedKey| {
                     c.rsa_decrypt.as_ref().map(|_| KeyUse::Decrypt)
                 }),
         };
@@ -236,19 +269,69 @@ pub(crate) fn handle_client_hello(
             .collect(),
     })?;
 
-    let mut server_random = config.provider.random_array::<32>()?;
+    let etm =
+        ch.has_extension(ExtensionType::EncryptThenMac) && matches!(suite.bulk, Bulk::Cbc { .. });
+    let send_ticket = client_ticket.is_some() && config.ticketer.is_some();
+    let batch_nonce = send_ticket
+        && config
+            .ticketer
+            .as_ref()
+            .is_some_and(|t| t.draws_from(&config.provider.random));
+
+    // Resumption: a ticket first (RFC 5077, 3.4), then the session ID cache.
+    let resumed = client_ticket
+        .as_mut()
+        .filter(|t| !t.is_empty())
+        .and_then(|t| config.ticketer.as_ref()?.decrypt_in_place(t))
+        .map(Resumed::Ticket)
+        .or_else(|| {
+            (!ch.session_id.is_empty())
+                .then(|| config.session_cache.get(&ch.session_id))
+                .flatten()
+                .map(Resumed::Cached)
+        })
+        // Resume only with the same suite and, RFC 6066 3, the same server name.
+        .filter(|r| {
+            let s = r.session();
+            s.suite == suite.suite && s.server_name.as_deref() == server_name
+        });
+    // RFC 7627, 5.3: a session with the extended master secret is never resumed
+    // without it (abort); one without it is not resumed when the client now sends it.
+    if resumed
+        .as_ref()
+        .is_some_and(|r| r.session().ems && !client_ems)
+    {
+        return Err(NoCommon::ExtendedMasterSecret.into());
+    }
+    let resumed = resumed.filter(|r| r.session().ems == client_ems);
+
+    // Every random byte this hello needs, in one draw: server random, then for a full
+    // handshake the session ID, then the ticket nonce.
+    let mut random = [0u8; HELLO_RANDOM_LEN];
+    let used = 32
+        + if resumed.is_none() { 32 } else { 0 }
+        + if batch_nonce { TICKET_NONCE_LEN } else { 0 };
+    config
+        .provider
+        .random
+        .fill(random.get_mut(..used).unwrap_or_default())?;
+    let mut server_random = [0u8; 32];
+    let mut session_id = [0u8; 32];
+    let mut ticket_nonce = [0u8; TICKET_NONCE_LEN];
+    let mut drawn = random.iter();
+    let mut take = |to: &mut [u8]| to.iter_mut().zip(&mut drawn).for_each(|(t, r)| *t = *r);
+    take(&mut server_random);
+    if resumed.is_none() {
+        take(&mut session_id);
+    }
+    take(&mut ticket_nonce);
     // RFC 8446, 4.1.3: a TLS 1.3 server negotiating TLS 1.2 marks its random.
     if config.versions.contains(&ProtocolVersion::TLSv1_3) {
         if let Some(tail) = server_random.get_mut(24..) {
             tail.copy_from_slice(&DOWNGRADE_TLS12);
         }
     }
-    let etm =
-        ch.has_extension(ExtensionType::EncryptThenMac) && matches!(suite.bulk, Bulk::Cbc { .. });
-    let client_wants_ticket = ch.extensions.iter().find_map(|e| match e {
-        ClientExtension::SessionTicket(t) => Some(t.as_slice()),
-        _ => None,
-    });
+
     let n = &mut common.negotiated;
     n.version = Some(ProtocolVersion::TLSv1_2);
     n.cipher_suite = Some(suite.suite);
@@ -258,41 +341,21 @@ pub(crate) fn handle_client_hello(
 
     let mut hs = Handshake {
         config: config.clone(),
-        core: HandshakeCore {
+        core: HandshakeCore::new(
             suite,
-            client_random: ch.random,
+            ch.random,
             server_random,
-            transcript: HashContext::new(suite.hash),
-            messages: Vec::new(),
-            ems: client_ems,
+            client_ems,
             etm,
-        },
+            resumed.is_none() && config.client_auth.is_some(),
+        ),
         session_id: Vec::new(),
-        send_ticket: client_wants_ticket.is_some() && config.ticketer.is_some(),
-        server_name: server_name.clone(),
+        send_ticket,
+        ticket_nonce: batch_nonce.then_some(ticket_nonce),
     };
     hs.record(raw);
 
-    // Resumption: a ticket first (RFC 5077, 3.4), then the session ID cache.
-    let resumed = client_wants_ticket
-        .filter(|t| !t.is_empty())
-        .and_then(|t| config.ticketer.as_ref()?.decrypt(t))
-        .map(Arc::new)
-        .or_else(|| {
-            (!ch.session_id.is_empty())
-                .then(|| config.session_cache.get(&ch.session_id))
-                .flatten()
-        })
-        // Resume only with the same suite and, RFC 6066 3, the same server name.
-        .filter(|s| s.suite == suite.suite && s.server_name == server_name);
-    // RFC 7627, 5.3: a session with the extended master secret is never resumed
-    // without it (abort); one without it is not resumed when the client now sends it.
-    if resumed.as_ref().is_some_and(|s| s.ems && !client_ems) {
-        return Err(NoCommon::ExtendedMasterSecret.into());
-    }
-    let resumed = resumed.filter(|s| s.ems == client_ems);
-
-    let mut extensions = Vec::new();
+    let mut extensions = Vec::with_capacity(8);
     if secure_renegotiation {
         extensions.push(ServerExtension::RenegotiationInfo(Vec::new()));
     }
@@ -302,26 +365,31 @@ pub(crate) fn handle_client_hello(
     if etm {
         extensions.push(ServerExtension::EncryptThenMac);
     }
-    if let Some(p) = &alpn {
-        extensions.push(ServerExtension::Alpn(p.clone()));
+    if let Some(p) = alpn {
+        extensions.push(ServerExtension::Alpn(p));
     }
 
     if let Some(session) = resumed {
-        hs.session_id = ch.session_id.clone();
-        if hs.send_ticket {
+        if send_ticket {
             extensions.push(ServerExtension::SessionTicketAck);
         }
         common.negotiated.resumed = true;
-        send_server_hello(common, &mut hs, extensions)?;
-        let master = Secret::from(session.master_secret.as_bytes().to_vec());
+        // RFC 5246, 7.4.1.3: resuming, we echo the client's session ID.
+        send_server_hello(
+            common,
+            &mut hs,
+            std::mem::take(&mut ch.session_id),
+            extensions,
+        )?;
+        let master = MasterSecret::new(suite.hash, session.into_master_secret());
         common.log_secret("CLIENT_RANDOM", master.as_bytes());
         let (encrypter, decrypter) = hs.keys(&master, false, hs.config.provider.random.clone())?;
-        let fin = ExpectFinished {
+        let mut fin = ExpectFinished {
             hs,
             master,
             encrypter: None,
         };
-        let fin = fin.send_server_finish(common, encrypter)?;
+        fin.send_server_finish(common, encrypter)?;
         return Ok(ServerState12::ExpectCcs(Box::new(ExpectCcs {
             hs: fin.hs,
             master: fin.master,
@@ -331,14 +399,16 @@ pub(crate) fn handle_client_hello(
     }
 
     // A full handshake.
-    hs.session_id = config.provider.random_array::<32>()?.to_vec();
-    if server_name
+    hs.session_id = session_id.to_vec();
+    if common
+        .negotiated
+        .server_name
         .as_deref()
         .is_some_and(|n| cert.leaf.covers_dns_name(n))
     {
         extensions.push(ServerExtension::ServerNameAck);
     }
-    if hs.send_ticket {
+    if send_ticket {
         extensions.push(ServerExtension::SessionTicketAck);
     }
     if matches!(key_use, KeyUse::Sign(..)) && ch.has_extension(ExtensionType::EcPointFormats) {
@@ -360,7 +430,7 @@ pub(crate) fn handle_client_hello(
         common.heartbeat = true;
         common.random = Some(config.provider.random.clone());
     }
-    send_server_hello(common, &mut hs, extensions)?;
+    send_server_hello(common, &mut hs, session_id.to_vec(), extensions)?;
     hs.send(
         common,
         HandshakePayload12::Certificate(Certificate12 {
@@ -424,20 +494,19 @@ pub(crate) fn handle_client_hello(
 fn send_server_hello(
     common: &mut CommonState,
     hs: &mut Handshake,
+    session_id: Vec<u8>,
     extensions: Vec<ServerExtension>,
 ) -> Result<(), Error> {
     let sh = HandshakeMessage::new(HandshakePayload::ServerHello(ServerHello {
         legacy_version: ProtocolVersion::TLSv1_2,
         random: hs.server_random,
-        session_id: hs.session_id.clone(),
+        session_id,
         cipher_suite: hs.suite.suite,
         compression_method: 0,
         extensions,
         empty_extensions_block: false,
     }));
-    let raw = sh.to_bytes();
-    hs.record(&raw);
-    common.send_handshake_raw(&sh, &raw)
+    hs.send_hello(common, &sh)
 }
 
 #[derive(Debug)]
@@ -536,7 +605,9 @@ impl ExpectCertificateVerify {
             }
             .into());
         }
-        sign::verify_signature(cv.scheme, &self.spki, &self.ccs.hs.messages, &cv.signature)
+        // The log is kept for every full handshake that asks for a certificate.
+        let messages = self.ccs.hs.messages.take().unwrap_or_default();
+        sign::verify_signature(cv.scheme, &self.spki, &messages, &cv.signature)
             .map_err(|_| PeerMisbehaved::BadCertificateVerify { scheme: cv.scheme })?;
         self.ccs.hs.record(raw);
         Ok(ServerState12::ExpectCcs(self.ccs))
@@ -546,17 +617,17 @@ impl ExpectCertificateVerify {
 #[derive(Debug)]
 pub(crate) struct ExpectCcs {
     hs: Handshake,
-    master: Secret,
+    master: MasterSecret,
     /// Our write keys, sent after the client's Finished (full handshake only).
-    encrypter: Option<Encrypter12>,
-    decrypter: Decrypter12,
+    encrypter: Option<Box<Encrypter12>>,
+    decrypter: Box<Decrypter12>,
 }
 
 #[derive(Debug)]
 pub(crate) struct ExpectFinished {
     hs: Handshake,
-    master: Secret,
-    encrypter: Option<Encrypter12>,
+    master: MasterSecret,
+    encrypter: Option<Box<Encrypter12>>,
 }
 
 impl ExpectFinished {
@@ -567,31 +638,30 @@ impl ExpectFinished {
         raw: &[u8],
     ) -> Result<ServerState12, Error> {
         let expected = self.hs.finished(&self.master, prf::CLIENT_FINISHED);
-        if !constant_time_eq(expected.as_bytes(), &fin.verify_data) {
+        if !expected.matches(&fin.verify_data) {
             return Err(PeerMisbehaved::BadFinished { from_server: false }.into());
         }
-        self.hs.transcript.update(raw);
-        let this = match self.encrypter.take() {
-            Some(encrypter) => self.send_server_finish(common, encrypter)?,
-            None => self,
-        };
+        // A full handshake: our Finished covers the client's.
+        if let Some(encrypter) = self.encrypter.take() {
+            self.hs.transcript.update(raw);
+            self.send_server_finish(common, encrypter)?;
+        }
         common.finish_handshake()?;
-        let hs = &this.hs;
-        if !hs.session_id.is_empty() && !common.negotiated.resumed {
-            hs.config
-                .session_cache
-                .put(hs.session_id.clone(), Arc::new(this.stored_session()));
+        if !self.hs.session_id.is_empty() && !common.negotiated.resumed {
+            let session = Arc::new(self.stored_session(common));
+            let id = std::mem::take(&mut self.hs.session_id);
+            self.hs.config.session_cache.put(id, session);
         }
         Ok(ServerState12::Connected(Box::new(Connected)))
     }
 
-    fn stored_session(&self) -> StoredSession {
+    fn stored_session(&self, common: &CommonState) -> StoredSession {
         StoredSession {
             suite: self.hs.suite.suite,
-            master_secret: Secret::from(self.master.as_bytes().to_vec()),
+            master_secret: Secret::from(self.master.as_bytes()),
             ems: self.hs.ems,
             created: self.hs.config.provider.time.now().as_secs(),
-            server_name: self.hs.server_name.clone(),
+            server_name: common.negotiated.server_name.clone(),
             age_add: 0,
             max_early_data: 0,
             alpn: None,
@@ -601,15 +671,19 @@ impl ExpectFinished {
 
     /// [NewSessionTicket], ChangeCipherSpec, Finished (RFC 5077, 3.3; RFC 5246, 7.4.9).
     fn send_server_finish(
-        mut self,
+        &mut self,
         common: &mut CommonState,
-        encrypter: Encrypter12,
-    ) -> Result<Self, Error> {
+        encrypter: Box<Encrypter12>,
+    ) -> Result<(), Error> {
         if self.hs.send_ticket {
-            let ticketer = self.hs.config.ticketer.clone();
-            let ticket = ticketer.as_ref().and_then(|t| {
-                t.encrypt(&self.stored_session())
-                    .map(|ticket| (t.lifetime(), ticket))
+            let nonce = self.hs.ticket_nonce.take();
+            let ticket = self.hs.config.ticketer.as_ref().and_then(|t| {
+                let session = self.stored_session(common);
+                match nonce {
+                    Some(nonce) => t.encrypt_with_nonce(&session, nonce),
+                    None => t.encrypt(&session),
+                }
+                .map(|ticket| (t.lifetime(), ticket))
             });
             // RFC 5077, 3.3: an empty ticket when we could not make one.
             let (lifetime_hint, ticket) = ticket.unwrap_or_default();
@@ -622,15 +696,14 @@ impl ExpectFinished {
             )?;
         }
         common.send_ccs();
-        common.set_encrypter(Box::new(encrypter), Protection::Handshake);
+        common.set_encrypter(encrypter, Protection::Handshake);
         let verify_data = self.hs.finished(&self.master, prf::SERVER_FINISHED);
         self.hs.send(
             common,
             HandshakePayload12::Finished(Finished {
                 verify_data: verify_data.as_bytes().to_vec(),
             }),
-        )?;
-        Ok(self)
+        )
     }
 }
 
