@@ -126,7 +126,8 @@ where
             return Poll::Ready(Ok(0));
         }
         let read = data.len();
-        // feed_tls takes at most one record's worth; processing drains it for the rest.
+        // feed_tls may take only part (it buffers at most one record, and decrypts
+        // ahead only so far); processing drains what it holds, then it takes the rest.
         while !data.is_empty() {
             let taken = self.conn.feed_tls(data);
             data = data.get(taken..).unwrap_or_default();

@@ -3,8 +3,14 @@
 //! ```text
 //! feed_tls/read_tls -> Deframer -> Decrypter13 -> HandshakeJoiner -> msgs decode
 //!                   -> state machine (tls13::client / tls13::server)
-//! writer()/states   -> Encrypter13 -> outgoing bytes -> write_tls/take_tls
+//!                      Decrypter13 -> application data -> plaintext buffer -> reader()
+//! writer()/states   -> Encrypter13 -> send buffer -> write_tls/pending_tls
 //! ```
+//!
+//! Bulk data is not copied on its way through: records are sealed straight from the
+//! caller's plaintext into the send buffer, and opened straight from the received
+//! bytes into the plaintext buffer (after the handshake, `feed_tls` decrypts whole
+//! application-data records from the caller's slice without buffering them first).
 //!
 //! After the first fatal error the connection stays failed: every later call returns
 //! that same error.
@@ -24,9 +30,11 @@ use crate::msgs::enums::{
 };
 use crate::msgs::{HandshakeMessage, HandshakeMessage12, HandshakePayload, KeyUpdate};
 use crate::observe::{Direction, Event, KeyLog, Observer, Protection};
+use crate::record::buffers::{PlaintextBuffer, SendBuffer};
 use crate::record::deframer::{Deframer, OpaqueRecord};
 use crate::record::joiner::HandshakeJoiner;
 use crate::record::protect::{Decrypter13, Encrypter13};
+use crate::record::Opened;
 use crate::record::{RecordDecrypter, RecordEncrypter};
 use crate::tls12::suites::Tls12CipherSuite;
 use crate::tls13::key_schedule::TrafficSecret;
@@ -39,6 +47,10 @@ pub const MAX_FRAGMENT_LEN: usize = 1 << 14;
 const MAX_EARLY_PLAINTEXT: usize = 64 * 1024;
 /// How many empty application-data records or CCS records we tolerate in a row.
 const MAX_EMPTY_RECORDS: usize = 32;
+/// `feed_tls` decrypts application data straight from the caller's bytes until this
+/// much plaintext waits to be read (then it buffers at most one record, as before).
+/// Small enough that the plaintext is still in cache when the reader copies it out.
+const DECRYPT_AHEAD_LIMIT: usize = 32 * 1024;
 
 #[derive(Debug)]
 pub(crate) enum HandshakeState {
@@ -125,55 +137,6 @@ pub struct Negotiated {
     pub tickets_received: usize,
 }
 
-/// Received plaintext as the records delivered it: whole buffers, no per-byte copies.
-#[derive(Debug, Default)]
-struct ChunkQueue {
-    chunks: VecDeque<Vec<u8>>,
-    /// How much of the front chunk was already read.
-    offset: usize,
-    len: usize,
-}
-
-impl ChunkQueue {
-    fn push(&mut self, chunk: Vec<u8>) {
-        if !chunk.is_empty() {
-            self.len += chunk.len();
-            self.chunks.push_back(chunk);
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.len
-    }
-
-    fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    fn read(&mut self, buf: &mut [u8]) -> usize {
-        let mut copied = 0;
-        while copied < buf.len() {
-            let Some(front) = self.chunks.front() else {
-                break;
-            };
-            let available = front.get(self.offset..).unwrap_or_default();
-            let dst = buf.get_mut(copied..).unwrap_or_default();
-            let n = dst.len().min(available.len());
-            dst.get_mut(..n)
-                .unwrap_or_default()
-                .copy_from_slice(available.get(..n).unwrap_or_default());
-            copied += n;
-            self.offset += n;
-            if self.offset == front.len() {
-                self.chunks.pop_front();
-                self.offset = 0;
-            }
-        }
-        self.len -= copied;
-        copied
-    }
-}
-
 /// A client's 0-RTT data (RFC 8446, 2.3 and 4.2.10).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub enum ClientEarlyData {
@@ -198,6 +161,22 @@ pub struct IoState {
     pub peer_has_closed: bool,
 }
 
+/// Consecutive handshake messages encoded back to back, to go out together under
+/// one set of keys (see [`CommonState::add_to_flight`]).
+#[derive(Debug, Default)]
+pub(crate) struct Flight {
+    bytes: Vec<u8>,
+}
+
+impl Flight {
+    /// An empty flight with room for `len` bytes.
+    pub fn with_capacity(len: usize) -> Self {
+        Flight {
+            bytes: Vec::with_capacity(len),
+        }
+    }
+}
+
 /// State shared by both sides and every handshake state.
 #[derive(Debug)]
 pub(crate) struct CommonState {
@@ -214,9 +193,8 @@ pub(crate) struct CommonState {
     recv_epoch: u64,
     /// Record version for plaintext records: 0x0301 for the first ClientHello.
     plain_record_version: ProtocolVersion,
-    outgoing: Vec<u8>,
-    outgoing_sent: usize,
-    received_plaintext: ChunkQueue,
+    outgoing: SendBuffer,
+    received_plaintext: PlaintextBuffer,
     pending_plaintext: Vec<u8>,
     pub handshake_complete: bool,
     /// Server: accepted 0-RTT data may still arrive, up to this many bytes.
@@ -258,9 +236,8 @@ impl CommonState {
             recv_secret: None,
             recv_epoch: 0,
             plain_record_version: ProtocolVersion::TLSv1_2,
-            outgoing: Vec::new(),
-            outgoing_sent: 0,
-            received_plaintext: ChunkQueue::default(),
+            outgoing: SendBuffer::default(),
+            received_plaintext: PlaintextBuffer::default(),
             pending_plaintext: Vec::new(),
             handshake_complete: false,
             receiving_early: None,
@@ -313,6 +290,12 @@ impl CommonState {
         }
     }
 
+    /// Whether secrets are logged (a key log or an observer is installed): secrets
+    /// derived only to be logged need not be derived otherwise.
+    pub fn logs_secrets(&self) -> bool {
+        self.key_log.is_some() || self.observer.is_some()
+    }
+
     /// Logs a secret to the key log and the observer.
     pub fn log_secret(&self, label: &'static str, secret: &[u8]) {
         if let Some(k) = &self.key_log {
@@ -334,9 +317,53 @@ impl CommonState {
         msg: &HandshakeMessage,
         transcript: &mut Transcript,
     ) -> Result<(), Error> {
-        let raw = msg.to_bytes();
-        transcript.add(&raw);
-        self.send_handshake_raw(msg, &raw)
+        let mut flight = Flight::default();
+        self.add_to_flight(&mut flight, msg, transcript);
+        self.send_flight(flight)
+    }
+
+    /// Encodes `msg` at the end of `flight`, adds it to the transcript and reports
+    /// it as sent under the current keys. Send the flight with [`Self::send_flight`]
+    /// before the keys change.
+    pub fn add_to_flight(
+        &self,
+        flight: &mut Flight,
+        msg: &HandshakeMessage,
+        transcript: &mut Transcript,
+    ) {
+        let start = flight.bytes.len();
+        flight.bytes.reserve(4 + msg.payload.size_hint());
+        msg.encode(&mut flight.bytes);
+        let raw = flight.bytes.get(start..).unwrap_or_default();
+        transcript.add(raw);
+        self.emit(Event::Message {
+            direction: Direction::Sent,
+            protection: self.send_protection(),
+            message: msg,
+            raw,
+        });
+    }
+
+    /// [`Self::add_to_flight`] for a post-handshake message, which no transcript covers.
+    pub fn add_ticket_to_flight(&self, flight: &mut Flight, msg: &HandshakeMessage) {
+        let start = flight.bytes.len();
+        msg.encode(&mut flight.bytes);
+        self.emit(Event::Message {
+            direction: Direction::Sent,
+            protection: self.send_protection(),
+            message: msg,
+            raw: flight.bytes.get(start..).unwrap_or_default(),
+        });
+    }
+
+    /// Sends the messages of `flight` under the current keys, sharing records
+    /// (RFC 8446, 5.1 lets handshake messages share one), so a flight costs one
+    /// record protection rather than one per message.
+    pub fn send_flight(&mut self, flight: Flight) -> Result<(), Error> {
+        if flight.bytes.is_empty() {
+            return Ok(());
+        }
+        self.send_record(ContentType::Handshake, &flight.bytes)
     }
 
     /// Queues an already-encoded handshake message (the caller did the transcript).
@@ -363,12 +390,14 @@ impl CommonState {
         self.emit(Event::ChangeCipherSpec {
             direction: Direction::Sent,
         });
-        crate::record::write_plain_record(
-            ContentType::ChangeCipherSpec,
-            ProtocolVersion::TLSv1_2,
-            &[1],
-            &mut self.outgoing,
-        );
+        self.outgoing.append(|out| {
+            crate::record::write_plain_record(
+                ContentType::ChangeCipherSpec,
+                ProtocolVersion::TLSv1_2,
+                &[1],
+                out,
+            )
+        });
     }
 
     fn send_record(&mut self, typ: ContentType, payload: &[u8]) -> Result<(), Error> {
@@ -376,17 +405,17 @@ impl CommonState {
         match &mut self.encrypter {
             Some((enc, _)) => {
                 for chunk in chunks {
-                    enc.encrypt(typ, chunk, &mut self.outgoing)?;
+                    // Sealed straight from `payload` into the send buffer.
+                    let room = self.outgoing.room(enc.record_len(chunk.len()));
+                    let len = enc.encrypt_into(typ, chunk, room)?;
+                    self.outgoing.commit(len);
                 }
             }
             None => {
+                let version = self.plain_record_version;
                 for chunk in chunks {
-                    crate::record::write_plain_record(
-                        typ,
-                        self.plain_record_version,
-                        chunk,
-                        &mut self.outgoing,
-                    );
+                    self.outgoing
+                        .append(|out| crate::record::write_plain_record(typ, version, chunk, out));
                 }
                 self.plain_record_version = ProtocolVersion::TLSv1_2;
             }
@@ -460,9 +489,15 @@ impl CommonState {
     }
 
     pub(crate) fn send_app_data(&mut self, data: &[u8]) -> Result<(), Error> {
-        // One allocation per write: each record adds a header, a type byte and a tag.
-        let records = data.len().div_ceil(MAX_FRAGMENT_LEN);
-        self.outgoing.reserve(data.len() + records * 64);
+        // Room for every record at once, so the buffer grows at most once per write.
+        if let Some((enc, _)) = &self.encrypter {
+            let full = data.len() / MAX_FRAGMENT_LEN;
+            let last = data.len() % MAX_FRAGMENT_LEN;
+            self.outgoing.reserve(
+                full * enc.record_len(MAX_FRAGMENT_LEN)
+                    + enc.record_len(last) * usize::from(last > 0),
+            );
+        }
         for chunk in data.chunks(MAX_FRAGMENT_LEN) {
             if self
                 .encrypter
@@ -631,6 +666,22 @@ impl CommonState {
     fn take_plaintext(&mut self, buf: &mut [u8]) -> usize {
         self.received_plaintext.read(buf)
     }
+
+    /// Application data of `len` bytes arrived: a run of empty records is refused.
+    fn count_empty_records(&mut self, len: usize) -> Result<(), Error> {
+        if len > 0 {
+            self.empty_records = 0;
+            return Ok(());
+        }
+        self.empty_records += 1;
+        if self.empty_records > MAX_EMPTY_RECORDS {
+            return Err(RecordError::TooManyEmptyRecords {
+                count: self.empty_records,
+            }
+            .into());
+        }
+        Ok(())
+    }
 }
 
 /// A TLS connection (client or server), without any I/O of its own.
@@ -662,11 +713,69 @@ impl Connection {
         self.deframer.read_from(rd)
     }
 
-    /// Hands received TLS bytes to the connection (sans-I/O input). At most one
-    /// maximal record is buffered: returns how many bytes were taken; call
-    /// `process_new_packets` and feed the rest.
+    /// Hands received TLS bytes to the connection (sans-I/O input). Returns how many
+    /// bytes were taken; call `process_new_packets` and feed the rest.
+    ///
+    /// After the handshake, whole application-data records are decrypted straight
+    /// from `data` into the plaintext buffer (until 32 KiB of plaintext waits to be
+    /// read); anything else, and anything beyond, goes through a buffer that holds at
+    /// most one maximal record. Records that fail, or are not application data, are
+    /// left for `process_new_packets`, which reports them as it always would.
     pub fn feed_tls(&mut self, data: &[u8]) -> usize {
-        self.deframer.push(data)
+        let ahead = self.decrypt_ahead(data);
+        if ahead > 0 && self.common.received_plaintext.len() >= DECRYPT_AHEAD_LIMIT {
+            return ahead;
+        }
+        ahead + self.deframer.push(data.get(ahead..).unwrap_or_default())
+    }
+
+    /// Decrypts the application-data records at the front of `data` into the
+    /// plaintext buffer, exactly as `process_new_packets` would, and returns how many
+    /// bytes they took. Only where that is all processing would do: after the
+    /// handshake, nothing buffered before them, no handshake message half-joined, no
+    /// error. It stops, consuming nothing more, at the first record that is
+    /// incomplete, is not (or not non-empty) application data or fails in any way;
+    /// that record is then buffered and processed, in order, by `process_new_packets`.
+    fn decrypt_ahead(&mut self, data: &[u8]) -> usize {
+        let c = &mut self.common;
+        if c.error.is_some()
+            || self.state.is_none()
+            || !c.handshake_complete
+            || c.close_notify_received
+            || c.receiving_early.is_some()
+            || !self.joiner.is_empty()
+            || self.deframer.buffered_len() > 0
+        {
+            return 0;
+        }
+        if c.is_tls12() {
+            self.deframer.allow_tls12_records();
+        }
+        let Some((dec, _)) = &mut c.decrypter else {
+            return 0;
+        };
+        let max = self.deframer.max_ciphertext();
+        let mut taken = 0;
+        while c.received_plaintext.len() < DECRYPT_AHEAD_LIMIT {
+            let rest = data.get(taken..).unwrap_or_default();
+            let Ok(Some((record, len))) = crate::record::deframer::frame(rest, max) else {
+                break;
+            };
+            if record.typ != ContentType::ApplicationData {
+                break;
+            }
+            let room = c.received_plaintext.room(record.payload.len());
+            match dec.peek_into(record, room) {
+                Ok(opened) if opened.typ == ContentType::ApplicationData && opened.len > 0 => {
+                    dec.advance();
+                    c.received_plaintext.commit(opened.len);
+                    c.empty_records = 0;
+                    taken += len;
+                }
+                _ => break,
+            }
+        }
+        taken
     }
 
     /// Processes every complete record received so far.
@@ -688,7 +797,7 @@ impl Connection {
 
     fn io_state(&self) -> IoState {
         IoState {
-            tls_bytes_to_write: self.common.outgoing.len() - self.common.outgoing_sent,
+            tls_bytes_to_write: self.common.outgoing.len(),
             plaintext_bytes_to_read: self.common.received_plaintext.len(),
             peer_has_closed: self.common.close_notify_received,
         }
@@ -699,28 +808,89 @@ impl Connection {
             if self.common.is_tls12() {
                 self.deframer.allow_tls12_records();
             }
-            let Some(record) = self.deframer.next_record()? else {
+            let Some((record, len)) = self.deframer.peek()? else {
                 return Ok(());
             };
             if self.common.close_notify_received {
                 // RFC 8446, 6.1: data after close_notify is ignored.
+                self.deframer.discard(len);
                 continue;
             }
-            self.process_record(record)?;
+            let (typ, payload_len) = (record.typ, record.payload.len());
+            // TLS 1.2 protects every record type; TLS 1.3 hides them all in application_data.
+            let protected = if self.common.is_tls12() {
+                typ != ContentType::ChangeCipherSpec
+            } else {
+                typ == ContentType::ApplicationData
+            };
+            match &mut self.common.decrypter {
+                Some((dec, _)) if protected => {
+                    // Decrypted where it lies, into the plaintext buffer's free room.
+                    let room = self.common.received_plaintext.room(payload_len);
+                    let opened = dec.decrypt_into(record, room);
+                    self.deframer.discard(len);
+                    self.process_opened(typ, payload_len, opened)?;
+                }
+                _ => {
+                    let record = OpaqueRecord {
+                        typ,
+                        version: record.version,
+                        payload: record.payload.to_vec(),
+                    };
+                    self.deframer.discard(len);
+                    self.process_plain(record)?;
+                }
+            }
         }
     }
 
-    fn process_record(&mut self, record: OpaqueRecord) -> Result<(), Error> {
+    /// A protected record after decryption into the plaintext buffer's room.
+    fn process_opened(
+        &mut self,
+        outer: ContentType,
+        ciphertext_len: usize,
+        opened: Result<Opened, RecordError>,
+    ) -> Result<(), Error> {
+        let c = &mut self.common;
+        let skippable =
+            c.skipping_early > 0 && outer == ContentType::ApplicationData && !c.handshake_complete;
+        let opened = match opened {
+            Ok(opened) => {
+                c.skipping_early = 0;
+                opened
+            }
+            // RFC 8446, 4.2.10: rejected 0-RTT records fail to decrypt; skip them.
+            Err(_) if skippable && ciphertext_len <= c.skipping_early => {
+                c.skipping_early -= ciphertext_len;
+                return Ok(());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if opened.typ == ContentType::ApplicationData
+            && c.handshake_complete
+            && c.receiving_early.is_none()
+            && self.joiner.is_empty()
+        {
+            // Application data stays where it was decrypted.
+            c.count_empty_records(opened.len)?;
+            c.received_plaintext.commit(opened.len);
+            return Ok(());
+        }
+        let payload = c
+            .received_plaintext
+            .room(opened.len)
+            .get(..opened.len)
+            .unwrap_or_default()
+            .to_vec();
+        c.received_plaintext.release_if_empty();
+        self.dispatch(opened.typ, payload)
+    }
+
+    /// A record that is not protected (or arrived before any keys).
+    fn process_plain(&mut self, record: OpaqueRecord) -> Result<(), Error> {
         let tls12 = self.common.is_tls12();
-        // TLS 1.2 protects every record type; TLS 1.3 hides them all in application_data.
-        let protected = self.common.decrypter.is_some()
-            && if tls12 {
-                record.typ != ContentType::ChangeCipherSpec
-            } else {
-                record.typ == ContentType::ApplicationData
-            };
         // RFC 8446, 5.1; RFC 5246, 6.2.1: no unprotected record may exceed 2^14 bytes.
-        if !protected && record.payload.len() > MAX_FRAGMENT_LEN {
+        if record.payload.len() > MAX_FRAGMENT_LEN {
             return Err(RecordError::Overflow {
                 length: record.payload.len(),
                 max: MAX_FRAGMENT_LEN,
@@ -733,39 +903,26 @@ impl Connection {
         let skippable = self.common.skipping_early > 0
             && record.typ == ContentType::ApplicationData
             && !self.common.handshake_complete;
-        let (typ, payload) = match (protected, &mut self.common.decrypter) {
-            (true, Some((dec, _))) => {
-                let len = record.payload.len();
-                match dec.decrypt(record) {
-                    Ok(plain) => {
-                        self.common.skipping_early = 0;
-                        (plain.typ, plain.payload)
-                    }
-                    // RFC 8446, 4.2.10: rejected 0-RTT records fail to decrypt; skip them.
-                    Err(_) if skippable && len <= self.common.skipping_early => {
-                        self.common.skipping_early -= len;
-                        return Ok(());
-                    }
-                    Err(e) => return Err(e.into()),
-                }
-            }
+        let has_keys = self.common.decrypter.is_some();
+        match record.typ {
             // After HelloRetryRequest, 0-RTT records arrive before any keys.
-            (false, None) if skippable && record.payload.len() <= self.common.skipping_early => {
+            _ if !has_keys && skippable && record.payload.len() <= self.common.skipping_early => {
                 self.common.skipping_early -= record.payload.len();
-                return Ok(());
+                Ok(())
             }
-            (_, None) if matches!(record.typ, ContentType::Handshake | ContentType::Alert) => {
-                (record.typ, record.payload)
+            ContentType::Handshake | ContentType::Alert if !has_keys => {
+                self.dispatch(record.typ, record.payload)
             }
             // A peer that failed to read our protected flight may alert in the clear.
-            (_, Some(_)) if record.typ == ContentType::Alert && !self.common.handshake_complete => {
-                (record.typ, record.payload)
+            ContentType::Alert if !self.common.handshake_complete => {
+                self.dispatch(record.typ, record.payload)
             }
-            _ => {
-                return Err(RecordError::UnexpectedContentType { got: record.typ }.into());
-            }
-        };
+            got => Err(RecordError::UnexpectedContentType { got }.into()),
+        }
+    }
 
+    /// Hands a record's content to whatever consumes its type.
+    fn dispatch(&mut self, typ: ContentType, payload: Vec<u8>) -> Result<(), Error> {
         if typ != ContentType::Handshake && !self.joiner.is_empty() {
             return Err(RecordError::InterleavedHandshake.into());
         }
@@ -783,18 +940,8 @@ impl Connection {
                 if !self.common.handshake_complete {
                     return Err(RecordError::UnexpectedContentType { got: typ }.into());
                 }
-                if payload.is_empty() {
-                    self.common.empty_records += 1;
-                    if self.common.empty_records > MAX_EMPTY_RECORDS {
-                        return Err(RecordError::TooManyEmptyRecords {
-                            count: self.common.empty_records,
-                        }
-                        .into());
-                    }
-                } else {
-                    self.common.empty_records = 0;
-                }
-                self.common.received_plaintext.push(payload);
+                self.common.count_empty_records(payload.len())?;
+                self.common.received_plaintext.push(&payload);
                 Ok(())
             }
             ContentType::Heartbeat
@@ -921,21 +1068,13 @@ impl Connection {
 
     /// The TLS bytes waiting to be sent (sans-I/O output); call `consume_tls` after sending.
     pub fn pending_tls(&self) -> &[u8] {
-        self.common
-            .outgoing
-            .get(self.common.outgoing_sent..)
-            .unwrap_or_default()
+        self.common.outgoing.pending()
     }
 
-    /// Marks `n` bytes of `pending_tls` as sent.
+    /// Marks `n` bytes of `pending_tls` as sent. Once everything went out the buffer
+    /// is given back, so idle connections hold none.
     pub fn consume_tls(&mut self, n: usize) {
-        let c = &mut self.common;
-        c.outgoing_sent = (c.outgoing_sent + n).min(c.outgoing.len());
-        if c.outgoing_sent == c.outgoing.len() {
-            // Everything went out: release the buffer, so idle connections hold none.
-            c.outgoing = Vec::new();
-            c.outgoing_sent = 0;
-        }
+        self.common.outgoing.consume(n);
     }
 
     /// Takes all pending TLS bytes at once.
@@ -946,7 +1085,7 @@ impl Connection {
     }
 
     pub fn wants_write(&self) -> bool {
-        !self.pending_tls().is_empty()
+        !self.common.outgoing.is_empty()
     }
 
     /// Whether the connection needs more bytes from the peer to make progress.

@@ -25,7 +25,9 @@ use ferrotls::client::{ClientConfig, ClientConfigBuilder, ClientConnection, InMe
 use ferrotls::conn::{ClientEarlyData, Connection};
 use ferrotls::crypto::provider::Provider;
 use ferrotls::error::{CertificateError, PeerMisbehaved};
-use ferrotls::msgs::enums::{AlertDescription, CipherSuite, ContentType, HandshakeType};
+use ferrotls::msgs::enums::{
+    AlertDescription, CipherSuite, ContentType, HandshakeType, ProtocolVersion,
+};
 use ferrotls::msgs::{
     CertReqExtension, ClientHello, HandshakeMessage, HandshakePayload, NewSessionTicket13,
     ServerHello,
@@ -1588,6 +1590,38 @@ fn resumed_session_keeps_the_client_identity() {
         &me.chain[..],
         "the resumed server connection lost the client's certificate"
     );
+}
+
+#[test]
+fn tls12_resumed_session_keeps_the_client_identity() {
+    // The same for TLS 1.2 (RFC 5246, 7.4.1.2; RFC 5077), by session ID and by ticket,
+    // on the fixed clock the server re-checks the client's chain at.
+    for tickets in [false, true] {
+        let s = Setup::new();
+        let me = ClientAuth::new();
+        let client = || {
+            me.client(&s)
+                .versions(&[ProtocolVersion::TLSv1_2])
+                .session_tickets(tickets)
+        };
+        let server = || me.server(&s, false).session_tickets(tickets);
+        s.prime(client(), server());
+        for n in 2..=3 {
+            let mut c = Conn::new(client(), server());
+            c.handshake_ok("resumed");
+            assert!(c.resumed(), "tickets {tickets}, connection {n}");
+            assert_eq!(
+                c.p.server.negotiated().version,
+                Some(ProtocolVersion::TLSv1_2)
+            );
+            assert_eq!(
+                c.p.server.peer_certificates(),
+                &me.chain[..],
+                "tickets {tickets}, connection {n}: the client's certificate was lost"
+            );
+            c.p.round_trip();
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------

@@ -112,6 +112,57 @@ impl AeadKey {
         Ok(out)
     }
 
+    /// Encrypts `plaintext` into `out` (exactly as long) and then `extra` (TLS 1.3's
+    /// content-type byte) into the front of `extra_out_and_tag`, which ends with the
+    /// tag and must be `extra.len() + TAG_LEN` bytes. The plaintext is read once and
+    /// never copied, so a record can be sealed straight from the caller's buffer.
+    pub fn seal_out_of_place(
+        &self,
+        nonce: [u8; NONCE_LEN],
+        aad: &[u8],
+        plaintext: &[u8],
+        out: &mut [u8],
+        extra: &[u8],
+        extra_out_and_tag: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        self.key
+            .seal_out_of_place_scatter(
+                aead::Nonce::assume_unique_for_key(nonce),
+                aead::Aad::from(aad),
+                plaintext,
+                out,
+                extra,
+                extra_out_and_tag,
+            )
+            .map_err(|_| CryptoError::EncryptFailed)
+    }
+
+    /// Authenticates `sealed` (ciphertext followed by the tag) and decrypts it into
+    /// `out`, which must be exactly as long as the ciphertext. Returns `None` if
+    /// authentication failed for any reason; `out` is then zeroed, so nothing
+    /// unauthenticated is left behind.
+    pub fn open_out_of_place(
+        &self,
+        nonce: [u8; NONCE_LEN],
+        aad: &[u8],
+        sealed: &[u8],
+        out: &mut [u8],
+    ) -> Option<()> {
+        let (ciphertext, tag) = sealed.split_at_checked(sealed.len().checked_sub(TAG_LEN)?)?;
+        let opened = self.key.open_separate_gather(
+            aead::Nonce::assume_unique_for_key(nonce),
+            aead::Aad::from(aad),
+            ciphertext,
+            tag,
+            out,
+        );
+        if opened.is_err() {
+            out.fill(0);
+            return None;
+        }
+        Some(())
+    }
+
     /// Authenticates and decrypts `in_out` (ciphertext followed by the tag) in
     /// place. Returns the plaintext, or `None` if authentication failed for any
     /// reason (short input, wrong key, tampered data or AAD); which one is not revealed.
@@ -281,6 +332,59 @@ mod tests {
             assert!(other
                 .open_in_place([1; NONCE_LEN], b"hdr", &mut buf2)
                 .is_none());
+        }
+    }
+
+    #[test]
+    fn out_of_place_matches_in_place() {
+        for alg in [
+            AeadAlgorithm::Aes128Gcm,
+            AeadAlgorithm::Aes256Gcm,
+            AeadAlgorithm::ChaCha20Poly1305,
+        ] {
+            let key = AeadKey::new(alg, &vec![3u8; alg.key_len()]).unwrap();
+            let (iv, aad) = ([9u8; NONCE_LEN], b"header");
+            for len in [0usize, 1, 2, 15, 16, 17, 64, 1000, 16385] {
+                let plain: Vec<u8> = (0..len).map(|i| (i * 13) as u8).collect();
+                let mut in_place = plain.clone();
+                key.seal_in_place_append_tag(iv, aad, &mut in_place)
+                    .unwrap();
+                // The last byte as the extra input, as TLS 1.3 does its type byte.
+                let (body, extra) = plain.split_at(len.saturating_sub(1));
+                let mut out = vec![0xaa; body.len()];
+                let mut extra_out = vec![0xaa; extra.len() + TAG_LEN];
+                key.seal_out_of_place(iv, aad, body, &mut out, extra, &mut extra_out)
+                    .unwrap();
+                assert_eq!([out, extra_out].concat(), in_place, "{} {len}", alg.name());
+
+                let mut opened = vec![0x55; len];
+                assert!(key
+                    .open_out_of_place(iv, aad, &in_place, &mut opened)
+                    .is_some());
+                assert_eq!(opened, plain);
+                // A forgery leaves zeros, not unauthenticated plaintext.
+                let mut forged = in_place.clone();
+                forged[len / 2] ^= 0x40;
+                let mut opened = vec![0x55; len];
+                assert!(key
+                    .open_out_of_place(iv, aad, &forged, &mut opened)
+                    .is_none());
+                assert!(opened.iter().all(|b| *b == 0), "{} {len}", alg.name());
+                // The output must be exactly as long as the ciphertext.
+                assert!(key
+                    .open_out_of_place(iv, aad, &in_place, &mut vec![0; len + 1])
+                    .is_none());
+            }
+            assert!(key
+                .open_out_of_place(iv, aad, &[0; TAG_LEN - 1], &mut [])
+                .is_none());
+            assert_eq!(
+                key.seal_out_of_place(iv, aad, b"abc", &mut [0; 2], b"", &mut [0; TAG_LEN]),
+                Err(CryptoError::EncryptFailed)
+            );
+            assert!(key
+                .seal_out_of_place(iv, aad, b"abc", &mut [0; 3], b"x", &mut [0; TAG_LEN])
+                .is_err());
         }
     }
 

@@ -31,12 +31,16 @@ pub struct Provider {
 }
 
 impl Provider {
-    /// The operating system's CSPRNG (through aws-lc) and the system clock.
+    /// The operating system's CSPRNG (through aws-lc) and the system clock. Both are
+    /// stateless, so every caller shares one pair: no allocation per call.
     pub fn system() -> Self {
-        Self {
-            random: Arc::new(SystemRandomSource),
-            time: Arc::new(SystemTime),
-        }
+        static SYSTEM: std::sync::OnceLock<Provider> = std::sync::OnceLock::new();
+        SYSTEM
+            .get_or_init(|| Self {
+                random: Arc::new(SystemRandomSource),
+                time: Arc::new(SystemTime),
+            })
+            .clone()
     }
 
     /// For tests and transcript replay: a deterministic random stream derived from

@@ -3,8 +3,8 @@
 use std::io;
 
 use super::{
-    protect12::MAX_CIPHERTEXT_LEN_TLS12, push_header, PlainMessage, HEADER_LEN, MAX_CIPHERTEXT_LEN,
-    MAX_PLAINTEXT_LEN,
+    protect12::MAX_CIPHERTEXT_LEN_TLS12, push_header, BorrowedRecord, PlainMessage, HEADER_LEN,
+    MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN,
 };
 use crate::error::RecordError;
 use crate::msgs::enums::{ContentType, ProtocolVersion};
@@ -38,6 +38,68 @@ impl OpaqueRecord {
         push_header(out, self.typ, self.version, self.payload.len());
         out.extend_from_slice(&self.payload);
     }
+
+    /// The record as a [`BorrowedRecord`].
+    pub fn borrow(&self) -> BorrowedRecord<'_> {
+        BorrowedRecord {
+            typ: self.typ,
+            version: self.version,
+            payload: &self.payload,
+        }
+    }
+}
+
+/// Frames the record at the front of `bytes`: `Ok(None)` until all of it is there,
+/// else the record and its length on the wire (header included). Fails for a header
+/// no TLS peer would send: an unknown content type, a major version other than 3,
+/// or a body longer than `max_ciphertext`; the check needs the 5 header bytes only.
+pub fn frame(
+    bytes: &[u8],
+    max_ciphertext: usize,
+) -> Result<Option<(BorrowedRecord<'_>, usize)>, RecordError> {
+    let Some((hdr, rest)) = bytes.split_first_chunk::<HEADER_LEN>() else {
+        return Ok(None);
+    };
+    let [typ, major, minor, len_hi, len_lo] = *hdr;
+
+    // RFC 8446, 5: an unknown record type is unexpected_message. Heartbeat
+    // (RFC 6520) passes; the connection refuses it unless it was negotiated.
+    let typ = ContentType::from_wire(typ);
+    if !matches!(
+        typ,
+        ContentType::ChangeCipherSpec
+            | ContentType::Alert
+            | ContentType::Handshake
+            | ContentType::ApplicationData
+            | ContentType::Heartbeat
+    ) {
+        return Err(RecordError::UnexpectedContentType { got: typ });
+    }
+
+    // legacy_record_version is otherwise ignored (RFC 8446, 5.1), but a major
+    // version other than 3 means the peer is not speaking TLS at all.
+    let version = ProtocolVersion::from_wire(u16::from_be_bytes([major, minor]));
+    if major != 3 {
+        return Err(RecordError::BadLegacyVersion { version });
+    }
+
+    let length = usize::from(u16::from_be_bytes([len_hi, len_lo]));
+    if length > max_ciphertext {
+        return Err(RecordError::Overflow {
+            length,
+            max: max_ciphertext,
+        });
+    }
+
+    let Some(payload) = rest.get(..length) else {
+        return Ok(None);
+    };
+    let record = BorrowedRecord {
+        typ,
+        version,
+        payload,
+    };
+    Ok(Some((record, HEADER_LEN + length)))
 }
 
 /// Buffers received bytes, however they were split, and yields whole records.
@@ -45,11 +107,14 @@ impl OpaqueRecord {
 /// Memory is bounded: at most one maximal record is buffered, and a header that
 /// claims more than 2^14 + 256 bytes (2^14 + 2048 with TLS 1.2) is rejected as soon as its 5 bytes arrive. A bad
 /// header is not consumed, so every later `next_record` returns the same error.
+/// The buffer is released whenever it empties, so idle connections hold none.
 #[derive(Debug)]
 pub struct Deframer {
-    /// Received bytes; `buf[start..]` is not yet returned as a record.
+    /// `buf[start..end]` is received but not yet returned as a record. Bytes past
+    /// `end` are stale, kept initialized so reads need not zero them again.
     buf: Vec<u8>,
     start: usize,
+    end: usize,
     /// The largest record body accepted: 2^14 + 256, or 2^14 + 2048 once TLS 1.2
     /// is negotiated (RFC 5246, 6.2.3).
     max_ciphertext: usize,
@@ -60,6 +125,7 @@ impl Default for Deframer {
         Deframer {
             buf: Vec::new(),
             start: 0,
+            end: 0,
             max_ciphertext: MAX_CIPHERTEXT_LEN,
         }
     }
@@ -75,6 +141,11 @@ impl Deframer {
         self.max_ciphertext = MAX_CIPHERTEXT_LEN_TLS12;
     }
 
+    /// The largest record body accepted now.
+    pub fn max_ciphertext(&self) -> usize {
+        self.max_ciphertext
+    }
+
     fn max_record(&self) -> usize {
         HEADER_LEN + self.max_ciphertext
     }
@@ -82,12 +153,12 @@ impl Deframer {
     /// Bytes received but not yet returned as a record. Non-zero at end of stream
     /// means the peer's last record was truncated.
     pub fn buffered_len(&self) -> usize {
-        self.buf.len() - self.start
+        self.end - self.start
     }
 
     /// How many more bytes `push` or `read_from` will accept right now.
     pub fn free_space(&self) -> usize {
-        self.max_record() - self.buffered_len()
+        self.max_record().saturating_sub(self.buffered_len())
     }
 
     /// Buffers as much of `bytes` as fits and returns how many bytes were taken.
@@ -97,7 +168,13 @@ impl Deframer {
     #[must_use = "bytes beyond the returned count were not buffered"]
     pub fn push(&mut self, bytes: &[u8]) -> usize {
         let take = bytes.get(..self.make_room()).unwrap_or(bytes);
+        if take.is_empty() {
+            return 0;
+        }
+        // Appending to the filled part copies once and zeroes nothing.
+        self.buf.truncate(self.end);
         self.buf.extend_from_slice(take);
+        self.end = self.buf.len();
         take.len()
     }
 
@@ -111,83 +188,73 @@ impl Deframer {
                 "record buffer is full: call next_record before reading more",
             ));
         }
-        let old_len = self.buf.len();
-        self.buf.resize(old_len + room, 0);
-        let result = rd.read(self.buf.get_mut(old_len..).unwrap_or_default());
+        let limit = self.end + room;
+        if self.buf.len() < limit {
+            // Zeroed once per buffer, not once per read.
+            self.buf.resize(limit, 0);
+        }
+        let result = rd.read(self.buf.get_mut(self.end..limit).unwrap_or_default());
         let got = match &result {
             Ok(n) => (*n).min(room),
             Err(_) => 0,
         };
-        self.buf.truncate(old_len + got);
+        self.end += got;
+        self.release_if_empty();
         result.map(|_| got)
     }
 
     /// The next complete record, `Ok(None)` if more bytes are needed, or an error for
     /// a header no TLS peer would send.
     pub fn next_record(&mut self) -> Result<Option<OpaqueRecord>, RecordError> {
-        let pending = self.buf.get(self.start..).unwrap_or_default();
-        let Some((hdr, rest)) = pending.split_first_chunk::<HEADER_LEN>() else {
-            return Ok(None);
-        };
-        let [typ, major, minor, len_hi, len_lo] = *hdr;
-
-        // RFC 8446, 5: an unknown record type is unexpected_message. Heartbeat
-        // (RFC 6520) passes; the connection refuses it unless it was negotiated.
-        let typ = ContentType::from_wire(typ);
-        if !matches!(
-            typ,
-            ContentType::ChangeCipherSpec
-                | ContentType::Alert
-                | ContentType::Handshake
-                | ContentType::ApplicationData
-                | ContentType::Heartbeat
-        ) {
-            return Err(RecordError::UnexpectedContentType { got: typ });
-        }
-
-        // legacy_record_version is otherwise ignored (RFC 8446, 5.1), but a major
-        // version other than 3 means the peer is not speaking TLS at all.
-        let version = ProtocolVersion::from_wire(u16::from_be_bytes([major, minor]));
-        if major != 3 {
-            return Err(RecordError::BadLegacyVersion { version });
-        }
-
-        let length = usize::from(u16::from_be_bytes([len_hi, len_lo]));
-        if length > self.max_ciphertext {
-            return Err(RecordError::Overflow {
-                length,
-                max: self.max_ciphertext,
-            });
-        }
-
-        let Some(payload) = rest.get(..length) else {
+        let Some((record, len)) = self.peek()? else {
             return Ok(None);
         };
         let record = OpaqueRecord {
-            typ,
-            version,
-            payload: payload.to_vec(),
+            typ: record.typ,
+            version: record.version,
+            payload: record.payload.to_vec(),
         };
-        self.start += HEADER_LEN + length;
-        if self.start == self.buf.len() {
-            // Nothing pending: give the buffer back, so idle connections hold none.
+        self.discard(len);
+        Ok(Some(record))
+    }
+
+    /// The next complete record where it lies in the buffer, with its length on the
+    /// wire; [`discard`](Self::discard) that length once done with it. `Ok(None)` if
+    /// more bytes are needed; an error for a header no TLS peer would send.
+    pub fn peek(&self) -> Result<Option<(BorrowedRecord<'_>, usize)>, RecordError> {
+        frame(
+            self.buf.get(self.start..self.end).unwrap_or_default(),
+            self.max_ciphertext,
+        )
+    }
+
+    /// Drops `len` bytes (a record returned by [`peek`](Self::peek)) from the front.
+    pub fn discard(&mut self, len: usize) {
+        self.start = (self.start + len).min(self.end);
+        self.release_if_empty();
+    }
+
+    /// Nothing pending: give the buffer back, so idle connections hold none.
+    fn release_if_empty(&mut self) {
+        if self.start == self.end {
             self.buf = Vec::new();
             self.start = 0;
+            self.end = 0;
         }
-        Ok(Some(record))
     }
 
     /// Moves pending bytes to the front and returns how many more fit.
     fn make_room(&mut self) -> usize {
         if self.start > 0 {
-            self.buf.drain(..self.start);
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
             self.start = 0;
         }
         let max = self.max_record();
         if self.buf.capacity() < max {
             self.buf.reserve_exact(max.saturating_sub(self.buf.len()));
         }
-        max.saturating_sub(self.buf.len())
+        max.saturating_sub(self.end)
     }
 }
 

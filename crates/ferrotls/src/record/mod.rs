@@ -9,6 +9,7 @@
 //! TLS 1.2 connections use [`protect12::Encrypter12`] and [`protect12::Decrypter12`]
 //! in place of the TLS 1.3 pair.
 
+pub(crate) mod buffers;
 pub mod deframer;
 pub mod fragmenter;
 pub mod joiner;
@@ -40,6 +41,23 @@ pub struct PlainMessage {
     pub payload: Vec<u8>,
 }
 
+/// A record framed in a receive buffer, before decryption: its header fields and a
+/// borrowed body, so it can be decrypted where it lies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BorrowedRecord<'a> {
+    pub typ: ContentType,
+    pub version: ProtocolVersion,
+    pub payload: &'a [u8],
+}
+
+/// What [`RecordDecrypter::decrypt_into`] left at the front of its output buffer:
+/// `len` bytes of content of type `typ` (TLS 1.3's inner type, padding removed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Opened {
+    pub typ: ContentType,
+    pub len: usize,
+}
+
 /// The 5-byte record header; also the AEAD additional data (RFC 8446, 5.2).
 fn header(typ: ContentType, version: ProtocolVersion, len: usize) -> [u8; HEADER_LEN] {
     // Callers keep `len` within MAX_CIPHERTEXT_LEN, well below 2^16.
@@ -55,13 +73,18 @@ fn push_header(out: &mut Vec<u8>, typ: ContentType, version: ProtocolVersion, le
 
 /// Protects outgoing records under the current keys (TLS 1.3 or 1.2).
 pub trait RecordEncrypter: core::fmt::Debug + Send + Sync {
-    /// Appends one protected record carrying `plaintext` (at most 2^14 bytes) to `out`.
-    fn encrypt(
+    /// Bytes on the wire of the record carrying `len` bytes of plaintext.
+    fn record_len(&self, len: usize) -> usize;
+
+    /// Writes one protected record carrying `plaintext` (at most 2^14 bytes) to the
+    /// front of `out` (at least `record_len(plaintext.len())` bytes); returns its
+    /// length. On failure `out` holds nothing.
+    fn encrypt_into(
         &mut self,
         typ: ContentType,
         plaintext: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), crate::Error>;
+        out: &mut [u8],
+    ) -> Result<usize, crate::Error>;
 
     /// Whether the keys are close to their usage limit (TLS 1.3 then sends KeyUpdate).
     fn should_update_key(&self) -> bool;
@@ -70,16 +93,40 @@ pub trait RecordEncrypter: core::fmt::Debug + Send + Sync {
 /// Unprotects incoming records under the current keys.
 pub trait RecordDecrypter: core::fmt::Debug + Send + Sync {
     fn decrypt(&mut self, record: OpaqueRecord) -> Result<PlainMessage, crate::error::RecordError>;
+
+    /// Decrypts a record where it lies into `out` (at least `record.payload.len()`
+    /// bytes); the content is `out[..opened.len]`. On failure `out` holds nothing
+    /// unauthenticated. The sequence number advances once the record authenticates.
+    fn decrypt_into(
+        &mut self,
+        record: BorrowedRecord<'_>,
+        out: &mut [u8],
+    ) -> Result<Opened, crate::error::RecordError>;
+
+    /// As `decrypt_into`, without consuming the sequence number: for decrypting
+    /// ahead, where only some records are accepted. Call `advance` to accept one.
+    fn peek_into(
+        &self,
+        record: BorrowedRecord<'_>,
+        out: &mut [u8],
+    ) -> Result<Opened, crate::error::RecordError>;
+
+    /// Consumes the sequence number of a record accepted after `peek_into`.
+    fn advance(&mut self);
 }
 
 impl RecordEncrypter for Encrypter13 {
-    fn encrypt(
+    fn record_len(&self, len: usize) -> usize {
+        protect::record_len(len)
+    }
+
+    fn encrypt_into(
         &mut self,
         typ: ContentType,
         plaintext: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), crate::Error> {
-        Encrypter13::encrypt(self, typ, plaintext, 0, out)
+        out: &mut [u8],
+    ) -> Result<usize, crate::Error> {
+        Encrypter13::encrypt_into(self, typ, plaintext, out)
     }
 
     fn should_update_key(&self) -> bool {
@@ -91,16 +138,40 @@ impl RecordDecrypter for Decrypter13 {
     fn decrypt(&mut self, record: OpaqueRecord) -> Result<PlainMessage, crate::error::RecordError> {
         Decrypter13::decrypt(self, record)
     }
+
+    fn decrypt_into(
+        &mut self,
+        record: BorrowedRecord<'_>,
+        out: &mut [u8],
+    ) -> Result<Opened, crate::error::RecordError> {
+        Decrypter13::decrypt_into(self, record, out)
+    }
+
+    fn peek_into(
+        &self,
+        record: BorrowedRecord<'_>,
+        out: &mut [u8],
+    ) -> Result<Opened, crate::error::RecordError> {
+        Decrypter13::peek_into(self, record, out)
+    }
+
+    fn advance(&mut self) {
+        Decrypter13::advance(self);
+    }
 }
 
 impl RecordEncrypter for protect12::Encrypter12 {
-    fn encrypt(
+    fn record_len(&self, len: usize) -> usize {
+        protect12::Encrypter12::record_len(self, len)
+    }
+
+    fn encrypt_into(
         &mut self,
         typ: ContentType,
         plaintext: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), crate::Error> {
-        protect12::Encrypter12::encrypt(self, typ, plaintext, out)
+        out: &mut [u8],
+    ) -> Result<usize, crate::Error> {
+        protect12::Encrypter12::encrypt_into(self, typ, plaintext, out)
     }
 
     /// TLS 1.2 has no KeyUpdate; the 64-bit sequence number is the only limit.
@@ -112,5 +183,25 @@ impl RecordEncrypter for protect12::Encrypter12 {
 impl RecordDecrypter for protect12::Decrypter12 {
     fn decrypt(&mut self, record: OpaqueRecord) -> Result<PlainMessage, crate::error::RecordError> {
         protect12::Decrypter12::decrypt(self, record)
+    }
+
+    fn decrypt_into(
+        &mut self,
+        record: BorrowedRecord<'_>,
+        out: &mut [u8],
+    ) -> Result<Opened, crate::error::RecordError> {
+        protect12::Decrypter12::decrypt_into(self, record, out)
+    }
+
+    fn peek_into(
+        &self,
+        record: BorrowedRecord<'_>,
+        out: &mut [u8],
+    ) -> Result<Opened, crate::error::RecordError> {
+        protect12::Decrypter12::peek_into(self, record, out)
+    }
+
+    fn advance(&mut self) {
+        protect12::Decrypter12::advance(self);
     }
 }

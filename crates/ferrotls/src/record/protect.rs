@@ -5,8 +5,8 @@ use core::fmt;
 use zeroize::Zeroize;
 
 use super::{
-    header, OpaqueRecord, PlainMessage, HEADER_LEN, MAX_CIPHERTEXT_LEN, MAX_INNER_PLAINTEXT_LEN,
-    MAX_PLAINTEXT_LEN,
+    header, BorrowedRecord, OpaqueRecord, Opened, PlainMessage, HEADER_LEN, MAX_CIPHERTEXT_LEN,
+    MAX_INNER_PLAINTEXT_LEN, MAX_PLAINTEXT_LEN,
 };
 use crate::crypto::aead::{AeadAlgorithm, AeadKey, NONCE_LEN, TAG_LEN};
 use crate::error::{CryptoError, Error, RecordError};
@@ -46,6 +46,12 @@ impl Sequence {
     fn advance(&mut self) {
         self.next = self.next.saturating_add(1);
     }
+}
+
+/// Bytes on the wire of a TLS 1.3 record carrying `len` bytes of content and padding:
+/// header, content type byte, tag.
+pub const fn record_len(len: usize) -> usize {
+    HEADER_LEN + len + 1 + TAG_LEN
 }
 
 /// The per-record nonce: the IV XOR the sequence number, left-padded to the IV's
@@ -89,7 +95,7 @@ impl Encrypter13 {
     /// up to `padding` zero bytes (RFC 8446, 5.2 and 5.4). Padding is reduced so the
     /// inner plaintext stays within 2^14 + 1 bytes; `plaintext` itself must be at most
     /// 2^14 bytes (`PlaintextTooLarge` otherwise). Fails with `SequenceExhausted` rather
-    /// than reuse a nonce.
+    /// than reuse a nonce. Nothing is appended on failure.
     pub fn encrypt(
         &mut self,
         typ: ContentType,
@@ -97,6 +103,39 @@ impl Encrypter13 {
         padding: usize,
         out: &mut Vec<u8>,
     ) -> Result<(), Error> {
+        let start = out.len();
+        let padding = padding.min(MAX_PLAINTEXT_LEN.saturating_sub(plaintext.len()));
+        out.resize(start + record_len(plaintext.len() + padding), 0);
+        let result = self.encrypt_padded(
+            typ,
+            plaintext,
+            padding,
+            out.get_mut(start..).unwrap_or_default(),
+        );
+        out.truncate(start + *result.as_ref().unwrap_or(&0));
+        result.map(|_| ())
+    }
+
+    /// Writes one record carrying `plaintext` (no padding) to the front of `out`,
+    /// which must hold at least [`record_len`]`(plaintext.len())` bytes, and returns its
+    /// length. The plaintext is sealed straight into place: read once, never copied.
+    /// Fails as [`encrypt`](Self::encrypt) does; `out` then holds nothing.
+    pub fn encrypt_into(
+        &mut self,
+        typ: ContentType,
+        plaintext: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        self.encrypt_padded(typ, plaintext, 0, out)
+    }
+
+    fn encrypt_padded(
+        &mut self,
+        typ: ContentType,
+        plaintext: &[u8],
+        padding: usize,
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
         let Some(room) = MAX_PLAINTEXT_LEN.checked_sub(plaintext.len()) else {
             return Err(RecordError::PlaintextTooLarge {
                 length: plaintext.len(),
@@ -106,37 +145,55 @@ impl Encrypter13 {
         };
         let seq = self.seq.current()?;
 
-        let inner_len = plaintext.len() + 1 + padding.min(room);
+        let padding = padding.min(room);
+        let inner_len = plaintext.len() + 1 + padding;
+        let len = HEADER_LEN + inner_len + TAG_LEN;
+        let Some(record) = out.get_mut(..len) else {
+            return Err(RecordError::PlaintextTooLarge {
+                length: len,
+                max: out.len(),
+            }
+            .into());
+        };
         let aad = header(
             ContentType::ApplicationData,
             ProtocolVersion::TLSv1_2,
             inner_len + TAG_LEN,
         );
-        // Seal in place at the end of `out`: header, inner plaintext, tag.
-        let start = out.len();
-        out.reserve(HEADER_LEN + inner_len + TAG_LEN);
-        out.extend_from_slice(&aad);
-        let body = out.len();
-        out.extend_from_slice(plaintext);
-        out.push(typ.to_wire());
-        out.resize(body + inner_len, 0);
-        let sealed = self.key.seal_in_place_separate_tag(
-            nonce(&self.iv, seq),
-            &aad,
-            out.get_mut(body..).unwrap_or_default(),
-        );
-        match sealed {
-            Ok(tag) => out.extend_from_slice(&tag),
-            Err(e) => {
-                if let Some(partial) = out.get_mut(start..) {
-                    partial.zeroize();
-                }
-                out.truncate(start);
-                return Err(e.into());
+        // Header, inner plaintext, tag. Without padding the data is sealed straight
+        // from `plaintext` into place (one pass), the content-type byte sealed after
+        // it as the AEAD's extra input.
+        let (hdr, body) = record.split_at_mut(HEADER_LEN);
+        hdr.copy_from_slice(&aad);
+        let nonce = nonce(&self.iv, seq);
+        let sealed = if padding == 0 {
+            let (ciphertext, type_and_tag) = body.split_at_mut(plaintext.len());
+            self.key.seal_out_of_place(
+                nonce,
+                &aad,
+                plaintext,
+                ciphertext,
+                &[typ.to_wire()],
+                type_and_tag,
+            )
+        } else {
+            let (inner, tag_out) = body.split_at_mut(inner_len);
+            let (content, type_and_padding) = inner.split_at_mut(plaintext.len());
+            content.copy_from_slice(plaintext);
+            if let Some((t, zeros)) = type_and_padding.split_first_mut() {
+                *t = typ.to_wire();
+                zeros.fill(0);
             }
+            self.key
+                .seal_in_place_separate_tag(nonce, &aad, inner)
+                .map(|tag| tag_out.copy_from_slice(&tag))
+        };
+        if let Err(e) = sealed {
+            record.zeroize();
+            return Err(e.into());
         }
         self.seq.advance();
-        Ok(())
+        Ok(len)
     }
 
     /// The sequence number the next record will use.
@@ -215,6 +272,63 @@ impl Decrypter13 {
             version,
             mut payload,
         } = record;
+        let (seq, aad) = self.prepare(typ, version, &payload)?;
+        let Some(inner_len) = self
+            .key
+            .open_in_place(nonce(&self.iv, seq), &aad, &mut payload)
+            .map(|plain| plain.len())
+        else {
+            return Err(RecordError::BadRecordMac { sequence: seq });
+        };
+        self.seq.advance();
+        payload.truncate(inner_len);
+        let opened = unpad(&payload)?;
+        payload.truncate(opened.len);
+        Ok(PlainMessage {
+            typ: opened.typ,
+            payload,
+        })
+    }
+
+    /// As [`decrypt`](Self::decrypt), for a record borrowed from a receive buffer:
+    /// the content is decrypted into `out[..opened.len]` (`out` must hold at least
+    /// `payload.len()` bytes) without copying the ciphertext first. The sequence
+    /// number advances once the record authenticates.
+    pub fn decrypt_into(
+        &mut self,
+        record: BorrowedRecord<'_>,
+        out: &mut [u8],
+    ) -> Result<Opened, RecordError> {
+        let inner_len = self.open_into(record, out)?;
+        self.seq.advance();
+        unpad(out.get(..inner_len).unwrap_or_default())
+    }
+
+    /// As [`decrypt_into`](Self::decrypt_into), but the sequence number does not
+    /// advance: the caller [`advance`](Self::advance)s once it accepts the record, or
+    /// leaves it to be decrypted again later.
+    pub fn peek_into(
+        &self,
+        record: BorrowedRecord<'_>,
+        out: &mut [u8],
+    ) -> Result<Opened, RecordError> {
+        let inner_len = self.open_into(record, out)?;
+        unpad(out.get(..inner_len).unwrap_or_default())
+    }
+
+    /// Consumes the sequence number of a record accepted after [`peek_into`](Self::peek_into).
+    pub fn advance(&mut self) {
+        self.seq.advance();
+    }
+
+    /// The checks before authentication: outer type and ciphertext length. Returns the
+    /// record's sequence number and additional data.
+    fn prepare(
+        &self,
+        typ: ContentType,
+        version: ProtocolVersion,
+        payload: &[u8],
+    ) -> Result<(u64, [u8; HEADER_LEN]), RecordError> {
         if typ != ContentType::ApplicationData {
             return Err(RecordError::UnexpectedContentType { got: typ });
         }
@@ -226,35 +340,29 @@ impl Decrypter13 {
         }
         let seq = self.seq.current()?;
         // RFC 8446, 5.2: the AAD is the record header exactly as received.
-        let aad = header(typ, version, payload.len());
-        let Some(inner_len) = self
-            .key
-            .open_in_place(nonce(&self.iv, seq), &aad, &mut payload)
-            .map(|plain| plain.len())
-        else {
-            return Err(RecordError::BadRecordMac { sequence: seq });
-        };
-        self.seq.advance();
-        payload.truncate(inner_len);
+        Ok((seq, header(typ, version, payload.len())))
+    }
 
-        if inner_len > MAX_INNER_PLAINTEXT_LEN {
+    /// Authenticates `record` and decrypts its inner plaintext into the front of
+    /// `out`; returns the inner plaintext's length.
+    fn open_into(&self, record: BorrowedRecord<'_>, out: &mut [u8]) -> Result<usize, RecordError> {
+        let (seq, aad) = self.prepare(record.typ, record.version, record.payload)?;
+        let bad_mac = RecordError::BadRecordMac { sequence: seq };
+        let inner_len = record
+            .payload
+            .len()
+            .checked_sub(TAG_LEN)
+            .ok_or(bad_mac.clone())?;
+        let Some(inner) = out.get_mut(..inner_len) else {
             return Err(RecordError::Overflow {
                 length: inner_len,
-                max: MAX_INNER_PLAINTEXT_LEN,
+                max: out.len(),
             });
-        }
-        let (content_len, inner_type) = find_content_type(&payload);
-        if inner_type == 0 {
-            return Err(RecordError::NoContentType);
-        }
-        payload.truncate(content_len);
-        let typ = ContentType::from_wire(inner_type);
-        match typ {
-            ContentType::Handshake | ContentType::Alert | ContentType::ApplicationData => {
-                Ok(PlainMessage { typ, payload })
-            }
-            _ => Err(RecordError::UnexpectedContentType { got: typ }),
-        }
+        };
+        self.key
+            .open_out_of_place(nonce(&self.iv, seq), &aad, record.payload, inner)
+            .ok_or(bad_mac)?;
+        Ok(inner_len)
     }
 
     /// The sequence number the next record must carry.
@@ -289,6 +397,28 @@ impl fmt::Debug for Decrypter13 {
 impl Drop for Decrypter13 {
     fn drop(&mut self) {
         self.iv.zeroize();
+    }
+}
+
+/// The checks after authentication (RFC 8446, 5.2 and 5.4): the inner plaintext's
+/// length, its content type (the last non-zero byte) and which types may be protected.
+fn unpad(inner: &[u8]) -> Result<Opened, RecordError> {
+    if inner.len() > MAX_INNER_PLAINTEXT_LEN {
+        return Err(RecordError::Overflow {
+            length: inner.len(),
+            max: MAX_INNER_PLAINTEXT_LEN,
+        });
+    }
+    let (len, inner_type) = find_content_type(inner);
+    if inner_type == 0 {
+        return Err(RecordError::NoContentType);
+    }
+    let typ = ContentType::from_wire(inner_type);
+    match typ {
+        ContentType::Handshake | ContentType::Alert | ContentType::ApplicationData => {
+            Ok(Opened { typ, len })
+        }
+        _ => Err(RecordError::UnexpectedContentType { got: typ }),
     }
 }
 
@@ -497,6 +627,80 @@ mod tests {
             &flight,
             s5::SERVER_FLIGHT_RECORD,
         );
+    }
+
+    #[test]
+    fn into_a_buffer_gives_the_rfc8448_records() {
+        let mut enc = encrypter(s3::SERVER_AP_KEY, s3::SERVER_AP_IV);
+        let mut dec = decrypter(s3::SERVER_AP_KEY, s3::SERVER_AP_IV);
+        for (typ, plain, record) in [
+            (
+                ContentType::Handshake,
+                s3::NEW_SESSION_TICKET,
+                s3::NEW_SESSION_TICKET_RECORD,
+            ),
+            (
+                ContentType::ApplicationData,
+                s3::APP_DATA,
+                s3::SERVER_APP_DATA_RECORD,
+            ),
+            (
+                ContentType::Alert,
+                s3::CLOSE_NOTIFY,
+                s3::SERVER_ALERT_RECORD,
+            ),
+        ] {
+            let (plain, wire) = (unhex(plain), unhex(record));
+            // Written over stale bytes, with room to spare.
+            let mut room = vec![0xaa; record_len(plain.len()) + 3];
+            let n = enc.encrypt_into(typ, &plain, &mut room).unwrap();
+            assert_eq!(n, wire.len());
+            assert_eq!(room[..n], wire);
+            assert_eq!(room[n..], [0xaa; 3]);
+            // Peeking opens it without consuming the sequence number.
+            let record = parse(&wire);
+            let mut out = vec![0x55; record.payload.len()];
+            let seq = dec.sequence();
+            let opened = dec.peek_into(record.borrow(), &mut out).unwrap();
+            assert_eq!(dec.sequence(), seq);
+            assert_eq!((opened.typ, &out[..opened.len]), (typ, &plain[..]));
+            let mut out = vec![0x55; record.payload.len() + 9];
+            let opened = dec.decrypt_into(record.borrow(), &mut out).unwrap();
+            assert_eq!(dec.sequence(), seq + 1);
+            assert_eq!((opened.typ, &out[..opened.len]), (typ, &plain[..]));
+        }
+    }
+
+    #[test]
+    fn failed_decryption_into_a_buffer_leaves_nothing_behind() {
+        let mut dec = decrypter(s3::SERVER_AP_KEY, s3::SERVER_AP_IV);
+        let mut wire = unhex(s3::SERVER_APP_DATA_RECORD);
+        let last = wire.len() - 1;
+        wire[last] ^= 1;
+        let record = parse(&wire);
+        let mut out = vec![0x55; record.payload.len()];
+        assert_eq!(
+            dec.decrypt_into(record.borrow(), &mut out),
+            Err(RecordError::BadRecordMac { sequence: 0 })
+        );
+        assert!(out[..record.payload.len() - TAG_LEN]
+            .iter()
+            .all(|b| *b == 0));
+        assert_eq!(dec.sequence(), 0);
+        // Too little room: refused before anything is decrypted.
+        let record = parse(&unhex(s3::SERVER_APP_DATA_RECORD));
+        let mut short = vec![0u8; record.payload.len() - TAG_LEN - 1];
+        assert!(matches!(
+            dec.decrypt_into(record.borrow(), &mut short),
+            Err(RecordError::Overflow { .. })
+        ));
+        assert_eq!(dec.sequence(), 0);
+        let mut enc = encrypter(s3::SERVER_AP_KEY, s3::SERVER_AP_IV);
+        let mut small = vec![0u8; record_len(10) - 1];
+        assert!(enc
+            .encrypt_into(ContentType::ApplicationData, &[1; 10], &mut small)
+            .is_err());
+        assert_eq!(enc.sequence(), 0);
     }
 
     #[test]

@@ -20,7 +20,9 @@ use std::sync::Arc;
 
 use zeroize::Zeroize;
 
-use super::{header, OpaqueRecord, PlainMessage, HEADER_LEN, MAX_PLAINTEXT_LEN};
+use super::{
+    header, BorrowedRecord, OpaqueRecord, Opened, PlainMessage, HEADER_LEN, MAX_PLAINTEXT_LEN,
+};
 use crate::crypto::aead::{AeadAlgorithm, AeadKey, NONCE_LEN, TAG_LEN};
 use crate::crypto::cbc::{check_mac_then_encrypt, check_padding, CbcKey, MacKey, AES_BLOCK_LEN};
 use crate::crypto::{Provider, RandomSource};
@@ -96,8 +98,9 @@ fn gcm_nonce(salt: &[u8; GCM_SALT_LEN], explicit: [u8; GCM_EXPLICIT_NONCE_LEN]) 
     nonce
 }
 
-/// The keys of one direction.
-#[allow(clippy::large_enum_variant)] // one per direction, built once, never moved in a loop
+/// The keys of one direction. The CBC keys (HMAC contexts, two AES schedules) are
+/// boxed: unboxed they made every Encrypter12 and Decrypter12 over 2 KiB, copied each
+/// time a handshake state moved them.
 enum Cipher {
     Gcm {
         key: AeadKey,
@@ -108,8 +111,8 @@ enum Cipher {
         iv: [u8; NONCE_LEN],
     },
     Cbc {
-        key: CbcKey,
-        mac: MacKey,
+        key: Box<CbcKey>,
+        mac: Box<MacKey>,
         encrypt_then_mac: bool,
     },
 }
@@ -154,8 +157,8 @@ impl Cipher {
                     return Err(bad(mac.name(), mac_key.len()));
                 }
                 Ok(Cipher::Cbc {
-                    key: CbcKey::new(enc_key)?,
-                    mac: MacKey::new(mac, mac_key),
+                    key: Box::new(CbcKey::new(enc_key)?),
+                    mac: Box::new(MacKey::new(mac, mac_key)),
                     encrypt_then_mac,
                 })
             }
@@ -269,6 +272,49 @@ impl Encrypter12 {
         plaintext: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), Error> {
+        let start = out.len();
+        out.resize(start + self.record_len(plaintext.len()), 0);
+        let result = self.encrypt_into(typ, plaintext, out.get_mut(start..).unwrap_or_default());
+        out.truncate(start + *result.as_ref().unwrap_or(&0));
+        result.map(|_| ())
+    }
+
+    /// Bytes on the wire of the record carrying `len` bytes of plaintext: header,
+    /// explicit nonce and tag (GCM); tag (ChaCha20-Poly1305); IV, MAC and the least
+    /// padding (CBC).
+    pub fn record_len(&self, len: usize) -> usize {
+        HEADER_LEN
+            + match &self.cipher {
+                Cipher::Gcm { .. } => GCM_EXPLICIT_NONCE_LEN + len + TAG_LEN,
+                Cipher::ChaCha { .. } => len + TAG_LEN,
+                Cipher::Cbc {
+                    mac,
+                    encrypt_then_mac,
+                    ..
+                } => {
+                    // IV, then whole blocks of data, MAC (inside them, unless
+                    // encrypt-then-MAC puts it after) and at least one padding byte.
+                    let mac_len = mac.algorithm().output_len();
+                    let (inside, after) = if *encrypt_then_mac {
+                        (0, mac_len)
+                    } else {
+                        (mac_len, 0)
+                    };
+                    AES_BLOCK_LEN + ((len + inside) / AES_BLOCK_LEN + 1) * AES_BLOCK_LEN + after
+                }
+            }
+    }
+
+    /// Writes one record carrying `plaintext` to the front of `out`, which must hold
+    /// at least [`record_len`](Self::record_len)`(plaintext.len())` bytes; returns its
+    /// length. AEAD records are sealed straight from `plaintext` into place. Fails as
+    /// [`encrypt`](Self::encrypt) does; `out` then holds nothing.
+    pub fn encrypt_into(
+        &mut self,
+        typ: ContentType,
+        plaintext: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
         if plaintext.len() > MAX_PLAINTEXT_LEN {
             return Err(RecordError::PlaintextTooLarge {
                 length: plaintext.len(),
@@ -279,7 +325,10 @@ impl Encrypter12 {
         let seq = self.seq.current()?;
         let version = ProtocolVersion::TLSv1_2;
         let ad = additional_data(seq, typ, version, plaintext.len());
-        // AEAD records are sealed in place at the end of `out`: no copy, no scratch.
+        let too_small = |len: usize, out: &[u8]| RecordError::PlaintextTooLarge {
+            length: len,
+            max: out.len(),
+        };
         let (explicit, nonce, sealer) = match &self.cipher {
             Cipher::Gcm { key, salt } => {
                 // RFC 5288, 3: the explicit nonce must be distinct per record; the
@@ -291,30 +340,24 @@ impl Encrypter12 {
             Cipher::Cbc { .. } => (None, [0u8; 12], None),
         };
         if let Some(key) = sealer {
-            let explicit_len = explicit.map_or(0, |e| e.len());
-            let len = explicit_len + plaintext.len() + TAG_LEN;
-            let start = out.len();
-            out.reserve(HEADER_LEN + len);
-            out.extend_from_slice(&header(typ, version, len));
-            if let Some(e) = explicit {
-                out.extend_from_slice(&e);
-            }
-            let body = out.len();
-            out.extend_from_slice(plaintext);
-            let sealed =
-                key.seal_in_place_separate_tag(nonce, &ad, out.get_mut(body..).unwrap_or_default());
-            match sealed {
-                Ok(tag) => out.extend_from_slice(&tag),
-                Err(e) => {
-                    if let Some(partial) = out.get_mut(start..) {
-                        partial.zeroize();
-                    }
-                    out.truncate(start);
-                    return Err(e.into());
-                }
+            // AEAD records are sealed straight from `plaintext` into place: no copy,
+            // no scratch.
+            let explicit = explicit.as_ref().map_or(&[][..], |e| &e[..]);
+            let len = explicit.len() + plaintext.len() + TAG_LEN;
+            let Some(record) = out.get_mut(..HEADER_LEN + len) else {
+                return Err(too_small(HEADER_LEN + len, out).into());
+            };
+            let (hdr, body) = record.split_at_mut(HEADER_LEN);
+            hdr.copy_from_slice(&header(typ, version, len));
+            let (nonce_out, sealed) = body.split_at_mut(explicit.len());
+            nonce_out.copy_from_slice(explicit);
+            let (ciphertext, tag) = sealed.split_at_mut(plaintext.len());
+            if let Err(e) = key.seal_out_of_place(nonce, &ad, plaintext, ciphertext, &[], tag) {
+                record.zeroize();
+                return Err(e.into());
             }
             self.seq.advance();
-            return Ok(());
+            return Ok(HEADER_LEN + len);
         }
         self.scratch.clear();
         let result = match &self.cipher {
@@ -351,15 +394,20 @@ impl Encrypter12 {
                 encrypted
             }
         };
+        let len = HEADER_LEN + self.scratch.len();
+        let Some(record) = out.get_mut(..len) else {
+            self.scratch.zeroize();
+            return Err(too_small(len, out).into());
+        };
         if let Err(e) = result {
             self.scratch.zeroize();
             return Err(e.into());
         }
         self.seq.advance();
-        out.reserve(HEADER_LEN + self.scratch.len());
-        out.extend_from_slice(&header(typ, version, self.scratch.len()));
-        out.extend_from_slice(&self.scratch);
-        Ok(())
+        let (hdr, body) = record.split_at_mut(HEADER_LEN);
+        hdr.copy_from_slice(&header(typ, version, self.scratch.len()));
+        body.copy_from_slice(&self.scratch);
+        Ok(len)
     }
 
     /// The sequence number the next record will use.
@@ -438,10 +486,66 @@ impl Decrypter12 {
     /// any reason, including bad CBC padding and records too short for their nonce,
     /// IV, tag or MAC (the sequence number then does not advance).
     pub fn decrypt(&mut self, record: OpaqueRecord) -> Result<PlainMessage, RecordError> {
-        let OpaqueRecord {
+        let mut payload = vec![0u8; record.payload.len()];
+        let opened = self.decrypt_into(record.borrow(), &mut payload)?;
+        payload.truncate(opened.len);
+        Ok(PlainMessage {
+            typ: opened.typ,
+            payload,
+        })
+    }
+
+    /// As [`decrypt`](Self::decrypt), for a record borrowed from a receive buffer:
+    /// the plaintext is written to `out[..opened.len]` (`out` must hold at least
+    /// `payload.len()` bytes). AEAD records are decrypted straight into `out`; CBC
+    /// records are copied there and decrypted in place.
+    pub fn decrypt_into(
+        &mut self,
+        record: BorrowedRecord<'_>,
+        out: &mut [u8],
+    ) -> Result<Opened, RecordError> {
+        let len = self.open_into(record, out)?;
+        self.seq.advance();
+        Self::check_len(record.typ, len, out)
+    }
+
+    /// As [`decrypt_into`](Self::decrypt_into), but the sequence number does not
+    /// advance: the caller [`advance`](Self::advance)s once it accepts the record.
+    pub fn peek_into(
+        &self,
+        record: BorrowedRecord<'_>,
+        out: &mut [u8],
+    ) -> Result<Opened, RecordError> {
+        let len = self.open_into(record, out)?;
+        Self::check_len(record.typ, len, out)
+    }
+
+    /// Consumes the sequence number of a record accepted after [`peek_into`](Self::peek_into).
+    pub fn advance(&mut self) {
+        self.seq.advance();
+    }
+
+    /// RFC 5246, 6.2.3: no plaintext above 2^14, even an authentic one.
+    fn check_len(typ: ContentType, len: usize, out: &mut [u8]) -> Result<Opened, RecordError> {
+        if len > MAX_PLAINTEXT_LEN {
+            if let Some(plain) = out.get_mut(..len) {
+                plain.zeroize();
+            }
+            return Err(RecordError::Overflow {
+                length: len,
+                max: MAX_PLAINTEXT_LEN,
+            });
+        }
+        Ok(Opened { typ, len })
+    }
+
+    /// Authenticates `record` and leaves its plaintext at the front of `out`; returns
+    /// the plaintext's length. Nothing unauthenticated is left in `out` on failure.
+    fn open_into(&self, record: BorrowedRecord<'_>, out: &mut [u8]) -> Result<usize, RecordError> {
+        let BorrowedRecord {
             typ,
             version,
-            mut payload,
+            payload,
         } = record;
         match typ {
             ContentType::Handshake
@@ -458,30 +562,31 @@ impl Decrypter12 {
         }
         let seq = self.seq.current()?;
         let bad_mac = RecordError::BadRecordMac { sequence: seq };
+        let Some(buf) = out.get_mut(..payload.len()) else {
+            return Err(RecordError::Overflow {
+                length: payload.len(),
+                max: out.len(),
+            });
+        };
         let (start, len) = match &self.cipher {
             Cipher::Gcm { key, salt } => {
-                let plain_len = payload
-                    .len()
-                    .checked_sub(GCM_EXPLICIT_NONCE_LEN + TAG_LEN)
-                    .ok_or(bad_mac.clone())?;
                 let (explicit, sealed) = payload
-                    .split_first_chunk_mut::<GCM_EXPLICIT_NONCE_LEN>()
+                    .split_first_chunk::<GCM_EXPLICIT_NONCE_LEN>()
                     .ok_or(bad_mac.clone())?;
+                let plain_len = sealed.len().checked_sub(TAG_LEN).ok_or(bad_mac.clone())?;
                 let ad = additional_data(seq, typ, version, plain_len);
-                let opened = key
-                    .open_in_place(gcm_nonce(salt, *explicit), &ad, sealed)
-                    .map(|p| p.len())
+                let plain = buf.get_mut(..plain_len).ok_or(bad_mac.clone())?;
+                key.open_out_of_place(gcm_nonce(salt, *explicit), &ad, sealed, plain)
                     .ok_or(bad_mac.clone())?;
-                (GCM_EXPLICIT_NONCE_LEN, opened)
+                (0, plain_len)
             }
             Cipher::ChaCha { key, iv } => {
                 let plain_len = payload.len().checked_sub(TAG_LEN).ok_or(bad_mac.clone())?;
                 let ad = additional_data(seq, typ, version, plain_len);
-                let opened = key
-                    .open_in_place(chacha_nonce(iv, seq), &ad, &mut payload)
-                    .map(|p| p.len())
+                let plain = buf.get_mut(..plain_len).ok_or(bad_mac.clone())?;
+                key.open_out_of_place(chacha_nonce(iv, seq), &ad, payload, plain)
                     .ok_or(bad_mac.clone())?;
-                (0, opened)
+                (0, plain_len)
             }
             Cipher::Cbc {
                 key,
@@ -498,13 +603,20 @@ impl Decrypter12 {
                 {
                     return Err(bad_mac);
                 }
-                let (iv, body) = payload
+                buf.copy_from_slice(payload);
+                let (iv, body) = buf
                     .split_first_chunk_mut::<AES_BLOCK_LEN>()
                     .ok_or(bad_mac.clone())?;
-                key.decrypt(*iv, body).map_err(|_| bad_mac.clone())?;
-                let data_len = check_mac_then_encrypt(mac, &mac_header(seq, typ, version), body)
-                    .ok_or(bad_mac.clone())?;
-                (AES_BLOCK_LEN, data_len)
+                let opened = key.decrypt(*iv, body).ok().and_then(|()| {
+                    check_mac_then_encrypt(mac, &mac_header(seq, typ, version), body)
+                });
+                match opened {
+                    Some(data_len) => (AES_BLOCK_LEN, data_len),
+                    None => {
+                        buf.zeroize();
+                        return Err(bad_mac);
+                    }
+                }
             }
             Cipher::Cbc {
                 key,
@@ -525,31 +637,33 @@ impl Decrypter12 {
                 if !mac.verify(&[&ad, macced], tag) {
                     return Err(bad_mac);
                 }
-                let (iv, rest) = payload
+                buf.copy_from_slice(payload);
+                let (iv, rest) = buf
                     .split_first_chunk_mut::<AES_BLOCK_LEN>()
                     .ok_or(bad_mac.clone())?;
                 let body = rest.get_mut(..body_len).ok_or(bad_mac.clone())?;
-                key.decrypt(*iv, body).map_err(|_| bad_mac.clone())?;
                 // RFC 7366, 3 leaves padding errors after a good MAC to RFC 5246:
                 // bad_record_mac as well.
-                let data_len = check_padding(body).ok_or(bad_mac.clone())?;
-                (AES_BLOCK_LEN, data_len)
+                let opened = key
+                    .decrypt(*iv, body)
+                    .ok()
+                    .and_then(|()| check_padding(body));
+                match opened {
+                    Some(data_len) => (AES_BLOCK_LEN, data_len),
+                    None => {
+                        buf.zeroize();
+                        return Err(bad_mac);
+                    }
+                }
             }
         };
-        self.seq.advance();
-        payload.copy_within(start..start + len, 0);
-        if let Some(tail) = payload.get_mut(len..) {
+        if start > 0 {
+            buf.copy_within(start..start + len, 0);
+        }
+        if let Some(tail) = buf.get_mut(len..) {
             tail.zeroize();
         }
-        payload.truncate(len);
-        if len > MAX_PLAINTEXT_LEN {
-            payload.zeroize();
-            return Err(RecordError::Overflow {
-                length: len,
-                max: MAX_PLAINTEXT_LEN,
-            });
-        }
-        Ok(PlainMessage { typ, payload })
+        Ok(len)
     }
 
     /// The sequence number the next record must carry.
@@ -880,6 +994,99 @@ mod tests {
                     c_dec.decrypt(parse(&out)),
                     Err(RecordError::BadRecordMac { .. })
                 ));
+            }
+        }
+    }
+
+    #[test]
+    fn into_a_buffer_matches_appending_and_record_len_is_exact() {
+        for suite in all_suites() {
+            for etm in [false, true] {
+                let ((mut a, _), (_, mut dec)) = both_sides(suite, etm);
+                let ((mut b, _), (_, mut peer)) = both_sides(suite, etm);
+                a.set_random(Arc::new(Fixed(9)));
+                b.set_random(Arc::new(Fixed(9)));
+                for len in [
+                    0usize,
+                    1,
+                    15,
+                    16,
+                    17,
+                    31,
+                    32,
+                    33,
+                    47,
+                    48,
+                    1000,
+                    16383,
+                    MAX_PLAINTEXT_LEN,
+                ] {
+                    let data: Vec<u8> = (0..len).map(|j| (j * 7) as u8).collect();
+                    let mut appended = vec![0xee];
+                    a.encrypt(ContentType::ApplicationData, &data, &mut appended)
+                        .unwrap();
+                    assert_eq!(
+                        appended.len() - 1,
+                        a.record_len(len),
+                        "{suite:?} {etm} {len}"
+                    );
+                    // Written over stale bytes, with room to spare.
+                    let mut room = vec![0xaa; b.record_len(len) + 7];
+                    let n = b
+                        .encrypt_into(ContentType::ApplicationData, &data, &mut room)
+                        .unwrap();
+                    assert_eq!(room[..n], appended[1..], "{suite:?} {etm} {len}");
+                    assert_eq!(room[n..], [0xaa; 7]);
+                    // Opened into stale room as well; peeking does not advance.
+                    let record = parse(&room[..n]);
+                    let mut plain = vec![0x55; record.payload.len()];
+                    let seq = peer.sequence();
+                    let opened = peer.peek_into(record.borrow(), &mut plain).unwrap();
+                    assert_eq!(peer.sequence(), seq);
+                    assert_eq!(plain[..opened.len], data, "{suite:?} {etm} {len}");
+                    assert!(plain[opened.len..].iter().all(|b| *b == 0), "tail cleared");
+                    let opened = peer.decrypt_into(record.borrow(), &mut plain).unwrap();
+                    assert_eq!(peer.sequence(), seq + 1);
+                    assert_eq!(
+                        (opened.typ, &plain[..opened.len]),
+                        (ContentType::ApplicationData, &data[..])
+                    );
+                    assert_eq!(dec.decrypt(record).unwrap().payload, data);
+                }
+                // Too little room: nothing written, the sequence unmoved.
+                let seq = b.sequence();
+                let mut small = vec![0u8; b.record_len(10) - 1];
+                assert!(b
+                    .encrypt_into(ContentType::ApplicationData, &[1; 10], &mut small)
+                    .is_err());
+                assert_eq!(b.sequence(), seq);
+            }
+        }
+    }
+
+    #[test]
+    fn failed_decryption_into_a_buffer_leaves_nothing_readable() {
+        for suite in all_suites() {
+            for etm in [false, true] {
+                let ((mut enc, _), (_, mut dec)) = both_sides(suite, etm);
+                let mut out = Vec::new();
+                enc.encrypt(ContentType::ApplicationData, &[0x33; 100], &mut out)
+                    .unwrap();
+                let last = out.len() - 1;
+                out[last] ^= 1;
+                let record = parse(&out);
+                let mut plain = vec![0x55; record.payload.len()];
+                let err = dec.decrypt_into(record.borrow(), &mut plain).unwrap_err();
+                assert_eq!(err, RecordError::BadRecordMac { sequence: 0 }, "{suite:?}");
+                assert_eq!(dec.sequence(), 0);
+                // No plaintext of the forged record is left behind (stale bytes past
+                // what a successful decryption would have written may remain).
+                assert!(!plain.windows(4).any(|w| w == [0x33; 4]), "{suite:?} {etm}");
+                // Too little room is refused before anything is decrypted.
+                let record = parse(&out);
+                let mut short = vec![0u8; record.payload.len() - 1];
+                assert!(dec.decrypt_into(record.borrow(), &mut short).is_err());
+                assert_eq!(dec.sequence(), 0);
             }
         }
     }

@@ -38,8 +38,19 @@ pub struct StoredSession {
     pub peer_certificates: Vec<Vec<u8>>,
 }
 
+/// The largest session encoding kept for resumption, a client's certificate chain
+/// included. A ticket travels back in a ClientHello, whose extensions share one
+/// 2^16-1 length with the rest (RFC 5077, 3.2; RFC 8446, 4.2.11): a session larger
+/// than this gets no ticket and no cache entry, and the client a full handshake.
+pub(crate) const MAX_SESSION_LEN: usize = 16 * 1024;
+
 impl StoredSession {
     const VERSION: u8 = 2;
+
+    /// Whether the session is small enough to ticket or cache ([`MAX_SESSION_LEN`]).
+    pub(crate) fn fits_for_resumption(&self) -> bool {
+        self.encoded_len() <= MAX_SESSION_LEN
+    }
 
     /// Bytes [`Self::encode_into`] writes.
     fn encoded_len(&self) -> usize {
@@ -75,26 +86,42 @@ impl StoredSession {
         });
     }
 
+    /// The inverse of [`Self::encode_into`]; `None` for any other version, any
+    /// length that overruns, a flag other than 0 or 1, an empty certificate, or
+    /// trailing bytes. Nothing is allocated beyond what `bytes` holds.
     fn decode(bytes: &[u8]) -> Option<Self> {
+        let flag = |b: u8| match b {
+            0 => Some(false),
+            1 => Some(true),
+            _ => None,
+        };
         let mut r = Reader::new(bytes, "session state");
         if r.u8("version").ok()? != Self::VERSION {
             return None;
         }
         let suite = CipherSuite::from_wire(r.u16("suite").ok()?);
-        let ems = r.u8("ems").ok()? == 1;
+        let ems = flag(r.u8("ems").ok()?)?;
         let created = r.u64("created").ok()?;
         let master = r.vec_u8("master").ok()?.to_vec();
         let name = r.vec_u8("server_name").ok()?;
+        let server_name = match name {
+            [] => None,
+            _ => Some(String::from_utf8(name.to_vec()).ok()?),
+        };
         let age_add = r.u32("age_add").ok()?;
         let max_early_data = r.u32("max_early_data").ok()?;
-        let alpn = match r.u8("alpn").ok()? {
-            0 => None,
-            _ => Some(r.vec_u8("alpn").ok()?.to_vec()),
+        let alpn = match flag(r.u8("alpn").ok()?)? {
+            false => None,
+            true => Some(r.vec_u8("alpn").ok()?.to_vec()),
         };
         let mut certs = r.sub_u24("peer_certificates").ok()?;
         let mut peer_certificates = Vec::new();
         while !certs.is_empty() {
-            peer_certificates.push(certs.vec_u24("certificate").ok()?.to_vec());
+            let cert = certs.vec_u24("certificate").ok()?;
+            if cert.is_empty() {
+                return None;
+            }
+            peer_certificates.push(cert.to_vec());
         }
         r.expect_empty("session state").ok()?;
         Some(StoredSession {
@@ -102,9 +129,7 @@ impl StoredSession {
             master_secret: Secret::from(master),
             ems,
             created,
-            server_name: (!name.is_empty())
-                .then(|| String::from_utf8(name.to_vec()).ok())
-                .flatten(),
+            server_name,
             age_add,
             max_early_data,
             alpn,
@@ -303,7 +328,8 @@ impl Ticketer {
         f(&keys)
     }
 
-    /// Seals `session` into a ticket: key id, nonce, AES-256-GCM ciphertext.
+    /// Seals `session` into a ticket: key id, nonce, AES-256-GCM ciphertext. `None`
+    /// when no key could be made or the session is too large to ticket.
     pub fn encrypt(&self, session: &StoredSession) -> Option<Vec<u8>> {
         let nonce = self.provider.random_array::<TICKET_NONCE_LEN>().ok()?;
         self.encrypt_with_nonce(session, nonce)
@@ -323,6 +349,9 @@ impl Ticketer {
         session: &StoredSession,
         nonce: [u8; TICKET_NONCE_LEN],
     ) -> Option<Vec<u8>> {
+        if !session.fits_for_resumption() {
+            return None;
+        }
         // One buffer, sized exactly: the session is encoded where it is sealed, so no
         // plaintext copy is left behind in a reallocated buffer.
         let mut out = Vec::with_capacity(TICKET_HEADER_LEN + session.encoded_len() + TAG_LEN);
@@ -359,7 +388,7 @@ impl Ticketer {
             let session = StoredSession::decode(plain);
             plain.zeroize();
             let session = session?;
-            (now < session.created + 2 * rotation).then_some(session)
+            (now < session.created.saturating_add(rotation.saturating_mul(2))).then_some(session)
         })
     }
 }
@@ -423,6 +452,71 @@ mod tests {
             assert_eq!(back.server_name, s.server_name);
             assert_eq!(back.alpn, s.alpn);
         }
+    }
+
+    /// Byte offsets in the encoding of `session(_)`: the ems flag, the alpn flag, and
+    /// the first certificate's length.
+    const EMS_AT: usize = 3;
+    const ALPN_FLAG_AT: usize = 1 + 2 + 1 + 8 + (1 + 48) + (1 + 11) + 4 + 4;
+    const FIRST_CERT_AT: usize = ALPN_FLAG_AT + 1 + (1 + 2) + 3;
+
+    #[test]
+    fn decoding_is_strict() {
+        let mut good = Vec::new();
+        session(5).encode_into(&mut good);
+        assert_eq!(
+            good.get(FIRST_CERT_AT..FIRST_CERT_AT + 6),
+            Some(&[0, 0, 3, 1, 2, 3][..])
+        );
+        assert!(StoredSession::decode(&good).is_some());
+        // No truncation of the encoding decodes, nor anything trailing it.
+        for len in 0..good.len() {
+            assert!(
+                StoredSession::decode(&good[..len]).is_none(),
+                "prefix {len}"
+            );
+        }
+        let mut long = good.clone();
+        long.push(0);
+        assert!(StoredSession::decode(&long).is_none());
+        let edited = |at: usize, to: u8| {
+            let mut b = good.clone();
+            b[at] = to;
+            StoredSession::decode(&b)
+        };
+        assert!(edited(0, 1).is_none(), "another version");
+        assert!(edited(EMS_AT, 2).is_none(), "ems flag");
+        assert!(edited(ALPN_FLAG_AT, 2).is_none(), "alpn flag");
+        // A certificate list length larger than what follows.
+        assert!(edited(FIRST_CERT_AT - 1, 0xff).is_none());
+        // A certificate length that overruns its list.
+        assert!(edited(FIRST_CERT_AT + 2, 0xff).is_none());
+        // An empty certificate.
+        let mut empty_cert = session(5);
+        empty_cert.peer_certificates = vec![Vec::new()];
+        let mut b = Vec::new();
+        empty_cert.encode_into(&mut b);
+        assert!(StoredSession::decode(&b).is_none());
+        // A server name that is not UTF-8.
+        let name_at = 1 + 2 + 1 + 8 + 1 + 48 + 1;
+        assert!(edited(name_at, 0xff).is_none());
+    }
+
+    #[test]
+    fn sessions_too_large_get_no_ticket() {
+        let t = Ticketer::new(provider(1_000_000), 3600);
+        let mut s = session(1_000_000);
+        let room = MAX_SESSION_LEN - s.encoded_len();
+        s.peer_certificates.push(vec![9; room - 3]);
+        assert!(s.fits_for_resumption());
+        let ticket = t.encrypt(&s).expect("a session of the largest size");
+        assert_eq!(
+            t.decrypt(&ticket).unwrap().peer_certificates,
+            s.peer_certificates
+        );
+        s.peer_certificates.push(vec![9]);
+        assert!(!s.fits_for_resumption());
+        assert!(t.encrypt(&s).is_none());
     }
 
     #[test]

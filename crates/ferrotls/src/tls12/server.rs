@@ -157,12 +157,57 @@ impl Resumed {
         }
     }
 
-    fn into_master_secret(self) -> Secret {
+    /// The master secret and the client's certificate chain (moved out of a ticket,
+    /// copied from a cached session).
+    fn into_parts(self) -> (Secret, Vec<CertificateDer<'static>>) {
         match self {
-            Resumed::Ticket(s) => s.master_secret,
-            Resumed::Cached(s) => s.master_secret.clone(),
+            Resumed::Ticket(s) => (
+                s.master_secret,
+                s.peer_certificates
+                    .into_iter()
+                    .map(CertificateDer::from)
+                    .collect(),
+            ),
+            Resumed::Cached(s) => (
+                s.master_secret.clone(),
+                s.peer_certificates
+                    .iter()
+                    .map(|c| CertificateDer::from(c.clone()))
+                    .collect(),
+            ),
         }
     }
+}
+
+/// Whether our client authentication policy lets `session` be resumed: the resumed
+/// connection stands for the client of the original one, so it must be a client a
+/// full handshake would accept now. A session without a client certificate resumes
+/// only where a full handshake could go without one; a session with one only where
+/// client certificates are verified, and only if the verifier still accepts the
+/// chain (RFC 5246, F.1.4: certificates that may have expired or been revoked
+/// force a full handshake). Otherwise the client gets a full handshake, which asks
+/// for its certificate.
+fn client_auth_allows(config: &ServerConfig, session: &StoredSession) -> bool {
+    let Some((leaf, intermediates)) = session.peer_certificates.split_first() else {
+        return config
+            .client_auth
+            .as_ref()
+            .is_none_or(|v| !v.client_auth_mandatory());
+    };
+    let Some(verifier) = &config.client_auth else {
+        return false;
+    };
+    let intermediates: Vec<CertificateDer<'_>> = intermediates
+        .iter()
+        .map(|c| CertificateDer::from(c.as_slice()))
+        .collect();
+    verifier
+        .verify_client_cert(
+            &CertificateDer::from(leaf.as_slice()),
+            &intermediates,
+            config.provider.time.now(),
+        )
+        .is_ok()
 }
 
 /// Random bytes one ClientHello needs at most: server random, session ID, ticket nonce.
@@ -303,7 +348,9 @@ pub(crate) fn handle_client_hello(
     {
         return Err(NoCommon::ExtendedMasterSecret.into());
     }
-    let resumed = resumed.filter(|r| r.session().ems == client_ems);
+    let resumed = resumed
+        .filter(|r| r.session().ems == client_ems)
+        .filter(|r| client_auth_allows(&config, r.session()));
 
     // Every random byte this hello needs, in one draw: server random, then for a full
     // handshake the session ID, then the ticket nonce.
@@ -381,7 +428,11 @@ pub(crate) fn handle_client_hello(
             std::mem::take(&mut ch.session_id),
             extensions,
         )?;
-        let master = MasterSecret::new(suite.hash, session.into_master_secret());
+        let (master, peer_certificates) = session.into_parts();
+        // The resumed connection stands for the client the session was made with; set
+        // before our Finished, whose new ticket carries the chain on.
+        common.negotiated.peer_certificates = peer_certificates;
+        let master = MasterSecret::new(suite.hash, master);
         common.log_secret("CLIENT_RANDOM", master.as_bytes());
         let (encrypter, decrypter) = hs.keys(&master, false, hs.config.provider.random.clone())?;
         let mut fin = ExpectFinished {
@@ -648,9 +699,13 @@ impl ExpectFinished {
         }
         common.finish_handshake()?;
         if !self.hs.session_id.is_empty() && !common.negotiated.resumed {
-            let session = Arc::new(self.stored_session(common));
-            let id = std::mem::take(&mut self.hs.session_id);
-            self.hs.config.session_cache.put(id, session);
+            let session = self.stored_session(common);
+            // A session too large to keep (an outsized client chain) is not cached:
+            // the client's next connection is a full handshake.
+            if session.fits_for_resumption() {
+                let id = std::mem::take(&mut self.hs.session_id);
+                self.hs.config.session_cache.put(id, Arc::new(session));
+            }
         }
         Ok(ServerState12::Connected(Box::new(Connected)))
     }
@@ -665,7 +720,14 @@ impl ExpectFinished {
             age_add: 0,
             max_early_data: 0,
             alpn: None,
-            peer_certificates: Vec::new(),
+            // Verified in this handshake (with its CertificateVerify) or restored
+            // with the session it resumes.
+            peer_certificates: common
+                .negotiated
+                .peer_certificates
+                .iter()
+                .map(|c| c.as_ref().to_vec())
+                .collect(),
         }
     }
 
