@@ -25,6 +25,14 @@ impl HashAlgorithm {
         }
     }
 
+    /// The hash's block size: the length of HMAC's padded key (RFC 2104, 2).
+    pub fn block_len(self) -> usize {
+        match self {
+            HashAlgorithm::Sha256 => 64,
+            HashAlgorithm::Sha384 => 128,
+        }
+    }
+
     /// The name used in cipher suite names ("SHA256", "SHA384").
     pub fn name(self) -> &'static str {
         match self {
@@ -97,7 +105,8 @@ impl fmt::Debug for Digest {
 
 impl Drop for Digest {
     fn drop(&mut self) {
-        self.buf.zeroize();
+        // As a slice: zeroize wipes arrays element by element, slices in bulk.
+        self.buf[..].zeroize();
     }
 }
 
@@ -131,6 +140,11 @@ impl HashContext {
         Digest::new(self.alg, self.ctx.clone().finish().as_ref())
     }
 
+    /// The hash of everything fed in, ending the context (no copy of its state).
+    pub fn finish(self) -> Digest {
+        Digest::new(self.alg, self.ctx.finish().as_ref())
+    }
+
     pub fn algorithm(&self) -> HashAlgorithm {
         self.alg
     }
@@ -144,8 +158,77 @@ impl fmt::Debug for HashContext {
 
 /// HMAC (RFC 2104) of `data` under `key`.
 pub fn hmac(alg: HashAlgorithm, key: &[u8], data: &[u8]) -> Digest {
-    let key = lc_hmac::Key::new(alg.hmac_alg(), key);
-    Digest::new(alg, lc_hmac::sign(&key, data).as_ref())
+    hmac_parts(alg, key, &[data])
+}
+
+/// The largest hash block (SHA-384's): the longest HMAC key used as it is.
+const MAX_BLOCK_LEN: usize = 128;
+
+/// Messages up to this long are MACed in a stack buffer: every HKDF-Expand-Label
+/// block (a 48-byte T(i-1), an info of at most 514 bytes, the counter), every
+/// Finished and binder MAC, and the TLS 1.2 PRF's blocks.
+const STACK_MESSAGE_LEN: usize = 576;
+
+/// HMAC of the concatenation of `parts` under `key` (RFC 2104):
+/// `H((K ^ opad) || H((K ^ ipad) || message))`.
+///
+/// A key of at most one block and a message of at most [`STACK_MESSAGE_LEN`] bytes
+/// (every MAC of the TLS key schedules) take two one-shot hashes over a stack buffer:
+/// no HMAC context is set up, copied or allocated, which costs more than the hashing
+/// for messages this short. Longer inputs go through aws-lc's HMAC. The buffer,
+/// which holds the padded key, is wiped afterwards.
+fn hmac_parts(alg: HashAlgorithm, key: &[u8], parts: &[&[u8]]) -> Digest {
+    let block = alg.block_len();
+    let message_len: usize = parts.iter().map(|p| p.len()).sum();
+    if key.len() > block || message_len > STACK_MESSAGE_LEN {
+        // Long keys are hashed first (RFC 2104, 3), which aws-lc does.
+        let key = lc_hmac::Key::new(alg.hmac_alg(), key);
+        let mut ctx = lc_hmac::Context::with_key(&key);
+        for p in parts {
+            ctx.update(p);
+        }
+        return Digest::new(alg, ctx.sign().as_ref());
+    }
+    // Most MACs here are of short messages: a small buffer is quicker to clear.
+    if message_len <= SHORT_MESSAGE_LEN {
+        hmac_on_stack::<{ MAX_BLOCK_LEN + SHORT_MESSAGE_LEN }>(alg, key, parts)
+    } else {
+        hmac_on_stack::<{ MAX_BLOCK_LEN + STACK_MESSAGE_LEN }>(alg, key, parts)
+    }
+}
+
+/// Messages up to this long take [`hmac_on_stack`]'s small buffer: HKDF-Expand-Label
+/// with a hash as context, Finished and binder MACs, HKDF-Extract of a shared secret.
+const SHORT_MESSAGE_LEN: usize = 128;
+
+/// [`hmac_parts`] with a stack buffer of `N` bytes, which must hold a block and the
+/// message (and a block and a hash output).
+fn hmac_on_stack<const N: usize>(alg: HashAlgorithm, key: &[u8], parts: &[&[u8]]) -> Digest {
+    let block = alg.block_len();
+    let mut buf = [0u8; N];
+    // Inner hash: (K ^ ipad) || message.
+    xor_pad(&mut buf[..block], key, 0x36);
+    let mut end = block;
+    for p in parts {
+        buf[end..end + p.len()].copy_from_slice(p);
+        end += p.len();
+    }
+    let inner = digest::digest(alg.digest_alg(), &buf[..end]);
+    // Outer hash: (K ^ opad) || inner hash.
+    let out_len = alg.output_len();
+    xor_pad(&mut buf[..block], key, 0x5c);
+    buf[block..block + out_len].copy_from_slice(&inner.as_ref()[..out_len]);
+    let outer = digest::digest(alg.digest_alg(), &buf[..block + out_len]);
+    buf[..end.max(block + out_len)].zeroize();
+    Digest::new(alg, outer.as_ref())
+}
+
+/// Writes the HMAC padded key `K ^ pad` (K zero-extended to the block) into `out`.
+fn xor_pad(out: &mut [u8], key: &[u8], pad: u8) {
+    out.fill(pad);
+    for (o, k) in out.iter_mut().zip(key) {
+        *o ^= k;
+    }
 }
 
 /// The TLS 1.2 PRF (RFC 5246, 5), P_hash over `label + seed1 + seed2`, computed by
@@ -169,28 +252,39 @@ pub fn tls12_prf(
     Some(Secret::from(out.as_ref()))
 }
 
-/// An HMAC key prepared once (its padded inner and outer hash states) for several
-/// MACs, as the TLS 1.2 PRF computes them block after block.
+/// An HMAC key prepared once for several MACs, as the TLS 1.2 PRF computes them
+/// block after block: a key longer than a block is hashed here, once (RFC 2104, 3).
+/// Zeroized on drop.
 pub struct HmacKey {
-    key: lc_hmac::Key,
+    key: [u8; MAX_BLOCK_LEN],
+    len: usize,
     alg: HashAlgorithm,
 }
 
 impl HmacKey {
     pub fn new(alg: HashAlgorithm, key: &[u8]) -> Self {
-        Self {
-            key: lc_hmac::Key::new(alg.hmac_alg(), key),
-            alg,
-        }
+        let mut buf = [0u8; MAX_BLOCK_LEN];
+        let len = if key.len() > alg.block_len() {
+            let hashed = hash(alg, key);
+            buf[..hashed.len].copy_from_slice(hashed.as_ref());
+            hashed.len
+        } else {
+            buf[..key.len()].copy_from_slice(key);
+            key.len()
+        };
+        Self { key: buf, len, alg }
     }
 
     /// HMAC of the concatenation of `parts`.
     pub fn sign(&self, parts: &[&[u8]]) -> Digest {
-        let mut ctx = lc_hmac::Context::with_key(&self.key);
-        for p in parts {
-            ctx.update(p);
-        }
-        Digest::new(self.alg, ctx.sign().as_ref())
+        hmac_parts(self.alg, &self.key[..self.len], parts)
+    }
+}
+
+impl Drop for HmacKey {
+    fn drop(&mut self) {
+        // Past `len` the key is all zeros already.
+        self.key[..self.len].zeroize();
     }
 }
 
@@ -262,6 +356,70 @@ impl Drop for Secret {
     }
 }
 
+/// A secret of at most one hash output (48 bytes) held inline, so the key
+/// schedule's secrets need no allocation. Zeroized on drop, never printed;
+/// equality is constant time.
+#[derive(Clone)]
+pub struct HashSecret {
+    buf: [u8; MAX_DIGEST_LEN],
+    len: usize,
+}
+
+impl HashSecret {
+    /// `len` (at most 48) bytes written by `fill`.
+    pub fn fill_with(len: usize, fill: impl FnOnce(&mut [u8])) -> Self {
+        let mut s = HashSecret {
+            buf: [0u8; MAX_DIGEST_LEN],
+            len: len.min(MAX_DIGEST_LEN),
+        };
+        fill(&mut s.buf[..s.len]);
+        s
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl From<&Digest> for HashSecret {
+    fn from(d: &Digest) -> Self {
+        HashSecret::fill_with(d.len, |out| out.copy_from_slice(d.as_ref()))
+    }
+}
+
+impl AsRef<[u8]> for HashSecret {
+    fn as_ref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl PartialEq for HashSecret {
+    fn eq(&self, other: &Self) -> bool {
+        constant_time_eq(self.as_bytes(), other.as_bytes())
+    }
+}
+impl Eq for HashSecret {}
+
+impl fmt::Debug for HashSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("HashSecret(..)")
+    }
+}
+
+impl Drop for HashSecret {
+    fn drop(&mut self) {
+        self.buf[..].zeroize();
+    }
+}
+
 /// HKDF-Extract (RFC 5869, 2.2): PRK = HMAC-Hash(salt, IKM). An empty salt is
 /// the same as HashLen zero bytes, as the RFC specifies.
 pub fn hkdf_extract(alg: HashAlgorithm, salt: &[u8], ikm: &[u8]) -> Secret {
@@ -277,31 +435,35 @@ pub fn hkdf_extract(alg: HashAlgorithm, salt: &[u8], ikm: &[u8]) -> Secret {
 /// If `len` exceeds 255 * HashLen, which RFC 5869 forbids. Lengths come from the
 /// cipher suite (at most 48 bytes in TLS), never from the peer, so this is a caller bug.
 pub fn hkdf_expand(alg: HashAlgorithm, prk: &[u8], info: &[u8], len: usize) -> Secret {
+    let mut okm = vec![0u8; len];
+    hkdf_expand_into(alg, prk, info, &mut okm);
+    Secret::from(okm)
+}
+
+/// HKDF-Expand (RFC 5869, 2.3) filling `okm`, without allocating.
+///
+/// # Panics
+///
+/// If `okm` is longer than 255 * HashLen (see [`hkdf_expand`]).
+pub fn hkdf_expand_into(alg: HashAlgorithm, prk: &[u8], info: &[u8], okm: &mut [u8]) {
     let hash_len = alg.output_len();
     assert!(
-        len <= 255 * hash_len,
-        "HKDF-Expand output of {len} bytes exceeds 255 * HashLen (RFC 5869, 2.3)"
+        okm.len() <= 255 * hash_len,
+        "HKDF-Expand output of {} bytes exceeds 255 * HashLen (RFC 5869, 2.3)",
+        okm.len()
     );
-    let key = lc_hmac::Key::new(alg.hmac_alg(), prk);
-    let mut okm = Vec::with_capacity(len);
-    let mut t = [0u8; MAX_DIGEST_LEN];
-    let mut t_len = 0;
-    let mut counter: u8 = 0;
-    while okm.len() < len {
+    // A PRK is a hash output, shorter than a block: used as the HMAC key as it is.
+    let long_key = (prk.len() > alg.block_len()).then(|| hash(alg, prk));
+    let key = long_key.as_ref().map_or(prk, |k| k.as_ref());
+    let mut t: Option<Digest> = None;
+    for (i, chunk) in okm.chunks_mut(hash_len).enumerate() {
         // T(i) = HMAC-Hash(PRK, T(i-1) | info | i), i from 1; the assert bounds i to 255.
-        counter = counter.wrapping_add(1);
-        let mut ctx = lc_hmac::Context::with_key(&key);
-        ctx.update(&t[..t_len]);
-        ctx.update(info);
-        ctx.update(&[counter]);
-        let tag = ctx.sign();
-        t_len = tag.as_ref().len().min(MAX_DIGEST_LEN);
-        t[..t_len].copy_from_slice(&tag.as_ref()[..t_len]);
-        let take = (len - okm.len()).min(t_len);
-        okm.extend_from_slice(&t[..take]);
+        let counter = [u8::try_from(i + 1).unwrap_or(u8::MAX)];
+        let previous = t.as_ref().map_or(&[][..], |d| d.as_ref());
+        let block = hmac_parts(alg, key, &[previous, info, &counter]);
+        chunk.copy_from_slice(&block.as_ref()[..chunk.len()]);
+        t = Some(block);
     }
-    t.zeroize();
-    Secret::from(okm)
 }
 
 #[cfg(test)]
@@ -376,6 +538,66 @@ mod tests {
                  faea9ea9076ede7f4af152e8b2fa9cb6"
             )
         );
+    }
+
+    /// The stack HMAC agrees with aws-lc's for keys and messages of every length
+    /// around the block and buffer boundaries (and past them, where aws-lc computes).
+    #[test]
+    fn hmac_matches_aws_lc_at_every_boundary() {
+        for alg in [HashAlgorithm::Sha256, HashAlgorithm::Sha384] {
+            let b = alg.block_len();
+            let key_lens = [0, 1, 31, 32, 48, b - 1, b, b + 1, 200];
+            let msg_lens = [
+                0,
+                1,
+                55,
+                56,
+                64,
+                119,
+                SHORT_MESSAGE_LEN,
+                SHORT_MESSAGE_LEN + 1,
+                512,
+                STACK_MESSAGE_LEN,
+                STACK_MESSAGE_LEN + 1,
+                2000,
+            ];
+            for &kl in &key_lens {
+                let key: Vec<u8> = (0..kl).map(|i| (i * 7 + 3) as u8).collect();
+                let prepared = HmacKey::new(alg, &key);
+                let theirs_key = lc_hmac::Key::new(alg.hmac_alg(), &key);
+                for &ml in &msg_lens {
+                    let msg: Vec<u8> = (0..ml).map(|i| (i * 13 + 1) as u8).collect();
+                    let theirs = lc_hmac::sign(&theirs_key, &msg);
+                    assert_eq!(
+                        hmac(alg, &key, &msg).as_ref(),
+                        theirs.as_ref(),
+                        "{alg:?} {kl} {ml}"
+                    );
+                    let (a, c) = msg.split_at(ml / 3);
+                    assert_eq!(
+                        prepared.sign(&[a, c]).as_ref(),
+                        theirs.as_ref(),
+                        "{alg:?} {kl} {ml}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn hash_secret_is_inline_and_redacted() {
+        let d = hash(HashAlgorithm::Sha384, b"x");
+        let s = HashSecret::from(&d);
+        assert_eq!(s.as_bytes(), d.as_ref());
+        assert_eq!(s.len(), 48);
+        assert!(!s.is_empty());
+        assert_eq!(format!("{s:?}"), "HashSecret(..)");
+        assert_eq!(s.clone(), s);
+        assert_ne!(
+            HashSecret::fill_with(2, |o| o.fill(1)),
+            HashSecret::fill_with(2, |o| o.fill(2))
+        );
+        assert_eq!(HashSecret::fill_with(100, |o| o.fill(1)).len(), 48);
     }
 
     #[test]

@@ -16,8 +16,8 @@ pub mod sign;
 pub mod tls12;
 
 pub use hash::{
-    constant_time_eq, hash, hkdf_expand, hkdf_extract, hmac, tls12_prf, Digest, HashAlgorithm,
-    HashContext, HmacKey, Secret,
+    constant_time_eq, hash, hkdf_expand, hkdf_expand_into, hkdf_extract, hmac, tls12_prf, Digest,
+    HashAlgorithm, HashContext, HashSecret, HmacKey, Secret,
 };
 pub use kx::{server_key_exchange, KeyExchange};
 pub use provider::{Provider, RandomSource, TimeSource};

@@ -674,6 +674,42 @@ impl HandshakePayload {
         }
     }
 
+    /// About how many bytes the body encodes to (at least that, for the big
+    /// messages), so an output buffer can be sized once instead of regrown.
+    pub fn size_hint(&self) -> usize {
+        use HandshakePayload as P;
+        let shares = |shares: &[KeyShareEntry]| -> usize {
+            shares.iter().map(|s| 4 + s.payload.len()).sum()
+        };
+        256 + match self {
+            P::ClientHello(m) => m
+                .extensions
+                .iter()
+                .map(|e| match e {
+                    ClientExtension::KeyShare(s) => shares(s),
+                    ClientExtension::PreSharedKey(p) => {
+                        p.identities
+                            .iter()
+                            .map(|i| 6 + i.identity.len())
+                            .sum::<usize>()
+                            + p.binders_len()
+                    }
+                    _ => 0,
+                })
+                .sum(),
+            P::ServerHello(m) => m.key_share().map_or(0, |s| 4 + s.payload.len()),
+            P::Certificate(m) => m
+                .entries
+                .iter()
+                .map(|e| 5 + e.cert.len() + e.ocsp_response().map_or(0, |o| 8 + o.len()))
+                .sum(),
+            P::CertificateVerify(m) => m.signature.len(),
+            P::NewSessionTicket(m) => m.ticket.len(),
+            P::MessageHash(body) | P::Unknown { body, .. } => body.len(),
+            _ => 0,
+        }
+    }
+
     fn encode(&self, out: &mut Vec<u8>) {
         use HandshakePayload as P;
         match self {
@@ -767,7 +803,7 @@ impl HandshakeMessage {
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(4 + self.payload.size_hint());
         self.encode(&mut out);
         out
     }

@@ -11,8 +11,7 @@ use std::sync::Arc;
 use rustls_pki_types::{CertificateDer, ServerName};
 
 use crate::client::{ClientConfig, Tls12Session, Tls13Ticket};
-use crate::conn::{ClientEarlyData, CommonState, HsMessage, Input};
-use crate::crypto::hash;
+use crate::conn::{ClientEarlyData, CommonState, Flight, HsMessage, Input};
 use crate::crypto::kx::KeyExchange;
 use crate::crypto::{constant_time_eq, sign};
 use crate::error::illegal;
@@ -170,14 +169,15 @@ impl HelloBase {
         self.config.versions.contains(&v)
     }
 
-    /// The ClientHello; after HelloRetryRequest, `retry` is the transcript so far
-    /// (the PSK binder covers it, RFC 8446, 4.2.11.2).
+    /// The ClientHello and its encoding; after HelloRetryRequest, `retry` is the
+    /// transcript so far (the PSK binder covers it, RFC 8446, 4.2.11.2). With a PSK
+    /// offered, also what computing its binder produced, for the handshake to reuse.
     fn client_hello(
         &self,
         key_shares: &[KeyExchange],
         cookie: Option<&[u8]>,
         retry: Option<&Transcript>,
-    ) -> HandshakeMessage {
+    ) -> (HandshakeMessage, Vec<u8>, Option<BinderWork>) {
         let c = &self.config;
         let (tls13, tls12) = (
             self.offers(ProtocolVersion::TLSv1_3),
@@ -271,7 +271,7 @@ impl HelloBase {
         if tls12 {
             suites.extend(c.suites12.iter().map(|s| s.suite));
         }
-        let mut hello = ClientHello {
+        let hello = ClientHello {
             legacy_version: ProtocolVersion::TLSv1_2,
             random: self.random,
             session_id: self.session_id.clone(),
@@ -280,19 +280,36 @@ impl HelloBase {
             extensions: ext,
             empty_extensions_block: false,
         };
-        if let Some((t, suite)) = ticket {
-            let truncated = hello.encode_truncated_for_binders();
-            let mut transcript = retry
-                .cloned()
-                .unwrap_or_else(|| Transcript::new(suite.hash));
-            transcript.add(&truncated);
-            let binder = EarlySecret::new(suite, Some(t.psk.as_bytes()))
-                .psk_binder(t.resumption, transcript.current().as_ref());
+        let binders_len = hello.psk().map(|p| p.binders_len());
+        let mut msg = HandshakeMessage::new(HandshakePayload::ClientHello(hello));
+        // Encoded once, with placeholder binders of their final size; the binder,
+        // last in the message, is written into the encoding once computed.
+        let mut raw = msg.to_bytes();
+        let (Some((t, suite)), Some(binders_len)) = (ticket, binders_len) else {
+            return (msg, raw, None);
+        };
+        let truncated_len = raw.len().saturating_sub(binders_len);
+        let mut transcript = retry
+            .cloned()
+            .unwrap_or_else(|| Transcript::new(suite.hash));
+        transcript.add(raw.get(..truncated_len).unwrap_or_default());
+        let early = EarlySecret::new(suite, Some(t.psk.as_bytes()));
+        let binder = early.psk_binder(t.resumption, transcript.current().as_ref());
+        let binder_at = raw.len().saturating_sub(binder.as_ref().len());
+        if let Some(dst) = raw.get_mut(binder_at..) {
+            dst.copy_from_slice(binder.as_ref());
+        }
+        if let HandshakePayload::ClientHello(hello) = &mut msg.payload {
             if let Some(b) = hello.psk_mut().and_then(|p| p.binders.first_mut()) {
                 *b = binder.as_ref().to_vec();
             }
         }
-        HandshakeMessage::new(HandshakePayload::ClientHello(hello))
+        let work = BinderWork {
+            early,
+            transcript,
+            truncated_len,
+        };
+        (msg, raw, Some(work))
     }
 
     fn offered_suite(&self, suite: CipherSuite) -> Result<&'static Tls13CipherSuite, Error> {
@@ -308,6 +325,25 @@ impl HelloBase {
                 }
                 .into()
             })
+    }
+}
+
+/// What computing a ClientHello's PSK binder produced, kept so the handshake need
+/// not redo it: the PSK's Early Secret, and the transcript hash through the
+/// ClientHello up to its binders (which start at `truncated_len`).
+#[derive(Debug)]
+struct BinderWork {
+    early: EarlySecret,
+    transcript: Transcript,
+    truncated_len: usize,
+}
+
+impl BinderWork {
+    /// The transcript through the whole ClientHello `raw`.
+    fn full_transcript(mut self, raw: &[u8]) -> (Transcript, EarlySecret) {
+        self.transcript
+            .add(raw.get(self.truncated_len..).unwrap_or_default());
+        (self.transcript, self.early)
     }
 }
 
@@ -376,7 +412,12 @@ pub(crate) fn start(
     server_name: ServerName<'static>,
 ) -> Result<ClientState, Error> {
     common.key_log = config.key_log.clone();
-    let random = config.provider.random_array::<32>()?;
+    // One draw for the random and a fresh session ID (each call has a fixed cost).
+    let drawn = config.provider.random_array::<64>()?;
+    let (random, fresh_id) = drawn.split_at(32);
+    let random: [u8; 32] = random
+        .try_into()
+        .map_err(|_| crate::error::CryptoError::RandomFailed)?;
     common.client_random = random;
     // RFC 8446, D.4: a non-empty session ID puts middleboxes in TLS 1.2 resumption mode.
     // A TLS 1.2 session is offered by its ID, or by its ticket with a fresh ID that
@@ -390,10 +431,10 @@ pub(crate) fn start(
     let session_id = match &mut resuming12 {
         Some(s) if s.ticket.is_empty() => s.session_id.clone(),
         Some(s) => {
-            s.session_id = config.provider.random_array::<32>()?.to_vec();
+            s.session_id = fresh_id.to_vec();
             s.session_id.clone()
         }
-        None => config.provider.random_array::<32>()?.to_vec(),
+        None => fresh_id.to_vec(),
     };
     let share_groups = config
         .key_share_groups
@@ -426,15 +467,17 @@ pub(crate) fn start(
         ticket,
         offer_early,
     };
-    let msg = base.client_hello(&key_shares, None, None);
-    let raw = msg.to_bytes();
+    let (msg, raw, binder) = base.client_hello(&key_shares, None, None);
     common.set_initial_record_version(ProtocolVersion::TLSv1_0);
     common.send_handshake_raw(&msg, &raw)?;
     common.ccs_allowed = true;
-    if let (true, Some((t, suite))) = (base.offer_early, &base.ticket) {
+    // With a PSK: the transcript through this ClientHello and the PSK's Early Secret.
+    let offered = binder.map(|b| b.full_transcript(&raw));
+    if let (true, Some((t, suite)), Some((transcript, early))) =
+        (base.offer_early, &base.ticket, &offered)
+    {
         // RFC 8446, 2.3: 0-RTT data goes under client_early_traffic_secret.
-        let early = EarlySecret::new(suite, Some(t.psk.as_bytes()));
-        let secret = early.client_early_traffic_secret(hash(suite.hash, &raw).as_ref());
+        let secret = early.client_early_traffic_secret(transcript.current().as_ref());
         common.log_secret("CLIENT_EARLY_TRAFFIC_SECRET", secret.as_bytes());
         // RFC 8446, D.4: with 0-RTT, the compatibility CCS follows the ClientHello.
         common.send_compat_ccs();
@@ -448,19 +491,28 @@ pub(crate) fn start(
         ExpectServerHello {
             base,
             key_shares,
-            progress: HelloProgress::First { client_hello: raw },
+            progress: HelloProgress::First {
+                client_hello: raw,
+                offered,
+            },
         },
     )))
 }
 
 #[derive(Debug)]
 enum HelloProgress {
-    /// No HelloRetryRequest yet: the transcript is the first ClientHello's bytes.
-    First { client_hello: Vec<u8> },
-    /// After HelloRetryRequest: the suite is fixed and the transcript hash running.
+    /// No HelloRetryRequest yet: the transcript is the first ClientHello's bytes;
+    /// with a PSK offered, already hashed with the PSK's hash, and its Early Secret.
+    First {
+        client_hello: Vec<u8>,
+        offered: Option<(Transcript, EarlySecret)>,
+    },
+    /// After HelloRetryRequest: the suite is fixed and the transcript hash running;
+    /// with a PSK offered, its Early Secret.
     Retried {
         suite: &'static Tls13CipherSuite,
         transcript: Transcript,
+        early: Option<EarlySecret>,
     },
 }
 
@@ -531,15 +583,23 @@ impl ExpectServerHello {
             message: "ServerHello",
             extension: "key_share",
         })?;
-        let mut transcript = match self.progress {
-            HelloProgress::First { client_hello } => {
-                let mut t = Transcript::new(suite.hash);
-                t.add(&client_hello);
-                t
-            }
+        let (mut transcript, offered_early) = match self.progress {
+            HelloProgress::First {
+                client_hello,
+                offered,
+            } => match offered {
+                // The binder's transcript goes on if the chosen suite hashes alike.
+                Some((t, early)) if t.algorithm() == suite.hash => (t, Some(early)),
+                _ => {
+                    let mut t = Transcript::new(suite.hash);
+                    t.add(&client_hello);
+                    (t, None)
+                }
+            },
             HelloProgress::Retried {
                 suite: hrr_suite,
                 transcript,
+                early,
             } => {
                 if hrr_suite.suite != suite.suite {
                     return Err(illegal(
@@ -548,7 +608,7 @@ impl ExpectServerHello {
                         "differs from the one in HelloRetryRequest",
                     ));
                 }
-                transcript
+                (transcript, early)
             }
         };
         let kx = self
@@ -589,7 +649,12 @@ impl ExpectServerHello {
         };
 
         let hello_hash = transcript.current();
-        let hs = EarlySecret::new(suite, psk).into_handshake(shared.as_bytes());
+        let early = match (psk, offered_early) {
+            // The binder computation already derived this PSK's Early Secret.
+            (Some(_), Some(early)) => early.for_suite(suite),
+            (psk, _) => EarlySecret::new(suite, psk),
+        };
+        let hs = early.into_handshake(shared.as_bytes());
         let client_hs = hs.client_traffic_secret(hello_hash.as_ref());
         let server_hs = hs.server_traffic_secret(hello_hash.as_ref());
         common.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client_hs.as_bytes());
@@ -647,7 +712,7 @@ impl ExpectServerHello {
             .into());
         }
         let client_hello = match self.progress {
-            HelloProgress::First { client_hello } => client_hello,
+            HelloProgress::First { client_hello, .. } => client_hello,
             HelloProgress::Retried { .. } => {
                 return Err(PeerMisbehaved::SelectedUnoffered {
                     what: "version",
@@ -680,7 +745,7 @@ impl ExpectServerHello {
         suite: &'static Tls13CipherSuite,
     ) -> Result<ClientState, Error> {
         let client_hello = match self.progress {
-            HelloProgress::First { client_hello } => client_hello,
+            HelloProgress::First { client_hello, .. } => client_hello,
             // RFC 8446, 4.1.4: a second HelloRetryRequest is unexpected_message.
             HelloProgress::Retried { .. } => {
                 return Err(Error::UnexpectedMessage {
@@ -749,13 +814,28 @@ impl ExpectServerHello {
         }
         // RFC 8446, D.4: the compatibility CCS precedes the second ClientHello.
         common.send_compat_ccs();
-        let msg = base.client_hello(&key_shares, cookie.as_deref(), Some(&transcript));
-        common.send_handshake(&msg, &mut transcript)?;
+        let (msg, raw, binder) =
+            base.client_hello(&key_shares, cookie.as_deref(), Some(&transcript));
+        common.send_handshake_raw(&msg, &raw)?;
+        let (transcript, early) = match binder {
+            Some(work) => {
+                let (t, early) = work.full_transcript(&raw);
+                (t, Some(early))
+            }
+            None => {
+                transcript.add(&raw);
+                (transcript, None)
+            }
+        };
         Ok(ClientState::ExpectServerHello(Box::new(
             ExpectServerHello {
                 base,
                 key_shares,
-                progress: HelloProgress::Retried { suite, transcript },
+                progress: HelloProgress::Retried {
+                    suite,
+                    transcript,
+                    early,
+                },
             },
         )))
     }
@@ -965,10 +1045,13 @@ impl ExpectFinished {
         let master: MasterSecret = hs.into_master();
         let client_ap = master.client_traffic_secret(handshake_hash.as_ref());
         let server_ap = master.server_traffic_secret(handshake_hash.as_ref());
-        let exporter = master.exporter_master_secret(handshake_hash.as_ref());
         common.log_secret("CLIENT_TRAFFIC_SECRET_0", client_ap.as_bytes());
         common.log_secret("SERVER_TRAFFIC_SECRET_0", server_ap.as_bytes());
-        common.log_secret("EXPORTER_SECRET", exporter.as_bytes());
+        if common.logs_secrets() {
+            // Only ever logged: ferrotls has no exporter API that would need it.
+            let exporter = master.exporter_master_secret(handshake_hash.as_ref());
+            common.log_secret("EXPORTER_SECRET", exporter.as_bytes());
+        }
         common.install_decrypter(suite, &server_ap, Protection::Application)?;
 
         if let Some(early) = early_encrypter {
@@ -979,16 +1062,19 @@ impl ExpectFinished {
             common.install_encrypter(suite, &client_hs, Protection::Handshake)?;
         }
 
+        // Our Certificate, CertificateVerify and Finished go out as one flight.
+        let mut flight = Flight::default();
         if let Some(schemes) = &cert_request {
-            send_client_certificate(common, &base.config, schemes, &mut transcript)?;
+            add_client_certificate(common, &base.config, schemes, &mut flight, &mut transcript)?;
         }
 
         let verify_data = finished_verify_data(suite, &client_hs, transcript.current().as_ref());
         let finished = HandshakeMessage::new(HandshakePayload::Finished(Finished {
             verify_data: verify_data.as_ref().to_vec(),
         }));
-        common.send_handshake(&finished, &mut transcript)?;
-        let resumption = master.resumption_master_secret(transcript.current().as_ref());
+        common.add_to_flight(&mut flight, &finished, &mut transcript);
+        common.send_flight(flight)?;
+        let resumption = master.resumption_master_secret(transcript.finish().as_ref());
 
         common.install_encrypter(suite, &client_ap, Protection::Application)?;
         common.start_traffic(client_ap, server_ap)?;
@@ -1003,10 +1089,11 @@ impl ExpectFinished {
 
 /// RFC 8446, 4.4.2 and 4.4.3: our certificate and its CertificateVerify when one is
 /// configured and can sign with a scheme the server accepts; else an empty Certificate.
-fn send_client_certificate(
+fn add_client_certificate(
     common: &mut CommonState,
     config: &ClientConfig,
     schemes: &[SignatureScheme],
+    flight: &mut Flight,
     transcript: &mut Transcript,
 ) -> Result<(), Error> {
     let chosen = config
@@ -1028,7 +1115,7 @@ fn send_client_certificate(
         context: Vec::new(),
         entries,
     }));
-    common.send_handshake(&cert, transcript)?;
+    common.add_to_flight(flight, &cert, transcript);
     if let Some((key, scheme)) = chosen {
         let signed = certificate_verify_message(false, transcript.current().as_ref());
         let signature = key.key.sign(scheme, &signed)?;
@@ -1036,7 +1123,7 @@ fn send_client_certificate(
             scheme,
             signature,
         }));
-        common.send_handshake(&cv, transcript)?;
+        common.add_to_flight(flight, &cv, transcript);
         common.negotiated.client_auth = true;
     }
     Ok(())

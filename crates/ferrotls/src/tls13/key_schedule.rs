@@ -10,10 +10,13 @@
 //! Every secret is a zeroize-on-drop [`Secret`]; stages print only their suite.
 
 use core::fmt;
+use std::sync::OnceLock;
 
-use crate::codec::{put_u16, put_u8, put_vec_u24, put_vec_u8, with_u8_len};
+use zeroize::Zeroize;
+
+use crate::codec::{put_u8, put_vec_u24};
 use crate::crypto::aead::NONCE_LEN;
-use crate::crypto::{hash, hkdf_expand, hkdf_extract, hmac, Digest, HashAlgorithm, Secret};
+use crate::crypto::{hash, hkdf_expand_into, hmac, Digest, HashAlgorithm, HashSecret, Secret};
 use crate::tls13::suites::Tls13CipherSuite;
 
 /// Handshake type of the synthetic message that replaces ClientHello1 (RFC 8446, 4.4.1).
@@ -22,13 +25,71 @@ const MESSAGE_HASH: u8 = 254;
 /// Hash.length zero bytes, the "0" of the key schedule diagram (RFC 8446, 7.1).
 const ZEROS: [u8; 48] = [0; 48];
 
-/// HKDF-Expand-Label (RFC 8446, 7.1): HKDF-Expand with the info
-/// `struct { uint16 length; opaque label<7..255> = "tls13 " + label; opaque context<0..255> }`.
+/// The longest HkdfLabel: u16 length, label<7..255>, context<0..255>.
+const MAX_LABEL_INFO_LEN: usize = 2 + 1 + 255 + 1 + 255;
+
+/// Transcript-Hash of no messages: SHA-256("") and SHA-384("") (FIPS 180-4).
+const EMPTY_SHA256: [u8; 32] = [
+    0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
+    0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
+];
+const EMPTY_SHA384: [u8; 48] = [
+    0x38, 0xb0, 0x60, 0xa7, 0x51, 0xac, 0x96, 0x38, 0x4c, 0xd9, 0x32, 0x7e, 0xb1, 0xb1, 0xe3, 0x6a,
+    0x21, 0xfd, 0xb7, 0x11, 0x14, 0xbe, 0x07, 0x43, 0x4c, 0x0c, 0xc7, 0xbf, 0x63, 0xf6, 0xe1, 0xda,
+    0x27, 0x4e, 0xde, 0xbf, 0xe7, 0x6f, 0x65, 0xfb, 0xd5, 0x1a, 0xd2, 0xf1, 0x48, 0x98, 0xb9, 0x5b,
+];
+
+fn empty_hash_bytes(alg: HashAlgorithm) -> &'static [u8] {
+    match alg {
+        HashAlgorithm::Sha256 => &EMPTY_SHA256,
+        HashAlgorithm::Sha384 => &EMPTY_SHA384,
+    }
+}
+
+/// HKDF-Expand-Label (RFC 8446, 7.1) into `out`: HKDF-Expand with the info
+/// `struct { uint16 length; opaque label<7..255> = "tls13 " + label; opaque context<0..255> }`,
+/// built on the stack.
 ///
 /// # Panics
 ///
 /// If `label` exceeds 249 bytes or `context` 255 bytes. Labels are constants and
 /// contexts are hashes or wire-bounded ticket nonces, so that would be a local bug.
+pub fn hkdf_expand_label_into(
+    alg: HashAlgorithm,
+    secret: &[u8],
+    label: &[u8],
+    context: &[u8],
+    out: &mut [u8],
+) {
+    const PREFIX: &[u8] = b"tls13 ";
+    let full_label_len = u8::try_from(PREFIX.len() + label.len());
+    let context_len = u8::try_from(context.len());
+    let (Ok(full_label_len), Ok(context_len)) = (full_label_len, context_len) else {
+        panic!("HKDF-Expand-Label: label or context longer than 255 bytes");
+    };
+    // hkdf_expand_into rejects outputs over 255 * HashLen (at most 12240), so this never saturates.
+    let length = u16::try_from(out.len()).unwrap_or(u16::MAX).to_be_bytes();
+    let parts: [&[u8]; 6] = [
+        &length,
+        &[full_label_len],
+        PREFIX,
+        label,
+        &[context_len],
+        context,
+    ];
+    // The lengths were checked above, so every part fits the buffer.
+    let mut info = [0u8; MAX_LABEL_INFO_LEN];
+    let mut at = 0;
+    for part in parts {
+        if let Some(dst) = info.get_mut(at..at + part.len()) {
+            dst.copy_from_slice(part);
+        }
+        at += part.len();
+    }
+    hkdf_expand_into(alg, secret, info.get(..at).unwrap_or_default(), out);
+}
+
+/// HKDF-Expand-Label (RFC 8446, 7.1); see [`hkdf_expand_label_into`].
 pub fn hkdf_expand_label(
     alg: HashAlgorithm,
     secret: &[u8],
@@ -36,15 +97,9 @@ pub fn hkdf_expand_label(
     context: &[u8],
     len: usize,
 ) -> Secret {
-    let mut info = Vec::with_capacity(4 + 6 + label.len() + context.len());
-    // hkdf_expand rejects len > 255 * HashLen (at most 12240), so this never saturates.
-    put_u16(&mut info, u16::try_from(len).unwrap_or(u16::MAX));
-    with_u8_len(&mut info, |o| {
-        o.extend_from_slice(b"tls13 ");
-        o.extend_from_slice(label);
-    });
-    put_vec_u8(&mut info, context);
-    hkdf_expand(alg, secret, &info, len)
+    let mut out = vec![0u8; len];
+    hkdf_expand_label_into(alg, secret, label, context, &mut out);
+    Secret::from(out)
 }
 
 /// Derive-Secret (RFC 8446, 7.1): HKDF-Expand-Label(secret, label, transcript_hash, Hash.length).
@@ -54,7 +109,19 @@ pub fn derive_secret(
     label: &[u8],
     transcript_hash: &[u8],
 ) -> Secret {
-    hkdf_expand_label(alg, secret, label, transcript_hash, alg.output_len())
+    Secret::from(derive(alg, secret, label, transcript_hash).as_bytes())
+}
+
+/// Derive-Secret into an inline secret.
+fn derive(alg: HashAlgorithm, secret: &[u8], label: &[u8], transcript_hash: &[u8]) -> HashSecret {
+    HashSecret::fill_with(alg.output_len(), |out| {
+        hkdf_expand_label_into(alg, secret, label, transcript_hash, out)
+    })
+}
+
+/// HKDF-Extract into an inline secret.
+fn extract(alg: HashAlgorithm, salt: &[u8], ikm: &[u8]) -> HashSecret {
+    HashSecret::from(&hmac(alg, salt, ikm))
 }
 
 /// Transcript-Hash of no messages, the context of `Derive-Secret(., "derived", "")`.
@@ -75,8 +142,12 @@ pub fn message_hash_prefix(hash_of_ch1: &[u8]) -> Vec<u8> {
 /// HMAC(finished_key(base_key), transcript_hash): Finished.verify_data (RFC 8446,
 /// 4.4.4) and PSK binders (4.2.11.2) alike.
 fn finished_mac(alg: HashAlgorithm, base_key: &[u8], transcript_hash: &[u8]) -> Digest {
-    let finished_key = hkdf_expand_label(alg, base_key, b"finished", &[], alg.output_len());
-    hmac(alg, finished_key.as_bytes(), transcript_hash)
+    let mut finished_key = [0u8; 48];
+    let key = finished_key.get_mut(..alg.output_len()).unwrap_or_default();
+    hkdf_expand_label_into(alg, base_key, b"finished", &[], key);
+    let mac = hmac(alg, key, transcript_hash);
+    finished_key.as_mut_slice().zeroize();
+    mac
 }
 
 /// Finished.verify_data (RFC 8446, 4.4.4) under the sender's handshake traffic
@@ -106,53 +177,92 @@ pub fn resumption_psk(
 }
 
 /// HKDF-Extract(Derive-Secret(secret, "derived", ""), ikm): the step between stages.
-fn next_stage(suite: &Tls13CipherSuite, secret: &Secret, ikm: &[u8]) -> Secret {
-    let alg = suite.hash;
-    let derived = derive_secret(alg, secret.as_bytes(), b"derived", empty_hash(alg).as_ref());
-    hkdf_extract(alg, derived.as_bytes(), ikm)
+fn next_stage(alg: HashAlgorithm, secret: &HashSecret, ikm: &[u8]) -> HashSecret {
+    let derived = derive(alg, secret.as_bytes(), b"derived", empty_hash_bytes(alg));
+    extract(alg, derived.as_bytes(), ikm)
 }
 
-fn zeros(suite: &Tls13CipherSuite) -> &'static [u8] {
-    ZEROS.get(..suite.hash.output_len()).unwrap_or(&ZEROS)
+fn zeros(alg: HashAlgorithm) -> &'static [u8] {
+    ZEROS.get(..alg.output_len()).unwrap_or(&ZEROS)
+}
+
+/// The key schedule's start without a PSK is the same for every connection:
+/// Early Secret = HKDF-Extract(0, 0) and Derive-Secret(., "derived", ""). Computed
+/// once per process and hash.
+struct NoPsk {
+    early: HashSecret,
+    derived: HashSecret,
+}
+
+fn no_psk(alg: HashAlgorithm) -> &'static NoPsk {
+    static SHA256: OnceLock<NoPsk> = OnceLock::new();
+    static SHA384: OnceLock<NoPsk> = OnceLock::new();
+    let cell = match alg {
+        HashAlgorithm::Sha256 => &SHA256,
+        HashAlgorithm::Sha384 => &SHA384,
+    };
+    cell.get_or_init(|| {
+        let early = extract(alg, zeros(alg), zeros(alg));
+        let derived = derive(alg, early.as_bytes(), b"derived", empty_hash_bytes(alg));
+        NoPsk { early, derived }
+    })
 }
 
 /// Early Secret = HKDF-Extract(0, PSK) (RFC 8446, 7.1).
 pub struct EarlySecret {
     suite: &'static Tls13CipherSuite,
-    secret: Secret,
+    secret: HashSecret,
+    /// Whether a PSK went in; without one the next stage starts from a constant.
+    psk: bool,
 }
 
 impl EarlySecret {
     /// Starts the schedule; without a PSK the IKM is Hash.length zero bytes.
     pub fn new(suite: &'static Tls13CipherSuite, psk: Option<&[u8]>) -> Self {
-        let zeros = zeros(suite);
+        let alg = suite.hash;
+        let secret = match psk {
+            Some(psk) => extract(alg, zeros(alg), psk),
+            None => no_psk(alg).early.clone(),
+        };
         EarlySecret {
             suite,
-            secret: hkdf_extract(suite.hash, zeros, psk.unwrap_or(zeros)),
+            secret,
+            psk: psk.is_some(),
         }
+    }
+
+    /// The same Early Secret for `suite`, which must have the same hash: the
+    /// secret depends only on the hash, the traffic keys also on the AEAD.
+    pub fn for_suite(self, suite: &'static Tls13CipherSuite) -> Self {
+        debug_assert_eq!(suite.hash, self.suite.hash);
+        EarlySecret { suite, ..self }
     }
 
     /// binder_key: Derive-Secret(., "res binder" or "ext binder", "").
     pub fn binder_key(&self, resumption: bool) -> Secret {
+        Secret::from(self.binder_key_inline(resumption).as_bytes())
+    }
+
+    fn binder_key_inline(&self, resumption: bool) -> HashSecret {
         let label: &[u8] = if resumption {
             b"res binder"
         } else {
             b"ext binder"
         };
         let alg = self.suite.hash;
-        derive_secret(alg, self.secret.as_bytes(), label, empty_hash(alg).as_ref())
+        derive(alg, self.secret.as_bytes(), label, empty_hash_bytes(alg))
     }
 
     /// The PSK binder over Transcript-Hash(Truncate(ClientHello)) (RFC 8446, 4.2.11.2).
     /// Compare a received binder with [`crate::crypto::constant_time_eq`].
     pub fn psk_binder(&self, resumption: bool, truncated_hello_hash: &[u8]) -> Digest {
-        let key = self.binder_key(resumption);
+        let key = self.binder_key_inline(resumption);
         finished_mac(self.suite.hash, key.as_bytes(), truncated_hello_hash)
     }
 
     /// client_early_traffic_secret: Derive-Secret(., "c e traffic", ClientHello).
     pub fn client_early_traffic_secret(&self, hello_hash: &[u8]) -> TrafficSecret {
-        self.traffic(b"c e traffic", hello_hash)
+        TrafficSecret::derive(self.suite, &self.secret, b"c e traffic", hello_hash)
     }
 
     /// early_exporter_master_secret: Derive-Secret(., "e exp master", ClientHello).
@@ -167,21 +277,23 @@ impl EarlySecret {
 
     /// Handshake Secret = HKDF-Extract(Derive-Secret(., "derived", ""), (EC)DHE).
     pub fn into_handshake(self, shared_secret: &[u8]) -> HandshakeSecret {
+        let alg = self.suite.hash;
+        let secret = if self.psk {
+            next_stage(alg, &self.secret, shared_secret)
+        } else {
+            extract(alg, no_psk(alg).derived.as_bytes(), shared_secret)
+        };
         HandshakeSecret {
             suite: self.suite,
-            secret: next_stage(self.suite, &self.secret, shared_secret),
+            secret,
         }
-    }
-
-    fn traffic(&self, label: &[u8], hash: &[u8]) -> TrafficSecret {
-        TrafficSecret::derive(self.suite, &self.secret, label, hash)
     }
 }
 
 /// Handshake Secret (RFC 8446, 7.1).
 pub struct HandshakeSecret {
     suite: &'static Tls13CipherSuite,
-    secret: Secret,
+    secret: HashSecret,
 }
 
 impl HandshakeSecret {
@@ -197,9 +309,10 @@ impl HandshakeSecret {
 
     /// Master Secret = HKDF-Extract(Derive-Secret(., "derived", ""), 0).
     pub fn into_master(self) -> MasterSecret {
+        let alg = self.suite.hash;
         MasterSecret {
             suite: self.suite,
-            secret: next_stage(self.suite, &self.secret, zeros(self.suite)),
+            secret: next_stage(alg, &self.secret, zeros(alg)),
         }
     }
 }
@@ -207,7 +320,7 @@ impl HandshakeSecret {
 /// Master Secret (RFC 8446, 7.1). `handshake_hash` is ClientHello...server Finished.
 pub struct MasterSecret {
     suite: &'static Tls13CipherSuite,
-    secret: Secret,
+    secret: HashSecret,
 }
 
 impl MasterSecret {
@@ -241,14 +354,19 @@ impl MasterSecret {
 #[derive(Clone)]
 pub struct TrafficSecret {
     suite: &'static Tls13CipherSuite,
-    secret: Secret,
+    secret: HashSecret,
 }
 
 impl TrafficSecret {
-    fn derive(suite: &'static Tls13CipherSuite, stage: &Secret, label: &[u8], hash: &[u8]) -> Self {
+    fn derive(
+        suite: &'static Tls13CipherSuite,
+        stage: &HashSecret,
+        label: &[u8],
+        hash: &[u8],
+    ) -> Self {
         TrafficSecret {
             suite,
-            secret: derive_secret(suite.hash, stage.as_bytes(), label, hash),
+            secret: derive(suite.hash, stage.as_bytes(), label, hash),
         }
     }
 
@@ -266,11 +384,15 @@ impl TrafficSecret {
     pub fn keys(&self) -> (Secret, [u8; NONCE_LEN]) {
         let alg = self.suite.hash;
         let secret = self.secret.as_bytes();
-        let key = hkdf_expand_label(alg, secret, b"key", &[], self.suite.aead.key_len());
-        let iv = hkdf_expand_label(alg, secret, b"iv", &[], NONCE_LEN);
-        let mut iv_bytes = [0u8; NONCE_LEN];
-        iv_bytes.copy_from_slice(iv.as_bytes());
-        (key, iv_bytes)
+        let mut key = [0u8; 32];
+        let key_len = self.suite.aead.key_len().min(key.len());
+        let record_key = key.get_mut(..key_len).unwrap_or_default();
+        hkdf_expand_label_into(alg, secret, b"key", &[], record_key);
+        let mut iv = [0u8; NONCE_LEN];
+        hkdf_expand_label_into(alg, secret, b"iv", &[], &mut iv);
+        let record_key = Secret::from(&*record_key);
+        key.as_mut_slice().zeroize();
+        (record_key, iv)
     }
 
     /// The next generation after a KeyUpdate (RFC 8446, 7.2):
@@ -279,26 +401,13 @@ impl TrafficSecret {
         let alg = self.suite.hash;
         TrafficSecret {
             suite: self.suite,
-            secret: hkdf_expand_label(
-                alg,
-                self.secret.as_bytes(),
-                b"traffic upd",
-                &[],
-                alg.output_len(),
-            ),
+            secret: derive(alg, self.secret.as_bytes(), b"traffic upd", &[]),
         }
     }
 
     /// finished_key: HKDF-Expand-Label(., "finished", "", Hash.length) (RFC 8446, 4.4.4).
     pub fn finished_key(&self) -> Secret {
-        let alg = self.suite.hash;
-        hkdf_expand_label(
-            alg,
-            self.secret.as_bytes(),
-            b"finished",
-            &[],
-            alg.output_len(),
-        )
+        Secret::from(derive(self.suite.hash, self.secret.as_bytes(), b"finished", &[]).as_bytes())
     }
 }
 
@@ -320,7 +429,8 @@ pub(crate) mod rfc8448;
 mod tests {
     use super::rfc8448::{s3, s4, s5, unhex};
     use super::*;
-    use crate::crypto::HashContext;
+    use crate::codec::{put_u16, put_vec_u8, with_u8_len};
+    use crate::crypto::{hkdf_extract, HashContext};
     use crate::tls13::suites::{TLS13_AES_128_GCM_SHA256, TLS13_AES_256_GCM_SHA384};
 
     static SUITE: &Tls13CipherSuite = &TLS13_AES_128_GCM_SHA256;
@@ -366,6 +476,81 @@ mod tests {
             empty_hash(HashAlgorithm::Sha256).as_ref(),
             unhex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         );
+        for alg in [HashAlgorithm::Sha256, HashAlgorithm::Sha384] {
+            assert_eq!(empty_hash_bytes(alg), empty_hash(alg).as_ref(), "{alg:?}");
+        }
+    }
+
+    /// The per-process constants of the PSK-less schedule are what the RFC computes.
+    #[test]
+    fn no_psk_constants_match_their_definition() {
+        for alg in [HashAlgorithm::Sha256, HashAlgorithm::Sha384] {
+            let z = vec![0u8; alg.output_len()];
+            let early = hkdf_extract(alg, &z, &z);
+            let derived =
+                derive_secret(alg, early.as_bytes(), b"derived", empty_hash(alg).as_ref());
+            assert_eq!(no_psk(alg).early.as_bytes(), early.as_bytes(), "{alg:?}");
+            assert_eq!(
+                no_psk(alg).derived.as_bytes(),
+                derived.as_bytes(),
+                "{alg:?}"
+            );
+        }
+        // RFC 8448, 3: the SHA-256 early secret and "derived" secret.
+        let c = no_psk(HashAlgorithm::Sha256);
+        assert_eq!(c.early.as_bytes(), unhex(s3::EARLY_SECRET));
+        assert_eq!(c.derived.as_bytes(), unhex(s3::DERIVED_FOR_HANDSHAKE));
+        // A PSK-less schedule and one given an explicit all-zero "PSK" agree.
+        for suite in [&TLS13_AES_128_GCM_SHA256, &TLS13_AES_256_GCM_SHA384] {
+            let z = vec![0u8; suite.hash.output_len()];
+            let a = EarlySecret::new(suite, None).into_handshake(&[5; 32]);
+            let b = EarlySecret::new(suite, Some(&z)).into_handshake(&[5; 32]);
+            assert_eq!(a.secret, b.secret);
+        }
+    }
+
+    #[test]
+    fn expand_label_matches_aws_lc_hkdf() {
+        use aws_lc_rs::hkdf;
+        struct Len(usize);
+        impl hkdf::KeyType for Len {
+            fn len(&self) -> usize {
+                self.0
+            }
+        }
+        for (alg, lc) in [
+            (HashAlgorithm::Sha256, hkdf::HKDF_SHA256),
+            (HashAlgorithm::Sha384, hkdf::HKDF_SHA384),
+        ] {
+            let secret: Vec<u8> = (0..alg.output_len() as u8).collect();
+            let prk = hkdf::Prk::new_less_safe(lc, &secret);
+            for (label, context, len) in [
+                (&b"key"[..], &[][..], 16),
+                (b"iv", &[], 12),
+                (
+                    b"c hs traffic",
+                    &[9u8; 48][..alg.output_len()],
+                    alg.output_len(),
+                ),
+                (b"resumption", &[1u8; 255], 100),
+                (&[b'x'; 249], &[2u8; 255], 200),
+            ] {
+                let mut info = Vec::new();
+                put_u16(&mut info, len as u16);
+                with_u8_len(&mut info, |o| {
+                    o.extend_from_slice(b"tls13 ");
+                    o.extend_from_slice(label);
+                });
+                put_vec_u8(&mut info, context);
+                let mut theirs = vec![0u8; len];
+                prk.expand(&[&info], Len(len))
+                    .unwrap()
+                    .fill(&mut theirs)
+                    .unwrap();
+                let ours = hkdf_expand_label(alg, &secret, label, context, len);
+                assert_eq!(ours.as_bytes(), theirs, "{alg:?} {len}");
+            }
+        }
     }
 
     /// RFC 8448, 3: every secret, key, IV and Finished value of the 1-RTT handshake.

@@ -37,6 +37,16 @@ impl Transcript {
     pub fn current(&self) -> Digest {
         self.hash.current()
     }
+
+    /// The hash of the whole transcript, when nothing more will be added.
+    pub fn finish(self) -> Digest {
+        self.hash.finish()
+    }
+
+    /// The hash this transcript is kept with.
+    pub fn algorithm(&self) -> HashAlgorithm {
+        self.hash.algorithm()
+    }
 }
 
 /// The content a CertificateVerify signs (RFC 8446, 4.4.3).

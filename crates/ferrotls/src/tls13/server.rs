@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use rustls_pki_types::CertificateDer;
 
-use crate::conn::{CommonState, HsMessage, Input};
+use crate::conn::{CommonState, Flight, HsMessage, Input};
 use crate::crypto::{constant_time_eq, kx, sign, Secret};
 use crate::error::{Error, NoCommon, PeerMisbehaved};
 use crate::msgs::enums::{
@@ -24,7 +24,7 @@ use crate::msgs::{
 };
 use crate::observe::Protection;
 use crate::pki::{ClientCertVerified, ClientCertVerifier};
-use crate::server::{CertifiedKey, ServerConfig, StoredSession};
+use crate::server::{CertifiedKey, ServerConfig, StoredSession, TICKET_NONCE_LEN};
 use crate::tls12::server::{self as server12, ServerState12};
 use crate::tls13::key_schedule::{
     finished_verify_data, resumption_psk, EarlySecret, MasterSecret, TrafficSecret,
@@ -197,9 +197,8 @@ impl ExpectClientHello {
             .find_map(|g| shares.iter().find(|s| s.group == *g));
         if let Some(share) = shared {
             let mut choices = choices;
-            let psk = resolve_psk(&config, common, &ch, raw, None, &mut choices)?;
-            let mut transcript = Transcript::new(choices.suite.hash);
-            transcript.add(raw);
+            let mut psk = resolve_psk(&config, common, &ch, raw, None, &mut choices)?;
+            let transcript = hello_transcript(choices.suite, None, psk.as_mut(), raw);
             return server_flight(common, &config, &ch, share, choices, transcript, psk);
         }
         let group = config
@@ -338,7 +337,7 @@ impl ExpectSecondClientHello {
                 "it must carry exactly one key share, for the group the HelloRetryRequest named",
             )),
         };
-        let psk = resolve_psk(
+        let mut psk = resolve_psk(
             &self.config,
             common,
             &ch,
@@ -346,14 +345,15 @@ impl ExpectSecondClientHello {
             Some(&self.transcript),
             &mut self.choices,
         )?;
-        self.transcript.add(raw);
+        let transcript =
+            hello_transcript(self.choices.suite, Some(self.transcript), psk.as_mut(), raw);
         server_flight(
             common,
             &self.config,
             &ch,
             &share,
             self.choices,
-            self.transcript,
+            transcript,
             psk,
         )
     }
@@ -365,11 +365,34 @@ fn early_data_skip_budget(config: &ServerConfig) -> usize {
     (config.max_early_data as usize).max(16 * 1024)
 }
 
+/// The transcript through the ClientHello `raw`: after an accepted PSK, the binder
+/// check's hash of everything before the binders, continued with them (so the
+/// ClientHello is hashed once); otherwise `retry` (after HelloRetryRequest) or a
+/// fresh hash, given the whole message.
+fn hello_transcript(
+    suite: &'static Tls13CipherSuite,
+    retry: Option<Transcript>,
+    psk: Option<&mut AcceptedPsk>,
+    raw: &[u8],
+) -> Transcript {
+    if let Some((mut t, binders_at)) = psk.and_then(|p| p.truncated_transcript.take()) {
+        t.add(raw.get(binders_at..).unwrap_or_default());
+        return t;
+    }
+    let mut t = retry.unwrap_or_else(|| Transcript::new(suite.hash));
+    t.add(raw);
+    t
+}
+
 /// A pre-shared key the server accepted (RFC 8446, 4.2.11).
 #[derive(Debug)]
 struct AcceptedPsk {
     index: u16,
-    psk: Secret,
+    /// The Early Secret from this PSK, as the binder check derived it.
+    early: Option<EarlySecret>,
+    /// The binder check's transcript hash through the ClientHello up to its binders,
+    /// and where the binders start.
+    truncated_transcript: Option<(Transcript, usize)>,
     /// Whether 0-RTT data is accepted (RFC 8446, 4.2.10).
     early_data: bool,
     max_early_data: u32,
@@ -455,7 +478,7 @@ fn resolve_psk(
         reject_early(common);
         return Ok(None);
     };
-    check_binder(
+    let (early, truncated_transcript) = check_binder(
         suite,
         &session.master_secret,
         !external,
@@ -488,7 +511,8 @@ fn resolve_psk(
         .collect();
     Ok(Some(AcceptedPsk {
         index: u16::try_from(index).unwrap_or(0),
-        psk: Secret::from(session.master_secret.as_bytes().to_vec()),
+        early: Some(early),
+        truncated_transcript: Some(truncated_transcript),
         early_data,
         max_early_data: session.max_early_data.min(config.max_early_data),
     }))
@@ -532,6 +556,8 @@ fn lookup_psk(
 }
 
 /// RFC 8446, 4.2.11.2: the binder is an HMAC over the ClientHello up to the binders.
+/// On success returns the PSK's Early Secret and the transcript through the
+/// truncated ClientHello with the offset of the binders, for the handshake to go on from.
 fn check_binder(
     suite: &'static Tls13CipherSuite,
     psk: &Secret,
@@ -540,19 +566,16 @@ fn check_binder(
     offered: &OfferedPsks,
     index: usize,
     retry_transcript: Option<&Transcript>,
-) -> Result<(), Error> {
+) -> Result<(EarlySecret, (Transcript, usize)), Error> {
     let truncated_len = raw.len().saturating_sub(offered.binders_len());
     let truncated = raw.get(..truncated_len).unwrap_or_default();
-    let hash = match retry_transcript {
-        Some(t) => {
-            let mut t = t.clone();
-            t.add(truncated);
-            t.current()
-        }
-        None => crate::crypto::hash(suite.hash, truncated),
+    let mut transcript = match retry_transcript {
+        Some(t) => t.clone(),
+        None => Transcript::new(suite.hash),
     };
-    let expected =
-        EarlySecret::new(suite, Some(psk.as_bytes())).psk_binder(resumption, hash.as_ref());
+    transcript.add(truncated);
+    let early = EarlySecret::new(suite, Some(psk.as_bytes()));
+    let expected = early.psk_binder(resumption, transcript.current().as_ref());
     let got = offered
         .binders
         .get(index)
@@ -561,7 +584,7 @@ fn check_binder(
     if !constant_time_eq(expected.as_ref(), got) {
         return Err(PeerMisbehaved::BadPskBinder.into());
     }
-    Ok(())
+    Ok((early, (transcript, truncated_len)))
 }
 
 /// Sends ServerHello and the protected flight up to Finished (RFC 8446, 2).
@@ -572,10 +595,14 @@ fn server_flight(
     share: &KeyShareEntry,
     choices: Choices,
     mut transcript: Transcript,
-    psk: Option<AcceptedPsk>,
+    mut psk: Option<AcceptedPsk>,
 ) -> Result<ServerState, Error> {
     let suite = choices.suite;
-    let hello_only_hash = transcript.current();
+    // RFC 8446, 7.1: client_early_traffic_secret covers the ClientHello alone.
+    let hello_only_hash = psk
+        .as_ref()
+        .filter(|p| p.early_data)
+        .map(|_| transcript.current());
     let (server_share, shared) = kx::server_key_exchange(share.group, &share.payload)?;
     let mut sh_ext = vec![
         ServerExtension::KeyShare(KeyShareEntry {
@@ -587,9 +614,17 @@ fn server_flight(
     if let Some(p) = &psk {
         sh_ext.push(ServerExtension::PreSharedKey(p.index));
     }
+    // One draw for the ServerHello random and every ticket's randomness (each draw
+    // from the system source has a fixed cost that dwarfs its bytes).
+    let mut drawn = vec![0u8; 32 + TicketRandom::len(config)];
+    config.provider.random.fill(&mut drawn)?;
+    let ticket_random = TicketRandom(Secret::from(drawn.split_off(32)));
+    let random: [u8; 32] = drawn
+        .try_into()
+        .map_err(|_| crate::error::CryptoError::RandomFailed)?;
     let sh = HandshakeMessage::new(HandshakePayload::ServerHello(ServerHello {
         legacy_version: ProtocolVersion::TLSv1_2,
-        random: config.provider.random_array::<32>()?,
+        random,
         session_id: ch.session_id.clone(),
         cipher_suite: suite.suite,
         compression_method: 0,
@@ -602,11 +637,11 @@ fn server_flight(
     }
 
     let hello_hash = transcript.current();
-    let early = EarlySecret::new(suite, psk.as_ref().map(|p| p.psk.as_bytes()));
-    let client_early = psk
-        .as_ref()
-        .filter(|p| p.early_data)
-        .map(|_| early.client_early_traffic_secret(hello_only_hash.as_ref()));
+    let early = psk
+        .as_mut()
+        .and_then(|p| p.early.take())
+        .unwrap_or_else(|| EarlySecret::new(suite, None));
+    let client_early = hello_only_hash.map(|h| early.client_early_traffic_secret(h.as_ref()));
     let hs = early.into_handshake(shared.as_bytes());
     let client_hs = hs.client_traffic_secret(hello_hash.as_ref());
     let server_hs = hs.server_traffic_secret(hello_hash.as_ref());
@@ -627,10 +662,13 @@ fn server_flight(
     if client_early.is_some() {
         extensions.push(ServerExtension::EarlyData);
     }
+    // EncryptedExtensions through Finished go out as one flight: one record.
+    let chain_len: usize = choices.cert.chain.iter().map(|c| c.as_ref().len()).sum();
+    let mut flight = Flight::with_capacity(chain_len + 1024);
     let ee = HandshakeMessage::new(HandshakePayload::EncryptedExtensions(EncryptedExtensions {
         extensions,
     }));
-    common.send_handshake(&ee, &mut transcript)?;
+    common.add_to_flight(&mut flight, &ee, &mut transcript);
 
     // RFC 8446, 4.3.2: no CertificateRequest when authenticating with a PSK.
     let client_auth = config.client_auth.clone().filter(|_| psk.is_none());
@@ -647,7 +685,7 @@ fn server_flight(
                 context: Vec::new(),
                 extensions: req_ext,
             }));
-        common.send_handshake(&cr, &mut transcript)?;
+        common.add_to_flight(&mut flight, &cr, &mut transcript);
         common.negotiated.client_auth = true;
     }
 
@@ -674,7 +712,7 @@ fn server_flight(
                 })
                 .collect(),
         }));
-        common.send_handshake(&cert, &mut transcript)?;
+        common.add_to_flight(&mut flight, &cert, &mut transcript);
 
         let signed = certificate_verify_message(true, transcript.current().as_ref());
         let signature = choices.cert.key.sign(choices.scheme, &signed)?;
@@ -682,23 +720,27 @@ fn server_flight(
             scheme: choices.scheme,
             signature,
         }));
-        common.send_handshake(&cv, &mut transcript)?;
+        common.add_to_flight(&mut flight, &cv, &mut transcript);
     }
 
     let verify_data = finished_verify_data(suite, &server_hs, transcript.current().as_ref());
     let fin = HandshakeMessage::new(HandshakePayload::Finished(Finished {
         verify_data: verify_data.as_ref().to_vec(),
     }));
-    common.send_handshake(&fin, &mut transcript)?;
+    common.add_to_flight(&mut flight, &fin, &mut transcript);
+    common.send_flight(flight)?;
 
     let handshake_hash = transcript.current();
     let master = hs.into_master();
     let client_ap = master.client_traffic_secret(handshake_hash.as_ref());
     let server_ap = master.server_traffic_secret(handshake_hash.as_ref());
-    let exporter = master.exporter_master_secret(handshake_hash.as_ref());
     common.log_secret("CLIENT_TRAFFIC_SECRET_0", client_ap.as_bytes());
     common.log_secret("SERVER_TRAFFIC_SECRET_0", server_ap.as_bytes());
-    common.log_secret("EXPORTER_SECRET", exporter.as_bytes());
+    if common.logs_secrets() {
+        // Only ever logged: ferrotls has no exporter API that would need it.
+        let exporter = master.exporter_master_secret(handshake_hash.as_ref());
+        common.log_secret("EXPORTER_SECRET", exporter.as_bytes());
+    }
     common.install_encrypter(suite, &server_ap, Protection::Application)?;
 
     let n = &mut common.negotiated;
@@ -720,6 +762,7 @@ fn server_flight(
         master,
         client_auth,
         client_cert_verified: None,
+        ticket_random,
     });
     Ok(match (client_early, &next.client_auth) {
         (Some(early_secret), _) => {
@@ -750,6 +793,7 @@ pub(crate) struct ExpectFinished {
     client_auth: Option<Arc<dyn ClientCertVerifier>>,
     /// Set once a client certificate chain was verified (and its CertificateVerify checked).
     client_cert_verified: Option<ClientCertVerified>,
+    ticket_random: TicketRandom,
 }
 
 impl ExpectFinished {
@@ -804,13 +848,23 @@ impl ExpectFinished {
             return Err(PeerMisbehaved::BadFinished { from_server: false }.into());
         }
         self.transcript.add(raw);
-        let resumption = self
-            .master
-            .resumption_master_secret(self.transcript.current().as_ref());
         common.install_decrypter(self.suite, &self.client_ap, Protection::Application)?;
         let this = *self;
+        // The resumption master secret is needed only for tickets.
+        let resumption = sends_tickets(&this.config).then(|| {
+            this.master
+                .resumption_master_secret(this.transcript.finish().as_ref())
+        });
         common.start_traffic(this.server_ap, this.client_ap)?;
-        send_tickets(common, &this.config, this.suite, &resumption)?;
+        if let Some(resumption) = resumption {
+            send_tickets(
+                common,
+                &this.config,
+                this.suite,
+                &resumption,
+                &this.ticket_random,
+            )?;
+        }
         Ok(ServerState::Connected(Box::new(Connected)))
     }
 }
@@ -845,6 +899,46 @@ pub(crate) const MAX_TICKET_LIFETIME: u32 = 7 * 24 * 3600;
 /// Stateful (single-use, 0-RTT capable) tickets are random IDs of this length.
 const STATEFUL_TICKET_LEN: usize = 32;
 
+/// Whether this server issues TLS 1.3 tickets: stateful ones (with 0-RTT enabled)
+/// or, with a ticketer, encrypted ones.
+fn sends_tickets(config: &ServerConfig) -> bool {
+    config.tls13_tickets > 0 && (config.max_early_data > 0 || config.ticketer.is_some())
+}
+
+/// The randomness of this connection's NewSessionTickets, drawn with the
+/// ServerHello random: per ticket, its age_add and then its ID (stateful tickets)
+/// or the nonce that seals it (stateless ones). Zeroized on drop.
+#[derive(Debug)]
+struct TicketRandom(Secret);
+
+impl TicketRandom {
+    /// Bytes per ticket.
+    fn per_ticket(config: &ServerConfig) -> usize {
+        4 + if config.max_early_data > 0 {
+            STATEFUL_TICKET_LEN
+        } else {
+            TICKET_NONCE_LEN
+        }
+    }
+
+    /// Bytes for all tickets `config` sends.
+    fn len(config: &ServerConfig) -> usize {
+        if sends_tickets(config) {
+            usize::from(config.tls13_tickets) * Self::per_ticket(config)
+        } else {
+            0
+        }
+    }
+
+    /// Ticket `n`'s age_add and ID or nonce.
+    fn ticket(&self, config: &ServerConfig, n: usize) -> Option<(u32, &[u8])> {
+        let per = Self::per_ticket(config);
+        let bytes = self.0.as_bytes().get(n * per..(n + 1) * per)?;
+        let (age_add, rest) = bytes.split_first_chunk::<4>()?;
+        Some((u32::from_be_bytes(*age_add), rest))
+    }
+}
+
 /// Sends the configured number of NewSessionTickets (RFC 8446, 4.6.1). With 0-RTT
 /// enabled they are stateful single-use IDs (RFC 8446, 8.1); otherwise encrypted
 /// session state.
@@ -853,6 +947,7 @@ fn send_tickets(
     config: &ServerConfig,
     suite: &'static Tls13CipherSuite,
     resumption: &Secret,
+    random: &TicketRandom,
 ) -> Result<(), Error> {
     let stateful = config.max_early_data > 0;
     let lifetime = config
@@ -860,14 +955,18 @@ fn send_tickets(
         .as_ref()
         .map_or(MAX_TICKET_LIFETIME, |t| t.lifetime())
         .min(MAX_TICKET_LIFETIME);
+    let created = config.provider.time.now().as_secs();
+    let mut flight = Flight::default();
     for n in 0..config.tls13_tickets {
+        let Some((age_add, id_or_nonce)) = random.ticket(config, usize::from(n)) else {
+            break;
+        };
         let nonce = vec![n];
-        let age_add = u32::from_be_bytes(config.provider.random_array::<4>()?);
         let session = StoredSession {
             suite: suite.suite,
             master_secret: resumption_psk(suite, resumption, &nonce),
             ems: false,
-            created: config.provider.time.now().as_secs(),
+            created,
             server_name: common.negotiated.server_name.clone(),
             age_add,
             max_early_data: config.max_early_data,
@@ -880,16 +979,21 @@ fn send_tickets(
                 .collect(),
         };
         let ticket = if stateful {
-            let id = config
-                .provider
-                .random_array::<STATEFUL_TICKET_LEN>()?
-                .to_vec();
+            let id = id_or_nonce.to_vec();
             config.session_cache.put(id.clone(), Arc::new(session));
             id
         } else {
-            match config.ticketer.as_ref().and_then(|t| t.encrypt(&session)) {
+            let sealed = <[u8; TICKET_NONCE_LEN]>::try_from(id_or_nonce)
+                .ok()
+                .and_then(|nonce| {
+                    config
+                        .ticketer
+                        .as_ref()
+                        .and_then(|t| t.encrypt_with_nonce(&session, nonce))
+                });
+            match sealed {
                 Some(t) => t,
-                None => return Ok(()),
+                None => break,
             }
         };
         let mut extensions = Vec::new();
@@ -903,10 +1007,9 @@ fn send_tickets(
             ticket,
             extensions,
         }));
-        let raw = msg.to_bytes();
-        common.send_handshake_raw(&msg, &raw)?;
+        common.add_ticket_to_flight(&mut flight, &msg);
     }
-    Ok(())
+    common.send_flight(flight)
 }
 
 /// The handshake is complete; only KeyUpdate may follow from a client (RFC 8446, 4.6).

@@ -848,23 +848,49 @@ impl Piece {
     }
 }
 
-/// Decrypts every application_data record of `bytes` in order with `decrypter`.
+/// Decrypts every application_data record of `bytes` in order with `decrypter`. A
+/// protected record carrying several whole handshake messages (a flight sent in one
+/// record) becomes one piece per message.
 pub fn open_flight(bytes: &[u8], decrypter: &mut Decrypter13) -> Vec<Piece> {
-    split_records(bytes)
-        .into_iter()
-        .map(|r| match r.typ {
+    let mut pieces = Vec::new();
+    for r in split_records(bytes) {
+        match r.typ {
             ContentType::ApplicationData => {
                 let plain = decrypter
                     .decrypt(r)
                     .expect("a record of this flight failed to open");
-                Piece::Sealed {
-                    typ: plain.typ,
-                    content: plain.payload,
+                match (plain.typ, split_messages(&plain.payload)) {
+                    (ContentType::Handshake, Some(messages)) => {
+                        pieces.extend(messages.into_iter().map(|content| Piece::Sealed {
+                            typ: ContentType::Handshake,
+                            content,
+                        }))
+                    }
+                    _ => pieces.push(Piece::Sealed {
+                        typ: plain.typ,
+                        content: plain.payload,
+                    }),
                 }
             }
-            _ => Piece::Plain(r),
-        })
-        .collect()
+            _ => pieces.push(Piece::Plain(r)),
+        }
+    }
+    pieces
+}
+
+/// Whole handshake messages back to back (type, 24-bit length, body), or `None`
+/// if `bytes` is not exactly that.
+fn split_messages(mut bytes: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let mut out = Vec::new();
+    while !bytes.is_empty() {
+        let header = bytes.get(..4)?;
+        let len =
+            usize::from(header[1]) << 16 | usize::from(header[2]) << 8 | usize::from(header[3]);
+        let (message, rest) = bytes.split_at_checked(4 + len)?;
+        out.push(message.to_vec());
+        bytes = rest;
+    }
+    Some(out)
 }
 
 /// The inverse of [`open_flight`].
