@@ -422,7 +422,8 @@ pub struct Pair<C, S> {
 
 /// Runs one handshake in memory. Each side's clock runs only while that side is
 /// being constructed, fed, processed or asked for output, so neither pays for the
-/// other. Ends when both sides have nothing left to say.
+/// other, less the clock's own cost per span ([`crate::clock::overhead`]). Ends when
+/// both sides have nothing left to say.
 pub fn handshake<C: Endpoint, S: Endpoint>(
     new_client: impl FnOnce() -> C,
     new_server: impl FnOnce() -> S,
@@ -434,25 +435,25 @@ pub fn handshake<C: Endpoint, S: Endpoint>(
     let t = Instant::now();
     let mut client = new_client();
     client.take_out(&mut c2s);
-    times.client += t.elapsed();
+    times.client += t.elapsed_net();
 
     let t = Instant::now();
     let mut server = new_server();
-    times.server += t.elapsed();
+    times.server += t.elapsed_net();
 
     for _ in 0..16 {
         if !c2s.is_empty() {
             let t = Instant::now();
             deliver(&mut server, &c2s, None)?;
             server.take_out(&mut s2c);
-            times.server += t.elapsed();
+            times.server += t.elapsed_net();
             c2s.clear();
         }
         if !s2c.is_empty() {
             let t = Instant::now();
             deliver(&mut client, &s2c, None)?;
             client.take_out(&mut c2s);
-            times.client += t.elapsed();
+            times.client += t.elapsed_net();
             s2c.clear();
         }
         if c2s.is_empty() && s2c.is_empty() {

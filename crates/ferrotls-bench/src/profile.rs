@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! ferrotls-bench profile [--lib ferrotls|rustls] [--key ecdsa|rsa] [--groups mlkem|x25519]
-//!                        [--tls12] [--resume] [--bulk] [--verify] [--n N]
+//!                        [--tls12] [--resume [--session-id]] [--bulk] [--verify] [--n N]
 //! ```
 
 use crate::certs::{self, KeyType};
@@ -15,6 +15,7 @@ struct Opts {
     groups: Groups,
     version: Version,
     resume: bool,
+    session_id: bool,
     bulk: bool,
     verify: bool,
     n: usize,
@@ -27,6 +28,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
         groups: Groups::Default,
         version: Version::Tls13,
         resume: false,
+        session_id: false,
         bulk: false,
         verify: false,
         n: 2000,
@@ -52,6 +54,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
             }
             "--tls12" => o.version = Version::Tls12,
             "--resume" => o.resume = true,
+            "--session-id" => o.session_id = true,
             "--bulk" => o.bulk = true,
             "--verify" => o.verify = true,
             "--n" => {
@@ -98,6 +101,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
         resume: match (o.resume, o.version) {
             (false, _) => Resume::Never,
             (true, Version::Tls13) => Resume::Tls13Ticket,
+            (true, Version::Tls12) if o.session_id => Resume::Tls12SessionId,
             (true, Version::Tls12) => Resume::Tls12Ticket,
         },
     };

@@ -174,7 +174,8 @@ pub fn table(rows: &[Row]) -> String {
 pub const LEGEND: &str = "\
 f/r = ferrotls / rustls in the row's unit: above 1 is better for ferrotls in MB/s, hs/s
 and verif/s rows, below 1 is better in bytes rows. hs/s = handshakes per second of that
-side's own CPU time (the time inside its calls only). limit = the same row done with raw
+side's own CPU time (the time inside its calls only, less the CPU clock's own cost of
+about half a µs per timed span, the same for both libraries). limit = the same row done with raw
 aws-lc-rs primitives only (AEAD seal/open of the same records; key generation,
 encapsulation, agreement, signing or verification of one handshake side); %lim = share
 of that limit a library reaches. Medians of alternating ferrotls/rustls samples.";

@@ -243,18 +243,17 @@ impl Deframer {
         }
     }
 
-    /// Moves pending bytes to the front and returns how many more fit.
+    /// Moves pending bytes to the front and returns how many more fit. Allocates
+    /// nothing: `push` grows the buffer by what it is given (a handshake flight of a
+    /// few hundred bytes does not cost a maximal record's allocation), `read_from`
+    /// by what it may read.
     fn make_room(&mut self) -> usize {
         if self.start > 0 {
             self.buf.copy_within(self.start..self.end, 0);
             self.end -= self.start;
             self.start = 0;
         }
-        let max = self.max_record();
-        if self.buf.capacity() < max {
-            self.buf.reserve_exact(max.saturating_sub(self.buf.len()));
-        }
-        max.saturating_sub(self.end)
+        self.max_record().saturating_sub(self.end)
     }
 }
 
