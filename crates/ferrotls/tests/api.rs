@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ferrotls::client::ClientConfig;
+use ferrotls::client::{ClientConfig, ClientConnection};
 use ferrotls::crypto::provider::Provider;
 use ferrotls::msgs::enums::{
     AlertDescription, CipherSuite, ContentType, NamedGroup, ProtocolVersion, SignatureScheme,
@@ -720,6 +720,25 @@ fn configuration_errors_explain_themselves() {
         bad_cert.starts_with("could not read the server certificate: "),
         "{bad_cert}"
     );
+}
+
+#[test]
+fn a_client_hello_too_large_to_send_is_refused_before_it_is_sent() {
+    // RFC 8446, 4.1.2: one u16 length covers all of a ClientHello's extensions. Each
+    // ALPN name is valid, but 260 of 255 bytes do not fit.
+    let id = ecdsa();
+    let names: Vec<Vec<u8>> = (0..260)
+        .map(|i| format!("{i:0>255}").into_bytes())
+        .collect();
+    let config = client_config(&[&id]).alpn(names).build().unwrap();
+    let name = rustls_pki_types::ServerName::try_from(SERVER_NAME).unwrap();
+    let err = ClientConnection::new(config, name).expect_err("a ClientHello over 64 KiB");
+    assert_eq!(
+        err.to_string(),
+        "invalid ClientHello: its extensions would take 67927 bytes, more than the 65535 \
+         allowed; offer fewer or shorter ALPN protocols"
+    );
+    assert_eq!(err.alert(), None);
 }
 
 // ---------------------------------------------------------------------------------

@@ -1023,6 +1023,62 @@ fn hello_retry_requests_the_client_must_refuse() {
 }
 
 #[test]
+fn a_cookie_too_long_to_echo_is_illegal_parameter() {
+    // RFC 8446, 4.2.2: the second ClientHello echoes the cookie, and all its
+    // extensions share one 2^16-1 length: a cookie that leaves no room for the rest
+    // is refused (not a panic of the ClientHello encoder); a long one that fits is echoed.
+    for (len, refused) in [(65_400, true), (60_000, false)] {
+        let (mut p, _, ch) = pair_before_hello();
+        let hrr = server_hello(
+            HELLO_RETRY_REQUEST_RANDOM,
+            &ch.session_id,
+            CipherSuite::TLS13_AES_128_GCM_SHA256,
+            vec![
+                ServerExtension::SupportedVersions(ProtocolVersion::TLSv1_3),
+                ServerExtension::HrrKeyShare(NamedGroup::secp256r1),
+                ServerExtension::Cookie(vec![0xc0; len]),
+            ],
+        );
+        // Over 2^14 bytes: the HelloRetryRequest spans several records.
+        let flight: Vec<u8> = hrr
+            .to_bytes()
+            .chunks(1 << 14)
+            .flat_map(|chunk| plain_record(ContentType::Handshake, chunk))
+            .collect();
+        if refused {
+            let err = deliver_err(&mut p, Side::Client, &flight);
+            check_failure(
+                &mut p,
+                Side::Client,
+                &err,
+                A::IllegalParameter,
+                "the server sent an invalid HelloRetryRequest: the second ClientHello it asks \
+                 for would exceed the 65535 bytes a ClientHello's extensions may take",
+            );
+            continue;
+        }
+        p.deliver(Side::Client, &flight)
+            .expect("a long cookie that fits");
+        let hello: Vec<u8> = split_records(&p.take(Side::Client))
+            .into_iter()
+            .filter(|r| r.typ == ContentType::Handshake)
+            .flat_map(|r| r.payload)
+            .collect();
+        let HandshakePayload::ClientHello(second) =
+            HandshakeMessage::read_tls13(&hello).unwrap().payload
+        else {
+            panic!("no second ClientHello");
+        };
+        assert!(
+            second
+                .extensions
+                .contains(&ClientExtension::Cookie(vec![0xc0; len])),
+            "the cookie is echoed"
+        );
+    }
+}
+
+#[test]
 fn second_client_hellos_that_ignore_the_retry_are_illegal_parameter() {
     type Edit = fn(&mut ClientHello);
     let cases: [(Edit, &str); 3] = [

@@ -17,20 +17,26 @@ use std::time::Duration;
 use common::{check, check_contains, check_eq, run_cases};
 use pair::*;
 use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    date_time_ymd, BasicConstraints, CertificateParams, CertificateRevocationListParams, DnType,
+    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair, RevocationReason,
+    RevokedCertParams, SerialNumber,
 };
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
 
-use ferrotls::client::{ClientConfig, ClientConfigBuilder, ClientConnection, InMemorySessionStore};
+use ferrotls::client::{
+    ClientConfig, ClientConfigBuilder, ClientConnection, ClientSessionStore, InMemorySessionStore,
+    Tls12Session, Tls13Ticket,
+};
 use ferrotls::conn::{ClientEarlyData, Connection};
 use ferrotls::crypto::provider::Provider;
+use ferrotls::crypto::Secret;
 use ferrotls::error::{CertificateError, PeerMisbehaved};
 use ferrotls::msgs::enums::{
-    AlertDescription, CipherSuite, ContentType, HandshakeType, ProtocolVersion,
+    AlertDescription, CipherSuite, ContentType, ExtensionType, HandshakeType, ProtocolVersion,
 };
 use ferrotls::msgs::{
-    CertReqExtension, ClientHello, HandshakeMessage, HandshakePayload, NewSessionTicket13,
-    ServerHello,
+    CertReqExtension, ClientExtension, ClientHello, HandshakeMessage, HandshakePayload,
+    NewSessionTicket13, ServerExtension, ServerHello,
 };
 use ferrotls::observe::{Direction, Event, Observer, Protection};
 use ferrotls::pki::{
@@ -38,8 +44,10 @@ use ferrotls::pki::{
     ServerCertVerifier, TrustAnchor, Verifier,
 };
 use ferrotls::server::{
-    InMemorySessionCache, ServerConfig, ServerConfigBuilder, ServerConnection, Ticketer,
+    InMemorySessionCache, ServerConfig, ServerConfigBuilder, ServerConnection, ServerSessionCache,
+    StoredSession, Ticketer,
 };
+use ferrotls::tls12::prf;
 use ferrotls::Error;
 
 /// The moment every fixed clock starts from (2023-11-14).
@@ -1290,6 +1298,7 @@ impl ClientCa {
         ca.distinguished_name.push(DnType::CommonName, name);
         ca.key_usages = vec![
             rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::CrlSign,
             rcgen::KeyUsagePurpose::DigitalSignature,
         ];
         let cert = ca.self_signed(&key).unwrap();
@@ -1305,12 +1314,23 @@ impl ClientCa {
         name: &str,
         eku: Vec<ExtendedKeyUsagePurpose>,
     ) -> (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>) {
+        self.issue_with(name, eku, |_| {})
+    }
+
+    /// [`Self::issue`], with `edit` applied to the leaf's parameters before signing.
+    fn issue_with(
+        &self,
+        name: &str,
+        eku: Vec<ExtendedKeyUsagePurpose>,
+        edit: impl FnOnce(&mut CertificateParams),
+    ) -> (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>) {
         let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
         let mut leaf = CertificateParams::new(vec![name.to_string()]).unwrap();
         leaf.distinguished_name.push(DnType::CommonName, name);
         leaf.use_authority_key_identifier_extension = true;
         leaf.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
         leaf.extended_key_usages = eku;
+        edit(&mut leaf);
         let cert = leaf.signed_by(&key, &self.issuer).unwrap();
         (
             vec![cert.der().clone(), self.cert.clone()],
@@ -1325,6 +1345,30 @@ impl ClientCa {
         let v = ClientAuthVerifier::new(Verifier::new(roots));
         Arc::new(if optional { v.optional() } else { v })
     }
+
+    /// A verifier requiring client certificates from this CA, with a current CRL
+    /// (T0 lies between its updates) that revokes serial `serial`.
+    fn verifier_revoking(&self, serial: u64) -> Arc<dyn ClientCertVerifier> {
+        let crl = CertificateRevocationListParams {
+            this_update: date_time_ymd(2023, 11, 1),
+            next_update: date_time_ymd(2023, 12, 1),
+            crl_number: SerialNumber::from(1u64),
+            issuing_distribution_point: None,
+            revoked_certs: vec![RevokedCertParams {
+                serial_number: SerialNumber::from(serial),
+                revocation_time: date_time_ymd(2023, 11, 10),
+                reason_code: Some(RevocationReason::KeyCompromise),
+                invalidity_date: None,
+            }],
+            key_identifier_method: KeyIdMethod::Sha256,
+        }
+        .signed_by(&self.issuer)
+        .unwrap();
+        let mut roots = RootStore::new();
+        roots.add(TrustAnchor::from_cert(self.cert.clone()).expect("CA"));
+        let v = Verifier::new(roots).with_crls(vec![crl.der().to_vec()]);
+        Arc::new(ClientAuthVerifier::new(v))
+    }
 }
 
 /// The trusted client CA of these tests and one client certificate it issued.
@@ -1334,10 +1378,17 @@ struct ClientAuth {
     key: PrivateKeyDer<'static>,
 }
 
+/// The serial number of [`ClientAuth`]'s client certificate.
+const CLIENT_SERIAL: u64 = 0x4242;
+
 impl ClientAuth {
     fn new() -> ClientAuth {
         let ca = ClientCa::new("Client Test CA");
-        let (chain, key) = ca.issue("client.example", vec![ExtendedKeyUsagePurpose::ClientAuth]);
+        let (chain, key) = ca.issue_with(
+            "client.example",
+            vec![ExtendedKeyUsagePurpose::ClientAuth],
+            |p| p.serial_number = Some(SerialNumber::from(CLIENT_SERIAL)),
+        );
         ClientAuth { ca, chain, key }
     }
 
@@ -1621,6 +1672,258 @@ fn tls12_resumed_session_keeps_the_client_identity() {
             );
             c.p.round_trip();
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Tickets and client authentication. Servers of one deployment share a ticketer and
+// session cache yet may differ (or change) in how they authenticate clients. A ticket
+// stands for the client of the connection that issued it (RFC 8446, 2.2), and a PSK
+// handshake sends no CertificateRequest (RFC 8446, 4.3.2): so a ticket resumes only
+// where a full handshake would accept that client now. Otherwise the server ignores
+// the PSK (RFC 8446, 4.2.11) and its full handshake asks for a certificate.
+
+/// A server of `mode` sharing `s`'s ticketer and cache, verifying client
+/// certificates with `verifier` (none: no client authentication).
+fn auth_server(
+    s: &Setup,
+    mode: Tickets,
+    verifier: Option<Arc<dyn ClientCertVerifier>>,
+) -> ServerConfigBuilder {
+    match verifier {
+        Some(v) => mode.server(s).client_auth(v),
+        None => mode.server(s),
+    }
+}
+
+impl Conn {
+    /// Asserts the client offered a ticket that the server ignored for a full
+    /// handshake, with a CertificateRequest if `requested`.
+    fn assert_ticket_ignored(&self, what: &str, requested: bool) {
+        assert!(
+            self.ct.client_hello(true).psk().is_some(),
+            "{what}: the client offered no ticket"
+        );
+        assert_eq!(
+            self.st.server_hello(true).psk_index(),
+            None,
+            "{what}: the server selected the ticket; server trace {:?}",
+            self.st.lines()
+        );
+        assert!(!self.p.server.negotiated().resumed, "{what}: resumed");
+        for (line, want) in [
+            ("sent Certificate", 1),
+            ("sent CertificateVerify", 1),
+            ("sent CertificateRequest", usize::from(requested)),
+        ] {
+            assert_eq!(self.st.count(line), want, "{what}: server {line}");
+        }
+    }
+
+    /// The server's error, which must end the handshake.
+    fn server_error(&mut self, what: &str) -> Error {
+        match self.p.handshake() {
+            Err((Side::Server, e)) => e,
+            other => panic!(
+                "{what}: expected the server to refuse the client, got {other:?}; server trace {:?}",
+                self.st.lines()
+            ),
+        }
+    }
+}
+
+#[test]
+fn an_anonymous_ticket_does_not_resume_where_a_certificate_is_now_required() {
+    for mode in [Tickets::Stateless, Tickets::Stateful] {
+        let s = Setup::new();
+        let me = ClientAuth::new();
+        let optional = || auth_server(&s, mode, Some(me.ca.verifier(true)));
+        let required = || auth_server(&s, mode, Some(me.ca.verifier(false)));
+        s.prime(s.client_ed(), auth_server(&s, mode, None));
+
+        // Where a certificate is optional, a full handshake could do without one: the
+        // anonymous ticket resumes, and the connection stays anonymous.
+        let what = format!("{mode:?}, optional client auth");
+        let mut c = Conn::new(s.client(), optional());
+        c.handshake_ok(&what);
+        c.assert_resumed(&what);
+        assert!(c.p.server.peer_certificates().is_empty(), "{what}");
+
+        // Where one is required, the ticket is ignored: the full handshake asks for the
+        // certificate the client lacks, and its 0-RTT data is not accepted.
+        let what = format!("{mode:?}, required client auth, no certificate");
+        let mut c = Conn::new(s.client_ed(), required());
+        let early = c.p.client.write_early_data(b"GET /admin").unwrap();
+        assert_eq!(
+            early > 0,
+            matches!(mode, Tickets::Stateful),
+            "{what}: 0-RTT"
+        );
+        let e = c.server_error(&what);
+        assert_eq!(
+            e,
+            Error::PeerMisbehaved(PeerMisbehaved::NoCertificate),
+            "{what}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "peer sent no certificate, but one is required"
+        );
+        c.assert_ticket_ignored(&what, true);
+        assert!(!c.p.server.early_data_accepted(), "{what}: 0-RTT accepted");
+        assert_eq!(
+            c.p.alert_sent_by(Side::Server),
+            Some(AlertDescription::CertificateRequired),
+            "{what}"
+        );
+
+        // A client with a certificate, offering an anonymous ticket from the shared
+        // store, gets a full handshake that verifies it; its new tickets carry the chain.
+        let what = format!("{mode:?}, required client auth, certificate");
+        let mut c = Conn::new(me.client(&s), required());
+        c.handshake_ok(&what);
+        c.assert_ticket_ignored(&what, true);
+        assert_eq!(c.st.count("received Certificate"), 1, "{what}");
+        assert_eq!(c.p.server.peer_certificates(), &me.chain[..], "{what}");
+        let mut c = Conn::new(me.client(&s), required());
+        c.handshake_ok(&what);
+        c.assert_resumed(&format!("{what}, resumed"));
+        assert_eq!(c.p.server.peer_certificates(), &me.chain[..], "{what}");
+        c.p.round_trip();
+    }
+}
+
+#[test]
+fn a_ticket_with_a_client_certificate_resumes_only_where_the_chain_is_still_accepted() {
+    let me = ClientAuth::new();
+    let stranger = ClientCa::new("Another Client CA");
+    for mode in [Tickets::Stateless, Tickets::Stateful] {
+        // Each case: a session authenticated by a client certificate, then the client
+        // again at a server with other client authentication.
+        let primed = || {
+            let s = Setup::new();
+            s.prime(
+                me.client(&s),
+                auth_server(&s, mode, Some(me.ca.verifier(false))),
+            );
+            s
+        };
+
+        // Optional client auth from the same CA accepts the chain: resumed with it.
+        let what = format!("{mode:?}, optional client auth");
+        let s = primed();
+        let mut c = Conn::new(
+            me.client(&s),
+            auth_server(&s, mode, Some(me.ca.verifier(true))),
+        );
+        c.handshake_ok(&what);
+        c.assert_resumed(&what);
+        assert_eq!(c.p.server.peer_certificates(), &me.chain[..], "{what}");
+
+        // A server that does not authenticate clients does not take on the identity.
+        let what = format!("{mode:?}, no client auth");
+        let s = primed();
+        let mut c = Conn::new(me.client(&s), auth_server(&s, mode, None));
+        c.handshake_ok(&what);
+        c.assert_ticket_ignored(&what, false);
+        assert!(c.p.server.peer_certificates().is_empty(), "{what}");
+        assert!(!c.p.server.negotiated().client_auth, "{what}");
+        c.p.round_trip();
+
+        // A server that no longer trusts the client's CA verifies the chain afresh, and
+        // refuses it.
+        let what = format!("{mode:?}, the client CA no longer trusted");
+        let s = primed();
+        let mut c = Conn::new(
+            me.client(&s),
+            auth_server(&s, mode, Some(stranger.verifier(false))),
+        );
+        let e = c.server_error(&what);
+        assert!(matches!(e, Error::Certificate(_)), "{what}: {e:?}");
+        assert_contains(&e.to_string(), "Client Test CA");
+        assert_contains(&e.to_string(), "not in the trust store");
+        c.assert_ticket_ignored(&what, true);
+        assert_eq!(c.st.count("received Certificate"), 1, "{what}");
+        assert_eq!(
+            c.p.alert_sent_by(Side::Server),
+            Some(AlertDescription::UnknownCa),
+            "{what}"
+        );
+
+        // Nor does one whose CRL now revokes the client's certificate.
+        let what = format!("{mode:?}, the client certificate revoked");
+        let s = primed();
+        let mut c = Conn::new(
+            me.client(&s),
+            auth_server(&s, mode, Some(me.ca.verifier_revoking(CLIENT_SERIAL))),
+        );
+        let e = c.server_error(&what);
+        assert!(matches!(e, Error::Certificate(_)), "{what}: {e:?}");
+        assert_eq!(
+            e.to_string(),
+            "certificate for client.example (serial 42:42) was revoked at \
+             2023-11-10T00:00:00Z (reason: keyCompromise) according to the CRL issued by \
+             CN=Client Test CA at 2023-11-01T00:00:00Z. Replace it.",
+            "{what}"
+        );
+        c.assert_ticket_ignored(&what, true);
+        assert_eq!(
+            c.p.alert_sent_by(Side::Server),
+            Some(AlertDescription::CertificateRevoked),
+            "{what}"
+        );
+    }
+}
+
+#[test]
+fn a_ticket_does_not_outlive_its_client_certificate() {
+    // The stored chain is verified at the server's current time: a ticket still within
+    // its lifetime does not resume once the client's certificate has expired.
+    for mode in [Tickets::Stateless, Tickets::Stateful] {
+        let s = Setup::with_ticket_rotation(2 * DAY);
+        let me = ClientAuth::new();
+        // Valid until 2023-11-15T00:00:00Z, under two hours after T0.
+        let (chain, key) = me.ca.issue_with(
+            "short.example",
+            vec![ExtendedKeyUsagePurpose::ClientAuth],
+            |p| p.not_after = date_time_ymd(2023, 11, 15),
+        );
+        let at = |secs: u64| {
+            let client = s
+                .client()
+                .client_cert(chain.clone(), &key)
+                .unwrap()
+                .provider(clock(secs));
+            let server = auth_server(&s, mode, Some(me.ca.verifier(false))).provider(clock(secs));
+            Conn::new(client, server)
+        };
+        let mut c = at(T0);
+        c.handshake_ok("the full handshake");
+        let what = format!("{mode:?}, an hour later");
+        let mut c = at(T0 + HOUR);
+        c.handshake_ok(&what);
+        c.assert_resumed(&what);
+        assert_eq!(c.p.server.peer_certificates(), &chain[..], "{what}");
+
+        let what = format!("{mode:?}, a day later");
+        let mut c = at(T0 + DAY);
+        let e = c.server_error(&what);
+        assert!(
+            matches!(e, Error::Certificate(CertificateError::Expired { .. })),
+            "{what}: {e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "certificate for short.example expired at 2023-11-15T00:00:00Z; this machine's \
+             clock says 2023-11-15T22:13:20Z (22 hours later). Renew it, or check the clock.",
+            "{what}"
+        );
+        c.assert_ticket_ignored(&what, true);
+        assert_eq!(
+            c.p.alert_sent_by(Side::Server),
+            Some(AlertDescription::CertificateExpired),
+            "{what}"
+        );
     }
 }
 
@@ -1956,4 +2259,373 @@ fn ticket_lifetime_of_seven_days_is_fine_and_zero_means_discard() {
     c.handshake_ok("after zero-lifetime tickets");
     assert!(c.ct.client_hello(true).psk().is_none());
     c.assert_full("after zero-lifetime tickets");
+}
+
+// ---------------------------------------------------------------------------------
+// Oversized tickets. A ticket may be up to 2^16-1 bytes on the wire (RFC 8446, 4.6.1;
+// RFC 5077, 3.3), but one that long cannot be sent back: the ClientHello's extensions
+// share one 2^16-1 length (RFC 8446, 4.2.11; RFC 5077, 3.2). The client keeps no
+// ticket over 16 KiB (plus room for framing), and the next connection, instead of
+// failing to encode its ClientHello, is a full handshake.
+
+/// Ticket lengths a hostile server sends: over the client's limit, and just under
+/// what the 64 KiB handshake message limit lets through.
+const HUGE_TICKETS: [usize; 2] = [60_000, 65_000];
+
+/// A full handshake whose server sends, instead of its own tickets, one
+/// NewSessionTicket with a `len`-byte ticket, in records of at most 2^14 bytes.
+fn with_huge_ticket(s: &Setup, len: usize) -> Conn {
+    let mut c = Conn::new(s.client(), s.server());
+    c.p.transfer(Side::Client).unwrap();
+    c.p.transfer(Side::Server).unwrap();
+    c.p.transfer(Side::Client).unwrap();
+    let _own_tickets = c.p.take(Side::Server);
+    let nst = HandshakeMessage::new(HandshakePayload::NewSessionTicket(NewSessionTicket13 {
+        lifetime: 3600,
+        age_add: 7,
+        nonce: vec![0],
+        ticket: pattern(len, 3),
+        extensions: Vec::new(),
+    }))
+    .to_bytes();
+    let mut cipher = c.p.cipher(Side::Server, "SERVER_TRAFFIC_SECRET_0");
+    let flight: Vec<u8> = nst
+        .chunks(16 * 1024)
+        .flat_map(|chunk| cipher.seal_bytes(ContentType::Handshake, chunk))
+        .collect();
+    c.p.deliver(Side::Client, &flight)
+        .expect("a long ticket is no error");
+    assert_eq!(c.p.client.negotiated().tickets_received, 1);
+    c
+}
+
+#[test]
+fn a_ticket_too_long_to_offer_is_not_kept() {
+    for len in HUGE_TICKETS {
+        let s = Setup::new();
+        with_huge_ticket(&s, len);
+        let mut c = Conn::new(s.client(), s.server());
+        c.handshake_ok(&format!("after a {len}-byte ticket"));
+        assert!(
+            c.ct.client_hello(true).psk().is_none(),
+            "a {len}-byte ticket was offered"
+        );
+        c.assert_full(&format!("after a {len}-byte ticket"));
+        // The tickets of that full handshake are ordinary, and resume.
+        let mut c = Conn::new(s.client(), s.server());
+        c.handshake_ok("after the full handshake");
+        c.assert_resumed("after the full handshake");
+    }
+}
+
+#[test]
+fn a_ticket_of_the_largest_session_the_server_tickets_is_kept() {
+    // Our own server tickets sessions of up to 16 KiB, a client chain included: the
+    // client keeps such a ticket, and resumes with it.
+    let s = Setup::new();
+    let me = ClientAuth::new();
+    let mut chain = me.chain.clone();
+    let filler = me.ca.cert.clone();
+    while chain.iter().map(|c| c.as_ref().len() + 3).sum::<usize>() + filler.as_ref().len() + 3
+        < 16 * 1024 - 200
+    {
+        chain.push(filler.clone());
+    }
+    let client = || s.client().client_cert(chain.clone(), &me.key).unwrap();
+    let mut c = Conn::new(client(), me.server(&s, false));
+    c.handshake_ok("a long client chain");
+    let tickets = c.st.tickets(true);
+    assert_eq!(tickets.len(), 2, "a session of that size is ticketed");
+    assert!(tickets[0].ticket.len() > 15 * 1024, "a long ticket");
+    let mut c = Conn::new(client(), me.server(&s, false));
+    c.handshake_ok("resumed with a long ticket");
+    c.assert_resumed("resumed with a long ticket");
+    assert_eq!(c.p.server.peer_certificates(), &chain[..]);
+}
+
+/// `message` (handshake messages back to back) in unprotected records of at most
+/// 2^14 bytes.
+fn plain_handshake_records(message: &[u8]) -> Vec<u8> {
+    message
+        .chunks(16 * 1024)
+        .flat_map(|chunk| plain_record(ContentType::Handshake, chunk))
+        .collect()
+}
+
+/// The unprotected handshake bytes of `flight` (before any change_cipher_spec),
+/// records joined.
+fn plain_handshake(flight: &[u8]) -> Vec<u8> {
+    split_records(flight)
+        .into_iter()
+        .take_while(|r| r.typ != ContentType::ChangeCipherSpec)
+        .filter(|r| r.typ == ContentType::Handshake)
+        .flat_map(|r| r.payload)
+        .collect()
+}
+
+/// The (only) ClientHello in `flight`, which may span several records.
+fn client_hello_in(flight: &[u8]) -> ClientHello {
+    let hello: Vec<u8> = split_records(flight)
+        .into_iter()
+        .filter(|r| r.typ == ContentType::Handshake)
+        .flat_map(|r| r.payload)
+        .collect();
+    match HandshakeMessage::read_tls13(&hello)
+        .expect("a ClientHello")
+        .payload
+    {
+        HandshakePayload::ClientHello(ch) => ch,
+        other => panic!("expected a ClientHello, got {other:?}"),
+    }
+}
+
+/// The ticket in a ClientHello's SessionTicket extension (RFC 5077, 3.2).
+fn session_ticket(ch: &ClientHello) -> Option<&[u8]> {
+    ch.extensions.iter().find_map(|e| match e {
+        ClientExtension::SessionTicket(t) => Some(t.as_slice()),
+        _ => None,
+    })
+}
+
+/// A session cache that keeps nothing: TLS 1.2 servers that resume by ticket only.
+#[derive(Debug)]
+struct NoCache;
+
+impl ServerSessionCache for NoCache {
+    fn put(&self, _: Vec<u8>, _: Arc<StoredSession>) {}
+    fn get(&self, _: &[u8]) -> Option<Arc<StoredSession>> {
+        None
+    }
+    fn take(&self, _: &[u8]) -> Option<Arc<StoredSession>> {
+        None
+    }
+}
+
+/// A TLS 1.2 client and a ticket-only TLS 1.2 server sharing `s`'s store and ticketer.
+fn tls12_by_ticket(s: &Setup) -> (ClientConfigBuilder, ServerConfigBuilder) {
+    (
+        s.client().versions(&[ProtocolVersion::TLSv1_2]),
+        s.server()
+            .versions(&[ProtocolVersion::TLSv1_2])
+            .session_cache(Arc::new(NoCache)),
+    )
+}
+
+/// A TLS 1.2 full handshake whose server sends a NewSessionTicket with a `len`-byte
+/// ticket instead of its own (and a Finished that covers it, made with the keys from
+/// the key log).
+fn tls12_with_huge_ticket(s: &Setup, len: usize) {
+    let (client, server) = tls12_by_ticket(s);
+    let mut c = Conn::new(client, server);
+    let p = &mut c.p;
+    let client_hello = p.take(Side::Client);
+    p.deliver(Side::Server, &client_hello).unwrap();
+    let flight1 = p.take(Side::Server);
+    let hello = Hello12::of(&flight1);
+    assert!(
+        hello.has(ExtensionType::SessionTicket),
+        "a ticket is coming"
+    );
+    p.deliver(Side::Client, &flight1).unwrap();
+    // The client's ClientKeyExchange, ChangeCipherSpec and Finished.
+    let flight2 = p.take(Side::Client);
+    let keys = Keys12::from_log(&p.client_keys, &hello);
+    let fin_record = split_records(&flight2)
+        .pop()
+        .expect("the client's Finished");
+    let client_fin = keys
+        .open_at(Side::Client, &fin_record, 0)
+        .expect("the client's Finished opens with the logged keys");
+    p.deliver(Side::Server, &flight2).unwrap();
+    let _own_ticket_and_finished = p.take(Side::Server);
+
+    let mut nst = vec![HandshakeType::NewSessionTicket.to_wire()];
+    nst.extend_from_slice(&u32::try_from(6 + len).unwrap().to_be_bytes()[1..]);
+    nst.extend_from_slice(&3600u32.to_be_bytes());
+    nst.extend_from_slice(&u16::try_from(len).unwrap().to_be_bytes());
+    nst.extend_from_slice(&pattern(len, 5));
+    let transcript = [
+        plain_handshake(&client_hello),
+        plain_handshake(&flight1),
+        plain_handshake(&flight2),
+        client_fin,
+        nst.clone(),
+    ]
+    .concat();
+    let server_fin = keys.finished(prf::SERVER_FINISHED, &transcript);
+    let flight3 = [
+        plain_handshake_records(&nst),
+        plain_record(ContentType::ChangeCipherSpec, &[1]),
+        keys.seal_at(Side::Server, 0, ContentType::Handshake, &server_fin),
+    ]
+    .concat();
+    p.deliver(Side::Client, &flight3)
+        .expect("a long ticket is no error");
+    assert!(!p.client.is_handshaking());
+}
+
+#[test]
+fn a_tls12_ticket_too_long_to_offer_is_not_kept() {
+    for len in HUGE_TICKETS {
+        let s = Setup::new();
+        tls12_with_huge_ticket(&s, len);
+        let (client, server) = tls12_by_ticket(&s);
+        let mut c = Conn::new(client, server);
+        c.handshake_ok(&format!("after a {len}-byte TLS 1.2 ticket"));
+        assert_eq!(
+            session_ticket(&c.ct.client_hello(true)),
+            Some(&[][..]),
+            "a {len}-byte ticket was offered"
+        );
+        assert!(!c.resumed(), "{len}");
+        // That full handshake's ticket is an ordinary one, and resumes.
+        let (client, server) = tls12_by_ticket(&s);
+        let mut c = Conn::new(client, server);
+        c.handshake_ok("after the full handshake");
+        assert!(c.resumed(), "after a {len}-byte ticket");
+    }
+}
+
+/// A store of the application's own, as the [`ClientSessionStore`] trait allows: it
+/// hands out a TLS 1.3 ticket and a TLS 1.2 session with tickets of these lengths.
+#[derive(Debug)]
+struct HandMadeTickets {
+    tls13: usize,
+    tls12: usize,
+}
+
+impl ClientSessionStore for HandMadeTickets {
+    fn insert_tls13_ticket(&self, _: &str, _: Tls13Ticket) {}
+    fn take_tls13_ticket(&self, _: &str) -> Option<Tls13Ticket> {
+        Some(Tls13Ticket {
+            ticket: pattern(self.tls13, 1),
+            psk: Secret::from(vec![7; 32]),
+            suite: CipherSuite::TLS13_AES_128_GCM_SHA256,
+            lifetime: 3600,
+            age_add: 0,
+            received_at: UnixTime::since_unix_epoch(Duration::from_secs(T0)),
+            max_early_data: None,
+            alpn: None,
+        })
+    }
+    fn insert_tls12_session(&self, _: &str, _: Tls12Session) {}
+    fn take_tls12_session(&self, _: &str) -> Option<Tls12Session> {
+        Some(Tls12Session {
+            session_id: vec![1; 32],
+            ticket: pattern(self.tls12, 2),
+            master_secret: Secret::from(vec![8; 48]),
+            suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            ems: true,
+            received_at: UnixTime::since_unix_epoch(Duration::from_secs(T0)),
+        })
+    }
+}
+
+/// A TLS 1.3 and 1.2 client whose store is `store`.
+fn client_with_store(s: &Setup, store: HandMadeTickets) -> ClientConfigBuilder {
+    s.client()
+        .versions(&[ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2])
+        .session_store(Arc::new(store))
+}
+
+#[test]
+fn tickets_too_long_to_offer_from_an_applications_store_are_not_offered() {
+    let s = Setup::new();
+    let store = HandMadeTickets {
+        tls13: 65_000,
+        tls12: 65_000,
+    };
+    let mut c = Conn::new(client_with_store(&s, store), s.server());
+    c.handshake_ok("hand-made tickets");
+    let ch = c.ct.client_hello(true);
+    assert!(ch.psk().is_none(), "the TLS 1.3 ticket was offered");
+    assert_eq!(session_ticket(&ch), Some(&[][..]), "the TLS 1.2 ticket");
+    c.assert_full("hand-made tickets");
+}
+
+/// ALPN names that take `bytes` of the ClientHello (255-byte names, all different).
+fn long_alpn(bytes: usize) -> Vec<Vec<u8>> {
+    (0..bytes / 256)
+        .map(|i| format!("{i:0>255}").into_bytes())
+        .collect()
+}
+
+#[test]
+fn tickets_that_leave_no_room_in_the_client_hello_are_not_offered() {
+    // Each ticket fits, and so does the ClientHello without them: resumption is
+    // optional, so the client offers neither rather than no ClientHello at all.
+    let s = Setup::new();
+    let store = HandMadeTickets {
+        tls13: 16 * 1024,
+        tls12: 16 * 1024,
+    };
+    let mut c = Conn::new(
+        client_with_store(&s, store).alpn(long_alpn(40_000)),
+        s.server(),
+    );
+    c.handshake_ok("tickets and a long ALPN list");
+    let ch = c.ct.client_hello(true);
+    assert!(ch.psk().is_none(), "the TLS 1.3 ticket was offered");
+    assert_eq!(session_ticket(&ch), Some(&[][..]), "the TLS 1.2 ticket");
+    assert_ne!(
+        ch.session_id,
+        vec![1; 32],
+        "a session ID of the unoffered session"
+    );
+    c.assert_full("tickets and a long ALPN list");
+
+    // Without the ALPN list they are offered (and ignored: no server issued them).
+    let store = HandMadeTickets {
+        tls13: 16 * 1024,
+        tls12: 16 * 1024,
+    };
+    let mut c = Conn::new(client_with_store(&s, store), s.server());
+    c.handshake_ok("tickets alone");
+    let ch = c.ct.client_hello(true);
+    assert_eq!(offered_identities(&ch), vec![pattern(16 * 1024, 1)]);
+    assert_eq!(session_ticket(&ch), Some(&pattern(16 * 1024, 2)[..]));
+    c.assert_full("tickets alone");
+}
+
+#[test]
+fn a_cookie_that_leaves_no_room_for_the_ticket_drops_it_from_the_second_client_hello() {
+    // RFC 8446, 4.1.2: the second ClientHello echoes the cookie (4.2.2) and may
+    // update pre_shared_key; with no room for both, the ticket goes.
+    let s = Setup::new();
+    let store = HandMadeTickets {
+        tls13: 16 * 1024,
+        tls12: 0,
+    };
+    let client = client_with_store(&s, store).key_share_groups(&[]);
+    let mut c = Conn::new(client, s.server());
+    c.p.transfer(Side::Client).unwrap();
+    assert_eq!(
+        offered_identities(&c.ct.client_hello(true)),
+        vec![pattern(16 * 1024, 1)]
+    );
+    let records = split_records(&c.p.take(Side::Server));
+    let mut hrr = HandshakeMessage::read_tls13(&records[0].payload).expect("HelloRetryRequest");
+    match &mut hrr.payload {
+        HandshakePayload::ServerHello(sh) if sh.is_hello_retry_request() => sh
+            .extensions
+            .push(ServerExtension::Cookie(pattern(50_000, 9))),
+        other => panic!("expected a HelloRetryRequest, got {other:?}"),
+    }
+    // Re-framed: the HelloRetryRequest now needs several records.
+    let hrr_flight = [
+        plain_handshake_records(&hrr.to_bytes()),
+        join_records(&records[1..]),
+    ]
+    .concat();
+    c.p.deliver(Side::Client, &hrr_flight)
+        .expect("the HelloRetryRequest is answered");
+    let second = client_hello_in(&c.p.take(Side::Client));
+    assert!(second.psk().is_none(), "the ticket was offered again");
+    assert!(
+        second.extensions.iter().any(|e| matches!(
+            e,
+            ClientExtension::Cookie(cookie) if *cookie == pattern(50_000, 9)
+        )),
+        "the cookie was not echoed"
+    );
 }

@@ -3,6 +3,7 @@
 mod store;
 
 pub use crate::psk::ExternalPsk;
+pub(crate) use store::MAX_TICKET_LEN;
 pub use store::{ClientSessionStore, InMemorySessionStore, Tls12Session, Tls13Ticket};
 
 use std::sync::Arc;

@@ -9,6 +9,16 @@ use rustls_pki_types::UnixTime;
 use crate::crypto::Secret;
 use crate::msgs::enums::CipherSuite;
 
+/// The longest ticket a client keeps and offers, TLS 1.3 or TLS 1.2. A ticket may
+/// be up to 2^16-1 bytes (RFC 8446, 4.6.1; RFC 5077, 3.3), but it goes back as a PSK
+/// identity (RFC 8446, 4.2.11) or a SessionTicket extension (RFC 5077, 3.2) in a
+/// ClientHello whose extensions all share one 2^16-1 length, with the key shares,
+/// ALPN list, a HelloRetryRequest cookie and possibly a ticket of the other version.
+/// 16 KiB is what a server keeps a session to (a client's certificate chain
+/// included); the rest is room for the ticket's own framing. A longer ticket is
+/// dropped when it arrives, and the next connection is a full handshake.
+pub(crate) const MAX_TICKET_LEN: usize = 17 * 1024;
+
 /// A ticket and what resuming with it needs.
 #[derive(Debug)]
 pub struct Tls13Ticket {
@@ -44,7 +54,8 @@ pub struct Tls12Session {
 
 /// Stores tickets and sessions per server name. Implementations must be thread-safe;
 /// `take` removes what it returns (TLS 1.3 tickets are single-use; a resumed TLS 1.2
-/// session is stored again after the handshake).
+/// session is stored again after the handshake). Tickets over 17 KiB, too long to
+/// offer, are never stored, and are not offered if a store returns one.
 pub trait ClientSessionStore: Debug + Send + Sync {
     fn insert_tls13_ticket(&self, server_name: &str, ticket: Tls13Ticket);
     fn take_tls13_ticket(&self, server_name: &str) -> Option<Tls13Ticket>;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use rustls_pki_types::{CertificateDer, ServerName};
 
-use crate::client::{ClientConfig, Tls12Session};
+use crate::client::{ClientConfig, Tls12Session, MAX_TICKET_LEN};
 use crate::conn::{CommonState, Input};
 use crate::crypto::{rsa_kx, sign, tls12 as kx12};
 use crate::error::illegal;
@@ -122,7 +122,10 @@ impl ClientState12 {
                 Some(HandshakePayload12::NewSessionTicket(t)),
             ) => {
                 s.hs.transcript.update(&raw);
-                s.new_ticket = Some(t.ticket);
+                // A ticket too long to offer again (see MAX_TICKET_LEN) is dropped, as if
+                // the server had sent an empty one (RFC 5077, 3.3); a session ID may remain.
+                let usable = t.ticket.len() <= MAX_TICKET_LEN;
+                s.new_ticket = Some(if usable { t.ticket } else { Vec::new() });
                 Ok(ClientState12::ExpectCcs(s))
             }
             // RFC 5077, 3.3: an acknowledged ticket must arrive before ChangeCipherSpec.

@@ -186,8 +186,8 @@ impl Resumed {
 /// client certificates are verified, and only if the verifier still accepts the
 /// chain (RFC 5246, F.1.4: certificates that may have expired or been revoked
 /// force a full handshake). Otherwise the client gets a full handshake, which asks
-/// for its certificate.
-fn client_auth_allows(config: &ServerConfig, session: &StoredSession) -> bool {
+/// for its certificate. The TLS 1.3 server applies the same policy to tickets.
+pub(crate) fn client_auth_allows(config: &ServerConfig, session: &StoredSession) -> bool {
     let Some((leaf, intermediates)) = session.peer_certificates.split_first() else {
         return config
             .client_auth

@@ -10,12 +10,12 @@ use std::sync::Arc;
 
 use rustls_pki_types::{CertificateDer, ServerName};
 
-use crate::client::{ClientConfig, Tls12Session, Tls13Ticket};
+use crate::client::{ClientConfig, Tls12Session, Tls13Ticket, MAX_TICKET_LEN};
 use crate::conn::{ClientEarlyData, CommonState, Flight, HsMessage, Input};
 use crate::crypto::kx::KeyExchange;
 use crate::crypto::{constant_time_eq, sign};
 use crate::error::illegal;
-use crate::error::{CertificateError, Error, NoCommon, PeerMisbehaved};
+use crate::error::{CertificateError, ConfigError, Error, NoCommon, PeerMisbehaved};
 use crate::msgs::enums::{
     CipherSuite, ECPointFormat, HeartbeatMode, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
     ServerNameType, SignatureScheme,
@@ -148,6 +148,41 @@ fn default_share_groups(groups: &[NamedGroup]) -> Vec<NamedGroup> {
     out
 }
 
+/// RFC 8446, 4.1.2: one u16 length covers all of a ClientHello's extensions.
+const MAX_EXTENSIONS_LEN: usize = 0xffff;
+
+/// Bytes `ext` takes in a ClientHello, its type and length included: what encoding
+/// it would write, summed instead (a hello that would not fit is cut down first).
+fn extension_wire_len(ext: &ClientExtension) -> usize {
+    use ClientExtension as C;
+    let body = match ext {
+        C::ServerName(names) => 2 + names.iter().map(|n| 3 + n.name.len()).sum::<usize>(),
+        C::SupportedVersions(versions) => 1 + 2 * versions.len(),
+        C::SupportedGroups(groups) => 2 + 2 * groups.len(),
+        C::SignatureAlgorithms(schemes) | C::SignatureAlgorithmsCert(schemes) => {
+            2 + 2 * schemes.len()
+        }
+        C::KeyShare(shares) => 2 + shares.iter().map(|s| 4 + s.payload.len()).sum::<usize>(),
+        C::Alpn(protocols) => 2 + protocols.iter().map(|p| 1 + p.len()).sum::<usize>(),
+        C::Cookie(cookie) => 2 + cookie.len(),
+        C::PskKeyExchangeModes(modes) => 1 + modes.len(),
+        C::PreSharedKey(psks) => {
+            2 + psks
+                .identities
+                .iter()
+                .map(|i| 2 + i.identity.len() + 4)
+                .sum::<usize>()
+                + psks.binders_len()
+        }
+        C::EcPointFormats(formats) => 1 + formats.len(),
+        C::RenegotiationInfo(info) => 1 + info.len(),
+        C::Heartbeat(_) => 1,
+        C::StatusRequest(data) | C::SessionTicket(data) | C::Unknown { data, .. } => data.len(),
+        C::EarlyData | C::PostHandshakeAuth | C::ExtendedMasterSecret | C::EncryptThenMac => 0,
+    };
+    4 + body
+}
+
 /// What stays the same between the first and second ClientHello.
 #[derive(Debug)]
 struct HelloBase {
@@ -172,12 +207,60 @@ impl HelloBase {
     /// The ClientHello and its encoding; after HelloRetryRequest, `retry` is the
     /// transcript so far (the PSK binder covers it, RFC 8446, 4.2.11.2). With a PSK
     /// offered, also what computing its binder produced, for the handshake to reuse.
+    ///
+    /// All extensions share one 2^16-1 length. Resumption is optional, so a hello
+    /// that would not fit offers no ticket or PSK (they are dropped from `self`, which
+    /// then describes what was offered); one that still does not fit is an error.
     fn client_hello(
+        &mut self,
+        key_shares: &[KeyExchange],
+        cookie: Option<&[u8]>,
+        retry: Option<&Transcript>,
+    ) -> Result<(HandshakeMessage, Vec<u8>, Option<BinderWork>), Error> {
+        let mut ext = self.extensions(key_shares, cookie, retry);
+        let mut len: usize = ext.iter().map(extension_wire_len).sum();
+        let ticket12 = self
+            .resuming12
+            .as_ref()
+            .is_some_and(|s| !s.ticket.is_empty());
+        if len > MAX_EXTENSIONS_LEN && (self.ticket.is_some() || ticket12) {
+            self.ticket = None;
+            self.offer_early = false;
+            // Offered by ticket, the session went with a fresh session ID: without the
+            // ticket, nothing of it is offered.
+            if ticket12 {
+                self.resuming12 = None;
+            }
+            ext = self.extensions(key_shares, cookie, retry);
+            len = ext.iter().map(extension_wire_len).sum();
+        }
+        if len > MAX_EXTENSIONS_LEN {
+            return Err(match retry {
+                Some(_) => PeerMisbehaved::BadHelloRetryRequest {
+                    reason: "the second ClientHello it asks for would exceed the 65535 bytes \
+                             a ClientHello's extensions may take",
+                }
+                .into(),
+                None => ConfigError::OutOfRange {
+                    what: "ClientHello",
+                    reason: format!(
+                        "its extensions would take {len} bytes, more than the \
+                         {MAX_EXTENSIONS_LEN} allowed; offer fewer or shorter ALPN protocols"
+                    ),
+                }
+                .into(),
+            });
+        }
+        Ok(self.encode_hello(ext, retry))
+    }
+
+    /// The ClientHello's extensions, pre_shared_key last with a placeholder binder.
+    fn extensions(
         &self,
         key_shares: &[KeyExchange],
         cookie: Option<&[u8]>,
         retry: Option<&Transcript>,
-    ) -> (HandshakeMessage, Vec<u8>, Option<BinderWork>) {
+    ) -> Vec<ClientExtension> {
         let c = &self.config;
         let (tls13, tls12) = (
             self.offers(ProtocolVersion::TLSv1_3),
@@ -264,6 +347,21 @@ impl HelloBase {
                 binders: vec![vec![0; suite.hash.output_len()]],
             }));
         }
+        ext
+    }
+
+    /// Encodes the ClientHello with `ext` (which fit) and fills in its binder.
+    fn encode_hello(
+        &self,
+        ext: Vec<ClientExtension>,
+        retry: Option<&Transcript>,
+    ) -> (HandshakeMessage, Vec<u8>, Option<BinderWork>) {
+        let c = &self.config;
+        let (tls13, tls12) = (
+            self.offers(ProtocolVersion::TLSv1_3),
+            self.offers(ProtocolVersion::TLSv1_2),
+        );
+        let ticket = self.ticket.as_ref().filter(|_| tls13);
         let mut suites: Vec<CipherSuite> = Vec::new();
         if tls13 {
             suites.extend(c.suites.iter().map(|s| s.suite));
@@ -379,6 +477,10 @@ fn usable_psk(
         ));
     }
     let ticket: Tls13Ticket = config.session_store.take_tls13_ticket(server_name)?;
+    // Never stored by us; a store of the application's own may hold one.
+    if ticket.ticket.len() > MAX_TICKET_LEN {
+        return None;
+    }
     let now = config.provider.time.now().as_secs();
     let expires = ticket.received_at.as_secs() + u64::from(ticket.lifetime);
     if now >= expires {
@@ -424,9 +526,12 @@ pub(crate) fn start(
     // the server echoes when it accepts the ticket (RFC 5077, 3.4).
     let mut resuming12 = None;
     if config.versions.contains(&ProtocolVersion::TLSv1_2) {
+        // A session ID or ticket too long to offer (never stored by us; a store of the
+        // application's own may hold one) is not offered.
         resuming12 = config
             .session_store
-            .take_tls12_session(&server_name.to_str());
+            .take_tls12_session(&server_name.to_str())
+            .filter(|s| s.session_id.len() <= 32 && s.ticket.len() <= MAX_TICKET_LEN);
     }
     let session_id = match &mut resuming12 {
         Some(s) if s.ticket.is_empty() => s.session_id.clone(),
@@ -457,7 +562,7 @@ pub(crate) fn start(
     };
     let offer_early =
         config.enable_early_data && ticket.as_ref().is_some_and(|(t, _)| t.max_early_data > 0);
-    let base = HelloBase {
+    let mut base = HelloBase {
         config,
         server_name,
         sni,
@@ -467,7 +572,7 @@ pub(crate) fn start(
         ticket,
         offer_early,
     };
-    let (msg, raw, binder) = base.client_hello(&key_shares, None, None);
+    let (msg, raw, binder) = base.client_hello(&key_shares, None, None)?;
     common.set_initial_record_version(ProtocolVersion::TLSv1_0);
     common.send_handshake_raw(&msg, &raw)?;
     common.ccs_allowed = true;
@@ -815,7 +920,7 @@ impl ExpectServerHello {
         // RFC 8446, D.4: the compatibility CCS precedes the second ClientHello.
         common.send_compat_ccs();
         let (msg, raw, binder) =
-            base.client_hello(&key_shares, cookie.as_deref(), Some(&transcript));
+            base.client_hello(&key_shares, cookie.as_deref(), Some(&transcript))?;
         common.send_handshake_raw(&msg, &raw)?;
         let (transcript, early) = match binder {
             Some(work) => {
@@ -1152,7 +1257,9 @@ impl Connected {
             ));
         }
         common.negotiated.tickets_received += 1;
-        if t.lifetime == 0 {
+        // Lifetime zero: discard at once (RFC 8446, 4.6.1). A ticket too long to be
+        // sent back in a ClientHello (see MAX_TICKET_LEN) is of no use: not kept.
+        if t.lifetime == 0 || t.ticket.len() > MAX_TICKET_LEN {
             return Ok(());
         }
         let psk = resumption_psk(self.suite, &self.resumption, &t.nonce);
@@ -1176,6 +1283,67 @@ impl Connected {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::Codec;
+    use crate::msgs::enums::ExtensionType;
+
+    #[test]
+    fn extension_wire_len_is_what_encoding_writes() {
+        use ClientExtension as C;
+        let every = [
+            C::ServerName(vec![ServerNameEntry {
+                name_type: ServerNameType::HostName,
+                name: b"example.com".to_vec(),
+            }]),
+            C::SupportedVersions(vec![ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2]),
+            C::SupportedGroups(vec![NamedGroup::X25519, NamedGroup::secp256r1]),
+            C::SignatureAlgorithms(vec![SignatureScheme::ED25519]),
+            C::SignatureAlgorithmsCert(vec![SignatureScheme::ED25519; 3]),
+            C::KeyShare(vec![
+                KeyShareEntry {
+                    group: NamedGroup::X25519,
+                    payload: vec![1; 32],
+                },
+                KeyShareEntry {
+                    group: NamedGroup::secp256r1,
+                    payload: vec![4; 65],
+                },
+            ]),
+            C::Alpn(vec![b"h2".to_vec(), b"http/1.1".to_vec()]),
+            C::Cookie(vec![9; 300]),
+            C::PskKeyExchangeModes(vec![PskKeyExchangeMode::PskDheKe]),
+            C::PreSharedKey(OfferedPsks {
+                identities: vec![
+                    PskIdentity {
+                        identity: vec![7; 200],
+                        obfuscated_ticket_age: 5,
+                    },
+                    PskIdentity {
+                        identity: vec![8; 3],
+                        obfuscated_ticket_age: 6,
+                    },
+                ],
+                binders: vec![vec![0; 32], vec![0; 48]],
+            }),
+            C::EarlyData,
+            C::StatusRequest(vec![1, 0, 0, 0, 0]),
+            C::PostHandshakeAuth,
+            C::EcPointFormats(vec![ECPointFormat::Uncompressed]),
+            C::ExtendedMasterSecret,
+            C::RenegotiationInfo(vec![1, 2]),
+            C::SessionTicket(vec![3; 1000]),
+            C::EncryptThenMac,
+            C::Heartbeat(HeartbeatMode::PeerNotAllowedToSend),
+            C::Unknown {
+                typ: ExtensionType::Unknown(0xfafa),
+                data: vec![0; 17],
+            },
+        ];
+        for ext in &every {
+            let mut out = Vec::new();
+            ext.encode(&mut out);
+            assert_eq!(extension_wire_len(ext), out.len(), "{ext:?}");
+        }
+    }
 
     #[test]
     fn hybrid_first_also_shares_x25519() {

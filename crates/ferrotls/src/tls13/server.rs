@@ -404,8 +404,9 @@ const FRESHNESS_WINDOW_MS: i64 = 10_000;
 const MAX_PSK_IDENTITIES: usize = 4;
 
 /// Finds a usable ticket among the client's PSK identities, checks its binder, and
-/// decides on 0-RTT. Unknown, expired or mismatched tickets fall back to a full
-/// handshake; a bad binder is fatal (decrypt_error).
+/// decides on 0-RTT. Unknown, expired or mismatched tickets, and tickets our client
+/// authentication would not accept now, fall back to a full handshake; a bad binder
+/// is fatal (decrypt_error).
 fn resolve_psk(
     config: &ServerConfig,
     common: &mut CommonState,
@@ -487,6 +488,17 @@ fn resolve_psk(
         index,
         retry_transcript,
     )?;
+    // The resumed connection would stand for the client the ticket was issued to, so
+    // a ticket resumes only where a full handshake would accept that client now: no
+    // PSK handshake for a client without a certificate where one is required, none
+    // that takes on a certificate's identity where clients are not authenticated, and
+    // a stored chain verified again (expiry, revocation, trust). Otherwise the PSK is
+    // ignored (RFC 8446, 4.2.11) and the full handshake asks for a certificate.
+    // Checked after the binder: only a client that holds the PSK costs a verification.
+    if !external && !server12::client_auth_allows(config, &session) {
+        reject_early(common);
+        return Ok(None);
+    }
     choices.suite = suite;
     if external {
         common.negotiated.external_psk = offered.identities.get(index).map(|i| i.identity.clone());
@@ -670,7 +682,8 @@ fn server_flight(
     }));
     common.add_to_flight(&mut flight, &ee, &mut transcript);
 
-    // RFC 8446, 4.3.2: no CertificateRequest when authenticating with a PSK.
+    // RFC 8446, 4.3.2: no CertificateRequest when authenticating with a PSK (a ticket
+    // is accepted only where client authentication allows it, see `resolve_psk`).
     let client_auth = config.client_auth.clone().filter(|_| psk.is_none());
     if let Some(verifier) = &client_auth {
         let mut req_ext = vec![CertReqExtension::SignatureAlgorithms(
