@@ -90,13 +90,14 @@ impl std::error::Error for DecodeError {}
 
 /// A bounds-checked cursor over received bytes.
 ///
-/// `base` is the absolute offset of `buf[0]` within the outermost message, so nested
-/// readers report offsets a person can find in a hex dump of the whole message.
+/// `offset` is the absolute offset of the next unread byte within the outermost
+/// message, so nested readers report offsets a person can find in a hex dump of the
+/// whole message.
 #[derive(Clone, Debug)]
 pub struct Reader<'a> {
-    buf: &'a [u8],
-    pos: usize,
-    base: usize,
+    /// The bytes not read yet.
+    rest: &'a [u8],
+    offset: usize,
     message: &'static str,
 }
 
@@ -104,9 +105,8 @@ impl<'a> Reader<'a> {
     /// A reader over `buf`; `message` names what is being decoded (e.g. "ClientHello").
     pub fn new(buf: &'a [u8], message: &'static str) -> Self {
         Reader {
-            buf,
-            pos: 0,
-            base: 0,
+            rest: buf,
+            offset: 0,
             message,
         }
     }
@@ -117,14 +117,17 @@ impl<'a> Reader<'a> {
     }
 
     /// Absolute offset of the next unread byte.
+    #[inline]
     pub fn offset(&self) -> usize {
-        self.base + self.pos
+        self.offset
     }
 
+    #[inline]
     pub fn remaining(&self) -> usize {
-        self.buf.len() - self.pos
+        self.rest.len()
     }
 
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.remaining() == 0
     }
@@ -140,99 +143,116 @@ impl<'a> Reader<'a> {
     }
 
     /// Takes exactly `n` bytes.
+    #[inline]
     pub fn take(&mut self, n: usize, field: &'static str) -> Result<&'a [u8], DecodeError> {
-        let end = self.pos.saturating_add(n);
-        let Some(bytes) = self.buf.get(self.pos..end) else {
-            let available = self.remaining();
-            return Err(self.error(
-                field,
-                DecodeErrorKind::Truncated {
-                    needed: n,
-                    available,
-                },
-            ));
+        let Some((bytes, rest)) = self.rest.split_at_checked(n) else {
+            return Err(self.truncated(field, n));
         };
-        self.pos = end;
+        self.rest = rest;
+        self.offset += n;
         Ok(bytes)
     }
 
+    /// The error for a field of `needed` bytes that runs past the end. Out of line:
+    /// the reads above stay small enough to inline into every decoder.
+    #[cold]
+    #[inline(never)]
+    fn truncated(&self, field: &'static str, needed: usize) -> DecodeError {
+        let available = self.remaining();
+        self.error(field, DecodeErrorKind::Truncated { needed, available })
+    }
+
     /// Takes exactly `N` bytes as an array.
+    #[inline]
     fn array<const N: usize>(&mut self, field: &'static str) -> Result<[u8; N], DecodeError> {
-        let mut out = [0u8; N];
-        out.copy_from_slice(self.take(N, field)?);
-        Ok(out)
+        let Some((bytes, rest)) = self.rest.split_first_chunk::<N>() else {
+            return Err(self.truncated(field, N));
+        };
+        self.rest = rest;
+        self.offset += N;
+        Ok(*bytes)
     }
 
     /// Takes everything that is left.
     pub fn rest(&mut self) -> &'a [u8] {
-        let rest = self.buf.get(self.pos..).unwrap_or_default();
-        self.pos = self.buf.len();
-        rest
+        self.offset += self.rest.len();
+        core::mem::take(&mut self.rest)
     }
 
+    #[inline]
     pub fn u8(&mut self, field: &'static str) -> Result<u8, DecodeError> {
         Ok(u8::from_be_bytes(self.array(field)?))
     }
 
+    #[inline]
     pub fn u16(&mut self, field: &'static str) -> Result<u16, DecodeError> {
         Ok(u16::from_be_bytes(self.array(field)?))
     }
 
+    #[inline]
     pub fn u24(&mut self, field: &'static str) -> Result<u32, DecodeError> {
         let [a, b, c] = self.array(field)?;
         Ok(u32::from_be_bytes([0, a, b, c]))
     }
 
+    #[inline]
     pub fn u32(&mut self, field: &'static str) -> Result<u32, DecodeError> {
         Ok(u32::from_be_bytes(self.array(field)?))
     }
 
+    #[inline]
     pub fn u64(&mut self, field: &'static str) -> Result<u64, DecodeError> {
         Ok(u64::from_be_bytes(self.array(field)?))
     }
 
     /// A `opaque field<0..2^8-1>` vector.
+    #[inline]
     pub fn vec_u8(&mut self, field: &'static str) -> Result<&'a [u8], DecodeError> {
         let n = self.u8(field)? as usize;
         self.take(n, field)
     }
 
     /// A `opaque field<0..2^16-1>` vector.
+    #[inline]
     pub fn vec_u16(&mut self, field: &'static str) -> Result<&'a [u8], DecodeError> {
         let n = self.u16(field)? as usize;
         self.take(n, field)
     }
 
     /// A `opaque field<0..2^24-1>` vector.
+    #[inline]
     pub fn vec_u24(&mut self, field: &'static str) -> Result<&'a [u8], DecodeError> {
         let n = self.u24(field)? as usize;
         self.take(n, field)
     }
 
+    #[inline]
     fn sub(&mut self, len: usize, field: &'static str) -> Result<Self, DecodeError> {
-        let base = self.offset();
-        let buf = self.take(len, field)?;
+        let offset = self.offset;
+        let rest = self.take(len, field)?;
         Ok(Reader {
-            buf,
-            pos: 0,
-            base,
+            rest,
+            offset,
             message: self.message,
         })
     }
 
     /// A nested reader over a u8-length-prefixed body.
+    #[inline]
     pub fn sub_u8(&mut self, field: &'static str) -> Result<Self, DecodeError> {
         let n = self.u8(field)? as usize;
         self.sub(n, field)
     }
 
     /// A nested reader over a u16-length-prefixed body.
+    #[inline]
     pub fn sub_u16(&mut self, field: &'static str) -> Result<Self, DecodeError> {
         let n = self.u16(field)? as usize;
         self.sub(n, field)
     }
 
     /// A nested reader over a u24-length-prefixed body.
+    #[inline]
     pub fn sub_u24(&mut self, field: &'static str) -> Result<Self, DecodeError> {
         let n = self.u24(field)? as usize;
         self.sub(n, field)

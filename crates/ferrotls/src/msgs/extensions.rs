@@ -118,6 +118,17 @@ pub(crate) fn read_ext<'a, T>(
 ) -> Result<T, DecodeError> {
     let start = r.offset();
     let typ = ExtensionType::read(r)?;
+    read_ext_data(r, block, start, typ, body)
+}
+
+/// [`read_ext`] once the type, which began at `start`, has been read.
+fn read_ext_data<'a, T>(
+    r: &mut Reader<'a>,
+    block: ExtBlock,
+    start: usize,
+    typ: ExtensionType,
+    body: impl FnOnce(ExtensionType, &mut Reader<'a>) -> Result<T, DecodeError>,
+) -> Result<T, DecodeError> {
     let mut data = r.sub_u16("extension_data")?;
     if !block.allows(typ) {
         let kind = DecodeErrorKind::ExtensionNotAllowed {
@@ -126,7 +137,10 @@ pub(crate) fn read_ext<'a, T>(
         return Err(error_at(r, "extensions", start, kind));
     }
     let ext = body(typ, &mut data)?;
-    data.expect_empty(field_name(typ))?;
+    // The field name is looked up only for the error.
+    if !data.is_empty() {
+        data.expect_empty(field_name(typ))?;
+    }
     Ok(ext)
 }
 
@@ -168,10 +182,10 @@ pub(crate) fn read_block<'a, T>(
 ) -> Result<Vec<T>, DecodeError> {
     let mut seen = SeenU16::default();
     let mut after_psk = false;
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(count_extensions(&r));
     while !r.is_empty() {
         let start = r.offset();
-        let typ = ExtensionType::read(&mut r.clone())?;
+        let typ = ExtensionType::read(&mut r)?;
         if !seen.insert(typ.to_wire()) {
             let kind = DecodeErrorKind::DuplicateExtension {
                 extension: typ.to_wire(),
@@ -187,9 +201,28 @@ pub(crate) fn read_block<'a, T>(
             ));
         }
         after_psk = block == ExtBlock::ClientHello && typ == ExtensionType::PreSharedKey;
-        out.push(read_ext(&mut r, block, &mut body)?);
+        out.push(read_ext_data(&mut r, block, start, typ, &mut body)?);
     }
     Ok(out)
+}
+
+/// How many extensions a block holds, counted from their headers alone, so the
+/// decoded list is allocated once at its final size. Only a capacity: malformed
+/// blocks are rejected by the reading itself, and a hostile count is capped.
+fn count_extensions(r: &Reader<'_>) -> usize {
+    const MAX: usize = 64;
+    let mut rest = r.clone().rest();
+    let mut n = 0;
+    while let Some((&[_, _, hi, lo], tail)) = rest.split_first_chunk::<4>() {
+        n += 1;
+        if n == MAX {
+            break;
+        }
+        rest = tail
+            .get(usize::from(u16::from_be_bytes([hi, lo]))..)
+            .unwrap_or_default();
+    }
+    n
 }
 
 /// Writes one extension: type, then `body` behind a u16 length.
@@ -875,6 +908,18 @@ mod tests {
             assert!(!seen.insert(v), "{v}");
         }
         assert!(seen.insert(1));
+    }
+
+    #[test]
+    fn extension_count_is_a_capped_hint() {
+        let count = |bytes: &[u8]| count_extensions(&Reader::new(bytes, "Test"));
+        assert_eq!(count(&[]), 0);
+        // Two whole extensions, then a header whose body runs past the end.
+        assert_eq!(count(&[0, 1, 0, 1, 9, 0, 2, 0, 0, 0, 3, 0, 5, 1]), 3);
+        // A lone partial header is not counted.
+        assert_eq!(count(&[0, 1, 0]), 0);
+        // 16,383 empty extensions in a hostile block: capped.
+        assert_eq!(count(&[0u8; 65532]), 64);
     }
 
     /// Round trip, byte-identical re-encoding, and every strict prefix rejected.

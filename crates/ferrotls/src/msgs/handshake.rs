@@ -1203,6 +1203,24 @@ mod tests {
         );
     }
 
+    /// The extension list and the fixed-size lists are allocated once, at their
+    /// final size, never regrown while decoding.
+    #[test]
+    fn decoded_lists_are_sized_once() {
+        let mut ch = full_client_hello();
+        ch.cipher_suites = (0..40).map(|v| Cs::Unknown(0x0a00 + v)).collect();
+        let wire = HandshakeMessage::new(HandshakePayload::ClientHello(ch.clone())).to_bytes();
+        let back = client_hello(decode(&wire));
+        assert_eq!(back, ch);
+        assert_eq!(back.extensions.capacity(), ch.extensions.len());
+        assert_eq!(back.cipher_suites.capacity(), 40);
+        let groups = back.extensions.iter().find_map(|e| match e {
+            ClientExtension::SupportedGroups(g) => Some(g),
+            _ => None,
+        });
+        assert_eq!(groups.map(Vec::capacity), Some(3));
+    }
+
     #[test]
     fn tls12_client_hello_without_extensions() {
         // RFC 5246, 7.4.1.2: the extensions block is optional.

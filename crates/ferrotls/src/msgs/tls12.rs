@@ -69,10 +69,15 @@ impl ServerKeyExchangeEcdhe {
     /// The encoded ServerECDHParams: curve_type, named curve, ECPoint.
     pub fn params_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(4 + self.public.len());
-        put_u8(&mut out, self.curve_type);
-        self.group.encode(&mut out);
-        put_vec_u8(&mut out, &self.public);
+        self.encode_params(&mut out);
         out
+    }
+
+    /// Writes the ServerECDHParams to `out`.
+    fn encode_params(&self, out: &mut Vec<u8>) {
+        put_u8(out, self.curve_type);
+        self.group.encode(out);
+        put_vec_u8(out, &self.public);
     }
 
     /// What the signature covers (RFC 8422, 5.4): `ClientHello.random +
@@ -81,14 +86,14 @@ impl ServerKeyExchangeEcdhe {
         let mut m = Vec::with_capacity(64 + 4 + self.public.len());
         m.extend_from_slice(client_random);
         m.extend_from_slice(server_random);
-        m.extend_from_slice(&self.params_bytes());
+        self.encode_params(&mut m);
         m
     }
 }
 
 impl Codec for ServerKeyExchangeEcdhe {
     fn encode(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.params_bytes());
+        self.encode_params(out);
         self.scheme.encode(out);
         put_vec_u16(out, &self.signature);
     }

@@ -26,7 +26,7 @@ pub(crate) fn items<'a, T>(
 /// A vector of `size`-byte values (e.g. `NamedGroup named_group_list<2..2^16-1>`):
 /// its length must be a multiple of `size`.
 pub(crate) fn fixed<T: Codec>(
-    r: Reader<'_>,
+    mut r: Reader<'_>,
     field: &'static str,
     size: usize,
     non_empty: bool,
@@ -41,7 +41,15 @@ pub(crate) fn fixed<T: Codec>(
             },
         ));
     }
-    items(r, field, non_empty, T::read)
+    if non_empty {
+        r.expect_nonempty(field)?;
+    }
+    // The count is known: one allocation of the right size, never regrown.
+    let mut out = Vec::with_capacity(length.checked_div(size).unwrap_or_default());
+    while !r.is_empty() {
+        out.push(T::read(&mut r)?);
+    }
+    Ok(out)
 }
 
 /// The body of an opaque vector with a floor (e.g. `opaque cookie<1..2^16-1>`).
