@@ -10,6 +10,9 @@ mod server;
 mod trace;
 mod verify;
 
+use std::io;
+use std::panic::{self, PanicHookInfo};
+
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -40,8 +43,55 @@ enum Command {
     Diagnose(diagnose::DiagnoseArgs),
 }
 
+/// Exit status when whoever reads our output stops reading (`ferrotls cert ca | head
+/// -1`): 128 + SIGPIPE, what the shell reports for coreutils in the same place.
+/// SIGPIPE itself stays ignored (Rust's default), so that a TLS peer closing its
+/// socket is an error the commands report, never a silent death.
+const EXIT_OUTPUT_CLOSED: i32 = 141;
+
+/// Whether a panic is `print!`/`eprint!` (std's "failed printing to stdout: ...")
+/// failing because the reading end of stdout or stderr was closed.
+fn is_closed_output(info: &PanicHookInfo<'_>) -> bool {
+    let Some(msg) = info.payload_as_str() else {
+        return false;
+    };
+    let Some(error) = msg
+        .strip_prefix("failed printing to stdout: ")
+        .or_else(|| msg.strip_prefix("failed printing to stderr: "))
+    else {
+        return false;
+    };
+    // The io::Error ends with its OS code, "Broken pipe (os error 32)"; the kind of
+    // that code is checked rather than the (locale-dependent) text.
+    error
+        .strip_suffix(')')
+        .and_then(|e| e.rsplit_once("(os error "))
+        .and_then(|(_, code)| code.parse().ok())
+        .is_some_and(|code| io::Error::from_raw_os_error(code).kind() == io::ErrorKind::BrokenPipe)
+}
+
 fn main() {
-    let cli = Cli::parse();
+    // Output cut short by its reader ends the process quietly, from any thread (the
+    // server prints from its worker threads), instead of a panic per print.
+    let default_hook = panic::take_hook();
+    panic::set_hook(Box::new(move |info| {
+        if is_closed_output(info) {
+            std::process::exit(EXIT_OUTPUT_CLOSED);
+        }
+        default_hook(info);
+    }));
+
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Usage errors, --help and --version, printed as clap would, but with the
+        // same quiet end as any other output whose reader went away.
+        Err(e) => match e.print() {
+            Err(io) if io.kind() == io::ErrorKind::BrokenPipe => {
+                std::process::exit(EXIT_OUTPUT_CLOSED)
+            }
+            _ => std::process::exit(e.exit_code()),
+        },
+    };
     let result = match cli.command {
         Command::Demo(args) => demo::run(args),
         Command::Client(args) => client::run(args),

@@ -708,7 +708,9 @@ impl Connection {
         }
     }
 
-    /// Reads TLS bytes from `rd` (at most one bounded chunk). Returns 0 at end of input.
+    /// Reads TLS bytes from `rd`: one `read` call, of at most the room left for one
+    /// maximal record, into memory that is reused rather than allocated and zeroed.
+    /// Returns 0 at end of input.
     pub fn read_tls(&mut self, rd: &mut dyn io::Read) -> io::Result<usize> {
         self.deframer.read_from(rd)
     }

@@ -9,17 +9,35 @@ fn tls_error(e: crate::Error) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, e)
 }
 
-/// Writes everything the connection has queued.
+/// Writes everything the connection has queued: one write per flight, as the
+/// queued records lie in one buffer, unless the socket takes less. Fails with
+/// `WriteZero` if the socket accepts nothing.
 fn flush_tls(conn: &mut Connection, sock: &mut dyn Write) -> io::Result<()> {
     while conn.wants_write() {
-        conn.write_tls(sock)?;
+        match conn.write_tls(sock) {
+            Ok(0) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::WriteZero,
+                    "the socket accepted none of the TLS bytes waiting to be sent",
+                ))
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
     }
     sock.flush()
 }
 
-/// Reads one chunk from the socket and processes it. Returns false at end of input.
+/// Reads once from the socket (as much as one record's room takes) and processes
+/// what arrived. Returns false at end of input.
 fn read_and_process(conn: &mut Connection, sock: &mut (impl Read + Write)) -> io::Result<bool> {
-    let n = conn.read_tls(sock)?;
+    let n = loop {
+        match conn.read_tls(sock) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            other => break other?,
+        }
+    };
     let result = conn.process_new_packets();
     // Send whatever the records produced: responses, or our alert on failure.
     flush_tls(conn, sock)?;

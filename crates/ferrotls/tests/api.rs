@@ -928,3 +928,112 @@ fn the_default_client_verifies_against_the_system_trust_store() {
         Some(AlertDescription::UnknownCa)
     );
 }
+
+// ---------------------------------------------------------------------------------
+// Blocking stream adapter
+
+/// A socket that counts the reads and writes that moved bytes, and fails the first
+/// of each with `Interrupted` (as a signal would), which the adapter must retry.
+struct Counted<S> {
+    sock: S,
+    reads: usize,
+    writes: usize,
+    interrupt_read: bool,
+    interrupt_write: bool,
+}
+
+impl<S> Counted<S> {
+    fn new(sock: S) -> Self {
+        Counted {
+            sock,
+            reads: 0,
+            writes: 0,
+            interrupt_read: true,
+            interrupt_write: true,
+        }
+    }
+}
+
+impl<S: io::Read> io::Read for Counted<S> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if std::mem::take(&mut self.interrupt_read) {
+            return Err(io::ErrorKind::Interrupted.into());
+        }
+        self.reads += 1;
+        self.sock.read(buf)
+    }
+}
+
+impl<S: io::Write> io::Write for Counted<S> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if std::mem::take(&mut self.interrupt_write) {
+            return Err(io::ErrorKind::Interrupted.into());
+        }
+        self.writes += 1;
+        self.sock.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.sock.flush()
+    }
+}
+
+#[test]
+fn stream_handshake_reads_each_flight_once_and_writes_each_flight_once() {
+    let Pair {
+        mut client,
+        mut server,
+        ..
+    } = {
+        let id = ecdsa();
+        Pair::new(
+            client_config(&[&id]),
+            server_config(&[&id]).tls13_tickets(0),
+        )
+    };
+    let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+    let server_side = std::thread::spawn(move || {
+        let mut sock = Counted::new(b);
+        ferrotls::stream::complete_handshake(&mut server, &mut sock).map(|()| sock)
+    });
+    let mut sock = Counted::new(a);
+    ferrotls::stream::complete_handshake(&mut client, &mut sock).expect("client handshake");
+    let served = server_side.join().unwrap().expect("server handshake");
+    // The server reads the ClientHello, then the client's Finished (with its
+    // change_cipher_spec), and answers the first in one write: no read past the end
+    // of the handshake, no write per record.
+    assert_eq!((served.reads, served.writes), (2, 1));
+    // The client writes its hello and its Finished.
+    assert_eq!(sock.writes, 2);
+}
+
+/// A socket that takes no bytes at all.
+struct Refusing;
+
+impl io::Read for Refusing {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        Ok(0)
+    }
+}
+
+impl io::Write for Refusing {
+    fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+        Ok(0)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn stream_fails_instead_of_spinning_when_the_socket_takes_nothing() {
+    let mut p = Pair::ecdsa();
+    let err = ferrotls::stream::complete_handshake(&mut p.client, &mut Refusing)
+        .expect_err("a socket that takes nothing");
+    assert_eq!(err.kind(), io::ErrorKind::WriteZero);
+    assert_eq!(
+        err.to_string(),
+        "the socket accepted none of the TLS bytes waiting to be sent"
+    );
+}

@@ -8,5 +8,6 @@ mod browser;
 mod cert;
 mod client;
 mod keylog;
+mod pipe;
 mod server;
 mod util;

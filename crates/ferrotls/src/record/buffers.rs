@@ -1,21 +1,23 @@
-//! The connection's two bulk buffers: protected records waiting to be sent, and
-//! received plaintext waiting to be read.
+//! The connection's three bulk buffers: protected records waiting to be sent,
+//! received records waiting to be processed, and received plaintext waiting to be
+//! read.
 //!
-//! Both are written in place by the AEAD (records sealed straight from the caller's
-//! plaintext, plaintext opened straight from the received records), so their memory
-//! must be initialized before it is written, and zeroing 16 KiB per record would cost
-//! a pass over the data. Each buffer therefore keeps its memory initialized, and when
-//! it drains, hands it to a per-thread spare slot instead of freeing it: the next
-//! burst on this thread, on this connection or another, reuses it without
-//! allocating or zeroing. Idle connections hold no buffer at all; each thread keeps
-//! at most one spare of each kind, of bounded size.
+//! All are written in place (records sealed straight from the caller's plaintext,
+//! received bytes read straight from the socket, plaintext opened straight from the
+//! received records), so their memory must be initialized before it is written, and
+//! zeroing 16 KiB per record or per read would cost a pass over the data. Each
+//! buffer therefore keeps its memory initialized, and when it drains, hands it to a
+//! per-thread spare slot instead of freeing it: the next burst on this thread, on
+//! this connection or another, reuses it without allocating or zeroing. Idle
+//! connections hold no buffer at all; each thread keeps at most one spare of each
+//! kind, of bounded size.
 //!
 //! Only committed bytes are ever readable. Room past them may hold stale bytes from
 //! an earlier use, which are always overwritten before they are committed. A spare
 //! plaintext buffer remembers which connection filled it and how far: when another
 //! connection takes it, those bytes are wiped first, so one connection's plaintext
-//! never sits in another connection's buffer (sealed records, in the send spare,
-//! are public anyway).
+//! never sits in another connection's buffer (records, sent or received, are public
+//! anyway: they are what crossed the wire).
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,6 +29,9 @@ const MIN_SPARE: usize = 16 * 1024;
 const MAX_SPARE_SEND: usize = 2 * 1024 * 1024;
 /// The largest spare plaintext buffer a thread keeps.
 const MAX_SPARE_RECEIVE: usize = 256 * 1024;
+/// The largest spare received-record buffer a thread keeps (the deframer holds at
+/// most one maximal TLS 1.2 record, 18 KiB).
+const MAX_SPARE_RECORDS: usize = 64 * 1024;
 
 /// A buffer kept for reuse: who filled it, and how many of its leading bytes they
 /// may have written.
@@ -40,6 +45,7 @@ struct Kept {
 thread_local! {
     static SPARE_SEND: Cell<Kept> = Cell::new(Kept::default());
     static SPARE_RECEIVE: Cell<Kept> = Cell::new(Kept::default());
+    static SPARE_RECORDS: Cell<Kept> = Cell::new(Kept::default());
 }
 
 /// Owner ids for buffers; 0 is never handed out.
@@ -50,6 +56,7 @@ static NEXT_OWNER: AtomicU64 = AtomicU64::new(1);
 enum Spare {
     Send,
     Receive,
+    Records,
 }
 
 impl Spare {
@@ -57,6 +64,7 @@ impl Spare {
         match self {
             Spare::Send => &SPARE_SEND,
             Spare::Receive => &SPARE_RECEIVE,
+            Spare::Records => &SPARE_RECORDS,
         }
     }
 
@@ -79,6 +87,7 @@ impl Spare {
         let max = match self {
             Spare::Send => MAX_SPARE_SEND,
             Spare::Receive => MAX_SPARE_RECEIVE,
+            Spare::Records => MAX_SPARE_RECORDS,
         };
         if !(MIN_SPARE..=max).contains(&buf.len()) {
             return;
@@ -143,8 +152,14 @@ impl Queue {
             }
             let need = self.end + n;
             if self.buf.len() < need {
-                // Zeroed once, as the buffer grows; reused after that.
-                self.buf.resize(need.max(2 * self.buf.len()), 0);
+                // Zeroed once, as the buffer grows; reused after that. Received
+                // records are bounded by one maximal record, so that buffer grows to
+                // exactly what is asked.
+                let grown = match self.spare {
+                    Spare::Records => need,
+                    Spare::Send | Spare::Receive => need.max(2 * self.buf.len()),
+                };
+                self.buf.resize(grown, 0);
             }
         }
         // The caller may write anywhere in the room, committed or not.
@@ -166,6 +181,33 @@ impl Queue {
         self.end = self.buf.len();
         self.dirty = self.dirty.max(self.end);
         r
+    }
+
+    /// Appends `data`: copied into initialized room when there is enough (taking the
+    /// spare if this queue holds no buffer), else appended to the committed bytes,
+    /// growing by exactly what is given and zeroing nothing.
+    fn extend(&mut self, data: &[u8]) {
+        if self.buf.is_empty() {
+            self.buf = self.spare.take(self.owner);
+            self.dirty = 0;
+        }
+        if self.buf.len() - self.end < data.len() && self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        match self.buf.get_mut(self.end..self.end + data.len()) {
+            Some(room) => {
+                room.copy_from_slice(data);
+                self.end += data.len();
+            }
+            None => {
+                self.buf.truncate(self.end);
+                self.buf.extend_from_slice(data);
+                self.end = self.buf.len();
+            }
+        }
+        self.dirty = self.dirty.max(self.end);
     }
 
     /// Drops `n` committed bytes from the front; a drained buffer goes to the spare slot.
@@ -236,6 +278,61 @@ impl SendBuffer {
     /// Marks `n` pending bytes as sent. Once all are, the buffer is given back.
     pub fn consume(&mut self, n: usize) {
         self.0.consume(n);
+    }
+}
+
+/// Received bytes waiting to be framed into records (the deframer's buffer).
+#[derive(Debug)]
+pub struct RecordBuffer(Queue);
+
+impl Default for RecordBuffer {
+    fn default() -> Self {
+        RecordBuffer(Queue::new(Spare::Records))
+    }
+}
+
+impl RecordBuffer {
+    /// The bytes received and not yet consumed.
+    pub fn pending(&self) -> &[u8] {
+        self.0.committed()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Room for at least `n` more bytes (initialized; it may hold stale bytes), to
+    /// read into; [`commit`](Self::commit) what was read.
+    pub fn room(&mut self, n: usize) -> &mut [u8] {
+        self.0.room(n)
+    }
+
+    /// Marks the first `n` bytes of the room as received.
+    pub fn commit(&mut self, n: usize) {
+        self.0.commit(n);
+    }
+
+    /// Appends received bytes.
+    pub fn push(&mut self, data: &[u8]) {
+        self.0.extend(data);
+    }
+
+    /// Drops `n` received bytes from the front. Once none are left, the buffer is
+    /// given back, so idle connections hold none.
+    pub fn consume(&mut self, n: usize) {
+        self.0.consume(n);
+    }
+
+    /// Gives the buffer back if nothing waits in it (after a read that returned
+    /// nothing).
+    pub fn release_if_empty(&mut self) {
+        self.0.release();
+    }
+
+    /// Bytes of memory held.
+    #[cfg(test)]
+    pub fn capacity(&self) -> usize {
+        self.0.buf.capacity()
     }
 }
 

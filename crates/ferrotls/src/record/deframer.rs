@@ -2,6 +2,7 @@
 
 use std::io;
 
+use super::buffers::RecordBuffer;
 use super::{
     protect12::MAX_CIPHERTEXT_LEN_TLS12, push_header, BorrowedRecord, PlainMessage, HEADER_LEN,
     MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN,
@@ -105,16 +106,18 @@ pub fn frame(
 /// Buffers received bytes, however they were split, and yields whole records.
 ///
 /// Memory is bounded: at most one maximal record is buffered, and a header that
-/// claims more than 2^14 + 256 bytes (2^14 + 2048 with TLS 1.2) is rejected as soon as its 5 bytes arrive. A bad
-/// header is not consumed, so every later `next_record` returns the same error.
-/// The buffer is released whenever it empties, so idle connections hold none.
+/// claims more than 2^14 + 256 bytes (2^14 + 2048 with TLS 1.2) is rejected as soon
+/// as its 5 bytes arrive. A bad header is not consumed, so every later `next_record`
+/// returns the same error.
+///
+/// The buffer is given back whenever it empties, so idle connections hold none. It
+/// goes to a per-thread spare (see `record::buffers`), so the next read, on this
+/// connection or another, reuses initialized memory: a read neither allocates nor
+/// zeroes.
 #[derive(Debug)]
 pub struct Deframer {
-    /// `buf[start..end]` is received but not yet returned as a record. Bytes past
-    /// `end` are stale, kept initialized so reads need not zero them again.
-    buf: Vec<u8>,
-    start: usize,
-    end: usize,
+    /// Received bytes not yet returned as records.
+    buf: RecordBuffer,
     /// The largest record body accepted: 2^14 + 256, or 2^14 + 2048 once TLS 1.2
     /// is negotiated (RFC 5246, 6.2.3).
     max_ciphertext: usize,
@@ -123,9 +126,7 @@ pub struct Deframer {
 impl Default for Deframer {
     fn default() -> Self {
         Deframer {
-            buf: Vec::new(),
-            start: 0,
-            end: 0,
+            buf: RecordBuffer::default(),
             max_ciphertext: MAX_CIPHERTEXT_LEN,
         }
     }
@@ -153,7 +154,7 @@ impl Deframer {
     /// Bytes received but not yet returned as a record. Non-zero at end of stream
     /// means the peer's last record was truncated.
     pub fn buffered_len(&self) -> usize {
-        self.end - self.start
+        self.buf.len()
     }
 
     /// How many more bytes `push` or `read_from` will accept right now.
@@ -167,39 +168,32 @@ impl Deframer {
     /// [`next_record`](Self::next_record) and push the rest.
     #[must_use = "bytes beyond the returned count were not buffered"]
     pub fn push(&mut self, bytes: &[u8]) -> usize {
-        let take = bytes.get(..self.make_room()).unwrap_or(bytes);
-        if take.is_empty() {
-            return 0;
+        let take = bytes.get(..self.free_space()).unwrap_or(bytes);
+        if !take.is_empty() {
+            self.buf.push(take);
         }
-        // Appending to the filled part copies once and zeroes nothing.
-        self.buf.truncate(self.end);
-        self.buf.extend_from_slice(take);
-        self.end = self.buf.len();
         take.len()
     }
 
     /// Reads once from `rd` into the buffer, at most [`free_space`](Self::free_space)
-    /// bytes, without allocating beyond one maximal record. Returns the count read;
-    /// `Ok(0)` is end of stream. Fails if a complete record is waiting to be drained.
+    /// bytes. Returns the count read; `Ok(0)` is end of stream. Fails if a complete
+    /// record is waiting to be drained.
     pub fn read_from(&mut self, rd: &mut dyn io::Read) -> io::Result<usize> {
-        let room = self.make_room();
+        let room = self.free_space();
         if room == 0 {
             return Err(io::Error::other(
                 "record buffer is full: call next_record before reading more",
             ));
         }
-        let limit = self.end + room;
-        if self.buf.len() < limit {
-            // Zeroed once per buffer, not once per read.
-            self.buf.resize(limit, 0);
-        }
-        let result = rd.read(self.buf.get_mut(self.end..limit).unwrap_or_default());
+        let into = self.buf.room(room);
+        let len = into.len().min(room);
+        let result = rd.read(into.get_mut(..len).unwrap_or_default());
         let got = match &result {
             Ok(n) => (*n).min(room),
             Err(_) => 0,
         };
-        self.end += got;
-        self.release_if_empty();
+        self.buf.commit(got);
+        self.buf.release_if_empty();
         result.map(|_| got)
     }
 
@@ -222,38 +216,12 @@ impl Deframer {
     /// wire; [`discard`](Self::discard) that length once done with it. `Ok(None)` if
     /// more bytes are needed; an error for a header no TLS peer would send.
     pub fn peek(&self) -> Result<Option<(BorrowedRecord<'_>, usize)>, RecordError> {
-        frame(
-            self.buf.get(self.start..self.end).unwrap_or_default(),
-            self.max_ciphertext,
-        )
+        frame(self.buf.pending(), self.max_ciphertext)
     }
 
     /// Drops `len` bytes (a record returned by [`peek`](Self::peek)) from the front.
     pub fn discard(&mut self, len: usize) {
-        self.start = (self.start + len).min(self.end);
-        self.release_if_empty();
-    }
-
-    /// Nothing pending: give the buffer back, so idle connections hold none.
-    fn release_if_empty(&mut self) {
-        if self.start == self.end {
-            self.buf = Vec::new();
-            self.start = 0;
-            self.end = 0;
-        }
-    }
-
-    /// Moves pending bytes to the front and returns how many more fit. Allocates
-    /// nothing: `push` grows the buffer by what it is given (a handshake flight of a
-    /// few hundred bytes does not cost a maximal record's allocation), `read_from`
-    /// by what it may read.
-    fn make_room(&mut self) -> usize {
-        if self.start > 0 {
-            self.buf.copy_within(self.start..self.end, 0);
-            self.end -= self.start;
-            self.start = 0;
-        }
-        self.max_record().saturating_sub(self.end)
+        self.buf.consume(len);
     }
 }
 
@@ -516,6 +484,56 @@ mod tests {
         );
         assert!(d.next_record().unwrap().is_some());
         assert_eq!(d.read_from(&mut &b"more"[..]).unwrap(), 4);
+    }
+
+    /// A reader that hands out one record and remembers the buffer it was given.
+    struct Peek<'a> {
+        data: &'a [u8],
+        given: Option<(*const u8, usize, Vec<u8>)>,
+    }
+
+    impl io::Read for Peek<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.given = Some((buf.as_ptr(), buf.len(), buf[..4].to_vec()));
+            let n = buf.len().min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn reads_reuse_the_drained_buffer_without_zeroing_it() {
+        let rec = record(22, b"first flight");
+        let mut a = Deframer::new();
+        let mut rd = Peek {
+            data: &rec,
+            given: None,
+        };
+        assert_eq!(a.read_from(&mut rd).unwrap(), rec.len());
+        let (first, len, _) = rd.given.take().unwrap();
+        assert_eq!(len, MAX_RECORD_LEN, "one read takes up to a whole record");
+        assert_eq!(drain(&mut a).len(), 1);
+        assert_eq!(a.buf.capacity(), 0, "a drained deframer holds no buffer");
+
+        // The next read on this thread, by another connection, gets the same memory
+        // as it was left: stale public record bytes, neither freed nor zeroed.
+        let mut b = Deframer::new();
+        let rec2 = record(23, b"second");
+        let mut rd = Peek {
+            data: &rec2,
+            given: None,
+        };
+        assert_eq!(b.read_from(&mut rd).unwrap(), rec2.len());
+        let (second, _, stale) = rd.given.take().unwrap();
+        assert_eq!(second, first);
+        assert_eq!(stale, rec[..4]);
+        assert_eq!(drain(&mut b)[0].payload, b"second");
+
+        // Pushed bytes are copied into the same memory too.
+        assert_eq!(b.push(&rec), rec.len());
+        assert_eq!(b.buf.pending().as_ptr(), first);
+        assert_eq!(drain(&mut b)[0].payload, b"first flight");
     }
 
     #[test]
