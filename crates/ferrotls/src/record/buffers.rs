@@ -367,11 +367,9 @@ impl PlaintextBuffer {
         self.0.commit(n);
     }
 
+    /// Appends plaintext that was decrypted elsewhere.
     pub fn push(&mut self, data: &[u8]) {
-        if let Some(room) = self.0.room(data.len()).get_mut(..data.len()) {
-            room.copy_from_slice(data);
-            self.0.commit(data.len());
-        }
+        self.0.extend(data);
     }
 
     /// Copies plaintext out; returns how much.

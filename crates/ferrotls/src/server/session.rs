@@ -14,6 +14,7 @@ use crate::crypto::aead::{AeadAlgorithm, AeadKey, TAG_LEN};
 use crate::crypto::provider::{Provider, RandomSource};
 use crate::crypto::Secret;
 use crate::msgs::enums::CipherSuite;
+use rustls_pki_types::CertificateDer;
 
 /// What resuming a session needs: the TLS 1.2 master secret (RFC 5246, 8.1; RFC
 /// 7627, 5.3) or the TLS 1.3 resumption PSK and ticket parameters (RFC 8446, 4.6.1).
@@ -46,6 +47,19 @@ pub(crate) const MAX_SESSION_LEN: usize = 16 * 1024;
 
 impl StoredSession {
     const VERSION: u8 = 2;
+
+    /// A client certificate chain as sessions store it.
+    pub(crate) fn chain_to_store(chain: &[CertificateDer<'_>]) -> Vec<Vec<u8>> {
+        chain.iter().map(|c| c.as_ref().to_vec()).collect()
+    }
+
+    /// The stored client certificate chain, as a connection reports it.
+    pub(crate) fn chain(&self) -> Vec<CertificateDer<'static>> {
+        self.peer_certificates
+            .iter()
+            .map(|c| CertificateDer::from(c.clone()))
+            .collect()
+    }
 
     /// Whether the session is small enough to ticket or cache ([`MAX_SESSION_LEN`]).
     pub(crate) fn fits_for_resumption(&self) -> bool {

@@ -168,13 +168,7 @@ impl Resumed {
                     .map(CertificateDer::from)
                     .collect(),
             ),
-            Resumed::Cached(s) => (
-                s.master_secret.clone(),
-                s.peer_certificates
-                    .iter()
-                    .map(|c| CertificateDer::from(c.clone()))
-                    .collect(),
-            ),
+            Resumed::Cached(s) => (s.master_secret.clone(), s.chain()),
         }
     }
 }
@@ -722,12 +716,7 @@ impl ExpectFinished {
             alpn: None,
             // Verified in this handshake (with its CertificateVerify) or restored
             // with the session it resumes.
-            peer_certificates: common
-                .negotiated
-                .peer_certificates
-                .iter()
-                .map(|c| c.as_ref().to_vec())
-                .collect(),
+            peer_certificates: StoredSession::chain_to_store(&common.negotiated.peer_certificates),
         }
     }
 

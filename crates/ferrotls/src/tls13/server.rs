@@ -516,11 +516,7 @@ fn resolve_psk(
         reject_early(common);
     }
     // The resumed connection stands for the client the ticket was issued to.
-    common.negotiated.peer_certificates = session
-        .peer_certificates
-        .iter()
-        .map(|c| CertificateDer::from(c.clone()))
-        .collect();
+    common.negotiated.peer_certificates = session.chain();
     Ok(Some(AcceptedPsk {
         index: u16::try_from(index).unwrap_or(0),
         early: Some(early),
@@ -984,12 +980,7 @@ fn send_tickets(
             age_add,
             max_early_data: config.max_early_data,
             alpn: common.negotiated.alpn.clone(),
-            peer_certificates: common
-                .negotiated
-                .peer_certificates
-                .iter()
-                .map(|c| c.as_ref().to_vec())
-                .collect(),
+            peer_certificates: StoredSession::chain_to_store(&common.negotiated.peer_certificates),
         };
         let ticket = if stateful {
             let id = id_or_nonce.to_vec();
