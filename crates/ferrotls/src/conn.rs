@@ -135,6 +135,21 @@ pub struct Negotiated {
     pub client_auth: bool,
     /// How many NewSessionTicket messages the client received.
     pub tickets_received: usize,
+    /// Encrypted Client Hello: offered, accepted or rejected.
+    pub ech: EchStatus,
+}
+
+/// What became of Encrypted Client Hello (draft-ietf-tls-esni, 6.1.4 and 7.1).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum EchStatus {
+    /// The ClientHello carried no ECH offer (or the server has no ECH keys).
+    #[default]
+    NotOffered,
+    /// The server decrypted the inner ClientHello; the handshake used it.
+    Accepted,
+    /// The server could not (or would not) decrypt it; the handshake used the outer
+    /// ClientHello and, on the client, authenticated the public name only.
+    Rejected,
 }
 
 /// A client's 0-RTT data (RFC 8446, 2.3 and 4.2.10).

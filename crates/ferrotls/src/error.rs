@@ -6,6 +6,7 @@
 use core::fmt;
 
 pub use crate::codec::{DecodeError, DecodeErrorKind};
+pub use crate::ech::EchError;
 use crate::msgs::enums::{AlertDescription, ContentType, ProtocolVersion, SignatureScheme};
 use crate::pki::time;
 
@@ -36,6 +37,8 @@ pub enum Error {
     Config(ConfigError),
     /// The application asked for something the connection cannot do now.
     Api(ApiError),
+    /// Encrypted Client Hello failed or was refused (draft-ietf-tls-esni).
+    Ech(EchError),
 }
 
 /// Record-layer failures (RFC 8446, 5).
@@ -503,6 +506,36 @@ impl Error {
                 _ => A::InternalError,
             },
             Error::Config(_) | Error::Api(_) => return None,
+            Error::Ech(e) => match e {
+                // draft-ietf-tls-esni, 6.1.6: a malformed retry_configs is decode_error.
+                EchError::MalformedConfigList(_) => A::DecodeError,
+                // Sections 5.1, 7, 7.1 and 7.1.1: illegal_parameter.
+                EchError::UnknownHelloType { .. }
+                | EchError::InnerFromNetwork
+                | EchError::OuterExtensionsInOuter
+                | EchError::NonZeroPadding { .. }
+                | EchError::OuterExtensionMissing { .. }
+                | EchError::OuterExtensionTwice { .. }
+                | EchError::OuterExtensionIsEch
+                | EchError::OuterExtensionOutOfOrder { .. }
+                | EchError::MissingInnerMarker
+                | EchError::BadInnerMarker
+                | EchError::InnerOffersOldVersion { .. }
+                | EchError::InnerWithoutSupportedVersions
+                | EchError::SecondHelloChanged { .. }
+                | EchError::SecondHelloHasEnc { .. } => A::IllegalParameter,
+                // Section 6.1.4: a confirmation of the wrong length is decode_error.
+                EchError::BadRetryConfirmation { .. } => A::DecodeError,
+                EchError::MissingInSecondHello => A::MissingExtension,
+                EchError::SecondHelloDecryptFailed { .. } => A::DecryptError,
+                EchError::NoEchExtension | EchError::Hpke { .. } => A::InternalError,
+                // Section 6.1.6.
+                EchError::Rejected { .. } => A::EchRequired,
+                // Local configuration: nothing to tell the peer.
+                EchError::NoUsableConfig { .. }
+                | EchError::BadPublicName { .. }
+                | EchError::KeyMismatch { .. } => return None,
+            },
         })
     }
 }
@@ -583,6 +616,7 @@ impl fmt::Display for Error {
             Error::Crypto(e) => e.fmt(f),
             Error::Config(e) => e.fmt(f),
             Error::Api(e) => e.fmt(f),
+            Error::Ech(e) => e.fmt(f),
         }
     }
 }
@@ -1133,6 +1167,11 @@ impl From<NoCommon> for Error {
 impl From<ApiError> for Error {
     fn from(e: ApiError) -> Self {
         Error::Api(e)
+    }
+}
+impl From<EchError> for Error {
+    fn from(e: EchError) -> Self {
+        Error::Ech(e)
     }
 }
 

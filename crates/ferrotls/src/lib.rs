@@ -19,6 +19,8 @@ mod config;
 #[cfg_attr(not(test), deny(clippy::indexing_slicing))]
 pub mod conn;
 pub mod crypto;
+#[cfg_attr(not(test), deny(clippy::indexing_slicing))]
+pub mod ech;
 pub mod error;
 #[cfg_attr(not(test), deny(clippy::indexing_slicing))]
 pub mod msgs;

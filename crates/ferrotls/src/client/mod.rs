@@ -12,7 +12,8 @@ use rustls_pki_types::{CertificateDer, ServerName};
 
 use crate::conn::Connection;
 use crate::crypto::provider::Provider;
-use crate::error::Error;
+use crate::ech::EchConfig;
+use crate::error::{ConfigError, Error};
 use crate::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 use crate::observe::{KeyLog, Observer};
 use crate::pki::{PinnedCertVerifier, RootStore, ServerCertVerifier, TrustAnchor, Verifier};
@@ -44,6 +45,8 @@ pub struct ClientConfig {
     /// (tests use an empty list of shares to force HelloRetryRequest).
     pub(crate) key_share_groups: Option<Vec<NamedGroup>>,
     pub(crate) session_store: Arc<dyn ClientSessionStore>,
+    /// Encrypted Client Hello: the server's configuration to encrypt to.
+    pub(crate) ech: Option<EchConfig>,
 }
 
 impl ClientConfig {
@@ -63,6 +66,7 @@ impl ClientConfig {
                 request_ocsp: true,
                 client_cert: None,
                 external_psk: None,
+                ech: None,
                 groups: crate::crypto::kx::supported_groups().to_vec(),
                 alpn: Vec::new(),
                 enable_sni: true,
@@ -240,9 +244,36 @@ impl ClientConfigBuilder {
         self
     }
 
+    /// Encrypts the ClientHello to the server (Encrypted Client Hello,
+    /// draft-ietf-tls-esni): `config_list` is an ECHConfigList, as found in the
+    /// `ech` parameter of the server's HTTPS DNS record (base64-decoded). The first
+    /// configuration we support is used. ECH needs TLS 1.3 alone, so this sets the
+    /// versions to TLS 1.3.
+    ///
+    /// If the server cannot decrypt the offer, the handshake authenticates the
+    /// configuration's public name instead and fails with
+    /// [`EchError::Rejected`](crate::ech::EchError::Rejected), which carries the
+    /// server's current configurations to connect again with.
+    pub fn ech_config_list(mut self, config_list: &[u8]) -> Result<Self, Error> {
+        let configs = crate::ech::parse_config_list(config_list)?;
+        self.config.ech = configs.into_iter().next();
+        self.config.versions = vec![ProtocolVersion::TLSv1_3];
+        Ok(self)
+    }
+
     pub fn build(self) -> Result<Arc<ClientConfig>, Error> {
         let mut c = self.config;
         crate::config::check_versions(&c.versions)?;
+        if c.ech.is_some() && c.versions != [ProtocolVersion::TLSv1_3] {
+            // draft-ietf-tls-esni, 6.1, rule 1.
+            return Err(ConfigError::OutOfRange {
+                what: "versions",
+                reason: "Encrypted Client Hello needs TLS 1.3 alone; TLS 1.2 would \
+                         reveal the server name"
+                    .into(),
+            }
+            .into());
+        }
         let lists =
             crate::config::final_suites(self.wanted_suites.as_deref(), self.legacy, &c.versions)?;
         c.suites = lists.tls13;

@@ -9,6 +9,7 @@
 pub mod aead;
 pub mod cbc;
 pub mod hash;
+pub mod hpke;
 pub mod kx;
 pub mod provider;
 pub mod rsa_kx;

@@ -289,6 +289,15 @@ wire_enum! {
     }
 }
 
+impl ExtensionType {
+    /// ech_outer_extensions (draft-ietf-tls-esni, 5.1). It may appear only inside an
+    /// EncodedClientHelloInner, so it is deliberately not a named variant: a ClientHello
+    /// from the network that carries it still decodes, with the extension kept as
+    /// `ClientExtension::Unknown`, and the ECH code (`crate::ech`) refuses it there.
+    #[allow(non_upper_case_globals)] // reads like the variants it stands beside
+    pub const EchOuterExtensions: ExtensionType = ExtensionType::Unknown(0xfd00);
+}
+
 wire_enum! {
     /// PSK key exchange modes (RFC 8446, 4.2.9).
     PskKeyExchangeMode: u8, "ke_mode" {

@@ -14,6 +14,7 @@ use crate::crypto::provider::Provider;
 use crate::crypto::rsa_kx::RsaDecryptingKey;
 use crate::crypto::sign::KeyKind;
 use crate::crypto::sign::SigningKey;
+use crate::ech::EchKeys;
 use crate::error::NoCommon;
 use crate::error::{ConfigError, Error};
 use crate::msgs::enums::{
@@ -94,6 +95,8 @@ pub struct ServerConfig {
     pub(crate) external_psks: Vec<Arc<ExternalPsk>>,
     pub(crate) groups: Vec<NamedGroup>,
     pub(crate) alpn: Vec<Vec<u8>>,
+    /// Encrypted Client Hello keys, the first one's config sent as retry config.
+    pub(crate) ech: Vec<Arc<EchKeys>>,
     pub(crate) provider: Provider,
     pub(crate) key_log: Option<Arc<dyn KeyLog>>,
     pub(crate) observer: Option<Arc<dyn Observer>>,
@@ -119,6 +122,7 @@ impl ServerConfig {
                 external_psks: Vec::new(),
                 groups: crate::crypto::kx::supported_groups().to_vec(),
                 alpn: Vec::new(),
+                ech: Vec::new(),
                 provider: Provider::system(),
                 key_log: None,
                 observer: None,
@@ -346,6 +350,15 @@ impl ServerConfigBuilder {
 
     pub fn observer(mut self, observer: Arc<dyn Observer>) -> Self {
         self.config.observer = Some(observer);
+        self
+    }
+
+    /// Accepts Encrypted Client Hello with these keys (call again for more; the
+    /// first added is the current one, sent to clients whose ECH offer failed as
+    /// the retry configuration). Publish `keys.config_list()` in the HTTPS DNS
+    /// record's `ech` parameter.
+    pub fn ech_keys(mut self, keys: EchKeys) -> Self {
+        self.config.ech.push(Arc::new(keys));
         self
     }
 

@@ -11,14 +11,15 @@ use std::sync::Arc;
 use rustls_pki_types::{CertificateDer, ServerName};
 
 use crate::client::{ClientConfig, Tls12Session, Tls13Ticket, MAX_TICKET_LEN};
-use crate::conn::{ClientEarlyData, CommonState, Flight, HsMessage, Input};
+use crate::conn::{ClientEarlyData, CommonState, EchStatus, Flight, HsMessage, Input};
 use crate::crypto::kx::KeyExchange;
 use crate::crypto::{constant_time_eq, sign};
+use crate::ech::{self, EchError, EchSender};
 use crate::error::illegal;
 use crate::error::{CertificateError, ConfigError, Error, NoCommon, PeerMisbehaved};
 use crate::msgs::enums::{
-    CipherSuite, ECPointFormat, HeartbeatMode, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
-    ServerNameType, SignatureScheme,
+    CipherSuite, ECPointFormat, ExtensionType, HeartbeatMode, NamedGroup, ProtocolVersion,
+    PskKeyExchangeMode, ServerNameType, SignatureScheme,
 };
 use crate::msgs::{
     Certificate13, CertificateEntry, CertificateVerify, ClientExtension, ClientHello,
@@ -183,6 +184,22 @@ fn extension_wire_len(ext: &ClientExtension) -> usize {
     4 + body
 }
 
+/// Encrypted Client Hello as offered by the client (draft-ietf-tls-esni, 6.1).
+#[derive(Debug)]
+struct ClientEch {
+    sender: EchSender,
+    /// ClientHelloOuter.random: fresh, never the inner one (6.1, rule 4).
+    outer_random: [u8; 32],
+    /// The ClientHelloOuter last sent: the transcript's, should the server reject ECH.
+    outer_hello: Vec<u8>,
+    /// What a HelloRetryRequest said: accepted (true) or rejected (false).
+    decided_at_retry: Option<bool>,
+    /// The server rejected ECH: the handshake authenticates the public name, then
+    /// fails with the retry configurations (6.1.6).
+    rejected: bool,
+    retry_configs: Option<Vec<u8>>,
+}
+
 /// What stays the same between the first and second ClientHello.
 #[derive(Debug)]
 struct HelloBase {
@@ -197,11 +214,117 @@ struct HelloBase {
     ticket: Option<(OfferedPsk, &'static Tls13CipherSuite)>,
     /// Whether the first ClientHello offers 0-RTT data with the ticket.
     offer_early: bool,
+    /// Encrypted Client Hello: `self` describes the inner ClientHello.
+    ech: Option<ClientEch>,
 }
 
 impl HelloBase {
     fn offers(&self, v: ProtocolVersion) -> bool {
         self.config.versions.contains(&v)
+    }
+
+    /// The name the server's certificate must cover: after an ECH rejection, the
+    /// configuration's public name (draft-ietf-tls-esni, 6.1.7).
+    fn auth_name(&self) -> Result<ServerName<'static>, Error> {
+        match &self.ech {
+            Some(e) if e.rejected => ServerName::try_from(e.sender.config().public_name.clone())
+                .map_err(|_| {
+                    ConfigError::OutOfRange {
+                        what: "ECH public name",
+                        reason: "it is not a DNS name".into(),
+                    }
+                    .into()
+                }),
+            _ => Ok(self.server_name.clone()),
+        }
+    }
+
+    /// With ECH offered: the ClientHelloOuter wrapping `inner` (the ClientHello
+    /// `client_hello` built), its encoding kept for the transcript in case the server
+    /// rejects ECH (draft-ietf-tls-esni, 6.1 and 6.1.1). The outer hello carries the
+    /// public name for SNI, no ALPN and no PSK; its key shares are those of the inner
+    /// hello, which refers to them instead of repeating them (5.1).
+    fn seal_ech(
+        &mut self,
+        inner: &HandshakeMessage,
+        first: bool,
+    ) -> Result<Option<(HandshakeMessage, Vec<u8>)>, Error> {
+        let (Some(ech), HandshakePayload::ClientHello(inner)) = (&mut self.ech, &inner.payload)
+        else {
+            return Ok(None);
+        };
+        let public_name = ech.sender.config().public_name.clone();
+        let mut extensions = Vec::with_capacity(inner.extensions.len());
+        for ext in &inner.extensions {
+            match ext {
+                ClientExtension::ServerName(_) => {
+                    extensions.push(ClientExtension::ServerName(vec![ServerNameEntry {
+                        name_type: ServerNameType::HostName,
+                        name: public_name.as_bytes().to_vec(),
+                    }]))
+                }
+                ClientExtension::Alpn(_) | ClientExtension::PreSharedKey(_) => {}
+                ClientExtension::Unknown { typ, .. }
+                    if *typ == ExtensionType::EncryptedClientHello => {}
+                other => extensions.push(other.clone()),
+            }
+        }
+        if !extensions
+            .iter()
+            .any(|e| matches!(e, ClientExtension::ServerName(_)))
+        {
+            // An inner hello without SNI (an IP address) still names the public name.
+            extensions.insert(
+                0,
+                ClientExtension::ServerName(vec![ServerNameEntry {
+                    name_type: ServerNameType::HostName,
+                    name: public_name.as_bytes().to_vec(),
+                }]),
+            );
+        }
+        let compress: &[ExtensionType] = if inner
+            .extensions
+            .iter()
+            .any(|e| e.ext_type() == ExtensionType::KeyShare)
+        {
+            &[ExtensionType::KeyShare]
+        } else {
+            &[]
+        };
+        let encoded = ech::encode_inner(inner, compress, ech.sender.config().maximum_name_length);
+        // The outer extensions plus the ECH extension (type, ids, enc, payload with
+        // its tag) must fit in one 2^16-1 extensions block.
+        let outer_len: usize = extensions.iter().map(extension_wire_len).sum::<usize>()
+            + 4
+            + 10
+            + ech.sender.enc().len()
+            + encoded.len()
+            + 16;
+        if outer_len > MAX_EXTENSIONS_LEN {
+            return Err(ConfigError::OutOfRange {
+                what: "ClientHello",
+                reason: format!(
+                    "with Encrypted Client Hello its extensions would take {outer_len} bytes, \
+                     more than the {MAX_EXTENSIONS_LEN} allowed; offer fewer or shorter ALPN \
+                     protocols"
+                ),
+            }
+            .into());
+        }
+        let outer = ClientHello {
+            legacy_version: inner.legacy_version,
+            random: ech.outer_random,
+            session_id: inner.session_id.clone(),
+            cipher_suites: inner.cipher_suites.clone(),
+            compression_methods: inner.compression_methods.clone(),
+            extensions,
+            empty_extensions_block: false,
+        };
+        let outer = ech.sender.seal_outer(outer, &encoded, first)?;
+        let msg = HandshakeMessage::new(HandshakePayload::ClientHello(outer));
+        let raw = msg.to_bytes();
+        ech.outer_hello = raw.clone();
+        Ok(Some((msg, raw)))
     }
 
     /// The ClientHello and its encoding; after HelloRetryRequest, `retry` is the
@@ -332,6 +455,10 @@ impl HelloBase {
             ext.push(ClientExtension::PskKeyExchangeModes(vec![
                 PskKeyExchangeMode::PskDheKe,
             ]));
+        }
+        if self.ech.is_some() {
+            // draft-ietf-tls-esni, 6.1, rule 4: the inner hello says it is one.
+            ext.push(ech::inner_extension());
         }
         let ticket = self.ticket.as_ref().filter(|_| tls13);
         if let Some((t, suite)) = ticket {
@@ -514,13 +641,32 @@ pub(crate) fn start(
     server_name: ServerName<'static>,
 ) -> Result<ClientState, Error> {
     common.key_log = config.key_log.clone();
-    // One draw for the random and a fresh session ID (each call has a fixed cost).
-    let drawn = config.provider.random_array::<64>()?;
-    let (random, fresh_id) = drawn.split_at(32);
+    // One draw for the random, a fresh session ID and an ECH outer random (each call
+    // has a fixed cost).
+    let drawn = config.provider.random_array::<96>()?;
+    let (random, rest) = drawn.split_at(32);
+    let (fresh_id, outer_random) = rest.split_at(32);
     let random: [u8; 32] = random
         .try_into()
         .map_err(|_| crate::error::CryptoError::RandomFailed)?;
-    common.client_random = random;
+    let outer_random: [u8; 32] = outer_random
+        .try_into()
+        .map_err(|_| crate::error::CryptoError::RandomFailed)?;
+    let ech = match &config.ech {
+        Some(ech_config) if config.versions.contains(&ProtocolVersion::TLSv1_3) => {
+            Some(ClientEch {
+                sender: EchSender::new(ech_config, &config.provider)?,
+                outer_random,
+                outer_hello: Vec::new(),
+                decided_at_retry: None,
+                rejected: false,
+                retry_configs: None,
+            })
+        }
+        _ => None,
+    };
+    // The key log names the connection by the random on the wire.
+    common.client_random = if ech.is_some() { outer_random } else { random };
     // RFC 8446, D.4: a non-empty session ID puts middleboxes in TLS 1.2 resumption mode.
     // A TLS 1.2 session is offered by its ID, or by its ticket with a fresh ID that
     // the server echoes when it accepts the ticket (RFC 5077, 3.4).
@@ -571,10 +717,14 @@ pub(crate) fn start(
         resuming12,
         ticket,
         offer_early,
+        ech,
     };
     let (msg, raw, binder) = base.client_hello(&key_shares, None, None)?;
     common.set_initial_record_version(ProtocolVersion::TLSv1_0);
-    common.send_handshake_raw(&msg, &raw)?;
+    match base.seal_ech(&msg, true)? {
+        Some((outer, outer_raw)) => common.send_handshake_raw(&outer, &outer_raw)?,
+        None => common.send_handshake_raw(&msg, &raw)?,
+    }
     common.ccs_allowed = true;
     // With a PSK: the transcript through this ClientHello and the PSK's Early Secret.
     let offered = binder.map(|b| b.full_transcript(&raw));
@@ -629,8 +779,76 @@ pub(crate) struct ExpectServerHello {
 }
 
 impl ExpectServerHello {
+    /// draft-ietf-tls-esni, 6.1.4: whether the server used the inner ClientHello,
+    /// from the confirmation in the ServerHello's random. If it did not, the
+    /// handshake goes on with the outer ClientHello (6.1.6).
+    fn decide_ech(
+        &mut self,
+        common: &mut CommonState,
+        sh_raw: &[u8],
+        suite: &'static Tls13CipherSuite,
+    ) -> Result<(), Error> {
+        let Some(ech_state) = &mut self.base.ech else {
+            return Ok(());
+        };
+        // The handshake header, legacy_version, then 24 random bytes.
+        const CONFIRMATION_AT: usize = 4 + 2 + 24;
+        let accepted = match ech_state.decided_at_retry {
+            Some(false) => false,
+            _ => {
+                let mut zeroed = sh_raw.to_vec();
+                if let Some(tail) = zeroed.get_mut(CONFIRMATION_AT..CONFIRMATION_AT + 8) {
+                    tail.fill(0);
+                }
+                let mut t = match &self.progress {
+                    HelloProgress::First { client_hello, .. } => {
+                        let mut t = Transcript::new(suite.hash);
+                        t.add(client_hello);
+                        t
+                    }
+                    HelloProgress::Retried { transcript, .. } => transcript.clone(),
+                };
+                t.add(&zeroed);
+                let expected =
+                    ech::accept_confirmation(suite.hash, &self.base.random, t.finish().as_ref());
+                let got = sh_raw
+                    .get(CONFIRMATION_AT..CONFIRMATION_AT + 8)
+                    .unwrap_or_default();
+                let accepted = constant_time_eq(&expected, got);
+                if ech_state.decided_at_retry == Some(true) && !accepted {
+                    // 6.1.5: accepted at HelloRetryRequest, it must be accepted here.
+                    return Err(illegal(
+                        "ServerHello",
+                        "random",
+                        "does not confirm Encrypted Client Hello, which the \
+                         HelloRetryRequest accepted",
+                    ));
+                }
+                accepted
+            }
+        };
+        if accepted {
+            common.negotiated.ech = EchStatus::Accepted;
+            return Ok(());
+        }
+        common.negotiated.ech = EchStatus::Rejected;
+        ech_state.rejected = true;
+        // 6.1.6: the outer ClientHello, which offered no PSK, is the one in use.
+        self.base.ticket = None;
+        self.base.offer_early = false;
+        if let HelloProgress::First {
+            client_hello,
+            offered,
+        } = &mut self.progress
+        {
+            *client_hello = std::mem::take(&mut ech_state.outer_hello);
+            *offered = None;
+        }
+        Ok(())
+    }
+
     fn handle(
-        self,
+        mut self,
         common: &mut CommonState,
         sh: ServerHello,
         raw: Vec<u8>,
@@ -669,6 +887,7 @@ impl ExpectServerHello {
         if sh.is_hello_retry_request() {
             return self.handle_retry(common, sh, raw, suite);
         }
+        self.decide_ech(common, &raw, suite)?;
 
         // RFC 8446, 4.1.3: only these extensions may appear in a TLS 1.3 ServerHello.
         for ext in &sh.extensions {
@@ -859,11 +1078,17 @@ impl ExpectServerHello {
                 })
             }
         };
+        let mut ech_confirmation = None;
         for ext in &hrr.extensions {
             match ext {
                 ServerExtension::SupportedVersions(_)
                 | ServerExtension::HrrKeyShare(_)
                 | ServerExtension::Cookie(_) => {}
+                ServerExtension::Unknown { typ, data }
+                    if *typ == ExtensionType::EncryptedClientHello && self.base.ech.is_some() =>
+                {
+                    ech_confirmation = Some(data.as_slice());
+                }
                 other => {
                     return Err(PeerMisbehaved::UnsolicitedExtension {
                         message: "HelloRetryRequest",
@@ -900,6 +1125,45 @@ impl ExpectServerHello {
             }
         };
 
+        let mut base = self.base;
+        let mut client_hello = client_hello;
+        if let Some(ech_state) = &mut base.ech {
+            // draft-ietf-tls-esni, 6.1.4: accepted if the extension holds the
+            // confirmation computed over the first inner hello and this message
+            // with those 8 bytes zero (7.2.1).
+            let accepted = match ech_confirmation {
+                None => false,
+                Some(got) if got.len() != 8 => {
+                    return Err(EchError::BadRetryConfirmation { len: got.len() }.into())
+                }
+                Some(got) => {
+                    let mut zeroed = hrr.clone();
+                    for ext in &mut zeroed.extensions {
+                        if let ServerExtension::Unknown { typ, data } = ext {
+                            if *typ == ExtensionType::EncryptedClientHello {
+                                data.fill(0);
+                            }
+                        }
+                    }
+                    let mut t = Transcript::after_hello_retry(suite.hash, &client_hello);
+                    t.add(&HandshakeMessage::new(HandshakePayload::ServerHello(zeroed)).to_bytes());
+                    let expected =
+                        ech::hrr_accept_confirmation(suite.hash, &base.random, t.finish().as_ref());
+                    constant_time_eq(&expected, got)
+                }
+            };
+            ech_state.decided_at_retry = Some(accepted);
+            if accepted {
+                common.negotiated.ech = EchStatus::Accepted;
+            } else {
+                // 6.1.6: the outer ClientHello is the one in use; it offered no PSK.
+                common.negotiated.ech = EchStatus::Rejected;
+                ech_state.rejected = true;
+                client_hello = std::mem::take(&mut ech_state.outer_hello);
+                base.ticket = None;
+                base.offer_early = false;
+            }
+        }
         let mut transcript = Transcript::after_hello_retry(suite.hash, &client_hello);
         transcript.add(&raw);
         common.negotiated.hello_retry = true;
@@ -908,7 +1172,6 @@ impl ExpectServerHello {
         if common.take_encrypter().is_some() {
             // The 0-RTT key is gone; the second ClientHello goes in the clear.
         }
-        let mut base = self.base;
         // RFC 8446, 4.1.4: a PSK whose hash differs from the chosen suite's is dropped.
         if base
             .ticket
@@ -919,9 +1182,19 @@ impl ExpectServerHello {
         }
         // RFC 8446, D.4: the compatibility CCS precedes the second ClientHello.
         common.send_compat_ccs();
-        let (msg, raw, binder) =
+        let (msg, mut raw, binder) =
             base.client_hello(&key_shares, cookie.as_deref(), Some(&transcript))?;
-        common.send_handshake_raw(&msg, &raw)?;
+        // draft-ietf-tls-esni, 6.1.5: the second outer hello, sealed with the same
+        // HPKE context and an empty enc.
+        match base.seal_ech(&msg, false)? {
+            Some((outer, outer_raw)) => {
+                common.send_handshake_raw(&outer, &outer_raw)?;
+                if base.ech.as_ref().is_some_and(|e| e.rejected) {
+                    raw = outer_raw;
+                }
+            }
+            None => common.send_handshake_raw(&msg, &raw)?,
+        }
         let (transcript, early) = match binder {
             Some(work) => {
                 let (t, early) = work.full_transcript(&raw);
@@ -994,6 +1267,20 @@ impl ExpectEncryptedExtensions {
                     ))
                 }
                 ServerExtension::EarlyData => self.early_encrypter.is_some(),
+                // draft-ietf-tls-esni, 5 and 6.1.6: retry configurations come only
+                // with a rejection; they must parse (decode_error otherwise).
+                ServerExtension::Unknown { typ, data }
+                    if *typ == ExtensionType::EncryptedClientHello =>
+                {
+                    match &mut self.base.ech {
+                        Some(e) if e.rejected => {
+                            ech::check_retry_configs(data)?;
+                            e.retry_configs = Some(data.clone());
+                            true
+                        }
+                        _ => false,
+                    }
+                }
                 _ => false,
             };
             if !solicited {
@@ -1071,7 +1358,7 @@ impl ExpectCertificate {
             self.base.config.verifier.as_ref(),
             end_entity,
             intermediates,
-            &self.base.server_name,
+            &self.base.auth_name()?,
             ocsp.as_deref().unwrap_or_default(),
             self.base.config.provider.time.now(),
         )?;
@@ -1145,6 +1432,15 @@ impl ExpectFinished {
         }
         transcript.add(raw);
         common.negotiated.signature_scheme = self.scheme;
+        // draft-ietf-tls-esni, 6.1.6: a handshake authenticated for the public name
+        // only ends here, with ech_required and the retry configurations, if any.
+        if let Some(e) = base.ech.as_ref().filter(|e| e.rejected) {
+            return Err(EchError::Rejected {
+                public_name: e.sender.config().public_name.clone(),
+                retry_configs: e.retry_configs.clone(),
+            }
+            .into());
+        }
 
         let handshake_hash = transcript.current();
         let master: MasterSecret = hs.into_master();

@@ -10,8 +10,9 @@ use std::sync::Arc;
 
 use rustls_pki_types::CertificateDer;
 
-use crate::conn::{CommonState, Flight, HsMessage, Input};
+use crate::conn::{CommonState, EchStatus, Flight, HsMessage, Input};
 use crate::crypto::{constant_time_eq, kx, sign, Secret};
+use crate::ech::{self, EchServerState};
 use crate::error::{Error, NoCommon, PeerMisbehaved};
 use crate::msgs::enums::{
     CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
@@ -112,6 +113,74 @@ impl ServerState {
     }
 }
 
+/// Encrypted Client Hello on the server (draft-ietf-tls-esni, 7.1).
+#[derive(Debug)]
+enum ServerEch {
+    /// No ECH extension, or no ECH keys configured.
+    NotOffered,
+    /// The inner ClientHello was decrypted and is the one negotiated with; the
+    /// HPKE context decrypts the second one after HelloRetryRequest (7.1.1).
+    Accepted(Box<EchServerState>),
+    /// The offer could not be decrypted: the outer ClientHello is used and the
+    /// retry configurations go in EncryptedExtensions.
+    Rejected,
+}
+
+impl ServerEch {
+    fn status(&self) -> EchStatus {
+        match self {
+            ServerEch::NotOffered => EchStatus::NotOffered,
+            ServerEch::Accepted(_) => EchStatus::Accepted,
+            ServerEch::Rejected => EchStatus::Rejected,
+        }
+    }
+}
+
+/// A decrypted inner ClientHello with its encoding, for the transcript.
+type InnerHello = (ClientHello, Vec<u8>);
+
+/// Opens the ClientHello's ECH offer, if it has one and we have keys: the inner
+/// ClientHello with its encoding for the transcript when that works.
+fn open_ech(
+    config: &ServerConfig,
+    ch: &ClientHello,
+) -> Result<(ServerEch, Option<InnerHello>), Error> {
+    if config.ech.is_empty() {
+        return Ok((ServerEch::NotOffered, None));
+    }
+    match ech::server_open_first(&config.ech, ch)? {
+        Some((inner, state)) => {
+            let raw = ech::inner_handshake_bytes(&inner);
+            Ok((ServerEch::Accepted(Box::new(state)), Some((inner, raw))))
+        }
+        None if ech::ech_extension(ch).is_some() => Ok((ServerEch::Rejected, None)),
+        None => Ok((ServerEch::NotOffered, None)),
+    }
+}
+
+/// The last 8 bytes of `raw` (an encoded ServerHello or HelloRetryRequest) set to the
+/// ECH confirmation computed over `transcript` through `raw` as it stands (with
+/// those bytes zero), at `at` (draft-ietf-tls-esni, 7.2 and 7.2.1).
+fn write_confirmation(
+    raw: &mut [u8],
+    at: usize,
+    transcript: &Transcript,
+    inner_random: &[u8; 32],
+    hrr: bool,
+) {
+    let mut t = transcript.clone();
+    t.add(raw);
+    let hash = t.finish();
+    let confirmation = if hrr {
+        ech::hrr_accept_confirmation(transcript.algorithm(), inner_random, hash.as_ref())
+    } else {
+        ech::accept_confirmation(transcript.algorithm(), inner_random, hash.as_ref())
+    };
+    if let Some(dst) = raw.get_mut(at..at + 8) {
+        dst.copy_from_slice(&confirmation);
+    }
+}
+
 /// What the server decided from the first ClientHello.
 #[derive(Debug)]
 struct Choices {
@@ -121,6 +190,7 @@ struct Choices {
     alpn: Option<Vec<u8>>,
     /// The SNI, when a certificate was chosen because it covers that name.
     sni_matched: bool,
+    ech: ServerEch,
 }
 
 #[derive(Debug)]
@@ -137,8 +207,18 @@ impl ExpectClientHello {
     ) -> Result<ServerState, Error> {
         let config = self.config;
         common.key_log = config.key_log.clone();
+        // The key log names the connection by the random on the wire: the outer one.
         common.client_random = ch.random;
         common.ccs_allowed = true;
+        // draft-ietf-tls-esni, 7.1: ECH is decided before anything else is negotiated;
+        // once accepted, the inner ClientHello is the ClientHello.
+        let (ech, inner) = open_ech(&config, &ch)?;
+        common.negotiated.ech = ech.status();
+        let (ch, inner_raw) = match inner {
+            Some((inner, inner_raw)) => (inner, Some(inner_raw)),
+            None => (ch, None),
+        };
+        let raw = inner_raw.as_deref().unwrap_or(raw);
 
         // RFC 8446, 4.2.1: TLS 1.3 is negotiated only through supported_versions;
         // without it, legacy_version names the client's highest version.
@@ -169,7 +249,8 @@ impl ExpectClientHello {
         if ch.compression_methods != [0] {
             return Err(PeerMisbehaved::CompressionOffered.into());
         }
-        let choices = choose(&config, common, &ch)?;
+        let mut choices = choose(&config, common, &ch)?;
+        choices.ech = ech;
         let client_groups = ch
             .supported_groups()
             .ok_or(PeerMisbehaved::MissingExtension {
@@ -196,7 +277,6 @@ impl ExpectClientHello {
             .iter()
             .find_map(|g| shares.iter().find(|s| s.group == *g));
         if let Some(share) = shared {
-            let mut choices = choices;
             let mut psk = resolve_psk(&config, common, &ch, raw, None, &mut choices)?;
             let transcript = hello_transcript(choices.suite, None, psk.as_mut(), raw);
             return server_flight(common, &config, &ch, share, choices, transcript, psk);
@@ -213,19 +293,34 @@ impl ExpectClientHello {
 
         // RFC 8446, 4.1.4: ask for a share in `group`.
         let mut transcript = Transcript::after_hello_retry(choices.suite.hash, raw);
+        let mut extensions = vec![
+            ServerExtension::SupportedVersions(ProtocolVersion::TLSv1_3),
+            ServerExtension::HrrKeyShare(group),
+        ];
+        let ech_accepted = matches!(choices.ech, ServerEch::Accepted(_));
+        if ech_accepted {
+            // draft-ietf-tls-esni, 7.2.1: the confirmation, last, replaces 8 zeros.
+            extensions.push(ServerExtension::Unknown {
+                typ: ExtensionType::EncryptedClientHello,
+                data: vec![0; 8],
+            });
+        }
         let hrr = HandshakeMessage::new(HandshakePayload::ServerHello(ServerHello {
             legacy_version: ProtocolVersion::TLSv1_2,
             random: HELLO_RETRY_REQUEST_RANDOM,
             session_id: ch.session_id.clone(),
             cipher_suite: choices.suite.suite,
             compression_method: 0,
-            extensions: vec![
-                ServerExtension::SupportedVersions(ProtocolVersion::TLSv1_3),
-                ServerExtension::HrrKeyShare(group),
-            ],
+            extensions,
             empty_extensions_block: false,
         }));
-        common.send_handshake(&hrr, &mut transcript)?;
+        let mut hrr_raw = hrr.to_bytes();
+        if ech_accepted {
+            let at = hrr_raw.len().saturating_sub(8);
+            write_confirmation(&mut hrr_raw, at, &transcript, &ch.random, true);
+        }
+        transcript.add(&hrr_raw);
+        common.send_handshake_raw(&hrr, &hrr_raw)?;
         if !ch.session_id.is_empty() {
             common.send_ccs();
         }
@@ -297,6 +392,7 @@ fn choose(
         scheme,
         alpn,
         sni_matched,
+        ech: ServerEch::NotOffered,
     })
 }
 
@@ -317,6 +413,17 @@ impl ExpectSecondClientHello {
         ch: ClientHello,
         raw: &[u8],
     ) -> Result<ServerState, Error> {
+        // draft-ietf-tls-esni, 7.1.1: after accepting ECH, the second ClientHelloOuter
+        // is opened with the same HPKE context; after rejecting it, it is not opened.
+        let (ch, inner_raw) = match &mut self.choices.ech {
+            ServerEch::Accepted(state) => {
+                let inner = ech::server_open_second(state, &ch)?;
+                let inner_raw = ech::inner_handshake_bytes(&inner);
+                (inner, Some(inner_raw))
+            }
+            _ => (ch, None),
+        };
+        let raw = inner_raw.as_deref().unwrap_or(raw);
         let bad = |reason| Error::from(PeerMisbehaved::BadSecondClientHello { reason });
         if ch.session_id != self.session_id {
             return Err(bad("its legacy_session_id changed"));
@@ -627,10 +734,17 @@ fn server_flight(
     let mut drawn = vec![0u8; 32 + TicketRandom::len(config)];
     config.provider.random.fill(&mut drawn)?;
     let ticket_random = TicketRandom(Secret::from(drawn.split_off(32)));
-    let random: [u8; 32] = drawn
+    let mut random: [u8; 32] = drawn
         .try_into()
         .map_err(|_| crate::error::CryptoError::RandomFailed)?;
-    let sh = HandshakeMessage::new(HandshakePayload::ServerHello(ServerHello {
+    let ech_accepted = matches!(choices.ech, ServerEch::Accepted(_));
+    if ech_accepted {
+        // draft-ietf-tls-esni, 7.2: the last 8 bytes carry the confirmation.
+        if let Some(tail) = random.get_mut(24..) {
+            tail.fill(0);
+        }
+    }
+    let mut sh = HandshakeMessage::new(HandshakePayload::ServerHello(ServerHello {
         legacy_version: ProtocolVersion::TLSv1_2,
         random,
         session_id: ch.session_id.clone(),
@@ -639,7 +753,24 @@ fn server_flight(
         extensions: sh_ext,
         empty_extensions_block: false,
     }));
-    common.send_handshake(&sh, &mut transcript)?;
+    if ech_accepted {
+        let mut raw = sh.to_bytes();
+        // The handshake header, legacy_version, then 24 random bytes.
+        const CONFIRMATION_AT: usize = 4 + 2 + 24;
+        write_confirmation(&mut raw, CONFIRMATION_AT, &transcript, &ch.random, false);
+        if let (HandshakePayload::ServerHello(parsed), Some(tail)) = (
+            &mut sh.payload,
+            raw.get(CONFIRMATION_AT..CONFIRMATION_AT + 8),
+        ) {
+            if let Some(dst) = parsed.random.get_mut(24..) {
+                dst.copy_from_slice(tail);
+            }
+        }
+        transcript.add(&raw);
+        common.send_handshake_raw(&sh, &raw)?;
+    } else {
+        common.send_handshake(&sh, &mut transcript)?;
+    }
     if !common.negotiated.hello_retry && !ch.session_id.is_empty() {
         common.send_ccs();
     }
@@ -669,6 +800,14 @@ fn server_flight(
     }
     if client_early.is_some() {
         extensions.push(ServerExtension::EarlyData);
+    }
+    // draft-ietf-tls-esni, 7.1: a client whose ECH offer failed gets our current
+    // configuration, to connect again with.
+    if let (ServerEch::Rejected, Some(keys)) = (&choices.ech, config.ech.first()) {
+        extensions.push(ServerExtension::Unknown {
+            typ: ExtensionType::EncryptedClientHello,
+            data: ech::encode_config_list(&[keys.config()]),
+        });
     }
     // EncryptedExtensions through Finished go out as one flight: one record.
     let chain_len: usize = choices.cert.chain.iter().map(|c| c.as_ref().len()).sum();
