@@ -1,9 +1,11 @@
 //! `ferrotls client HOST[:PORT]`: connect, narrate, then pipe stdin/stdout (like s_client).
 //!
 //! After each handshake a summary: version, suite, group, ALPN, resumption, 0-RTT,
-//! client authentication and the chain as the verifier built it (to the trust
-//! anchor). When the server's certificate is rejected, the verifier's explanation is
-//! the last line. `--json` prints the same as JSON lines on stdout.
+//! client authentication, Encrypted Client Hello, and the chain as the verifier
+//! built it (to the trust anchor). When the server's certificate is rejected, the
+//! verifier's explanation is the last line; when the server does not accept ECH, the
+//! last line carries the configurations it sent to retry with. `--json` prints the
+//! same as JSON lines on stdout.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -11,6 +13,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
 use ferrotls::client::{ClientConfig, ClientConnection};
+use ferrotls::ech::EchError;
 use ferrotls::msgs::{HandshakePayload, HandshakePayload12};
 use ferrotls::observe::{Direction, Event, Observer};
 use ferrotls::pki::{
@@ -89,6 +92,11 @@ pub struct ClientArgs {
     /// Also offer the legacy TLS 1.2 suites (static RSA, CBC) for old servers.
     #[arg(long)]
     legacy: bool,
+    /// Encrypt the ClientHello (Encrypted Client Hello) with this ECHConfigList: base64
+    /// (what `ferrotls cert ech` prints, or the ech= of the server's DNS HTTPS record),
+    /// or @FILE holding that text or a PEM with an ECHCONFIG block. TLS 1.3 only.
+    #[arg(long, value_name = "BASE64|@FILE", conflicts_with = "tls12")]
+    ech_config: Option<String>,
 }
 
 /// How the server's certificate is trusted.
@@ -313,6 +321,12 @@ pub fn run(args: ClientArgs) -> Result<(), String> {
     if args.legacy {
         builder = builder.enable_legacy_tls12_suites();
     }
+    if let Some(arg) = &args.ech_config {
+        let list = ech_config_list(arg)?;
+        builder = builder
+            .ech_config_list(&list)
+            .map_err(|e| format!("--ech-config: {e}"))?;
+    }
     let early_data = match &args.early_data {
         Some(p) => Some(std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?),
         None => None,
@@ -374,8 +388,33 @@ pub fn run(args: ClientArgs) -> Result<(), String> {
     Ok(())
 }
 
+/// The ECHConfigList that `--ech-config` gives: base64, or `@FILE` holding base64 or
+/// a PEM with an ECHCONFIG block (a key file from `ferrotls cert ech`).
+fn ech_config_list(arg: &str) -> Result<Vec<u8>, String> {
+    const HELP: &str = "give the ECHConfigList as base64 (what `ferrotls cert ech` prints, or the ech= parameter of the server's DNS HTTPS record), or @FILE";
+    let Some(path) = arg.strip_prefix('@') else {
+        return common::base64_decode(arg)
+            .map_err(|e| format!("--ech-config is not valid base64: {e}; {HELP}"));
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("--ech-config: cannot read {path}: {e}"))?;
+    if !text.contains("-----BEGIN ") {
+        return common::base64_decode(&text)
+            .map_err(|e| format!("--ech-config: {path} does not hold valid base64: {e}; {HELP}"));
+    }
+    let body = common::pem_body(&text, "ECHCONFIG").ok_or_else(|| {
+        format!(
+            "--ech-config: {path} is PEM without an ECHCONFIG block; give a key file from `ferrotls cert ech`, or a file holding the base64 ECHConfigList"
+        )
+    })?;
+    common::base64_decode(body).map_err(|e| {
+        format!("--ech-config: the ECHCONFIG block in {path} is not valid base64: {e}")
+    })
+}
+
 /// Reports a failed handshake and returns the error for `main` to print last: the
-/// verifier's explanation when the certificate was rejected.
+/// verifier's explanation when the certificate was rejected, the server's retry
+/// configurations (base64, for --ech-config) when it did not accept ECH.
 fn failure(
     report: &Report,
     host: &str,
@@ -388,10 +427,20 @@ fn failure(
         Some(ferrotls::Error::Certificate(c)) => Some(c.to_string()),
         _ => None,
     };
-    let message = match (&cert_error, &tls_error) {
-        (Some(c), _) => format!("the server's certificate was rejected: {c}"),
-        (None, Some(e)) => format!("handshake with {host}:{port} failed: {e}"),
-        (None, None) => format!("handshake with {host}:{port} failed: {io_error}"),
+    let retry_configs = match &tls_error {
+        Some(ferrotls::Error::Ech(EchError::Rejected {
+            retry_configs: Some(list),
+            ..
+        })) => Some(common::base64(list)),
+        _ => None,
+    };
+    let message = match (&cert_error, &tls_error, &retry_configs) {
+        (Some(c), _, _) => format!("the server's certificate was rejected: {c}"),
+        (None, Some(e), Some(retry)) => {
+            format!("handshake with {host}:{port} failed: {e}: --ech-config {retry}")
+        }
+        (None, Some(e), None) => format!("handshake with {host}:{port} failed: {e}"),
+        (None, None, _) => format!("handshake with {host}:{port} failed: {io_error}"),
     };
     let sent: Vec<Value> = seen
         .sent
@@ -410,7 +459,7 @@ fn failure(
     if report.json {
         report.json_line(&json!({
             "type": "error", "message": message, "certificate_error": cert_error,
-            "sent_chain": sent,
+            "sent_chain": sent, "ech_retry_configs": retry_configs,
         }));
         return message;
     }
@@ -634,6 +683,9 @@ impl Summary<'_> {
             field("0-RTT", "not attempted".into());
         }
         field("client auth", self.client_auth());
+        if let Some(ech) = common::ech_outcome(n.ech) {
+            field("ECH", ech.to_string());
+        }
         if n.tickets_received > 0 {
             field("tickets", format!("{} received", n.tickets_received));
         }
@@ -660,6 +712,7 @@ impl Summary<'_> {
             "alpn": n.alpn.as_deref().map(|a| String::from_utf8_lossy(a).into_owned()),
             "server_name": n.server_name,
             "resumed": n.resumed,
+            "ech": common::ech_outcome(n.ech),
             "early_data": self.early,
             "client_auth": {
                 "requested": self.facts.cert_requested,

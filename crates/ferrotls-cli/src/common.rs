@@ -61,6 +61,69 @@ pub fn base64(bytes: &[u8]) -> String {
     out
 }
 
+/// Decodes base64 (RFC 4648, 4) with padding, ignoring whitespace (line breaks); the
+/// error says what is wrong, as a fragment: "the character '!' at position 3 is not
+/// base64".
+pub fn base64_decode(text: &str) -> Result<Vec<u8>, String> {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let symbols: Vec<(usize, char)> = text
+        .char_indices()
+        .filter(|(_, c)| !c.is_ascii_whitespace())
+        .collect();
+    if symbols.is_empty() {
+        return Err("it is empty".into());
+    }
+    let padding = symbols.iter().rev().take_while(|(_, c)| *c == '=').count();
+    let mut values = Vec::with_capacity(symbols.len());
+    for (i, &(pos, c)) in symbols.iter().enumerate() {
+        let value = u8::try_from(c)
+            .ok()
+            .and_then(|b| ALPHABET.iter().position(|&a| a == b));
+        match value {
+            Some(v) => values.push(v as u32),
+            None if c == '=' && i >= symbols.len() - padding => {}
+            None if c == '=' => {
+                return Err(format!(
+                    "the padding '=' at position {pos} is followed by more text"
+                ))
+            }
+            None => {
+                return Err(format!(
+                    "the character {c:?} at position {pos} is not base64"
+                ))
+            }
+        }
+    }
+    if padding > 2 {
+        return Err(format!(
+            "it ends in {padding} '=' characters; base64 padding is at most 2"
+        ));
+    }
+    if !symbols.len().is_multiple_of(4) {
+        return Err(format!(
+            "it has {} base64 characters, not a multiple of 4: it is cut short or padded wrongly",
+            symbols.len()
+        ));
+    }
+    let mut out = Vec::with_capacity(values.len() * 3 / 4);
+    for chunk in values.chunks(4) {
+        let n = chunk
+            .iter()
+            .chain(std::iter::repeat(&0))
+            .take(4)
+            .fold(0u32, |acc, v| acc << 6 | v);
+        out.extend(n.to_be_bytes().iter().skip(1).take(chunk.len() - 1));
+    }
+    Ok(out)
+}
+
+/// The base64 body of the first PEM block labelled `label` (RFC 7468), if there is one.
+pub fn pem_body<'a>(text: &'a str, label: &str) -> Option<&'a str> {
+    let (_, rest) = text.split_once(&format!("-----BEGIN {label}-----"))?;
+    let (body, _) = rest.split_once(&format!("-----END {label}-----"))?;
+    Some(body)
+}
+
 /// PEM-encodes DER bytes (RFC 7468).
 pub fn pem_encode(tag: &str, der: &[u8]) -> String {
     let b64 = base64(der);
@@ -96,6 +159,17 @@ pub fn spki_sha256_base64(cert_der: &[u8]) -> Option<String> {
         cert.public_key().raw,
     );
     Some(base64(digest.as_ref()))
+}
+
+/// What became of Encrypted Client Hello (`accepted`, `rejected`); `None` when it
+/// was not offered.
+pub fn ech_outcome(status: ferrotls::conn::EchStatus) -> Option<&'static str> {
+    use ferrotls::conn::EchStatus as E;
+    match status {
+        E::NotOffered => None,
+        E::Accepted => Some("accepted"),
+        E::Rejected => Some("rejected"),
+    }
 }
 
 /// Splits `host:port`, `[v6]:port` or a bare host (with `default_port`).
@@ -217,6 +291,41 @@ mod tests {
             pem_encode("X", b"hello!?"),
             "-----BEGIN X-----\naGVsbG8hPw==\n-----END X-----\n"
         );
+    }
+
+    #[test]
+    fn base64_decoding() {
+        for text in ["h", "hello!?", "hello!", "hello"] {
+            assert_eq!(
+                base64_decode(&base64(text.as_bytes())).unwrap(),
+                text.as_bytes()
+            );
+        }
+        assert_eq!(base64_decode("aGVs\nbG8h\r\nPw==\n").unwrap(), b"hello!?");
+        assert_eq!(base64_decode(" \n").unwrap_err(), "it is empty");
+        assert_eq!(
+            base64_decode("aGV!bG8h").unwrap_err(),
+            "the character '!' at position 3 is not base64"
+        );
+        assert_eq!(
+            base64_decode("aG=sbG8h").unwrap_err(),
+            "the padding '=' at position 2 is followed by more text"
+        );
+        assert_eq!(
+            base64_decode("aGVsbG8").unwrap_err(),
+            "it has 7 base64 characters, not a multiple of 4: it is cut short or padded wrongly"
+        );
+        assert_eq!(
+            base64_decode("a===").unwrap_err(),
+            "it ends in 3 '=' characters; base64 padding is at most 2"
+        );
+    }
+
+    #[test]
+    fn pem_bodies() {
+        let pem = pem_encode("ECHCONFIG", b"hello!?");
+        assert_eq!(pem_body(&pem, "ECHCONFIG"), Some("\naGVsbG8hPw==\n"));
+        assert_eq!(pem_body(&pem, "CERTIFICATE"), None);
     }
 
     #[test]

@@ -37,7 +37,8 @@ enum Command {
     Server(server::ServerArgs),
     /// Build and check a certificate path; print it and explain any failure.
     Verify(verify::VerifyArgs),
-    /// A local CA, certificates it issues (good or deliberately broken), and a decoder.
+    /// A local CA, certificates it issues (good or deliberately broken), a decoder,
+    /// and Encrypted Client Hello keys.
     Cert(cert::CertArgs),
     /// Probe a TLS server and explain every misconfiguration found, with the fix.
     Diagnose(diagnose::DiagnoseArgs),

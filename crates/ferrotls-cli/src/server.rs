@@ -88,6 +88,11 @@ pub struct ServerArgs {
     /// Seconds a client may take to complete its handshake.
     #[arg(long, default_value_t = 10)]
     handshake_timeout: u64,
+    /// Accept Encrypted Client Hello with the keys in FILE (from `ferrotls cert ech`);
+    /// repeatable: the first is the current configuration, sent to clients whose
+    /// offer fails. TLS 1.3 only.
+    #[arg(long, value_name = "FILE", conflicts_with = "tls12")]
+    ech: Vec<PathBuf>,
 }
 
 /// How long an HTTP client may take to send its request, and an echo client may stay silent.
@@ -199,6 +204,16 @@ fn build_config(args: &ServerArgs) -> Result<Arc<ServerConfig>, String> {
     if args.legacy {
         builder = builder.enable_legacy_tls12_suites();
     }
+    for path in &args.ech {
+        let keys = load_ech_keys(path)?;
+        eprintln!(
+            "Encrypted Client Hello: accepting config_id {} (public name {}) from {}",
+            keys.config().config_id,
+            keys.config().public_name,
+            path.display()
+        );
+        builder = builder.ech_keys(keys);
+    }
     let alpn: Vec<Vec<u8>> = if args.alpn.is_empty() && args.www {
         vec![b"http/1.1".to_vec()]
     } else {
@@ -220,6 +235,18 @@ fn build_config(args: &ServerArgs) -> Result<Arc<ServerConfig>, String> {
         builder = builder.key_log(Arc::new(k));
     }
     builder.build().map_err(|e| e.to_string())
+}
+
+/// The ECH keys in `path`, a PEM file written by `ferrotls cert ech`.
+fn load_ech_keys(path: &Path) -> Result<ferrotls::ech::EchKeys, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("--ech {}: cannot read it: {e}", path.display()))?;
+    ferrotls::ech::EchKeys::from_pem(&text).map_err(|e| {
+        format!(
+            "--ech {}: {e}. `ferrotls cert ech --public-name NAME` makes a key file",
+            path.display()
+        )
+    })
 }
 
 /// What every connection task shares.
@@ -346,6 +373,9 @@ fn summary(n: &ferrotls::conn::Negotiated) -> String {
     );
     if let Some(subject) = client_subject(n) {
         s.push_str(&format!(" client=\"{subject}\""));
+    }
+    if let Some(ech) = common::ech_outcome(n.ech) {
+        s.push_str(&format!(" ech={ech}"));
     }
     s
 }
@@ -550,6 +580,13 @@ fn status_page(
         ),
         ("sni", "Server name (SNI)", or_none(n.server_name.clone())),
         ("resumed", "Resumed session", yes_no(n.resumed)),
+        (
+            "ech",
+            "Encrypted Client Hello",
+            common::ech_outcome(n.ech)
+                .unwrap_or("not offered")
+                .to_string(),
+        ),
         (
             "client-cert",
             "Client certificate",

@@ -2,6 +2,7 @@
 //! and a readable decoder.
 
 mod der;
+mod ech;
 mod legacy;
 pub mod mint;
 pub mod show;
@@ -26,6 +27,9 @@ enum CertCommand {
     Issue(IssueArgs),
     /// Decode the certificates in PEM or DER files, readably.
     Show(ShowArgs),
+    /// Make Encrypted Client Hello keys (ech.pem, for `server --ech`) and print the
+    /// ECHConfigList for clients and DNS.
+    Ech(ech::EchArgs),
 }
 
 #[derive(clap::Args)]
@@ -88,6 +92,7 @@ pub fn run(args: CertArgs) -> Result<(), String> {
     match args.command {
         CertCommand::Ca(a) => ca(a),
         CertCommand::Issue(a) => issue(a),
+        CertCommand::Ech(a) => ech::run(a),
         CertCommand::Show(a) => {
             let p = Palette::for_stream(&std::io::stdout());
             let now = now();

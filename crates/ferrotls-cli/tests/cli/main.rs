@@ -1,5 +1,5 @@
-//! The `ferrotls` binary run as a program: `cert`, `client`, `server`, and a real
-//! browser (headless Chromium) against `server --www`.
+//! The `ferrotls` binary run as a program: `cert`, `client`, `server`, Encrypted
+//! Client Hello, and a real browser (headless Chromium) against `server --www`.
 //!
 //! Peers (openssl, curl, chromium) are used when installed; a test whose peer is
 //! missing says so on stderr and passes.
@@ -7,6 +7,7 @@
 mod browser;
 mod cert;
 mod client;
+mod ech;
 mod keylog;
 mod pipe;
 mod server;
