@@ -1044,3 +1044,83 @@ fn the_key_log_has_one_client_random_line_per_tls12_connection() {
     assert_eq!(lines, 2, "one line per connection");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A clock the test moves by hand.
+#[derive(Debug)]
+struct Clock(std::sync::atomic::AtomicU64);
+
+impl Clock {
+    fn set(&self, secs: u64) {
+        self.0.store(secs, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl ferrotls::crypto::TimeSource for Clock {
+    fn now(&self) -> rustls_pki_types::UnixTime {
+        rustls_pki_types::UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+            self.0.load(std::sync::atomic::Ordering::SeqCst),
+        ))
+    }
+}
+
+fn provider_with(clock: &Arc<Clock>) -> ferrotls::crypto::Provider {
+    ferrotls::crypto::Provider {
+        random: ferrotls::crypto::Provider::system().random,
+        time: clock.clone(),
+    }
+}
+
+const T0: u64 = 1_800_000_000;
+
+#[test]
+fn cached_sessions_expire_after_24_hours() {
+    let id = ecdsa();
+    let clock = Arc::new(Clock(T0.into()));
+    let shared = Shared::new(
+        client_config(&[&id]).versions(TLS12),
+        server_config(&[&id])
+            .session_tickets(false)
+            .provider(provider_with(&clock)),
+    );
+    let mut first = connect(&shared);
+    check_resumed(&mut first, false, "first connection");
+    // RFC 5246, F.1.4: at most 24 hours.
+    clock.set(T0 + 24 * 3600 - 1);
+    let mut within = connect(&shared);
+    check_resumed(&mut within, true, "a second before 24 hours");
+    clock.set(T0 + 24 * 3600);
+    let mut after = connect(&shared);
+    assert_eq!(
+        after.client_hello.session_id, first.hello.session_id,
+        "the client still offers the session"
+    );
+    check_resumed(&mut after, false, "at 24 hours");
+}
+
+#[test]
+fn a_ticket_issued_on_resumption_does_not_extend_the_session() {
+    let id = ecdsa();
+    let clock = Arc::new(Clock(T0.into()));
+    // Keys rotate hourly; a ticket opens for two rotations after its session began.
+    let ticketer = Arc::new(ferrotls::server::Ticketer::new(provider_with(&clock), 3600));
+    let shared = Shared::new(
+        client_config(&[&id]).versions(TLS12),
+        server_config(&[&id])
+            .ticketer(ticketer)
+            .provider(provider_with(&clock)),
+    );
+    let mut first = connect(&shared);
+    check_resumed(&mut first, false, "first connection");
+    clock.set(T0 + 3000);
+    let mut resumed = connect(&shared);
+    check_resumed(&mut resumed, true, "after 3000 s");
+    // The re-issued ticket carries the session's first creation time: 7300 s after
+    // it, past two rotations, it no longer opens, though it was issued 4300 s ago.
+    clock.set(T0 + 7300);
+    let mut late = connect(&shared);
+    assert!(
+        ticket_in(&late.client_hello).is_some_and(|t| !t.is_empty()),
+        "the client offers the re-issued ticket"
+    );
+    check_resumed(&mut late, false, "7300 s after the session began");
+}

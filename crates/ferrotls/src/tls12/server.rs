@@ -119,6 +119,17 @@ pub(crate) struct Handshake {
     /// The ticket's nonce, when it was drawn with the hello's other random bytes
     /// (from the ticketer's own random source); otherwise the ticketer draws one.
     ticket_nonce: Option<[u8; TICKET_NONCE_LEN]>,
+    /// When resuming: when the session was first established. A ticket re-issued on
+    /// resumption keeps it, so resuming never extends a session's life.
+    session_created: Option<u64>,
+}
+
+/// RFC 5246, F.1.4: session IDs live at most 24 hours in the cache.
+pub(crate) const SESSION_ID_LIFETIME: u64 = 24 * 3600;
+
+/// Whether a cached session created at `created` may still be resumed at `now`.
+fn cached_session_fresh(created: u64, now: u64) -> bool {
+    now < created.saturating_add(SESSION_ID_LIFETIME)
 }
 
 impl core::ops::Deref for Handshake {
@@ -324,9 +335,11 @@ pub(crate) fn handle_client_hello(
         .and_then(|t| config.ticketer.as_ref()?.decrypt_in_place(t))
         .map(Resumed::Ticket)
         .or_else(|| {
+            let now = config.provider.time.now().as_secs();
             (!ch.session_id.is_empty())
                 .then(|| config.session_cache.get(&ch.session_id))
                 .flatten()
+                .filter(|s| cached_session_fresh(s.created, now))
                 .map(Resumed::Cached)
         })
         // Resume only with the same suite and, RFC 6066 3, the same server name.
@@ -393,6 +406,7 @@ pub(crate) fn handle_client_hello(
         session_id: Vec::new(),
         send_ticket,
         ticket_nonce: batch_nonce.then_some(ticket_nonce),
+        session_created: resumed.as_ref().map(|r| r.session().created),
     };
     hs.record(raw);
 
@@ -709,7 +723,10 @@ impl ExpectFinished {
             suite: self.hs.suite.suite,
             master_secret: Secret::from(self.master.as_bytes()),
             ems: self.hs.ems,
-            created: self.hs.config.provider.time.now().as_secs(),
+            created: self
+                .hs
+                .session_created
+                .unwrap_or_else(|| self.hs.config.provider.time.now().as_secs()),
             server_name: common.negotiated.server_name.clone(),
             age_add: 0,
             max_early_data: 0,
