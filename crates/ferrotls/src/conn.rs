@@ -66,6 +66,15 @@ impl HandshakeState {
         }
     }
 
+    /// Whether the peer is in the middle of a post-handshake authentication response,
+    /// whose messages must follow each other with nothing between (RFC 8446, 4.6.2).
+    fn in_post_handshake_response(&self) -> bool {
+        match self {
+            HandshakeState::Client(_) => false,
+            HandshakeState::Server(s) => s.in_post_handshake_response(),
+        }
+    }
+
     fn handle(self, common: &mut CommonState, input: Input) -> Result<Self, Error> {
         Ok(match self {
             HandshakeState::Client(s) => HandshakeState::Client(s.handle(common, input)?),
@@ -137,6 +146,33 @@ pub struct Negotiated {
     pub tickets_received: usize,
     /// Encrypted Client Hello: offered, accepted or rejected.
     pub ech: EchStatus,
+    /// TLS 1.3 post-handshake client authentication (RFC 8446, 4.6.2).
+    pub post_handshake_auth: PostHandshakeAuth,
+}
+
+/// TLS 1.3 post-handshake client authentication (RFC 8446, 4.6.2), as it went so far.
+///
+/// On the server, a request is answered once the client's Certificate,
+/// CertificateVerify (if it sent a certificate) and Finished all verified; the chain
+/// of the latest answer with a certificate is then `Negotiated::peer_certificates`.
+/// On the client, a request is answered as soon as it arrives.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PostHandshakeAuth {
+    /// The client's ClientHello carried post_handshake_auth (RFC 8446, 4.2.6).
+    pub offered: bool,
+    /// CertificateRequests sent (server) or received (client) after the handshake.
+    pub requests: usize,
+    /// Requests answered, with or without a certificate.
+    pub answered: usize,
+    /// Requests answered with a certificate (verified, on the server).
+    pub authenticated: usize,
+}
+
+impl PostHandshakeAuth {
+    /// Requests not answered yet.
+    pub fn pending(&self) -> usize {
+        self.requests.saturating_sub(self.answered)
+    }
 }
 
 /// What became of Encrypted Client Hello (draft-ietf-tls-esni, 6.1.4 and 7.1).
@@ -487,6 +523,22 @@ impl CommonState {
         Ok(())
     }
 
+    /// The traffic secret we currently send under, after the handshake: the base key
+    /// of our post-handshake Finished (RFC 8446, 4.4).
+    pub fn send_traffic_secret(&self) -> Option<&TrafficSecret> {
+        self.send_secret.as_ref()
+    }
+
+    /// The traffic secret the peer currently sends under, after the handshake.
+    pub fn recv_traffic_secret(&self) -> Option<&TrafficSecret> {
+        self.recv_secret.as_ref()
+    }
+
+    /// Whether we sent close_notify: nothing more may be sent (RFC 8446, 6.1).
+    pub fn close_notify_sent(&self) -> bool {
+        self.close_notify_sent
+    }
+
     /// Called by a state when the handshake is done: application traffic keys are
     /// installed by the caller, the secrets kept here for KeyUpdate.
     pub fn start_traffic(&mut self, send: TrafficSecret, recv: TrafficSecret) -> Result<(), Error> {
@@ -762,6 +814,10 @@ impl Connection {
             || c.receiving_early.is_some()
             || !self.joiner.is_empty()
             || self.deframer.buffered_len() > 0
+            || self
+                .state
+                .as_ref()
+                .is_some_and(|s| s.in_post_handshake_response())
         {
             return 0;
         }
@@ -887,6 +943,10 @@ impl Connection {
             && c.handshake_complete
             && c.receiving_early.is_none()
             && self.joiner.is_empty()
+            && self
+                .state
+                .as_ref()
+                .is_some_and(|s| !s.in_post_handshake_response())
         {
             // Application data stays where it was decrypted.
             c.count_empty_records(opened.len)?;
@@ -938,6 +998,14 @@ impl Connection {
         }
     }
 
+    /// Whether application data may arrive now (not inside a post-handshake
+    /// authentication response).
+    fn application_data_allowed(&self) -> bool {
+        self.state
+            .as_ref()
+            .is_some_and(|s| !s.in_post_handshake_response())
+    }
+
     /// Hands a record's content to whatever consumes its type.
     fn dispatch(&mut self, typ: ContentType, payload: Vec<u8>) -> Result<(), Error> {
         if typ != ContentType::Handshake && !self.joiner.is_empty() {
@@ -956,6 +1024,14 @@ impl Connection {
             ContentType::ApplicationData => {
                 if !self.common.handshake_complete {
                     return Err(RecordError::UnexpectedContentType { got: typ }.into());
+                }
+                // RFC 8446, 4.6.2: nothing between the messages of a post-handshake
+                // authentication response.
+                if !self.application_data_allowed() {
+                    return Err(Error::UnexpectedMessage {
+                        state: self.state_name(),
+                        got: "application data",
+                    });
                 }
                 self.common.count_empty_records(payload.len())?;
                 self.common.received_plaintext.push(&payload);
@@ -1163,21 +1239,25 @@ impl Connection {
 
     /// Sends a KeyUpdate that asks the peer to update its keys too (RFC 8446, 4.6.3).
     pub fn refresh_traffic_keys(&mut self) -> Result<(), Error> {
+        self.check_post_handshake_send("update traffic keys")?;
+        self.common
+            .send_key_update(KeyUpdateRequest::UpdateRequested)
+    }
+
+    /// Whether a post-handshake message can be sent for `action`: the connection
+    /// has not failed, the handshake is complete and close_notify was not sent.
+    pub(crate) fn check_post_handshake_send(&self, action: &'static str) -> Result<(), Error> {
         if let Some(e) = &self.common.error {
             return Err(e.clone());
         }
         if !self.common.handshake_complete {
-            return Err(ApiError::HandshakeNotComplete {
-                action: "update traffic keys",
-            }
-            .into());
+            return Err(ApiError::HandshakeNotComplete { action }.into());
         }
         // RFC 8446, 6.1: nothing follows our close_notify.
         if self.common.close_notify_sent {
             return Err(ApiError::AlreadyClosed.into());
         }
-        self.common
-            .send_key_update(KeyUpdateRequest::UpdateRequested)
+        Ok(())
     }
 
     /// Sends a TLS 1.2 HeartbeatRequest (RFC 6520) carrying `payload`, when the

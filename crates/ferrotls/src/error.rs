@@ -439,6 +439,14 @@ pub enum ApiError {
     AlreadyClosed,
     /// Heartbeats were not negotiated (RFC 6520), or the peer does not accept requests.
     HeartbeatNotNegotiated,
+    /// Server: a client certificate was requested after the handshake, but the client
+    /// did not offer post_handshake_auth (RFC 8446, 4.2.6 and 4.6.2).
+    PostHandshakeAuthNotOffered,
+    /// Server: a client certificate was requested after a TLS 1.2 handshake;
+    /// post-handshake authentication exists only in TLS 1.3.
+    PostHandshakeAuthNeedsTls13,
+    /// Server: a client certificate was requested, but no verifier is configured.
+    NoClientCertVerifier,
 }
 
 impl Error {
@@ -1123,6 +1131,23 @@ impl fmt::Display for ApiError {
                 f,
                 "the connection was closed with close_notify; nothing more can be sent"
             ),
+            ApiError::PostHandshakeAuthNotOffered => write!(
+                f,
+                "cannot request a client certificate after the handshake: the client did not offer \
+                 post_handshake_auth (RFC 8446, 4.6.2). Ask for it during the handshake with \
+                 ServerConfigBuilder::client_auth, or have the client enable post_handshake_auth"
+            ),
+            ApiError::PostHandshakeAuthNeedsTls13 => write!(
+                f,
+                "cannot request a client certificate after a TLS 1.2 handshake: post-handshake \
+                 authentication exists only in TLS 1.3 (TLS 1.2 would need renegotiation, which \
+                 ferrotls does not do)"
+            ),
+            ApiError::NoClientCertVerifier => write!(
+                f,
+                "cannot request a client certificate: no client certificate verifier is configured \
+                 (ServerConfigBuilder::post_handshake_client_auth or client_auth)"
+            ),
         }
     }
 }
@@ -1242,6 +1267,10 @@ mod tests {
             (Error::from(ApiError::HandshakeNotComplete { action: "send a heartbeat" }), "cannot send a heartbeat before the handshake completes", None),
             (Error::from(ApiError::AlreadyClosed), "the connection was closed with close_notify; nothing more can be sent", None),
             (Error::from(ApiError::HeartbeatNotNegotiated), "the peer did not agree to receive heartbeat requests (RFC 6520)", None),
+            (Error::from(ApiError::PostHandshakeAuthNotOffered), "cannot request a client certificate after the handshake: the client did not offer post_handshake_auth (RFC 8446, 4.6.2). Ask for it during the handshake with ServerConfigBuilder::client_auth, or have the client enable post_handshake_auth", None),
+            (Error::from(ApiError::PostHandshakeAuthNeedsTls13), "cannot request a client certificate after a TLS 1.2 handshake: post-handshake authentication exists only in TLS 1.3 (TLS 1.2 would need renegotiation, which ferrotls does not do)", None),
+            (Error::from(ApiError::NoClientCertVerifier), "cannot request a client certificate: no client certificate verifier is configured (ServerConfigBuilder::post_handshake_client_auth or client_auth)", None),
+            (Error::UnexpectedMessage { state: "ExpectPostHandshakeFinished", got: "application data" }, "peer sent application data while the handshake was in state ExpectPostHandshakeFinished, which does not accept it", Some(AlertDescription::UnexpectedMessage)),
         ];
         for (error, text, alert) in cases {
             assert_eq!(error.to_string(), text, "{error:?}");

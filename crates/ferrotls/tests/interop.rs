@@ -8,7 +8,7 @@
 mod common;
 
 use std::ffi::{OsStr, OsString};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::sync::Arc;
 
 use common::*;
@@ -18,7 +18,7 @@ use ferrotls::msgs::enums::{
     CipherSuite, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
 };
 use ferrotls::observe::Direction;
-use rustls_pki_types::ServerName;
+use rustls_pki_types::{CertificateDer, ServerName};
 
 const SUITES: [CipherSuite; 3] = [
     CipherSuite::TLS13_AES_128_GCM_SHA256,
@@ -931,5 +931,273 @@ fn ferrotls_client_with_rustls_server_x25519mlkem768_every_suite() {
             check_negotiated("client", &n, &want)?;
             server_view.check("rustls server", suite)
         },
+    );
+}
+
+// ---------------------------------------------------------------------------------
+// Post-handshake client authentication (RFC 8446, 4.6.2).
+
+fn client_auth_verifier(pki: &TestPki) -> Arc<dyn ferrotls::pki::ClientCertVerifier> {
+    use ferrotls::pki::{ClientAuthVerifier, RootStore, TrustAnchor, Verifier};
+    let mut roots = RootStore::new();
+    roots.add(TrustAnchor::from_cert(pki.ca_cert.clone()).expect("the test CA is an anchor"));
+    Arc::new(ClientAuthVerifier::new(Verifier::new(roots)))
+}
+
+/// Python's `ssl` server for one connection, asking for no certificate during the
+/// handshake (`post_handshake_auth` with CERT_REQUIRED) and for one with
+/// `verify_client_post_handshake()` after the first line, sent with its echo. It
+/// echoes two lines and prints whose certificate it saw before and after.
+const PYTHON_PHA_SERVER: &str = r#"
+import socket, ssl, sys
+certfile, keyfile, cafile = sys.argv[1], sys.argv[2], sys.argv[3]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+ctx.load_cert_chain(certfile, keyfile)
+ctx.load_verify_locations(cafile)
+ctx.verify_mode = ssl.CERT_REQUIRED
+ctx.post_handshake_auth = True
+
+def read_line(tls):
+    line = b""
+    while not line.endswith(b"\n"):
+        chunk = tls.recv(1)
+        if not chunk:
+            sys.exit("the client closed before a full line: %r" % line)
+        line += chunk
+    return line
+
+def peer(tls):
+    cert = tls.getpeercert()
+    if not cert:
+        return "no certificate"
+    return dict(rdn[0] for rdn in cert["subject"])["commonName"]
+
+with socket.create_server(("127.0.0.1", 0)) as listener:
+    print("port:", listener.getsockname()[1], flush=True)
+    raw, _ = listener.accept()
+    raw.settimeout(10)
+    tls = ctx.wrap_socket(raw, server_side=True)
+    first = read_line(tls)
+    print("before:", peer(tls), flush=True)
+    # The request goes out with the next write, ahead of the echo.
+    tls.verify_client_post_handshake()
+    tls.sendall(first)
+    tls.sendall(read_line(tls))
+    print("after:", peer(tls), flush=True)
+    tls.unwrap()
+"#;
+
+#[test]
+fn post_handshake_auth_with_python_ssl_server() {
+    let pki = TestPki::new("pha-python-server");
+    let leaf = pki.leaf(KeyKind::EcdsaP256);
+    let me = pki.client_leaf(KeyKind::EcdsaP256, "client.example");
+    let outcome = (|| {
+        let config = built(
+            "client",
+            leaf.client_config()
+                .post_handshake_auth(true)
+                .client_cert(me.chain(), &me.key())
+                .and_then(|b| b.build()),
+        )?;
+        let args = os_args(&[
+            &"-c",
+            &PYTHON_PHA_SERVER,
+            &leaf.cert_file,
+            &leaf.key_file,
+            &pki.ca_file,
+        ]);
+        let mut python = Process::spawn("python3", &args);
+        let n = python.supervise(|py| {
+            let port = py.wait_for_stdout("python's port line", |out| {
+                let rest = out.get(out.find("port: ")? + 6..)?;
+                rest.get(..rest.find('\n')?)?.trim().parse::<u16>().ok()
+            })?;
+            let mut tls = ferrotls_client(config, port, "localhost")?;
+            // Reading the echo processes the CertificateRequest ahead of it and
+            // sends our answer.
+            check_eq(
+                "echo",
+                exchange_line(&mut tls, "hello before")?,
+                "hello before".into(),
+            )?;
+            check_eq(
+                "echo",
+                exchange_line(&mut tls, "hello after")?,
+                "hello after".into(),
+            )?;
+            close_both_ways(&mut tls)?;
+            Ok(tls.conn.negotiated().clone())
+        })?;
+        let stdout = python.stdout();
+        check_eq(
+            "python's output after the port line",
+            stdout.lines().skip(1).collect::<Vec<_>>(),
+            vec!["before: no certificate", "after: client.example"],
+        )?;
+        check_eq(
+            "client's post-handshake auth",
+            n.post_handshake_auth,
+            ferrotls::conn::PostHandshakeAuth {
+                offered: true,
+                requests: 1,
+                answered: 1,
+                authenticated: 1,
+            },
+        )?;
+        check(n.client_auth, || {
+            "the client does not report sending its certificate".into()
+        })
+    })();
+    assert_ok(
+        "ferrotls client post_handshake_auth -> python3 ssl server",
+        outcome,
+    );
+}
+
+/// A ferrotls server that echoes a first line, requests a client certificate
+/// after it, and answers the second line saying whether it then verified one.
+/// Reports the chain the client sent (OpenSSL adds the CA it trusts).
+fn ferrotls_pha_server(
+    pki: &TestPki,
+    leaf: &Leaf,
+) -> Result<ServerHandle<Served<Vec<CertificateDer<'static>>>>, String> {
+    let config = built(
+        "server",
+        leaf.server_config()
+            .post_handshake_client_auth(client_auth_verifier(pki))
+            .build(),
+    )?;
+    Ok(ferrotls_server(config, |tls| {
+        let first = read_line(tls)?;
+        check(tls.conn.peer_certificates().is_empty(), || {
+            "a certificate arrived during the handshake".into()
+        })?;
+        tls.conn
+            .request_client_certificate()
+            .map_err(|e| format!("request_client_certificate: {e}"))?;
+        // The request goes out ahead of the echo.
+        tls.write_all(format!("{first}\n").as_bytes())
+            .and_then(|()| tls.flush())
+            .map_err(|e| format!("echoing the first line: {e}"))?;
+        let second = read_line(tls)?;
+        let status = tls.conn.negotiated().post_handshake_auth;
+        check_eq(
+            "answered requests",
+            (status.requests, status.answered),
+            (1, 1),
+        )?;
+        let certs = tls.conn.peer_certificates().to_vec();
+        let verdict = if certs.is_empty() {
+            "no certificate"
+        } else {
+            "authenticated"
+        };
+        tls.write_all(format!("{second}: {verdict}\n").as_bytes())
+            .and_then(|()| tls.flush())
+            .map_err(|e| format!("answering the second line: {e}"))?;
+        let mut rest = Vec::new();
+        let _ = tls.read_to_end(&mut rest);
+        let _ = tls.close();
+        Ok(certs)
+    }))
+}
+
+#[test]
+fn post_handshake_auth_from_openssl_s_client() {
+    let pki = TestPki::new("pha-s_client");
+    let leaf = pki.leaf(KeyKind::EcdsaP256);
+    let me = pki.client_leaf(KeyKind::EcdsaP256, "client.example");
+    let outcome = (|| {
+        let server = ferrotls_pha_server(&pki, &leaf)?;
+        let cert = me.cert_file.to_string_lossy().into_owned();
+        let key = me.key_file.to_string_lossy().into_owned();
+        let mut client = s_client(
+            &pki,
+            server.port,
+            &["-enable_pha", "-cert", &cert, "-key", &key, "-nocommands"],
+        );
+        let talk = client.supervise(|c| {
+            c.write_stdin(b"hello before\n")?;
+            c.wait_for_stdout_text("hello before")?;
+            c.write_stdin(b"hello after\n")?;
+            c.wait_for_stdout_text("hello after: authenticated")?;
+            c.close_stdin();
+            Ok(())
+        });
+        let (_, served) = both(talk, server.finish())?;
+        check_eq(
+            "the client's certificate",
+            served.value.first(),
+            Some(&me.cert),
+        )?;
+        check_eq(
+            "post-handshake authentications",
+            served.negotiated.post_handshake_auth.authenticated,
+            1,
+        )
+    })();
+    assert_ok("openssl s_client -enable_pha -> ferrotls server", outcome);
+}
+
+/// Python's `ssl` client with a certificate and `post_handshake_auth`: sends two
+/// lines and prints the answers.
+const PYTHON_PHA_CLIENT: &str = r#"
+import socket, ssl, sys
+port, cafile, certfile, keyfile = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+ctx = ssl.create_default_context(cafile=cafile)
+ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+ctx.load_cert_chain(certfile, keyfile)
+ctx.post_handshake_auth = True
+
+def exchange(tls, line):
+    tls.sendall(line.encode() + b"\n")
+    answer = b""
+    while not answer.endswith(b"\n"):
+        chunk = tls.recv(4096)
+        if not chunk:
+            sys.exit("the server closed before answering: %r" % answer)
+        answer += chunk
+    print(answer.decode().rstrip("\n"), flush=True)
+
+with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+    tls = ctx.wrap_socket(raw, server_hostname="localhost")
+    exchange(tls, "hello before")
+    exchange(tls, "hello after")
+    tls.unwrap()
+"#;
+
+#[test]
+fn post_handshake_auth_from_python_ssl_client() {
+    let pki = TestPki::new("pha-python-client");
+    let leaf = pki.leaf(KeyKind::EcdsaP256);
+    let me = pki.client_leaf(KeyKind::EcdsaP256, "client.example");
+    let outcome = (|| {
+        let server = ferrotls_pha_server(&pki, &leaf)?;
+        let args = os_args(&[
+            &"-c",
+            &PYTHON_PHA_CLIENT,
+            &server.port.to_string(),
+            &pki.ca_file,
+            &me.cert_file,
+            &me.key_file,
+        ]);
+        let mut python = Process::spawn("python3", &args);
+        let (_, served) = both(python.supervise(|_| Ok(())), server.finish())?;
+        check_eq(
+            "python's output",
+            python.stdout(),
+            "hello before\nhello after: authenticated\n".to_string(),
+        )?;
+        check_eq(
+            "the client's certificate",
+            served.value.first(),
+            Some(&me.cert),
+        )
+    })();
+    assert_ok(
+        "python3 ssl post_handshake_auth -> ferrotls server",
+        outcome,
     );
 }

@@ -34,6 +34,8 @@ pub struct ClientConfig {
     pub(crate) enable_early_data: bool,
     pub(crate) request_ocsp: bool,
     pub(crate) client_cert: Option<Arc<CertifiedKey>>,
+    /// TLS 1.3: offer post_handshake_auth (RFC 8446, 4.2.6).
+    pub(crate) post_handshake_auth: bool,
     pub(crate) external_psk: Option<Arc<ExternalPsk>>,
     pub(crate) groups: Vec<NamedGroup>,
     pub(crate) alpn: Vec<Vec<u8>>,
@@ -65,6 +67,7 @@ impl ClientConfig {
                 enable_early_data: false,
                 request_ocsp: true,
                 client_cert: None,
+                post_handshake_auth: false,
                 external_psk: None,
                 ech: None,
                 groups: crate::crypto::kx::supported_groups().to_vec(),
@@ -178,6 +181,18 @@ impl ClientConfigBuilder {
     ) -> Result<Self, Error> {
         self.config.client_cert = Some(Arc::new(CertifiedKey::new(chain, key)?));
         Ok(self)
+    }
+
+    /// Offers TLS 1.3 post-handshake client authentication (post_handshake_auth,
+    /// RFC 8446, 4.2.6 and 4.6.2): the server may then ask for a client certificate
+    /// at any time after the handshake. Each request is answered at once, while
+    /// processing received records: with the `client_cert` if one is configured and
+    /// can sign with a scheme the server accepts, else with an empty Certificate
+    /// (the server decides whether that is acceptable). Off by default; without it
+    /// a post-handshake CertificateRequest ends the connection (unexpected_message).
+    pub fn post_handshake_auth(mut self, enable: bool) -> Self {
+        self.config.post_handshake_auth = enable;
+        self
     }
 
     /// Offers this external pre-shared key (RFC 8446, 4.2.11) in TLS 1.3 with

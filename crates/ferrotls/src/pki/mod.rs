@@ -233,10 +233,34 @@ pub(crate) fn verify_client_chain(
     certs: impl IntoIterator<Item = CertificateDer<'static>>,
     now: UnixTime,
 ) -> Result<Option<(Vec<u8>, ClientCertVerified)>, Error> {
-    let mut certs = certs.into_iter();
     let Some(verifier) = verifier else {
         return Err(crate::error::PeerMisbehaved::NoCertificate.into());
     };
+    Ok(check_client_chain(verifier, certs, now)?.map(|c| {
+        common.negotiated.peer_certificates = c.chain;
+        (c.spki, c.verified)
+    }))
+}
+
+/// A client chain the verifier accepted, not yet proven by a CertificateVerify.
+#[derive(Debug)]
+pub(crate) struct CheckedClientChain {
+    /// End-entity first.
+    pub chain: Vec<CertificateDer<'static>>,
+    /// The end-entity's SubjectPublicKeyInfo, to check the CertificateVerify with.
+    pub spki: Vec<u8>,
+    pub verified: ClientCertVerified,
+}
+
+/// [`verify_client_chain`] without recording the chain as the peer's: for
+/// post-handshake authentication, where it becomes the peer's only once the
+/// CertificateVerify and Finished check out (RFC 8446, 4.6.2).
+pub(crate) fn check_client_chain(
+    verifier: &dyn ClientCertVerifier,
+    certs: impl IntoIterator<Item = CertificateDer<'static>>,
+    now: UnixTime,
+) -> Result<Option<CheckedClientChain>, Error> {
+    let mut certs = certs.into_iter();
     let Some(end_entity) = certs.next() else {
         if verifier.client_auth_mandatory() {
             return Err(crate::error::PeerMisbehaved::NoCertificate.into());
@@ -248,8 +272,11 @@ pub(crate) fn verify_client_chain(
     let spki = spki_of(end_entity.as_ref())?.to_vec();
     let mut chain = vec![end_entity];
     chain.extend(intermediates);
-    common.negotiated.peer_certificates = chain;
-    Ok(Some((spki, verified)))
+    Ok(Some(CheckedClientChain {
+        chain,
+        spki,
+        verified,
+    }))
 }
 
 /// The few fields of a certificate the handshake itself needs.

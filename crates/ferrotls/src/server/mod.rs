@@ -92,6 +92,9 @@ pub struct ServerConfig {
     /// TLS 1.3: how many NewSessionTickets to send after the handshake.
     pub(crate) tls13_tickets: u8,
     pub(crate) client_auth: Option<Arc<dyn ClientCertVerifier>>,
+    /// TLS 1.3: the verifier for post-handshake client authentication, if it is
+    /// not `client_auth`'s (see `ServerConfigBuilder::post_handshake_client_auth`).
+    pub(crate) post_handshake_client_auth: Option<Arc<dyn ClientCertVerifier>>,
     pub(crate) external_psks: Vec<Arc<ExternalPsk>>,
     pub(crate) groups: Vec<NamedGroup>,
     pub(crate) alpn: Vec<Vec<u8>>,
@@ -103,6 +106,14 @@ pub struct ServerConfig {
 }
 
 impl ServerConfig {
+    /// The verifier for post-handshake client authentication: the dedicated one,
+    /// else the handshake's.
+    pub(crate) fn post_handshake_verifier(&self) -> Option<&Arc<dyn ClientCertVerifier>> {
+        self.post_handshake_client_auth
+            .as_ref()
+            .or(self.client_auth.as_ref())
+    }
+
     /// Starts a configuration with safe defaults: TLS 1.3, all AEAD suites,
     /// X25519MLKEM768, X25519, P-256, P-384; no ALPN.
     pub fn builder() -> ServerConfigBuilder {
@@ -119,6 +130,7 @@ impl ServerConfig {
                 max_early_data: 0,
                 tls13_tickets: 2,
                 client_auth: None,
+                post_handshake_client_auth: None,
                 external_psks: Vec::new(),
                 groups: crate::crypto::kx::supported_groups().to_vec(),
                 alpn: Vec::new(),
@@ -320,6 +332,16 @@ impl ServerConfigBuilder {
         self
     }
 
+    /// Verifies client certificates requested after a TLS 1.3 handshake with
+    /// [`ServerConnection::request_client_certificate`] (RFC 8446, 4.6.2), without
+    /// asking for one during the handshake. Without this, such requests use the
+    /// `client_auth` verifier, if any. The verifier's `client_auth_mandatory`
+    /// decides whether an empty answer ends the connection (certificate_required).
+    pub fn post_handshake_client_auth(mut self, verifier: Arc<dyn ClientCertVerifier>) -> Self {
+        self.config.post_handshake_client_auth = Some(verifier);
+        self
+    }
+
     /// Cipher suites (TLS 1.3 and TLS 1.2) in preference order.
     pub fn cipher_suites(mut self, wanted: &[CipherSuite]) -> Self {
         self.wanted_suites = Some(wanted.to_vec());
@@ -393,6 +415,28 @@ impl ServerConnection {
     /// Whether 0-RTT data was accepted (known once the ClientHello was processed).
     pub fn early_data_accepted(&self) -> bool {
         self.inner.common.early_data_accepted_by_server()
+    }
+
+    /// Asks the client for a certificate now, after the TLS 1.3 handshake (RFC 8446,
+    /// 4.6.2): sends a CertificateRequest with a fresh random context. The client
+    /// answers when it processes it, between application data; once its Certificate,
+    /// CertificateVerify and Finished verified, `negotiated().post_handshake_auth`
+    /// counts the answer and `peer_certificates()` holds the chain (an empty answer
+    /// leaves it unchanged, or fails the connection with certificate_required if the
+    /// verifier makes certificates mandatory). Several requests may be outstanding.
+    ///
+    /// Fails if the client did not offer post_handshake_auth, on TLS 1.2, before the
+    /// handshake completes, after close_notify, or without a verifier
+    /// (`post_handshake_client_auth` or `client_auth`).
+    pub fn request_client_certificate(&mut self) -> Result<(), Error> {
+        let conn = &mut self.inner;
+        conn.check_post_handshake_send("request a client certificate")?;
+        match &mut conn.state {
+            Some(crate::conn::HandshakeState::Server(state)) => {
+                state.request_client_certificate(&mut conn.common)
+            }
+            _ => Err(crate::error::ApiError::AlreadyFailed.into()),
+        }
     }
 
     pub fn new(config: Arc<ServerConfig>) -> Result<Self, Error> {

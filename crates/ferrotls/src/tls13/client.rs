@@ -5,6 +5,9 @@
 //!       -> ExpectEncryptedExtensions -> ExpectCertificateOrCertReq -> ExpectCertificate
 //!       -> ExpectCertificateVerify -> ExpectFinished -> Connected
 //! ```
+//!
+//! In Connected, a CertificateRequest (post-handshake authentication, RFC 8446,
+//! 4.6.2) is answered at once with Certificate, CertificateVerify and Finished.
 
 use std::sync::Arc;
 
@@ -131,6 +134,10 @@ impl ClientState {
             }
             (ClientState::Connected(s), HandshakePayload::KeyUpdate(ku)) => {
                 common.receive_key_update(ku.0)?;
+                Ok(ClientState::Connected(s))
+            }
+            (ClientState::Connected(s), HandshakePayload::CertificateRequest(cr)) => {
+                s.answer_certificate_request(common, cr, &msg.raw)?;
                 Ok(ClientState::Connected(s))
             }
             (_, _) => Err(Error::UnexpectedMessage { state: name, got }),
@@ -455,6 +462,10 @@ impl HelloBase {
             ext.push(ClientExtension::PskKeyExchangeModes(vec![
                 PskKeyExchangeMode::PskDheKe,
             ]));
+            // RFC 8446, 4.2.6: we answer CertificateRequests after the handshake.
+            if c.post_handshake_auth {
+                ext.push(ClientExtension::PostHandshakeAuth);
+            }
         }
         if self.ech.is_some() {
             // draft-ietf-tls-esni, 6.1, rule 4: the inner hello says it is one.
@@ -1466,7 +1477,14 @@ impl ExpectFinished {
         // Our Certificate, CertificateVerify and Finished go out as one flight.
         let mut flight = Flight::default();
         if let Some(schemes) = &cert_request {
-            add_client_certificate(common, &base.config, schemes, &mut flight, &mut transcript)?;
+            add_client_certificate(
+                common,
+                &base.config,
+                schemes,
+                Vec::new(),
+                &mut flight,
+                &mut transcript,
+            )?;
         }
 
         let verify_data = finished_verify_data(suite, &client_hs, transcript.current().as_ref());
@@ -1475,6 +1493,11 @@ impl ExpectFinished {
         }));
         common.add_to_flight(&mut flight, &finished, &mut transcript);
         common.send_flight(flight)?;
+        // RFC 8446, 4.4: post-handshake authentication messages extend the
+        // handshake transcript through our Finished; kept only if we offered it.
+        let offered_post_handshake_auth = base.config.post_handshake_auth;
+        common.negotiated.post_handshake_auth.offered = offered_post_handshake_auth;
+        let handshake_transcript = offered_post_handshake_auth.then(|| transcript.clone());
         let resumption = master.resumption_master_secret(transcript.finish().as_ref());
 
         common.install_encrypter(suite, &client_ap, Protection::Application)?;
@@ -1484,19 +1507,23 @@ impl ExpectFinished {
             server_name: base.server_name.to_str().into_owned(),
             suite,
             resumption,
+            handshake_transcript,
         })))
     }
 }
 
 /// RFC 8446, 4.4.2 and 4.4.3: our certificate and its CertificateVerify when one is
 /// configured and can sign with a scheme the server accepts; else an empty Certificate.
+/// `context` echoes the CertificateRequest's (empty during the handshake). Returns
+/// whether a certificate was sent.
 fn add_client_certificate(
     common: &mut CommonState,
     config: &ClientConfig,
     schemes: &[SignatureScheme],
+    context: Vec<u8>,
     flight: &mut Flight,
     transcript: &mut Transcript,
-) -> Result<(), Error> {
+) -> Result<bool, Error> {
     let chosen = config
         .client_cert
         .as_ref()
@@ -1513,21 +1540,22 @@ fn add_client_certificate(
         })
         .unwrap_or_default();
     let cert = HandshakeMessage::new(HandshakePayload::Certificate(Certificate13 {
-        context: Vec::new(),
+        context,
         entries,
     }));
     common.add_to_flight(flight, &cert, transcript);
-    if let Some((key, scheme)) = chosen {
-        let signed = certificate_verify_message(false, transcript.current().as_ref());
-        let signature = key.key.sign(scheme, &signed)?;
-        let cv = HandshakeMessage::new(HandshakePayload::CertificateVerify(CertificateVerify {
-            scheme,
-            signature,
-        }));
-        common.add_to_flight(flight, &cv, transcript);
-        common.negotiated.client_auth = true;
-    }
-    Ok(())
+    let Some((key, scheme)) = chosen else {
+        return Ok(false);
+    };
+    let signed = certificate_verify_message(false, transcript.current().as_ref());
+    let signature = key.key.sign(scheme, &signed)?;
+    let cv = HandshakeMessage::new(HandshakePayload::CertificateVerify(CertificateVerify {
+        scheme,
+        signature,
+    }));
+    common.add_to_flight(flight, &cv, transcript);
+    common.negotiated.client_auth = true;
+    Ok(true)
 }
 
 /// The handshake is complete; only post-handshake messages remain (RFC 8446, 4.6).
@@ -1537,12 +1565,81 @@ pub(crate) struct Connected {
     server_name: String,
     suite: &'static Tls13CipherSuite,
     resumption: crate::crypto::Secret,
+    /// The handshake transcript through our Finished, when we offered
+    /// post_handshake_auth: each post-handshake authentication extends it.
+    handshake_transcript: Option<Transcript>,
 }
 
 /// RFC 8446, 4.6.1: tickets may not be used for more than seven days.
 const MAX_TICKET_LIFETIME: u32 = 7 * 24 * 3600;
 
 impl Connected {
+    /// RFC 8446, 4.6.2: answers a post-handshake CertificateRequest with Certificate
+    /// (echoing its context), CertificateVerify if we have a certificate the server
+    /// accepts, and Finished, in one flight. Each answer covers the handshake
+    /// transcript plus its own messages; the Finished key comes from our current
+    /// application traffic secret (RFC 8446, 4.4).
+    fn answer_certificate_request(
+        &self,
+        common: &mut CommonState,
+        cr: crate::msgs::CertificateRequest13,
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        // RFC 8446, 4.6.2: a request we did not allow is unexpected_message.
+        let Some(handshake) = &self.handshake_transcript else {
+            return Err(Error::UnexpectedMessage {
+                state: "Connected",
+                got: "CertificateRequest",
+            });
+        };
+        // RFC 8446, 4.3.2: only the handshake's request has an empty context.
+        if cr.context.is_empty() {
+            return Err(illegal(
+                "CertificateRequest",
+                "certificate_request_context",
+                "must not be empty after the handshake",
+            ));
+        }
+        let schemes = cr
+            .signature_algorithms()
+            .ok_or(PeerMisbehaved::MissingExtension {
+                message: "CertificateRequest",
+                extension: "signature_algorithms",
+            })?;
+        common.negotiated.post_handshake_auth.requests += 1;
+        // RFC 8446, 6.1: nothing follows our close_notify, not even an answer.
+        if common.close_notify_sent() {
+            return Ok(());
+        }
+        let mut transcript = handshake.clone();
+        transcript.add(raw);
+        let mut flight = Flight::default();
+        let with_certificate = add_client_certificate(
+            common,
+            &self.config,
+            schemes,
+            cr.context.clone(),
+            &mut flight,
+            &mut transcript,
+        )?;
+        let base_key = common
+            .send_traffic_secret()
+            .ok_or(Error::UnexpectedMessage {
+                state: "Connected",
+                got: "CertificateRequest",
+            })?;
+        let verify_data = finished_verify_data(self.suite, base_key, transcript.current().as_ref());
+        let finished = HandshakeMessage::new(HandshakePayload::Finished(Finished {
+            verify_data: verify_data.as_ref().to_vec(),
+        }));
+        common.add_to_flight(&mut flight, &finished, &mut transcript);
+        common.send_flight(flight)?;
+        let status = &mut common.negotiated.post_handshake_auth;
+        status.answered += 1;
+        status.authenticated += usize::from(with_certificate);
+        Ok(())
+    }
+
     /// Stores a NewSessionTicket with its PSK for a later resumption (RFC 8446, 4.6.1).
     fn store_ticket(&self, common: &mut CommonState, t: NewSessionTicket13) -> Result<(), Error> {
         if t.lifetime > MAX_TICKET_LIFETIME {

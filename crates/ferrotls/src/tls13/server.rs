@@ -4,6 +4,11 @@
 //! ExpectClientHello -(no usable key share)-> HelloRetryRequest -> ExpectSecondClientHello
 //!                   -> ServerHello, {EncryptedExtensions, Certificate, CertificateVerify,
 //!                      Finished} -> ExpectFinished -> Connected
+//!
+//! Post-handshake client authentication (RFC 8446, 4.6.2), requested by the
+//! application with a CertificateRequest:
+//! Connected -> ExpectPostHandshakeCertificateVerify -> ExpectPostHandshakeFinished
+//!           -> Connected (an empty Certificate skips the CertificateVerify)
 //! ```
 
 use std::sync::Arc;
@@ -13,7 +18,7 @@ use rustls_pki_types::CertificateDer;
 use crate::conn::{CommonState, EchStatus, Flight, HsMessage, Input};
 use crate::crypto::{constant_time_eq, kx, sign, Secret};
 use crate::ech::{self, EchServerState};
-use crate::error::{Error, NoCommon, PeerMisbehaved};
+use crate::error::{illegal, ApiError, Error, NoCommon, PeerMisbehaved};
 use crate::msgs::enums::{
     CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
 };
@@ -24,7 +29,7 @@ use crate::msgs::{
     ServerExtension, ServerHello, HELLO_RETRY_REQUEST_RANDOM,
 };
 use crate::observe::Protection;
-use crate::pki::{ClientCertVerified, ClientCertVerifier};
+use crate::pki::{CheckedClientChain, ClientCertVerified, ClientCertVerifier};
 use crate::server::{CertifiedKey, ServerConfig, StoredSession, TICKET_NONCE_LEN};
 use crate::tls12::server::{self as server12, ServerState12};
 use crate::tls13::key_schedule::{
@@ -43,6 +48,9 @@ pub(crate) enum ServerState {
     ExpectCertificateVerify(Box<ExpectCertificateVerify>),
     ExpectFinished(Box<ExpectFinished>),
     Connected(Box<Connected>),
+    /// After the handshake: the client's Certificate answered our request.
+    ExpectPostHandshakeCertificateVerify(Box<ExpectPostHandshakeCertificateVerify>),
+    ExpectPostHandshakeFinished(Box<ExpectPostHandshakeFinished>),
     /// The client negotiated TLS 1.2.
     Tls12(Box<ServerState12>),
 }
@@ -61,7 +69,45 @@ impl ServerState {
             ServerState::ExpectCertificateVerify(_) => "ExpectCertificateVerify",
             ServerState::ExpectFinished(_) => "ExpectFinished",
             ServerState::Connected(_) => "Connected",
+            ServerState::ExpectPostHandshakeCertificateVerify(_) => {
+                "ExpectPostHandshakeCertificateVerify"
+            }
+            ServerState::ExpectPostHandshakeFinished(_) => "ExpectPostHandshakeFinished",
             ServerState::Tls12(s) => s.name(),
+        }
+    }
+
+    /// Whether the client is in the middle of answering a post-handshake
+    /// CertificateRequest: nothing may come between its messages (RFC 8446, 4.6.2).
+    pub fn in_post_handshake_response(&self) -> bool {
+        matches!(
+            self,
+            ServerState::ExpectPostHandshakeCertificateVerify(_)
+                | ServerState::ExpectPostHandshakeFinished(_)
+        )
+    }
+
+    /// Sends a post-handshake CertificateRequest (RFC 8446, 4.6.2), if the client
+    /// offered post_handshake_auth and a verifier is configured.
+    pub fn request_client_certificate(&mut self, common: &mut CommonState) -> Result<(), Error> {
+        let auth = match self {
+            ServerState::Connected(s) => s.auth.as_deref_mut(),
+            ServerState::ExpectPostHandshakeCertificateVerify(s) => Some(&mut *s.auth),
+            ServerState::ExpectPostHandshakeFinished(s) => Some(&mut *s.auth),
+            ServerState::Tls12(_) => return Err(ApiError::PostHandshakeAuthNeedsTls13.into()),
+            _ => {
+                return Err(ApiError::HandshakeNotComplete {
+                    action: "request a client certificate",
+                }
+                .into())
+            }
+        };
+        match auth {
+            Some(auth) => auth.request(common),
+            None if !common.negotiated.post_handshake_auth.offered => {
+                Err(ApiError::PostHandshakeAuthNotOffered.into())
+            }
+            None => Err(ApiError::NoClientCertVerifier.into()),
         }
     }
 
@@ -107,6 +153,16 @@ impl ServerState {
             (ServerState::Connected(s), HandshakePayload::KeyUpdate(ku)) => {
                 common.receive_key_update(ku.0)?;
                 Ok(ServerState::Connected(s))
+            }
+            (ServerState::Connected(s), HandshakePayload::Certificate(c)) => {
+                s.handle_certificate(c, &msg.raw)
+            }
+            (
+                ServerState::ExpectPostHandshakeCertificateVerify(s),
+                HandshakePayload::CertificateVerify(cv),
+            ) => s.handle(cv, &msg.raw),
+            (ServerState::ExpectPostHandshakeFinished(s), HandshakePayload::Finished(f)) => {
+                s.handle(common, f)
             }
             (_, _) => Err(Error::UnexpectedMessage { state: name, got }),
         }
@@ -821,18 +877,7 @@ fn server_flight(
     // is accepted only where client authentication allows it, see `resolve_psk`).
     let client_auth = config.client_auth.clone().filter(|_| psk.is_none());
     if let Some(verifier) = &client_auth {
-        let mut req_ext = vec![CertReqExtension::SignatureAlgorithms(
-            sign::tls13_verify_schemes().to_vec(),
-        )];
-        let hints = verifier.root_hint_subjects();
-        if !hints.is_empty() {
-            req_ext.push(CertReqExtension::CertificateAuthorities(hints));
-        }
-        let cr =
-            HandshakeMessage::new(HandshakePayload::CertificateRequest(CertificateRequest13 {
-                context: Vec::new(),
-                extensions: req_ext,
-            }));
+        let cr = certificate_request(verifier.as_ref(), Vec::new());
         common.add_to_flight(&mut flight, &cr, &mut transcript);
         common.negotiated.client_auth = true;
     }
@@ -901,6 +946,7 @@ fn server_flight(
     n.resumed = psk.is_some() && n.external_psk.is_none();
 
     let next = Box::new(ExpectFinished {
+        post_handshake_auth: ch.has_extension(ExtensionType::PostHandshakeAuth),
         config: config.clone(),
         suite,
         transcript,
@@ -942,6 +988,8 @@ pub(crate) struct ExpectFinished {
     /// Set once a client certificate chain was verified (and its CertificateVerify checked).
     client_cert_verified: Option<ClientCertVerified>,
     ticket_random: TicketRandom,
+    /// The client offered post_handshake_auth (RFC 8446, 4.2.6).
+    post_handshake_auth: bool,
 }
 
 impl ExpectFinished {
@@ -998,6 +1046,22 @@ impl ExpectFinished {
         self.transcript.add(raw);
         common.install_decrypter(self.suite, &self.client_ap, Protection::Application)?;
         let this = *self;
+        common.negotiated.post_handshake_auth.offered = this.post_handshake_auth;
+        // RFC 8446, 4.4: post-handshake authentication extends the transcript
+        // through the client's Finished; kept only where a request can be sent.
+        let auth = this
+            .config
+            .post_handshake_verifier()
+            .filter(|_| this.post_handshake_auth)
+            .map(|verifier| {
+                Box::new(PostHandshakeAuth {
+                    config: this.config.clone(),
+                    verifier: verifier.clone(),
+                    suite: this.suite,
+                    handshake: this.transcript.clone(),
+                    outstanding: Vec::new(),
+                })
+            });
         // The resumption master secret is needed only for tickets.
         let resumption = sends_tickets(&this.config).then(|| {
             this.master
@@ -1013,7 +1077,7 @@ impl ExpectFinished {
                 &this.ticket_random,
             )?;
         }
-        Ok(ServerState::Connected(Box::new(Connected)))
+        Ok(ServerState::Connected(Box::new(Connected { auth })))
     }
 }
 
@@ -1026,20 +1090,47 @@ pub(crate) struct ExpectCertificateVerify {
 
 impl ExpectCertificateVerify {
     fn handle(mut self, cv: CertificateVerify, raw: &[u8]) -> Result<ServerState, Error> {
-        if !sign::tls13_verify_schemes().contains(&cv.scheme) {
-            return Err(PeerMisbehaved::SelectedUnoffered {
-                what: "signature scheme",
-                value: cv.scheme.to_string(),
-            }
-            .into());
-        }
-        let message = certificate_verify_message(false, self.inner.transcript.current().as_ref());
-        sign::verify_signature(cv.scheme, &self.spki, &message, &cv.signature)
-            .map_err(|_| PeerMisbehaved::BadCertificateVerify { scheme: cv.scheme })?;
+        check_client_certificate_verify(&self.inner.transcript, &self.spki, &cv)?;
         self.inner.transcript.add(raw);
         self.inner.client_cert_verified = Some(self.verified);
         Ok(ServerState::ExpectFinished(self.inner))
     }
+}
+
+/// RFC 8446, 4.4.3: the client's CertificateVerify over `transcript` (through its
+/// Certificate), with a scheme our CertificateRequest offered.
+fn check_client_certificate_verify(
+    transcript: &Transcript,
+    spki: &[u8],
+    cv: &CertificateVerify,
+) -> Result<(), Error> {
+    if !sign::tls13_verify_schemes().contains(&cv.scheme) {
+        return Err(PeerMisbehaved::SelectedUnoffered {
+            what: "signature scheme",
+            value: cv.scheme.to_string(),
+        }
+        .into());
+    }
+    let message = certificate_verify_message(false, transcript.current().as_ref());
+    sign::verify_signature(cv.scheme, spki, &message, &cv.signature)
+        .map_err(|_| PeerMisbehaved::BadCertificateVerify { scheme: cv.scheme })?;
+    Ok(())
+}
+
+/// A CertificateRequest (RFC 8446, 4.3.2) with `context` (empty during the
+/// handshake), our signature schemes and the verifier's CA names, if any.
+fn certificate_request(verifier: &dyn ClientCertVerifier, context: Vec<u8>) -> HandshakeMessage {
+    let mut extensions = vec![CertReqExtension::SignatureAlgorithms(
+        sign::tls13_verify_schemes().to_vec(),
+    )];
+    let hints = verifier.root_hint_subjects();
+    if !hints.is_empty() {
+        extensions.push(CertReqExtension::CertificateAuthorities(hints));
+    }
+    HandshakeMessage::new(HandshakePayload::CertificateRequest(CertificateRequest13 {
+        context,
+        extensions,
+    }))
 }
 
 /// RFC 8446, 4.6.1: tickets may not be used for more than seven days.
@@ -1155,6 +1246,166 @@ fn send_tickets(
     common.send_flight(flight)
 }
 
-/// The handshake is complete; only KeyUpdate may follow from a client (RFC 8446, 4.6).
+/// The handshake is complete; only KeyUpdate, and answers to our post-handshake
+/// CertificateRequests, may follow from a client (RFC 8446, 4.6).
 #[derive(Debug)]
-pub(crate) struct Connected;
+pub(crate) struct Connected {
+    /// Present when the client offered post_handshake_auth and a verifier is
+    /// configured: only then can a client certificate be requested.
+    auth: Option<Box<PostHandshakeAuth>>,
+}
+
+/// How many random bytes make a post-handshake certificate_request_context: enough
+/// that no two requests of a connection share one (RFC 8446, 4.3.2).
+const REQUEST_CONTEXT_LEN: usize = 32;
+
+/// What post-handshake client authentication (RFC 8446, 4.6.2) needs.
+#[derive(Debug)]
+pub(crate) struct PostHandshakeAuth {
+    config: Arc<ServerConfig>,
+    verifier: Arc<dyn ClientCertVerifier>,
+    suite: &'static Tls13CipherSuite,
+    /// The handshake transcript through the client's Finished (RFC 8446, 4.4).
+    handshake: Transcript,
+    /// Requests sent and not answered yet, oldest first.
+    outstanding: Vec<OutstandingRequest>,
+}
+
+/// A CertificateRequest the client has not answered yet.
+#[derive(Debug)]
+struct OutstandingRequest {
+    context: Vec<u8>,
+    /// The handshake transcript plus this CertificateRequest.
+    transcript: Transcript,
+}
+
+impl PostHandshakeAuth {
+    /// Sends a CertificateRequest with a fresh random context.
+    fn request(&mut self, common: &mut CommonState) -> Result<(), Error> {
+        let mut context = vec![0u8; REQUEST_CONTEXT_LEN];
+        self.config.provider.random.fill(&mut context)?;
+        let cr = certificate_request(self.verifier.as_ref(), context.clone());
+        let mut transcript = self.handshake.clone();
+        common.send_handshake(&cr, &mut transcript)?;
+        self.outstanding.push(OutstandingRequest {
+            context,
+            transcript,
+        });
+        common.negotiated.post_handshake_auth.requests += 1;
+        common.negotiated.client_auth = true;
+        Ok(())
+    }
+}
+
+impl Connected {
+    /// RFC 8446, 4.4.2 and 4.6.2: the client's Certificate answering one of our
+    /// outstanding requests, found by its context (clients may answer out of order).
+    fn handle_certificate(self, cert: Certificate13, raw: &[u8]) -> Result<ServerState, Error> {
+        let Some(mut auth) = self.auth.filter(|a| !a.outstanding.is_empty()) else {
+            return Err(Error::UnexpectedMessage {
+                state: "Connected",
+                got: "Certificate",
+            });
+        };
+        let Some(at) = auth
+            .outstanding
+            .iter()
+            .position(|r| r.context == cert.context)
+        else {
+            return Err(illegal(
+                "Certificate",
+                "certificate_request_context",
+                "matches none of our outstanding CertificateRequests",
+            ));
+        };
+        let mut transcript = auth.outstanding.remove(at).transcript;
+        transcript.add(raw);
+        let checked = crate::pki::check_client_chain(
+            auth.verifier.as_ref(),
+            cert.entries
+                .into_iter()
+                .map(|e| CertificateDer::from(e.cert)),
+            auth.config.provider.time.now(),
+        )?;
+        Ok(match checked {
+            Some(chain) => ServerState::ExpectPostHandshakeCertificateVerify(Box::new(
+                ExpectPostHandshakeCertificateVerify {
+                    auth,
+                    transcript,
+                    chain,
+                },
+            )),
+            None => {
+                ServerState::ExpectPostHandshakeFinished(Box::new(ExpectPostHandshakeFinished {
+                    auth,
+                    transcript,
+                    chain: None,
+                }))
+            }
+        })
+    }
+}
+
+/// The client sent a certificate chain the verifier accepted; its CertificateVerify
+/// must prove it holds the key.
+#[derive(Debug)]
+pub(crate) struct ExpectPostHandshakeCertificateVerify {
+    auth: Box<PostHandshakeAuth>,
+    /// The transcript through the client's Certificate.
+    transcript: Transcript,
+    chain: CheckedClientChain,
+}
+
+impl ExpectPostHandshakeCertificateVerify {
+    fn handle(mut self, cv: CertificateVerify, raw: &[u8]) -> Result<ServerState, Error> {
+        check_client_certificate_verify(&self.transcript, &self.chain.spki, &cv)?;
+        self.transcript.add(raw);
+        Ok(ServerState::ExpectPostHandshakeFinished(Box::new(
+            ExpectPostHandshakeFinished {
+                auth: self.auth,
+                transcript: self.transcript,
+                chain: Some(self.chain),
+            },
+        )))
+    }
+}
+
+/// The client's Finished ends its answer (RFC 8446, 4.4.4).
+#[derive(Debug)]
+pub(crate) struct ExpectPostHandshakeFinished {
+    auth: Box<PostHandshakeAuth>,
+    /// The transcript through the client's CertificateVerify (or empty Certificate).
+    transcript: Transcript,
+    /// The chain whose CertificateVerify checked out; none for an empty Certificate.
+    chain: Option<CheckedClientChain>,
+}
+
+impl ExpectPostHandshakeFinished {
+    /// RFC 8446, 4.4: the Finished key comes from the client's current application
+    /// traffic secret, the one this message arrived under.
+    fn handle(self, common: &mut CommonState, fin: Finished) -> Result<ServerState, Error> {
+        let base_key = common
+            .recv_traffic_secret()
+            .ok_or(Error::UnexpectedMessage {
+                state: "ExpectPostHandshakeFinished",
+                got: "Finished",
+            })?;
+        let expected = finished_verify_data(
+            self.auth.suite,
+            base_key,
+            self.transcript.current().as_ref(),
+        );
+        if !constant_time_eq(expected.as_ref(), &fin.verify_data) {
+            return Err(PeerMisbehaved::BadFinished { from_server: false }.into());
+        }
+        let negotiated = &mut common.negotiated;
+        negotiated.post_handshake_auth.answered += 1;
+        if let Some(chain) = self.chain {
+            negotiated.peer_certificates = chain.chain;
+            negotiated.post_handshake_auth.authenticated += 1;
+        }
+        Ok(ServerState::Connected(Box::new(Connected {
+            auth: Some(self.auth),
+        })))
+    }
+}
