@@ -71,6 +71,7 @@ fn protection(p: Protection) -> &'static str {
         Protection::EarlyData => "early_data",
         Protection::Handshake => "handshake",
         Protection::Application => "application",
+        Protection::EncryptedClientHello => "encrypted_client_hello",
     }
 }
 

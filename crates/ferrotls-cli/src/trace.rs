@@ -307,6 +307,9 @@ impl TracePrinter {
             Protection::EarlyData => "encrypted with the 0-RTT key",
             Protection::Handshake => "encrypted with handshake keys",
             Protection::Application => "encrypted with application keys",
+            Protection::EncryptedClientHello => {
+                "inner, HPKE-encrypted in the outer ClientHello (ECH)"
+            }
         };
         let p = self.palette;
         let mut text = format!(

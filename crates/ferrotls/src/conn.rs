@@ -335,6 +335,12 @@ impl CommonState {
         self.plain_record_version = v;
     }
 
+    /// Whether an observer receives events (so work done only to report them can
+    /// be skipped).
+    pub fn observed(&self) -> bool {
+        self.observer.is_some()
+    }
+
     pub fn emit(&self, event: Event<'_>) {
         if let Some(o) = &self.observer {
             o.event(&event);

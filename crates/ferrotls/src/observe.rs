@@ -24,6 +24,10 @@ pub enum Protection {
     Handshake,
     /// Under application traffic keys.
     Application,
+    /// Not a record of its own: the ClientHelloInner, HPKE-encrypted inside the outer
+    /// ClientHello's encrypted_client_hello extension (draft-ietf-tls-esni, 5). The
+    /// client reports it as it seals it, the server as it opens it.
+    EncryptedClientHello,
 }
 
 /// One event of a handshake, for `--trace` output and tests.

@@ -351,3 +351,166 @@ fn rustls_ech_client_gets_the_retry_configs_from_a_ferrotls_server_with_other_ke
     );
     assert_eq!(server.negotiated().ech, EchStatus::Rejected);
 }
+
+// ---------------------------------------------------------------------------------
+// GREASE (draft-ietf-tls-esni, 6.2.1) and what observers see.
+
+/// The encrypted_client_hello extension of the first ClientHello in `flight`.
+fn ech_extension_of(flight: &[u8]) -> Option<ferrotls::ech::EchClientHello> {
+    let (records, _) = pair::split_records_lenient(flight);
+    records.iter().find_map(|record| {
+        let msg = ferrotls::msgs::HandshakeMessage::read_tls13(&record.payload).ok()?;
+        let ferrotls::msgs::HandshakePayload::ClientHello(ch) = msg.payload else {
+            return None;
+        };
+        ferrotls::ech::EchClientHello::read(ferrotls::ech::ech_extension(&ch)?).ok()
+    })
+}
+
+#[test]
+fn grease_looks_like_an_offer_and_changes_nothing() {
+    let id = ecdsa();
+    let keys = ech_keys(11);
+    for (label, server) in [
+        ("a server without ECH", server_config(&[&id])),
+        // A server with keys cannot open it and sends retry configs; the client
+        // checks and ignores them.
+        (
+            "a server with ECH keys",
+            server_config(&[&id]).ech_keys(copy(&keys)),
+        ),
+        (
+            "a server asking for another key share",
+            server_config(&[&id]).groups(&[NamedGroup::secp256r1]),
+        ),
+    ] {
+        let mut p = Pair::new(client_config(&[&id]).ech_grease(true), server);
+        let mut offers = Vec::new();
+        let outcome = p.drive(|f, bytes| {
+            if f.from == Side::Client {
+                if let Some(ext) = ech_extension_of(bytes) {
+                    offers.push(ext);
+                }
+            }
+        });
+        assert!(
+            matches!(outcome, pair::Outcome::Done),
+            "{label}: {outcome:?}"
+        );
+        let Some(ferrotls::ech::EchClientHello::Outer {
+            kdf,
+            aead,
+            enc,
+            payload,
+            ..
+        }) = offers.first()
+        else {
+            panic!("{label}: no GREASE extension in {offers:?}");
+        };
+        assert_eq!((*kdf, *aead), (1, 1), "{label}");
+        assert_eq!(enc.len(), 32, "{label}: an X25519 public key");
+        assert_eq!(
+            payload.len() % 32,
+            16,
+            "{label}: padded to 32, plus the tag"
+        );
+        // 6.2.1: a second ClientHello repeats it unchanged.
+        let hellos = if label == "a server asking for another key share" {
+            2
+        } else {
+            1
+        };
+        assert_eq!(offers.len(), hellos, "{label}");
+        assert!(offers.iter().all(|o| o == &offers[0]), "{label}");
+        for side in [Side::Client, Side::Server] {
+            let n = p.conn_ref(side).negotiated();
+            assert_eq!(
+                n.ech,
+                if side == Side::Server && label == "a server with ECH keys" {
+                    EchStatus::Rejected
+                } else {
+                    EchStatus::NotOffered
+                },
+                "{label}: {side:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn no_grease_unless_asked_and_none_with_a_real_offer() {
+    let id = ecdsa();
+    let keys = ech_keys(12);
+    let mut plain = Pair::new(client_config(&[&id]), server_config(&[&id]));
+    let mut seen = None;
+    plain.drive(|f, bytes| {
+        if f.index == 0 {
+            seen = Some(ech_extension_of(bytes));
+        }
+    });
+    assert_eq!(seen, Some(None), "no extension by default");
+
+    let mut real = Pair::new(
+        client_config(&[&id])
+            .ech_grease(true)
+            .ech_config_list(&keys.config_list())
+            .expect("ECH config"),
+        server_config(&[&id]).ech_keys(copy(&keys)),
+    );
+    real.handshake().expect("handshake");
+    assert_eq!(real.client.negotiated().ech, EchStatus::Accepted);
+}
+
+/// Counts the inner ClientHellos an observer is shown.
+#[derive(Debug, Default)]
+struct InnerHellos(std::sync::Mutex<Vec<(ferrotls::observe::Direction, Option<String>)>>);
+
+impl ferrotls::observe::Observer for InnerHellos {
+    fn event(&self, event: &ferrotls::observe::Event<'_>) {
+        if let ferrotls::observe::Event::Message {
+            direction,
+            protection: ferrotls::observe::Protection::EncryptedClientHello,
+            message,
+            ..
+        } = event
+        {
+            let ferrotls::msgs::HandshakePayload::ClientHello(ch) = &message.payload else {
+                panic!("not a ClientHello: {message:?}");
+            };
+            let name = ch
+                .host_name()
+                .map(|n| String::from_utf8_lossy(n).into_owned());
+            self.0.lock().unwrap().push((*direction, name));
+        }
+    }
+}
+
+#[test]
+fn observers_see_the_inner_hello_on_both_sides() {
+    let id = ecdsa();
+    let keys = ech_keys(13);
+    let client_seen = Arc::new(InnerHellos::default());
+    let server_seen = Arc::new(InnerHellos::default());
+    let mut p = Pair::new(
+        client_config(&[&id])
+            .ech_config_list(&keys.config_list())
+            .expect("ECH config")
+            .key_share_groups(&[])
+            .observer(client_seen.clone()),
+        server_config(&[&id])
+            .ech_keys(copy(&keys))
+            .observer(server_seen.clone()),
+    );
+    p.handshake().expect("handshake");
+    use ferrotls::observe::Direction::{Received, Sent};
+    let name = Some(SERVER_NAME.to_string());
+    // Two of each: the HelloRetryRequest asks for a second ClientHello.
+    assert_eq!(
+        *client_seen.0.lock().unwrap(),
+        vec![(Sent, name.clone()), (Sent, name.clone())]
+    );
+    assert_eq!(
+        *server_seen.0.lock().unwrap(),
+        vec![(Received, name.clone()), (Received, name)]
+    );
+}

@@ -1201,3 +1201,35 @@ fn post_handshake_auth_from_python_ssl_client() {
         outcome,
     );
 }
+
+#[test]
+fn grease_ech_with_openssl_server_and_rustls_server() {
+    // draft-ietf-tls-esni, 6.2: servers without ECH ignore a GREASE offer.
+    let pki = TestPki::new("grease-ech");
+    let leaf = pki.leaf(KeyKind::EcdsaP256);
+    let config = || built("client", leaf.client_config().ech_grease(true).build());
+    let openssl = config().and_then(|config| {
+        ferrotls_client_with_openssl_server(&leaf, config, &[], |tls| {
+            expect_reversed(tls, "hello with GREASE ECH")
+        })
+    });
+    assert_ok(
+        "ferrotls client (GREASE ECH) -> openssl s_server",
+        openssl.map(|_| ()),
+    );
+
+    let suite = CipherSuite::TLS13_AES_128_GCM_SHA256;
+    let rustls = rustls_echo_server(&leaf, suite).and_then(|server| {
+        let client = config().and_then(|config| {
+            let mut tls = ferrotls_client(config, server.port, "localhost")?;
+            let line = test_line("hello from a GREASE ECH client", 40);
+            let echo = exchange_line(&mut tls, &line)?;
+            check_same_text("ferrotls client: echo", &echo, &line)?;
+            close_both_ways(&mut tls)?;
+            Ok(tls.conn.negotiated().ech)
+        });
+        let (ech, _) = both(client, server.finish())?;
+        check_eq("ECH status", ech, ferrotls::conn::EchStatus::NotOffered)
+    });
+    assert_ok("ferrotls client (GREASE ECH) -> rustls server", rustls);
+}

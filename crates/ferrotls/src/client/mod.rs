@@ -49,6 +49,9 @@ pub struct ClientConfig {
     pub(crate) session_store: Arc<dyn ClientSessionStore>,
     /// Encrypted Client Hello: the server's configuration to encrypt to.
     pub(crate) ech: Option<EchConfig>,
+    /// Without an ECH configuration, send a GREASE ECH extension (draft-ietf-tls-esni,
+    /// 6.2.1), so that connections with and without ECH look alike.
+    pub(crate) ech_grease: bool,
 }
 
 impl ClientConfig {
@@ -70,6 +73,7 @@ impl ClientConfig {
                 post_handshake_auth: false,
                 external_psk: None,
                 ech: None,
+                ech_grease: false,
                 groups: crate::crypto::kx::supported_groups().to_vec(),
                 alpn: Vec::new(),
                 enable_sni: true,
@@ -274,6 +278,15 @@ impl ClientConfigBuilder {
         self.config.ech = configs.into_iter().next();
         self.config.versions = vec![ProtocolVersion::TLSv1_3];
         Ok(self)
+    }
+
+    /// Without an ECH configuration for the server, sends a GREASE
+    /// encrypted_client_hello extension: random values shaped like a real offer
+    /// (draft-ietf-tls-esni, 6.2.1), so that connections that use ECH do not stand
+    /// out, and servers that choke on the extension are found early. Off by default.
+    pub fn ech_grease(mut self, enable: bool) -> Self {
+        self.config.ech_grease = enable;
+        self
     }
 
     pub fn build(self) -> Result<Arc<ClientConfig>, Error> {

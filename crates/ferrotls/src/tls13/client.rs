@@ -30,7 +30,7 @@ use crate::msgs::{
     NewSessionTicket13, OfferedPsks, PskIdentity, ServerExtension, ServerHello, ServerNameEntry,
     DOWNGRADE_TLS11, DOWNGRADE_TLS12,
 };
-use crate::observe::Protection;
+use crate::observe::{Direction, Event, Protection};
 use crate::pki::ServerCertVerified;
 use crate::record::RecordEncrypter;
 use crate::tls12::client::{self as client12, ClientState12};
@@ -223,6 +223,9 @@ struct HelloBase {
     offer_early: bool,
     /// Encrypted Client Hello: `self` describes the inner ClientHello.
     ech: Option<ClientEch>,
+    /// A GREASE ECH extension, made for the first ClientHello and repeated in the
+    /// second (draft-ietf-tls-esni, 6.2.1).
+    grease_ech: Option<ClientExtension>,
 }
 
 impl HelloBase {
@@ -347,6 +350,18 @@ impl HelloBase {
         cookie: Option<&[u8]>,
         retry: Option<&Transcript>,
     ) -> Result<(HandshakeMessage, Vec<u8>, Option<BinderWork>), Error> {
+        if self.grease_ech.is_none()
+            && self.ech.is_none()
+            && self.config.ech_grease
+            && self.offers(ProtocolVersion::TLSv1_3)
+        {
+            let len: usize = self
+                .extensions(key_shares, cookie, retry)
+                .iter()
+                .map(extension_wire_len)
+                .sum();
+            self.grease_ech = Some(grease_ech(&self.config.provider, len)?);
+        }
         let mut ext = self.extensions(key_shares, cookie, retry);
         let mut len: usize = ext.iter().map(extension_wire_len).sum();
         let ticket12 = self
@@ -470,6 +485,8 @@ impl HelloBase {
         if self.ech.is_some() {
             // draft-ietf-tls-esni, 6.1, rule 4: the inner hello says it is one.
             ext.push(ech::inner_extension());
+        } else if let Some(grease) = self.grease_ech.as_ref().filter(|_| tls13) {
+            ext.push(grease.clone());
         }
         let ticket = self.ticket.as_ref().filter(|_| tls13);
         if let Some((t, suite)) = ticket {
@@ -564,6 +581,38 @@ impl HelloBase {
     }
 }
 
+/// draft-ietf-tls-esni, 6.2.1: a GREASE encrypted_client_hello extension: a random
+/// config_id, HKDF-SHA256 with AES-128-GCM, a valid X25519 public key as enc, and a
+/// random payload as long as the sealed inner hello of a ClientHello whose
+/// extensions take `extensions_len` bytes would be (padded as in 6.1.3).
+fn grease_ech(
+    provider: &crate::crypto::Provider,
+    extensions_len: usize,
+) -> Result<ClientExtension, Error> {
+    use crate::crypto::hpke::{HpkeKem, HpkeKeyPair};
+    let key = HpkeKeyPair::generate(HpkeKem::DhkemX25519HkdfSha256, provider.random.as_ref())
+        .map_err(|e| EchError::Hpke {
+            operation: "key generation for GREASE ECH",
+            reason: e.to_string(),
+        })?;
+    // The ClientHello's fixed fields (version, random, empty session ID, a few
+    // suites, compression) take about 48 bytes; then rounding to 32 and the tag.
+    const FIXED_FIELDS: usize = 48;
+    const TAG_LEN: usize = 16;
+    let padded = (extensions_len + FIXED_FIELDS).div_ceil(32) * 32;
+    let mut payload = vec![0; padded + TAG_LEN];
+    provider.random.fill(&mut payload)?;
+    let [config_id] = provider.random_array::<1>()?;
+    Ok(ech::EchClientHello::Outer {
+        kdf: ech::KDF_HKDF_SHA256,
+        aead: ech::AEAD_AES_128_GCM,
+        config_id,
+        enc: key.public_key().to_vec(),
+        payload,
+    }
+    .to_extension())
+}
+
 /// What computing a ClientHello's PSK binder produced, kept so the handshake need
 /// not redo it: the PSK's Early Secret, and the transcript hash through the
 /// ClientHello up to its binders (which start at `truncated_len`).
@@ -643,6 +692,34 @@ fn usable_psk(
         },
         suite,
     ))
+}
+
+/// Sends the ClientHello `msg` (encoded as `raw`); with ECH offered, sealed in a
+/// ClientHelloOuter, whose encoding is returned. Observers see the inner hello as
+/// it is sealed, then the outer one.
+fn send_client_hello(
+    common: &mut CommonState,
+    base: &mut HelloBase,
+    msg: &HandshakeMessage,
+    raw: &[u8],
+    first: bool,
+) -> Result<Option<Vec<u8>>, Error> {
+    match base.seal_ech(msg, first)? {
+        Some((outer, outer_raw)) => {
+            common.emit(Event::Message {
+                direction: Direction::Sent,
+                protection: Protection::EncryptedClientHello,
+                message: msg,
+                raw,
+            });
+            common.send_handshake_raw(&outer, &outer_raw)?;
+            Ok(Some(outer_raw))
+        }
+        None => {
+            common.send_handshake_raw(msg, raw)?;
+            Ok(None)
+        }
+    }
 }
 
 /// Sends the first ClientHello and returns the first state.
@@ -729,13 +806,11 @@ pub(crate) fn start(
         ticket,
         offer_early,
         ech,
+        grease_ech: None,
     };
     let (msg, raw, binder) = base.client_hello(&key_shares, None, None)?;
     common.set_initial_record_version(ProtocolVersion::TLSv1_0);
-    match base.seal_ech(&msg, true)? {
-        Some((outer, outer_raw)) => common.send_handshake_raw(&outer, &outer_raw)?,
-        None => common.send_handshake_raw(&msg, &raw)?,
-    }
+    send_client_hello(common, &mut base, &msg, &raw, true)?;
     common.ccs_allowed = true;
     // With a PSK: the transcript through this ClientHello and the PSK's Early Secret.
     let offered = binder.map(|b| b.full_transcript(&raw));
@@ -1100,6 +1175,15 @@ impl ExpectServerHello {
                 {
                     ech_confirmation = Some(data.as_slice());
                 }
+                // draft-ietf-tls-esni, 6.2.1: after GREASE, checked, then ignored.
+                ServerExtension::Unknown { typ, data }
+                    if *typ == ExtensionType::EncryptedClientHello
+                        && self.base.grease_ech.is_some() =>
+                {
+                    if data.len() != 8 {
+                        return Err(EchError::BadRetryConfirmation { len: data.len() }.into());
+                    }
+                }
                 other => {
                     return Err(PeerMisbehaved::UnsolicitedExtension {
                         message: "HelloRetryRequest",
@@ -1197,14 +1281,10 @@ impl ExpectServerHello {
             base.client_hello(&key_shares, cookie.as_deref(), Some(&transcript))?;
         // draft-ietf-tls-esni, 6.1.5: the second outer hello, sealed with the same
         // HPKE context and an empty enc.
-        match base.seal_ech(&msg, false)? {
-            Some((outer, outer_raw)) => {
-                common.send_handshake_raw(&outer, &outer_raw)?;
-                if base.ech.as_ref().is_some_and(|e| e.rejected) {
-                    raw = outer_raw;
-                }
+        if let Some(outer_raw) = send_client_hello(common, &mut base, &msg, &raw, false)? {
+            if base.ech.as_ref().is_some_and(|e| e.rejected) {
+                raw = outer_raw;
             }
-            None => common.send_handshake_raw(&msg, &raw)?,
         }
         let (transcript, early) = match binder {
             Some(work) => {
@@ -1287,6 +1367,11 @@ impl ExpectEncryptedExtensions {
                         Some(e) if e.rejected => {
                             ech::check_retry_configs(data)?;
                             e.retry_configs = Some(data.clone());
+                            true
+                        }
+                        // draft-ietf-tls-esni, 6.2.1: after GREASE, checked, never kept.
+                        None if self.base.grease_ech.is_some() => {
+                            ech::check_retry_configs(data)?;
                             true
                         }
                         _ => false,

@@ -28,7 +28,7 @@ use crate::msgs::{
     HandshakePayload, KeyShareEntry, NewSessionTicket13, NewSessionTicketExtension, OfferedPsks,
     ServerExtension, ServerHello, HELLO_RETRY_REQUEST_RANDOM,
 };
-use crate::observe::Protection;
+use crate::observe::{Direction, Event, Protection};
 use crate::pki::{CheckedClientChain, ClientCertVerified, ClientCertVerifier};
 use crate::server::{CertifiedKey, ServerConfig, StoredSession, TICKET_NONCE_LEN};
 use crate::tls12::server::{self as server12, ServerState12};
@@ -214,6 +214,19 @@ fn open_ech(
     }
 }
 
+/// Shows observers the ClientHelloInner just decrypted.
+fn report_inner_hello(common: &CommonState, inner: &ClientHello, raw: &[u8]) {
+    if common.observed() {
+        let msg = HandshakeMessage::new(HandshakePayload::ClientHello(inner.clone()));
+        common.emit(Event::Message {
+            direction: Direction::Received,
+            protection: Protection::EncryptedClientHello,
+            message: &msg,
+            raw,
+        });
+    }
+}
+
 /// The last 8 bytes of `raw` (an encoded ServerHello or HelloRetryRequest) set to the
 /// ECH confirmation computed over `transcript` through `raw` as it stands (with
 /// those bytes zero), at `at` (draft-ietf-tls-esni, 7.2 and 7.2.1).
@@ -271,7 +284,10 @@ impl ExpectClientHello {
         let (ech, inner) = open_ech(&config, &ch)?;
         common.negotiated.ech = ech.status();
         let (ch, inner_raw) = match inner {
-            Some((inner, inner_raw)) => (inner, Some(inner_raw)),
+            Some((inner, inner_raw)) => {
+                report_inner_hello(common, &inner, &inner_raw);
+                (inner, Some(inner_raw))
+            }
             None => (ch, None),
         };
         let raw = inner_raw.as_deref().unwrap_or(raw);
@@ -475,6 +491,7 @@ impl ExpectSecondClientHello {
             ServerEch::Accepted(state) => {
                 let inner = ech::server_open_second(state, &ch)?;
                 let inner_raw = ech::inner_handshake_bytes(&inner);
+                report_inner_hello(common, &inner, &inner_raw);
                 (inner, Some(inner_raw))
             }
             _ => (ch, None),
