@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::sync::Mutex;
 
+use ferrotls::msgs::enums::ExtensionType;
 use ferrotls::msgs::{
     ClientExtension, HandshakeMessage, HandshakeMessage12, HandshakePayload, HandshakePayload12,
     ServerExtension,
@@ -135,6 +136,11 @@ pub fn describe(msg: &HandshakeMessage) -> Vec<String> {
                         format!("psk_key_exchange_modes: {}", join(m))
                     }
                     ClientExtension::Cookie(c) => format!("cookie: {}", short_hex(c)),
+                    ClientExtension::Unknown { typ, data }
+                        if *typ == ExtensionType::EncryptedClientHello =>
+                    {
+                        describe_ech_offer(data)
+                    }
                     other => format!("{} extension", other.ext_type()),
                 });
             }
@@ -266,7 +272,51 @@ fn describe_server_ext(ext: &ServerExtension) -> String {
         ServerExtension::Alpn(p) => format!("alpn: {}", String::from_utf8_lossy(p)),
         ServerExtension::ServerNameAck => "server_name: acknowledged".into(),
         ServerExtension::Cookie(c) => format!("cookie: {}", short_hex(c)),
+        // draft-ietf-tls-esni, 5: a confirmation in HelloRetryRequest, retry
+        // configurations in EncryptedExtensions.
+        ServerExtension::Unknown { typ, data } if *typ == ExtensionType::EncryptedClientHello => {
+            match ferrotls::ech::parse_config_list(data) {
+                Ok(configs) => format!(
+                    "encrypted_client_hello: retry configurations {}",
+                    configs
+                        .iter()
+                        .map(|c| format!(
+                            "(config_id {}, public name {})",
+                            c.config_id, c.public_name
+                        ))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                Err(_) => format!("encrypted_client_hello: {}", short_hex(data)),
+            }
+        }
         other => format!("{} extension", other.ext_type()),
+    }
+}
+
+/// The ClientHello's encrypted_client_hello extension (draft-ietf-tls-esni, 5).
+fn describe_ech_offer(data: &[u8]) -> String {
+    use ferrotls::crypto::hpke::{HpkeAead, HpkeKdf};
+    match ferrotls::ech::EchClientHello::read(data) {
+        Ok(ferrotls::ech::EchClientHello::Outer {
+            kdf,
+            aead,
+            config_id,
+            enc,
+            payload,
+        }) => {
+            let kdf = HpkeKdf::from_id(kdf).map_or(format!("KDF {kdf:#06x}"), |k| k.to_string());
+            let aead =
+                HpkeAead::from_id(aead).map_or(format!("AEAD {aead:#06x}"), |a| a.to_string());
+            format!(
+                "encrypted_client_hello: outer, config_id {config_id}, {kdf} with {aead}, \
+                 enc {} bytes, encrypted inner ClientHello {} bytes",
+                enc.len(),
+                payload.len()
+            )
+        }
+        Ok(ferrotls::ech::EchClientHello::Inner) => "encrypted_client_hello: inner".into(),
+        Err(_) => format!("encrypted_client_hello: {}", short_hex(data)),
     }
 }
 

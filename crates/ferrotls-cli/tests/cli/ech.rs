@@ -94,14 +94,28 @@ fn cert_ech_keys_serve_and_connect_with_ech() {
         server.log()
     );
 
-    // The printed base64.
-    let r = client(&d, &server, &["--ech-config", &list]);
+    // The printed base64, with the trace: the inner hello as it is sealed, then the
+    // outer one that carries it.
+    let r = client(&d, &server, &["--ech-config", &list, "--trace"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stderr.contains("\n  ECH:           accepted\n"),
         "{}",
         r.stderr
     );
+    let all = format!("{}{}", r.stdout, r.stderr);
+    let inner = all
+        .find("bytes, inner, HPKE-encrypted in the outer ClientHello (ECH))")
+        .expect("the inner hello in the trace");
+    let outer = all
+        .find("encrypted_client_hello: outer, config_id ")
+        .expect("the outer offer in the trace");
+    assert!(inner < outer, "{all}");
+    assert!(
+        all.contains(", HKDF-SHA256 with AES-128-GCM, enc 32 bytes, encrypted inner ClientHello "),
+        "{all}"
+    );
+    assert!(all.contains("encrypted_client_hello: inner\n"), "{all}");
     server.wait_for(1, |l| {
         l.ends_with(" sni=localhost alpn=- ech=accepted: echoed 0 bytes, closed")
     });
@@ -144,7 +158,7 @@ fn rejected_ech_prints_retry_configs_that_work() {
     assert_ne!(old, new);
     let server = Server::start(&d, &["--dev", "--ech", "new.pem"]);
 
-    let r = client(&d, &server, &["--ech-config", &old]);
+    let r = client(&d, &server, &["--ech-config", &old, "--trace"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     let prefix = format!(
         "ferrotls: handshake with localhost:{} failed: the server localhost did not accept Encrypted Client Hello; it sent retry configurations to connect again with: --ech-config ",
@@ -154,8 +168,15 @@ fn rejected_ech_prints_retry_configs_that_work() {
         .last_err_line()
         .strip_prefix(&prefix)
         .unwrap_or_else(|| panic!("{}", r.stderr));
-    // The server's current configuration is what it sends.
+    // The server's current configuration is what it sends, and the trace shows it.
     assert_eq!(retry, new);
+    let all = format!("{}{}", r.stdout, r.stderr);
+    assert!(
+        all.contains("encrypted_client_hello: retry configurations (config_id ")
+            && all.contains(", public name localhost)\n"),
+        "{all}"
+    );
+    assert!(all.contains("-> alert ech_required"), "{all}");
     assert!(
         r.stderr.contains(&format!(
             "---\nHandshake with localhost:{} failed.\n---\n",
