@@ -6,6 +6,9 @@ use std::sync::Arc;
 use std::thread;
 
 use ferrotls::client::{ClientConfig, ClientConnection};
+use ferrotls::conn::EchStatus;
+use ferrotls::crypto::Provider;
+use ferrotls::ech::EchKeys;
 use ferrotls::server::{ServerConfig, ServerConnection};
 use ferrotls::stream::StreamOwned;
 use rustls_pki_types::ServerName;
@@ -24,7 +27,14 @@ pub struct DemoArgs {
     /// Restrict the server to this group (e.g. secp256r1) to see a HelloRetryRequest.
     #[arg(long)]
     server_group: Option<String>,
+    /// Encrypt the ClientHello (Encrypted Client Hello): the server gets fresh ECH
+    /// keys for the public name `public.localhost`, the client their configuration.
+    #[arg(long)]
+    ech: bool,
 }
+
+/// The public name of the demo's ECH configuration: what the outer ClientHello names.
+const ECH_PUBLIC_NAME: &str = "public.localhost";
 
 pub fn run(args: DemoArgs) -> Result<(), String> {
     let ca = Ca::generate(&CaOptions::default())?;
@@ -47,6 +57,19 @@ pub fn run(args: DemoArgs) -> Result<(), String> {
     if let Some(g) = &args.server_group {
         server_builder = server_builder.groups(&[crate::common::parse_group(g)?]);
     }
+    let ech_config_list = if args.ech {
+        let keys = EchKeys::generate(ECH_PUBLIC_NAME, 1, &Provider::system())
+            .map_err(|e| e.to_string())?;
+        let list = keys.config_list();
+        server_builder = server_builder.ech_keys(keys);
+        println!(
+            "Generated ECH keys: the outer ClientHello names {ECH_PUBLIC_NAME}; \
+             the inner one, encrypted to the server, names localhost."
+        );
+        Some(list)
+    } else {
+        None
+    };
     let server_config = server_builder.build().map_err(|e| e.to_string())?;
 
     let listener =
@@ -67,7 +90,7 @@ pub fn run(args: DemoArgs) -> Result<(), String> {
     });
 
     // The client trusts only the development CA and validates the path to it.
-    let client_config = ClientConfig::with_root_certificates(vec![ca.cert.clone()])
+    let mut client_builder = ClientConfig::with_root_certificates(vec![ca.cert.clone()])
         .map_err(|e| e.to_string())?
         .observer(Arc::new(TracePrinter::new(
             "client",
@@ -75,9 +98,13 @@ pub fn run(args: DemoArgs) -> Result<(), String> {
             args.show_secrets,
             crate::common::Palette::for_stream(&std::io::stdout()),
         )))
-        .alpn(vec![b"ferrotls-demo".to_vec()])
-        .build()
-        .map_err(|e| e.to_string())?;
+        .alpn(vec![b"ferrotls-demo".to_vec()]);
+    if let Some(list) = &ech_config_list {
+        client_builder = client_builder
+            .ech_config_list(list)
+            .map_err(|e| e.to_string())?;
+    }
+    let client_config = client_builder.build().map_err(|e| e.to_string())?;
     let name = ServerName::try_from("localhost").map_err(|e| e.to_string())?;
     let conn = ClientConnection::new(client_config, name).map_err(|e| e.to_string())?;
     let sock = TcpStream::connect(addr).map_err(|e| format!("cannot connect to {addr}: {e}"))?;
@@ -135,6 +162,17 @@ pub fn run(args: DemoArgs) -> Result<(), String> {
         "  peer chain:       {} certificate(s)",
         n.peer_certificates.len()
     );
+    if args.ech {
+        println!(
+            "  ECH:              {}",
+            match n.ech {
+                EchStatus::Accepted =>
+                    "accepted: the server name and ALPN crossed the wire encrypted",
+                EchStatus::Rejected => "rejected",
+                EchStatus::NotOffered => "not offered",
+            }
+        );
+    }
     if echoed != greeting {
         return Err(format!(
             "the server echoed {:?}, expected {:?}",

@@ -285,3 +285,44 @@ fn ech_errors_explain_themselves() {
     );
     assert!(!d.join("x.pem").exists());
 }
+
+#[test]
+fn demo_with_ech_narrates_both_hellos() {
+    let d = tmpdir("demo-ech");
+    let r = crate::util::ferrotls(&d, &["demo", "--ech"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let out = &r.stdout;
+    assert!(
+        out.contains(
+            "Generated ECH keys: the outer ClientHello names public.localhost; the inner one, \
+             encrypted to the server, names localhost.\n"
+        ),
+        "{out}"
+    );
+    // The client seals the inner hello, then sends the outer one; the server receives
+    // the outer one, then opens the inner one.
+    let order = [
+        "[client] -> ClientHello (",
+        "[client]      server_name: localhost\n",
+        "[client]      encrypted_client_hello: inner\n",
+        "[client] -> ClientHello (",
+        "[client]      server_name: public.localhost\n",
+        "[client]      encrypted_client_hello: outer, config_id 1, ",
+        "[server] <- ClientHello (",
+        "[server] <- ClientHello (",
+        "[server]      server_name: localhost\n",
+    ];
+    let mut at = 0;
+    for needle in order {
+        let found = out[at..]
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} after byte {at} in:\n{out}"));
+        at += found + needle.len();
+    }
+    assert!(
+        out.contains(
+            "  ECH:              accepted: the server name and ALPN crossed the wire encrypted\n"
+        ),
+        "{out}"
+    );
+}
