@@ -97,6 +97,10 @@ pub struct ClientArgs {
     /// or @FILE holding that text or a PEM with an ECHCONFIG block. TLS 1.3 only.
     #[arg(long, value_name = "BASE64|@FILE", conflicts_with = "tls12")]
     ech_config: Option<String>,
+    /// Without --ech-config, send a GREASE encrypted_client_hello extension (random
+    /// values shaped like an ECH offer, as browsers do) to check the server tolerates it.
+    #[arg(long, conflicts_with = "ech_config")]
+    ech_grease: bool,
 }
 
 /// How the server's certificate is trusted.
@@ -321,6 +325,7 @@ pub fn run(args: ClientArgs) -> Result<(), String> {
     if args.legacy {
         builder = builder.enable_legacy_tls12_suites();
     }
+    builder = builder.ech_grease(args.ech_grease);
     if let Some(arg) = &args.ech_config {
         let list = ech_config_list(arg)?;
         builder = builder

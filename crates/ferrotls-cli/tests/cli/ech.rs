@@ -326,3 +326,37 @@ fn demo_with_ech_narrates_both_hellos() {
         "{out}"
     );
 }
+
+#[test]
+fn ech_grease_is_sent_and_the_connection_works() {
+    let d = tmpdir("ech-grease");
+    let server = Server::start(&d, &["--dev"]);
+    let r = client(&d, &server, &["--ech-grease", "--trace"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let all = format!("{}{}", r.stdout, r.stderr);
+    assert!(
+        all.contains("encrypted_client_hello: outer, config_id ")
+            && all.contains(", HKDF-SHA256 with AES-128-GCM, enc 32 bytes, "),
+        "{all}"
+    );
+    // GREASE is not an offer: nothing to report.
+    assert!(!all.contains("ECH:"), "{all}");
+    let r = crate::util::ferrotls(
+        &d,
+        &[
+            "client",
+            "localhost:1",
+            "--ech-grease",
+            "--ech-config",
+            "AAAA",
+        ],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "the argument '--ech-grease' cannot be used with '--ech-config <BASE64|@FILE>'"
+        ),
+        "{}",
+        r.stderr
+    );
+}
