@@ -1231,3 +1231,306 @@ fn rc4_and_3des_where_openssl_allows() {
         assert_eq!(code, 2);
     }
 }
+
+/// ECH keys for the public name localhost in the zoo, as `ferrotls cert ech` makes
+/// them: `file` (one per test, so that tests running at once do not share one).
+fn ech_keys(file: &str, config_id: u8) {
+    let out = Command::new(env!("CARGO_BIN_EXE_ferrotls"))
+        .args(["cert", "ech", "--public-name", "localhost", "--force"])
+        .args(["--config-id", &config_id.to_string(), "--out", file])
+        .current_dir(zoo())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The base64 ECHConfigList in a key file from `ferrotls cert ech`.
+fn ech_config_base64(file: &str) -> String {
+    let pem = std::fs::read_to_string(zoo().join(file)).unwrap();
+    pem.split("-----BEGIN ECHCONFIG-----")
+        .nth(1)
+        .and_then(|b| b.split("-----END ECHCONFIG-----").next())
+        .unwrap()
+        .split_whitespace()
+        .collect()
+}
+
+/// The ferrotls server of the zoo (chain.pem), with `extra` arguments.
+fn good_ferrotls_server(extra: &[&str]) -> Server {
+    let mut args = vec!["--cert", "chain.pem", "--key", "leaf.key"];
+    args.extend(extra);
+    ferrotls_server(&args)
+}
+
+#[test]
+fn ech_supported() {
+    ech_keys("ech-supported.pem", 7);
+    let s = good_ferrotls_server(&["--ech", "ech-supported.pem"]);
+    let (code, r) = diagnose(s.port, &[]);
+    assert_finding(
+        &r,
+        "ech.supported",
+        "info",
+        "The server supports Encrypted Client Hello: 1 configuration, public name localhost",
+    );
+    assert_eq!(
+        evidence(&r, "ech.supported"),
+        format!(
+            "an offer with a configuration made up for localhost was rejected with 1 configuration to retry with\n\
+             config_id 7: public name localhost, HPKE X25519 with HKDF-SHA256 and AES-128-GCM, AES-256-GCM, ChaCha20Poly1305\n\
+             the public name localhost is the host name itself\n\
+             clients learn the configurations from the ech= parameter of the DNS HTTPS record for localhost; the server's list (base64): {}\n\
+             an ECH handshake with config_id 7 from that list was accepted\n\
+             a handshake with a GREASE encrypted_client_hello extension succeeds",
+            ech_config_base64("ech-supported.pem")
+        )
+    );
+    assert_eq!(finding(&r, "ech.supported")["fix"], "");
+    assert_eq!(severities(&r, "warning"), Vec::<String>::new());
+    assert_eq!(severities(&r, "error"), Vec::<String>::new());
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn ech_absent_on_ferrotls_server() {
+    let s = good_ferrotls_server(&[]);
+    let (code, r) = diagnose(s.port, &[]);
+    assert_finding(
+        &r,
+        "ech.absent",
+        "info",
+        "The server does not support Encrypted Client Hello",
+    );
+    assert_eq!(
+        evidence(&r, "ech.absent"),
+        "an offer with a configuration made up for localhost was rejected without retry configurations\n\
+         a handshake with a GREASE encrypted_client_hello extension succeeds"
+    );
+    assert_eq!(code, 0);
+}
+
+/// OpenSSL 3.0 knows nothing of ECH: it ignores the extension, so the offer ends in
+/// a rejection without retry configurations and GREASE goes unnoticed.
+#[test]
+fn ech_absent_on_openssl() {
+    let s = s_server(&[
+        "-cert",
+        "leaf.pem",
+        "-key",
+        "leaf.key",
+        "-cert_chain",
+        "inter.pem",
+    ]);
+    let (_, r) = diagnose(s.port, &[]);
+    assert_finding(
+        &r,
+        "ech.absent",
+        "info",
+        "The server does not support Encrypted Client Hello",
+    );
+    assert_eq!(
+        evidence(&r, "ech.absent"),
+        "an offer with a configuration made up for localhost was rejected without retry configurations\n\
+         a handshake with a GREASE encrypted_client_hello extension succeeds"
+    );
+    for id in ["ech.grease-intolerant", "ech.intolerant", "ech"] {
+        assert!(findings(&r).iter().all(|f| f["id"] != id), "{r:#}");
+    }
+}
+
+/// With an IP address as the server name there is nothing to ask ECH for.
+#[test]
+fn ech_needs_a_dns_name() {
+    let s = good_ferrotls_server(&[]);
+    let out = Command::new(env!("CARGO_BIN_EXE_ferrotls"))
+        .args(["diagnose", &format!("127.0.0.1:{}", s.port)])
+        .args(["--cafile", "ca.pem", "--json", "--timeout", "20"])
+        .current_dir(zoo())
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_finding(
+        &r,
+        "ech",
+        "info",
+        "Encrypted Client Hello was not tested: ECH needs a DNS name, and 127.0.0.1 is an IP address",
+    );
+    assert_eq!(
+        evidence(&r, "ech"),
+        "clients find ECH configurations in a host name's DNS HTTPS record; give one with --servername"
+    );
+}
+
+/// The encrypted_client_hello extension (0xfe0d) of a ClientHello handshake message.
+fn ech_extension(hello: &[u8]) -> Option<&[u8]> {
+    let mut at = 4 + 2 + 32;
+    at += 1 + usize::from(*hello.get(at)?);
+    at += 2 + usize::from(u16::from_be_bytes([*hello.get(at)?, *hello.get(at + 1)?]));
+    at += 1 + usize::from(*hello.get(at)?);
+    at += 2;
+    while at + 4 <= hello.len() {
+        let typ = u16::from_be_bytes([hello[at], hello[at + 1]]);
+        let len = usize::from(u16::from_be_bytes([hello[at + 2], hello[at + 3]]));
+        if typ == 0xfe0d {
+            return hello.get(at + 4..at + 4 + len);
+        }
+        at += 4 + len;
+    }
+    None
+}
+
+/// Where a front sends a connection, given the ClientHello's encrypted_client_hello
+/// extension: to a backend port, or nowhere (the connection is closed).
+type Route = fn(Option<&[u8]>, &[u16]) -> Option<u16>;
+
+/// A TCP front, like a firewall or load balancer: reads the ClientHello, then closes
+/// the connection or relays it (the hello and all that follows) to a backend chosen
+/// by `route`.
+fn front(route: Route, backends: Vec<u16>) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for sock in listener.incoming().flatten() {
+            let backends = backends.clone();
+            std::thread::spawn(move || {
+                let _ = relay(sock, route, &backends);
+            });
+        }
+    });
+    port
+}
+
+fn relay(mut sock: TcpStream, route: Route, backends: &[u16]) -> std::io::Result<()> {
+    use std::io::Write;
+    sock.set_read_timeout(Some(Duration::from_secs(5)))?;
+    let mut raw = Vec::new();
+    let mut hello = Vec::new();
+    loop {
+        let (typ, body) = read_record(&mut sock)?;
+        raw.extend(record(typ, &body));
+        hello.extend_from_slice(&body);
+        let whole = hello.len() >= 4
+            && hello.len() >= 4 + (u32::from_be_bytes([0, hello[1], hello[2], hello[3]]) as usize);
+        if typ != 22 || whole {
+            break;
+        }
+    }
+    let Some(port) = route(ech_extension(&hello), backends) else {
+        return Ok(());
+    };
+    let mut backend = TcpStream::connect(("127.0.0.1", port))?;
+    backend.write_all(&raw)?;
+    sock.set_read_timeout(None)?;
+    let (mut from_client, mut to_client) = (sock.try_clone()?, sock);
+    let (mut to_backend, mut from_backend) = (backend.try_clone()?, backend);
+    let up = std::thread::spawn(move || {
+        let _ = std::io::copy(&mut from_client, &mut to_backend);
+        let _ = to_backend.shutdown(std::net::Shutdown::Write);
+    });
+    let _ = std::io::copy(&mut from_backend, &mut to_client);
+    let _ = to_client.shutdown(std::net::Shutdown::Write);
+    let _ = up.join();
+    Ok(())
+}
+
+/// A front that drops every connection whose ClientHello carries
+/// encrypted_client_hello, real or GREASE, as some middleboxes do with extensions
+/// they do not know; everything else reaches a good ferrotls server.
+#[test]
+fn ech_intolerant_front() {
+    let s = good_ferrotls_server(&[]);
+    let port = front(
+        |ech, backends| match ech {
+            Some(_) => None,
+            None => backends.first().copied(),
+        },
+        vec![s.port],
+    );
+    let (code, r) = diagnose(port, &[]);
+    assert_finding(
+        &r,
+        "ech.intolerant",
+        "warning",
+        "The server or a middlebox breaks handshakes that offer Encrypted Client Hello",
+    );
+    assert_eq!(
+        evidence(&r, "ech.intolerant"),
+        "an offer with a configuration made up for localhost: the peer closed the TCP connection during the TLS handshake\n\
+         the same handshake without the encrypted_client_hello extension succeeds"
+    );
+    assert_eq!(
+        finding(&r, "ech.intolerant")["fix"],
+        "A server without ECH must ignore the encrypted_client_hello extension (0xfe0d) and complete the handshake (RFC 8446, 4.1.2: unknown extensions are ignored): update the server's TLS library, or the firewall or load balancer in front of it. Until then clients that offer ECH cannot connect."
+    );
+    assert_finding(
+        &r,
+        "ech.grease-intolerant",
+        "warning",
+        "Handshakes with a GREASE encrypted_client_hello extension fail",
+    );
+    assert_eq!(
+        evidence(&r, "ech.grease-intolerant"),
+        "with a GREASE encrypted_client_hello extension: the peer closed the TCP connection during the TLS handshake\n\
+         the same handshake without it succeeds\n\
+         Chrome and Firefox send GREASE ECH by default, so they cannot connect"
+    );
+    assert_eq!(
+        finding(&r, "ech.grease-intolerant")["fix"],
+        "Update the server's TLS library, or the firewall or load balancer in front of it, so that it ignores the unknown encrypted_client_hello extension (0xfe0d) as RFC 8446, 4.1.2 requires."
+    );
+    assert_eq!(severities(&r, "warning").len(), 2, "{r:#}");
+    assert_eq!(severities(&r, "error"), Vec::<String>::new());
+    assert_eq!(code, 1);
+}
+
+/// Two servers behind one front with different ECH keys, as in a deployment whose
+/// keys were rotated on one machine only: offers for config_id 1 (what the first
+/// server hands out as its retry configuration) go to the second, which has only
+/// config_id 2.
+#[test]
+fn ech_retry_configs_stale() {
+    ech_keys("ech-stale-a.pem", 1);
+    ech_keys("ech-stale-b.pem", 2);
+    let a = good_ferrotls_server(&["--ech", "ech-stale-a.pem"]);
+    let b = good_ferrotls_server(&["--ech", "ech-stale-b.pem"]);
+    let port = front(
+        |ech, backends| {
+            // ECHClientHello outer: type 0, cipher suite (4 bytes), config_id.
+            let id = ech.filter(|e| e.first() == Some(&0)).and_then(|e| e.get(5));
+            backends.get(usize::from(id == Some(&1))).copied()
+        },
+        vec![a.port, b.port],
+    );
+    let (code, r) = diagnose(port, &[]);
+    assert_finding(
+        &r,
+        "ech.retry-configs-stale",
+        "error",
+        "The server rejects ECH offers made with its own retry configurations",
+    );
+    assert_eq!(
+        evidence(&r, "ech.retry-configs-stale"),
+        "connecting again with config_id 1: the server localhost did not accept Encrypted Client Hello; it sent retry configurations to connect again with"
+    );
+    assert_eq!(
+        finding(&r, "ech.retry-configs-stale")["fix"],
+        "The server hands out configurations it cannot decrypt, so clients that use ECH fail even after retrying: the keys are inconsistent across the deployment (servers answering for localhost with different ECH keys, or a configuration sent without its private key). Give every server the private keys of all configurations it sends or DNS publishes."
+    );
+    assert_finding(
+        &r,
+        "ech.supported",
+        "info",
+        "The server supports Encrypted Client Hello: 1 configuration, public name localhost",
+    );
+    let e = evidence(&r, "ech.supported");
+    assert!(
+        e.contains("\nconfig_id 1: public name localhost, HPKE X25519 with HKDF-SHA256 and AES-128-GCM, AES-256-GCM, ChaCha20Poly1305\n"),
+        "{e}"
+    );
+    assert!(!e.contains("was accepted"), "{e}");
+    assert_eq!(code, 2);
+}

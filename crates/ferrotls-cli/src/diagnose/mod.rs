@@ -5,7 +5,8 @@
 //! versions (5 hand-made hellos, in parallel)
 //!   -> in parallel: suites per version (+ TLS 1.2 groups), TLS 1.3 groups,
 //!      certificate with / without / wrong SNI, Heartbleed, compression,
-//!      TLS_FALLBACK_SCSV, resumption and 0-RTT, ALPN, HTTP (--http)
+//!      TLS_FALLBACK_SCSV, resumption and 0-RTT, ALPN, HTTP (--http),
+//!      Encrypted Client Hello (TLS 1.3)
 //!   -> certificate analysis (needs the server's clock) -> report
 //! ```
 //!
@@ -33,11 +34,13 @@
 //! must-staple,must-staple-missing}, sni, sni.{ignored,default-mismatch,unrecognized},
 //! heartbleed, renegotiation, fallback-scsv, compression, alpn,
 //! resumption.{tls12-id,tls12-ticket,tls13}, tls12.no-ems, early-data, http,
-//! http.hsts, clock, connect, timeout.
+//! http.hsts, ech, ech.{supported,absent,intolerant,grease-intolerant,
+//! retry-configs-stale,retry-configs-unusable,retry-failed}, clock, connect, timeout.
 //!
 //! Exit code: 0 no problems, 1 warnings only, 2 errors, 3 could not connect.
 
 mod certs;
+mod ech;
 mod heartbleed;
 mod probes;
 mod report;
@@ -217,7 +220,7 @@ fn diagnose(args: &DiagnoseArgs) -> Result<Report, String> {
     let chain_probes = if name_is_dns { 3 } else { 1 };
     let tasks = all_accepted.len()
         + chain_probes
-        + usize::from(tls13) * 2
+        + usize::from(tls13) * 3
         + usize::from(tls12)
         + usize::from(best_legacy.is_some()) * 2
         + usize::from(all_accepted.len() >= 2)
@@ -234,7 +237,7 @@ fn diagnose(args: &DiagnoseArgs) -> Result<Report, String> {
     // Phase 2: everything else, in parallel.
     pb.set_message("cipher suites, groups, certificates, vulnerabilities, sessions");
     let wrong_name = "ferrotls-diagnose-nonexistent.invalid".to_string();
-    let (suite_lists, g13, g12, chains, hb, comp, fb, res12, res13, alpn, http) =
+    let (suite_lists, g13, g12, chains, hb, comp, fb, res12, res13, alpn, http, ech) =
         std::thread::scope(|s| {
             let t = &target;
             let pb = &pb;
@@ -336,6 +339,13 @@ fn diagnose(args: &DiagnoseArgs) -> Result<Report, String> {
                     r
                 })
             });
+            let ech = tls13.then(|| {
+                s.spawn(move || {
+                    let r = ech::probe(t, name_is_dns);
+                    done("Encrypted Client Hello");
+                    r
+                })
+            });
             let mut lists = Vec::new();
             let mut g12 = Vec::new();
             for h in suite_handles {
@@ -362,6 +372,7 @@ fn diagnose(args: &DiagnoseArgs) -> Result<Report, String> {
                 res13.and_then(|h| h.join().ok()).unwrap_or_default(),
                 alpn.and_then(|h| h.join().ok()),
                 http.and_then(|h| h.join().ok()),
+                ech.and_then(|h| h.join().ok()),
             )
         });
     pb.finish_and_clear();
@@ -439,6 +450,10 @@ fn diagnose(args: &DiagnoseArgs) -> Result<Report, String> {
     findings.extend(res12);
     findings.extend(res13);
     findings.extend(alpn);
+    if let Some(o) = &ech {
+        let plain13 = matches!(&primary, Ok(c) if c.tls13);
+        findings.extend(ech::findings(o, plain13));
+    }
     if Instant::now() >= target.deadline {
         findings.push(
             Finding::warning(
@@ -460,6 +475,8 @@ struct Chain {
     certs: Vec<Vec<u8>>,
     ocsp: Option<Vec<u8>>,
     source: String,
+    /// Delivered by a complete TLS 1.3 handshake of the ferrotls client.
+    tls13: bool,
 }
 
 /// Fetches the chain: from a TLS 1.3 handshake by the ferrotls client when the
@@ -488,6 +505,7 @@ fn fetch_chain(
                         certs,
                         ocsp,
                         source: format!("TLS 1.3 handshake {sni_text}"),
+                        tls13: true,
                     });
                 }
             }
@@ -501,6 +519,7 @@ fn fetch_chain(
                     certs: f.certs,
                     ocsp: f.ocsp,
                     source: format!("{} handshake {sni_text}", probes::vname(v)),
+                    tls13: false,
                 })
             }
             Ok(_) => errors.push(format!(

@@ -101,6 +101,10 @@ pub struct Options {
     pub tickets: bool,
     pub early_data: bool,
     pub store: Arc<Store>,
+    /// An ECHConfigList to encrypt the ClientHello with (TLS 1.3 only).
+    pub ech_config_list: Option<Vec<u8>>,
+    /// Without `ech_config_list`: send a GREASE encrypted_client_hello extension.
+    pub ech_grease: bool,
 }
 
 impl Options {
@@ -112,6 +116,8 @@ impl Options {
             tickets: true,
             early_data: false,
             store: Arc::new(Store::new()),
+            ech_config_list: None,
+            ech_grease: false,
         }
     }
 }
@@ -165,8 +171,28 @@ impl Connected {
     }
 }
 
+/// A handshake that did not complete: the library's error when it had one (a
+/// socket failure has none), and the text to show.
+#[derive(Debug)]
+pub struct Failed {
+    /// Boxed: `ferrotls::Error` is large, and most callers only show the text.
+    pub tls: Option<Box<ferrotls::Error>>,
+    pub text: String,
+}
+
+impl From<String> for Failed {
+    fn from(text: String) -> Self {
+        Failed { tls: None, text }
+    }
+}
+
 /// Connects and completes a handshake; 0-RTT is offered (with no data) when allowed.
 pub fn connect(target: &Target, opts: &Options) -> Result<Connected, String> {
+    handshake(target, opts).map_err(|f| f.text)
+}
+
+/// [`connect`], keeping the library's error for callers that tell failures apart.
+pub fn handshake(target: &Target, opts: &Options) -> Result<Connected, Failed> {
     let recorder = Arc::new(Recorder::default());
     let mut b = ClientConfig::builder(recorder.clone())
         .versions(&opts.versions)
@@ -176,9 +202,13 @@ pub fn connect(target: &Target, opts: &Options) -> Result<Connected, String> {
         .early_data(opts.early_data)
         .alpn(opts.alpn.clone())
         .session_store(opts.store.clone())
-        .sni(opts.sni.is_some());
+        .sni(opts.sni.is_some())
+        .ech_grease(opts.ech_grease);
     if opts.versions.contains(&ProtocolVersion::TLSv1_3) {
         b = b.request_ocsp(true);
+    }
+    if let Some(list) = &opts.ech_config_list {
+        b = b.ech_config_list(list).map_err(|e| e.to_string())?;
     }
     let config = b.build().map_err(|e| e.to_string())?;
     let name = opts.sni.clone().unwrap_or_else(|| target.name.clone());
@@ -186,14 +216,21 @@ pub fn connect(target: &Target, opts: &Options) -> Result<Connected, String> {
         .map_err(|e| format!("{name} is not a valid server name: {e}"))?;
     let mut conn = ClientConnection::new(config, server_name).map_err(|e| e.to_string())?;
     let mut sock = target.connect().map_err(|e| e.describe())?;
-    let t = target.op_timeout().ok_or("the time budget ran out")?;
+    let t = target
+        .op_timeout()
+        .ok_or_else(|| "the time budget ran out".to_string())?;
     let _ = sock.set_read_timeout(Some(t));
     let _ = sock.set_write_timeout(Some(t));
     if matches!(conn.early_data_status(), ClientEarlyData::Offered { .. }) {
         // Offer 0-RTT but send nothing in it: only the server's answer matters.
         let _ = conn.write_early_data(&[]);
     }
-    ferrotls::stream::complete_handshake(&mut conn, &mut sock).map_err(|e| e.to_string())?;
+    if let Err(e) = ferrotls::stream::complete_handshake(&mut conn, &mut sock) {
+        return Err(Failed {
+            tls: conn.error().cloned().map(Box::new),
+            text: e.to_string(),
+        });
+    }
     Ok(Connected {
         conn,
         sock,
