@@ -27,7 +27,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 
-ALL_TARGETS=(msgs_decode deframer client server x509 heartbeat)
+ALL_TARGETS=(msgs_decode deframer client server x509 heartbeat ech)
 SANITIZER="${SANITIZER:-address}"
 JOBS="${JOBS:-1}"
 export RUSTC_BOOTSTRAP=1

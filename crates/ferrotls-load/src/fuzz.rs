@@ -22,6 +22,10 @@
 //!   with `bytes` as `[u16 len][der]...` intermediates; 2 leaf and intermediates all
 //!   from `bytes` in that form.
 //! - `heartbeat`: the plaintext of one heartbeat record.
+//! - `ech`: `[mode][bytes]`, mode (mod 4): 0 an ECHConfigList, 1 an
+//!   encrypted_client_hello body, 2 an EncodedClientHelloInner against a fixed
+//!   ClientHelloOuter, 3 `[variant][EncodedClientHelloInner]` sealed into a real
+//!   client's ClientHelloOuter for a server with ECH keys (see [`ech`]).
 
 use std::io::Read;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -69,6 +73,7 @@ pub const TARGETS: &[&str] = &[
     "server",
     "x509",
     "heartbeat",
+    "ech",
 ];
 
 /// Runs the harness `target` on `data`. Returns false for an unknown target name.
@@ -80,6 +85,7 @@ pub fn run(target: &str, data: &[u8]) -> bool {
         "server" => server(data),
         "x509" => x509(data),
         "heartbeat" => heartbeat(data),
+        "ech" => ech(data),
         _ => return false,
     }
     true
@@ -1070,4 +1076,395 @@ fn traffic(side: Side, tls12: bool, variant: u8, payload: &[u8]) {
     send_records(conn, &mut enc, payload, &mut chunks);
     conn.send_close_notify();
     let _ = conn.take_tls();
+}
+
+// ---------------------------------------------------------------------------------
+// ech
+
+/// The fixed setting of the `ech` target: server keys generated from a fixed seed,
+/// a server holding them, and what a real ferrotls client with fixed randomness
+/// sends that server, once straight through and once by way of HelloRetryRequest.
+pub struct EchFixture {
+    /// The server's keys (to open hellos outside a connection).
+    pub keys: ferrotls::ech::EchKeys,
+    /// The configuration clients encrypt to.
+    pub config: ferrotls::ech::EchConfig,
+    /// A TLS 1.3 server with [`EchFixture::keys`].
+    pub server: Arc<ServerConfig>,
+    /// The client offers a key share: the server accepts the first hello.
+    pub direct: EchFlight,
+    /// The client offers no key share: HelloRetryRequest, then a second hello.
+    pub retry: EchFlight,
+}
+
+/// One client's ClientHelloOuters, each with the EncodedClientHelloInner sealed in it.
+pub struct EchFlight {
+    pub outer1: ClientHello,
+    pub encoded1: Vec<u8>,
+    /// After HelloRetryRequest.
+    pub second: Option<(ClientHello, Vec<u8>)>,
+}
+
+/// The seed of the fixed randomness behind every ECH key, hello and seal here.
+const ECH_SEED: u64 = 0xec4;
+
+fn fixed_provider(seed: u64) -> ferrotls::crypto::provider::Provider {
+    ferrotls::crypto::provider::Provider::fixed(
+        seed,
+        UnixTime::since_unix_epoch(core::time::Duration::from_secs(pki_fixture::NOW as u64)),
+    )
+}
+
+/// Built once per process; panics only if the library cannot complete its own ECH
+/// handshake with itself.
+pub fn ech_fixture() -> &'static EchFixture {
+    static F: OnceLock<EchFixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let generated =
+            ferrotls::ech::EchKeys::generate("public.example", 7, &fixed_provider(ECH_SEED))
+                .expect("ECH keys");
+        // Through the key file format, as a deployment loads them.
+        let pem = generated.to_pem();
+        let keys = ferrotls::ech::EchKeys::from_pem(&pem).expect("ECH key file");
+        let server = server_builder()
+            .expect("fixture certificate")
+            .versions(&[ProtocolVersion::TLSv1_3])
+            .alpn(vec![b"h2".to_vec()])
+            .provider(fixed_provider(ECH_SEED + 1))
+            .ech_keys(ferrotls::ech::EchKeys::from_pem(&pem).expect("ECH key file"))
+            .build()
+            .expect("server config");
+        let config = keys.config().clone();
+        let direct = ech_flight(&keys, &server, false);
+        let retry = ech_flight(&keys, &server, true);
+        EchFixture {
+            keys,
+            config,
+            server,
+            direct,
+            retry,
+        }
+    })
+}
+
+/// The hellos of a real client offering ECH to the fixture server.
+fn ech_flight(keys: &ferrotls::ech::EchKeys, server: &Arc<ServerConfig>, hrr: bool) -> EchFlight {
+    let mut cb = ClientConfig::builder(Arc::new(AcceptAnyCert))
+        .alpn(vec![b"h2".to_vec(), b"http/1.1".to_vec()])
+        .provider(fixed_provider(ECH_SEED + 2 + u64::from(hrr)))
+        .ech_config_list(&keys.config_list())
+        .expect("own ECH configuration");
+    if hrr {
+        cb = cb.key_share_groups(&[]);
+    }
+    let config = cb.build().expect("client config");
+    let mut client = ClientConnection::new(config, localhost()).expect("client");
+    let mut server = ServerConnection::new(server.clone()).expect("server");
+    let first = client.take_tls();
+    let outer1 = client_hellos(&first).pop().expect("a ClientHello");
+    let (inner1, mut state) = ferrotls::ech::server_open_first(&[keys], &outer1)
+        .expect("own ClientHelloOuter opens")
+        .expect("own ClientHelloOuter is accepted");
+    let encoded1 = encode_like_client(&inner1, &outer1);
+    let second = hrr.then(|| {
+        let mut to_client = Vec::new();
+        feed(&mut server, &first, &mut Chunker::new(0), &mut to_client).expect("server");
+        let mut to_server = Vec::new();
+        feed(
+            &mut client,
+            &to_client,
+            &mut Chunker::new(0),
+            &mut to_server,
+        )
+        .expect("client");
+        let outer2 = client_hellos(&to_server)
+            .pop()
+            .expect("a second ClientHello");
+        let inner2 = ferrotls::ech::server_open_second(&mut state, &outer2)
+            .expect("own second ClientHelloOuter opens");
+        let encoded2 = encode_like_client(&inner2, &outer2);
+        (outer2, encoded2)
+    });
+    EchFlight {
+        outer1,
+        encoded1,
+        second,
+    }
+}
+
+/// The ClientHellos in a byte stream of whole handshake records.
+fn client_hellos(bytes: &[u8]) -> Vec<ClientHello> {
+    frame(bytes)
+        .into_iter()
+        .filter(|(t, _)| *t == ContentType::Handshake)
+        .filter_map(|(_, raw)| HandshakeMessage::read_tls13(raw.get(HEADER_LEN..)?).ok())
+        .filter_map(|m| match m.payload {
+            HandshakePayload::ClientHello(ch) => Some(ch),
+            _ => None,
+        })
+        .collect()
+}
+
+/// EncodedClientHelloInner as the client makes it (key_share compressed when
+/// ClientHelloOuter has one); checked to decode back to `inner`.
+fn encode_like_client(inner: &ClientHello, outer: &ClientHello) -> Vec<u8> {
+    let compress: &[ExtensionType] = if inner.has_extension(ExtensionType::KeyShare) {
+        &[ExtensionType::KeyShare]
+    } else {
+        &[]
+    };
+    let encoded = ferrotls::ech::encode_inner(inner, compress, 0);
+    let again = ferrotls::ech::decode_inner(&encoded, outer).expect("own inner decodes");
+    assert_eq!(&again, inner, "own EncodedClientHelloInner");
+    encoded
+}
+
+/// A handshake message in plaintext records of at most 2^14 bytes.
+fn handshake_records(message: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(message.len() + 8);
+    for piece in message.chunks(1 << 14) {
+        out.extend_from_slice(&[ContentType::Handshake.to_wire(), 3, 3]);
+        out.extend_from_slice(&(piece.len() as u16).to_be_bytes());
+        out.extend_from_slice(piece);
+    }
+    out
+}
+
+/// An error the peer caused must say which alert it sends, and never blame us.
+fn assert_peer_error(e: &Error, what: &str) {
+    let alert = e.alert();
+    assert!(alert.is_some(), "{what}: error without an alert: {e}");
+    assert_ne!(
+        alert,
+        Some(ferrotls::msgs::enums::AlertDescription::InternalError),
+        "{what}: peer input blamed on us: {e}"
+    );
+}
+
+/// The longest fuzzed EncodedClientHelloInner sealed into a ClientHelloOuter: the
+/// outer's extensions must stay within 2^16-1 bytes.
+const MAX_FUZZED_INNER: usize = 32 * 1024;
+
+/// `[mode][bytes]`, mode (mod 4): 0 an ECHConfigList; 1 an encrypted_client_hello
+/// extension body, also put in the fixed ClientHelloOuter and opened with the
+/// server's keys; 2 an EncodedClientHelloInner decoded against the fixed
+/// ClientHelloOuter; 3 `[variant][EncodedClientHelloInner]` sealed into a real
+/// client's ClientHelloOuter for a server that opens it (variant bit 0: as the
+/// second hello, after HelloRetryRequest).
+pub fn ech(data: &[u8]) {
+    let Some((&mode, body)) = data.split_first() else {
+        return;
+    };
+    match mode % 4 {
+        0 => ech_config_list(body),
+        1 => ech_extension(body),
+        2 => ech_decode_inner(body),
+        _ => {
+            let Some((&variant, inner)) = body.split_first() else {
+                return;
+            };
+            ech_server(variant, &inner[..inner.len().min(MAX_FUZZED_INNER)]);
+        }
+    }
+}
+
+/// Mode 0: what is usable re-encodes to a list that parses to the same configurations;
+/// retry_configs are refused only when malformed, with decode_error; an error
+/// message stays short.
+fn ech_config_list(bytes: &[u8]) {
+    use ferrotls::ech::{check_retry_configs, encode_config_list, parse_config_list, EchError};
+    let parsed = parse_config_list(bytes);
+    let retry = check_retry_configs(bytes);
+    if let Err(e) = &parsed {
+        // A sentence, however many configurations the list holds.
+        let text = e.to_string();
+        assert!(text.len() <= 16 * 1024, "{}-byte error message", text.len());
+    }
+    match &parsed {
+        Ok(configs) => {
+            assert!(retry.is_ok());
+            let refs: Vec<_> = configs.iter().collect();
+            let again = encode_config_list(&refs);
+            assert_eq!(parse_config_list(&again).as_ref(), Ok(configs));
+            for c in configs {
+                assert!(c.select_suite().is_some(), "usable config without a suite");
+            }
+        }
+        Err(EchError::NoUsableConfig { skipped }) => {
+            assert!(retry.is_ok());
+            assert!(!skipped.is_empty(), "no usable configuration, none skipped");
+        }
+        Err(_) => {
+            let err = retry.expect_err("malformed retry_configs accepted");
+            assert_eq!(
+                err.alert(),
+                Some(ferrotls::msgs::enums::AlertDescription::DecodeError),
+                "{err}"
+            );
+        }
+    }
+}
+
+/// The fixed ClientHelloOuter with its encrypted_client_hello body replaced.
+fn with_ech_body(outer: &ClientHello, body: &[u8]) -> ClientHello {
+    let mut hello = outer.clone();
+    for e in &mut hello.extensions {
+        if let ClientExtension::Unknown {
+            typ: ExtensionType::EncryptedClientHello,
+            data,
+        } = e
+        {
+            *data = body.to_vec();
+        }
+    }
+    hello
+}
+
+/// Mode 1: an extension body decodes to something that encodes back to it; in a
+/// ClientHelloOuter, the server's trial decryption fails cleanly or passes it over.
+fn ech_extension(body: &[u8]) {
+    use ferrotls::ech::{outer_aad, server_open_first, EchClientHello};
+    match EchClientHello::read(body) {
+        Ok(hello) => assert_eq!(
+            hello.encode(),
+            body,
+            "ECHClientHello re-encodes differently"
+        ),
+        Err(e) => assert_peer_error(&e, "ECHClientHello"),
+    }
+    let f = ech_fixture();
+    let outer = with_ech_body(&f.direct.outer1, body);
+    if let Err(e) = outer_aad(&outer) {
+        assert_peer_error(&e, "ClientHelloOuterAAD");
+    }
+    match server_open_first(&[&f.keys], &outer) {
+        Ok(Some(_)) => {
+            trace!("a fuzzed encrypted_client_hello opened");
+        }
+        Ok(None) => {}
+        Err(e) => assert_peer_error(&e, "server_open_first"),
+    }
+}
+
+/// Mode 2: a decoded ClientHelloInner encodes (uncompressed and with key_share
+/// compressed) to inputs that decode to it again.
+fn ech_decode_inner(encoded: &[u8]) {
+    use ferrotls::ech::{decode_inner, encode_inner};
+    let outer = &ech_fixture().direct.outer1;
+    let inner = match decode_inner(encoded, outer) {
+        Ok(inner) => inner,
+        Err(e) => return assert_peer_error(&e, "decode_inner"),
+    };
+    assert_eq!(inner.session_id, outer.session_id);
+    let plain = encode_inner(&inner, &[], 0);
+    let again = decode_inner(&plain, outer).expect("re-encoded ClientHelloInner decodes");
+    assert_eq!(
+        again, inner,
+        "ClientHelloInner changes through encode_inner"
+    );
+    let same_share = inner.key_shares().is_some() && inner.key_shares() == outer.key_shares();
+    if same_share {
+        let compressed = encode_inner(&inner, &[ExtensionType::KeyShare], 0);
+        let again = decode_inner(&compressed, outer).expect("compressed ClientHelloInner decodes");
+        assert_eq!(again, inner, "ClientHelloInner changes through compression");
+    }
+}
+
+/// Mode 3: the server decrypts the fuzzed EncodedClientHelloInner, then fails with
+/// an alert or goes on with the handshake.
+fn ech_server(variant: u8, encoded: &[u8]) {
+    let f = ech_fixture();
+    let mut sender = ferrotls::ech::EchSender::new(&f.config, &fixed_provider(ECH_SEED + 9))
+        .expect("ECH offer to the fixture configuration");
+    let mut server = ServerConnection::new(f.server.clone()).expect("server");
+    let mut sink = Vec::new();
+    let seal = |sender: &mut ferrotls::ech::EchSender, outer: &ClientHello, inner, first| {
+        let outer = sender
+            .seal_outer(outer.clone(), inner, first)
+            .expect("seal ClientHelloOuter");
+        let msg = HandshakeMessage::new(HandshakePayload::ClientHello(outer));
+        handshake_records(&msg.to_bytes())
+    };
+    let result = match (&f.retry.second, variant & 1) {
+        (Some((outer2, _)), 1) => {
+            let hello1 = seal(&mut sender, &f.retry.outer1, &f.retry.encoded1, true);
+            feed(&mut server, &hello1, &mut Chunker::new(0), &mut sink)
+                .expect("server takes the real first hello");
+            trace!("after the first hello: {}", server.state_name());
+            let hello2 = seal(&mut sender, outer2, encoded, false);
+            feed(
+                &mut server,
+                &hello2,
+                &mut Chunker::new(variant >> 1),
+                &mut sink,
+            )
+        }
+        _ => {
+            let hello = seal(&mut sender, &f.direct.outer1, encoded, true);
+            feed(
+                &mut server,
+                &hello,
+                &mut Chunker::new(variant >> 1),
+                &mut sink,
+            )
+        }
+    };
+    match result {
+        Ok(()) => trace!("server went on: {}", server.state_name()),
+        Err(e) => {
+            trace!("server failed: {e}");
+            assert_peer_error(&e, "server");
+        }
+    }
+}
+
+/// Seeds for the `ech` target, named, from the fixture's real hellos.
+pub fn ech_seeds() -> Vec<(String, Vec<u8>)> {
+    let f = ech_fixture();
+    let with_mode = |mode: u8, bytes: &[u8]| [&[mode][..], bytes].concat();
+    let mut seeds = vec![
+        (
+            "config-list".to_string(),
+            with_mode(0, &f.keys.config_list()),
+        ),
+        ("inner-marker".to_string(), with_mode(1, &[1])),
+        ("inner-direct".to_string(), with_mode(2, &f.direct.encoded1)),
+        (
+            "inner-direct-uncompressed".to_string(),
+            with_mode(
+                2,
+                &ferrotls::ech::encode_inner(
+                    &ferrotls::ech::decode_inner(&f.direct.encoded1, &f.direct.outer1)
+                        .expect("own inner decodes"),
+                    &[],
+                    0,
+                ),
+            ),
+        ),
+        (
+            "server-direct".to_string(),
+            with_mode(3, &[&[0][..], &f.direct.encoded1].concat()),
+        ),
+    ];
+    // A list with a configuration of another version in front.
+    let mut two = vec![0xfe, 0x0c, 0x00, 0x02, 0xaa, 0xbb];
+    two.extend_from_slice(f.config.encoded());
+    let mut list = (two.len() as u16).to_be_bytes().to_vec();
+    list.extend_from_slice(&two);
+    seeds.push(("config-list-two".to_string(), with_mode(0, &list)));
+    for (name, outer) in [
+        ("ext-direct", Some(&f.direct.outer1)),
+        ("ext-retry2", f.retry.second.as_ref().map(|(o, _)| o)),
+    ] {
+        if let Some(body) = outer.and_then(ferrotls::ech::ech_extension) {
+            seeds.push((name.to_string(), with_mode(1, body)));
+        }
+    }
+    if let Some((_, encoded2)) = &f.retry.second {
+        seeds.push((
+            "server-retry2".to_string(),
+            with_mode(3, &[&[1][..], encoded2].concat()),
+        ));
+    }
+    seeds
 }

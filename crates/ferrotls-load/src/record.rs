@@ -274,6 +274,10 @@ pub fn record_ferrotls(corpus: &mut Corpus) -> Result<usize, String> {
         }
         count += 1;
     }
+    // ECH: the real hellos of a client with fixed randomness (see `fuzz::ech`).
+    for (name, data) in crate::fuzz::ech_seeds() {
+        corpus.add("ech", &name, data);
+    }
     // Heartbeat records and a few x509 inputs.
     for (i, payload) in [&b""[..], b"x", &[7u8; 1000]].iter().enumerate() {
         let mut hb = Vec::new();

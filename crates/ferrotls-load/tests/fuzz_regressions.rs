@@ -75,3 +75,36 @@ fn seed_corpus_does_not_crash() {
     println!("replayed {n} corpus inputs from {}", dir.display());
     assert!(n > 0, "no corpus under {}", dir.display());
 }
+
+/// Every harness in `TARGETS` is a cargo-fuzz binary, runs in `scripts/fuzz.sh`, and
+/// has seeds, so a new target cannot be left out of CI or the replay above.
+#[test]
+fn every_target_is_built_run_and_seeded() {
+    let dir = fuzz_dir();
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).expect("fuzz/Cargo.toml");
+    let script = std::fs::read_to_string(dir.join("../scripts/fuzz.sh")).expect("fuzz.sh");
+    let all_targets = script
+        .lines()
+        .find(|l| l.starts_with("ALL_TARGETS=("))
+        .expect("ALL_TARGETS in scripts/fuzz.sh");
+    for target in TARGETS {
+        assert!(
+            dir.join(format!("fuzz_targets/{target}.rs")).is_file(),
+            "no fuzz/fuzz_targets/{target}.rs"
+        );
+        assert!(
+            manifest.contains(&format!("name = \"{target}\"")),
+            "no [[bin]] {target} in fuzz/Cargo.toml"
+        );
+        assert!(
+            all_targets
+                .trim_start_matches("ALL_TARGETS=(")
+                .trim_end_matches(')')
+                .split_whitespace()
+                .any(|t| t == *target),
+            "{target} is missing from ALL_TARGETS in scripts/fuzz.sh"
+        );
+        let seeds = std::fs::read_dir(dir.join("corpus").join(target)).map_or(0, |d| d.count());
+        assert!(seeds > 0, "no seeds in fuzz/corpus/{target}");
+    }
+}

@@ -63,6 +63,11 @@ const INFO_PREFIX: &[u8] = b"tls ech\0";
 /// The tag length of every HPKE AEAD (AES-GCM and ChaCha20Poly1305: RFC 9180, 7.3).
 const AEAD_TAG_LEN: usize = 16;
 
+/// How many passed-over configurations [`EchError::NoUsableConfig`] names.
+const MAX_SKIPPED_SHOWN: usize = 8;
+/// How many cipher suites [`SkipReason::NoSupportedSuite`] names.
+const MAX_SUITES_SHOWN: usize = 8;
+
 /// ECHClientHelloType (section 5).
 const TYPE_OUTER: u8 = 0;
 const TYPE_INNER: u8 = 1;
@@ -162,15 +167,21 @@ impl fmt::Display for SkipReason {
                 "(config_id {config_id}) has a {length}-byte public key, the wrong size for HPKE KEM {kem_id:#06x}"
             ),
             SkipReason::NoSupportedSuite { config_id, suites } => {
+                // Up to 16383 suites fit in a configuration: name the first few.
                 let offered: Vec<String> = suites
                     .iter()
+                    .take(MAX_SUITES_SHOWN)
                     .map(|(kdf, aead)| format!("KDF {kdf:#06x} with AEAD {aead:#06x}"))
                     .collect();
                 write!(
                     f,
                     "(config_id {config_id}) offers only HPKE cipher suites ferrotls does not support: {}",
                     offered.join(", ")
-                )
+                )?;
+                match suites.len().saturating_sub(MAX_SUITES_SHOWN) {
+                    0 => Ok(()),
+                    more => write!(f, " and {more} more"),
+                }
             }
         }
     }
@@ -266,13 +277,23 @@ impl fmt::Display for EchError {
                 write!(f, "the ECH configuration list could not be read: {e}")
             }
             EchError::NoUsableConfig { skipped } => {
-                let reasons: Vec<String> = skipped.iter().map(|s| s.to_string()).collect();
+                // A 64 KiB list holds up to 16383 configurations: name the first few,
+                // so that the message stays a sentence and not megabytes.
+                let reasons: Vec<String> = skipped
+                    .iter()
+                    .take(MAX_SKIPPED_SHOWN)
+                    .map(|s| s.to_string())
+                    .collect();
                 write!(
                     f,
                     "none of the {} ECH configuration(s) can be used: {}",
                     skipped.len(),
                     reasons.join("; ")
-                )
+                )?;
+                match skipped.len().saturating_sub(MAX_SKIPPED_SHOWN) {
+                    0 => Ok(()),
+                    more => write!(f, "; and {more} more"),
+                }
             }
             EchError::BadPublicName { name, reason } => write!(
                 f,
@@ -1940,6 +1961,64 @@ mod tests {
             )
         );
         assert_eq!(said(err.into()).1, None);
+    }
+
+    #[test]
+    fn many_unusable_configs_are_summarised() {
+        // 16383 empty configurations of another version fill a 64 KiB list; the
+        // error keeps every reason but its message names only the first 8.
+        let other = vec![0xfe, 0x0c, 0x00, 0x00];
+        let bytes = list(&vec![other; 16383]);
+        assert_eq!(bytes.len(), 65534);
+        let err = parse_config_list(&bytes).unwrap_err();
+        let EchError::NoUsableConfig { skipped } = &err else {
+            panic!("{err:?}");
+        };
+        assert_eq!(skipped.len(), 16383);
+        assert_eq!(skipped[16382].position, 16383);
+        let reasons: Vec<String> = (1..=8)
+            .map(|i| {
+                format!("configuration {i} has ECH version 0xfe0c; ferrotls supports only 0xfe0d")
+            })
+            .collect();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "none of the 16383 ECH configuration(s) can be used: {}; and 16375 more",
+                reasons.join("; ")
+            )
+        );
+        // One configuration of 16360 suites, none of them ours.
+        let mut raw = Raw::new(7);
+        raw.suites = (0..16360).map(|i| (0x0003, i)).collect();
+        let err = parse_config_list(&list(&[raw.bytes()])).unwrap_err();
+        let EchError::NoUsableConfig { skipped } = &err else {
+            panic!("{err:?}");
+        };
+        let SkipReason::NoSupportedSuite { suites, .. } = &skipped[0].reason else {
+            panic!("{skipped:?}");
+        };
+        assert_eq!(suites.len(), 16360);
+        let named: Vec<String> = (0..8)
+            .map(|i| format!("KDF 0x0003 with AEAD {i:#06x}"))
+            .collect();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "none of the 1 ECH configuration(s) can be used: configuration 1 (config_id 7) \
+                 offers only HPKE cipher suites ferrotls does not support: {} and 16352 more",
+                named.join(", ")
+            )
+        );
+        // Exactly 8 are all named.
+        let err = parse_config_list(&list(&vec![vec![0xfe, 0x0c, 0x00, 0x00]; 8])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "none of the 8 ECH configuration(s) can be used: {}",
+                reasons.join("; ")
+            )
+        );
     }
 
     #[test]
