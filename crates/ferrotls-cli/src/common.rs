@@ -44,22 +44,8 @@ impl Palette {
     }
 }
 
-/// Base64 (RFC 4648, 4) with padding.
-pub fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n =
-            chunk.iter().fold(0u32, |acc, b| acc << 8 | u32::from(*b)) << (8 * (3 - chunk.len()));
-        for i in 0..=chunk.len() {
-            out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
-        }
-        for _ in chunk.len()..3 {
-            out.push('=');
-        }
-    }
-    out
-}
+/// Base64 and PEM encoding are the library's.
+pub use ferrotls::pem::{base64, encode as pem_encode};
 
 /// Decodes base64 (RFC 4648, 4) with padding, ignoring whitespace (line breaks); the
 /// error says what is wrong, as a fragment: "the character '!' at position 3 is not
@@ -122,18 +108,6 @@ pub fn pem_body<'a>(text: &'a str, label: &str) -> Option<&'a str> {
     let (_, rest) = text.split_once(&format!("-----BEGIN {label}-----"))?;
     let (body, _) = rest.split_once(&format!("-----END {label}-----"))?;
     Some(body)
-}
-
-/// PEM-encodes DER bytes (RFC 7468).
-pub fn pem_encode(tag: &str, der: &[u8]) -> String {
-    let b64 = base64(der);
-    let mut out = format!("-----BEGIN {tag}-----\n");
-    for line in b64.as_bytes().chunks(64) {
-        out.push_str(std::str::from_utf8(line).unwrap_or_default());
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {tag}-----\n"));
-    out
 }
 
 /// Lower-case hex.

@@ -776,8 +776,8 @@ impl EchKeys {
     /// ECHConfigList with this configuration. The text holds the private key.
     pub fn to_pem(&self) -> String {
         let pkcs8 = Zeroizing::new([&X25519_PKCS8_PREFIX[..], self.keypair.private_key()].concat());
-        let mut out = pem_block("PRIVATE KEY", &pkcs8);
-        out.push_str(&pem_block("ECHCONFIG", &self.config_list()));
+        let mut out = crate::pem::encode("PRIVATE KEY", &pkcs8);
+        out.push_str(&crate::pem::encode("ECHCONFIG", &self.config_list()));
         out
     }
 
@@ -800,7 +800,7 @@ impl EchKeys {
         let keypair = HpkeKeyPair::from_private(HpkeKem::DhkemX25519HkdfSha256, raw)
             .map_err(|e| hpke_error("key import", e))?;
 
-        let list = pem_section(pem, "ECHCONFIG")?;
+        let list = echconfig_from_pem(pem)?;
         let mut configs = parse_config_list(&list)?;
         let config = match (configs.pop(), configs.is_empty()) {
             (Some(config), true) if encode_config_list(&[&config]) == list => config,
@@ -834,6 +834,23 @@ pub fn retry_configs<K: AsRef<EchKeys>>(keys: &[K]) -> Vec<u8> {
     encode_config_list(&configs)
 }
 
+/// The ECHConfigList of the ECHCONFIG block in `pem`.
+fn echconfig_from_pem(pem: &str) -> Result<Vec<u8>, Error> {
+    use rustls_pki_types::pem::{Error as PemError, PemObject};
+    rustls_pki_types::EchConfigListBytes::from_pem_slice(pem.as_bytes())
+        .map(|list| list.to_vec())
+        .map_err(|e| {
+            bad_pem(match e {
+                PemError::NoItemsFound => "no ECHCONFIG block was found".to_string(),
+                PemError::MissingSectionEnd { .. } => {
+                    "the ECHCONFIG block has no END line".to_string()
+                }
+                PemError::Base64Decode(_) => "the ECHCONFIG block is not valid base64".to_string(),
+                other => format!("the ECHCONFIG block cannot be read: {other}"),
+            })
+        })
+}
+
 fn bad_pem(reason: impl Into<String>) -> Error {
     ConfigError::BadPem {
         what: "the ECH keys",
@@ -848,85 +865,6 @@ fn hpke_error(operation: &'static str, e: impl fmt::Display) -> Error {
         reason: e.to_string(),
     }
     .into()
-}
-
-const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/// A PEM block (RFC 7468): base64 in lines of 64 characters.
-fn pem_block(label: &str, der: &[u8]) -> String {
-    let mut b64 = String::with_capacity(der.len().div_ceil(3) * 4);
-    for chunk in der.chunks(3) {
-        let b = [
-            chunk.first().copied().unwrap_or(0),
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                let sextet = (n >> (18 - 6 * i)) & 0x3f;
-                b64.push(char::from(
-                    BASE64.get(sextet as usize).copied().unwrap_or(b'A'),
-                ));
-            } else {
-                b64.push('=');
-            }
-        }
-    }
-    let mut out = format!("-----BEGIN {label}-----\n");
-    let mut rest = b64.as_str();
-    while !rest.is_empty() {
-        let (line, tail) = rest.split_at(rest.len().min(64));
-        out.push_str(line);
-        out.push('\n');
-        rest = tail;
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out
-}
-
-/// The decoded body of the first PEM block labelled `label`.
-fn pem_section(pem: &str, label: &str) -> Result<Vec<u8>, Error> {
-    let begin = format!("-----BEGIN {label}-----");
-    let end = format!("-----END {label}-----");
-    let Some((_, after)) = pem.split_once(&begin) else {
-        return Err(bad_pem(format!("no {label} block was found")));
-    };
-    let Some((body, _)) = after.split_once(&end) else {
-        return Err(bad_pem(format!("the {label} block has no END line")));
-    };
-    base64_decode(body).ok_or_else(|| bad_pem(format!("the {label} block is not valid base64")))
-}
-
-/// Standard base64 with padding; whitespace (line breaks) is ignored.
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let symbols: Vec<u8> = text.bytes().filter(|c| !c.is_ascii_whitespace()).collect();
-    if !symbols.len().is_multiple_of(4) {
-        return None;
-    }
-    let mut out = Vec::with_capacity(symbols.len() / 4 * 3);
-    let quads = symbols.chunks(4);
-    let count = quads.len();
-    for (i, quad) in quads.enumerate() {
-        let pad = quad.iter().rev().take_while(|&&c| c == b'=').count();
-        if pad > 2 || (pad > 0 && i + 1 != count) {
-            return None;
-        }
-        let mut n = 0u32;
-        for &c in quad {
-            let v = match c {
-                b'=' => 0,
-                c => BASE64.iter().position(|&s| s == c)? as u32,
-            };
-            n = n << 6 | v;
-        }
-        let bytes = n.to_be_bytes();
-        out.extend(bytes.iter().skip(1).take(3 - pad));
-        if quad.iter().take(4 - pad).any(|&c| c == b'=') {
-            return None;
-        }
-    }
-    Some(out)
 }
 
 // ---------------------------------------------------------------------------------
@@ -2465,10 +2403,11 @@ mod tests {
         assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----\n"));
         assert!(pem.ends_with("-----END ECHCONFIG-----\n"));
         assert!(pem.lines().all(|l| l.len() <= 64));
-        let der = pem_section(&pem, "PRIVATE KEY").unwrap();
+        let key = crate::pem::private_key_from_bytes(pem.as_bytes()).unwrap();
+        let der = key.secret_der();
         assert_eq!(der[..16], X25519_PKCS8_PREFIX);
         assert_eq!(&der[16..], keys.keypair.private_key());
-        assert_eq!(pem_section(&pem, "ECHCONFIG").unwrap(), keys.config_list());
+        assert_eq!(echconfig_from_pem(&pem).unwrap(), keys.config_list());
 
         let back = EchKeys::from_pem(&pem).unwrap();
         assert_eq!(back.config(), keys.config());
@@ -2501,7 +2440,7 @@ mod tests {
         let list_of_two = {
             let one = make_keys(1, 1);
             let list = encode_config_list(&[one.config(), one.config()]);
-            key_of(&a) + &pem_block("ECHCONFIG", &list)
+            key_of(&a) + &crate::pem::encode("ECHCONFIG", &list)
         };
         let mut p256_config = Raw::new(1);
         p256_config.kem = 0x0010;
@@ -2510,9 +2449,9 @@ mod tests {
             (key_of(&a), "could not read the ECH keys: no ECHCONFIG block was found"),
             (key_of(&a) + "-----BEGIN ECHCONFIG-----\nAAAA\n", "could not read the ECH keys: the ECHCONFIG block has no END line"),
             (key_of(&a) + "-----BEGIN ECHCONFIG-----\nAA*A\n-----END ECHCONFIG-----\n", "could not read the ECH keys: the ECHCONFIG block is not valid base64"),
-            (key_of(&a) + &pem_block("ECHCONFIG", &[0, 2, 0, 0]), "the ECH configuration list could not be read: malformed ECHConfigList: field ECHConfigList at byte 2: length 2 is below the minimum of 4"),
+            (key_of(&a) + &crate::pem::encode("ECHCONFIG", &[0, 2, 0, 0]), "the ECH configuration list could not be read: malformed ECHConfigList: field ECHConfigList at byte 2: length 2 is below the minimum of 4"),
             (list_of_two, "could not read the ECH keys: the ECHCONFIG block must hold exactly one ECHConfig"),
-            (key_of(&a) + &pem_block("ECHCONFIG", &list(&[p256_config.bytes()])), "could not read the ECH keys: the ECHConfig uses HPKE KEM 0x0010, but the private key is X25519 (KEM 0x0020)"),
+            (key_of(&a) + &crate::pem::encode("ECHCONFIG", &list(&[p256_config.bytes()])), "could not read the ECH keys: the ECHConfig uses HPKE KEM 0x0010, but the private key is X25519 (KEM 0x0020)"),
             (not_x25519, "the private key cannot be used: an ECH key must be an X25519 key in PKCS#8 (RFC 8410)"),
         ];
         for (pem, text) in cases {
@@ -2552,40 +2491,6 @@ mod tests {
                 )
             );
         }
-    }
-
-    #[test]
-    fn base64_round_trip() {
-        let cases: [(&[u8], &str); 7] = [
-            (b"", ""),
-            (b"f", "Zg=="),
-            (b"fo", "Zm8="),
-            (b"foo", "Zm9v"),
-            (b"foob", "Zm9vYg=="),
-            (b"fooba", "Zm9vYmE="),
-            (b"foobar", "Zm9vYmFy"),
-        ];
-        for (raw, text) in cases {
-            assert_eq!(
-                pem_block("X", raw),
-                format!(
-                    "-----BEGIN X-----\n{}-----END X-----\n",
-                    if text.is_empty() {
-                        String::new()
-                    } else {
-                        format!("{text}\n")
-                    }
-                )
-            );
-            assert_eq!(base64_decode(text).unwrap(), raw);
-        }
-        let all: Vec<u8> = (0..=255).collect();
-        let pem = pem_block("Y", &all);
-        assert_eq!(pem_section(&pem, "Y").unwrap(), all);
-        for bad in ["Zg=", "Z===", "Zg==Zm9v", "Zm=v", "Zm9*", "Zm9v="] {
-            assert_eq!(base64_decode(bad), None, "{bad}");
-        }
-        assert_eq!(base64_decode(" Zm9v\r\nYmFy\n").unwrap(), b"foobar");
     }
 
     // --- Sealing and opening ------------------------------------------------------------

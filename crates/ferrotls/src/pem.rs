@@ -25,6 +25,36 @@ fn looks_like_pem(bytes: &[u8]) -> bool {
         .any(|w| w == b"-----BEGIN")
 }
 
+/// Base64 (RFC 4648, 4) with padding.
+pub fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n =
+            chunk.iter().fold(0u32, |acc, b| acc << 8 | u32::from(*b)) << (8 * (3 - chunk.len()));
+        for i in 0..=chunk.len() {
+            let sextet = (n >> (18 - 6 * i) & 63) as usize;
+            out.push(char::from(ALPHABET.get(sextet).copied().unwrap_or(b'A')));
+        }
+        for _ in chunk.len()..3 {
+            out.push('=');
+        }
+    }
+    out
+}
+
+/// A PEM block (RFC 7468): `label` around the base64 of `der`, in lines of 64.
+pub fn encode(label: &str, der: &[u8]) -> String {
+    let b64 = base64(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(line).unwrap_or_default());
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
+
 /// Every certificate in PEM bytes (in order), or a single DER certificate.
 pub fn certs_from_bytes(bytes: &[u8]) -> Result<Vec<CertificateDer<'static>>, Error> {
     const WHAT: &str = "certificates";
@@ -76,6 +106,31 @@ pub fn load_private_key(path: impl AsRef<Path>) -> Result<PrivateKeyDer<'static>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base64_and_pem_encoding() {
+        // RFC 4648, 10.
+        let cases: [(&[u8], &str); 7] = [
+            (b"", ""),
+            (b"f", "Zg=="),
+            (b"fo", "Zm8="),
+            (b"foo", "Zm9v"),
+            (b"foob", "Zm9vYg=="),
+            (b"fooba", "Zm9vYmE="),
+            (b"foobar", "Zm9vYmFy"),
+        ];
+        for (raw, text) in cases {
+            assert_eq!(base64(raw), text);
+        }
+        assert_eq!(encode("X", b""), "-----BEGIN X-----\n-----END X-----\n");
+        // Lines of 64, and what rustls-pki-types' reader reads back.
+        let all: Vec<u8> = (0..=255).collect();
+        let pem = encode("CERTIFICATE", &all);
+        assert!(pem.lines().all(|l| l.len() <= 64), "{pem}");
+        assert_eq!(pem.lines().count(), 2 + 256usize.div_ceil(3) * 4 / 64 + 1);
+        let back = CertificateDer::from_pem_slice(pem.as_bytes()).unwrap();
+        assert_eq!(back.as_ref(), all.as_slice());
+    }
 
     #[test]
     fn errors_explain() {
