@@ -447,6 +447,34 @@ impl EchConfig {
     /// Section 6.1: the first (KDF, AEAD) pair, in the configuration's order, that
     /// this crate implements. Always `Some` for a configuration from
     /// [`parse_config_list`].
+    /// The KEM and cipher suites in words, for people: "HPKE X25519 with
+    /// HKDF-SHA256 and AES-128-GCM, AES-256-GCM, ChaCha20Poly1305". Identifiers this
+    /// crate does not know are shown as numbers.
+    pub fn describe_hpke(&self) -> String {
+        use crate::crypto::hpke::{HpkeAead, HpkeKdf, HpkeKem};
+        let kem = match HpkeKem::from_id(self.kem_id) {
+            Some(HpkeKem::DhkemX25519HkdfSha256) => "X25519".to_string(),
+            Some(HpkeKem::DhkemP256HkdfSha256) => "P-256".to_string(),
+            None => format!("KEM {:#06x}", self.kem_id),
+        };
+        let kdf =
+            |id: u16| HpkeKdf::from_id(id).map_or(format!("KDF {id:#06x}"), |k| k.name().into());
+        let aead =
+            |id: u16| HpkeAead::from_id(id).map_or(format!("AEAD {id:#06x}"), |a| a.name().into());
+        let mut kdfs: Vec<String> = Vec::new();
+        for (k, _) in &self.cipher_suites {
+            if !kdfs.contains(&kdf(*k)) {
+                kdfs.push(kdf(*k));
+            }
+        }
+        let aeads: Vec<String> = self.cipher_suites.iter().map(|(_, a)| aead(*a)).collect();
+        format!(
+            "HPKE {kem} with {} and {}",
+            kdfs.join(" or "),
+            aeads.join(", ")
+        )
+    }
+
     pub fn select_suite(&self) -> Option<HpkeSuite> {
         self.cipher_suites
             .iter()

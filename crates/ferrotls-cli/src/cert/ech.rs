@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use ferrotls::crypto::Provider;
-use ferrotls::ech::{self, EchConfig, EchKeys};
+use ferrotls::ech::EchKeys;
 
 use crate::common::base64;
 
@@ -48,7 +48,7 @@ pub fn run(args: EchArgs) -> Result<(), String> {
         "Created ECH keys for the public name {}: config_id {}, {}.",
         config.public_name,
         config.config_id,
-        describe(config)
+        config.describe_hpke()
     );
     println!("  {out}  the HPKE private key and its ECHConfig (mode 0600): for the server only");
     println!("ECHConfigList (base64):");
@@ -93,34 +93,4 @@ fn write_new(path: &Path, text: &str, force: bool) -> Result<(), String> {
     })?;
     file.write_all(text.as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
-}
-
-/// "HPKE X25519 with HKDF-SHA256 and AES-128-GCM, AES-256-GCM or ChaCha20Poly1305".
-fn describe(config: &EchConfig) -> String {
-    let kem = match config.kem_id {
-        ech::KEM_X25519_HKDF_SHA256 => "X25519".to_string(),
-        other => format!("KEM {other:#06x}"),
-    };
-    let kdf = |id: u16| match id {
-        ech::KDF_HKDF_SHA256 => "HKDF-SHA256".to_string(),
-        other => format!("KDF {other:#06x}"),
-    };
-    let aead = |id: u16| match id {
-        ech::AEAD_AES_128_GCM => "AES-128-GCM".to_string(),
-        ech::AEAD_AES_256_GCM => "AES-256-GCM".to_string(),
-        ech::AEAD_CHACHA20_POLY1305 => "ChaCha20Poly1305".to_string(),
-        other => format!("AEAD {other:#06x}"),
-    };
-    let mut kdfs: Vec<String> = Vec::new();
-    for (k, _) in &config.cipher_suites {
-        if !kdfs.contains(&kdf(*k)) {
-            kdfs.push(kdf(*k));
-        }
-    }
-    let aeads: Vec<String> = config.cipher_suites.iter().map(|(_, a)| aead(*a)).collect();
-    format!(
-        "HPKE {kem} with {} and {}",
-        kdfs.join(" or "),
-        aeads.join(", ")
-    )
 }

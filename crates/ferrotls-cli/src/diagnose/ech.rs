@@ -230,38 +230,6 @@ fn read_one(config: &[u8]) -> Result<EchConfig, String> {
     }
 }
 
-/// "HPKE X25519 with HKDF-SHA256 and AES-128-GCM, AES-256-GCM, ChaCha20Poly1305".
-fn describe(config: &EchConfig) -> String {
-    let kem = match config.kem_id {
-        ech::KEM_X25519_HKDF_SHA256 => "X25519".to_string(),
-        0x0010 => "P-256".to_string(),
-        other => format!("KEM {other:#06x}"),
-    };
-    let kdf = |id: u16| match id {
-        ech::KDF_HKDF_SHA256 => "HKDF-SHA256".to_string(),
-        0x0002 => "HKDF-SHA384".to_string(),
-        other => format!("KDF {other:#06x}"),
-    };
-    let aead = |id: u16| match id {
-        ech::AEAD_AES_128_GCM => "AES-128-GCM".to_string(),
-        ech::AEAD_AES_256_GCM => "AES-256-GCM".to_string(),
-        ech::AEAD_CHACHA20_POLY1305 => "ChaCha20Poly1305".to_string(),
-        other => format!("AEAD {other:#06x}"),
-    };
-    let mut kdfs: Vec<String> = Vec::new();
-    for (k, _) in &config.cipher_suites {
-        if !kdfs.contains(&kdf(*k)) {
-            kdfs.push(kdf(*k));
-        }
-    }
-    let aeads: Vec<String> = config.cipher_suites.iter().map(|(_, a)| aead(*a)).collect();
-    format!(
-        "HPKE {kem} with {} and {}",
-        kdfs.join(" or "),
-        aeads.join(", ")
-    )
-}
-
 fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("1 {word}")
@@ -411,7 +379,7 @@ fn retry_findings(name: &str, made_up: &str, check: &RetryCheck, grease_ok: bool
             "config_id {}: public name {}, {}",
             c.config_id,
             c.public_name,
-            describe(c)
+            c.describe_hpke()
         ));
     }
     for s in &skipped {
@@ -535,12 +503,12 @@ mod tests {
         assert_eq!(entries(&l[..l.len() - 1]), None);
         assert_eq!(entries(&[0, 5, 0xfe, 0x0d, 0, 9, 1]), None);
         assert_eq!(
-            describe(good.config()),
+            good.config().describe_hpke(),
             "HPKE X25519 with HKDF-SHA256 and AES-128-GCM, AES-256-GCM, ChaCha20Poly1305"
         );
         let p256 = read_one(&config(5, 0x0010, 65, 0x0002)).unwrap();
         assert_eq!(
-            describe(&p256),
+            p256.describe_hpke(),
             "HPKE P-256 with HKDF-SHA384 and AES-128-GCM"
         );
     }
