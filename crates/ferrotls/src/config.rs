@@ -86,6 +86,26 @@ pub(crate) fn check_versions(versions: &[ProtocolVersion]) -> Result<(), Error> 
             reason: format!("{v} is never negotiated by ferrotls; enable TLSv1.3 and/or TLSv1.2"),
         }
         .into()),
+        None => no_repeats("protocol version", versions),
+    }
+}
+
+/// Lists are sets in a preference order: an entry given twice is a mistake (and a
+/// list long enough to overflow its ClientHello field could only be made of repeats).
+fn no_repeats<T: PartialEq + std::fmt::Display>(
+    what: &'static str,
+    items: &[T],
+) -> Result<(), Error> {
+    match items
+        .iter()
+        .enumerate()
+        .find(|(i, item)| items.get(..*i).is_some_and(|before| before.contains(item)))
+    {
+        Some((_, item)) => Err(ConfigError::OutOfRange {
+            what,
+            reason: format!("{item} is listed more than once"),
+        }
+        .into()),
         None => Ok(()),
     }
 }
@@ -152,7 +172,7 @@ pub(crate) fn check_groups(groups: &[NamedGroup]) -> Result<(), Error> {
             ),
         }
         .into()),
-        None => Ok(()),
+        None => no_repeats("key exchange group", groups),
     }
 }
 
@@ -171,6 +191,25 @@ pub(crate) fn check_alpn(protocols: &[Vec<u8>]) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn repeated_versions_and_groups_are_refused() {
+        use ProtocolVersion::{TLSv1_2, TLSv1_3};
+        assert_eq!(
+            check_versions(&[TLSv1_3, TLSv1_2, TLSv1_3])
+                .unwrap_err()
+                .to_string(),
+            "invalid protocol version: TLSv1.3 is listed more than once"
+        );
+        assert!(check_versions(&[TLSv1_2, TLSv1_3]).is_ok());
+        assert_eq!(
+            check_groups(&[NamedGroup::X25519; 40_000])
+                .unwrap_err()
+                .to_string(),
+            "invalid key exchange group: x25519 is listed more than once"
+        );
+        assert!(check_groups(&[NamedGroup::X25519, NamedGroup::secp256r1]).is_ok());
+    }
 
     #[test]
     fn errors_explain() {
