@@ -288,6 +288,18 @@ impl AsymCosts {
         self.x25519_keygen + self.x25519_agree
     }
 
+    /// µs of an ECH client's HPKE encapsulation with DHKEM(X25519): an ephemeral key
+    /// generation and an agreement (the HPKE key schedule and the AEAD seal of the
+    /// inner hello, a few hashes and one small record, are left out as elsewhere).
+    pub fn hpke_encap(&self) -> f64 {
+        self.x25519_keygen + self.x25519_agree
+    }
+
+    /// µs of an ECH server's HPKE decapsulation with DHKEM(X25519): one agreement.
+    pub fn hpke_decap(&self) -> f64 {
+        self.x25519_agree
+    }
+
     pub fn to_json(self) -> serde_json::Value {
         serde_json::json!({
             "x25519_keygen_us": self.x25519_keygen,

@@ -5,9 +5,9 @@
 //! ```text
 //! ferrotls-bench [--quick] [--json] [--only SECTION[,SECTION..]] [--no-loopback]
 //! ferrotls-bench loopback [--quick] [--json] [--seconds N]
-//! ferrotls-bench profile [--lib ferrotls|rustls] [--key ecdsa|rsa] [--groups mlkem|x25519] [--tls12] [--resume] [--bulk] [--verify] [--n N]
+//! ferrotls-bench profile [--lib ferrotls|rustls] [--key ecdsa|rsa] [--groups mlkem|x25519] [--tls12] [--resume] [--ech] [--bulk] [--verify] [--n N]
 //! ```
-//! Sections: bulk, full, resumed, memory, verify, loopback.
+//! Sections: bulk, full, resumed, ech, memory, verify, loopback.
 
 mod alloc;
 mod bulk;
@@ -68,7 +68,9 @@ impl Params {
     }
 }
 
-const SECTIONS: [&str; 6] = ["bulk", "full", "resumed", "memory", "verify", "loopback"];
+const SECTIONS: [&str; 7] = [
+    "bulk", "full", "resumed", "ech", "memory", "verify", "loopback",
+];
 
 struct Args {
     params: Params,
@@ -164,7 +166,7 @@ fn main() -> ExitCode {
     step("generating certificates (ECDSA P-256 and RSA-2048 chains)");
     let ecdsa = certs::chain(certs::KeyType::EcdsaP256);
     let rsa = certs::chain(certs::KeyType::Rsa2048);
-    let needs_costs = want("full") || want("resumed") || want("verify");
+    let needs_costs = want("full") || want("resumed") || want("ech") || want("verify");
     let costs = needs_costs.then(|| {
         step("raw aws-lc-rs costs");
         let (s, b) = if p.samples <= 1 {
@@ -176,6 +178,7 @@ fn main() -> ExitCode {
     });
 
     let mut rows = Vec::new();
+    let mut ech_cost = Vec::new();
     if want("bulk") {
         step("bulk transfer");
         rows.extend(bulk::rows(p, &ecdsa));
@@ -188,6 +191,12 @@ fn main() -> ExitCode {
         if want("resumed") {
             step("resumed handshakes");
             rows.extend(handshakes::resumed_rows(p, &ecdsa, costs));
+        }
+        if want("ech") {
+            step("Encrypted Client Hello: ferrotls and rustls clients");
+            rows.extend(handshakes::ech_client_rows(p, &ecdsa, costs));
+            step("Encrypted Client Hello: ferrotls with and without");
+            ech_cost = handshakes::ech_cost_rows(p, &ecdsa, costs);
         }
     }
     if want("memory") {
@@ -228,6 +237,7 @@ fn main() -> ExitCode {
             "raw_costs_us": costs.map(|c| c.to_json()),
             "clock_span_cost_us": clock::overhead().as_secs_f64() * 1e6,
             "rows": rows.iter().map(|r| r.to_json()).collect::<Vec<_>>(),
+            "ech_cost_ferrotls_vs_itself": ech_cost.iter().map(|r| r.to_json()).collect::<Vec<_>>(),
             "elapsed_s": started.elapsed().as_secs_f64(),
         });
         println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
@@ -235,6 +245,12 @@ fn main() -> ExitCode {
         println!("ferrotls-bench on {}", machine());
         print!("{}", report::table(&rows));
         println!();
+        if !ech_cost.is_empty() {
+            println!("{}", report::ECH_HEADING);
+            print!("{}", report::ech_table(&ech_cost));
+            println!("{}", report::ECH_LEGEND);
+            println!();
+        }
         println!("{}", report::LEGEND);
         println!("{aws_note}");
         if let Some(c) = costs {

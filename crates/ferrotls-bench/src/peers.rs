@@ -27,6 +27,9 @@ pub trait Endpoint {
     fn read_plain(&mut self, buf: &mut [u8]) -> usize;
     fn is_handshaking(&self) -> bool;
     fn resumed(&self) -> bool;
+    /// Whether the handshake used an Encrypted Client Hello the server accepted (the
+    /// rustls server has no ECH: always false there).
+    fn ech_accepted(&self) -> bool;
 }
 
 /// Feeds `data` completely, processing as it goes; with a `sink`, plaintext is read
@@ -95,6 +98,9 @@ macro_rules! ferrotls_endpoint {
             fn resumed(&self) -> bool {
                 self.negotiated().resumed
             }
+            fn ech_accepted(&self) -> bool {
+                self.negotiated().ech == ferrotls::conn::EchStatus::Accepted
+            }
         }
     };
 }
@@ -103,7 +109,7 @@ ferrotls_endpoint!(ferrotls::ClientConnection);
 ferrotls_endpoint!(ferrotls::ServerConnection);
 
 macro_rules! rustls_endpoint {
-    ($t:ty) => {
+    ($t:ty, $ech_accepted:expr) => {
         impl Endpoint for $t {
             fn feed(&mut self, mut data: &[u8]) -> Result<usize, String> {
                 self.read_tls(&mut data).map_err(|e| format!("rustls: {e}"))
@@ -130,12 +136,17 @@ macro_rules! rustls_endpoint {
             fn resumed(&self) -> bool {
                 self.handshake_kind() == Some(rustls::HandshakeKind::Resumed)
             }
+            fn ech_accepted(&self) -> bool {
+                let accepted: fn(&$t) -> bool = $ech_accepted;
+                accepted(self)
+            }
         }
     };
 }
 
-rustls_endpoint!(rustls::ClientConnection);
-rustls_endpoint!(rustls::ServerConnection);
+rustls_endpoint!(rustls::ClientConnection, |c| c.ech_status()
+    == rustls::client::EchStatus::Accepted);
+rustls_endpoint!(rustls::ServerConnection, |_| false);
 
 // ---------------------------------------------------------------------------------
 // Settings shared by both libraries
@@ -293,6 +304,9 @@ impl Setup<'_> {
     }
 }
 
+/// The public name in the benchmark's ECH configuration (the outer ClientHello's SNI).
+pub const ECH_PUBLIC_NAME: &str = "public.example";
+
 /// Configurations for both libraries, built once per row.
 pub struct Configs {
     pub ferro_client: Arc<ferrotls::ClientConfig>,
@@ -318,6 +332,26 @@ impl ClientSessionStore for NoStore {
 
 impl Configs {
     pub fn new(s: &Setup<'_>) -> Configs {
+        Self::build(s, None)
+    }
+
+    /// As [`new`](Self::new) (TLS 1.3 only), with Encrypted Client Hello: fresh ECH
+    /// keys in the ferrotls server, and their ECHConfigList in both clients. The
+    /// rustls server has no ECH (rustls 0.23 has no ECH server); ECH rows pair both
+    /// clients with the ferrotls server.
+    pub fn with_ech(s: &Setup<'_>) -> Configs {
+        assert_eq!(s.version, Version::Tls13, "ECH is TLS 1.3 only");
+        let keys = ferrotls::ech::EchKeys::generate(
+            ECH_PUBLIC_NAME,
+            1,
+            &ferrotls::crypto::Provider::system(),
+        )
+        .expect("ferrotls ECH keys");
+        Self::build(s, Some(keys))
+    }
+
+    fn build(s: &Setup<'_>, ech: Option<ferrotls::ech::EchKeys>) -> Configs {
+        let ech_config_list = ech.as_ref().map(|k| k.config_list());
         // ferrotls
         let mut roots = RootStore::new();
         roots.add(TrustAnchor::from_cert(s.chain.root.clone()).expect("root anchor"));
@@ -328,7 +362,10 @@ impl Configs {
         if s.resume == Resume::Never {
             fc = fc.session_store(Arc::new(NoStore)).session_tickets(false);
         }
-        let fs = ferrotls::ServerConfig::builder()
+        if let Some(list) = &ech_config_list {
+            fc = fc.ech_config_list(list).expect("ferrotls ECH config list");
+        }
+        let mut fs = ferrotls::ServerConfig::builder()
             .cert(s.chain.served(), &s.chain.key())
             .expect("ferrotls server certificate")
             .versions(&[s.ferrotls_version()])
@@ -340,16 +377,34 @@ impl Configs {
             ))
             // One ticket per connection, as rustls is configured below.
             .tls13_tickets(1);
+        if let Some(keys) = ech {
+            fs = fs.ech_keys(keys);
+        }
 
         // rustls
         let provider = s.rustls_provider();
         let mut roots = rustls::RootCertStore::empty();
         roots.add(s.chain.root.clone()).expect("rustls root");
-        let mut rc = rustls::ClientConfig::builder_with_provider(provider.clone())
-            .with_protocol_versions(&[s.rustls_version()])
-            .expect("rustls client versions")
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+        let rc = rustls::ClientConfig::builder_with_provider(provider.clone());
+        let rc = match &ech_config_list {
+            // ECH implies TLS 1.3 only. The HPKE suite is pinned to the one ferrotls's
+            // client picks from the configuration (its first: DHKEM(X25519,
+            // HKDF-SHA256), HKDF-SHA256, AES-128-GCM), which rustls would also pick
+            // from its ALL_SUPPORTED_SUITES.
+            Some(list) => {
+                let ech = rustls::client::EchConfig::new(
+                    list.clone().into(),
+                    &[rustls_aws::hpke::DH_KEM_X25519_HKDF_SHA256_AES_128],
+                )
+                .expect("rustls ECH config");
+                rc.with_ech(rustls::client::EchMode::Enable(ech))
+                    .expect("rustls ECH")
+            }
+            None => rc
+                .with_protocol_versions(&[s.rustls_version()])
+                .expect("rustls client versions"),
+        };
+        let mut rc = rc.with_root_certificates(roots).with_no_client_auth();
         if s.resume == Resume::Never {
             rc.resumption = rustls::client::Resumption::disabled();
         }

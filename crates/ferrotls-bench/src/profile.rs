@@ -3,8 +3,16 @@
 //!
 //! ```text
 //! ferrotls-bench profile [--lib ferrotls|rustls] [--key ecdsa|rsa] [--groups mlkem|x25519]
-//!                        [--tls12] [--resume [--session-id]] [--bulk] [--verify] [--n N]
+//!                        [--tls12] [--resume [--session-id]] [--ech] [--bulk] [--verify] [--n N]
 //! ```
+//!
+//! With `--ech`, the TLS 1.3 handshakes use Encrypted Client Hello: the chosen
+//! library's client against a ferrotls server holding the ECH keys (rustls has no ECH
+//! server), so `--lib rustls --ech` profiles the rustls ECH client beside a ferrotls
+//! ECH server. Both sides run in the loop, as in the other modes; with
+//! `perf record --call-graph dwarf`, the client is under `ferrotls::ech::EchSender::new`
+//! and `ferrotls::tls13::client` (or `rustls::client`), the server under
+//! `ferrotls::ech::server_open_first` and `ferrotls::tls13::server`.
 
 use crate::certs::{self, KeyType};
 use crate::peers::{deliver, handshake, Aead, Configs, Endpoint, Groups, Resume, Setup, Version};
@@ -16,6 +24,7 @@ struct Opts {
     version: Version,
     resume: bool,
     session_id: bool,
+    ech: bool,
     bulk: bool,
     verify: bool,
     n: usize,
@@ -29,6 +38,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
         version: Version::Tls13,
         resume: false,
         session_id: false,
+        ech: false,
         bulk: false,
         verify: false,
         n: 2000,
@@ -55,6 +65,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
             "--tls12" => o.version = Version::Tls12,
             "--resume" => o.resume = true,
             "--session-id" => o.session_id = true,
+            "--ech" => o.ech = true,
             "--bulk" => o.bulk = true,
             "--verify" => o.verify = true,
             "--n" => {
@@ -64,10 +75,21 @@ fn parse(args: &[String]) -> Result<Opts, String> {
             other => return Err(format!("profile: unknown argument {other:?}")),
         }
     }
+    if o.ech && (o.version == Version::Tls12 || o.verify) {
+        return Err("profile: --ech is for TLS 1.3 handshakes (not --tls12 or --verify)".into());
+    }
     Ok(o)
 }
 
 fn run<C: Endpoint, S: Endpoint>(o: &Opts, c: impl Fn() -> C, s: impl Fn() -> S) {
+    // Check once that the loop measures what was asked for.
+    let first = handshake(&c, &s).expect("handshake");
+    assert_eq!(
+        (first.client.ech_accepted(), first.server.ech_accepted()),
+        (o.ech, o.ech),
+        "(client, server) ECH accepted, expected {} on both",
+        o.ech
+    );
     if o.bulk {
         let mut pair = handshake(&c, &s).expect("handshake");
         let data = vec![0x42u8; 1 << 20];
@@ -105,8 +127,14 @@ pub fn main(args: &[String]) -> Result<(), String> {
             (true, Version::Tls12) => Resume::Tls12Ticket,
         },
     };
-    let cfg = Configs::new(&setup);
-    if o.rustls {
+    let cfg = if o.ech {
+        Configs::with_ech(&setup)
+    } else {
+        Configs::new(&setup)
+    };
+    if o.rustls && o.ech {
+        run(&o, || cfg.rustls_client(), || cfg.ferro_server());
+    } else if o.rustls {
         run(&o, || cfg.rustls_client(), || cfg.rustls_server());
     } else {
         run(&o, || cfg.ferro_client(), || cfg.ferro_server());

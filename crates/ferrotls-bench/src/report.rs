@@ -122,24 +122,33 @@ pub fn table(rows: &[Row]) -> String {
     let head = [
         "row", "unit", "ferrotls", "rustls", "f/r", "limit", "f %lim", "r %lim", "openssl",
     ];
-    let cells: Vec<[String; 9]> = rows
+    let cells: Vec<(&str, Vec<String>)> = rows
         .iter()
         .map(|r| {
-            [
-                r.name.clone(),
-                r.unit.to_string(),
-                fmt_val(&r.ferrotls),
-                fmt_val(&r.rustls),
-                r.ratio().map_or("-".into(), |x| format!("{x:.2}")),
-                fmt_opt(r.limit, ""),
-                fmt_opt(r.pct(&r.ferrotls), "%"),
-                fmt_opt(r.pct(&r.rustls), "%"),
-                r.openssl.map_or(String::new(), fmt_num),
-            ]
+            (
+                r.section,
+                vec![
+                    r.name.clone(),
+                    r.unit.to_string(),
+                    fmt_val(&r.ferrotls),
+                    fmt_val(&r.rustls),
+                    r.ratio().map_or("-".into(), |x| format!("{x:.2}")),
+                    fmt_opt(r.limit, ""),
+                    fmt_opt(r.pct(&r.ferrotls), "%"),
+                    fmt_opt(r.pct(&r.rustls), "%"),
+                    r.openssl.map_or(String::new(), fmt_num),
+                ],
+            )
         })
         .collect();
-    let mut width = head.map(str::len);
-    for c in &cells {
+    grid(&head, &cells)
+}
+
+/// Columns left-aligned first, right-aligned after, a "-- section" line wherever the
+/// section changes.
+fn grid(head: &[&str], cells: &[(&str, Vec<String>)]) -> String {
+    let mut width: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
+    for (_, c) in cells {
         for (w, s) in width.iter_mut().zip(c.iter()) {
             *w = (*w).max(s.chars().count());
         }
@@ -156,12 +165,14 @@ pub fn table(rows: &[Row]) -> String {
         s.trim_end().to_string()
     };
     let mut out = String::new();
-    out.push_str(&line(&head.map(String::from)));
+    out.push_str(&line(
+        &head.iter().map(|h| h.to_string()).collect::<Vec<_>>(),
+    ));
     out.push('\n');
     let mut section = "";
-    for (r, c) in rows.iter().zip(cells.iter()) {
-        if r.section != section {
-            section = r.section;
+    for (sec, c) in cells {
+        if *sec != section {
+            section = sec;
             out.push_str(&format!("-- {section}\n"));
         }
         out.push_str(&line(c));
@@ -169,6 +180,89 @@ pub fn table(rows: &[Row]) -> String {
     }
     out
 }
+
+/// One line of the ferrotls-against-itself table: the same row with a feature on
+/// and off (ECH: rustls has no ECH server, so there is nothing to hold it against).
+#[derive(Clone, Debug)]
+pub struct SelfRow {
+    pub section: &'static str,
+    pub name: String,
+    /// "hs/s" (higher is better).
+    pub unit: &'static str,
+    /// ferrotls with the feature, in `unit`.
+    pub with: f64,
+    /// ferrotls without it, in `unit`.
+    pub without: f64,
+    /// µs per operation the feature adds (with less without).
+    pub extra_us: f64,
+    /// µs per operation of the feature's raw aws-lc-rs primitives.
+    pub raw_us: f64,
+    pub detail: Value,
+}
+
+impl SelfRow {
+    pub fn ratio(&self) -> f64 {
+        self.with / self.without
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({
+            "section": self.section,
+            "name": self.name,
+            "unit": self.unit,
+            "higher_is_better": true,
+            "ferrotls_with_ech": self.with,
+            "ferrotls_without_ech": self.without,
+            "ratio_with_over_without": self.ratio(),
+            "extra_us": self.extra_us,
+            "raw_hpke_us": self.raw_us,
+            "detail": self.detail,
+        })
+    }
+}
+
+/// The heading printed above [`ech_table`].
+pub const ECH_HEADING: &str = "\
+ECH cost: ferrotls against itself, with and without Encrypted Client Hello (both ends
+ferrotls; rustls has no ECH server to compare with)";
+
+/// The ECH cost rows as plain text, in the style of [`table`].
+pub fn ech_table(rows: &[SelfRow]) -> String {
+    let head = [
+        "row",
+        "unit",
+        "with ECH",
+        "plain",
+        "ECH/plain",
+        "extra µs",
+        "HPKE µs",
+    ];
+    let cells: Vec<(&str, Vec<String>)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.section,
+                vec![
+                    r.name.clone(),
+                    r.unit.to_string(),
+                    fmt_num(r.with),
+                    fmt_num(r.without),
+                    format!("{:.2}", r.ratio()),
+                    fmt_num(r.extra_us),
+                    fmt_num(r.raw_us),
+                ],
+            )
+        })
+        .collect();
+    grid(&head, &cells)
+}
+
+/// The legend printed under [`ech_table`].
+pub const ECH_LEGEND: &str = "\
+ECH/plain = ferrotls with ECH / ferrotls without, below 1 is ECH's cost; extra µs = CPU
+µs per handshake ECH adds to that side; HPKE µs = its raw aws-lc-rs share of that
+(client: X25519 key generation and agreement for the encapsulation; server: the
+agreement for the decapsulation). ECH accepted on every ECH handshake (checked).";
 
 /// The legend printed under the table.
 pub const LEGEND: &str = "\

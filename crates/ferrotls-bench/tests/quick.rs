@@ -35,6 +35,8 @@ const ROWS: &[&str] = &[
     "TLS1.2 session ID server",
     "TLS1.2 ticket client",
     "TLS1.2 ticket server",
+    "TLS1.3 ECDSA P-256 X25519MLKEM768 ECH client",
+    "TLS1.3 ECDSA P-256 X25519 ECH client",
     "client Rust heap (counting allocator)",
     "client malloc heap (Rust + aws-lc C)",
     "client RSS slope",
@@ -44,6 +46,14 @@ const ROWS: &[&str] = &[
     "3-cert chain ECDSA P-256",
     "3-cert chain RSA-2048",
     "TLS1.3 ECDSA P-256 X25519 via openssl s_time",
+];
+
+/// The ferrotls-against-itself ECH cost rows, in their own table (and JSON array).
+const ECH_COST_ROWS: &[&str] = &[
+    "TLS1.3 ECDSA P-256 X25519MLKEM768 client, ECH vs plain",
+    "TLS1.3 ECDSA P-256 X25519MLKEM768 server, ECH vs plain",
+    "TLS1.3 ECDSA P-256 X25519 client, ECH vs plain",
+    "TLS1.3 ECDSA P-256 X25519 server, ECH vs plain",
 ];
 
 fn run(args: &[&str]) -> String {
@@ -64,8 +74,21 @@ fn run(args: &[&str]) -> String {
 #[test]
 fn quick_run_prints_every_row() {
     let table = run(&["--quick"]);
-    let missing: Vec<&&str> = ROWS.iter().filter(|r| !table.contains(*r)).collect();
+    let missing: Vec<&&str> = ROWS
+        .iter()
+        .chain(ECH_COST_ROWS)
+        .filter(|r| !table.contains(*r))
+        .collect();
     assert!(missing.is_empty(), "rows missing: {missing:?}\n{table}");
+    assert!(
+        table.contains("ECH cost: ferrotls against itself"),
+        "the ECH cost table is labelled as ferrotls against itself:\n{table}"
+    );
+    // The ECH client rows have both libraries' numbers (rustls's ECH client against
+    // the ferrotls server).
+    for line in table.lines().filter(|l| l.contains(" ECH client ")) {
+        assert!(!line.contains("n/a") && !line.contains(" - "), "{line}");
+    }
     // Both libraries resume with TLS 1.3 tickets: the row has numbers, not n/a.
     for side in ["client", "server"] {
         let line = table
@@ -88,6 +111,21 @@ fn quick_json_has_every_row() {
         .collect();
     for want in ROWS.iter().filter(|r| !r.contains("openssl")) {
         assert!(names.contains(want), "JSON lacks row {want}: {names:?}");
+    }
+    let ech_cost = doc["ech_cost_ferrotls_vs_itself"]
+        .as_array()
+        .expect("ech_cost_ferrotls_vs_itself");
+    let ech_names: Vec<&str> = ech_cost.iter().filter_map(|r| r["name"].as_str()).collect();
+    for want in ECH_COST_ROWS {
+        assert!(
+            ech_names.contains(want),
+            "JSON lacks ECH cost row {want}: {ech_names:?}"
+        );
+    }
+    for r in ech_cost {
+        for key in ["ferrotls_with_ech", "ferrotls_without_ech"] {
+            assert!(r[key].as_f64().is_some(), "{key} in {r}");
+        }
     }
 }
 
