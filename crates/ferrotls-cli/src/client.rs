@@ -772,8 +772,18 @@ fn pipe(mut tls: StreamOwned<ClientConnection, TcpStream>) -> Result<(), String>
         match tls.read(&mut buf) {
             Ok(0) => return Ok(()),
             Ok(n) => {
-                stdout.write_all(&buf[..n]).map_err(|e| e.to_string())?;
-                stdout.flush().map_err(|e| e.to_string())?;
+                if let Err(e) = stdout.write_all(&buf[..n]).and_then(|()| stdout.flush()) {
+                    if e.kind() == std::io::ErrorKind::BrokenPipe {
+                        // Whoever read our output went away (`ferrotls client .. | head`):
+                        // close the connection properly, then end quietly as the other
+                        // commands do.
+                        let _ = tls.close();
+                        std::process::exit(crate::EXIT_OUTPUT_CLOSED);
+                    }
+                    return Err(format!(
+                        "cannot write the server's data to standard output: {e}"
+                    ));
+                }
             }
             Err(e)
                 if matches!(

@@ -48,7 +48,7 @@ enum Command {
 /// -1`): 128 + SIGPIPE, what the shell reports for coreutils in the same place.
 /// SIGPIPE itself stays ignored (Rust's default), so that a TLS peer closing its
 /// socket is an error the commands report, never a silent death.
-const EXIT_OUTPUT_CLOSED: i32 = 141;
+pub(crate) const EXIT_OUTPUT_CLOSED: i32 = 141;
 
 /// Whether a panic is `print!`/`eprint!` (std's "failed printing to stdout: ...")
 /// failing because the reading end of stdout or stderr was closed.

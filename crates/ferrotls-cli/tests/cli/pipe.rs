@@ -89,3 +89,51 @@ fn a_reader_that_stops_after_one_line_ends_the_command_quietly() {
     assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
     assert_quiet("cert show | head -1", &r);
 }
+
+#[test]
+fn client_whose_output_reader_went_away_ends_quietly() {
+    let d = tmpdir("pipe-client");
+    let server = crate::util::Server::start(&d, &["--dev"]);
+    let ca = d.join("dev/ferrotls-ca.pem");
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let target = server.target();
+    let mut cmd = command(&d, &["client", &target, "--cafile", ca.to_str().unwrap()]);
+    cmd.stdout(writer).stdin(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    drop(cmd);
+    // The echo server sends this back; writing it to stdout is what fails.
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"hello\n").unwrap();
+    drop(child.stdin.take());
+    let r = finish(child);
+    assert_eq!(r.code, OUTPUT_CLOSED, "{}", r.stderr);
+    assert!(
+        !r.stderr.contains("ferrotls:"),
+        "no error line: {}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    // The client closed the connection properly on its way out.
+    server.wait_for(1, |l| l.contains(": echoed 6 bytes, closed"));
+}
+
+#[test]
+fn client_whose_output_cannot_be_written_says_why() {
+    let d = tmpdir("full-client");
+    let server = crate::util::Server::start(&d, &["--dev"]);
+    let ca = d.join("dev/ferrotls-ca.pem");
+    let target = server.target();
+    let mut cmd = command(&d, &["client", &target, "--cafile", ca.to_str().unwrap()]);
+    // Every write to /dev/full fails with ENOSPC.
+    cmd.stdout(std::fs::File::create("/dev/full").unwrap())
+        .stdin(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"hello\n").unwrap();
+    drop(child.stdin.take());
+    let r = finish(child);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stderr.lines().last().unwrap_or_default(),
+        "ferrotls: cannot write the server's data to standard output: No space left on device (os error 28)"
+    );
+}
