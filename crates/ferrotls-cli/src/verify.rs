@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use ferrotls::pki::{
-    describe_certificate, time, CertRole, ChainEntry, Purpose, Request, RootStore, SubjectName,
-    TrustAnchor, Verifier,
+    describe_certificate, time, CertRole, ChainEntry, Policy, Purpose, Request, RootStore,
+    SubjectName, TrustAnchor, Verifier,
 };
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -54,6 +54,11 @@ pub struct VerifyArgs {
     /// A DER OCSP response to treat as stapled.
     #[arg(long, value_name = "FILE")]
     ocsp: Option<PathBuf>,
+    /// Also apply the CA/Browser Forum subscriber profile to a server certificate:
+    /// the subject CN must copy a SAN, and no anyExtendedKeyUsage (what publicly
+    /// trusted certificates meet; private PKIs often do not).
+    #[arg(long)]
+    cabf: bool,
     /// Print JSON: {"valid": bool, "error": {"kind", "message"}, "chain": [...]}.
     #[arg(long)]
     json: bool,
@@ -148,7 +153,10 @@ pub fn run(args: VerifyArgs) -> Result<(), String> {
     } else {
         RootStore::system().unwrap_or_else(|e| usage(e.to_string()))
     };
-    let mut verifier = Verifier::new(roots);
+    let mut verifier = Verifier::new(roots).with_policy(Policy {
+        cabf_server_profile: args.cabf,
+        ..Policy::default()
+    });
     for p in &args.crl {
         verifier
             .add_crl_file(p)

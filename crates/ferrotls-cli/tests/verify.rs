@@ -48,7 +48,28 @@ fn make_chain(d: &Path) {
         .unwrap();
     std::fs::write(d.join("root.pem"), root.pem()).unwrap();
     std::fs::write(d.join("inter.pem"), inter.pem()).unwrap();
+    std::fs::write(d.join("inter-key.pem"), inter_key.serialize_pem()).unwrap();
     std::fs::write(d.join("leaf.pem"), leaf.pem()).unwrap();
+}
+
+/// cn-leaf.pem: like leaf.pem (issued by inter.pem's key, which make_chain keeps in
+/// inter-key.pem), with subject CN `cn`.
+fn make_leaf_with_cn(d: &Path, cn: &str) {
+    let inter_key =
+        KeyPair::from_pem(&std::fs::read_to_string(d.join("inter-key.pem")).unwrap()).unwrap();
+    let issuer = Issuer::from_ca_cert_pem(
+        &std::fs::read_to_string(d.join("inter.pem")).unwrap(),
+        inter_key,
+    )
+    .unwrap();
+    let leaf_key = KeyPair::generate().unwrap();
+    let mut lp = CertificateParams::new(vec!["api.example.com".to_string()]).unwrap();
+    lp.distinguished_name = named(cn);
+    lp.use_authority_key_identifier_extension = true;
+    lp.not_before = date_time_ymd(2026, 1, 1);
+    lp.not_after = date_time_ymd(2026, 3, 1);
+    let leaf = lp.signed_by(&leaf_key, &issuer).unwrap();
+    std::fs::write(d.join("cn-leaf.pem"), leaf.pem()).unwrap();
 }
 
 fn run(d: &Path, args: &[&str]) -> (i32, String) {
@@ -143,6 +164,26 @@ fn verify_command_prints_path_and_verdict() {
     );
     assert_eq!(code, 1, "{out}");
     assert!(out.starts_with("{\"valid\":false,\"error\":{\"kind\":\"NameMismatch\",\"message\":\"certificate is not valid for shop.example.com; it names DNS:api.example.com (the subject CN is not used for matching)\"},\"chain\":[{\"subject\":\"CN=api.example.com\""), "{out}");
+
+    // --cabf: the CA/Browser Forum subscriber profile. A leaf whose CN is no SAN
+    // passes without it and fails with it.
+    make_leaf_with_cn(&d, "API.example.com");
+    let args = [
+        "cn-leaf.pem",
+        "--chain",
+        "inter.pem",
+        "--cafile",
+        "root.pem",
+        "--host",
+        "api.example.com",
+        "--at",
+        "2026-02-01T00:00:00Z",
+    ];
+    let (code, out) = run(&d, &args);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = run(&d, &[&args[..], &["--cabf"]].concat());
+    assert_eq!(code, 1, "{out}");
+    assert!(out.ends_with("FAILED: certificate for api.example.com has subject CN \"API.example.com\", which is not a character-for-character copy of any of its DNS or IP subjectAltName values (DNS:api.example.com): it differs from DNS:api.example.com only in letter case, and the copy must be exact. The CA/Browser Forum Baseline Requirements (7.1.4.3) require the CN, if present, to copy one; reissue the certificate with such a CN, or with none.\n"), "{out}");
 
     // Usage errors exit 2.
     let (code, out) = run(&d, &["missing.pem", "--cafile", "root.pem"]);
