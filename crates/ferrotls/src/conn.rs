@@ -23,6 +23,7 @@ use rustls_pki_types::CertificateDer;
 
 use crate::codec::{Codec, Reader};
 use crate::error::{ApiError, Error, RecordError};
+use crate::exporter::ExporterSecret;
 use crate::msgs::alert::AlertMessage;
 use crate::msgs::enums::{
     AlertDescription, AlertLevel, CipherSuite, ContentType, KeyUpdateRequest, NamedGroup,
@@ -257,6 +258,8 @@ pub(crate) struct CommonState {
     compat_ccs_sent: bool,
     /// Client: the state of 0-RTT data.
     pub early: ClientEarlyData,
+    /// What keying material is exported from, once the handshake derived it.
+    pub exporter: Option<ExporterSecret>,
     /// TLS 1.2: we agreed to answer heartbeat requests (RFC 6520).
     pub heartbeat: bool,
     /// TLS 1.2: the peer lets us send heartbeat requests.
@@ -297,6 +300,7 @@ impl CommonState {
             early_accepted: false,
             compat_ccs_sent: false,
             early: ClientEarlyData::NotOffered,
+            exporter: None,
             heartbeat: false,
             heartbeat_may_send: false,
             heartbeat_responses: VecDeque::new(),
@@ -345,12 +349,6 @@ impl CommonState {
         if let Some(o) = &self.observer {
             o.event(&event);
         }
-    }
-
-    /// Whether secrets are logged (a key log or an observer is installed): secrets
-    /// derived only to be logged need not be derived otherwise.
-    pub fn logs_secrets(&self) -> bool {
-        self.key_log.is_some() || self.observer.is_some()
     }
 
     /// Logs a secret to the key log and the observer.
@@ -1291,6 +1289,27 @@ impl Connection {
     /// The payload of the oldest unread HeartbeatResponse.
     pub fn take_heartbeat_response(&mut self) -> Option<Vec<u8>> {
         self.common.heartbeat_responses.pop_front()
+    }
+
+    /// Keying material exporter (RFC 8446, 7.5; RFC 5705 for TLS 1.2): fills `out`
+    /// with bytes both peers derive from this connection's secrets, `label` and
+    /// `context` (in TLS 1.3 no context and an empty one are the same; in TLS 1.2
+    /// they differ). `openssl s_client -keymatexport LABEL -keymatexportlen N`
+    /// derives the same with no context. After the handshake only; TLS 1.2 only with
+    /// the extended master secret (RFC 7627, 5.4).
+    pub fn export_keying_material(
+        &self,
+        out: &mut [u8],
+        label: &[u8],
+        context: Option<&[u8]>,
+    ) -> Result<(), Error> {
+        match (&self.common.exporter, self.common.handshake_complete) {
+            (Some(exporter), true) => exporter.export(label, context, out),
+            _ => Err(ApiError::HandshakeNotComplete {
+                action: "export keying material",
+            }
+            .into()),
+        }
     }
 
     /// What has been negotiated so far.

@@ -447,6 +447,17 @@ pub enum ApiError {
     PostHandshakeAuthNeedsTls13,
     /// Server: a client certificate was requested, but no verifier is configured.
     NoClientCertVerifier,
+    /// More keying material was asked of the exporter than it can derive.
+    ExportTooLong { len: usize, max: usize },
+    /// A TLS 1.3 exporter label longer than HKDF-Expand-Label allows (249 bytes).
+    ExporterLabelTooLong { len: usize },
+    /// A TLS 1.2 exporter context longer than its 2-byte length allows.
+    ExporterContextTooLong { len: usize },
+    /// A TLS 1.2 exporter label that TLS itself uses with the PRF (RFC 5705, 4).
+    ReservedExporterLabel { label: String },
+    /// TLS 1.2 without the extended master secret: nothing may be exported
+    /// (RFC 7627, 5.4).
+    ExportWithoutExtendedMasterSecret,
 }
 
 impl Error {
@@ -1148,6 +1159,31 @@ impl fmt::Display for ApiError {
                 "cannot request a client certificate: no client certificate verifier is configured \
                  (ServerConfigBuilder::post_handshake_client_auth or client_auth)"
             ),
+            ApiError::ExportTooLong { len, max } => write!(
+                f,
+                "cannot export {len} bytes of keying material: at most {max} can be derived with \
+                 this cipher suite's hash"
+            ),
+            ApiError::ExporterLabelTooLong { len } => write!(
+                f,
+                "cannot export keying material under a {len}-byte label: TLS 1.3 allows at most \
+                 249 bytes (RFC 8446, 7.1)"
+            ),
+            ApiError::ExporterContextTooLong { len } => write!(
+                f,
+                "cannot export keying material with a {len}-byte context: TLS 1.2 allows at most \
+                 65535 bytes (RFC 5705, 4)"
+            ),
+            ApiError::ReservedExporterLabel { label } => write!(
+                f,
+                "cannot export keying material under the label \"{label}\": TLS 1.2 uses it for its \
+                 own keys (RFC 5705, 4); use a registered label or one starting with \"EXPERIMENTAL\""
+            ),
+            ApiError::ExportWithoutExtendedMasterSecret => write!(
+                f,
+                "cannot export keying material: this TLS 1.2 session has no extended master secret, \
+                 so a man in the middle could share it (RFC 7627, 5.4)"
+            ),
         }
     }
 }
@@ -1267,6 +1303,11 @@ mod tests {
             (Error::from(ApiError::HandshakeNotComplete { action: "send a heartbeat" }), "cannot send a heartbeat before the handshake completes", None),
             (Error::from(ApiError::AlreadyClosed), "the connection was closed with close_notify; nothing more can be sent", None),
             (Error::from(ApiError::HeartbeatNotNegotiated), "the peer did not agree to receive heartbeat requests (RFC 6520)", None),
+            (Error::from(ApiError::ExportTooLong { len: 9000, max: 8160 }), "cannot export 9000 bytes of keying material: at most 8160 can be derived with this cipher suite's hash", None),
+            (Error::from(ApiError::ExporterLabelTooLong { len: 250 }), "cannot export keying material under a 250-byte label: TLS 1.3 allows at most 249 bytes (RFC 8446, 7.1)", None),
+            (Error::from(ApiError::ExporterContextTooLong { len: 70000 }), "cannot export keying material with a 70000-byte context: TLS 1.2 allows at most 65535 bytes (RFC 5705, 4)", None),
+            (Error::from(ApiError::ReservedExporterLabel { label: "key expansion".into() }), "cannot export keying material under the label \"key expansion\": TLS 1.2 uses it for its own keys (RFC 5705, 4); use a registered label or one starting with \"EXPERIMENTAL\"", None),
+            (Error::from(ApiError::ExportWithoutExtendedMasterSecret), "cannot export keying material: this TLS 1.2 session has no extended master secret, so a man in the middle could share it (RFC 7627, 5.4)", None),
             (Error::from(ApiError::PostHandshakeAuthNotOffered), "cannot request a client certificate after the handshake: the client did not offer post_handshake_auth (RFC 8446, 4.6.2). Ask for it during the handshake with ServerConfigBuilder::client_auth, or have the client enable post_handshake_auth", None),
             (Error::from(ApiError::PostHandshakeAuthNeedsTls13), "cannot request a client certificate after a TLS 1.2 handshake: post-handshake authentication exists only in TLS 1.3 (TLS 1.2 would need renegotiation, which ferrotls does not do)", None),
             (Error::from(ApiError::NoClientCertVerifier), "cannot request a client certificate: no client certificate verifier is configured (ServerConfigBuilder::post_handshake_client_auth or client_auth)", None),

@@ -22,6 +22,7 @@ pub mod crypto;
 #[cfg_attr(not(test), deny(clippy::indexing_slicing))]
 pub mod ech;
 pub mod error;
+mod exporter;
 #[cfg_attr(not(test), deny(clippy::indexing_slicing))]
 pub mod msgs;
 pub mod observe;

@@ -20,6 +20,7 @@ use crate::crypto::{constant_time_eq, sign};
 use crate::ech::{self, EchError, EchSender};
 use crate::error::illegal;
 use crate::error::{CertificateError, ConfigError, Error, NoCommon, PeerMisbehaved};
+use crate::exporter::ExporterSecret;
 use crate::msgs::enums::{
     CipherSuite, ECPointFormat, ExtensionType, HeartbeatMode, NamedGroup, ProtocolVersion,
     PskKeyExchangeMode, ServerNameType, SignatureScheme,
@@ -1544,11 +1545,12 @@ impl ExpectFinished {
         let server_ap = master.server_traffic_secret(handshake_hash.as_ref());
         common.log_secret("CLIENT_TRAFFIC_SECRET_0", client_ap.as_bytes());
         common.log_secret("SERVER_TRAFFIC_SECRET_0", server_ap.as_bytes());
-        if common.logs_secrets() {
-            // Only ever logged: ferrotls has no exporter API that would need it.
-            let exporter = master.exporter_master_secret(handshake_hash.as_ref());
-            common.log_secret("EXPORTER_SECRET", exporter.as_bytes());
-        }
+        let exporter = master.exporter_master_secret(handshake_hash.as_ref());
+        common.log_secret("EXPORTER_SECRET", exporter.as_bytes());
+        common.exporter = Some(ExporterSecret::Tls13 {
+            hash: suite.hash,
+            secret: exporter,
+        });
         common.install_decrypter(suite, &server_ap, Protection::Application)?;
 
         if let Some(early) = early_encrypter {

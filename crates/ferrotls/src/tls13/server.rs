@@ -19,6 +19,7 @@ use crate::conn::{CommonState, EchStatus, Flight, HsMessage, Input};
 use crate::crypto::{constant_time_eq, kx, sign, Secret};
 use crate::ech::{self, EchServerState};
 use crate::error::{illegal, ApiError, Error, NoCommon, PeerMisbehaved};
+use crate::exporter::ExporterSecret;
 use crate::msgs::enums::{
     CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
 };
@@ -946,11 +947,12 @@ fn server_flight(
     let server_ap = master.server_traffic_secret(handshake_hash.as_ref());
     common.log_secret("CLIENT_TRAFFIC_SECRET_0", client_ap.as_bytes());
     common.log_secret("SERVER_TRAFFIC_SECRET_0", server_ap.as_bytes());
-    if common.logs_secrets() {
-        // Only ever logged: ferrotls has no exporter API that would need it.
-        let exporter = master.exporter_master_secret(handshake_hash.as_ref());
-        common.log_secret("EXPORTER_SECRET", exporter.as_bytes());
-    }
+    let exporter = master.exporter_master_secret(handshake_hash.as_ref());
+    common.log_secret("EXPORTER_SECRET", exporter.as_bytes());
+    common.exporter = Some(ExporterSecret::Tls13 {
+        hash: suite.hash,
+        secret: exporter,
+    });
     common.install_encrypter(suite, &server_ap, Protection::Application)?;
 
     let n = &mut common.negotiated;
