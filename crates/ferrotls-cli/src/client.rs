@@ -101,6 +101,18 @@ pub struct ClientArgs {
     /// values shaped like an ECH offer, as browsers do) to check the server tolerates it.
     #[arg(long, conflicts_with = "ech_config")]
     ech_grease: bool,
+    /// Print the connection's exported keying material for LABEL (RFC 5705 / RFC 8446
+    /// 7.5, no context), as `openssl s_client -keymatexport` does.
+    #[arg(long, value_name = "LABEL")]
+    keymatexport: Option<String>,
+    /// How many bytes --keymatexport exports.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 20,
+        requires = "keymatexport"
+    )]
+    keymatexportlen: usize,
 }
 
 /// How the server's certificate is trusted.
@@ -364,8 +376,15 @@ pub fn run(args: ClientArgs) -> Result<(), String> {
         let early = early_data
             .as_ref()
             .map(|_| early_data_line(tls.conn.early_data_status(), early_sent));
+        let keymat = args.keymatexport.as_ref().map(|label| {
+            (
+                label.as_str(),
+                common::keying_material(&tls.conn, label, args.keymatexportlen),
+            )
+        });
         let summary = Summary {
             attempt,
+            keymat,
             n: tls.conn.negotiated(),
             seen: &seen,
             trust: &verifier.trust,
@@ -564,6 +583,8 @@ fn trust(args: &ClientArgs) -> Result<Trust, String> {
 /// One connection's summary.
 struct Summary<'a> {
     attempt: usize,
+    /// --keymatexport: the label and the keying material (hex), or why there is none.
+    keymat: Option<(&'a str, Result<String, String>)>,
     n: &'a ferrotls::conn::Negotiated,
     seen: &'a Seen,
     trust: &'a Trust,
@@ -694,6 +715,15 @@ impl Summary<'_> {
         if n.tickets_received > 0 {
             field("tickets", format!("{} received", n.tickets_received));
         }
+        if let Some((label, material)) = &self.keymat {
+            field(
+                "exporter",
+                match material {
+                    Ok(hex) => format!("{label}: {hex}"),
+                    Err(e) => format!("{label}: none: {e}"),
+                },
+            );
+        }
         let (_, how) = self.verification();
         out.push_str(&format!("Certificate chain: {how}\n"));
         for (i, e) in self.chain().iter().enumerate() {
@@ -726,6 +756,10 @@ impl Summary<'_> {
                 "summary": self.client_auth(),
             },
             "tickets_received": n.tickets_received,
+            "keying_material": self.keymat.as_ref().map(|(label, material)| match material {
+                Ok(hex) => json!({"label": label, "hex": hex}),
+                Err(e) => json!({"label": label, "error": e}),
+            }),
             "verification": verification,
             "chain": self.chain().iter().map(chain_entry).collect::<Vec<_>>(),
         })

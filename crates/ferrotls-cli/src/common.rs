@@ -44,6 +44,20 @@ impl Palette {
     }
 }
 
+/// `--keymatexport LABEL` with `--keymatexportlen N`, as `openssl s_client` and
+/// `s_server` take them: the connection's exported keying material (RFC 8446, 7.5;
+/// RFC 5705) as upper-case hex, like OpenSSL prints it, or why there is none.
+pub fn keying_material(
+    conn: &ferrotls::Connection,
+    label: &str,
+    len: usize,
+) -> Result<String, String> {
+    let mut out = vec![0u8; len];
+    conn.export_keying_material(&mut out, label.as_bytes(), None)
+        .map_err(|e| e.to_string())?;
+    Ok(out.iter().map(|b| format!("{b:02X}")).collect())
+}
+
 /// Base64 and PEM encoding are the library's.
 pub use ferrotls::pem::{base64, encode as pem_encode};
 

@@ -93,6 +93,18 @@ pub struct ServerArgs {
     /// offer fails. TLS 1.3 only.
     #[arg(long, value_name = "FILE", conflicts_with = "tls12")]
     ech: Vec<PathBuf>,
+    /// Log each connection's exported keying material for LABEL (RFC 5705 / RFC 8446
+    /// 7.5, no context), as `openssl s_server -keymatexport` prints it.
+    #[arg(long, value_name = "LABEL")]
+    keymatexport: Option<String>,
+    /// How many bytes --keymatexport exports.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 20,
+        requires = "keymatexport"
+    )]
+    keymatexportlen: usize,
 }
 
 /// How long an HTTP client may take to send its request, and an echo client may stay silent.
@@ -255,6 +267,8 @@ struct Shared {
     /// `Some` in --www mode: the directory of files, if any.
     www: Option<Option<PathBuf>>,
     handshake_timeout: Duration,
+    /// --keymatexport: the label and length.
+    keymat: Option<(String, usize)>,
 }
 
 pub fn run(args: ServerArgs) -> Result<(), String> {
@@ -292,6 +306,7 @@ async fn serve(args: ServerArgs, config: Arc<ServerConfig>) -> Result<(), String
         acceptor: TlsAcceptor::from(config),
         www: args.www.then(|| args.root.clone()),
         handshake_timeout: Duration::from_secs(args.handshake_timeout),
+        keymat: args.keymatexport.clone().map(|l| (l, args.keymatexportlen)),
     });
     let open = Arc::new(Semaphore::new(args.max_connections));
     let mut tasks = JoinSet::new();
@@ -340,6 +355,12 @@ async fn handle(tcp: TcpStream, peer: SocketAddr, shared: &Shared) -> String {
         Err(e) => return format!("handshake failed: {e}"),
     };
     let mut summary = summary(tls.get_ref().1.negotiated());
+    if let Some((label, len)) = &shared.keymat {
+        match common::keying_material(tls.get_ref().1, label, *len) {
+            Ok(hex) => summary.push_str(&format!(" keymat={hex}")),
+            Err(e) => summary.push_str(&format!(" keymat=({e})")),
+        }
+    }
     // Accepted 0-RTT data is all buffered once the handshake is complete.
     let mut early = Vec::new();
     let _ = io::Read::read_to_end(&mut tls.get_mut().1.early_data(), &mut early);
