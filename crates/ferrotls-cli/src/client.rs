@@ -83,6 +83,10 @@ pub struct ClientArgs {
     /// Private key for --cert.
     #[arg(long)]
     key: Option<String>,
+    /// TLS 1.3: offer post-handshake authentication (RFC 8446, 4.6.2), so the server
+    /// may ask for --cert after the handshake (like `openssl s_client -enable_pha`).
+    #[arg(long)]
+    post_handshake_auth: bool,
     /// Only TLS 1.2.
     #[arg(long = "tls1.2", conflicts_with = "tls13")]
     tls12: bool,
@@ -337,7 +341,9 @@ pub fn run(args: ClientArgs) -> Result<(), String> {
     if args.legacy {
         builder = builder.enable_legacy_tls12_suites();
     }
-    builder = builder.ech_grease(args.ech_grease);
+    builder = builder
+        .ech_grease(args.ech_grease)
+        .post_handshake_auth(args.post_handshake_auth);
     if let Some(arg) = &args.ech_config {
         let list = ech_config_list(arg)?;
         builder = builder

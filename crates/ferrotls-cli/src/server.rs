@@ -61,7 +61,9 @@ pub struct ServerArgs {
     /// Accept TLS 1.3 0-RTT data up to this many bytes (off by default; replayable!).
     #[arg(long, value_name = "BYTES")]
     early_data: Option<u32>,
-    /// Ask for client certificates: `optional` or `required`, verified against --client-ca.
+    /// Ask for client certificates: `optional` or `required` (in the handshake), or
+    /// `post-handshake` (TLS 1.3: once the handshake is done, of clients that offer
+    /// it, like `openssl s_client -enable_pha`), verified against --client-ca.
     #[arg(long, value_name = "MODE")]
     client_auth: Option<String>,
     /// CA certificates (PEM) that client certificates must chain to.
@@ -197,16 +199,16 @@ fn build_config(args: &ServerArgs) -> Result<Arc<ServerConfig>, String> {
         )?;
         let verifier = ferrotls::pki::Verifier::from_pem_files(&[ca]).map_err(|e| e.to_string())?;
         let auth = ferrotls::pki::ClientAuthVerifier::new(verifier);
-        let auth = match mode.as_str() {
-            "required" => auth,
-            "optional" => auth.optional(),
+        builder = match mode.as_str() {
+            "required" => builder.client_auth(Arc::new(auth)),
+            "optional" => builder.client_auth(Arc::new(auth.optional())),
+            "post-handshake" => builder.post_handshake_client_auth(Arc::new(auth)),
             other => {
                 return Err(format!(
-                    "--client-auth {other}: choose optional or required"
+                    "--client-auth {other}: choose optional, required or post-handshake"
                 ))
             }
         };
-        builder = builder.client_auth(Arc::new(auth));
     }
     if args.tls12 {
         builder = builder.versions(&[ferrotls::msgs::enums::ProtocolVersion::TLSv1_2]);
@@ -269,6 +271,8 @@ struct Shared {
     handshake_timeout: Duration,
     /// --keymatexport: the label and length.
     keymat: Option<(String, usize)>,
+    /// --client-auth post-handshake: ask every client that offers it, after the handshake.
+    post_handshake_auth: bool,
 }
 
 pub fn run(args: ServerArgs) -> Result<(), String> {
@@ -307,6 +311,7 @@ async fn serve(args: ServerArgs, config: Arc<ServerConfig>) -> Result<(), String
         www: args.www.then(|| args.root.clone()),
         handshake_timeout: Duration::from_secs(args.handshake_timeout),
         keymat: args.keymatexport.clone().map(|l| (l, args.keymatexportlen)),
+        post_handshake_auth: args.client_auth.as_deref() == Some("post-handshake"),
     });
     let open = Arc::new(Semaphore::new(args.max_connections));
     let mut tasks = JoinSet::new();
@@ -367,10 +372,29 @@ async fn handle(tcp: TcpStream, peer: SocketAddr, shared: &Shared) -> String {
     if !early.is_empty() {
         summary.push_str(&format!(" 0-RTT={}B", early.len()));
     }
+    if shared.post_handshake_auth {
+        // RFC 8446, 4.6.2: the request goes out with our next write; the answer is
+        // read, and verified, with the client's data.
+        if let Err(e) = tls.conn_mut().request_client_certificate() {
+            summary.push_str(&format!(" pha=({e})"));
+        } else if let Err(e) = tls.flush().await {
+            return format!("{summary}: ended with error: {e}");
+        }
+    }
     let result = match &shared.www {
         Some(root) => serve_http(&mut tls, root.as_deref(), peer).await,
         None => echo(&mut tls, &early).await,
     };
+    if shared.post_handshake_auth {
+        let n = tls.get_ref().1.negotiated();
+        if n.post_handshake_auth.requests > 0 {
+            match client_subject(n) {
+                Some(subject) => summary.push_str(&format!(" pha=\"{subject}\"")),
+                None if n.post_handshake_auth.answered > 0 => summary.push_str(" pha=none"),
+                None => summary.push_str(" pha=unanswered"),
+            }
+        }
+    }
     match result {
         Ok(outcome) => format!("{summary}: {outcome}"),
         Err(e) => format!("{summary}: ended with error: {e}"),

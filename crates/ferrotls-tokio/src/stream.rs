@@ -79,6 +79,13 @@ where
         (&mut self.io, &mut self.conn)
     }
 
+    /// The side's own connection type ([`ferrotls::ServerConnection`] or
+    /// [`ferrotls::ClientConnection`]), for what only one side does, such as a
+    /// server's `request_client_certificate` (send it with `flush`).
+    pub fn conn_mut(&mut self) -> &mut C {
+        &mut self.conn
+    }
+
     /// Gives back the transport and the connection. TLS bytes still queued are lost:
     /// call `flush` (or `shutdown`) first.
     pub fn into_inner(self) -> (IO, C) {

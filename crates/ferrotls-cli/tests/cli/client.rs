@@ -494,3 +494,73 @@ fn client_auth_resumption_and_tls12() {
         .unwrap();
     assert_eq!(ske["fields"]["group"], "x25519");
 }
+
+#[test]
+fn post_handshake_client_auth_between_client_and_server() {
+    let d = tmpdir("pha");
+    let server_cert = issue(&d, &["localhost"], &[]);
+    let alice = issue(&d, &["alice"], &["--client"]);
+    let server = Server::start(
+        &d,
+        &[
+            "--cert",
+            server_cert.to_str().unwrap(),
+            "--key",
+            server_cert.with_extension("key").to_str().unwrap(),
+            "--client-auth",
+            "post-handshake",
+            "--client-ca",
+            "ferrotls-ca.pem",
+        ],
+    );
+    // In pipe mode: "hello" goes out, and once its echo is back the client has read
+    // (and answered) the request the server sent before echoing; then stdin closes.
+    let client = |extra: &[&str]| {
+        use std::io::{BufRead, BufReader, Write};
+        let key = alice.with_extension("key");
+        let target = server.target();
+        let mut child = std::process::Command::new(crate::util::BIN)
+            .args(["client", "--cafile", "ferrotls-ca.pem", "--cert"])
+            .arg(&alice)
+            .arg("--key")
+            .arg(&key)
+            .arg(&target)
+            .args(extra)
+            .current_dir(&d)
+            .env_remove("SSLKEYLOGFILE")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.as_mut().unwrap().write_all(b"hello\n").unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line, "hello\n");
+        drop(child.stdin.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stderr}");
+        stderr
+    };
+    // The handshake asks for nothing; the certificate goes after it.
+    let stderr = client(&["--post-handshake-auth"]);
+    assert!(
+        stderr.contains("  client auth:   not requested\n"),
+        "{stderr}"
+    );
+    server.wait_for(1, |l| {
+        l.contains(" pha=\"CN=alice, O=ferrotls development certificate\": echoed 6 bytes")
+    });
+    // A client that does not offer it cannot be asked.
+    client(&[]);
+    server.wait_for(1, |l| {
+        l.contains(
+            " pha=(cannot request a client certificate after the handshake: the client did not \
+             offer post_handshake_auth (RFC 8446, 4.6.2). Ask for it during the handshake with \
+             ServerConfigBuilder::client_auth, or have the client enable post_handshake_auth)",
+        )
+    });
+}

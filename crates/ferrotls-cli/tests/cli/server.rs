@@ -288,7 +288,7 @@ fn server_errors_explain_themselves() {
     let cases: &[(&[&str], &str)] = &[
         (&[], "ferrotls: give --cert FILE --key FILE, or --dev for a development certificate"),
         (&["--cert", "a.pem"], "ferrotls: give one --key for each --cert"),
-        (&["--dev", "--client-auth", "sometimes", "--client-ca", "dev/ferrotls-ca.pem"], "ferrotls: --client-auth sometimes: choose optional or required"),
+        (&["--dev", "--client-auth", "sometimes", "--client-ca", "dev/ferrotls-ca.pem"], "ferrotls: --client-auth sometimes: choose optional, required or post-handshake"),
         (&["--dev", "--client-auth", "required"], "ferrotls: --client-auth needs --client-ca FILE (the CA that issues client certificates)"),
         (&["--dev", "--www", "--root", "nowhere"], "ferrotls: --root nowhere: not a directory"),
         (&["--dev", "--max-connections", "0"], "ferrotls: --max-connections must be at least 1"),
