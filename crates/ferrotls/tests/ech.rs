@@ -110,9 +110,17 @@ fn a_session_resumes_inside_the_inner_hello() {
         .build()
         .expect("server config");
     let captures = Arc::new(pair::KeyCapture::default());
+    let mut outer_psks = Vec::new();
     for round in 0..2 {
         let mut p = Pair::from_configs(&client, &server, &captures, &captures);
-        p.handshake().expect("handshake");
+        let mut outer = None;
+        let outcome = p.drive(|f, bytes| {
+            if f.index == 0 {
+                outer = Some(outer_hello_of(bytes));
+            }
+        });
+        assert!(matches!(outcome, pair::Outcome::Done), "{outcome:?}");
+        outer_psks.push(outer.expect("a ClientHello").psk().cloned());
         p.send(Side::Server, b"x");
         for side in [Side::Client, Side::Server] {
             let n = p.conn_ref(side).negotiated();
@@ -120,6 +128,33 @@ fn a_session_resumes_inside_the_inner_hello() {
             assert_eq!(n.resumed, round == 1, "round {round}, {side:?}");
         }
     }
+    // draft-ietf-tls-esni, 6.1.2: the resuming outer hello carries a GREASE
+    // pre_shared_key shaped like the real one (a stateless ticket: same length, other
+    // bytes), so it looks like any resumption.
+    assert_eq!(outer_psks[0], None);
+    let grease = outer_psks[1].as_ref().expect("a GREASE pre_shared_key");
+    assert_eq!(grease.identities.len(), 1);
+    assert_eq!(grease.binders.len(), 1);
+    assert_eq!(grease.binders[0].len(), 32);
+    let ticket = &grease.identities[0].identity;
+    assert!(ticket.len() > 32, "{}", ticket.len());
+}
+
+/// The ClientHello in the first handshake record of `flight`.
+fn outer_hello_of(flight: &[u8]) -> ferrotls::msgs::ClientHello {
+    let (records, _) = pair::split_records_lenient(flight);
+    records
+        .iter()
+        .find_map(|r| {
+            match ferrotls::msgs::HandshakeMessage::read_tls13(&r.payload)
+                .ok()?
+                .payload
+            {
+                ferrotls::msgs::HandshakePayload::ClientHello(ch) => Some(ch),
+                _ => None,
+            }
+        })
+        .expect("a ClientHello")
 }
 
 #[test]

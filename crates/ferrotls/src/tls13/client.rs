@@ -274,7 +274,12 @@ impl HelloBase {
                         name: public_name.as_bytes().to_vec(),
                     }]))
                 }
-                ClientExtension::Alpn(_) | ClientExtension::PreSharedKey(_) => {}
+                ClientExtension::Alpn(_) => {}
+                // 6.1.2: the outer hello carries a GREASE pre_shared_key shaped like
+                // the inner one, so a resumed handshake does not stand out.
+                ClientExtension::PreSharedKey(psk) => extensions.push(
+                    ClientExtension::PreSharedKey(grease_psk(psk, &self.config.provider)?),
+                ),
                 ClientExtension::Unknown { typ, .. }
                     if *typ == ExtensionType::EncryptedClientHello => {}
                 other => extensions.push(other.clone()),
@@ -580,6 +585,34 @@ impl HelloBase {
                 .into()
             })
     }
+}
+
+/// draft-ietf-tls-esni, 6.1.2: for each identity and binder of `inner`, random bytes
+/// of the same length, and a random obfuscated_ticket_age.
+fn grease_psk(
+    inner: &OfferedPsks,
+    provider: &crate::crypto::Provider,
+) -> Result<OfferedPsks, Error> {
+    let random = |len: usize| -> Result<Vec<u8>, Error> {
+        let mut bytes = vec![0u8; len];
+        provider.random.fill(&mut bytes)?;
+        Ok(bytes)
+    };
+    let mut identities = Vec::with_capacity(inner.identities.len());
+    for id in &inner.identities {
+        identities.push(PskIdentity {
+            identity: random(id.identity.len())?,
+            obfuscated_ticket_age: u32::from_be_bytes(provider.random_array::<4>()?),
+        });
+    }
+    let mut binders = Vec::with_capacity(inner.binders.len());
+    for b in &inner.binders {
+        binders.push(random(b.len())?);
+    }
+    Ok(OfferedPsks {
+        identities,
+        binders,
+    })
 }
 
 /// draft-ietf-tls-esni, 6.2.1: a GREASE encrypted_client_hello extension: a random
