@@ -17,7 +17,15 @@
 //!   1 handshake: a real peer's plaintext hello, then `payload` as records
 //!   `[type][u16 len][plaintext]...` protected under the peer's TLS 1.3 handshake keys;
 //!   2 TLS 1.3 traffic: a real handshake, then `payload` records under the peer's
-//!   application keys; 3 the same over TLS 1.2 (heartbeat negotiated).
+//!   application keys; 3 the same over TLS 1.2 (heartbeat negotiated);
+//!   4..=7 (exactly; other values count mod 4) ECH and post-handshake client
+//!   authentication against a live real peer (variant bits: [`scripted_client`],
+//!   [`scripted_server`]): `payload` is records `[type][u16 len][plaintext]...`
+//!   protected as the peer would (plaintext, then the peer's handshake keys, then its
+//!   application keys, all taken from the fuzzed side's own key schedule); type
+//!   0xfe passes on the real peer's next handshake message with the plaintext XORed
+//!   over it, 0xff is raw bytes. The mode-4 server asks for a client certificate as
+//!   soon as its handshake is done.
 //! - `x509`: `[mode][bytes]`, mode (mod 3): 0 `bytes` is the leaf; 1 the fixed leaf
 //!   with `bytes` as `[u16 len][der]...` intermediates; 2 leaf and intermediates all
 //!   from `bytes` in that form.
@@ -39,10 +47,10 @@ use ferrotls::msgs::{
     ClientExtension, ClientHello, HandshakeMessage, HandshakePayload, HandshakePayload12,
     HeartbeatMessage, HeartbeatRead, ServerExtension, ServerHello,
 };
-use ferrotls::observe::{Direction, Event, Observer};
+use ferrotls::observe::{Direction, Event, Observer, Protection};
 use ferrotls::pki::{
-    CertRole, ParsedCert, RootStore, ServerCertVerified, ServerCertVerifier, SubjectName,
-    TrustAnchor, Verifier,
+    CertRole, ClientAuthVerifier, ClientCertVerifier, ParsedCert, RootStore, ServerCertVerified,
+    ServerCertVerifier, SubjectName, TrustAnchor, Verifier,
 };
 use ferrotls::pki_types::{
     CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime,
@@ -473,9 +481,9 @@ impl Observer for Capture {
             Event::Secret { label, secret } => c.secrets.push((label, secret.to_vec())),
             Event::Message {
                 direction,
+                protection,
                 message,
                 raw,
-                ..
             } => {
                 match &message.payload {
                     HandshakePayload::ClientHello(ch) => c.client_random = Some(ch.random),
@@ -485,7 +493,10 @@ impl Observer for Capture {
                     }
                     _ => {}
                 }
-                if *direction == Direction::Sent {
+                // The ClientHelloInner travels sealed inside the outer hello, not as a
+                // message of its own.
+                if *direction == Direction::Sent && *protection != Protection::EncryptedClientHello
+                {
                     c.sent.push(raw.to_vec());
                 }
             }
@@ -876,6 +887,10 @@ fn connection(side: Side, data: &[u8]) {
     let [mode, variant, payload @ ..] = data else {
         return;
     };
+    // New in a free range: every other mode byte keeps its meaning (mod 4).
+    if (4..=7).contains(mode) {
+        return scripted(side, *variant, payload);
+    }
     match mode % 4 {
         0 => raw(side, *variant, payload),
         1 => handshake_flight(side, *variant, payload),
@@ -1076,6 +1091,588 @@ fn traffic(side: Side, tls12: bool, variant: u8, payload: &[u8]) {
     send_records(conn, &mut enc, payload, &mut chunks);
     conn.send_close_notify();
     let _ = conn.take_tls();
+}
+
+// ---------------------------------------------------------------------------------
+// scripted: ECH and post-handshake client authentication (connection mode 4)
+
+/// The seed of the fixed randomness of the fuzzed side (and of the peers that
+/// recorded its seeds) in mode 4: the fuzzed side sends what the recording saw, so a
+/// recorded flight replays up to the first mutation.
+const SCRIPT_SEED: u64 = 0x5c71;
+
+/// What the fuzzed client offers in mode 4 (`variant & 3`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientOffer {
+    /// ECH to the fixture's configuration ([`ech_fixture`]).
+    Ech,
+    /// A GREASE encrypted_client_hello.
+    EchGrease,
+    /// post_handshake_auth, with the fixture leaf as client certificate.
+    PostHandshakeAuth,
+    /// Both ECH and post_handshake_auth with the certificate.
+    EchAndPostHandshakeAuth,
+}
+
+impl ClientOffer {
+    pub fn from_variant(variant: u8) -> Self {
+        match variant & 3 {
+            0 => ClientOffer::Ech,
+            1 => ClientOffer::EchGrease,
+            2 => ClientOffer::PostHandshakeAuth,
+            _ => ClientOffer::EchAndPostHandshakeAuth,
+        }
+    }
+
+    fn ech(self) -> bool {
+        matches!(
+            self,
+            ClientOffer::Ech | ClientOffer::EchAndPostHandshakeAuth
+        )
+    }
+
+    fn post_handshake_auth(self) -> bool {
+        matches!(
+            self,
+            ClientOffer::PostHandshakeAuth | ClientOffer::EchAndPostHandshakeAuth
+        )
+    }
+}
+
+fn fixture_chain() -> Vec<CertificateDer<'static>> {
+    vec![
+        CertificateDer::from(pki_fixture::LEAF.to_vec()),
+        CertificateDer::from(pki_fixture::INTERMEDIATE.to_vec()),
+    ]
+}
+
+fn fixture_key() -> PrivateKeyDer<'static> {
+    PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pki_fixture::LEAF_KEY.to_vec()))
+}
+
+/// Client certificates chaining to the fixture root: required, or optional.
+fn client_verifier(optional: bool) -> Arc<dyn ClientCertVerifier> {
+    static V: OnceLock<[Arc<dyn ClientCertVerifier>; 2]> = OnceLock::new();
+    let [required, optional_one] = V.get_or_init(|| {
+        let make = || {
+            let mut store = RootStore::new();
+            let anchor = TrustAnchor::from_cert(CertificateDer::from(pki_fixture::ROOT.to_vec()))
+                .expect("fixture root parses");
+            store.add(anchor);
+            ClientAuthVerifier::new(Verifier::new(store))
+        };
+        [Arc::new(make()), Arc::new(make().optional())]
+    });
+    if optional {
+        optional_one.clone()
+    } else {
+        required.clone()
+    }
+}
+
+/// The fixture's ECH keys again (`EchKeys` is not `Clone`).
+fn fixture_ech_keys() -> ferrotls::ech::EchKeys {
+    static PEM: OnceLock<String> = OnceLock::new();
+    let pem = PEM.get_or_init(|| ech_fixture().keys.to_pem());
+    ferrotls::ech::EchKeys::from_pem(pem).expect("fixture ECH key file")
+}
+
+/// The client mode 4 of `client` fuzzes: variant bits 0-1 what it offers
+/// ([`ClientOffer`]), bit 2 no key share (so a HelloRetryRequest follows).
+pub fn scripted_client_config(
+    variant: u8,
+    observer: Arc<Capture>,
+) -> Result<Arc<ClientConfig>, Error> {
+    let offer = ClientOffer::from_variant(variant);
+    let mut b = ClientConfig::builder(Arc::new(AcceptAnyCert))
+        .alpn(vec![b"h2".to_vec(), b"http/1.1".to_vec()])
+        .provider(fixed_provider(SCRIPT_SEED))
+        .observer(observer);
+    if variant & 4 != 0 {
+        b = b.key_share_groups(&[]);
+    }
+    if offer == ClientOffer::EchGrease {
+        b = b.ech_grease(true);
+    }
+    if offer.ech() {
+        b = b.ech_config_list(&ech_fixture().keys.config_list())?;
+    }
+    if offer.post_handshake_auth() {
+        b = b
+            .post_handshake_auth(true)
+            .client_cert(fixture_chain(), &fixture_key())?;
+    }
+    b.build()
+}
+
+/// The server mode 4 of `server` fuzzes: the fixture's ECH keys and a post-handshake
+/// client certificate verifier (variant bit 0: certificates optional). Once its
+/// handshake is done it asks for a client certificate (bit 1: twice).
+pub fn scripted_server_config(
+    variant: u8,
+    observer: Arc<Capture>,
+) -> Result<Arc<ServerConfig>, Error> {
+    server_builder()?
+        .alpn(vec![b"h2".to_vec()])
+        .provider(fixed_provider(SCRIPT_SEED + 1))
+        .ech_keys(fixture_ech_keys())
+        .post_handshake_client_auth(client_verifier(variant & 1 != 0))
+        .observer(observer)
+        .build()
+}
+
+/// How many CertificateRequests a mode-4 server sends once its handshake is done.
+fn requests_of(two: bool) -> usize {
+    1 + usize::from(two)
+}
+
+/// How far a mode-4 input got (for the corpus recorder and tests).
+#[derive(Debug, Clone)]
+pub struct Scripted {
+    /// The fuzzed side's last state.
+    pub state: &'static str,
+    /// Its first error, if any.
+    pub error: Option<Error>,
+    pub ech: ferrotls::conn::EchStatus,
+    pub post_handshake_auth: ferrotls::conn::PostHandshakeAuth,
+    /// The handshake completed.
+    pub done: bool,
+    /// Messages of the real peer passed on.
+    pub forwarded: usize,
+}
+
+/// Mode 4 of `client` and `server`.
+fn scripted(side: Side, variant: u8, payload: &[u8]) {
+    let outcome = match side {
+        Side::Client => scripted_client(variant, payload),
+        Side::Server => scripted_server(variant, payload),
+    };
+    trace!("scripted {side:?}: {outcome:?}");
+    match &outcome.error {
+        // The fuzzer may send an alert; the connection answers none.
+        None | Some(Error::AlertReceived(_)) => {}
+        Some(e) => assert_peer_error(e, "scripted peer"),
+    }
+}
+
+/// ECH keys of a mode-4 peer (two variant bits).
+fn peer_ech_keys(bits: u8) -> Option<ferrotls::ech::EchKeys> {
+    static OTHER: OnceLock<String> = OnceLock::new();
+    match bits & 3 {
+        0 => Some(fixture_ech_keys()),
+        1 => {
+            // Same public name and config_id, other key: the server rejects ECH.
+            let pem = OTHER.get_or_init(|| {
+                ferrotls::ech::EchKeys::generate(
+                    "public.example",
+                    7,
+                    &fixed_provider(SCRIPT_SEED + 9),
+                )
+                .expect("ECH keys")
+                .to_pem()
+            });
+            ferrotls::ech::EchKeys::from_pem(pem).ok()
+        }
+        _ => None,
+    }
+}
+
+/// The real server a mode-4 client talks to: variant bits 3-4 its ECH keys (0 the
+/// fixture's, 1 others, 2-3 none); it asks for a client certificate once its
+/// handshake is done (bit 5: twice).
+fn scripted_peer_server(variant: u8, capture: Arc<Capture>) -> Result<LivePeer, Error> {
+    let mut b = server_builder()?
+        .alpn(vec![b"h2".to_vec()])
+        .post_handshake_client_auth(client_verifier(true))
+        .observer(capture.clone());
+    if let Some(keys) = peer_ech_keys(variant >> 3) {
+        b = b.ech_keys(keys);
+    }
+    let server = ServerConnection::new(b.build()?)?;
+    Ok(LivePeer::new(
+        PeerConn::Server(server),
+        capture,
+        requests_of(variant & 0x20 != 0),
+    ))
+}
+
+/// The real client a mode-4 server talks to: it offers post_handshake_auth; variant
+/// bits 2-3 its ECH (0 the fixture's configuration, 1 a configuration of other keys,
+/// 2 GREASE, 3 none), bit 4 it has the fixture certificate, bit 5 no key share.
+fn scripted_peer_client(variant: u8, capture: Arc<Capture>) -> Result<LivePeer, Error> {
+    let mut b = ClientConfig::builder(Arc::new(AcceptAnyCert))
+        .alpn(vec![b"h2".to_vec()])
+        .post_handshake_auth(true)
+        .observer(capture.clone());
+    match (variant >> 2) & 3 {
+        2 => b = b.ech_grease(true),
+        3 => {}
+        bits => {
+            if let Some(keys) = peer_ech_keys(bits) {
+                b = b.ech_config_list(&keys.config_list())?;
+            }
+        }
+    }
+    if variant & 0x10 != 0 {
+        b = b.client_cert(fixture_chain(), &fixture_key())?;
+    }
+    if variant & 0x20 != 0 {
+        b = b.key_share_groups(&[]);
+    }
+    let client = ClientConnection::new(b.build()?, localhost())?;
+    Ok(LivePeer::new(PeerConn::Client(client), capture, 0))
+}
+
+/// The mode-4 client: [`scripted_client_config`] (variant bits 0-2) against a real
+/// server (`scripted_peer_server`, bits 3-5); bits 6-7 pick the chunking.
+pub fn scripted_client(variant: u8, payload: &[u8]) -> Scripted {
+    let capture = Arc::new(Capture::default());
+    let config = scripted_client_config(variant, capture.clone()).expect("client config");
+    let mut client = ClientConnection::new(config, localhost()).expect("client");
+    let mut peer = scripted_peer_server(variant, Arc::new(Capture::default())).expect("peer");
+    let mut chunks = Chunker::new(variant >> 6);
+    let mut play = Play::default();
+    let result = play.run(
+        &mut client,
+        &capture,
+        &mut peer,
+        payload,
+        &mut chunks,
+        |_| {},
+    );
+    let pha = client.negotiated().post_handshake_auth;
+    assert!(pha.answered <= pha.requests, "{pha:?}");
+    let outcome = play.outcome(&client, result);
+    client.send_close_notify();
+    let _ = client.take_tls();
+    outcome
+}
+
+/// The mode-4 server: [`scripted_server_config`] (variant bits 0-1) against a real
+/// client (`scripted_peer_client`, bits 2-5); bits 6-7 pick the chunking. It sends
+/// its CertificateRequests as soon as its handshake is done.
+pub fn scripted_server(variant: u8, payload: &[u8]) -> Scripted {
+    let capture = Arc::new(Capture::default());
+    let config = scripted_server_config(variant, capture.clone()).expect("server config");
+    let mut server = ServerConnection::new(config).expect("server");
+    let mut peer = scripted_peer_client(variant, Arc::new(Capture::default())).expect("peer");
+    let mut chunks = Chunker::new(variant >> 6);
+    let requests = requests_of(variant & 2 != 0);
+    let mut play = Play::default();
+    let result = play.run(
+        &mut server,
+        &capture,
+        &mut peer,
+        payload,
+        &mut chunks,
+        |s: &mut ServerConnection| {
+            for _ in 0..requests {
+                if let Err(e) = s.request_client_certificate() {
+                    trace!("request_client_certificate: {e}");
+                }
+            }
+        },
+    );
+    let pha = server.negotiated().post_handshake_auth;
+    assert!(pha.requests <= requests, "{pha:?}");
+    assert!(pha.answered <= pha.requests, "{pha:?}");
+    assert!(
+        pha.authenticated == 0 || !server.peer_certificates().is_empty(),
+        "an authenticated answer without a chain: {pha:?}"
+    );
+    let outcome = play.outcome(&server, result);
+    server.send_close_notify();
+    let _ = server.take_tls();
+    outcome
+}
+
+enum PeerConn {
+    Client(ClientConnection),
+    Server(ServerConnection),
+}
+
+/// The real peer of a mode-4 run: it takes what the fuzzed side sends, and its
+/// handshake messages wait, one by one, for the fuzzer to pass them on (patched).
+struct LivePeer {
+    conn: PeerConn,
+    capture: Arc<Capture>,
+    /// Messages passed on so far.
+    taken: usize,
+    failed: bool,
+    /// A server peer's CertificateRequests once its handshake is done.
+    requests: Option<usize>,
+}
+
+impl LivePeer {
+    fn new(conn: PeerConn, capture: Arc<Capture>, requests: usize) -> Self {
+        LivePeer {
+            conn,
+            capture,
+            taken: 0,
+            failed: false,
+            requests: Some(requests),
+        }
+    }
+
+    /// Delivers what the fuzzed side sent; a peer that fails takes nothing more.
+    fn receive(&mut self, bytes: &[u8]) {
+        if self.failed || bytes.is_empty() {
+            return;
+        }
+        let conn: &mut Connection = match &mut self.conn {
+            PeerConn::Client(c) => c,
+            PeerConn::Server(s) => s,
+        };
+        if let Err(e) = feed(conn, bytes, &mut Chunker::new(0), &mut Vec::new()) {
+            trace!("  the real peer failed: {e}");
+            self.failed = true;
+            return;
+        }
+        if let PeerConn::Server(s) = &mut self.conn {
+            if !s.is_handshaking() {
+                for _ in 0..self.requests.take().unwrap_or(0) {
+                    let _ = s.request_client_certificate();
+                }
+                let _ = s.take_tls();
+            }
+        }
+    }
+
+    /// The peer's next handshake message not passed on yet.
+    fn next_message(&mut self) -> Option<Vec<u8>> {
+        let m = self.capture.get().sent.get(self.taken).cloned()?;
+        self.taken += 1;
+        Some(m)
+    }
+
+    /// A client peer's first hello is ready before any input: it reaches the fuzzed
+    /// side only through [`FORWARD`] records.
+    fn start(&mut self) {
+        if let PeerConn::Client(c) = &mut self.conn {
+            let _ = c.take_tls();
+        }
+    }
+}
+
+/// One mode-4 run: the fuzzed side's keys and output, and how far it got.
+#[derive(Default)]
+struct Play {
+    keys: Option<(Vec<u8>, PeerEncrypter)>,
+    done: bool,
+    forwarded: usize,
+}
+
+/// Record type 0xfe: `[patch]` XORed over the start of the real peer's next
+/// handshake message (patch bytes past its end are ignored), sent as a handshake record.
+const FORWARD: u8 = 0xfe;
+/// Record type 0xff: raw wire bytes.
+const RAW: u8 = 0xff;
+
+impl Play {
+    /// Feeds the records of `payload` to `conn` as the peer would protect them: in
+    /// plaintext until `conn` has derived the peer's handshake traffic secret, under
+    /// that until `conn`'s handshake is done, then under the peer's application
+    /// secret (following KeyUpdates). Keys come from `conn`'s own key schedule
+    /// (`capture`), so records stay readable after a mutated hello. Type 0x14
+    /// (change_cipher_spec) is always plaintext; see [`FORWARD`] and [`RAW`] for the
+    /// others. What `conn` sends goes to `peer`. `when_done` runs once, as the
+    /// handshake completes. More than bounded output per input record panics.
+    fn run<C>(
+        &mut self,
+        conn: &mut C,
+        capture: &Capture,
+        peer: &mut LivePeer,
+        payload: &[u8],
+        chunks: &mut Chunker,
+        mut when_done: impl FnMut(&mut C),
+    ) -> Result<(), Error>
+    where
+        C: core::ops::DerefMut<Target = Connection>,
+    {
+        let (handshake, application) = match peer.conn {
+            PeerConn::Server(_) => ("SERVER_HANDSHAKE_TRAFFIC_SECRET", "SERVER_TRAFFIC_SECRET_0"),
+            PeerConn::Client(_) => ("CLIENT_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0"),
+        };
+        peer.start();
+        let mut sent = conn.take_tls();
+        for (typ, plaintext) in split_records(payload) {
+            peer.receive(&sent);
+            sent.clear();
+            let message;
+            let (typ, plaintext) = if typ == FORWARD {
+                let Some(mut m) = peer.next_message() else {
+                    continue;
+                };
+                for (b, p) in m.iter_mut().zip(plaintext) {
+                    *b ^= p;
+                }
+                self.forwarded += 1;
+                message = m;
+                (ContentType::Handshake.to_wire(), message.as_slice())
+            } else {
+                (typ, plaintext)
+            };
+            let secret = capture.secret(if self.done { application } else { handshake });
+            if secret.as_deref() != self.keys.as_ref().map(|(s, _)| s.as_slice()) {
+                self.keys = secret
+                    .zip(conn.negotiated().suite)
+                    .and_then(|(s, suite)| PeerEncrypter::tls13(suite, &s).map(|e| (s, e)));
+            }
+            let mut wire = Vec::new();
+            match (typ, &mut self.keys) {
+                (RAW, _) => wire.extend_from_slice(plaintext),
+                (20, _) | (_, None) => plaintext_record(typ, plaintext, &mut wire),
+                (_, Some((_, enc))) => {
+                    enc.encrypt(ContentType::from_wire(typ), plaintext, &mut wire)
+                }
+            }
+            feed(conn, &wire, chunks, &mut sent)?;
+            // A post-handshake CertificateRequest (16 bytes at least) may cost a
+            // certificate chain and a signature: bounded, never more.
+            assert!(
+                sent.len() <= 64 * 1024 + 256 * wire.len(),
+                "{} bytes sent for a {}-byte record",
+                sent.len(),
+                wire.len()
+            );
+            trace!(
+                "  record type {typ} ({} bytes) ok, state {}",
+                plaintext.len(),
+                conn.state_name()
+            );
+            if !self.done && !conn.is_handshaking() {
+                self.done = true;
+                when_done(conn);
+                sent.extend_from_slice(&conn.take_tls());
+            }
+        }
+        Ok(())
+    }
+
+    fn outcome(&self, conn: &Connection, result: Result<(), Error>) -> Scripted {
+        Scripted {
+            state: conn.state_name(),
+            error: result.err(),
+            ech: conn.negotiated().ech,
+            post_handshake_auth: conn.negotiated().post_handshake_auth,
+            done: self.done,
+            forwarded: self.forwarded,
+        }
+    }
+}
+
+/// One plaintext record (what a peer sends before it has keys).
+fn plaintext_record(typ: u8, payload: &[u8], out: &mut Vec<u8>) {
+    let payload = &payload[..payload.len().min(1 << 14)];
+    out.extend_from_slice(&[typ, 3, 3]);
+    out.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+    out.extend_from_slice(payload);
+}
+
+/// A seed for mode 4 of the `client` or `server` target.
+pub struct ScriptedSeed {
+    pub target: &'static str,
+    pub name: &'static str,
+    pub data: Vec<u8>,
+}
+
+/// `[4][variant]`, then a [`FORWARD`] record with an all-zero patch as long as each
+/// message the real peer sends when nothing is changed, then `extra` records.
+fn scripted_seed(
+    target: &'static str,
+    name: &'static str,
+    variant: u8,
+    extra: &[u8],
+) -> ScriptedSeed {
+    let mut probe = Vec::new();
+    for _ in 0..24 {
+        push_record(&mut probe, FORWARD, &[]);
+    }
+    let capture = Arc::new(Capture::default());
+    let lens: Vec<usize> = {
+        let mut peer = match target {
+            "client" => scripted_peer_server(variant, capture.clone()),
+            _ => scripted_peer_client(variant, capture.clone()),
+        }
+        .expect("peer");
+        let fuzzed = Arc::new(Capture::default());
+        let mut play = Play::default();
+        let mut chunks = Chunker::new(0);
+        match target {
+            "client" => {
+                let config = scripted_client_config(variant, fuzzed.clone()).expect("client");
+                let mut c = ClientConnection::new(config, localhost()).expect("client");
+                let _ = play.run(&mut c, &fuzzed, &mut peer, &probe, &mut chunks, |_| {});
+            }
+            _ => {
+                let config = scripted_server_config(variant, fuzzed.clone()).expect("server");
+                let mut s = ServerConnection::new(config).expect("server");
+                let requests = requests_of(variant & 2 != 0);
+                let _ = play.run(&mut s, &fuzzed, &mut peer, &probe, &mut chunks, |s| {
+                    for _ in 0..requests {
+                        let _ = s.request_client_certificate();
+                    }
+                });
+            }
+        }
+        capture.get().sent.iter().map(Vec::len).collect()
+    };
+    let mut data = vec![4, variant];
+    for len in lens {
+        push_record(&mut data, FORWARD, &vec![0; len]);
+    }
+    data.extend_from_slice(extra);
+    ScriptedSeed { target, name, data }
+}
+
+/// Mode-4 seeds: the real peer's messages passed on unchanged, for each setting of
+/// interest, a few with extra records after them.
+pub fn scripted_seeds() -> Vec<ScriptedSeed> {
+    use ferrotls::msgs::enums::SignatureScheme;
+    use ferrotls::msgs::{CertReqExtension, CertificateRequest13};
+    let request = |context: Vec<u8>| {
+        let cr =
+            HandshakeMessage::new(HandshakePayload::CertificateRequest(CertificateRequest13 {
+                context,
+                extensions: vec![CertReqExtension::SignatureAlgorithms(vec![
+                    SignatureScheme::ECDSA_NISTP256_SHA256,
+                    SignatureScheme::ED25519,
+                ])],
+            }));
+        let mut r = Vec::new();
+        push_record(&mut r, 22, &cr.to_bytes());
+        r
+    };
+    let mut extra_requests = request(vec![1; 8]);
+    extra_requests.extend(request(vec![2; 32]));
+    push_record(&mut extra_requests, 22, &[24, 0, 0, 1, 1]); // KeyUpdate
+    extra_requests.extend(request(vec![3]));
+    // Client variant: bits 0-1 offer, 2 no key share; peer server 3-4 ECH keys, 5 two requests.
+    let mut seeds = vec![
+        scripted_seed("client", "ech-accepted", 0x00, &[]),
+        scripted_seed("client", "ech-accepted-hrr", 0x04, &[]),
+        scripted_seed("client", "ech-rejected-retry-configs", 0x08, &[]),
+        scripted_seed("client", "ech-rejected-retry-configs-hrr", 0x0c, &[]),
+        scripted_seed("client", "ech-rejected-no-ech", 0x10, &[]),
+        scripted_seed("client", "ech-grease-retry-configs", 0x01, &[]),
+        scripted_seed("client", "ech-grease-hrr", 0x15, &[]),
+        scripted_seed("client", "pha-two-requests", 0x32, &[]),
+        scripted_seed("client", "pha-hrr-extra-requests", 0x16, &extra_requests),
+        scripted_seed("client", "ech-pha", 0x03, &[]),
+        scripted_seed("client", "ech-pha-hrr-two-requests", 0x27, &extra_requests),
+    ];
+    // Server variant: bit 0 optional, 1 two requests; peer client 2-3 ECH, 4 certificate,
+    // 5 no key share.
+    seeds.extend([
+        scripted_seed("server", "ech-pha", 0x10, &[]),
+        scripted_seed("server", "ech-pha-hrr-two-requests", 0x32, &[]),
+        scripted_seed("server", "pha", 0x1c, &[]),
+        scripted_seed("server", "pha-empty-optional", 0x0d, &[]),
+        scripted_seed("server", "pha-empty-required", 0x0c, &[]),
+        scripted_seed("server", "grease-pha-hrr", 0x38, &[]),
+        scripted_seed("server", "ech-stale-keys", 0x14, &[]),
+    ]);
+    seeds
 }
 
 // ---------------------------------------------------------------------------------

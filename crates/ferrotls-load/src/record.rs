@@ -274,6 +274,7 @@ pub fn record_ferrotls(corpus: &mut Corpus) -> Result<usize, String> {
         }
         count += 1;
     }
+    add_scripted(corpus);
     // ECH: the real hellos of a client with fixed randomness (see `fuzz::ech`).
     for (name, data) in crate::fuzz::ech_seeds() {
         corpus.add("ech", &name, data);
@@ -334,6 +335,13 @@ pub fn record_ferrotls(corpus: &mut Corpus) -> Result<usize, String> {
     }
     let _ = NamedGroup::X25519;
     Ok(count)
+}
+
+/// Mode-4 seeds of `client` and `server` (ECH, post-handshake client authentication).
+pub fn add_scripted(corpus: &mut Corpus) {
+    for seed in crate::fuzz::scripted_seeds() {
+        corpus.add(seed.target, &format!("scripted-{}", seed.name), seed.data);
+    }
 }
 
 /// A relay from `listener` to `upstream` that records both directions of one connection.
