@@ -1,7 +1,7 @@
 //! The single boundary to the crypto provider (aws-lc-rs).
 //!
 //! Nothing outside this module names aws-lc-rs: the rest of the crate sees hashes,
-//! HMAC and HKDF ([`hash`]), record AEADs ([`aead`]), randomness and the clock
+//! HMAC and HKDF ([`hash`](mod@hash)), record AEADs ([`aead`]), randomness and the clock
 //! ([`provider`]), key exchange ([`kx`]) and signatures ([`sign`]), all through
 //! types defined here. TLS 1.2 adds legacy CBC-HMAC ([`cbc`]), RSA key transport
 //! ([`rsa_kx`]) and ECDHE in its RFC 8422 shape ([`tls12`]).

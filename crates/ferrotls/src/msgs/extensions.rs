@@ -1,6 +1,6 @@
 //! Extensions (RFC 8446, 4.2) for every message that carries them.
 //!
-//! Every extension block is read by [`read_block`], which enforces the rules shared by
+//! Every extension block is read by `read_block`, which enforces the rules shared by
 //! all messages: no extension type twice, a recognised extension only in the messages
 //! the table in RFC 8446, 4.2 lists for it, and pre_shared_key last in ClientHello.
 //! Extensions without a typed variant are kept as `Unknown { typ, data }`, so decode ->
