@@ -549,3 +549,53 @@ fn observers_see_the_inner_hello_on_both_sides() {
         vec![(Received, name.clone()), (Received, name)]
     );
 }
+
+#[test]
+fn zero_rtt_rides_on_an_accepted_inner_hello() {
+    use std::io::Read;
+    let id = ecdsa();
+    let keys = ech_keys(14);
+    let client = client_config(&[&id])
+        .ech_config_list(&keys.config_list())
+        .expect("ECH config")
+        .early_data(true)
+        .build()
+        .expect("client config");
+    let server = server_config(&[&id])
+        .ech_keys(copy(&keys))
+        .max_early_data(1024)
+        .build()
+        .expect("server config");
+    let captures = Arc::new(pair::KeyCapture::default());
+    let mut first = Pair::from_configs(&client, &server, &captures, &captures);
+    first.handshake().expect("first handshake");
+    first.send(Side::Server, b"x");
+    pair::read_plaintext(&mut first.client);
+
+    let mut again = Pair::from_configs(&client, &server, &captures, &captures);
+    let early = b"GET / HTTP/1.1\r\n\r\n";
+    assert_eq!(
+        again.client.write_early_data(early).expect("0-RTT"),
+        early.len()
+    );
+    let mut outer = None;
+    let outcome = again.drive(|f, bytes| {
+        if f.index == 0 {
+            outer = Some(outer_hello_of(bytes));
+        }
+    });
+    assert!(matches!(outcome, pair::Outcome::Done), "{outcome:?}");
+    // 6.1, rule 7: early_data is in the outer hello too.
+    assert!(outer
+        .expect("a ClientHello")
+        .has_extension(ferrotls::msgs::enums::ExtensionType::EarlyData));
+    assert!(again.server.early_data_accepted());
+    let mut got = Vec::new();
+    let _ = again.server.early_data().read_to_end(&mut got);
+    assert_eq!(got, early);
+    for side in [Side::Client, Side::Server] {
+        let n = again.conn_ref(side).negotiated();
+        assert_eq!(n.ech, EchStatus::Accepted, "{side:?}");
+        assert!(n.resumed, "{side:?}");
+    }
+}
