@@ -17,7 +17,6 @@ use crate::conn::{CommonState, Input};
 use crate::crypto::{rsa_kx, sign, tls12 as kx12};
 use crate::error::illegal;
 use crate::error::{CertificateError, Error, NoCommon, PeerMisbehaved};
-use crate::exporter::ExporterSecret;
 use crate::msgs::enums::{
     AlertDescription, ECPointFormat, HeartbeatMode, ProtocolVersion, SignatureScheme,
 };
@@ -643,13 +642,7 @@ impl ExpectFinished {
                 }),
             )?;
         }
-        common.exporter = Some(ExporterSecret::tls12(
-            self.hs.suite.hash,
-            self.master.as_bytes(),
-            &self.hs.client_random,
-            &self.hs.server_random,
-            self.hs.ems,
-        ));
+        common.exporter = Some(self.hs.exporter(&self.master));
         common.finish_handshake()?;
 
         // Keep the session for resumption: a new ticket, else the old one, else the ID.

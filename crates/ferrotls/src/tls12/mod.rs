@@ -15,6 +15,7 @@ use zeroize::Zeroize;
 use crate::conn::CommonState;
 use crate::crypto::{HashContext, RandomSource};
 use crate::error::{CryptoError, Error};
+use crate::exporter::ExporterSecret;
 use crate::msgs::{HandshakeMessage12, HandshakePayload12};
 use crate::record::protect12::{new_pair_from_key_block, Decrypter12, Encrypter12};
 use prf::{MasterSecret, VerifyData, MAX_KEY_BLOCK_LEN};
@@ -44,6 +45,17 @@ const MESSAGES_CAPACITY: usize = 4096;
 const ENCODE_CAPACITY: usize = 256;
 
 impl HandshakeCore {
+    /// What the connection's keying material exporter derives from (RFC 5705).
+    pub fn exporter(&self, master: &MasterSecret) -> ExporterSecret {
+        ExporterSecret::tls12(
+            self.suite.hash,
+            master.as_bytes(),
+            &self.client_random,
+            &self.server_random,
+            self.ems,
+        )
+    }
+
     /// The state after the hellos are chosen, with an empty transcript; `log_messages`
     /// keeps every message for a CertificateVerify.
     pub fn new(

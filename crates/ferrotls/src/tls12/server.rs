@@ -17,7 +17,6 @@ use crate::crypto::tls12 as kx12;
 use crate::crypto::Secret;
 use crate::error::illegal;
 use crate::error::{Error, NoCommon, PeerMisbehaved};
-use crate::exporter::ExporterSecret;
 use crate::msgs::enums::{
     AlertDescription, CipherSuite, ECPointFormat, ExtensionType, HeartbeatMode, NamedGroup,
     ProtocolVersion, SignatureScheme,
@@ -706,13 +705,7 @@ impl ExpectFinished {
             self.hs.transcript.update(raw);
             self.send_server_finish(common, encrypter)?;
         }
-        common.exporter = Some(ExporterSecret::tls12(
-            self.hs.suite.hash,
-            self.master.as_bytes(),
-            &self.hs.client_random,
-            &self.hs.server_random,
-            self.hs.ems,
-        ));
+        common.exporter = Some(self.hs.exporter(&self.master));
         common.finish_handshake()?;
         if !self.hs.session_id.is_empty() && !common.negotiated.resumed {
             let session = self.stored_session(common);
