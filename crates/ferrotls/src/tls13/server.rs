@@ -228,9 +228,9 @@ fn report_inner_hello(common: &CommonState, inner: &ClientHello, raw: &[u8]) {
     }
 }
 
-/// The last 8 bytes of `raw` (an encoded ServerHello or HelloRetryRequest) set to the
-/// ECH confirmation computed over `transcript` through `raw` as it stands (with
-/// those bytes zero), at `at` (draft-ietf-tls-esni, 7.2 and 7.2.1).
+/// Writes the ECH confirmation into the 8 bytes at `at` of `raw` (an encoded
+/// ServerHello or HelloRetryRequest), computed over `transcript` followed by `raw`
+/// as it stands, with those bytes zero (draft-ietf-tls-esni, 7.2 and 7.2.1).
 fn write_confirmation(
     raw: &mut [u8],
     at: usize,
