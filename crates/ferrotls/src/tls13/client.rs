@@ -253,8 +253,9 @@ impl HelloBase {
     /// With ECH offered: the ClientHelloOuter wrapping `inner` (the ClientHello
     /// `client_hello` built), its encoding kept for the transcript in case the server
     /// rejects ECH (draft-ietf-tls-esni, 6.1 and 6.1.1). The outer hello carries the
-    /// public name for SNI, no ALPN and no PSK; its key shares are those of the inner
-    /// hello, which refers to them instead of repeating them (5.1).
+    /// public name for SNI, no ALPN, and a GREASE PSK in place of a real one; its key
+    /// shares are those of the inner hello, which refers to them instead of repeating
+    /// them (5.1).
     fn seal_ech(
         &mut self,
         inner: &HandshakeMessage,
