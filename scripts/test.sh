@@ -29,6 +29,8 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+echo "== cargo doc (public API docs without broken links)"
+RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps -p ferrotls -p ferrotls-tokio
 echo "== cargo test"
 cargo test --workspace
 echo "== demo"
