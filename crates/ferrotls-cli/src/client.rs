@@ -101,6 +101,10 @@ pub struct ClientArgs {
     /// or @FILE holding that text or a PEM with an ECHCONFIG block. TLS 1.3 only.
     #[arg(long, value_name = "BASE64|@FILE", conflicts_with = "tls12")]
     ech_config: Option<String>,
+    /// When the server rejects --ech-config and sends its current configurations,
+    /// connect once more with them, as browsers do (draft-ietf-tls-esni, 6.1.6).
+    #[arg(long, requires = "ech_config")]
+    ech_retry: bool,
     /// Without --ech-config, send a GREASE encrypted_client_hello extension (random
     /// values shaped like an ECH offer, as browsers do) to check the server tolerates it.
     #[arg(long, conflicts_with = "ech_config")]
@@ -355,9 +359,12 @@ pub fn run(args: ClientArgs) -> Result<(), String> {
         None => None,
     };
     builder = builder.early_data(early_data.is_some());
-    let config = builder.build().map_err(|e| e.to_string())?;
+    let mut config = builder.clone().build().map_err(|e| e.to_string())?;
+    // --ech-retry: at most once, and never in answer to retry configurations.
+    let mut ech_retry = args.ech_retry;
 
-    for attempt in 0..=args.reconnect {
+    let mut attempt = 0;
+    while attempt <= args.reconnect {
         let sock = TcpStream::connect((host.as_str(), port))
             .map_err(|e| format!("cannot connect to {host}:{port}: {e}"))?;
         let mut conn = ClientConnection::new(config.clone(), server_name.clone())
@@ -373,6 +380,29 @@ pub fn run(args: ClientArgs) -> Result<(), String> {
         let facts = observer.take();
         if let Err(e) = handshake {
             let tls_error = tls.conn.error().cloned();
+            if let (
+                true,
+                Some(ferrotls::Error::Ech(EchError::Rejected {
+                    retry_configs: Some(list),
+                    ..
+                })),
+            ) = (ech_retry, &tls_error)
+            {
+                ech_retry = false;
+                config = builder
+                    .clone()
+                    .ech_config_list(list)
+                    .and_then(|b| b.build())
+                    .map_err(|e| format!("the server's retry configurations: {e}"))?;
+                let note = "the server did not accept Encrypted Client Hello with the given \
+                            configuration; connecting again with the one it sent";
+                if report.json {
+                    report.json_line(&json!({"type": "ech_retry", "message": note}));
+                } else {
+                    eprintln!("{note}");
+                }
+                continue;
+            }
             return Err(failure(&report, &host, port, &seen, tls_error, &e));
         }
         // Outside pipe mode, close first: that reads the server's tickets (counted in
@@ -411,6 +441,7 @@ pub fn run(args: ClientArgs) -> Result<(), String> {
             return Err(e);
         }
         if !piping {
+            attempt += 1;
             continue;
         }
         return pipe(tls);

@@ -211,6 +211,33 @@ fn rejected_ech_prints_retry_configs_that_work() {
         r.stderr
     );
     server.wait_for(1, |l| l.contains(" ech=accepted: echoed 0 bytes, closed"));
+
+    // --ech-retry does that by itself, once.
+    let r = client(&d, &server, &["--ech-config", &old, "--ech-retry"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "the server did not accept Encrypted Client Hello with the given configuration; \
+             connecting again with the one it sent\n"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("\n  ECH:           accepted\n"),
+        "{}",
+        r.stderr
+    );
+    server.wait_for(2, |l| l.contains(" ech=accepted: echoed 0 bytes, closed"));
+    let r = crate::util::ferrotls(&d, &["client", "localhost:1", "--ech-retry"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "the following required arguments were not provided:\n  --ech-config <BASE64|@FILE>"
+        ),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
