@@ -1,6 +1,8 @@
 //! `ferrotls client` against `ferrotls server`: the summary, `--json`, colour, client
 //! authentication, resumption, and the verifier's explanation on failure.
 
+use std::path::PathBuf;
+
 use serde_json::Value;
 
 use crate::util::{ferrotls, ferrotls_env, issue, tmpdir, Server};
@@ -374,9 +376,12 @@ fn text_summary_colour_and_failures() {
         .contains("Certificate chain: NOT verified (--insecure); as the server sent it\n"));
 }
 
-#[test]
-fn client_auth_resumption_and_tls12() {
-    let d = tmpdir("client-auth");
+/// A directory with a dev CA, a server certificate for localhost and a client
+/// certificate for alice, and a server asking for client certificates (`mode`:
+/// required, optional, post-handshake) issued by that CA. Returns the directory,
+/// the server's and alice's certificate files, and the server.
+fn client_auth_server(test: &str, mode: &str) -> (PathBuf, PathBuf, PathBuf, Server) {
+    let d = tmpdir(test);
     let server_cert = issue(&d, &["localhost"], &[]);
     let alice = issue(&d, &["alice"], &["--client"]);
     let server = Server::start(
@@ -387,11 +392,17 @@ fn client_auth_resumption_and_tls12() {
             "--key",
             server_cert.with_extension("key").to_str().unwrap(),
             "--client-auth",
-            "required",
+            mode,
             "--client-ca",
             "ferrotls-ca.pem",
         ],
     );
+    (d, server_cert, alice, server)
+}
+
+#[test]
+fn client_auth_resumption_and_tls12() {
+    let (d, server_cert, alice, server) = client_auth_server("client-auth", "required");
     let r = ferrotls(
         &d,
         &[
@@ -497,22 +508,7 @@ fn client_auth_resumption_and_tls12() {
 
 #[test]
 fn post_handshake_client_auth_between_client_and_server() {
-    let d = tmpdir("pha");
-    let server_cert = issue(&d, &["localhost"], &[]);
-    let alice = issue(&d, &["alice"], &["--client"]);
-    let server = Server::start(
-        &d,
-        &[
-            "--cert",
-            server_cert.to_str().unwrap(),
-            "--key",
-            server_cert.with_extension("key").to_str().unwrap(),
-            "--client-auth",
-            "post-handshake",
-            "--client-ca",
-            "ferrotls-ca.pem",
-        ],
-    );
+    let (d, _, alice, server) = client_auth_server("pha", "post-handshake");
     // In pipe mode: "hello" goes out, and once its echo is back the client has read
     // (and answered) the request the server sent before echoing; then stdin closes.
     let client = |extra: &[&str]| {

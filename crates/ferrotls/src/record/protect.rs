@@ -542,23 +542,7 @@ mod tests {
         // Server application key: NewSessionTicket (seq 0), data (1), close_notify (2).
         let mut enc = encrypter(s3::SERVER_AP_KEY, s3::SERVER_AP_IV);
         let mut dec = decrypter(s3::SERVER_AP_KEY, s3::SERVER_AP_IV);
-        for (typ, plain, record) in [
-            (
-                ContentType::Handshake,
-                s3::NEW_SESSION_TICKET,
-                s3::NEW_SESSION_TICKET_RECORD,
-            ),
-            (
-                ContentType::ApplicationData,
-                s3::APP_DATA,
-                s3::SERVER_APP_DATA_RECORD,
-            ),
-            (
-                ContentType::Alert,
-                s3::CLOSE_NOTIFY,
-                s3::SERVER_ALERT_RECORD,
-            ),
-        ] {
+        for (typ, plain, record) in SERVER_AP_RECORDS {
             check_trace_record(&mut enc, &mut dec, typ, &unhex(plain), record);
         }
         assert_eq!(enc.sequence(), 3);
@@ -629,27 +613,32 @@ mod tests {
         );
     }
 
+    /// RFC 8448, 3: the server's records under its application key, in order:
+    /// NewSessionTicket (seq 0), data (1), close_notify (2); (type, plaintext hex,
+    /// record hex).
+    const SERVER_AP_RECORDS: [(ContentType, &str, &str); 3] = [
+        (
+            ContentType::Handshake,
+            s3::NEW_SESSION_TICKET,
+            s3::NEW_SESSION_TICKET_RECORD,
+        ),
+        (
+            ContentType::ApplicationData,
+            s3::APP_DATA,
+            s3::SERVER_APP_DATA_RECORD,
+        ),
+        (
+            ContentType::Alert,
+            s3::CLOSE_NOTIFY,
+            s3::SERVER_ALERT_RECORD,
+        ),
+    ];
+
     #[test]
     fn into_a_buffer_gives_the_rfc8448_records() {
         let mut enc = encrypter(s3::SERVER_AP_KEY, s3::SERVER_AP_IV);
         let mut dec = decrypter(s3::SERVER_AP_KEY, s3::SERVER_AP_IV);
-        for (typ, plain, record) in [
-            (
-                ContentType::Handshake,
-                s3::NEW_SESSION_TICKET,
-                s3::NEW_SESSION_TICKET_RECORD,
-            ),
-            (
-                ContentType::ApplicationData,
-                s3::APP_DATA,
-                s3::SERVER_APP_DATA_RECORD,
-            ),
-            (
-                ContentType::Alert,
-                s3::CLOSE_NOTIFY,
-                s3::SERVER_ALERT_RECORD,
-            ),
-        ] {
+        for (typ, plain, record) in SERVER_AP_RECORDS {
             let (plain, wire) = (unhex(plain), unhex(record));
             // Written over stale bytes, with room to spare.
             let mut room = vec![0xaa; record_len(plain.len()) + 3];
