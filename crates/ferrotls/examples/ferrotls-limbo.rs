@@ -1,13 +1,15 @@
 //! x509-limbo harness: reads limbo.json on stdin, runs every case through
 //! `pki::Verifier`, prints the results JSON (see shared/limbo/README.md).
 //!
-//! `cargo run --release -p ferrotls --example ferrotls-limbo [-- --cabf] < limbo.json > results.json`
+//! `cargo run --release -p ferrotls --example ferrotls-limbo [-- --cabf | --strict] < limbo.json > results.json`
 //!
 //! By default the verifier runs with `Policy::default()`, the score users get. With
 //! `--cabf` it also applies the CA/Browser Forum subject-CN rule (BR 7.1.4.3,
 //! `Policy::require_cn_in_san`), which limbo's nine webpki::cn::* cases expect and
 //! 396 cases expecting success (389 of them BetterTLS), whose leaves carry a CN that
-//! is no SAN, do not.
+//! is no SAN, do not. With `--strict` it runs `Policy::strict_rfc5280()`: every RFC
+//! 5280 encoding rule and the subject-CN rule, so that nothing limbo expects to fail
+//! is accepted.
 
 use std::io::Read;
 
@@ -43,12 +45,15 @@ pub enum Mode {
     Default,
     /// `--cabf`: the default policy plus `require_cn_in_san`.
     Cabf,
+    /// `--strict`: `Policy::strict_rfc5280()`.
+    Strict,
 }
 
 impl Mode {
     fn policy(self) -> Policy {
         match self {
             Mode::Default => Policy::default(),
+            Mode::Strict => Policy::strict_rfc5280(),
             Mode::Cabf => Policy {
                 require_cn_in_san: true,
                 ..Policy::default()
@@ -137,8 +142,9 @@ fn main() {
     let mode = match std::env::args().nth(1).as_deref() {
         None => Mode::Default,
         Some("--cabf") => Mode::Cabf,
+        Some("--strict") => Mode::Strict,
         Some(other) => {
-            eprintln!("ferrotls-limbo: unknown argument {other}; the only option is --cabf (apply the CA/Browser Forum subject-CN rule)");
+            eprintln!("ferrotls-limbo: unknown argument {other}; the options are --cabf (apply the CA/Browser Forum subject-CN rule) and --strict (the strict RFC 5280 profile)");
             std::process::exit(2);
         }
     };
@@ -166,6 +172,7 @@ fn main() {
     let harness = match mode {
         Mode::Default => "ferrotls",
         Mode::Cabf => "ferrotls --cabf",
+        Mode::Strict => "ferrotls --strict",
     };
     let out = json!({"version": 1, "harness": harness, "results": results});
     println!("{out}");

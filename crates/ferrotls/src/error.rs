@@ -305,6 +305,12 @@ pub enum CertificateError {
         /// letter case".
         reason: String,
     },
+    /// Several problems with the chain: `first` is the one to fix first (see
+    /// [`crate::pki::Precedence`]), `also` every other one found, in order.
+    Several {
+        first: Box<CertificateError>,
+        also: Vec<CertificateError>,
+    },
 }
 
 /// Where a certificate sits in a chain, for messages.
@@ -374,6 +380,7 @@ impl CertificateError {
                 .first()
                 .map(|a| a.error.alert())
                 .unwrap_or(A::CertificateUnknown),
+            C::Several { first, .. } => first.alert(),
         }
     }
 }
@@ -1069,6 +1076,17 @@ impl fmt::Display for CertificateError {
                     presented.join(", ")
                 }
             ),
+            CertificateError::Several { first, also } => {
+                let text = first.to_string();
+                f.write_str(&text)?;
+                if !text.ends_with('.') {
+                    f.write_str(".")?;
+                }
+                for p in also {
+                    write!(f, " Also: {p}")?;
+                }
+                Ok(())
+            }
         }
     }
 }

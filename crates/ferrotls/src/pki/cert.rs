@@ -75,6 +75,10 @@ pub(crate) struct Cert<'a> {
     /// The first problem found while reading the extensions; reported when the
     /// certificate is used.
     pub problem: Option<CertificateError>,
+    /// The first breach of an RFC 5280 encoding rule that no browser enforces
+    /// (extension criticality, authorityKeyIdentifier form); reported only by the
+    /// strict profile (`Policy::strict_rfc5280`).
+    pub pedantic: Option<CertificateError>,
 }
 
 impl<'a> Cert<'a> {
@@ -113,6 +117,7 @@ impl<'a> Cert<'a> {
             aki_key_id: None,
             must_staple: false,
             problem: None,
+            pedantic: None,
             x509,
         };
         cert.read_extensions();
@@ -158,6 +163,10 @@ impl<'a> Cert<'a> {
         let mut note = |p: CertificateError| {
             problem.get_or_insert(p);
         };
+        let mut pedantic = None;
+        let mut pedantic_note = |p: CertificateError| {
+            pedantic.get_or_insert(p);
+        };
         let subject_empty = self.x509.subject().iter_rdn().next().is_none();
         let exts = self.x509.extensions();
         for (i, ext) in exts.iter().enumerate() {
@@ -177,7 +186,7 @@ impl<'a> Cert<'a> {
                     if let Ok((_, bc)) = BasicConstraints::from_der(value) {
                         self.basic = Some((bc.ca, bc.path_len_constraint, ext.critical));
                         if !bc.ca && bc.path_len_constraint.is_some() {
-                            note(self.invalid(
+                            pedantic_note(self.invalid(
                                 "basicConstraints",
                                 "it sets pathLenConstraint without cA (RFC 5280, 4.2.1.9)",
                             ));
@@ -222,13 +231,13 @@ impl<'a> Cert<'a> {
                             note(self.invalid("subjectAltName", "it is empty (RFC 5280, 4.2.1.6)"));
                         }
                         if subject_empty && !ext.critical {
-                            note(self.invalid(
+                            pedantic_note(self.invalid(
                                 "subjectAltName",
                                 "the subject is empty, so it must be critical (RFC 5280, 4.2.1.6)",
                             ));
                         }
                         if !subject_empty && ext.critical {
-                            note(self.invalid(
+                            pedantic_note(self.invalid(
                                 "subjectAltName",
                                 "it is critical although the subject is not empty (RFC 5280, 4.2.1.6)",
                             ));
@@ -266,7 +275,7 @@ impl<'a> Cert<'a> {
                     if let Ok((_, ki)) = KeyIdentifier::from_der(value) {
                         self.ski = Some(ki.0);
                         if ext.critical {
-                            note(self.invalid(
+                            pedantic_note(self.invalid(
                                 "subjectKeyIdentifier",
                                 "it is critical (RFC 5280, 4.2.1.2 requires non-critical)",
                             ));
@@ -278,13 +287,13 @@ impl<'a> Cert<'a> {
                     if let Ok((_, aki)) = AuthorityKeyIdentifier::from_der(value) {
                         self.aki_key_id = aki.key_identifier.as_ref().map(|k| k.0);
                         if ext.critical {
-                            note(self.invalid(
+                            pedantic_note(self.invalid(
                                 "authorityKeyIdentifier",
                                 "it is critical (RFC 5280, 4.2.1.1 requires non-critical)",
                             ));
                         }
                         if aki.key_identifier.is_none() {
-                            note(self.invalid(
+                            pedantic_note(self.invalid(
                                 "authorityKeyIdentifier",
                                 "it lacks keyIdentifier (RFC 5280, 4.2.1.1)",
                             ));
@@ -292,7 +301,7 @@ impl<'a> Cert<'a> {
                         if aki.authority_cert_issuer.is_some()
                             || aki.authority_cert_serial.is_some()
                         {
-                            note(self.invalid(
+                            pedantic_note(self.invalid(
                                 "authorityKeyIdentifier",
                                 "it carries authorityCertIssuer or authorityCertSerialNumber (CA/Browser Forum BR 7.1.2)",
                             ));
@@ -326,6 +335,7 @@ impl<'a> Cert<'a> {
             }
         }
         self.problem = problem;
+        self.pedantic = pedantic;
     }
 
     /// What is wrong with an extension that `read_extensions` does not read itself,
@@ -432,53 +442,64 @@ impl<'a> Cert<'a> {
 
     /// The checks every certificate in a path gets, whatever its position:
     /// version, serial, signature algorithm agreement, names, extensions, key.
-    /// `strict` adds the RFC 5280 MUSTs that private PKIs often skip (AKI, SKI,
-    /// critical basicConstraints).
+    /// `strict` adds the RFC 5280 MUSTs that private PKIs often skip and no browser
+    /// enforces (authorityKeyIdentifier presence and form, extension criticality).
+    /// Every problem found, most actionable first.
     pub fn check_common(&self, role: CertRole, strict: bool) -> Result<(), CertificateError> {
+        match super::problems::compose(self.common_problems(role, strict)) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// [`Cert::check_common`]'s findings, unordered. A broken version, serial
+    /// number, signature algorithm or issuer name is reported alone.
+    pub fn common_problems(&self, role: CertRole, strict: bool) -> Vec<CertificateError> {
         let tbs = &self.x509.tbs_certificate;
         // RFC 5280, 4.1.2.1: extensions need v3; we accept v3 only (v1 only for roots).
         let v3 = tbs.version() == X509Version::V3;
         if !(v3 || role == CertRole::TrustAnchor && tbs.extensions().is_empty()) {
-            return Err(self.nonconforming(format!(
+            return vec![self.nonconforming(format!(
                 "it is a version {} certificate; only version 3 is accepted",
                 tbs.version().0 + 1
-            )));
+            ))];
         }
         // RFC 5280, 4.1.2.2: a positive integer of at most 20 octets, minimally encoded.
         let serial = self.x509.raw_serial();
         match serial {
-            [] => return Err(self.nonconforming("its serial number is empty")),
+            [] => return vec![self.nonconforming("its serial number is empty")],
             [first, ..] if first & 0x80 != 0 => {
-                return Err(self.nonconforming("its serial number is negative (RFC 5280, 4.1.2.2)"))
+                return vec![self.nonconforming("its serial number is negative (RFC 5280, 4.1.2.2)")]
             }
             // Some long-trusted roots (Starfield G2) carry serial 0; a root's serial is never used.
             [0] if role != CertRole::TrustAnchor => {
-                return Err(self.nonconforming("its serial number is zero (RFC 5280, 4.1.2.2)"))
+                return vec![self.nonconforming("its serial number is zero (RFC 5280, 4.1.2.2)")]
             }
             [0, second, ..] if second & 0x80 == 0 => {
-                return Err(self.nonconforming("its serial number is not minimally encoded (DER)"))
+                return vec![self.nonconforming("its serial number is not minimally encoded (DER)")]
             }
             _ => {}
         }
         let magnitude = serial.strip_prefix(&[0]).unwrap_or(serial);
         if magnitude.len() > 20 {
-            return Err(self.nonconforming(format!(
+            return vec![self.nonconforming(format!(
                 "its serial number is {} octets long; at most 20 are allowed (RFC 5280, 4.1.2.2)",
                 magnitude.len()
-            )));
+            ))];
         }
         // RFC 5280, 4.1.1.2: both signature algorithm fields must be identical.
         if self.sig_alg != self.tbs_sig_alg {
-            return Err(self.nonconforming(
+            return vec![self.nonconforming(
                 "its signatureAlgorithm differs from the signature field inside the signed part (RFC 5280, 4.1.1.2)",
-            ));
+            )];
         }
         // RFC 5280, 4.1.2.4: the issuer must not be empty.
         if self.x509.issuer().iter_rdn().next().is_none() {
-            return Err(self.nonconforming("its issuer name is empty (RFC 5280, 4.1.2.4)"));
+            return vec![self.nonconforming("its issuer name is empty (RFC 5280, 4.1.2.4)")];
         }
-        if let Some(p) = &self.problem {
-            return Err(p.clone());
+        let mut found: Vec<CertificateError> = self.problem.iter().cloned().collect();
+        if strict {
+            found.extend(self.pedantic.iter().cloned());
         }
         // RFC 5280, 4.2.1.1: every certificate but a self-signed one names its issuer's key.
         // A trust anchor is a name and a key (RFC 5280, 6.1.1 (d)); its own issuer does not matter.
@@ -488,16 +509,16 @@ impl<'a> Cert<'a> {
             && !self.self_issued()
             && role != CertRole::TrustAnchor
         {
-            return Err(self.invalid(
+            found.push(self.invalid(
                 "authorityKeyIdentifier",
                 "it is missing; RFC 5280, 4.2.1.1 requires it in every certificate that is not self-signed",
             ));
         }
         // A self-signed root that names an authority key must name its own.
-        if role == CertRole::TrustAnchor && self.self_issued() {
+        if strict && role == CertRole::TrustAnchor && self.self_issued() {
             if let (Some(aki), Some(ski)) = (self.aki_key_id, self.ski) {
                 if aki != ski {
-                    return Err(self.invalid(
+                    found.push(self.invalid(
                         "authorityKeyIdentifier",
                         "the self-signed root's keyIdentifier differs from its own subjectKeyIdentifier",
                     ));
@@ -507,20 +528,22 @@ impl<'a> Cert<'a> {
         // keyCertSign needs cA (RFC 5280, 4.2.1.3); cA with keyUsage needs keyCertSign (4.2.1.9).
         if let Some(ku) = self.key_usage {
             if ku & KU_KEY_CERT_SIGN != 0 && !self.is_ca() {
-                return Err(self.invalid(
+                found.push(self.invalid(
                     "keyUsage",
                     "it asserts keyCertSign but basicConstraints does not say cA (RFC 5280, 4.2.1.3)",
                 ));
             }
             if ku & KU_KEY_CERT_SIGN == 0 && self.is_ca() {
-                return Err(self.invalid(
+                found.push(self.invalid(
                     "keyUsage",
                     "basicConstraints says cA but keyUsage lacks keyCertSign (RFC 5280, 4.2.1.9)",
                 ));
             }
         }
-        self.check_key()?;
-        Ok(())
+        if let Err(e) = self.check_key() {
+            found.push(e);
+        }
+        found
     }
 
     /// The certificate's own public key must be one we accept.
@@ -543,38 +566,48 @@ impl<'a> Cert<'a> {
 
     /// Checks for a certificate used to issue others (RFC 5280, 6.1.4 (k), (n)).
     pub fn check_issuer(&self, strict: bool) -> Result<(), CertificateError> {
-        let not_ca = |reason| CertificateError::NotCa {
-            subject: self.subject_dn().to_string(),
-            reason,
+        match super::problems::compose(self.issuer_problems(strict)) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// [`Cert::check_issuer`]'s findings, unordered; a certificate that is no CA
+    /// is reported alone.
+    pub fn issuer_problems(&self, strict: bool) -> Vec<CertificateError> {
+        let not_ca = |reason| {
+            vec![CertificateError::NotCa {
+                subject: self.subject_dn().to_string(),
+                reason,
+            }]
         };
+        let mut found = Vec::new();
         match self.basic {
-            None => return Err(not_ca("it has no basicConstraints extension")),
-            Some((false, _, _)) => return Err(not_ca("its basicConstraints does not assert cA")),
-            Some((true, _, critical)) if strict && !critical => {
-                return Err(self.invalid(
-                    "basicConstraints",
-                    "it is not critical in a CA certificate (RFC 5280, 4.2.1.9)",
-                ))
-            }
+            None => return not_ca("it has no basicConstraints extension"),
+            Some((false, _, _)) => return not_ca("its basicConstraints does not assert cA"),
+            Some((true, _, critical)) if strict && !critical => found.push(self.invalid(
+                "basicConstraints",
+                "it is not critical in a CA certificate (RFC 5280, 4.2.1.9)",
+            )),
             _ => {}
         }
         if let Some(ku) = self.key_usage {
             if ku & KU_KEY_CERT_SIGN == 0 {
-                return Err(not_ca("its keyUsage lacks keyCertSign"));
+                return not_ca("its keyUsage lacks keyCertSign");
             }
         }
         if strict && self.ski.is_none() {
-            return Err(self.invalid(
+            found.push(self.invalid(
                 "subjectKeyIdentifier",
                 "it is missing from a CA certificate (RFC 5280, 4.2.1.2)",
             ));
         }
         if self.x509.subject().iter_rdn().next().is_none() {
-            return Err(
-                self.nonconforming("a CA certificate has an empty subject (RFC 5280, 4.1.2.6)")
+            found.push(
+                self.nonconforming("a CA certificate has an empty subject (RFC 5280, 4.1.2.6)"),
             );
         }
-        Ok(())
+        found
     }
 
     /// RFC 5280, 4.2.1.12: an EKU, when present, must allow `purpose`. For CA

@@ -23,6 +23,7 @@ mod cert;
 mod der;
 mod distrust;
 mod names;
+mod problems;
 mod revocation;
 pub mod time;
 mod verify;
@@ -30,6 +31,7 @@ mod verify;
 pub use crate::error::{CertRole, RejectedPath};
 pub use anchors::{DistrustRule, RootStore, TrustAnchor};
 pub use distrust::SYMANTEC_DISTRUST_AFTER;
+pub use problems::Precedence;
 pub use revocation::{crl_issuer, crls_from_bytes};
 pub use verify::{
     describe_certificate, ChainEntry, Policy, Purpose, Request, SubjectName, VerifiedPath, Verifier,

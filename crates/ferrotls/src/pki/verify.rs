@@ -12,6 +12,7 @@ use x509_parser::prelude::FromDer;
 use super::anchors::{RootStore, TrustAnchor};
 use super::cert::{Cert, OID_CLIENT_AUTH, OID_SERVER_AUTH};
 use super::names::{self, general_name_to_string, hex_colons};
+use super::problems::{self, Precedence};
 use super::{revocation, ServerCertVerified, ServerCertVerifier};
 use crate::crypto::sign::{
     cert_signature_algorithm_name, verify_cert_signature, verify_cert_signature_spki,
@@ -64,12 +65,18 @@ impl SubjectName {
     }
 }
 
-/// Knobs of the validation policy. The defaults are the Web PKI's.
+/// Knobs of the validation policy. The defaults accept what the major browsers'
+/// verifiers accept (see the table in the crate README): every rule with security
+/// value is on, the RFC 5280 encoding rules no browser enforces are not.
+/// [`Policy::strict_rfc5280`] adds them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Policy {
-    /// Enforce RFC 5280 MUSTs that private PKIs often skip: authorityKeyIdentifier
-    /// in issued certificates, subjectKeyIdentifier and critical basicConstraints
-    /// in CA certificates. Default true.
+    /// Enforce the RFC 5280 MUSTs that private PKIs often skip and no browser
+    /// enforces: authorityKeyIdentifier in issued certificates and its form
+    /// (keyIdentifier present, non-critical, no authorityCertIssuer), a
+    /// subjectKeyIdentifier and critical basicConstraints in CA certificates, the
+    /// criticality rules of subjectKeyIdentifier and subjectAltName, no
+    /// pathLenConstraint without cA. Default false.
     pub strict_rfc5280: bool,
     /// The most intermediate CA certificates (not counting self-issued ones) a
     /// path may have. Default 6.
@@ -98,13 +105,26 @@ pub struct Policy {
 impl Default for Policy {
     fn default() -> Self {
         Policy {
-            strict_rfc5280: true,
+            strict_rfc5280: false,
             max_intermediates: 6,
             max_signature_checks: 100,
             max_name_constraint_checks: 250_000,
             apply_distrust: true,
             cabf_server_profile: false,
             require_cn_in_san: false,
+        }
+    }
+}
+
+impl Policy {
+    /// The strict profile: the defaults plus every RFC 5280 encoding rule
+    /// (`strict_rfc5280`) and the CA/Browser Forum subject-CN rule
+    /// (`require_cn_in_san`). `ferrotls verify --strict`.
+    pub fn strict_rfc5280() -> Self {
+        Policy {
+            strict_rfc5280: true,
+            require_cn_in_san: true,
+            ..Policy::default()
         }
     }
 }
@@ -314,10 +334,13 @@ impl Verifier {
         describe_path: bool,
     ) -> Result<VerifiedPath, CertificateError> {
         let leaf = Cert::parse(req.end_entity)?;
-        self.check_leaf(&leaf, req)?;
+        let leaf_problems = self.leaf_problems(&leaf, req);
         // A certificate the user trusts directly (a pinned self-signed leaf).
         for anchor in self.roots.by_subject(leaf.subject_raw()) {
             if anchor.cert.as_ref().map(|c| c.as_ref()) == Some(req.end_entity) {
+                if let Some(e) = problems::compose(leaf_problems) {
+                    return Err(e);
+                }
                 let chain = match describe_path {
                     true => vec![describe(&leaf, CertRole::EndEntity)],
                     false => Vec::new(),
@@ -340,56 +363,63 @@ impl Verifier {
             sigs: 0,
             steps: 0,
             nc_checks: 0,
+            leaf_problems: leaf_problems.len(),
             failures: Vec::new(),
+            best: None,
             exhausted: None,
             describe: describe_path,
         };
         let mut path = vec![&leaf];
-        if let Some(found) = search.dfs(&mut path) {
-            return Ok(found);
+        let mut found = leaf_problems;
+        if let Some(valid) = search.dfs(&mut path, &mut found) {
+            return Ok(valid);
         }
-        Err(search.into_error(&leaf))
+        Err(search.into_error(&leaf, found))
     }
 
-    /// Path-independent checks of the end-entity certificate, most actionable first.
+    /// Path-independent checks of the end-entity certificate: every problem found.
     ///
-    /// A CA certificate is refused as the end entity before anything else, and so
-    /// also when it is itself a trust anchor (a self-signed `openssl req -x509`
-    /// certificate added to the trust store): trusting a CA means trusting what it
-    /// issues, not that it is the peer's own certificate. rustls-webpki and Firefox
-    /// refuse it too; [`super::PinnedCertVerifier`] still accepts a pinned one.
-    fn check_leaf(&self, leaf: &Cert<'_>, req: &Request<'_>) -> Result<(), CertificateError> {
-        leaf.check_not_ca(req.purpose == Purpose::ClientAuth)?;
-        leaf.check_common(CertRole::EndEntity, self.policy.strict_rfc5280)?;
+    /// A CA certificate is refused as the end entity, also when it is itself a
+    /// trust anchor (a self-signed `openssl req -x509` certificate added to the
+    /// trust store): trusting a CA means trusting what it issues, not that it is the
+    /// peer's own certificate. rustls-webpki and Firefox refuse it too;
+    /// [`super::PinnedCertVerifier`] still accepts a pinned one.
+    fn leaf_problems(&self, leaf: &Cert<'_>, req: &Request<'_>) -> Vec<CertificateError> {
+        let mut found = leaf.common_problems(CertRole::EndEntity, self.policy.strict_rfc5280);
+        let mut note = |r: Result<(), CertificateError>| found.extend(r.err());
+        // A CA as the leaf needs another certificate, so its key usage is moot.
+        let ca_leaf = leaf.check_not_ca(req.purpose == Purpose::ClientAuth);
+        let tls_key_usage = req.tls_key_usage && ca_leaf.is_ok();
+        note(ca_leaf);
         if leaf.nc.is_some() {
-            return Err(CertificateError::InvalidExtension {
+            note(Err(CertificateError::InvalidExtension {
                 subject: leaf.subject_dn().to_string(),
                 extension: "nameConstraints",
                 reason: "it appears in an end-entity certificate (RFC 5280, 4.2.1.10: CA certificates only)".into(),
-            });
+            }));
         }
-        leaf.check_validity(CertRole::EndEntity, req.now)?;
+        note(leaf.check_validity(CertRole::EndEntity, req.now));
         if let Some(name) = &req.name {
-            check_name(leaf, name)?;
+            note(check_name(leaf, name));
         }
-        leaf.check_purpose(CertRole::EndEntity, req.purpose.oid())?;
-        if req.tls_key_usage {
-            leaf.check_tls_key_usage()?;
+        note(leaf.check_purpose(CertRole::EndEntity, req.purpose.oid()));
+        if tls_key_usage {
+            note(leaf.check_tls_key_usage());
         }
         if req.purpose == Purpose::ServerAuth {
             if self.policy.cabf_server_profile {
-                leaf.check_cabf_subscriber()?;
+                note(leaf.check_cabf_subscriber());
             }
             if self.policy.cabf_server_profile || self.policy.require_cn_in_san {
-                leaf.check_cn_in_san()?;
+                note(leaf.check_cn_in_san());
             }
         }
         if leaf.must_staple && req.ocsp_response.is_none() {
-            return Err(CertificateError::MustStapleMissing {
+            note(Err(CertificateError::MustStapleMissing {
                 subject: leaf.name().to_string(),
-            });
+            }));
         }
-        Ok(())
+        found
     }
 }
 
@@ -480,10 +510,30 @@ struct Search<'s, 'c, 'a> {
     sigs: usize,
     steps: usize,
     nc_checks: usize,
+    /// How many of the problems along a path are the end entity's own; rejected
+    /// paths record only what follows them, the final error adds them once.
+    leaf_problems: usize,
     failures: Vec<RejectedPath>,
+    /// Every problem of the best complete path (one that reaches a trust anchor
+    /// with every signature verified) that is not clean.
+    best: Option<Vec<CertificateError>>,
     exhausted: Option<CertificateError>,
     /// Whether a found path is described (`Verifier::verify`) or only accepted.
     describe: bool,
+}
+
+/// `error` with the problems found before it on the same path.
+fn after(found: &[CertificateError], error: CertificateError) -> CertificateError {
+    let mut all = found.to_vec();
+    all.push(error);
+    problems::compose(all).unwrap_or(CertificateError::Empty)
+}
+
+/// How good a failed complete path is: its most urgent problem as late in the
+/// reporting order as possible, then as few problems as possible.
+fn path_rank(found: &[CertificateError]) -> (core::cmp::Reverse<Option<Precedence>>, usize) {
+    let most_urgent = found.iter().map(CertificateError::precedence).min();
+    (core::cmp::Reverse(most_urgent), found.len())
 }
 
 impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
@@ -491,7 +541,15 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
         self.v.policy.strict_rfc5280
     }
 
-    fn fail(&mut self, path: &[&Cert<'_>], next: Option<&str>, error: CertificateError) {
+    /// Records a path that stopped before a trust anchor, with `found`, the
+    /// problems met on its way, and `error`, why it stopped.
+    fn fail(
+        &mut self,
+        path: &[&Cert<'_>],
+        next: Option<&str>,
+        found: &[CertificateError],
+        error: CertificateError,
+    ) {
         let mut chain: Vec<String> = path
             .iter()
             .enumerate()
@@ -504,7 +562,19 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
             })
             .collect();
         chain.extend(next.map(str::to_string));
+        let error = after(found.get(self.leaf_problems..).unwrap_or_default(), error);
         self.failures.push(RejectedPath { chain, error });
+    }
+
+    /// Records a complete path that has problems, keeping the best one.
+    fn complete(&mut self, found: Vec<CertificateError>) {
+        let better = match &self.best {
+            Some(best) => path_rank(&found) < path_rank(best),
+            None => true,
+        };
+        if better {
+            self.best = Some(found);
+        }
     }
 
     /// Verifies `child`'s signature with the issuer's key, within the budget.
@@ -539,7 +609,15 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
     }
 
     /// Depth-first search from the last certificate of `path` towards an anchor.
-    fn dfs(&mut self, path: &mut Vec<&'c Cert<'a>>) -> Option<VerifiedPath> {
+    /// `found` holds the problems of the certificates in `path`. A path is
+    /// followed through certificates that have problems (an expired
+    /// intermediate), so that the error can name every problem of the best path;
+    /// only a clean path is returned.
+    fn dfs(
+        &mut self,
+        path: &mut Vec<&'c Cert<'a>>,
+        found: &mut Vec<CertificateError>,
+    ) -> Option<VerifiedPath> {
         let cur: &Cert<'a> = path.last().copied()?;
         let mut found_issuer = false;
 
@@ -548,8 +626,9 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
             found_issuer = true;
             self.steps += 1;
             match self.try_anchor(path, anchor) {
-                Ok(done) => return Some(done),
-                Err(e) => self.fail(path, Some(anchor.subject()), e),
+                Ok((valid, more)) if found.is_empty() && more.is_empty() => return Some(valid),
+                Ok((_, more)) => self.complete(found.iter().cloned().chain(more).collect()),
+                Err(e) => self.fail(path, Some(anchor.subject()), found, e),
             }
             if self.exhausted.is_some() {
                 return None;
@@ -593,18 +672,24 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
                 self.exhausted.get_or_insert(e);
                 return None;
             }
-            if let Err(e) = self.check_candidate(path, cand) {
-                self.fail(path, Some(cand.subject_dn()), e);
-                if self.exhausted.is_some() {
-                    return None;
+            match self.check_candidate(path, cand) {
+                Err(e) => {
+                    self.fail(path, Some(cand.subject_dn()), found, e);
+                    if self.exhausted.is_some() {
+                        return None;
+                    }
                 }
-                continue;
-            }
-            path.push(cand);
-            let found = self.dfs(path);
-            path.pop();
-            if found.is_some() || self.exhausted.is_some() {
-                return found;
+                Ok(more) => {
+                    let mark = found.len();
+                    found.extend(more);
+                    path.push(cand);
+                    let valid = self.dfs(path, found);
+                    path.pop();
+                    found.truncate(mark);
+                    if valid.is_some() || self.exhausted.is_some() {
+                        return valid;
+                    }
+                }
             }
         }
 
@@ -633,17 +718,19 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
                     from_client: self.req.purpose == Purpose::ClientAuth,
                 }
             };
-            self.fail(path, None, e);
+            self.fail(path, None, found, e);
         }
         None
     }
 
-    /// Can `cand` issue the last certificate of `path`?
+    /// Can `cand` issue the last certificate of `path`? `Err` if it cannot (not a
+    /// CA, a signature that does not verify, a path too long); otherwise its
+    /// problems (expired, wrong purpose, encodings), which do not break the link.
     fn check_candidate(
         &mut self,
         path: &[&Cert<'a>],
         cand: &Cert<'a>,
-    ) -> Result<(), CertificateError> {
+    ) -> Result<Vec<CertificateError>, CertificateError> {
         let child = path.last().copied().ok_or(CertificateError::Empty)?;
         let limit = self
             .req
@@ -660,21 +747,34 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
                 max_intermediates: limit,
             });
         }
-        cand.check_common(CertRole::Intermediate, self.strict())?;
-        cand.check_issuer(self.strict())?;
-        cand.check_validity(CertRole::Intermediate, self.req.now)?;
-        cand.check_purpose(CertRole::Intermediate, self.req.purpose.oid())?;
+        let issuer = cand.issuer_problems(self.strict());
+        if let Some(not_ca) = issuer
+            .iter()
+            .find(|e| matches!(e, CertificateError::NotCa { .. }))
+        {
+            return Err(not_ca.clone());
+        }
+        let mut more = cand.common_problems(CertRole::Intermediate, self.strict());
+        more.extend(issuer);
+        more.extend(cand.check_validity(CertRole::Intermediate, self.req.now).err());
+        more.extend(
+            cand.check_purpose(CertRole::Intermediate, self.req.purpose.oid())
+                .err(),
+        );
         self.check_signature(child, IssuerKey::Cert(cand), || {
             cand.subject_dn().to_string()
-        })
+        })?;
+        Ok(more)
     }
 
-    /// Ends the path at `anchor` and validates the whole of it.
+    /// Ends the path at `anchor`: `Err` if the anchor's key does not verify the
+    /// path's last signature; otherwise the path and the problems of the whole of
+    /// it beyond its certificates' own (the anchor's, constraints, revocation).
     fn try_anchor(
         &mut self,
         path: &[&Cert<'a>],
         anchor: &TrustAnchor,
-    ) -> Result<VerifiedPath, CertificateError> {
+    ) -> Result<(VerifiedPath, Vec<CertificateError>), CertificateError> {
         let child = path.last().copied().ok_or(CertificateError::Empty)?;
         // A clean, unconstrained anchor certificate that nothing asks about (no
         // description, no revocation data) is not parsed again: its checks passed
@@ -694,32 +794,34 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
             self.check_signature(child, IssuerKey::Der(&anchor.spki), || {
                 anchor.subject().to_string()
             })?;
-            self.validate_path(path, anchor, None)?;
-            return Ok(VerifiedPath { chain: Vec::new() });
+            let more = self.validate_path(path, anchor, None).err();
+            return Ok((VerifiedPath { chain: Vec::new() }, more.into_iter().collect()));
         }
         let anchor_cert = match &anchor.cert {
             Some(der) => Some(Cert::parse(der.as_ref())?),
             None => None,
         };
+        let mut more = Vec::new();
         if let Some(ac) = &anchor_cert {
-            ac.check_common(CertRole::TrustAnchor, self.strict())?;
+            more = ac.common_problems(CertRole::TrustAnchor, self.strict());
             // A version 1 root (no extensions) is a bare name and key.
             if !ac.x509.extensions().is_empty() {
-                ac.check_issuer(self.strict())?;
+                more.extend(ac.issuer_problems(self.strict()));
             }
-            ac.check_validity(CertRole::TrustAnchor, self.req.now)?;
-            ac.check_purpose(CertRole::TrustAnchor, self.req.purpose.oid())?;
-        } else {
-            if let Err(e) = &anchor.key {
-                return Err(signature_error(e.clone(), child, anchor.subject()));
-            }
+            more.extend(ac.check_validity(CertRole::TrustAnchor, self.req.now).err());
+            more.extend(
+                ac.check_purpose(CertRole::TrustAnchor, self.req.purpose.oid())
+                    .err(),
+            );
+        } else if let Err(e) = &anchor.key {
+            return Err(signature_error(e.clone(), child, anchor.subject()));
         }
         self.check_signature(child, IssuerKey::Der(&anchor.spki), || {
             anchor.subject().to_string()
         })?;
-        self.validate_path(path, anchor, anchor_cert.as_ref())?;
-        if !self.describe {
-            return Ok(VerifiedPath { chain: Vec::new() });
+        more.extend(self.validate_path(path, anchor, anchor_cert.as_ref()).err());
+        if !self.describe || !more.is_empty() {
+            return Ok((VerifiedPath { chain: Vec::new() }, more));
         }
         let mut chain: Vec<ChainEntry> = path
             .iter()
@@ -736,7 +838,7 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
             })
             .collect();
         chain.push(anchor_entry(anchor, anchor_cert.as_ref()));
-        Ok(VerifiedPath { chain })
+        Ok((VerifiedPath { chain }, more))
     }
 
     /// RFC 5280, 6.1.3 and 6.1.4 over a complete path: path length, name
@@ -907,9 +1009,16 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
         Ok(())
     }
 
-    fn into_error(mut self, leaf: &Cert<'_>) -> CertificateError {
+    /// The error for a search that found no clean path: every problem of the best
+    /// complete path, or else why each candidate path stopped, with `found`, the
+    /// end entity's own problems.
+    fn into_error(mut self, leaf: &Cert<'_>, found: Vec<CertificateError>) -> CertificateError {
+        if let Some(best) = self.best.take() {
+            return problems::compose(best).unwrap_or(CertificateError::Empty);
+        }
+        let leaf_only = found.get(..self.leaf_problems).unwrap_or_default();
         if let Some(e) = self.exhausted.take() {
-            return e;
+            return after(leaf_only, e);
         }
         // The same reason reached by several routes is reported once.
         let mut unique: Vec<RejectedPath> = Vec::new();
@@ -918,7 +1027,7 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
                 unique.push(f);
             }
         }
-        match unique.len() {
+        let stop = match unique.len() {
             0 => CertificateError::UnknownIssuer {
                 role: CertRole::EndEntity,
                 subject: leaf.subject_dn().to_string(),
@@ -934,7 +1043,8 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
                     attempts: unique,
                 }
             }
-        }
+        };
+        after(leaf_only, stop)
     }
 }
 
