@@ -4,10 +4,31 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
+use ferrotls::error::CertificateError;
 use ferrotls::pki::{
     describe_certificate, time, CertRole, ChainEntry, Policy, Purpose, Request, RootStore,
     SubjectName, TrustAnchor, Verifier,
 };
+
+/// `{"kind", "class", "message", "certificate"}` for each problem, in precedence order.
+fn problems_json(e: &CertificateError) -> String {
+    let items: Vec<String> = e
+        .problems()
+        .iter()
+        .map(|p| {
+            format!(
+                "{{\"kind\":{},\"class\":{},\"message\":{},\"certificate\":{}}}",
+                json_str(p.kind()),
+                json_str(p.precedence().as_str()),
+                json_str(&p.to_string()),
+                p.certificate()
+                    .map(json_str)
+                    .unwrap_or_else(|| "null".into())
+            )
+        })
+        .collect();
+    format!("[{}]", items.join(","))
+}
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum PurposeArg {
@@ -59,7 +80,14 @@ pub struct VerifyArgs {
     /// trusted certificates meet; private PKIs often do not).
     #[arg(long)]
     cabf: bool,
-    /// Print JSON: {"valid": bool, "error": {"kind", "message"}, "chain": [...]}.
+    /// The strict profile (`Policy::strict_rfc5280()`): also every RFC 5280 encoding
+    /// rule no browser enforces (authorityKeyIdentifier and subjectKeyIdentifier
+    /// present and well formed, critical basicConstraints in CAs, extension
+    /// criticality), as `openssl verify -x509_strict` does.
+    #[arg(long)]
+    strict: bool,
+    /// Print JSON: {"valid": bool, "error": {"kind", "message"}, "problems": [{"kind",
+    /// "class", "message", "certificate"}...] (in the order to fix them), "chain": [...]}.
     #[arg(long)]
     json: bool,
 }
@@ -121,9 +149,10 @@ fn entry_json(e: &ChainEntry) -> String {
     )
 }
 
-/// A short machine-readable kind for an error: the variant name.
-fn kind(e: &ferrotls::error::CertificateError) -> String {
-    let dbg = format!("{e:?}");
+/// A short machine-readable kind for an error: the variant name of the problem to
+/// fix first.
+fn kind(e: &CertificateError) -> String {
+    let dbg = format!("{:?}", e.primary());
     dbg.split([' ', '{', '('])
         .next()
         .unwrap_or("Unknown")
@@ -153,9 +182,13 @@ pub fn run(args: VerifyArgs) -> Result<(), String> {
     } else {
         RootStore::system().unwrap_or_else(|e| usage(e.to_string()))
     };
+    let base = match args.strict {
+        true => Policy::strict_rfc5280(),
+        false => Policy::default(),
+    };
     let mut verifier = Verifier::new(roots).with_policy(Policy {
         cabf_server_profile: args.cabf,
-        ..Policy::default()
+        ..base
     });
     for p in &args.crl {
         verifier
@@ -208,8 +241,12 @@ pub fn run(args: VerifyArgs) -> Result<(), String> {
                 json_str(&e.to_string())
             ),
         };
+        let problems = match &result {
+            Ok(_) => "[]".to_string(),
+            Err(e) => problems_json(e),
+        };
         println!(
-            "{{\"valid\":{},\"error\":{error},\"chain\":[{}]}}",
+            "{{\"valid\":{},\"error\":{error},\"problems\":{problems},\"chain\":[{}]}}",
             result.is_ok(),
             chain.join(",")
         );
@@ -223,7 +260,15 @@ pub fn run(args: VerifyArgs) -> Result<(), String> {
         }
         match &result {
             Ok(_) => println!("OK"),
-            Err(e) => println!("FAILED: {e}"),
+            Err(e) => {
+                let problems = e.problems();
+                if let Some((first, also)) = problems.split_first() {
+                    println!("FAILED: {}", first);
+                    for p in also {
+                        println!("  also: {}", p);
+                    }
+                }
+            }
         }
     }
     std::process::exit(if result.is_ok() { 0 } else { 1 });

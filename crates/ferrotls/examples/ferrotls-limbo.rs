@@ -7,9 +7,9 @@
 //! `--cabf` it also applies the CA/Browser Forum subject-CN rule (BR 7.1.4.3,
 //! `Policy::require_cn_in_san`), which limbo's nine webpki::cn::* cases expect and
 //! 396 cases expecting success (389 of them BetterTLS), whose leaves carry a CN that
-//! is no SAN, do not. With `--strict` it runs `Policy::strict_rfc5280()`: every RFC
-//! 5280 encoding rule and the subject-CN rule, so that nothing limbo expects to fail
-//! is accepted.
+//! is no SAN, do not. With `--strict` it runs `Policy::strict_rfc5280()` with the
+//! subject-CN rule: every RFC 5280 encoding rule and BR 7.1.4.3, so that nothing
+//! limbo expects to fail is accepted.
 
 use std::io::Read;
 
@@ -45,7 +45,7 @@ pub enum Mode {
     Default,
     /// `--cabf`: the default policy plus `require_cn_in_san`.
     Cabf,
-    /// `--strict`: `Policy::strict_rfc5280()`.
+    /// `--strict`: `Policy::strict_rfc5280()` plus `require_cn_in_san`.
     Strict,
 }
 
@@ -53,7 +53,10 @@ impl Mode {
     fn policy(self) -> Policy {
         match self {
             Mode::Default => Policy::default(),
-            Mode::Strict => Policy::strict_rfc5280(),
+            Mode::Strict => Policy {
+                require_cn_in_san: true,
+                ..Policy::strict_rfc5280()
+            },
             Mode::Cabf => Policy {
                 require_cn_in_san: true,
                 ..Policy::default()

@@ -26,31 +26,88 @@ const ACCEPTED_BY_DEFAULT: &[(&str, &str)] = &[
     // (`Policy::require_cn_in_san`): 389 BetterTLS leaves that limbo expects to
     // verify carry a CN that is no SAN. The CN is never used for matching.
     ("webpki::cn::ipv4-hex-mismatch", "CN rule; webpki accepts"),
-    ("webpki::cn::ipv4-leading-zeros-mismatch", "CN rule; webpki accepts"),
-    ("webpki::cn::ipv6-uppercase-mismatch", "CN rule; webpki accepts"),
-    ("webpki::cn::ipv6-uncompressed-mismatch", "CN rule; webpki accepts"),
-    ("webpki::cn::ipv6-non-rfc5952-mismatch", "CN rule; webpki accepts"),
+    (
+        "webpki::cn::ipv4-leading-zeros-mismatch",
+        "CN rule; webpki accepts",
+    ),
+    (
+        "webpki::cn::ipv6-uppercase-mismatch",
+        "CN rule; webpki accepts",
+    ),
+    (
+        "webpki::cn::ipv6-uncompressed-mismatch",
+        "CN rule; webpki accepts",
+    ),
+    (
+        "webpki::cn::ipv6-non-rfc5952-mismatch",
+        "CN rule; webpki accepts",
+    ),
     ("webpki::cn::punycode-not-in-san", "CN rule; webpki accepts"),
-    ("webpki::cn::utf8-vs-punycode-mismatch", "CN rule; webpki accepts"),
+    (
+        "webpki::cn::utf8-vs-punycode-mismatch",
+        "CN rule; webpki accepts",
+    ),
     ("webpki::cn::not-in-san", "CN rule; webpki accepts"),
     ("webpki::cn::case-mismatch", "CN rule; webpki accepts"),
     // Key identifiers: no browser requires them or checks their form; path
     // building only uses them as hints.
-    ("rfc5280::aki::leaf-missing-aki", "webpki, OpenSSL, Chrome, Firefox, Go accept"),
-    ("rfc5280::aki::intermediate-missing-aki", "webpki, OpenSSL, Chrome, Firefox, Go accept"),
-    ("rfc5280::ski::root-missing-ski", "webpki, OpenSSL, Chrome, Firefox, Go accept"),
-    ("rfc5280::ski::intermediate-missing-ski", "webpki, OpenSSL, Chrome, Firefox, Go accept"),
-    ("rfc5280::aki::critical-aki", "webpki accepts; OpenSSL refuses (unhandled critical extension)"),
-    ("rfc5280::ski::critical-ski", "webpki accepts; OpenSSL refuses (its issuer lookup fails)"),
-    ("webpki::aki::root-with-aki-missing-keyidentifier", "webpki and OpenSSL accept"),
-    ("webpki::aki::root-with-aki-authoritycertissuer", "webpki accepts; OpenSSL's AKI issuer match fails"),
-    ("webpki::aki::root-with-aki-authoritycertserialnumber", "webpki accepts; OpenSSL's AKI issuer match fails"),
-    ("webpki::aki::root-with-aki-all-fields", "webpki accepts; OpenSSL's AKI issuer match fails"),
-    ("webpki::aki::root-with-aki-ski-mismatch", "webpki accepts; OpenSSL's AKI issuer match fails"),
+    (
+        "rfc5280::aki::leaf-missing-aki",
+        "webpki, OpenSSL, Chrome, Firefox, Go accept",
+    ),
+    (
+        "rfc5280::aki::intermediate-missing-aki",
+        "webpki, OpenSSL, Chrome, Firefox, Go accept",
+    ),
+    (
+        "rfc5280::ski::root-missing-ski",
+        "webpki, OpenSSL, Chrome, Firefox, Go accept",
+    ),
+    (
+        "rfc5280::ski::intermediate-missing-ski",
+        "webpki, OpenSSL, Chrome, Firefox, Go accept",
+    ),
+    (
+        "rfc5280::aki::critical-aki",
+        "webpki accepts; OpenSSL refuses (unhandled critical extension)",
+    ),
+    (
+        "rfc5280::ski::critical-ski",
+        "webpki accepts; OpenSSL refuses (its issuer lookup fails)",
+    ),
+    (
+        "webpki::aki::root-with-aki-missing-keyidentifier",
+        "webpki and OpenSSL accept",
+    ),
+    (
+        "webpki::aki::root-with-aki-authoritycertissuer",
+        "webpki accepts; OpenSSL's AKI issuer match fails",
+    ),
+    (
+        "webpki::aki::root-with-aki-authoritycertserialnumber",
+        "webpki accepts; OpenSSL's AKI issuer match fails",
+    ),
+    (
+        "webpki::aki::root-with-aki-all-fields",
+        "webpki accepts; OpenSSL's AKI issuer match fails",
+    ),
+    (
+        "webpki::aki::root-with-aki-ski-mismatch",
+        "webpki accepts; OpenSSL's AKI issuer match fails",
+    ),
     // Criticality of basicConstraints and subjectAltName.
-    ("rfc5280::root-non-critical-basic-constraints", "webpki and OpenSSL accept"),
-    ("rfc5280::san::noncritical-with-empty-subject", "webpki and OpenSSL accept"),
-    ("webpki::san::san-critical-with-nonempty-subject", "webpki and OpenSSL (also -x509_strict) accept"),
+    (
+        "rfc5280::root-non-critical-basic-constraints",
+        "webpki and OpenSSL accept",
+    ),
+    (
+        "rfc5280::san::noncritical-with-empty-subject",
+        "webpki and OpenSSL accept",
+    ),
+    (
+        "webpki::san::san-critical-with-nonempty-subject",
+        "webpki and OpenSSL (also -x509_strict) accept",
+    ),
 ];
 
 /// SUCCESS-expected cases the default policy rejects: both have a CA certificate

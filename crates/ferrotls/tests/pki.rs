@@ -439,7 +439,10 @@ fn crl_revocation() {
     let mut late = req.clone();
     late.now = parse_time("2026-03-02T00:00:00Z").unwrap();
     let e = v.verify(&late).unwrap_err();
-    assert!(matches!(e.primary(), CertificateError::Expired { .. }), "{e}");
+    assert!(
+        matches!(e.primary(), CertificateError::Expired { .. }),
+        "{e}"
+    );
     assert_eq!(
         e.to_string(),
         "certificate for example.com expired at 2026-03-01T00:00:00Z; this machine's clock says 2026-03-02T00:00:00Z (24 hours later). Renew it, or check the clock. Also: the CRL issued by CN=Test Root cannot be used: it is stale: its nextUpdate was 2026-03-01T00:00:00Z (24 hours ago); fetch a current CRL"

@@ -4,7 +4,9 @@
 
 use ferrotls::error::CertificateError;
 use ferrotls::pki::time::{format_duration, format_time};
-use ferrotls::pki::{describe_certificate, CertRole, ParsedCert, Purpose, Request, Verifier};
+use ferrotls::pki::{
+    describe_certificate, CertRole, ParsedCert, Policy, Precedence, Purpose, Request, Verifier,
+};
 
 use super::report::Finding;
 
@@ -130,6 +132,7 @@ pub fn analyze(input: &Input<'_>) -> Vec<Finding> {
         input.verifier.verify(&req)
     };
     let mut result = verify_at(t);
+    let primary = |r: &Result<_, CertificateError>| r.as_ref().err().map(|e| e.primary().clone());
     // A time error at that time about an issuer (say a CA made after an expired leaf's
     // dates) says nothing about trust today: verify again at this machine's time. If
     // then only the leaf's own dates fail, the chain is trusted (the dates are reported
@@ -137,13 +140,13 @@ pub fn analyze(input: &Input<'_>) -> Vec<Finding> {
     let mut dated_only = false;
     if t != input.now
         && matches!(
-            result,
-            Err(CertificateError::Expired { .. } | CertificateError::NotYetValid { .. })
+            primary(&result),
+            Some(CertificateError::Expired { .. } | CertificateError::NotYetValid { .. })
         )
     {
         result = verify_at(input.now);
         dated_only = matches!(
-            result,
+            &result,
             Err(CertificateError::Expired {
                 role: CertRole::EndEntity,
                 ..
@@ -168,6 +171,7 @@ pub fn analyze(input: &Input<'_>) -> Vec<Finding> {
                 f = f.evidence(format!("{}: {}", c.role, c.subject));
             }
             out.push(f);
+            out.extend(strict_note(input, t));
             true
         }
         Err(_) if dated_only => {
@@ -180,10 +184,18 @@ pub fn analyze(input: &Input<'_>) -> Vec<Finding> {
             );
             true
         }
-        Err(CertificateError::MustStapleMissing { .. }) => true,
+        // Every problem of the chain as served, in the order to fix them, each
+        // with its fix.
         Err(e) => {
-            out.push(trust_finding(&e, leaf));
-            false
+            let problems = e.problems();
+            for p in &problems {
+                if !matches!(p, CertificateError::MustStapleMissing { .. }) {
+                    out.push(trust_finding(p, leaf));
+                }
+            }
+            problems
+                .iter()
+                .all(|p| matches!(p, CertificateError::MustStapleMissing { .. }))
         }
     };
 
@@ -269,6 +281,26 @@ pub fn analyze(input: &Input<'_>) -> Vec<Finding> {
         ));
     }
     dedupe(out)
+}
+
+/// For a chain that verifies: an INFO note when the strict profile
+/// (`Policy::strict_rfc5280()`) would refuse it, for clients that verify strictly.
+fn strict_note(input: &Input<'_>, t: i64) -> Option<Finding> {
+    let leaf = input.chain.first()?;
+    let mut req = Request::new(leaf, t);
+    req.intermediates = input.chain.iter().skip(1).map(Vec::as_slice).collect();
+    req.purpose = Purpose::ServerAuth;
+    req.ocsp_response = input.ocsp;
+    let strict = input.verifier.clone().with_policy(Policy::strict_rfc5280());
+    let e = strict.verify(&req).err()?;
+    let mut f = Finding::info(
+        "cert.strict",
+        "Strict verifiers, such as OpenSSL with -x509_strict, refuse this chain",
+    );
+    for p in e.problems() {
+        f = f.evidence(p.to_string());
+    }
+    Some(f.fix("Nothing browsers need; to satisfy strict verifiers, reissue the certificates with the extensions the evidence names (most CAs add them)."))
 }
 
 /// Keeps the first finding of each id (the verifier's explanation comes first).
@@ -367,8 +399,15 @@ fn trust_finding(e: &CertificateError, leaf: &Entry) -> Finding {
             "A certificate of the chain has expired",
         )
         .fix("Replace the expired intermediate certificate with the current one from your CA."),
-        _ => Finding::error("cert.untrusted", "The certificate chain is not trusted")
-            .fix("Read the explanation above; fix the chain the server sends."),
+        _ if e.precedence() == Precedence::NotTrusted => {
+            Finding::error("cert.untrusted", "The certificate chain is not trusted")
+                .fix("Read the explanation above; fix the chain the server sends.")
+        }
+        _ => Finding::error(
+            "cert.invalid",
+            "A certificate of the chain breaks a rule that clients enforce",
+        )
+        .fix("Reissue the certificate the explanation names so that it follows the rule; clients refuse the chain until then."),
     };
     f.evidence(explanation)
 }

@@ -173,9 +173,10 @@ impl CertificateError {
             C::PathLenExceeded { ca, .. } => Some(ca),
             C::BadCrl { issuer, .. } => Some(issuer),
             C::Several { first, .. } => first.certificate(),
-            C::Empty | C::BadEncoding { .. } | C::UnsupportedKey { .. } | C::NameMismatch { .. } => {
-                None
-            }
+            C::Empty
+            | C::BadEncoding { .. }
+            | C::UnsupportedKey { .. }
+            | C::NameMismatch { .. } => None,
         }
     }
 

@@ -118,12 +118,12 @@ impl Default for Policy {
 
 impl Policy {
     /// The strict profile: the defaults plus every RFC 5280 encoding rule
-    /// (`strict_rfc5280`) and the CA/Browser Forum subject-CN rule
-    /// (`require_cn_in_san`). `ferrotls verify --strict`.
+    /// (`strict_rfc5280`), as `openssl verify -x509_strict` applies them.
+    /// `ferrotls verify --strict`. Add `require_cn_in_san` for the CA/Browser Forum
+    /// subject-CN rule as well.
     pub fn strict_rfc5280() -> Self {
         Policy {
             strict_rfc5280: true,
-            require_cn_in_san: true,
             ..Policy::default()
         }
     }
@@ -756,7 +756,10 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
         }
         let mut more = cand.common_problems(CertRole::Intermediate, self.strict());
         more.extend(issuer);
-        more.extend(cand.check_validity(CertRole::Intermediate, self.req.now).err());
+        more.extend(
+            cand.check_validity(CertRole::Intermediate, self.req.now)
+                .err(),
+        );
         more.extend(
             cand.check_purpose(CertRole::Intermediate, self.req.purpose.oid())
                 .err(),
@@ -795,7 +798,10 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
                 anchor.subject().to_string()
             })?;
             let more = self.validate_path(path, anchor, None).err();
-            return Ok((VerifiedPath { chain: Vec::new() }, more.into_iter().collect()));
+            return Ok((
+                VerifiedPath { chain: Vec::new() },
+                more.into_iter().collect(),
+            ));
         }
         let anchor_cert = match &anchor.cert {
             Some(der) => Some(Cert::parse(der.as_ref())?),
