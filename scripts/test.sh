@@ -19,6 +19,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+# Python's cryptography package makes the private-CA chain of the defaults tests
+# (certificates without key identifiers, as its builder makes them).
+python3 -c "import cryptography" 2>/dev/null || python3 -m pip install -q cryptography
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 
 # A clean run builds everything once: incremental state would only take disk.

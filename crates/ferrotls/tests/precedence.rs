@@ -255,3 +255,42 @@ fn several_problems_read_in_order() {
     );
     assert_eq!(e.certificate(), Some("CN=api.example.com"));
 }
+
+/// A self-signed CA:TRUE leaf without a SAN (`openssl req -x509 -subj /CN=localhost`)
+/// is reported as self-signed first, whatever else is wrong with it, also when the
+/// trust store holds another certificate of the same name (Debian's
+/// ssl-cert-snakeoil.pem) and when it has expired.
+#[test]
+fn self_signed_is_always_said_first() {
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let mut p = ca_params("localhost");
+    p.not_after = date_time_ymd(2026, 1, 15);
+    let leaf = p.self_signed(&key).unwrap().der().to_vec();
+    let other_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let same_name = ca_params("localhost").self_signed(&other_key).unwrap();
+    for with_namesake in [false, true] {
+        let mut roots = RootStore::new();
+        if with_namesake {
+            roots.add(
+                TrustAnchor::from_cert(CertificateDer::from(same_name.der().to_vec())).unwrap(),
+            );
+        }
+        let mut req = Request::new(&leaf, parse_time("2026-02-01T00:00:00Z").unwrap());
+        req.name = Some(SubjectName::Dns("localhost".into()));
+        let e = Verifier::new(roots).verify(&req).unwrap_err();
+        assert_eq!(
+            e.problems().iter().map(|p| p.kind()).collect::<Vec<_>>(),
+            [
+                "self_signed",
+                "expired",
+                "name_mismatch",
+                "ca_used_as_end_entity"
+            ],
+            "{e}"
+        );
+        assert!(
+            e.to_string().starts_with("certificate for CN=localhost is self-signed and is not in the trust store. Trust it explicitly (for example with --cafile), or use a certificate issued by a CA. Also: certificate for CN=localhost expired at 2026-01-15T00:00:00Z;"),
+            "{e}"
+        );
+    }
+}

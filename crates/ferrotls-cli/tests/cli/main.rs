@@ -7,6 +7,7 @@
 mod browser;
 mod cert;
 mod client;
+mod defaults;
 mod ech;
 mod exporter;
 mod keylog;
