@@ -340,3 +340,62 @@ fn openssl_req_x509_certificate_is_called_self_signed() {
     assert_eq!(errors.first(), Some(&"cert.self-signed"), "{report:#}");
     assert!(errors.contains(&"cert.ca-as-leaf"), "{errors:?}");
 }
+
+/// A chain that is trusted but breaks a rule clients enforce (a leaf for client
+/// authentication only): diagnose names the rule and its fix, not "not trusted".
+#[test]
+fn diagnose_names_a_broken_rule_as_such() {
+    let d = tmpdir("defaults-diagnose-eku");
+    let r = ferrotls(&d, &["cert", "ca"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = ferrotls(
+        &d,
+        &["cert", "issue", "localhost", "--broken", "missing-eku"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let server = Server::start(
+        &d,
+        &[
+            "--cert",
+            "localhost-missing-eku.pem",
+            "--key",
+            "localhost-missing-eku.key",
+        ],
+    );
+    let r = ferrotls(
+        &d,
+        &[
+            "diagnose",
+            &server.target(),
+            "--cafile",
+            "ferrotls-ca.pem",
+            "--json",
+        ],
+    );
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    let report: Value = serde_json::from_str(&r.stdout).unwrap();
+    let f = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "cert.invalid")
+        .unwrap_or_else(|| panic!("no cert.invalid: {report:#}"));
+    assert_eq!(f["severity"], "error");
+    assert_eq!(
+        f["title"],
+        "A certificate of the chain breaks a rule that clients enforce"
+    );
+    assert_eq!(
+        f["evidence"],
+        serde_json::json!(["certificate localhost is not valid for TLS server authentication (serverAuth): its extendedKeyUsage allows only TLS client authentication (clientAuth)"])
+    );
+    assert_eq!(f["fix"], "Reissue the certificate the explanation names so that it follows the rule; clients refuse the chain until then.");
+    assert!(
+        !report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["id"] == "cert.untrusted"),
+        "{report:#}"
+    );
+}
