@@ -17,8 +17,9 @@ const LIMBO: &str = "../../../shared/limbo/limbo.json";
 const FULL_FLOOR: usize = 9_746;
 
 /// FAILURE-expected cases the default policy accepts, each with why. Measured here
-/// for rustls-webpki 0.103 and `openssl verify` (3.0, without -x509_strict) by
-/// running the cases through both; the browsers' behaviour is from their verifiers'
+/// for rustls-webpki 0.103, `openssl verify` (3.0, without -x509_strict) and Go 1.19's
+/// crypto/x509 (which accepts every one of them) by running the cases through each;
+/// the browsers' behaviour is from their verifiers'
 /// code (Chrome's net/cert/pki, Firefox's mozilla::pkix, Go's crypto/x509), none of
 /// which enforces these encoding rules. `Policy::strict_rfc5280()` rejects them all.
 const ACCEPTED_BY_DEFAULT: &[(&str, &str)] = &[
