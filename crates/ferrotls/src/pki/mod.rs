@@ -25,6 +25,7 @@ mod distrust;
 mod names;
 mod problems;
 mod revocation;
+mod search;
 pub mod time;
 mod verify;
 
