@@ -352,3 +352,175 @@ pub fn ems_finding(flight: &Flight) -> Option<Finding> {
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::report::Severity;
+    use super::*;
+    use ferrotls::msgs::enums::CipherSuite;
+    use ferrotls::msgs::ServerHello;
+
+    fn flight(suite: u16, ske: Vec<u8>) -> Flight {
+        Flight {
+            hello: ServerHello {
+                legacy_version: ProtocolVersion::TLSv1_2,
+                random: [0; 32],
+                session_id: vec![],
+                cipher_suite: CipherSuite::from_wire(suite),
+                compression_method: 0,
+                extensions: vec![],
+                empty_extensions_block: false,
+            },
+            version: ProtocolVersion::TLSv1_2,
+            certs: vec![],
+            ocsp: None,
+            ske: Some(ske),
+            done: true,
+            warning: None,
+        }
+    }
+
+    fn hex(h: &str) -> Vec<u8> {
+        (0..h.len() / 2)
+            .map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// ServerDHParams (p with a leading zero byte, g = 2, Ys) and a signature.
+    fn dhe_ske(p: &[u8], scheme: u16) -> Vec<u8> {
+        let mut v = Vec::new();
+        let push16 = |v: &mut Vec<u8>, b: &[u8]| {
+            v.extend((b.len() as u16).to_be_bytes());
+            v.extend(b);
+        };
+        let mut padded = vec![0];
+        padded.extend(p);
+        push16(&mut v, &padded);
+        push16(&mut v, &[2]);
+        push16(&mut v, &[5; 32]);
+        v.extend(scheme.to_be_bytes());
+        push16(&mut v, &[9; 64]);
+        v
+    }
+
+    #[test]
+    fn signature_scheme_of_the_key_exchange() {
+        // ECDHE: named_curve x25519, a 32-byte point, then ecdsa_sha1.
+        let mut ske = vec![3, 0, 0x1d, 32];
+        ske.extend([1; 32]);
+        ske.extend([0x02, 0x03, 0, 2, 0xaa, 0xbb]);
+        assert_eq!(
+            flight(0xc02b, ske).ske_signature(),
+            Some(SignatureScheme::ECDSA_SHA1)
+        );
+        let f = flight(0x009e, dhe_ske(&[0xc5; 128], 0x0101));
+        assert_eq!(f.ske_signature(), Some(SignatureScheme::from_wire(0x0101)));
+        assert_eq!(f.ske_dh_bits(), Some(1024));
+        // Truncated: no scheme, no panic.
+        assert_eq!(flight(0xc02f, vec![3, 0]).ske_signature(), None);
+        // A static RSA suite has no signed key exchange.
+        assert_eq!(flight(0x002f, vec![]).ske_signature(), None);
+    }
+
+    #[test]
+    fn md5_and_sha1_signatures() {
+        let w = WeakSigalgs {
+            signed_with: vec![
+                SignatureScheme::RSA_PKCS1_SHA1,
+                SignatureScheme::from_wire(0x0101),
+            ],
+            last: "refused: handshake_failure alert".into(),
+        };
+        let f = sigalg_findings(&w);
+        assert_eq!(f.len(), 2);
+        assert_eq!(f[0].id, "sigalgs.md5");
+        assert_eq!(f[0].severity, Severity::Error);
+        assert_eq!(
+            f[0].title,
+            "The server signs its TLS 1.2 key exchange with MD5 when a client asks for it"
+        );
+        assert_eq!(
+            f[0].evidence[1],
+            "the ServerKeyExchange was signed with rsa_md5"
+        );
+        assert_eq!(f[0].fix, "Remove MD5 from the server's signature algorithms (OpenSSL: -sigalgs or SignatureAlgorithms without +MD5; any OpenSSL since 1.0.1s refuses it): MD5 collisions are cheap, and SLOTH (2016) turned them into attacks on TLS handshake signatures.");
+        assert_eq!(f[1].id, "sigalgs.sha1");
+        assert_eq!(
+            f[1].evidence[1],
+            "the ServerKeyExchange was signed with rsa_pkcs1_sha1"
+        );
+    }
+
+    #[test]
+    fn rfc5114_2048_is_not_a_safe_prime() {
+        let known = dh_primes::KNOWN
+            .iter()
+            .find(|k| k.name == "RFC 5114 2048-bit group (256-bit subgroup)")
+            .unwrap();
+        let f = flight(0x009e, dhe_ske(&hex(known.hex), 0x0401));
+        let (f, covers) = dhe_prime_finding(&f).unwrap();
+        assert!(!covers);
+        assert_eq!(f.severity, Severity::Warning);
+        assert_eq!(
+            f.title,
+            "DHE uses the RFC 5114 2048-bit group (256-bit subgroup), which is not a safe prime"
+        );
+        assert_eq!(f.evidence, [
+            "the ServerKeyExchange of TLS_DHE_RSA_WITH_AES_128_GCM_SHA256 (TLS 1.2) carries the 2048-bit prime of RFC 5114 2048-bit group (256-bit subgroup)",
+            "its subgroup is small: a server that reuses its key and does not check the client's public value leaks it (CVE-2016-0701)",
+        ]);
+        assert_eq!(f.fix, "Use an RFC 7919 group instead (OpenSSL: -dhparam with `openssl genpkey -genparam -algorithm DH -pkeyopt group:ffdhe2048`), or drop DHE suites in favour of ECDHE.");
+        // RFC 2409's Oakley group 2, which OpenSSL cannot be given by name.
+        let oakley2 = dh_primes::KNOWN
+            .iter()
+            .find(|k| k.name == "RFC 2409 Oakley group 2")
+            .unwrap();
+        let (f, covers) =
+            dhe_prime_finding(&flight(0x0033, dhe_ske(&hex(oakley2.hex), 0x0401))).unwrap();
+        assert!(covers);
+        assert_eq!(f.severity, Severity::Error);
+        assert_eq!(f.title, "DHE uses a well-known 1024-bit prime (RFC 2409 Oakley group 2), open to Logjam's precomputation");
+    }
+
+    fn list(accepted: &[u16], reverse_pick: u16) -> SuiteList {
+        SuiteList {
+            version: ProtocolVersion::TLSv1_2,
+            accepted: accepted.to_vec(),
+            server_order: Some(Some(&reverse_pick) == accepted.first()),
+            reverse_pick: Some(reverse_pick),
+            flights: vec![],
+        }
+    }
+
+    #[test]
+    fn client_order_only_matters_with_weak_and_strong_suites() {
+        // Two strong suites: following the client does no harm.
+        assert!(client_order(&[list(&[0xc02f, 0xc030], 0xc030)]).is_empty());
+        // Only weak suites: nothing better to prefer.
+        assert!(client_order(&[list(&[0xc013, 0x002f], 0x002f)]).is_empty());
+        // Server order: fine.
+        assert!(client_order(&[list(&[0xc02f, 0x002f], 0xc02f)]).is_empty());
+        let f = client_order(&[list(&[0xc02f, 0x002f], 0x002f)]);
+        assert_eq!(f.len(), 1);
+        assert_eq!(
+            f[0].evidence[1],
+            "offered the same suites in reverse order, it chose TLS_RSA_WITH_AES_128_CBC_SHA"
+        );
+        // CBC with only CBC is suites.cbc-only's business, not this one's.
+        assert!(cbc_beside_aead(&[list(&[0xc013, 0xc014], 0xc014)]).is_none());
+        assert!(cbc_beside_aead(&[list(&[0xc02f, 0xc030], 0xc030)]).is_none());
+    }
+
+    #[test]
+    fn ems_echo() {
+        let mut f = flight(0xc02f, vec![]);
+        let w = ems_finding(&f).unwrap();
+        assert_eq!(w.id, "tls12.no-ems");
+        assert_eq!(
+            w.title,
+            "TLS 1.2 without the extended master secret (RFC 7627)"
+        );
+        f.version = ProtocolVersion::SSLv3;
+        assert!(ems_finding(&f).is_none());
+    }
+}

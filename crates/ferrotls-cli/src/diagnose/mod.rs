@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! versions (5 hand-made hellos, in parallel)
-//!   -> in parallel: suites per version (+ TLS 1.2 groups), TLS 1.3 groups,
+//!   -> in parallel: suites per version (+ TLS 1.2 groups, SHA-1/MD5 signatures,
+//!      the DHE prime), TLS 1.3 groups,
 //!      certificate with / without / wrong SNI, Heartbleed, compression,
 //!      TLS_FALLBACK_SCSV, resumption and 0-RTT, ALPN, HTTP (--http),
 //!      Encrypted Client Hello (TLS 1.3)
@@ -26,14 +27,15 @@
 //! ```
 //! Findings are sorted errors first. Ids: versions, versions.{sslv3,tls10,tls11,
 //! no-tls13,no-modern,none}, suites, suites.{null,anonymous,export,rc4,des,3des,
-//! no-forward-secrecy,static-rsa,cbc-only}, groups.{tls13,tls12,no-pq}, dhe.weak,
+//! no-forward-secrecy,static-rsa,cbc-only,cbc,client-order}, sigalgs,
+//! sigalgs.{sha1,md5}, groups.{tls13,tls12,no-pq}, dhe.{weak,prime,common-prime},
 //! cert.{chain,chain-order,chain-extra,chain-root,trusted,missing-intermediate,
 //! wrong-intermediate,untrusted,untrusted-root,self-signed,distrusted,expired,
 //! not-yet-valid,expires-soon,validity,chain-expired,name,name-mismatch,weak-key,
-//! weak-signature,revoked,none,unparseable,unavailable}, ocsp.{stapled,none,invalid,
-//! must-staple,must-staple-missing}, sni, sni.{ignored,default-mismatch,unrecognized},
+//! weak-signature,revoked,none,unparseable,unavailable,lifetime,no-revocation-info},
+//! ocsp.{stapled,none,invalid,must-staple,must-staple-missing}, sni, sni.{ignored,default-mismatch,unrecognized},
 //! heartbleed, renegotiation, fallback-scsv, compression, alpn,
-//! resumption.{tls12-id,tls12-ticket,tls13}, tls12.no-ems, early-data, http,
+//! resumption.{tls12-id,tls12-ticket,tls13}, tls12.{ems,no-ems}, early-data, http,
 //! http.hsts, ech, ech.{supported,absent,intolerant,grease-intolerant,
 //! retry-configs-stale,retry-configs-unusable,retry-failed}, clock, connect, timeout.
 //!
