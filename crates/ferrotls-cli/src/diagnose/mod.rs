@@ -242,165 +242,154 @@ fn diagnose(args: &DiagnoseArgs) -> Result<Report, String> {
     // Phase 2: everything else, in parallel.
     pb.set_message("cipher suites, groups, certificates, vulnerabilities, sessions");
     let wrong_name = "ferrotls-diagnose-nonexistent.invalid".to_string();
-    let (
-        (suite_lists, sigalgs, dhe),
-        g13,
-        g12,
-        chains,
-        hb,
-        comp,
-        fb,
-        res12,
-        res13,
-        alpn,
-        http,
-        ech,
-    ) = std::thread::scope(|s| {
-        let t = &target;
-        let pb = &pb;
-        let done = |what: &str| {
-            pb.inc(1);
-            pb.set_message(what.to_string());
-        };
-        let suite_handles: Vec<_> = all_accepted
-            .iter()
-            .map(|v| {
+    let (suite_probe, g13, g12, chains, hb, comp, fb, res12, res13, alpn, http, ech) =
+        std::thread::scope(|s| {
+            let t = &target;
+            let pb = &pb;
+            let done = |what: &str| {
+                pb.inc(1);
+                pb.set_message(what.to_string());
+            };
+            let suite_handles: Vec<_> = all_accepted
+                .iter()
+                .map(|v| {
+                    let sni = sni.clone();
+                    s.spawn(move || {
+                        let l = probes::enumerate_suites(t, *v, sni.clone());
+                        let legacy = *v != ProtocolVersion::TLSv1_3 && Some(*v) == best_legacy;
+                        let (g, sig, dhe) = if legacy {
+                            (
+                                probes::groups12(t, &l, sni.clone()),
+                                hardening::weak_sigalgs(t, &l, sni.clone()),
+                                hardening::dhe_flight(t, &l, sni),
+                            )
+                        } else {
+                            (Vec::new(), None, None)
+                        };
+                        done("cipher suites");
+                        (l, g, sig, dhe)
+                    })
+                })
+                .collect();
+            let g13 = tls13.then(|| {
                 let sni = sni.clone();
                 s.spawn(move || {
-                    let l = probes::enumerate_suites(t, *v, sni.clone());
-                    let legacy = *v != ProtocolVersion::TLSv1_3 && Some(*v) == best_legacy;
-                    let (g, sig, dhe) = if legacy {
-                        (
-                            probes::groups12(t, &l, sni.clone()),
-                            hardening::weak_sigalgs(t, &l, sni.clone()),
-                            hardening::dhe_flight(t, &l, sni),
-                        )
-                    } else {
-                        (Vec::new(), None, None)
-                    };
-                    done("cipher suites");
-                    (l, g, sig, dhe)
-                })
-            })
-            .collect();
-        let g13 = tls13.then(|| {
-            let sni = sni.clone();
-            s.spawn(move || {
-                let r = probes::groups13(t, sni);
-                done("groups");
-                r
-            })
-        });
-        let chain_handles: Vec<_> = [sni.clone(), None, Some(wrong_name.clone())]
-            .into_iter()
-            .enumerate()
-            .filter(|(i, _)| *i == 0 || name_is_dns)
-            .map(|(_, sni)| {
-                let lib_versions = lib_versions.clone();
-                s.spawn(move || {
-                    let r = fetch_chain(t, sni, best_legacy, tls13);
-                    let _ = lib_versions;
-                    done("certificates");
+                    let r = probes::groups13(t, sni);
+                    done("groups");
                     r
                 })
-            })
-            .collect();
-        let hb = best_legacy.map(|v| {
-            let sni = sni.clone();
-            s.spawn(move || {
-                let r = heartbleed::probe(t, v, sni);
-                done("heartbleed");
-                r
-            })
-        });
-        let comp = best_legacy.map(|v| {
-            let sni = sni.clone();
-            s.spawn(move || {
-                let r = probes::compression(t, v, sni);
-                done("compression");
-                r
-            })
-        });
-        let fb = (all_accepted.len() >= 2).then(|| {
-            let best = all_accepted[all_accepted.len() - 1];
-            let lower = all_accepted[all_accepted.len() - 2];
-            let sni = sni.clone();
-            s.spawn(move || {
-                let r = probes::fallback(t, best, lower, sni);
-                done("downgrade protection");
-                r
-            })
-        });
-        let res12 = tls12.then(|| {
-            s.spawn(move || {
-                let r = session::resumption12(t);
-                done("TLS 1.2 resumption");
-                r
-            })
-        });
-        let res13 = tls13.then(|| {
-            s.spawn(move || {
-                let r = session::resumption13(t);
-                done("TLS 1.3 resumption and 0-RTT");
-                r
-            })
-        });
-        let alpn = (!lib_versions.is_empty()).then(|| {
-            let v = lib_versions.clone();
-            s.spawn(move || {
-                let r = session::alpn(t, &v);
-                done("ALPN");
-                r
-            })
-        });
-        let http = (args.http && !lib_versions.is_empty()).then(|| {
-            let v = lib_versions.clone();
-            s.spawn(move || {
-                let r = session::http(t, &v);
-                done("HTTP");
-                r
-            })
-        });
-        let ech = tls13.then(|| {
-            s.spawn(move || {
-                let r = ech::probe(t, name_is_dns);
-                done("Encrypted Client Hello");
-                r
-            })
-        });
-        let mut lists = Vec::new();
-        let mut g12 = Vec::new();
-        let (mut sigalgs, mut dhe) = (None, None);
-        for h in suite_handles {
-            if let Ok((l, g, sig, d)) = h.join() {
-                if !g.is_empty() {
-                    g12 = g;
+            });
+            let chain_handles: Vec<_> = [sni.clone(), None, Some(wrong_name.clone())]
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| *i == 0 || name_is_dns)
+                .map(|(_, sni)| {
+                    let lib_versions = lib_versions.clone();
+                    s.spawn(move || {
+                        let r = fetch_chain(t, sni, best_legacy, tls13);
+                        let _ = lib_versions;
+                        done("certificates");
+                        r
+                    })
+                })
+                .collect();
+            let hb = best_legacy.map(|v| {
+                let sni = sni.clone();
+                s.spawn(move || {
+                    let r = heartbleed::probe(t, v, sni);
+                    done("heartbleed");
+                    r
+                })
+            });
+            let comp = best_legacy.map(|v| {
+                let sni = sni.clone();
+                s.spawn(move || {
+                    let r = probes::compression(t, v, sni);
+                    done("compression");
+                    r
+                })
+            });
+            let fb = (all_accepted.len() >= 2).then(|| {
+                let best = all_accepted[all_accepted.len() - 1];
+                let lower = all_accepted[all_accepted.len() - 2];
+                let sni = sni.clone();
+                s.spawn(move || {
+                    let r = probes::fallback(t, best, lower, sni);
+                    done("downgrade protection");
+                    r
+                })
+            });
+            let res12 = tls12.then(|| {
+                s.spawn(move || {
+                    let r = session::resumption12(t);
+                    done("TLS 1.2 resumption");
+                    r
+                })
+            });
+            let res13 = tls13.then(|| {
+                s.spawn(move || {
+                    let r = session::resumption13(t);
+                    done("TLS 1.3 resumption and 0-RTT");
+                    r
+                })
+            });
+            let alpn = (!lib_versions.is_empty()).then(|| {
+                let v = lib_versions.clone();
+                s.spawn(move || {
+                    let r = session::alpn(t, &v);
+                    done("ALPN");
+                    r
+                })
+            });
+            let http = (args.http && !lib_versions.is_empty()).then(|| {
+                let v = lib_versions.clone();
+                s.spawn(move || {
+                    let r = session::http(t, &v);
+                    done("HTTP");
+                    r
+                })
+            });
+            let ech = tls13.then(|| {
+                s.spawn(move || {
+                    let r = ech::probe(t, name_is_dns);
+                    done("Encrypted Client Hello");
+                    r
+                })
+            });
+            let mut lists = Vec::new();
+            let mut g12 = Vec::new();
+            let (mut sigalgs, mut dhe) = (None, None);
+            for h in suite_handles {
+                if let Ok((l, g, sig, d)) = h.join() {
+                    if !g.is_empty() {
+                        g12 = g;
+                    }
+                    sigalgs = sigalgs.or(sig);
+                    dhe = dhe.or(d);
+                    lists.push(l);
                 }
-                sigalgs = sigalgs.or(sig);
-                dhe = dhe.or(d);
-                lists.push(l);
             }
-        }
-        let chains: Vec<Result<Chain, String>> = chain_handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err("probe panicked".into())))
-            .collect();
-        (
-            (lists, sigalgs, dhe),
-            g13.and_then(|h| h.join().ok()),
-            g12,
-            chains,
-            hb.and_then(|h| h.join().ok()),
-            comp.and_then(|h| h.join().ok()).flatten(),
-            fb.and_then(|h| h.join().ok()),
-            res12.and_then(|h| h.join().ok()).unwrap_or_default(),
-            res13.and_then(|h| h.join().ok()).unwrap_or_default(),
-            alpn.and_then(|h| h.join().ok()),
-            http.and_then(|h| h.join().ok()),
-            ech.and_then(|h| h.join().ok()),
-        )
-    });
+            let chains: Vec<Result<Chain, String>> = chain_handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err("probe panicked".into())))
+                .collect();
+            (
+                (lists, sigalgs, dhe),
+                g13.and_then(|h| h.join().ok()),
+                g12,
+                chains,
+                hb.and_then(|h| h.join().ok()),
+                comp.and_then(|h| h.join().ok()).flatten(),
+                fb.and_then(|h| h.join().ok()),
+                res12.and_then(|h| h.join().ok()).unwrap_or_default(),
+                res13.and_then(|h| h.join().ok()).unwrap_or_default(),
+                alpn.and_then(|h| h.join().ok()),
+                http.and_then(|h| h.join().ok()),
+                ech.and_then(|h| h.join().ok()),
+            )
+        });
     pb.finish_and_clear();
+    let (suite_lists, sigalgs, dhe) = suite_probe;
 
     findings.extend(probes::suite_findings(&suite_lists));
     findings.extend(hardening::cbc_beside_aead(&suite_lists));
