@@ -1640,7 +1640,7 @@ fn assert_no_hardening_problem(r: &Value) {
     }
 }
 
-const CBC_FIX: &str = "Accept only AEAD suites in TLS 1.2 (OpenSSL: -cipher 'ECDHE+AESGCM:ECDHE+CHACHA20'; nginx: ssl_ciphers with the same list): every client made since 2014 has AES-GCM or ChaCha20-Poly1305.";
+const CBC_FIX: &str = "Accept only AEAD suites in TLS 1.2 (OpenSSL: -cipher 'ECDHE+AESGCM:ECDHE+CHACHA20'; nginx: ssl_ciphers with the same list): Mozilla's intermediate configuration has no CBC suite and still serves clients back to Firefox 27, Chrome 31, Android 4.4.2 and Safari 9.";
 
 #[test]
 fn cbc_beside_aead_and_client_order() {

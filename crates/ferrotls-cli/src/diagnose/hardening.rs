@@ -59,7 +59,7 @@ pub fn cbc_beside_aead(lists: &[SuiteList]) -> Option<Finding> {
         "AEAD suites such as {} are accepted too: CBC serves only clients that ask for it, and each of those connections uses MAC-then-encrypt",
         suites::name(*first_aead)
     ));
-    Some(f.fix("Accept only AEAD suites in TLS 1.2 (OpenSSL: -cipher 'ECDHE+AESGCM:ECDHE+CHACHA20'; nginx: ssl_ciphers with the same list): every client made since 2014 has AES-GCM or ChaCha20-Poly1305."))
+    Some(f.fix("Accept only AEAD suites in TLS 1.2 (OpenSSL: -cipher 'ECDHE+AESGCM:ECDHE+CHACHA20'; nginx: ssl_ciphers with the same list): Mozilla's intermediate configuration has no CBC suite and still serves clients back to Firefox 27, Chrome 31, Android 4.4.2 and Safari 9."))
 }
 
 /// The server takes the client's first suite (the reverse-order probe got the
