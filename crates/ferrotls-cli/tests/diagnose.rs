@@ -271,6 +271,69 @@ fn zoo() -> &'static Path {
                 "ca-leaf.pem",
             ],
         );
+        // DHE parameters: groups OpenSSL knows by name, and a fresh prime of our own.
+        for g in ["ffdhe2048", "modp_1536", "dh_1024_160"] {
+            openssl(
+                &dir,
+                &[
+                    "genpkey",
+                    "-genparam",
+                    "-algorithm",
+                    "DH",
+                    "-pkeyopt",
+                    &format!("group:{g}"),
+                    "-out",
+                    &format!("{g}.pem"),
+                ],
+            );
+        }
+        openssl(&dir, &["dhparam", "-out", "own1024.pem", "1024"]);
+        // An OpenSSL configuration whose SSL_CONF section `noems` turns the extended
+        // master secret off (s_server -ssl_config noems).
+        w(
+            "noems.cnf",
+            "openssl_conf = init\n[init]\nssl_conf = ssl\n[ssl]\nnoems = noems\n[noems]\nOptions = -ExtendedMasterSecret\n",
+        );
+        // A 300-day leaf that names an OCSP responder and a CRL.
+        w(
+            "revinfo.cnf",
+            "subjectAltName=DNS:localhost\nauthorityKeyIdentifier=keyid\nauthorityInfoAccess=OCSP;URI:http://ocsp.zoo.test/\ncrlDistributionPoints=URI:http://crl.zoo.test/inter.crl\n",
+        );
+        openssl(
+            &dir,
+            &[
+                "req",
+                "-new",
+                "-key",
+                "leaf.key",
+                "-subj",
+                "/CN=localhost",
+                "-out",
+                "revinfo.csr",
+            ],
+        );
+        openssl(
+            &dir,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "revinfo.csr",
+                "-CA",
+                "inter.pem",
+                "-CAkey",
+                "inter.key",
+                "-set_serial",
+                "4343",
+                "-sha256",
+                "-days",
+                "300",
+                "-extfile",
+                "revinfo.cnf",
+                "-out",
+                "revinfo.pem",
+            ],
+        );
         Zoo { dir }
     })
     .dir
@@ -309,8 +372,14 @@ fn wait_listening(port: u16) {
 }
 
 fn s_server(args: &[&str]) -> Server {
+    s_server_env(&[], args)
+}
+
+/// `openssl s_server` with extra environment variables (e.g. OPENSSL_CONF).
+fn s_server_env(env: &[(&str, &Path)], args: &[&str]) -> Server {
     let port = free_port();
     let child = Command::new("openssl")
+        .envs(env.iter().copied())
         .arg("s_server")
         .args(["-accept", &format!("127.0.0.1:{port}"), "-www", "-quiet"])
         .args(args)
@@ -749,6 +818,8 @@ fn wrong_name_and_sni_ignored() {
         "inter.pem",
     ]);
     let (code, r) = diagnose(s.port, &[]);
+    // OpenSSL's default suites add three warnings: suites.static-rsa, suites.cbc and
+    // suites.client-order.
     assert_finding(
         &r,
         "cert.name-mismatch",
@@ -771,7 +842,7 @@ fn wrong_name_and_sni_ignored() {
     );
     assert_eq!(
         r["verdict"],
-        "Verdict: BROKEN, 1 error and 2 warnings: The certificate does not cover localhost."
+        "Verdict: BROKEN, 1 error and 4 warnings: The certificate does not cover localhost."
     );
     assert_eq!(code, 2);
 }
@@ -1533,4 +1604,466 @@ fn ech_retry_configs_stale() {
     );
     assert!(!e.contains("was accepted"), "{e}");
     assert_eq!(code, 2);
+}
+
+// What testssl.sh and sslyze flag beyond broken suites (issue 13).
+
+const LEAF: [&str; 6] = [
+    "-cert",
+    "leaf.pem",
+    "-key",
+    "leaf.key",
+    "-cert_chain",
+    "inter.pem",
+];
+
+/// Finding ids of the checks below, none of which a clean server may show as a
+/// warning or error.
+const HARDENING_IDS: [&str; 8] = [
+    "suites.cbc",
+    "suites.client-order",
+    "sigalgs.sha1",
+    "sigalgs.md5",
+    "dhe.common-prime",
+    "dhe.weak",
+    "tls12.no-ems",
+    "cert.lifetime",
+];
+
+fn assert_no_hardening_problem(r: &Value) {
+    for f in findings(r) {
+        let id = f["id"].as_str().unwrap();
+        assert!(
+            !(HARDENING_IDS.contains(&id) && f["severity"] != "info"),
+            "{f:#}"
+        );
+    }
+}
+
+const CBC_FIX: &str = "Accept only AEAD suites in TLS 1.2 (OpenSSL: -cipher 'ECDHE+AESGCM:ECDHE+CHACHA20'; nginx: ssl_ciphers with the same list): Mozilla's intermediate configuration has no CBC suite and still serves clients back to Firefox 27, Chrome 31, Android 4.4.2 and Safari 9.";
+
+#[test]
+fn cbc_beside_aead_and_client_order() {
+    let s = s_server(
+        &[
+            &LEAF[..],
+            &[
+                "-no_tls1_3",
+                "-cipher",
+                "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-SHA:AES128-SHA",
+            ],
+        ]
+        .concat(),
+    );
+    let (code, r) = diagnose(s.port, &[]);
+    assert_finding(
+        &r,
+        "suites.cbc",
+        "warning",
+        "CBC cipher suites are accepted beside AEAD ones (Lucky13, padding oracles)",
+    );
+    assert_eq!(
+        evidence(&r, "suites.cbc"),
+        "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA (TLS 1.2)\nTLS_RSA_WITH_AES_128_CBC_SHA (TLS 1.2)\nAEAD suites such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 are accepted too: CBC serves only clients that ask for it, and each of those connections uses MAC-then-encrypt"
+    );
+    assert_eq!(finding(&r, "suites.cbc")["fix"], CBC_FIX);
+    assert_finding(
+        &r,
+        "suites.client-order",
+        "warning",
+        "The server follows the client's cipher suite order (TLS 1.2) although it accepts weak suites",
+    );
+    assert_eq!(
+        evidence(&r, "suites.client-order"),
+        "offered strongest first, the server chose TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\noffered the same suites in reverse order, it chose TLS_RSA_WITH_AES_128_CBC_SHA"
+    );
+    assert_eq!(
+        finding(&r, "suites.client-order")["fix"],
+        "Make the server's order decide (OpenSSL: -serverpref or Options = ServerPreference; nginx: ssl_prefer_server_ciphers on; Apache: SSLHonorCipherOrder on), or remove the weak suites, after which the client's order does no harm."
+    );
+    // OpenSSL 3.0 at its default security level refuses SHA-1 handshake signatures.
+    assert_finding(
+        &r,
+        "sigalgs",
+        "info",
+        "The server does not sign TLS 1.2 handshakes with SHA-1 or MD5",
+    );
+    assert_eq!(
+        evidence(&r, "sigalgs"),
+        "TLS 1.2 ClientHellos whose signature_algorithms offered only rsa_pkcs1_sha1, ecdsa_sha1, dsa_sha1, rsa_md5, ecdsa_md5, dsa_md5\nrefused: handshake_failure alert"
+    );
+    assert_eq!(code, 1, "{r:#}");
+}
+
+/// With -serverpref the order finding goes, but CBC is still reported although the
+/// server prefers AEAD.
+#[test]
+fn server_preference_and_cbc_even_when_aead_preferred() {
+    let s = s_server(
+        &[
+            &LEAF[..],
+            &[
+                "-no_tls1_3",
+                "-cipher",
+                "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-SHA:AES128-SHA",
+                "-serverpref",
+            ],
+        ]
+        .concat(),
+    );
+    let (_, r) = diagnose(s.port, &[]);
+    assert_finding(
+        &r,
+        "suites",
+        "info",
+        "Cipher suites (TLS 1.2): 3 accepted, in the server's order of preference",
+    );
+    assert!(
+        !findings(&r)
+            .iter()
+            .any(|f| f["id"] == "suites.client-order"),
+        "{r:#}"
+    );
+    assert_eq!(finding(&r, "suites.cbc")["severity"], "warning");
+}
+
+#[test]
+fn sha1_handshake_signatures() {
+    let s = s_server(
+        &[
+            &LEAF[..],
+            &["-no_tls1_3", "-sigalgs", "RSA+SHA1"],
+            &SECLEVEL0[..],
+        ]
+        .concat(),
+    );
+    let (code, r) = diagnose(s.port, &[]);
+    assert_finding(
+        &r,
+        "sigalgs.sha1",
+        "warning",
+        "The server signs its TLS 1.2 key exchange with SHA-1 when a client asks for it",
+    );
+    assert_eq!(
+        evidence(&r, "sigalgs.sha1"),
+        "TLS 1.2 ClientHellos whose signature_algorithms offered only rsa_pkcs1_sha1, ecdsa_sha1, dsa_sha1, rsa_md5, ecdsa_md5, dsa_md5\nthe ServerKeyExchange was signed with rsa_pkcs1_sha1"
+    );
+    assert_eq!(
+        finding(&r, "sigalgs.sha1")["fix"],
+        "Remove SHA-1 from the server's signature algorithms (OpenSSL: keep security level 1 or more, which refuses SHA-1 signatures since 3.0, and no RSA+SHA1 or ECDSA+SHA1 in -sigalgs): SHA-1 chosen-prefix collisions cost little since 2020 (SHA-1 is a Shambles)."
+    );
+    // OpenSSL 3 signs with MD5 for no one.
+    assert!(
+        !findings(&r).iter().any(|f| f["id"] == "sigalgs.md5"),
+        "{r:#}"
+    );
+    assert!(code >= 1);
+}
+
+/// DHE with a well-known prime under 2048 bits: an error naming the group, said once
+/// (no separate size warning).
+#[test]
+fn dhe_well_known_small_primes() {
+    let mut ran = 0;
+    for (file, title, group) in [
+        (
+            "modp_1536.pem",
+            "DHE uses a well-known 1536-bit prime (RFC 3526 group 5), open to Logjam's precomputation",
+            "the 1536-bit prime of RFC 3526 group 5",
+        ),
+        (
+            "dh_1024_160.pem",
+            "DHE uses a well-known 1024-bit prime (RFC 5114 1024-bit group), open to Logjam's precomputation",
+            "the 1024-bit prime of RFC 5114 1024-bit group",
+        ),
+    ] {
+        let s = s_server(
+            &[
+                &LEAF[..],
+                &[
+                    "-no_tls1_3",
+                    "-no_tls1",
+                    "-no_tls1_1",
+                    "-dhparam",
+                    file,
+                    "-cipher",
+                    "ECDHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0",
+                ],
+            ]
+            .concat(),
+        );
+        let (code, r) = diagnose(s.port, &[]);
+        assert_finding(&r, "dhe.common-prime", "error", title);
+        assert_eq!(
+            evidence(&r, "dhe.common-prime"),
+            format!("the ServerKeyExchange of TLS_DHE_RSA_WITH_AES_128_GCM_SHA256 (TLS 1.2) carries {group}\none number-field-sieve precomputation for a shared prime of this size breaks every key exchange with it; 1024-bit shared primes are within a state's reach")
+        );
+        assert_eq!(
+            finding(&r, "dhe.common-prime")["fix"],
+            "Use a 2048-bit or larger group (OpenSSL: -dhparam with `openssl genpkey -genparam -algorithm DH -pkeyopt group:ffdhe2048`, nginx: ssl_dhparam), or drop DHE suites in favour of ECDHE."
+        );
+        assert!(
+            !findings(&r).iter().any(|f| f["id"] == "dhe.weak"),
+            "{r:#}"
+        );
+        assert_eq!(code, 2);
+        ran += 1;
+    }
+    assert_eq!(ran, 2);
+}
+
+/// A prime of the server's own, under 2048 bits: the size warning, not the shared one.
+#[test]
+fn dhe_own_small_prime() {
+    let s = s_server(
+        &[
+            &LEAF[..],
+            &[
+                "-no_tls1_3",
+                "-no_tls1",
+                "-no_tls1_1",
+                "-dhparam",
+                "own1024.pem",
+                "-cipher",
+                "DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0",
+            ],
+        ]
+        .concat(),
+    );
+    let (_, r) = diagnose(s.port, &[]);
+    assert_finding(
+        &r,
+        "dhe.prime",
+        "info",
+        "DHE uses a 1024-bit prime of its own (not a well-known group)",
+    );
+    assert_finding(
+        &r,
+        "dhe.weak",
+        "warning",
+        "DHE parameters are only 1024 bits",
+    );
+    assert!(
+        !findings(&r).iter().any(|f| f["id"] == "dhe.common-prime"),
+        "{r:#}"
+    );
+}
+
+/// A clean OpenSSL server (AEAD with forward secrecy only, its own order, the RFC
+/// 7919 group for DHE, EMS on): none of the checks above fire.
+#[test]
+fn clean_openssl_server_has_no_hardening_problem() {
+    let s = s_server(
+        &[
+            &LEAF[..],
+            &[
+                "-dhparam",
+                "ffdhe2048.pem",
+                "-cipher",
+                "ECDHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES128-GCM-SHA256",
+                "-serverpref",
+            ],
+        ]
+        .concat(),
+    );
+    let (code, r) = diagnose(s.port, &[]);
+    assert_no_hardening_problem(&r);
+    assert_finding(
+        &r,
+        "dhe.common-prime",
+        "info",
+        "DHE uses the well-known RFC 7919 ffdhe2048, large enough to share",
+    );
+    assert_finding(
+        &r,
+        "tls12.ems",
+        "info",
+        "The server negotiates the extended master secret (RFC 7627)",
+    );
+    assert_finding(
+        &r,
+        "sigalgs",
+        "info",
+        "The server does not sign TLS 1.2 handshakes with SHA-1 or MD5",
+    );
+    assert_eq!(severities(&r, "warning"), Vec::<String>::new());
+    assert_eq!(severities(&r, "error"), Vec::<String>::new());
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn clean_ferrotls_server_has_no_hardening_problem() {
+    for extra in [
+        &["--cert", "chain.pem", "--key", "leaf.key"][..],
+        &["--dev"][..],
+    ] {
+        let s = ferrotls_server(extra);
+        let (_, r) = if extra == ["--dev"] {
+            // The dev CA is not the zoo's: trust whatever it chains to by its name.
+            diagnose_trusting_none(s.port)
+        } else {
+            diagnose(s.port, &[])
+        };
+        assert_no_hardening_problem(&r);
+        assert_finding(
+            &r,
+            "tls12.ems",
+            "info",
+            "The server negotiates the extended master secret (RFC 7627)",
+        );
+        assert_finding(
+            &r,
+            "sigalgs",
+            "info",
+            "The server does not sign TLS 1.2 handshakes with SHA-1 or MD5",
+        );
+    }
+}
+
+/// diagnose without --cafile (Mozilla's roots): for the dev server, whose CA is
+/// not public; only the findings that do not depend on trust are looked at.
+fn diagnose_trusting_none(port: u16) -> (i32, Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_ferrotls"))
+        .args([
+            "diagnose",
+            &format!("127.0.0.1:{port}"),
+            "--servername",
+            "localhost",
+            "--json",
+            "--timeout",
+            "20",
+        ])
+        .current_dir(zoo())
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    (out.status.code().unwrap_or(-1), json)
+}
+
+#[test]
+fn no_extended_master_secret() {
+    let conf = zoo().join("noems.cnf");
+    let s = s_server_env(
+        &[("OPENSSL_CONF", &conf)],
+        &[
+            &LEAF[..],
+            &[
+                "-ssl_config",
+                "noems",
+                "-cipher",
+                "ECDHE+AESGCM",
+                "-serverpref",
+            ],
+        ]
+        .concat(),
+    );
+    let (code, r) = diagnose(s.port, &[]);
+    assert_finding(
+        &r,
+        "tls12.no-ems",
+        "warning",
+        "TLS 1.2 without the extended master secret (RFC 7627)",
+    );
+    assert_eq!(
+        evidence(&r, "tls12.no-ems"),
+        "the TLS 1.2 ClientHello offered extended_master_secret; the ServerHello did not echo it"
+    );
+    assert_eq!(
+        finding(&r, "tls12.no-ems")["fix"],
+        "Turn the extended master secret on (OpenSSL negotiates it since 1.1.0 unless Options = -ExtendedMasterSecret is set; otherwise upgrade the TLS library): without it one TLS 1.2 session can be spliced onto another (the triple handshake attack), exported keys are not bound to the connection, and clients that require it refuse the server."
+    );
+    assert_eq!(severities(&r, "warning").len(), 1, "{r:#}");
+    assert_eq!(code, 1);
+}
+
+/// The zoo leaf lives 15 years and names no OCSP responder or CRL: INFO facts under a
+/// private CA (--cafile), an error when the same root is in the system store.
+#[test]
+fn leaf_lifetime_and_revocation_pointers() {
+    let s = s_server(&[&LEAF[..], &["-cipher", "ECDHE+AESGCM", "-serverpref"]].concat());
+    let (code, r) = diagnose(s.port, &[]);
+    assert_finding(
+        &r,
+        "cert.lifetime",
+        "info",
+        "The certificate is valid for 5479 days, longer than the 398 a public CA may issue; fine for a private CA",
+    );
+    assert_eq!(
+        evidence(&r, "cert.lifetime"),
+        "valid from 2024-01-01T00:00:00Z to 2039-01-01T00:00:00Z: 5479 days"
+    );
+    assert_finding(
+        &r,
+        "cert.no-revocation-info",
+        "info",
+        "The certificate names no OCSP responder and no CRL",
+    );
+    assert_eq!(
+        evidence(&r, "cert.no-revocation-info"),
+        "it has no authorityInfoAccess OCSP URI and no cRLDistributionPoints; normal for a private CA, but clients cannot check whether it was revoked"
+    );
+    assert_eq!(code, 0, "{r:#}");
+
+    // The same root in the "system" store (rustls-native-certs reads SSL_CERT_FILE):
+    // publicly trusted as far as diagnose can tell.
+    let out = Command::new(env!("CARGO_BIN_EXE_ferrotls"))
+        .args([
+            "diagnose",
+            &format!("127.0.0.1:{}", s.port),
+            "--servername",
+            "localhost",
+            "--system-roots",
+            "--json",
+            "--timeout",
+            "20",
+        ])
+        .env("SSL_CERT_FILE", zoo().join("ca.pem"))
+        .env_remove("SSL_CERT_DIR")
+        .current_dir(zoo())
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_finding(
+        &r,
+        "cert.lifetime",
+        "error",
+        "The certificate is valid for 5479 days, longer than the 398 a public CA may issue",
+    );
+    assert_eq!(
+        evidence(&r, "cert.lifetime"),
+        "valid from 2024-01-01T00:00:00Z to 2039-01-01T00:00:00Z: 5479 days\nthe CA/Browser Forum Baseline Requirements (6.3.2) allow 398 days for a certificate issued then; Chrome (ERR_CERT_VALIDITY_TOO_LONG) and Safari refuse a longer one from a publicly trusted CA"
+    );
+    assert_eq!(
+        finding(&r, "cert.lifetime")["fix"],
+        "Have the CA reissue the certificate with at most 398 days of validity (ACME clients renew every 60 to 90 days), and report the misissued one to the CA."
+    );
+    assert_eq!(
+        evidence(&r, "cert.no-revocation-info"),
+        "it has no authorityInfoAccess OCSP URI and no cRLDistributionPoints; clients cannot check whether it was revoked"
+    );
+    assert_eq!(out.status.code(), Some(2));
+
+    // 300 days, with an OCSP responder and a CRL: neither finding.
+    let s = s_server(&[
+        "-cert",
+        "revinfo.pem",
+        "-key",
+        "leaf.key",
+        "-cert_chain",
+        "inter.pem",
+        "-cipher",
+        "ECDHE+AESGCM",
+        "-serverpref",
+    ]);
+    let (code, r) = diagnose(s.port, &[]);
+    for id in ["cert.lifetime", "cert.no-revocation-info"] {
+        assert!(!findings(&r).iter().any(|f| f["id"] == id), "{r:#}");
+    }
+    assert_finding(
+        &r,
+        "cert.trusted",
+        "info",
+        "The chain leads to a trusted root: CN=Zoo Root",
+    );
+    assert_eq!(code, 0, "{r:#}");
 }

@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! versions (5 hand-made hellos, in parallel)
-//!   -> in parallel: suites per version (+ TLS 1.2 groups), TLS 1.3 groups,
+//!   -> in parallel: suites per version (+ TLS 1.2 groups, SHA-1/MD5 signatures,
+//!      the DHE prime), TLS 1.3 groups,
 //!      certificate with / without / wrong SNI, Heartbleed, compression,
 //!      TLS_FALLBACK_SCSV, resumption and 0-RTT, ALPN, HTTP (--http),
 //!      Encrypted Client Hello (TLS 1.3)
@@ -26,22 +27,26 @@
 //! ```
 //! Findings are sorted errors first. Ids: versions, versions.{sslv3,tls10,tls11,
 //! no-tls13,no-modern,none}, suites, suites.{null,anonymous,export,rc4,des,3des,
-//! no-forward-secrecy,static-rsa,cbc-only}, groups.{tls13,tls12,no-pq}, dhe.weak,
+//! no-forward-secrecy,static-rsa,cbc-only,cbc,client-order}, sigalgs,
+//! sigalgs.{sha1,md5}, groups.{tls13,tls12,no-pq}, dhe.{weak,prime,common-prime},
 //! cert.{chain,chain-order,chain-extra,chain-root,trusted,missing-intermediate,
 //! wrong-intermediate,untrusted,untrusted-root,self-signed,distrusted,expired,
 //! not-yet-valid,expires-soon,validity,chain-expired,name,name-mismatch,weak-key,
-//! weak-signature,revoked,none,unparseable,unavailable}, ocsp.{stapled,none,invalid,
-//! must-staple,must-staple-missing}, sni, sni.{ignored,default-mismatch,unrecognized},
+//! weak-signature,revoked,none,unparseable,unavailable,lifetime,no-revocation-info},
+//! ocsp.{stapled,none,invalid,must-staple,must-staple-missing}, sni, sni.{ignored,default-mismatch,unrecognized},
 //! heartbleed, renegotiation, fallback-scsv, compression, alpn,
-//! resumption.{tls12-id,tls12-ticket,tls13}, tls12.no-ems, early-data, http,
+//! resumption.{tls12-id,tls12-ticket,tls13}, tls12.{ems,no-ems}, early-data, http,
 //! http.hsts, ech, ech.{supported,absent,intolerant,grease-intolerant,
 //! retry-configs-stale,retry-configs-unusable,retry-failed}, clock, connect, timeout.
 //!
 //! Exit code: 0 no problems, 1 warnings only, 2 errors, 3 could not connect.
 
 mod certs;
+mod dh_primes;
 mod ech;
+mod hardening;
 mod heartbleed;
+mod leaf_policy;
 mod probes;
 mod report;
 mod session;
@@ -237,7 +242,7 @@ fn diagnose(args: &DiagnoseArgs) -> Result<Report, String> {
     // Phase 2: everything else, in parallel.
     pb.set_message("cipher suites, groups, certificates, vulnerabilities, sessions");
     let wrong_name = "ferrotls-diagnose-nonexistent.invalid".to_string();
-    let (suite_lists, g13, g12, chains, hb, comp, fb, res12, res13, alpn, http, ech) =
+    let (suite_probe, g13, g12, chains, hb, comp, fb, res12, res13, alpn, http, ech) =
         std::thread::scope(|s| {
             let t = &target;
             let pb = &pb;
@@ -251,13 +256,18 @@ fn diagnose(args: &DiagnoseArgs) -> Result<Report, String> {
                     let sni = sni.clone();
                     s.spawn(move || {
                         let l = probes::enumerate_suites(t, *v, sni.clone());
-                        let g = if *v != ProtocolVersion::TLSv1_3 && Some(*v) == best_legacy {
-                            probes::groups12(t, &l, sni)
+                        let legacy = *v != ProtocolVersion::TLSv1_3 && Some(*v) == best_legacy;
+                        let (g, sig, dhe) = if legacy {
+                            (
+                                probes::groups12(t, &l, sni.clone()),
+                                hardening::weak_sigalgs(t, &l, sni.clone()),
+                                hardening::dhe_flight(t, &l, sni),
+                            )
                         } else {
-                            Vec::new()
+                            (Vec::new(), None, None)
                         };
                         done("cipher suites");
-                        (l, g)
+                        (l, g, sig, dhe)
                     })
                 })
                 .collect();
@@ -348,11 +358,14 @@ fn diagnose(args: &DiagnoseArgs) -> Result<Report, String> {
             });
             let mut lists = Vec::new();
             let mut g12 = Vec::new();
+            let (mut sigalgs, mut dhe) = (None, None);
             for h in suite_handles {
-                if let Ok((l, g)) = h.join() {
+                if let Ok((l, g, sig, d)) = h.join() {
                     if !g.is_empty() {
                         g12 = g;
                     }
+                    sigalgs = sigalgs.or(sig);
+                    dhe = dhe.or(d);
                     lists.push(l);
                 }
             }
@@ -361,7 +374,7 @@ fn diagnose(args: &DiagnoseArgs) -> Result<Report, String> {
                 .map(|h| h.join().unwrap_or_else(|_| Err("probe panicked".into())))
                 .collect();
             (
-                lists,
+                (lists, sigalgs, dhe),
                 g13.and_then(|h| h.join().ok()),
                 g12,
                 chains,
@@ -376,14 +389,37 @@ fn diagnose(args: &DiagnoseArgs) -> Result<Report, String> {
             )
         });
     pb.finish_and_clear();
+    let (suite_lists, sigalgs, dhe) = suite_probe;
 
     findings.extend(probes::suite_findings(&suite_lists));
+    findings.extend(hardening::cbc_beside_aead(&suite_lists));
+    findings.extend(hardening::client_order(&suite_lists));
+    findings.extend(
+        sigalgs
+            .as_ref()
+            .map(hardening::sigalg_findings)
+            .unwrap_or_default(),
+    );
     let dh_bits = suite_lists
         .iter()
         .flat_map(|l| l.flights.iter())
         .filter_map(Flight::ske_dh_bits)
         .min();
+    let (prime_finding, prime_covers_size) =
+        match dhe.as_ref().and_then(hardening::dhe_prime_finding) {
+            Some((f, covers)) => (Some(f), covers),
+            None => (None, false),
+        };
+    findings.extend(prime_finding);
+    let dh_bits = dh_bits.filter(|_| !prime_covers_size);
     findings.extend(probes::group_findings(g13.as_ref(), &g12, dh_bits));
+    if let Some(f) = versions
+        .iter()
+        .find(|(v, r)| Some(*v) == best_legacy && r.is_ok())
+        .and_then(|(_, r)| r.as_ref().ok())
+    {
+        findings.extend(hardening::ems_finding(f));
+    }
 
     // The server's clock: HTTP Date, else ServerHello.random.
     let now = unix_now();
@@ -420,15 +456,25 @@ fn diagnose(args: &DiagnoseArgs) -> Result<Report, String> {
         .cloned()
         .unwrap_or_else(|| Err("not run".into()));
     match &primary {
-        Ok(c) => findings.extend(certs::analyze(&certs::Input {
-            chain: &c.certs,
-            ocsp: c.ocsp.as_deref(),
-            name: &name,
-            verifier: &verifier,
-            now,
-            server_clock: clock.clone(),
-            source: &c.source,
-        })),
+        Ok(c) => {
+            let found = certs::analyze(&certs::Input {
+                chain: &c.certs,
+                ocsp: c.ocsp.as_deref(),
+                name: &name,
+                verifier: &verifier,
+                now,
+                server_clock: clock.clone(),
+                source: &c.source,
+            });
+            let trusted = found.iter().any(|f| f.id == "cert.trusted");
+            findings.extend(found);
+            if let Some(der) = c.certs.first() {
+                findings.extend(leaf_policy::findings(&leaf_policy::Leaf {
+                    der,
+                    publicly_trusted: trusted && args.cafile.is_none(),
+                }));
+            }
+        }
         Err(e) => findings.push(
             Finding::error("cert.unavailable", "The certificate could not be retrieved")
                 .evidence(e.clone()),

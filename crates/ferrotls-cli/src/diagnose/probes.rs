@@ -103,6 +103,8 @@ pub struct SuiteList {
     pub version: ProtocolVersion,
     pub accepted: Vec<u16>,
     pub server_order: Option<bool>,
+    /// The suite chosen when the accepted ones were offered in reverse order.
+    pub reverse_pick: Option<u16>,
     /// A flight of each accepted suite, for the groups and DH checks.
     pub flights: Vec<Flight>,
 }
@@ -124,18 +126,17 @@ pub fn enumerate_suites(target: &Target, v: ProtocolVersion, sni: Option<String>
             _ => break,
         }
     }
-    let server_order = if accepted.len() >= 2 {
+    let reverse_pick = if accepted.len() >= 2 {
         hello.suites = accepted.iter().rev().copied().collect();
-        wire::probe(target, &hello)
-            .ok()
-            .map(|f| f.suite() == accepted[0])
+        wire::probe(target, &hello).ok().map(|f| f.suite())
     } else {
         None
     };
     SuiteList {
         version: v,
+        server_order: reverse_pick.map(|s| Some(&s) == accepted.first()),
+        reverse_pick,
         accepted,
-        server_order,
         flights,
     }
 }

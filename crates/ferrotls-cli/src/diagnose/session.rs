@@ -288,8 +288,7 @@ pub fn alpn(target: &Target, versions: &[ProtocolVersion]) -> Finding {
     }
 }
 
-/// Session resumption (TLS 1.2 by session ID and by ticket) and the extended master
-/// secret.
+/// Session resumption (TLS 1.2 by session ID and by ticket).
 pub fn resumption12(target: &Target) -> Vec<Finding> {
     let mut out = Vec::new();
     for tickets in [false, true] {
@@ -314,16 +313,6 @@ pub fn resumption12(target: &Target) -> Vec<Finding> {
                 continue;
             }
         };
-        if !tickets && !first.conn.negotiated().extended_master_secret {
-            out.push(
-                Finding::warning(
-                    "tls12.no-ems",
-                    "TLS 1.2 without the extended master secret (RFC 7627)",
-                )
-                .evidence("the server did not echo extended_master_secret")
-                .fix("Upgrade the TLS library; without it TLS 1.2 sessions are open to the triple-handshake attack."),
-            );
-        }
         first.close();
         let issued_ticket = opts.store.tls12_ticket.lock().map(|t| *t).unwrap_or(false);
         if tickets && !issued_ticket {

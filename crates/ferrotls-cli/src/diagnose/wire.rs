@@ -70,6 +70,8 @@ pub struct Hello {
     pub fallback_scsv: bool,
     /// Compression methods; `[0]` (null only) normally.
     pub compression: Vec<u8>,
+    /// signature_algorithms (RFC 5246, 7.4.1.4.1); every scheme by default.
+    pub sigalgs: Vec<SignatureScheme>,
 }
 
 impl Hello {
@@ -98,6 +100,7 @@ impl Hello {
             reneg_scsv: !tls13,
             fallback_scsv: false,
             compression: vec![0],
+            sigalgs: signature_schemes(),
         }
     }
 
@@ -130,7 +133,7 @@ impl Hello {
                     ECPointFormat::Uncompressed,
                 ]));
             }
-            ext.push(ClientExtension::SignatureAlgorithms(signature_schemes()));
+            ext.push(ClientExtension::SignatureAlgorithms(self.sigalgs.clone()));
             if self.status_request {
                 // CertificateStatusRequest: ocsp, no responder IDs, no extensions.
                 ext.push(ClientExtension::StatusRequest(vec![1, 0, 0, 0, 0]));
@@ -317,14 +320,52 @@ impl Flight {
         }
     }
 
-    /// The size in bits of the DHE prime of the ServerKeyExchange (RFC 5246, 7.4.3).
-    pub fn ske_dh_bits(&self) -> Option<usize> {
-        let ske = self.ske.as_deref()?;
-        let mut r = Reader::new(ske, "ServerKeyExchange");
+    /// The DHE prime of the ServerKeyExchange without leading zero bytes
+    /// (RFC 5246, 7.4.3: ServerDHParams).
+    pub fn ske_dh_prime(&self) -> Option<&[u8]> {
+        if !super::suites::traits(self.suite()).dhe {
+            return None;
+        }
+        let mut r = Reader::new(self.ske.as_deref()?, "ServerKeyExchange");
         let p = r.vec_u16("dh_p").ok()?;
         let lead = p.iter().position(|b| *b != 0)?;
-        let first = p.get(lead)?;
-        Some((p.len() - lead - 1) * 8 + (8 - first.leading_zeros() as usize))
+        p.get(lead..)
+    }
+
+    /// The size in bits of the DHE prime of the ServerKeyExchange.
+    pub fn ske_dh_bits(&self) -> Option<usize> {
+        let p = self.ske_dh_prime()?;
+        let first = p.first()?;
+        Some((p.len() - 1) * 8 + (8 - first.leading_zeros() as usize))
+    }
+
+    /// The signature scheme the server signed its TLS 1.2 ServerKeyExchange with
+    /// (RFC 5246, 7.4.3: digitally-signed, led by SignatureAndHashAlgorithm), for
+    /// ECDHE (RFC 8422, 5.4) and DHE suites.
+    pub fn ske_signature(&self) -> Option<SignatureScheme> {
+        if self.version != ProtocolVersion::TLSv1_2 {
+            return None;
+        }
+        let t = super::suites::traits(self.suite());
+        if t.anonymous || !t.forward_secret {
+            return None;
+        }
+        let mut r = Reader::new(self.ske.as_deref()?, "ServerKeyExchange");
+        if t.dhe {
+            r.vec_u16("dh_p").ok()?;
+            r.vec_u16("dh_g").ok()?;
+            r.vec_u16("dh_Ys").ok()?;
+        } else {
+            // ECParameters: curve_type named_curve (3) and the group, then the point.
+            if r.u8("curve_type").ok()? != 3 {
+                return None;
+            }
+            r.u16("named_curve").ok()?;
+            r.vec_u8("public").ok()?;
+        }
+        Some(SignatureScheme::from_wire(
+            r.u16("signature_algorithm").ok()?,
+        ))
     }
 }
 
