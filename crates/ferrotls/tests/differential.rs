@@ -6,10 +6,7 @@
 //!
 //! - ferrotls with the default policy, against rustls-webpki 0.103 and against
 //!   `openssl verify` without `-x509_strict`;
-//! - ferrotls with the strict RFC 5280 profile, against `openssl verify -x509_strict`;
-//! - today's `Policy::default()` against rustls-webpki and `openssl verify`, where the
-//!   disagreements issue 13's policy change removes are listed apart (see
-//!   [`EXPECTED_AFTER_POLICY_CHANGE`]).
+//! - ferrotls with the strict RFC 5280 profile, against `openssl verify -x509_strict`.
 //!
 //! Each pair must agree except for the disagreements listed below, each with its
 //! reason; an unlisted disagreement, or a listed one that no longer happens, fails the
@@ -125,25 +122,6 @@ const DEFAULT_DISAGREEMENTS: &[Listed] = &[
     ),
 ];
 
-/// Disagreements of today's `Policy::default()` with the peers that the policy change
-/// of issue 13 (no key identifier or critical-basicConstraints requirements by
-/// default) removes. DELETE THIS LIST when that change lands: its entries then match no
-/// disagreement, which fails the test until they are gone.
-const EXPECTED_AFTER_POLICY_CHANGE: &[Listed] = &[
-    listed("*/noids/*", Peer::Webpki, false, TODAY_KEY_IDS),
-    listed("*/noids/*", Peer::Openssl, false, TODAY_KEY_IDS),
-    listed("*/noids-bcnc/*", Peer::Webpki, false, TODAY_KEY_IDS),
-    listed("*/noids-bcnc/*", Peer::Openssl, false, TODAY_KEY_IDS),
-    listed("*/ids-bcnc/*", Peer::Webpki, false, TODAY_BC_CRITICAL),
-    listed("*/ids-bcnc/*", Peer::Openssl, false, TODAY_BC_CRITICAL),
-];
-const TODAY_KEY_IDS: &str = "today's Policy::default() has strict_rfc5280 on and requires \
-    authorityKeyIdentifier (RFC 5280, 4.2.1.1), which no browser, rustls-webpki or OpenSSL \
-    without -x509_strict requires";
-const TODAY_BC_CRITICAL: &str = "today's Policy::default() has strict_rfc5280 on and requires \
-    basicConstraints to be critical in CA certificates (RFC 5280, 4.2.1.9), which no \
-    browser, rustls-webpki or OpenSSL without -x509_strict requires";
-
 /// Disagreements of ferrotls's strict profile with `openssl verify -x509_strict`.
 const STRICT_DISAGREEMENTS: &[Listed] = &[
     listed(
@@ -177,13 +155,10 @@ const STRICT_DISAGREEMENTS: &[Listed] = &[
 /// Which ferrotls policy a comparison uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Mode {
-    /// `strict_rfc5280: false`, what `Policy::default()` becomes with issue 13.
+    /// `Policy::default()`.
     Default,
-    /// `strict_rfc5280: true`, the opt-in strict profile.
+    /// `Policy::strict_rfc5280()`, the opt-in strict profile.
     Strict,
-    /// Today's `Policy::default()`, whatever it is. Once it equals [`Mode::Default`]
-    /// this comparison repeats that one.
-    PolicyDefault,
 }
 
 impl Mode {
@@ -192,14 +167,12 @@ impl Mode {
         match self {
             Mode::Default => &["DEFAULT_DISAGREEMENTS"],
             Mode::Strict => &["STRICT_DISAGREEMENTS"],
-            Mode::PolicyDefault => &["DEFAULT_DISAGREEMENTS", "EXPECTED_AFTER_POLICY_CHANGE"],
         }
     }
 }
 
-const LISTS: [(&str, &[Listed]); 3] = [
+const LISTS: [(&str, &[Listed]); 2] = [
     ("DEFAULT_DISAGREEMENTS", DEFAULT_DISAGREEMENTS),
-    ("EXPECTED_AFTER_POLICY_CHANGE", EXPECTED_AFTER_POLICY_CHANGE),
     ("STRICT_DISAGREEMENTS", STRICT_DISAGREEMENTS),
 ];
 
@@ -220,7 +193,6 @@ fn glob(pattern: &str, name: &str) -> bool {
 struct Verdicts {
     ferrotls: Verdict,
     ferrotls_strict: Verdict,
-    ferrotls_policy_default: Verdict,
     webpki: Verdict,
     openssl: Option<Verdict>,
     openssl_strict: Option<Verdict>,
@@ -333,23 +305,15 @@ fn ferrotls_agrees_with_webpki_and_openssl_except_where_listed() {
         );
     }
 
-    // The two policies of issue 13; the lead switches these to the constructors.
-    let default_policy = Policy {
-        strict_rfc5280: false,
-        ..Policy::default()
-    };
-    let strict_policy = Policy {
-        strict_rfc5280: true,
-        ..Policy::default()
-    };
+    let default_policy = Policy::default();
+    let strict_policy = Policy::strict_rfc5280();
     let t = Instant::now();
-    let ferro: Vec<[Verdict; 3]> = cases
+    let ferro: Vec<[Verdict; 2]> = cases
         .iter()
         .map(|c| {
             [
                 peers::ferrotls(c, &default_policy),
                 peers::ferrotls(c, &strict_policy),
-                peers::ferrotls(c, &Policy::default()),
             ]
         })
         .collect();
@@ -371,10 +335,9 @@ fn ferrotls_agrees_with_webpki_and_openssl_except_where_listed() {
         .into_iter()
         .zip(webpki)
         .zip(openssl.drain(..))
-        .map(|(([f, fs, fp], w), o)| Verdicts {
+        .map(|(([f, fs], w), o)| Verdicts {
             ferrotls: f,
             ferrotls_strict: fs,
-            ferrotls_policy_default: fp,
             webpki: w,
             openssl_strict: o.as_ref().map(|o| o.1.clone()),
             openssl: o.map(|o| o.0),
@@ -400,18 +363,6 @@ fn ferrotls_agrees_with_webpki_and_openssl_except_where_listed() {
                 Peer::OpensslStrict,
                 &v.ferrotls_strict,
                 v.openssl_strict.as_ref(),
-            ),
-            (
-                Mode::PolicyDefault,
-                Peer::Webpki,
-                &v.ferrotls_policy_default,
-                Some(&v.webpki),
-            ),
-            (
-                Mode::PolicyDefault,
-                Peer::Openssl,
-                &v.ferrotls_policy_default,
-                v.openssl.as_ref(),
             ),
         ];
         for (mode, peer, f, other) in comparisons {
@@ -476,7 +427,7 @@ fn ferrotls_agrees_with_webpki_and_openssl_except_where_listed() {
     }
 
     // One line per case (shown with --nocapture or on failure): A accepts, R refuses,
-    // - not run; ferrotls default, strict, Policy::default(), webpki, openssl, -x509_strict.
+    // - not run; ferrotls default, strict, webpki, openssl, -x509_strict.
     // DIFFERENTIAL_WHY=1 adds every refusal's reason.
     let why = std::env::var_os("DIFFERENTIAL_WHY").is_some();
     let letter = |v: Option<&Verdict>| match v {
@@ -484,14 +435,13 @@ fn ferrotls_agrees_with_webpki_and_openssl_except_where_listed() {
         Some(_) => 'R',
         None => '-',
     };
-    println!("case                                                  F S P W O OS");
+    println!("case                                                  F S W O OS");
     for (c, v) in cases.iter().zip(&verdicts) {
         println!(
-            "{:<53} {} {} {} {} {} {}",
+            "{:<53} {} {} {} {} {}",
             c.name,
             letter(Some(&v.ferrotls)),
             letter(Some(&v.ferrotls_strict)),
-            letter(Some(&v.ferrotls_policy_default)),
             letter(Some(&v.webpki)),
             letter(v.openssl.as_ref()),
             letter(v.openssl_strict.as_ref()),
@@ -524,13 +474,6 @@ fn ferrotls_agrees_with_webpki_and_openssl_except_where_listed() {
             verdicts
                 .iter()
                 .map(|v| v.ferrotls_strict.accepted)
-                .collect(),
-        ),
-        (
-            "ferrotls Policy::default()",
-            verdicts
-                .iter()
-                .map(|v| v.ferrotls_policy_default.accepted)
                 .collect(),
         ),
         (
@@ -583,8 +526,6 @@ fn ferrotls_agrees_with_webpki_and_openssl_except_where_listed() {
         (Mode::Default, Peer::Webpki),
         (Mode::Default, Peer::Openssl),
         (Mode::Strict, Peer::OpensslStrict),
-        (Mode::PolicyDefault, Peer::Webpki),
-        (Mode::PolicyDefault, Peer::Openssl),
     ] {
         println!(
             "  ferrotls {:<14} vs {:<14} agree {:>4}, listed disagreements {:>4}, unlisted {:>4}",
