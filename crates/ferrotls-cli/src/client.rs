@@ -27,6 +27,7 @@ use serde_json::{json, Value};
 use crate::cert::show::relative_days;
 use crate::common::{self, split_host_port, Palette};
 use crate::json::{chain_entry, JsonPrinter};
+use crate::knobs::Knobs;
 use crate::trace::{fmt_time, TracePrinter};
 
 #[derive(clap::Args)]
@@ -55,12 +56,6 @@ pub struct ClientArgs {
     /// Finished are still checked). For debugging only.
     #[arg(long)]
     insecure: bool,
-    /// Key exchange groups in preference order, comma-separated.
-    #[arg(long, value_delimiter = ',')]
-    groups: Vec<String>,
-    /// TLS 1.3 cipher suites in preference order, comma-separated.
-    #[arg(long, value_delimiter = ',')]
-    ciphers: Vec<String>,
     /// Narrate the handshake; `--trace=keys` also prints the key schedule's secrets.
     #[arg(long, num_args = 0..=1, default_missing_value = "messages", value_parser = ["messages", "keys"])]
     trace: Option<String>,
@@ -96,6 +91,8 @@ pub struct ClientArgs {
     /// Also offer the legacy TLS 1.2 suites (static RSA, CBC) for old servers.
     #[arg(long)]
     legacy: bool,
+    #[command(flatten)]
+    knobs: Knobs,
     /// Encrypt the ClientHello (Encrypted Client Hello) with this ECHConfigList: base64
     /// (what `ferrotls cert ech` prints, or the ech= of the server's DNS HTTPS record),
     /// or @FILE holding that text or a PEM with an ECHCONFIG block. TLS 1.3 only.
@@ -312,12 +309,6 @@ pub fn run(args: ClientArgs) -> Result<(), String> {
         .sni(!args.no_sni)
         .alpn(args.alpn.iter().map(|p| p.as_bytes().to_vec()).collect())
         .observer(observer.clone());
-    if !args.groups.is_empty() {
-        builder = builder.groups(&common::parse_groups(&args.groups)?);
-    }
-    if !args.ciphers.is_empty() {
-        builder = builder.cipher_suites(&common::parse_suites(&args.ciphers)?);
-    }
     if let Some(k) = ferrotls::observe::KeyLogFile::from_env() {
         builder = builder.key_log(Arc::new(k));
     }
@@ -337,14 +328,9 @@ pub fn run(args: ClientArgs) -> Result<(), String> {
         (None, None) => None,
         _ => return Err("give both --cert and --key for a client certificate".into()),
     };
-    if args.tls12 {
-        builder = builder.versions(&[ferrotls::msgs::enums::ProtocolVersion::TLSv1_2]);
-    } else if args.tls13 {
-        builder = builder.versions(&[ferrotls::msgs::enums::ProtocolVersion::TLSv1_3]);
-    }
-    if args.legacy {
-        builder = builder.enable_legacy_tls12_suites();
-    }
+    builder = args
+        .knobs
+        .client(builder, args.tls12, args.tls13, args.legacy)?;
     builder = builder
         .ech_grease(args.ech_grease)
         .post_handshake_auth(args.post_handshake_auth);
@@ -740,6 +726,16 @@ impl Summary<'_> {
                 "full handshake".into()
             },
         );
+        if n.version == Some(ferrotls::msgs::enums::ProtocolVersion::TLSv1_2) {
+            field(
+                "EMS",
+                if n.extended_master_secret {
+                    "extended master secret (RFC 7627)".into()
+                } else {
+                    "none: the server did not negotiate the extended master secret (RFC 7627); no keying material can be exported".into()
+                },
+            );
+        }
         if let Some(e) = self.early {
             field("0-RTT", e.to_string());
         } else {
@@ -784,6 +780,8 @@ impl Summary<'_> {
             "alpn": n.alpn.as_deref().map(|a| String::from_utf8_lossy(a).into_owned()),
             "server_name": n.server_name,
             "resumed": n.resumed,
+            "extended_master_secret": (n.version == Some(ferrotls::msgs::enums::ProtocolVersion::TLSv1_2))
+                .then_some(n.extended_master_secret),
             "ech": common::ech_outcome(n.ech),
             "early_data": self.early,
             "client_auth": {

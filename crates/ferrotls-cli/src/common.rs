@@ -2,7 +2,7 @@
 
 use std::io::IsTerminal;
 
-use ferrotls::msgs::enums::{CipherSuite, NamedGroup};
+use ferrotls::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 
 /// ANSI colours for a terminal, or nothing when output is piped, `NO_COLOR` is set
 /// (<https://no-color.org>), or the terminal is dumb. `CLICOLOR_FORCE=1` forces colour
@@ -184,9 +184,22 @@ fn parse_port(p: &str) -> Result<u16, String> {
         .map_err(|_| format!("{p} is not a port number (1-65535)"))
 }
 
-/// Group names as IANA or OpenSSL spell them (x25519, X25519MLKEM768, P-256, secp384r1).
+/// The items of list arguments given once or repeated, each split at commas and
+/// colons (OpenSSL's separator): `["a:b", "c"]` is `a, b, c`.
+pub fn split_list(values: &[String]) -> Vec<String> {
+    values
+        .iter()
+        .flat_map(|v| v.split([',', ':']))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// Group names as IANA or OpenSSL spell them (x25519, X25519MLKEM768, P-256,
+/// prime256v1, secp384r1), comma- or colon-separated.
 pub fn parse_groups(names: &[String]) -> Result<Vec<NamedGroup>, String> {
-    names.iter().map(|n| parse_group(n)).collect()
+    split_list(names).iter().map(|n| parse_group(n)).collect()
 }
 
 pub fn parse_group(name: &str) -> Result<NamedGroup, String> {
@@ -212,26 +225,113 @@ pub fn parse_group(name: &str) -> Result<NamedGroup, String> {
         })
 }
 
-/// TLS 1.3 suites by IANA name (TLS_AES_128_GCM_SHA256).
-pub fn parse_suites(names: &[String]) -> Result<Vec<CipherSuite>, String> {
-    let all = ferrotls::tls13::suites::ALL_TLS13_SUITES;
+/// OpenSSL's name for a TLS 1.2 suite ferrotls implements (TLS 1.3 suites have
+/// their IANA names in OpenSSL too).
+pub fn openssl_suite_name(suite: CipherSuite) -> Option<&'static str> {
+    use CipherSuite as C;
+    Some(match suite {
+        C::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 => "ECDHE-ECDSA-AES128-GCM-SHA256",
+        C::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 => "ECDHE-RSA-AES128-GCM-SHA256",
+        C::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 => "ECDHE-ECDSA-AES256-GCM-SHA384",
+        C::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 => "ECDHE-RSA-AES256-GCM-SHA384",
+        C::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 => "ECDHE-ECDSA-CHACHA20-POLY1305",
+        C::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 => "ECDHE-RSA-CHACHA20-POLY1305",
+        C::TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256 => "ECDHE-ECDSA-AES128-SHA256",
+        C::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256 => "ECDHE-RSA-AES128-SHA256",
+        C::TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384 => "ECDHE-ECDSA-AES256-SHA384",
+        C::TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384 => "ECDHE-RSA-AES256-SHA384",
+        C::TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA => "ECDHE-ECDSA-AES128-SHA",
+        C::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA => "ECDHE-RSA-AES128-SHA",
+        C::TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA => "ECDHE-ECDSA-AES256-SHA",
+        C::TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA => "ECDHE-RSA-AES256-SHA",
+        C::TLS_RSA_WITH_AES_128_GCM_SHA256 => "AES128-GCM-SHA256",
+        C::TLS_RSA_WITH_AES_256_GCM_SHA384 => "AES256-GCM-SHA384",
+        C::TLS_RSA_WITH_AES_128_CBC_SHA256 => "AES128-SHA256",
+        C::TLS_RSA_WITH_AES_256_CBC_SHA256 => "AES256-SHA256",
+        C::TLS_RSA_WITH_AES_128_CBC_SHA => "AES128-SHA",
+        C::TLS_RSA_WITH_AES_256_CBC_SHA => "AES256-SHA",
+        _ => return None,
+    })
+}
+
+/// Cipher suites, TLS 1.3 and TLS 1.2, by IANA name (TLS_AES_128_GCM_SHA256,
+/// TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256), ferrotls's Rust name
+/// (TLS13_AES_128_GCM_SHA256) or OpenSSL name (ECDHE-RSA-AES128-GCM-SHA256),
+/// comma- or colon-separated, in preference order. A legacy TLS 1.2 suite (static
+/// RSA, CBC) needs `legacy` (--legacy).
+pub fn parse_suites(names: &[String], legacy: bool) -> Result<Vec<CipherSuite>, String> {
+    use ferrotls::tls12::{DEFAULT_TLS12_SUITES, LEGACY_TLS12_SUITES};
+    let tls13 = ferrotls::tls13::suites::ALL_TLS13_SUITES
+        .iter()
+        .map(|s| s.suite);
+    let tls12 = DEFAULT_TLS12_SUITES.iter().map(|s| (s.suite, false));
+    let old = LEGACY_TLS12_SUITES.iter().map(|s| (s.suite, true));
+    let all: Vec<(CipherSuite, bool)> = tls13.map(|s| (s, false)).chain(tls12).chain(old).collect();
+    let list = |legacy: bool| {
+        all.iter()
+            .filter(|(_, l)| *l == legacy)
+            .map(|(s, _)| openssl_suite_name(*s).map_or_else(|| s.to_string(), String::from))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let names = split_list(names);
+    if names.is_empty() {
+        return Err("--ciphers: the list is empty".into());
+    }
     names
         .iter()
         .map(|n| {
-            all.iter()
-                .map(|s| s.suite)
-                .find(|s| s.name().eq_ignore_ascii_case(n))
-                .ok_or_else(|| {
-                    format!(
-                        "unknown cipher suite {n}; choose from {}",
-                        all.iter()
-                            .map(|s| s.suite.to_string())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                })
+            let iana = match n.get(..6) {
+                Some(p) if p.eq_ignore_ascii_case("TLS13_") => format!("TLS_{}", &n[6..]),
+                _ => n.clone(),
+            };
+            let found = all.iter().find(|(s, _)| {
+                s.name().eq_ignore_ascii_case(&iana)
+                    || openssl_suite_name(*s).is_some_and(|o| o.eq_ignore_ascii_case(n))
+            });
+            match found {
+                Some((s, true)) if !legacy => Err(format!(
+                    "cipher suite {n} ({s}) is a legacy suite (static RSA or CBC); add --legacy to use it"
+                )),
+                Some((s, _)) => Ok(*s),
+                None => Err(format!(
+                    "unknown cipher suite {n}; choose from {}; with --legacy also {} (OpenSSL or IANA names, such as ECDHE-RSA-AES128-GCM-SHA256 or TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)",
+                    list(false),
+                    list(true)
+                )),
+            }
         })
         .collect()
+}
+
+/// Protocol versions: `1.2`, `1.3`, `tls1.2`, `TLSv1.3`, `tls1_2` (OpenSSL's flag
+/// spelling), comma- or colon-separated.
+pub fn parse_versions(names: &[String]) -> Result<Vec<ProtocolVersion>, String> {
+    let names = split_list(names);
+    if names.is_empty() {
+        return Err("--versions: the list is empty".into());
+    }
+    let mut out = Vec::new();
+    for n in &names {
+        let lower = n.to_ascii_lowercase().replace('_', ".");
+        let bare = lower
+            .strip_prefix("tlsv")
+            .or_else(|| lower.strip_prefix("tls"))
+            .unwrap_or(&lower);
+        let v = match bare {
+            "1.2" => ProtocolVersion::TLSv1_2,
+            "1.3" => ProtocolVersion::TLSv1_3,
+            _ => {
+                return Err(format!(
+                    "unknown protocol version {n}; choose from 1.2 and 1.3 (also written tls1.2, TLSv1.2)"
+                ))
+            }
+        };
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -325,11 +425,86 @@ mod tests {
         );
     }
 
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
     #[test]
     fn suite_names() {
+        use CipherSuite as C;
         assert_eq!(
-            parse_suites(&["tls_chacha20_poly1305_sha256".into()]).unwrap(),
-            vec![CipherSuite::TLS13_CHACHA20_POLY1305_SHA256]
+            parse_suites(&strings(&["tls_chacha20_poly1305_sha256"]), false).unwrap(),
+            vec![C::TLS13_CHACHA20_POLY1305_SHA256]
+        );
+        assert_eq!(
+            parse_suites(
+                &strings(&[
+                    "ECDHE-RSA-AES128-GCM-SHA256:TLS_AES_128_GCM_SHA256",
+                    "TLS13_AES_256_GCM_SHA384,tls_ecdhe_ecdsa_with_aes_256_gcm_sha384"
+                ]),
+                false
+            )
+            .unwrap(),
+            vec![
+                C::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+                C::TLS13_AES_128_GCM_SHA256,
+                C::TLS13_AES_256_GCM_SHA384,
+                C::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
+            ]
+        );
+        assert_eq!(
+            parse_suites(&strings(&["AES128-SHA"]), true).unwrap(),
+            vec![C::TLS_RSA_WITH_AES_128_CBC_SHA]
+        );
+        assert_eq!(
+            parse_suites(&strings(&["AES128-SHA"]), false).unwrap_err(),
+            "cipher suite AES128-SHA (TLS_RSA_WITH_AES_128_CBC_SHA) is a legacy suite (static RSA or CBC); add --legacy to use it"
+        );
+        assert_eq!(
+            parse_suites(&strings(&["RC4-MD5"]), false).unwrap_err(),
+            "unknown cipher suite RC4-MD5; choose from TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, \
+             ECDHE-ECDSA-AES128-GCM-SHA256, ECDHE-RSA-AES128-GCM-SHA256, ECDHE-ECDSA-AES256-GCM-SHA384, ECDHE-RSA-AES256-GCM-SHA384, \
+             ECDHE-ECDSA-CHACHA20-POLY1305, ECDHE-RSA-CHACHA20-POLY1305; with --legacy also ECDHE-ECDSA-AES128-SHA256, \
+             ECDHE-RSA-AES128-SHA256, ECDHE-ECDSA-AES256-SHA384, ECDHE-RSA-AES256-SHA384, ECDHE-ECDSA-AES128-SHA, ECDHE-RSA-AES128-SHA, \
+             ECDHE-ECDSA-AES256-SHA, ECDHE-RSA-AES256-SHA, AES128-GCM-SHA256, AES256-GCM-SHA384, AES128-SHA256, AES256-SHA256, \
+             AES128-SHA, AES256-SHA (OpenSSL or IANA names, such as ECDHE-RSA-AES128-GCM-SHA256 or TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)"
+        );
+        assert_eq!(
+            parse_suites(&strings(&[":,"]), false).unwrap_err(),
+            "--ciphers: the list is empty"
+        );
+    }
+
+    #[test]
+    fn version_names() {
+        use ProtocolVersion as V;
+        for (arg, want) in [
+            ("1.2,1.3", vec![V::TLSv1_2, V::TLSv1_3]),
+            ("tls1.3", vec![V::TLSv1_3]),
+            ("TLSv1.2:tls1_3", vec![V::TLSv1_2, V::TLSv1_3]),
+            ("1.3,1.3", vec![V::TLSv1_3]),
+        ] {
+            assert_eq!(parse_versions(&strings(&[arg])).unwrap(), want, "{arg}");
+        }
+        assert_eq!(
+            parse_versions(&strings(&["1.1"])).unwrap_err(),
+            "unknown protocol version 1.1; choose from 1.2 and 1.3 (also written tls1.2, TLSv1.2)"
+        );
+        assert_eq!(
+            parse_versions(&strings(&[""])).unwrap_err(),
+            "--versions: the list is empty"
+        );
+    }
+
+    #[test]
+    fn group_lists() {
+        assert_eq!(
+            parse_groups(&strings(&["X25519:prime256v1", "P-384"])).unwrap(),
+            vec![
+                NamedGroup::X25519,
+                NamedGroup::secp256r1,
+                NamedGroup::secp384r1
+            ]
         );
     }
 }

@@ -6,6 +6,7 @@ mod common;
 mod demo;
 mod diagnose;
 mod json;
+mod knobs;
 mod server;
 mod trace;
 mod verify;

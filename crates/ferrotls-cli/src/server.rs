@@ -21,6 +21,7 @@ use tokio::task::JoinSet;
 
 use crate::cert::mint::{self, Ca, LeafRequest};
 use crate::common::{self, Palette};
+use crate::knobs::{Knobs, SessionKnobs};
 use crate::trace::TracePrinter;
 
 #[derive(clap::Args)]
@@ -52,9 +53,6 @@ pub struct ServerArgs {
     /// ALPN protocols to accept, comma-separated, in preference order (--www: http/1.1).
     #[arg(long, value_delimiter = ',')]
     alpn: Vec<String>,
-    /// Key exchange groups in preference order, comma-separated.
-    #[arg(long, value_delimiter = ',')]
-    groups: Vec<String>,
     /// Narrate each handshake on stderr.
     #[arg(long)]
     trace: bool,
@@ -81,6 +79,10 @@ pub struct ServerArgs {
     /// Also offer the legacy TLS 1.2 suites (static RSA, CBC) for old clients.
     #[arg(long)]
     legacy: bool,
+    #[command(flatten)]
+    knobs: Knobs,
+    #[command(flatten)]
+    sessions: SessionKnobs,
     /// Accept this many connections, finish them, then exit (default: forever).
     #[arg(long)]
     count: Option<usize>,
@@ -114,6 +116,8 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 /// The largest HTTP request head read.
 const MAX_REQUEST_HEAD: usize = 16 * 1024;
+/// Files up to this size are sent with their response head in one write.
+const ONE_WRITE_FILE: u64 = 1024 * 1024;
 
 fn dev_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("FERROTLS_DEV_DIR") {
@@ -210,14 +214,10 @@ fn build_config(args: &ServerArgs) -> Result<Arc<ServerConfig>, String> {
             }
         };
     }
-    if args.tls12 {
-        builder = builder.versions(&[ferrotls::msgs::enums::ProtocolVersion::TLSv1_2]);
-    } else if args.tls13 {
-        builder = builder.versions(&[ferrotls::msgs::enums::ProtocolVersion::TLSv1_3]);
-    }
-    if args.legacy {
-        builder = builder.enable_legacy_tls12_suites();
-    }
+    builder = args
+        .knobs
+        .server(builder, args.tls12, args.tls13, args.legacy)?;
+    builder = args.sessions.server(builder, args.early_data.is_some())?;
     for path in &args.ech {
         let keys = load_ech_keys(path)?;
         eprintln!(
@@ -234,9 +234,6 @@ fn build_config(args: &ServerArgs) -> Result<Arc<ServerConfig>, String> {
         args.alpn.iter().map(|p| p.as_bytes().to_vec()).collect()
     };
     builder = builder.alpn(alpn);
-    if !args.groups.is_empty() {
-        builder = builder.groups(&common::parse_groups(&args.groups)?);
-    }
     if args.trace {
         builder = builder.observer(Arc::new(TracePrinter::new(
             "server",
@@ -422,6 +419,13 @@ fn summary(n: &ferrotls::conn::Negotiated) -> String {
     if let Some(ech) = common::ech_outcome(n.ech) {
         s.push_str(&format!(" ech={ech}"));
     }
+    // RFC 7627: a TLS 1.2 client without the extended master secret is served, and
+    // the log says so.
+    if n.version == Some(ferrotls::msgs::enums::ProtocolVersion::TLSv1_2)
+        && !n.extended_master_secret
+    {
+        s.push_str(" ems=no");
+    }
     s
 }
 
@@ -556,15 +560,24 @@ async fn serve_http(tls: &mut Tls, root: Option<&Path>, peer: SocketAddr) -> io:
     let head = format!(
         "HTTP/1.1 {status}\r\ncontent-type: {kind}\r\ncontent-length: {len}\r\nconnection: close\r\ncache-control: no-store\r\nserver: ferrotls\r\n\r\n"
     );
-    tls.write_all(head.as_bytes()).await?;
+    // The head and the body leave in one write, so a response that fits one record
+    // (16 KiB) is one record, as `openssl s_server -www` sends it; a file over
+    // ONE_WRITE_FILE follows its head in pieces.
+    let mut response = head.into_bytes();
+    let mut rest = None;
     if method != "HEAD" {
         match (body, file) {
-            (_, Some(mut f)) => {
-                tokio::io::copy(&mut f, tls).await?;
+            (_, Some(mut f)) if len <= ONE_WRITE_FILE => {
+                f.read_to_end(&mut response).await?;
             }
-            (Body::Bytes(b), None) => tls.write_all(&b).await?,
+            (_, Some(f)) => rest = Some(f),
+            (Body::Bytes(b), None) => response.extend_from_slice(&b),
             (Body::File(_), None) => {}
         }
+    }
+    tls.write_all(&response).await?;
+    if let Some(mut f) = rest {
+        tokio::io::copy(&mut f, tls).await?;
     }
     tls.shutdown().await?;
     Ok(format!("{method} {target} {}, {len} bytes", &status[..3]))

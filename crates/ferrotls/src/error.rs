@@ -127,6 +127,13 @@ pub enum PeerMisbehaved {
     InappropriateFallback,
     /// The peer ignored our protocol_version or asked for TLS below 1.2.
     ProtocolVersionTooOld { offered: ProtocolVersion },
+    /// A TLS 1.2 resumption would change whether the session uses the extended
+    /// master secret (RFC 7627, 5.3): `from_server` says whose hello did it,
+    /// `session_ems` whether the session being resumed used it.
+    EmsChangedOnResumption {
+        from_server: bool,
+        session_ems: bool,
+    },
 }
 
 /// Parameters for which the peers found nothing in common.
@@ -151,8 +158,12 @@ pub enum NoCommon {
         offered: Vec<String>,
         ours: Vec<String>,
     },
-    /// TLS 1.2 without the extended master secret (RFC 7627), which we require.
-    ExtendedMasterSecret,
+    /// TLS 1.2 without the extended master secret (RFC 7627), which this side is
+    /// configured to require: `from_server` is true when the server did not
+    /// negotiate it, false when the client did not offer it.
+    ExtendedMasterSecret {
+        from_server: bool,
+    },
     /// No configured certificate suits the client's server name and signature schemes.
     Certificate {
         server_name: Option<String>,
@@ -511,6 +522,8 @@ impl Error {
                 }
                 // RFC 5746, 3.4 and 4.1: handshake_failure.
                 PeerMisbehaved::SecureRenegotiation { .. } => A::HandshakeFailure,
+                // RFC 7627, 5.3 says to abort; handshake_failure, as OpenSSL sends.
+                PeerMisbehaved::EmsChangedOnResumption { .. } => A::HandshakeFailure,
                 PeerMisbehaved::TooMuchEarlyData { .. } => A::UnexpectedMessage,
                 PeerMisbehaved::DowngradeDetected { .. }
                 | PeerMisbehaved::SelectedUnoffered { .. }
@@ -780,6 +793,25 @@ impl fmt::Display for PeerMisbehaved {
                 f,
                 "peer offered only {offered}; ferrotls requires TLS 1.2 or later"
             ),
+            PeerMisbehaved::EmsChangedOnResumption {
+                from_server,
+                session_ems,
+            } => {
+                let (who, hello) = if *from_server {
+                    ("the server resumed", "ServerHello")
+                } else {
+                    ("the client asked to resume", "ClientHello")
+                };
+                let (used, has, then) = match (session_ems, from_server) {
+                    (true, _) => ("used", "does not include", "aborting the handshake"),
+                    (false, true) => ("did not use", "includes", "aborting the handshake"),
+                    (false, false) => ("did not use", "includes", "a full handshake instead"),
+                };
+                write!(
+                    f,
+                    "{who} a session that {used} the TLS 1.2 extended master secret (RFC 7627), but its {hello} {has} the extension; RFC 7627, 5.3 requires {then}"
+                )
+            }
         }
     }
 }
@@ -815,9 +847,13 @@ impl fmt::Display for NoCommon {
                 list(offered),
                 list(ours)
             ),
-            NoCommon::ExtendedMasterSecret => write!(
+            NoCommon::ExtendedMasterSecret { from_server: false } => write!(
                 f,
-                "the peer does not support the TLS 1.2 extended master secret (RFC 7627), which ferrotls requires: without it a session is open to the triple-handshake attack"
+                "the client did not offer the TLS 1.2 extended master secret (RFC 7627), which this server is configured to require: without it a session is open to the triple-handshake attack"
+            ),
+            NoCommon::ExtendedMasterSecret { from_server: true } => write!(
+                f,
+                "the server did not negotiate the TLS 1.2 extended master secret (RFC 7627), which this client is configured to require: without it a session is open to the triple-handshake attack"
             ),
             NoCommon::Certificate { server_name } => match server_name {
                 Some(n) => write!(f, "no configured certificate is suitable for server name {n}"),
@@ -1299,12 +1335,17 @@ mod tests {
             (Error::from(PeerMisbehaved::TooMuchEarlyData { max: 1024 }), "the client sent more 0-RTT data than the 1024 bytes allowed", Some(AlertDescription::UnexpectedMessage)),
             (Error::from(PeerMisbehaved::InappropriateFallback), "the client retried with a lower version (TLS_FALLBACK_SCSV) although both sides support TLS 1.3: something interfered with the first attempt", Some(AlertDescription::InappropriateFallback)),
             (Error::from(PeerMisbehaved::ProtocolVersionTooOld { offered: ProtocolVersion::TLSv1_0 }), "peer offered only TLSv1.0; ferrotls requires TLS 1.2 or later", Some(AlertDescription::ProtocolVersion)),
+            (Error::from(PeerMisbehaved::EmsChangedOnResumption { from_server: false, session_ems: true }), "the client asked to resume a session that used the TLS 1.2 extended master secret (RFC 7627), but its ClientHello does not include the extension; RFC 7627, 5.3 requires aborting the handshake", Some(AlertDescription::HandshakeFailure)),
+            (Error::from(PeerMisbehaved::EmsChangedOnResumption { from_server: false, session_ems: false }), "the client asked to resume a session that did not use the TLS 1.2 extended master secret (RFC 7627), but its ClientHello includes the extension; RFC 7627, 5.3 requires a full handshake instead", Some(AlertDescription::HandshakeFailure)),
+            (Error::from(PeerMisbehaved::EmsChangedOnResumption { from_server: true, session_ems: true }), "the server resumed a session that used the TLS 1.2 extended master secret (RFC 7627), but its ServerHello does not include the extension; RFC 7627, 5.3 requires aborting the handshake", Some(AlertDescription::HandshakeFailure)),
+            (Error::from(PeerMisbehaved::EmsChangedOnResumption { from_server: true, session_ems: false }), "the server resumed a session that did not use the TLS 1.2 extended master secret (RFC 7627), but its ServerHello includes the extension; RFC 7627, 5.3 requires aborting the handshake", Some(AlertDescription::HandshakeFailure)),
             (Error::from(NoCommon::Version { offered: vec![s("TLSv1.0")] }), "no TLS version in common: the peer offered TLSv1.0; ferrotls negotiates only TLS 1.3 and TLS 1.2", Some(AlertDescription::ProtocolVersion)),
             (Error::from(NoCommon::CipherSuite { offered: vec![s("TLS_RSA_WITH_RC4_128_SHA")], ours: vec![s("TLS_AES_128_GCM_SHA256")] }), "no cipher suite in common: the peer offered TLS_RSA_WITH_RC4_128_SHA; enabled here: TLS_AES_128_GCM_SHA256", Some(AlertDescription::HandshakeFailure)),
             (Error::from(NoCommon::Group { offered: vec![], ours: vec![s("x25519")] }), "no key exchange group in common: the peer offered nothing; enabled here: x25519", Some(AlertDescription::HandshakeFailure)),
             (Error::from(NoCommon::SignatureScheme { offered: vec![s("rsa_pkcs1_sha1")] }), "no signature scheme in common: the peer accepts rsa_pkcs1_sha1, none of which suits the configured key", Some(AlertDescription::HandshakeFailure)),
             (Error::from(NoCommon::ApplicationProtocol { offered: vec![s("h2")], ours: vec![s("http/1.1")] }), "no application protocol (ALPN) in common: the client offered h2; the server supports http/1.1", Some(AlertDescription::NoApplicationProtocol)),
-            (Error::from(NoCommon::ExtendedMasterSecret), "the peer does not support the TLS 1.2 extended master secret (RFC 7627), which ferrotls requires: without it a session is open to the triple-handshake attack", Some(AlertDescription::HandshakeFailure)),
+            (Error::from(NoCommon::ExtendedMasterSecret { from_server: false }), "the client did not offer the TLS 1.2 extended master secret (RFC 7627), which this server is configured to require: without it a session is open to the triple-handshake attack", Some(AlertDescription::HandshakeFailure)),
+            (Error::from(NoCommon::ExtendedMasterSecret { from_server: true }), "the server did not negotiate the TLS 1.2 extended master secret (RFC 7627), which this client is configured to require: without it a session is open to the triple-handshake attack", Some(AlertDescription::HandshakeFailure)),
             (Error::from(NoCommon::Certificate { server_name: Some(s("a.example")) }), "no configured certificate is suitable for server name a.example", Some(AlertDescription::HandshakeFailure)),
             (Error::from(NoCommon::Certificate { server_name: None }), "no configured certificate is suitable for a client that sent no server name", Some(AlertDescription::HandshakeFailure)),
             (Error::from(CryptoError::BadKeyShare { group: "x25519" }), "peer's x25519 key share is not a valid public key", Some(AlertDescription::IllegalParameter)),

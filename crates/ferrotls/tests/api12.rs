@@ -1,5 +1,5 @@
 //! TLS 1.2 API tests on an in-memory client/server pair: every suite, resumption by
-//! ticket and by session ID, the extended master secret, the downgrade sentinel,
+//! ticket and by session ID (the extended master secret has tests/ems.rs), the downgrade sentinel,
 //! TLS_FALLBACK_SCSV, heartbeats (RFC 6520) and the key log.
 
 mod pair;
@@ -471,129 +471,11 @@ fn resumed_sessions_are_in_the_key_log() {
 }
 
 // ---------------------------------------------------------------------------------
-// Extended master secret (RFC 7627)
+// Version negotiation: the downgrade sentinel (RFC 8446, 4.1.3), TLS_FALLBACK_SCSV
 
 fn without(ext: ExtensionType) -> impl FnOnce(&mut ferrotls::msgs::ClientHello) {
     move |ch| ch.extensions.retain(|e| e.ext_type() != ext)
 }
-
-const EMS_TEXT: &str = "the peer does not support the TLS 1.2 extended master secret (RFC 7627), which ferrotls requires: without it a session is open to the triple-handshake attack";
-
-fn check_ems_refusal(p: &mut Pair, side: Side, err: &Error) {
-    assert_eq!(
-        err,
-        &Error::NoCommonParameters(NoCommon::ExtendedMasterSecret)
-    );
-    assert_eq!(err.to_string(), EMS_TEXT);
-    // RFC 7627, 5.2: abort with handshake_failure.
-    let alert = pair::alert12_sent_by(p, side, None).expect("an alert");
-    assert_eq!(
-        alert,
-        AlertMessage {
-            level: AlertLevel::Fatal,
-            description: AlertDescription::HandshakeFailure
-        }
-    );
-    let got = p
-        .deliver(
-            side.peer(),
-            &pair::alert_record(AlertLevel::Fatal, AlertDescription::HandshakeFailure),
-        )
-        .expect_err("the peer fails on the alert");
-    assert_eq!(
-        got,
-        Error::AlertReceived(AlertDescription::HandshakeFailure)
-    );
-    assert_eq!(
-        got.to_string(),
-        "peer sent a fatal handshake_failure alert; the connection is closed (the peer found no acceptable parameters (suites, groups, signatures))"
-    );
-}
-
-#[test]
-fn a_client_without_ems_is_refused_by_default() {
-    let id = ecdsa();
-    let mut p = Pair::new(client_config(&[&id]).versions(TLS12), server_config(&[&id]));
-    let err = p
-        .send_edited_client_hello(without(ExtensionType::ExtendedMasterSecret))
-        .expect_err("the server requires EMS");
-    check_ems_refusal(&mut p, Side::Server, &err);
-}
-
-#[test]
-fn a_server_without_ems_is_refused_by_default() {
-    let id = ecdsa();
-    let mut p = Pair::new(client_config(&[&id]).versions(TLS12), server_config(&[&id]));
-    p.transfer(Side::Client).expect("ClientHello");
-    let mut flight = p.take(Side::Server);
-    edit_server_hello(&mut flight, |sh| {
-        sh.extensions
-            .retain(|e| e.ext_type() != ExtensionType::ExtendedMasterSecret)
-    });
-    let err = p
-        .deliver(Side::Client, &flight)
-        .expect_err("the client requires EMS");
-    check_ems_refusal(&mut p, Side::Client, &err);
-}
-
-#[test]
-fn without_ems_when_neither_side_requires_it() {
-    // A man in the middle strips EMS from the ClientHello and repairs both Finished
-    // messages with the master secret from the key log: the handshake completes
-    // without EMS, which is exactly what RFC 7627 guards against.
-    let id = ecdsa();
-    let mut p = Pair::new(
-        client_config(&[&id])
-            .versions(TLS12)
-            .require_extended_master_secret(false),
-        server_config(&[&id]).require_extended_master_secret(false),
-    );
-    let keys = p
-        .handshake12_through_mitm(without(ExtensionType::ExtendedMasterSecret))
-        .unwrap_or_else(|(side, e)| panic!("{side:?} failed: {e}"));
-    for side in BOTH {
-        let n = p.conn_ref(side).negotiated();
-        assert!(!n.extended_master_secret, "{side:?}");
-        assert_eq!(n.version, Some(ProtocolVersion::TLSv1_2), "{side:?}");
-    }
-    exchange_checked(&mut p, &keys, (1, 1), 1000);
-
-    // A client that still requires EMS refuses the same server.
-    let mut p = Pair::new(
-        client_config(&[&id]).versions(TLS12),
-        server_config(&[&id]).require_extended_master_secret(false),
-    );
-    let (side, err) = p
-        .handshake12_through_mitm(without(ExtensionType::ExtendedMasterSecret))
-        .expect_err("the client requires EMS");
-    assert_eq!(side, Side::Client);
-    check_ems_refusal(&mut p, Side::Client, &err);
-}
-
-#[test]
-fn ems_defeats_a_man_in_the_middle_who_edits_the_client_hello() {
-    // The same repair fails with EMS: the server's master secret covers the edited
-    // ClientHello, so it cannot even open the client's Finished.
-    let id = ecdsa();
-    let mut p = Pair::new(client_config(&[&id]).versions(TLS12), server_config(&[&id]));
-    let (side, err) = p
-        .handshake12_through_mitm(without(ExtensionType::EcPointFormats))
-        .expect_err("EMS binds the transcript");
-    assert_eq!(side, Side::Server);
-    assert_eq!(
-        err,
-        Error::Record(ferrotls::error::RecordError::BadRecordMac { sequence: 0 })
-    );
-    assert_eq!(
-        err.to_string(),
-        "record 0 from the peer failed decryption: it was altered in transit or the peers derived different keys"
-    );
-    let alert = pair::alert12_sent_by(&mut p, Side::Server, None).expect("an alert");
-    assert_eq!(alert.description, AlertDescription::BadRecordMac);
-}
-
-// ---------------------------------------------------------------------------------
-// Version negotiation: the downgrade sentinel (RFC 8446, 4.1.3), TLS_FALLBACK_SCSV
 
 fn server_random_tail(hello: &Hello12) -> [u8; 8] {
     hello.random[24..].try_into().expect("8 bytes")

@@ -103,14 +103,12 @@ fn both_peers_export_the_same_and_inputs_matter_tls12() {
 
 #[test]
 fn tls12_without_the_extended_master_secret_exports_nothing() {
-    // Strip extended_master_secret from the ClientHello on the way: the server, told
-    // not to insist, goes on without it (RFC 7627, 5.3), and the client likewise.
+    // Strip extended_master_secret from the ClientHello on the way: a default server
+    // goes on without it (RFC 7627, 5.2), and a default client likewise.
     let id = ecdsa();
     let mut p = Pair::new(
-        client_config(&[&id])
-            .versions(&[ProtocolVersion::TLSv1_2])
-            .require_extended_master_secret(false),
-        server_config(&[&id]).require_extended_master_secret(false),
+        client_config(&[&id]).versions(&[ProtocolVersion::TLSv1_2]),
+        server_config(&[&id]),
     );
     p.handshake12_through_mitm(|ch| {
         ch.extensions
@@ -118,6 +116,12 @@ fn tls12_without_the_extended_master_secret_exports_nothing() {
     })
     .expect("handshake without EMS");
     assert!(!p.server.negotiated().extended_master_secret);
+    assert!(!p.client.negotiated().extended_master_secret);
+    assert_eq!(
+        error_of(&p.client, LABEL, None, 32),
+        "cannot export keying material: this TLS 1.2 session has no extended master secret, so \
+         a man in the middle could share it (RFC 7627, 5.4)"
+    );
     assert_eq!(
         error_of(&p.server, LABEL, None, 32),
         "cannot export keying material: this TLS 1.2 session has no extended master secret, so \

@@ -312,9 +312,12 @@ fn every_truncated_client_hello_is_a_decode_error() {
     let (_, _, ch) = pair_before_hello();
     let body = ch.to_bytes();
     // The one prefix that is a well-formed hello: TLS 1.2's shape, without extensions,
-    // so without the extended master secret that TLS 1.2 requires.
+    // so without the extended master secret that this server requires.
     let no_extensions = 2 + 32 + 1 + ch.session_id.len() + 2 + 2 * ch.cipher_suites.len() + 1 + 1;
-    let config = server_config(&[&pair::ecdsa()]).build().unwrap();
+    let config = server_config(&[&pair::ecdsa()])
+        .require_extended_master_secret(true)
+        .build()
+        .unwrap();
     for len in 0..body.len() {
         let mut server = ferrotls::server::ServerConnection::new(config.clone()).unwrap();
         server.feed_tls(&handshake_bytes(HandshakeType::ClientHello, &body[..len]));
@@ -325,7 +328,7 @@ fn every_truncated_client_hello_is_a_decode_error() {
         if len == no_extensions {
             assert_eq!(
                 err.to_string(),
-                "the peer does not support the TLS 1.2 extended master secret (RFC 7627), which ferrotls requires: without it a session is open to the triple-handshake attack"
+                "the client did not offer the TLS 1.2 extended master secret (RFC 7627), which this server is configured to require: without it a session is open to the triple-handshake attack"
             );
             assert_eq!(alert, Some(A::HandshakeFailure));
             continue;

@@ -724,33 +724,11 @@ fn python_tls12_with_ferrotls_server() {
 }
 
 #[test]
-fn a_python_client_without_ems_is_refused_unless_allowed() {
+fn a_python_client_without_ems_completes_unless_the_server_requires_it() {
     let pki = TestPki::new("tls12-python-no-ems");
     let leaf = pki.leaf(KeyKind::EcdsaP256);
-    // Refused by default with handshake_failure (RFC 7627, 5.2).
+    // A default server negotiates the legacy master secret (RFC 7627, 5.2).
     let config = built("server", leaf.server_config().build()).unwrap_or_else(|e| panic!("{e}"));
-    let server = ferrotls_echo_server(config);
-    let mut py = python(&pki, server.port, true);
-    let status = py.wait_exit().unwrap_or_else(|e| panic!("{e}"));
-    let err = server.finish().expect_err("the server refuses");
-    println!("{}\nserver: {err}", py.report());
-    assert_eq!(status.code(), Some(3), "{}", py.report());
-    assert!(
-        py.stdout().contains("error SSLV3_ALERT_HANDSHAKE_FAILURE"),
-        "python sees handshake_failure:\n{}",
-        py.report()
-    );
-    let want = Error::NoCommonParameters(NoCommon::ExtendedMasterSecret).to_string();
-    assert!(err.contains(&want), "server error: {err}");
-
-    // Allowed when the server does not require it.
-    let config = built(
-        "server",
-        leaf.server_config()
-            .require_extended_master_secret(false)
-            .build(),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
     let server = ferrotls_echo_server(config);
     let mut py = python(&pki, server.port, true);
     let (_, served) = assert_ok("python", both(py.supervise(|_| Ok(())), server.finish()));
@@ -763,6 +741,123 @@ fn a_python_client_without_ems_is_refused_unless_allowed() {
     assert_ok(
         "python",
         check_contains("python's output", &py.stdout(), "echo hello from python"),
+    );
+
+    // Refused with handshake_failure when the server requires it.
+    let config = built(
+        "server",
+        leaf.server_config()
+            .require_extended_master_secret(true)
+            .build(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let server = ferrotls_echo_server(config);
+    let mut py = python(&pki, server.port, true);
+    let status = py.wait_exit().unwrap_or_else(|e| panic!("{e}"));
+    let err = server.finish().expect_err("the server refuses");
+    println!("{}\nserver: {err}", py.report());
+    assert_eq!(status.code(), Some(3), "{}", py.report());
+    assert!(
+        py.stdout().contains("error SSLV3_ALERT_HANDSHAKE_FAILURE"),
+        "python sees handshake_failure:\n{}",
+        py.report()
+    );
+    let want = Error::NoCommonParameters(NoCommon::ExtendedMasterSecret { from_server: false });
+    assert!(err.contains(&want.to_string()), "server error: {err}");
+    assert!(
+        err.contains("the client did not offer the TLS 1.2 extended master secret (RFC 7627), which this server is configured to require"),
+        "server error: {err}"
+    );
+}
+
+/// An OpenSSL configuration that turns the extended master secret off
+/// (SSL_OP_NO_EXTENDED_MASTER_SECRET, OpenSSL 3.0's `Options = -ExtendedMasterSecret`)
+/// for every SSL_CTX the command line tools make.
+const OPENSSL_NO_EMS_CONF: &str = "openssl_conf = openssl_init
+[openssl_init]
+ssl_conf = ssl_sect
+[ssl_sect]
+system_default = system_default_sect
+[system_default_sect]
+Options = -ExtendedMasterSecret
+";
+
+/// `openssl s_server -tls1_2 -rev` without the extended master secret.
+fn s_server_without_ems(dir: &TempDir, leaf: &Leaf, naccept: u32) -> Process {
+    let conf = dir.write("no-ems.cnf", OPENSSL_NO_EMS_CONF);
+    let mut args = os_args(&[
+        &"s_server",
+        &"-tls1_2",
+        &"-accept",
+        &"127.0.0.1:0",
+        &"-naccept",
+        &naccept.to_string(),
+        &"-cert",
+        &leaf.cert_file,
+        &"-key",
+        &leaf.key_file,
+    ]);
+    args.push("-rev".into());
+    Process::spawn_env("openssl", &args, &[("OPENSSL_CONF", conf.as_os_str())])
+}
+
+#[test]
+fn a_default_client_completes_with_an_openssl_server_without_ems() {
+    let pki = TestPki::new("tls12-s_server-no-ems");
+    let leaf = pki.leaf(KeyKind::EcdsaP256);
+    let dir = TempDir::new("s_server-no-ems");
+    // One configuration (one session store): the second connection resumes the
+    // session without EMS, as s_server (and RFC 7627, 5.3's legacy case) allows.
+    let config = built("client", leaf.client_config().versions(TLS12).build())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut server = s_server_without_ems(&dir, &leaf, 2);
+    let (first, second) = assert_ok(
+        "ferrotls client -> s_server without EMS, twice",
+        server.supervise(|s| {
+            let port = s.wait_for_stdout("s_server's ACCEPT line", accept_port)?;
+            let mut out = Vec::new();
+            for i in 0..2 {
+                let mut tls = ferrotls_client(config.clone(), port, "localhost")?;
+                expect_reversed(&mut tls, &format!("connection {i}"))?;
+                let mut km = [0u8; 8];
+                check(
+                    tls.conn
+                        .export_keying_material(&mut km, b"EXPERIMENTAL-x", None)
+                        .is_err(),
+                    || "no exporter without EMS".into(),
+                )?;
+                close_both_ways(&mut tls)?;
+                out.push(tls.conn.negotiated().clone());
+            }
+            Ok((out.remove(0), out.remove(0)))
+        }),
+    );
+    for (n, resumed) in [(&first, false), (&second, true)] {
+        assert_eq!(n.version, Some(ProtocolVersion::TLSv1_2), "{n:?}");
+        assert!(!n.extended_master_secret, "{n:?}");
+        assert_eq!(n.resumed, resumed, "{n:?}");
+    }
+
+    // A client that requires EMS refuses the same server, and says why.
+    let config = built(
+        "client",
+        leaf.client_config()
+            .versions(TLS12)
+            .require_extended_master_secret(true)
+            .build(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut server = s_server_without_ems(&dir, &leaf, 1);
+    let port = assert_ok(
+        "s_server",
+        server.wait_for_stdout("s_server's ACCEPT line", accept_port),
+    );
+    let Err(err) = ferrotls_client(config, port, "localhost") else {
+        panic!("the handshake completed without EMS");
+    };
+    assert!(
+        err.contains("the server did not negotiate the TLS 1.2 extended master secret (RFC 7627), which this client is configured to require"),
+        "{err}"
     );
 }
 

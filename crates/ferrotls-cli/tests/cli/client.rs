@@ -560,3 +560,83 @@ fn post_handshake_client_auth_between_client_and_server() {
         )
     });
 }
+
+/// `openssl s_server -tls1_2` without the extended master secret (OpenSSL 3.0's
+/// `Options = -ExtendedMasterSecret`), serving `localhost.pem` for `naccept`
+/// connections; the process and its port.
+fn s_server_without_ems(d: &std::path::Path, naccept: u32) -> (std::process::Child, u16) {
+    let conf = crate::util::no_ems_conf(d);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new("openssl")
+        .args([
+            "s_server",
+            "-tls1_2",
+            "-accept",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .args(["-naccept", &naccept.to_string(), "-cert", "localhost.pem"])
+        .args(["-key", "localhost.key"])
+        .current_dir(d)
+        .env("OPENSSL_CONF", conf)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "s_server did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    (child, port)
+}
+
+#[test]
+fn require_ems_against_an_openssl_server_without_it() {
+    crate::util::require("openssl");
+    let d = tmpdir("client-require-ems");
+    crate::util::issue(&d, &["localhost"], &[]);
+    // The port probe takes one of s_server's accepts.
+    let (mut server, port) = s_server_without_ems(&d, 3);
+    let target = format!("localhost:{port}");
+    let client = |extra: &[&str]| {
+        let mut args = vec![
+            "client",
+            &target,
+            "--cafile",
+            "ferrotls-ca.pem",
+            "--no-pipe",
+        ];
+        args.extend(extra);
+        ferrotls(&d, &args)
+    };
+    // By default the handshake completes without it, and the summary says so.
+    let r = client(&["--keymatexport", "EXPERIMENTAL-ems"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("  EMS:           none: the server did not negotiate the extended master secret (RFC 7627); no keying material can be exported\n"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("  exporter:      EXPERIMENTAL-ems: none: cannot export keying material: this TLS 1.2 session has no extended master secret"),
+        "{}",
+        r.stderr
+    );
+    // --require-ems refuses it, and says why.
+    let r = client(&["--require-ems"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.last_err_line(),
+        format!("ferrotls: handshake with localhost:{port} failed: the server did not negotiate the TLS 1.2 extended master secret (RFC 7627), which this client is configured to require: without it a session is open to the triple-handshake attack")
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+}

@@ -6,7 +6,7 @@ use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::util::{ferrotls, have, tmpdir, Server};
+use crate::util::{ferrotls, have, no_ems_conf, openssl, require, tmpdir, Run, Server};
 
 fn curl(args: &[&str]) -> (i32, String) {
     let out = Command::new("curl")
@@ -294,6 +294,9 @@ fn server_errors_explain_themselves() {
         (&["--dev", "--max-connections", "0"], "ferrotls: --max-connections must be at least 1"),
         (&["--dev", "--handshake-timeout", "0"], "ferrotls: --handshake-timeout must be at least 1 second"),
         (&["--dev", "--groups", "ffdhe2048"], "ferrotls: unknown group ffdhe2048; choose from X25519MLKEM768, x25519, secp256r1, secp384r1"),
+        (&["--dev", "--ciphers", "AES128-SHA"], "ferrotls: cipher suite AES128-SHA (TLS_RSA_WITH_AES_128_CBC_SHA) is a legacy suite (static RSA or CBC); add --legacy to use it"),
+        (&["--dev", "--versions", "1.1"], "ferrotls: unknown protocol version 1.1; choose from 1.2 and 1.3 (also written tls1.2, TLSv1.2)"),
+        (&["--dev", "--session-cache", "0", "--early-data", "1024"], "ferrotls: --session-cache 0 leaves no room for the single-use tickets of --early-data; give a size, or drop one of them"),
     ];
     for (args, expected) in cases {
         let mut all = vec!["server", "--port", "0"];
@@ -320,4 +323,378 @@ fn server_errors_explain_themselves() {
         "{}",
         r.stderr
     );
+}
+
+// ---------------------------------------------------------------------------------
+// The interop knobs: --require-ems, --no-tickets, --session-cache, --ciphers,
+// --groups, --versions; and --www's one write per response.
+
+/// `openssl s_client` to `server` (verifying the dev CA) with `extra` flags,
+/// sending `input`, under the environment `env`.
+fn s_client(
+    d: &std::path::Path,
+    server: &Server,
+    extra: &[&str],
+    input: &[u8],
+    env: &[(&str, &std::path::Path)],
+) -> Run {
+    let connect = format!("127.0.0.1:{}", server.port);
+    let mut args = vec![
+        "s_client",
+        "-connect",
+        &connect,
+        "-servername",
+        "localhost",
+        "-CAfile",
+        "dev/ferrotls-ca.pem",
+        "-verify_return_error",
+    ];
+    args.extend(extra);
+    openssl(d, &args, input, env)
+}
+
+/// `ferrotls client` to `server` with the dev CA, no piping, and `extra` flags.
+fn ferrotls_client(d: &std::path::Path, server: &Server, extra: &[&str]) -> Run {
+    let target = server.target();
+    let mut args = vec![
+        "client",
+        &target,
+        "--cafile",
+        "dev/ferrotls-ca.pem",
+        "--no-pipe",
+    ];
+    args.extend(extra);
+    ferrotls(d, &args)
+}
+
+#[test]
+fn require_ems_refuses_clients_without_it_and_only_then() {
+    require("openssl");
+    let d = tmpdir("server-require-ems");
+    let conf = no_ems_conf(&d);
+    let no_ems = [("OPENSSL_CONF", conf.as_path())];
+
+    // A default server serves a TLS 1.2 client without the extended master secret.
+    let server = Server::start(&d, &["--dev"]);
+    let r = s_client(&d, &server, &["-tls1_2"], b"", &no_ems);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("Extended master secret: no"),
+        "{}",
+        r.stdout
+    );
+    let line = server.wait_for(1, |l| l.contains("TLSv1.2 ")).remove(0);
+    assert!(line.contains(" ems=no: echoed 0 bytes, closed"), "{line}");
+    drop(server);
+
+    // --require-ems refuses it with handshake_failure, and the log says why.
+    let server = Server::start(&d, &["--dev", "--require-ems"]);
+    let r = s_client(&d, &server, &["-tls1_2"], b"", &no_ems);
+    assert_ne!(r.code, 0, "{}", r.stdout);
+    assert!(
+        r.stderr.contains("sslv3 alert handshake failure"),
+        "{}",
+        r.stderr
+    );
+    let line = server
+        .wait_for(1, |l| l.contains("handshake failed"))
+        .remove(0);
+    assert!(
+        line.ends_with(" handshake failed: the client did not offer the TLS 1.2 extended master secret (RFC 7627), which this server is configured to require: without it a session is open to the triple-handshake attack"),
+        "{line}"
+    );
+    // A client with the extension is served, with it.
+    let r = s_client(&d, &server, &["-tls1_2"], b"", &[]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("Extended master secret: yes"),
+        "{}",
+        r.stdout
+    );
+    let line = server.wait_for(1, |l| l.contains("TLSv1.2 ")).remove(0);
+    assert!(line.ends_with(" alpn=-: echoed 0 bytes, closed"), "{line}");
+}
+
+/// How many NewSessionTicket messages the client's trace shows, and whether each
+/// connection resumed.
+fn tickets_and_resumption(r: &Run) -> (usize, Vec<bool>) {
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let tickets = r.stderr.matches("<- NewSessionTicket (").count();
+    let resumed = r
+        .stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("  resumption:    "))
+        .map(|v| v == "resumed a previous session")
+        .collect();
+    (tickets, resumed)
+}
+
+#[test]
+fn no_tickets_sends_no_new_session_ticket() {
+    let d = tmpdir("server-no-tickets");
+    let reconnect = ["--reconnect", "1", "--trace"];
+    // By default: TLS 1.3 tickets (two per connection) and resumption with them;
+    // TLS 1.2: a ticket per connection.
+    let server = Server::start(&d, &["--dev"]);
+    assert_eq!(
+        tickets_and_resumption(&ferrotls_client(&d, &server, &reconnect)),
+        (4, vec![false, true])
+    );
+    let r = ferrotls_client(&d, &server, &[&reconnect[..], &["--tls1.2"]].concat());
+    assert_eq!(tickets_and_resumption(&r), (2, vec![false, true]));
+    drop(server);
+
+    // --no-tickets: none, in either version. TLS 1.3 cannot resume; TLS 1.2 still
+    // resumes by session ID.
+    let server = Server::start(&d, &["--dev", "--no-tickets"]);
+    assert_eq!(
+        tickets_and_resumption(&ferrotls_client(&d, &server, &reconnect)),
+        (0, vec![false, false])
+    );
+    let r = ferrotls_client(&d, &server, &[&reconnect[..], &["--tls1.2"]].concat());
+    assert_eq!(tickets_and_resumption(&r), (0, vec![false, true]));
+    // The ServerHello does not acknowledge the client's session_ticket extension.
+    let hellos: Vec<&str> = r
+        .stderr
+        .split("[client] <- ServerHello (")
+        .skip(1)
+        .map(|h| h.split("[client] <- ").next().unwrap_or_default())
+        .collect();
+    assert_eq!(hellos.len(), 2, "{}", r.stderr);
+    assert!(
+        hellos.iter().all(|h| !h.contains("session_ticket")),
+        "{hellos:#?}"
+    );
+}
+
+#[test]
+fn session_cache_size_and_zero() {
+    require("openssl");
+    let d = tmpdir("server-session-cache");
+    let sess = |name: &str| d.join(name).to_str().unwrap().to_string();
+    let (a, b) = (sess("a.sess"), sess("b.sess"));
+    // One session kept, no tickets: of two clients, only the later one resumes.
+    let server = Server::start(
+        &d,
+        &["--dev", "--tls1.2", "--no-tickets", "--session-cache", "1"],
+    );
+    for out in [&a, &b] {
+        let r = s_client(&d, &server, &["-sess_out", out], b"", &[]);
+        assert!(r.stdout.contains("New, TLSv1.2, "), "{}", r.stdout);
+    }
+    // (A resumption stores nothing; a full handshake would evict b.)
+    let r = s_client(&d, &server, &["-sess_in", &b], b"", &[]);
+    assert!(r.stdout.contains("Reused, TLSv1.2, "), "kept: {}", r.stdout);
+    let r = s_client(&d, &server, &["-sess_in", &a], b"", &[]);
+    assert!(r.stdout.contains("New, TLSv1.2, "), "evicted: {}", r.stdout);
+    drop(server);
+
+    // --session-cache 0 keeps none: no resumption by session ID...
+    let server = Server::start(
+        &d,
+        &["--dev", "--tls1.2", "--no-tickets", "--session-cache", "0"],
+    );
+    let r = ferrotls_client(&d, &server, &["--reconnect", "1"]);
+    assert_eq!(tickets_and_resumption(&r), (0, vec![false, false]));
+    drop(server);
+    // ... while tickets still resume.
+    let server = Server::start(&d, &["--dev", "--tls1.2", "--session-cache", "0"]);
+    let r = ferrotls_client(&d, &server, &["--reconnect", "1"]);
+    assert_eq!(tickets_and_resumption(&r).1, vec![false, true]);
+}
+
+/// The cipher suite in s_client's "New, TLSv1.x, Cipher is X" line.
+fn s_client_suite(r: &Run) -> &str {
+    r.stdout
+        .lines()
+        .find_map(|l| l.split_once(", Cipher is ").map(|(_, c)| c))
+        .unwrap_or_else(|| panic!("no cipher in s_client's output:\n{}{}", r.stdout, r.stderr))
+}
+
+#[test]
+fn ciphers_choose_the_suite() {
+    require("openssl");
+    let d = tmpdir("server-ciphers");
+    // OpenSSL and IANA spellings, colon- and comma-separated, both versions.
+    let server = Server::start(
+        &d,
+        &[
+            "--dev",
+            "--ciphers",
+            "ECDHE-ECDSA-AES256-GCM-SHA384:TLS_CHACHA20_POLY1305_SHA256",
+            "--ciphers",
+            "tls_ecdhe_ecdsa_with_chacha20_poly1305_sha256",
+        ],
+    );
+    // The server's order wins over the client's.
+    let r = s_client(
+        &d,
+        &server,
+        &[
+            "-tls1_2",
+            "-cipher",
+            "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384",
+        ],
+        b"",
+        &[],
+    );
+    assert_eq!(s_client_suite(&r), "ECDHE-ECDSA-AES256-GCM-SHA384");
+    let r = s_client(&d, &server, &["-tls1_3"], b"", &[]);
+    assert_eq!(s_client_suite(&r), "TLS_CHACHA20_POLY1305_SHA256");
+    // A client offering only other suites is refused with handshake_failure.
+    for (flag, suite) in [
+        ("-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"),
+        ("-ciphersuites", "TLS_AES_128_GCM_SHA256"),
+    ] {
+        let version = if flag == "-cipher" {
+            "-tls1_2"
+        } else {
+            "-tls1_3"
+        };
+        let r = s_client(&d, &server, &[version, flag, suite], b"", &[]);
+        assert_ne!(r.code, 0, "{suite}: {}", r.stdout);
+        assert!(
+            r.stderr.contains("alert handshake failure"),
+            "{suite}: {}",
+            r.stderr
+        );
+    }
+    let refused = server.wait_for(2, |l| {
+        l.contains(" handshake failed: no cipher suite in common: the peer offered ")
+    });
+    assert!(
+        refused[0].ends_with("; enabled here: TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"),
+        "{refused:#?}"
+    );
+    // The ferrotls client takes the same names.
+    let r = ferrotls_client(
+        &d,
+        &server,
+        &["--ciphers", "ECDHE-ECDSA-CHACHA20-POLY1305", "--tls1.2"],
+    );
+    assert!(
+        r.stderr
+            .contains("Connected: TLSv1.2 with TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn groups_choose_the_group() {
+    require("openssl");
+    let d = tmpdir("server-groups");
+    let server = Server::start(&d, &["--dev", "--groups", "P-384:prime256v1"]);
+    // ferrotls's client sends X25519MLKEM768 and x25519 shares: a HelloRetryRequest
+    // asks for secp384r1.
+    let r = ferrotls_client(&d, &server, &[]);
+    assert!(
+        r.stderr
+            .contains(", key exchange secp384r1 (after HelloRetryRequest)"),
+        "{}",
+        r.stderr
+    );
+    let r = s_client(&d, &server, &["-groups", "X25519:P-256"], b"", &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = s_client(&d, &server, &["-groups", "X25519"], b"", &[]);
+    assert_ne!(r.code, 0, "{}", r.stdout);
+    let lines = server.wait_for(3, |l| l.starts_with("127.0.0.1:"));
+    assert!(lines[0].contains(" secp384r1 (HRR) "), "{lines:#?}");
+    assert!(lines[1].contains(" secp256r1 "), "{lines:#?}");
+    assert!(
+        lines[2].contains(" handshake failed: no key exchange group in common: "),
+        "{lines:#?}"
+    );
+    // The client's --groups takes OpenSSL's spelling too.
+    let r = ferrotls_client(&d, &server, &["--groups", "prime256v1"]);
+    assert!(
+        r.stderr.contains(", key exchange secp256r1\n"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn versions_choose_the_protocol() {
+    require("openssl");
+    let d = tmpdir("server-versions");
+    for (versions, ok12, ok13) in [
+        ("1.2", true, false),
+        ("tls1.3", false, true),
+        ("1.2,1.3", true, true),
+    ] {
+        let server = Server::start(&d, &["--dev", "--versions", versions]);
+        for (flag, ok) in [("-tls1_2", ok12), ("-tls1_3", ok13)] {
+            let r = s_client(&d, &server, &[flag], b"", &[]);
+            assert_eq!(
+                r.code == 0,
+                ok,
+                "--versions {versions}, {flag}: {}{}",
+                r.stdout,
+                r.stderr
+            );
+            if !ok {
+                assert!(
+                    r.stderr.contains("alert protocol version"),
+                    "--versions {versions}, {flag}: {}",
+                    r.stderr
+                );
+            }
+        }
+        // The ferrotls client's --versions picks the same way.
+        let r = ferrotls_client(&d, &server, &["--versions", "TLSv1.2"]);
+        assert_eq!(r.code == 0, ok12, "--versions {versions}: {}", r.stderr);
+    }
+}
+
+/// The application_data records s_client's `-msg` shows arriving: in TLS 1.2 record
+/// headers of type 23, in TLS 1.3 inner content types 23 (every TLS 1.3 record is
+/// of outer type 23). The markers may follow body text on the same line.
+fn application_records_received(msg: &str, tls13: bool) -> usize {
+    if tls13 {
+        msg.matches("<<< TLS 1.3, InnerContent [length 0001]\n    17\n")
+            .count()
+    } else {
+        msg.matches("<<< TLS 1.2, RecordHeader [length 0005]\n    17 03 03")
+            .count()
+    }
+}
+
+#[test]
+fn www_answers_each_request_in_one_record() {
+    require("openssl");
+    let d = tmpdir("server-www-one-record");
+    let root = d.join("site");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("small.txt"), "x".repeat(4000) + "\n").unwrap();
+    std::fs::write(root.join("big.txt"), "y".repeat(40_000) + "\n").unwrap();
+    let server = Server::start(&d, &["--dev", "--www", "--root", root.to_str().unwrap()]);
+    let request = |path: &str| format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    for version in ["-tls1_2", "-tls1_3"] {
+        for (path, records, body) in [
+            ("/", 1, "<h1>Your TLS connection"),
+            ("/small.txt", 1, "xxxx"),
+            ("/big.txt", 3, "yyyy"),
+        ] {
+            let r = s_client(
+                &d,
+                &server,
+                &[version, "-msg", "-ign_eof", "-no_ticket"],
+                request(path).as_bytes(),
+                &[],
+            );
+            assert!(
+                r.stdout.contains("HTTP/1.1 200 OK\r\n"),
+                "{version} {path}: {}",
+                r.stdout
+            );
+            assert!(r.stdout.contains(body), "{version} {path}");
+            assert_eq!(
+                application_records_received(&r.stdout, version == "-tls1_3"),
+                records,
+                "{version} {path}: {}",
+                r.stdout.get(..4000).unwrap_or(&r.stdout)
+            );
+        }
+    }
 }

@@ -210,3 +210,74 @@ pub fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> Run {
     }
     Run::from(child.wait_with_output().unwrap())
 }
+
+/// Fails the test when `program` is missing: these interop tests are never skipped.
+pub fn require(program: &str) {
+    assert!(
+        have(program),
+        "`{program}` is not installed (not on PATH); this test needs it: apt-get install {program}"
+    );
+}
+
+/// An OpenSSL 3.0 configuration that turns the extended master secret off
+/// (SSL_OP_NO_EXTENDED_MASTER_SECRET) in every SSL_CTX `openssl s_client` and
+/// `s_server` make: a TLS 1.2 peer without RFC 7627.
+pub const OPENSSL_NO_EMS_CONF: &str = "openssl_conf = openssl_init
+[openssl_init]
+ssl_conf = ssl_sect
+[ssl_sect]
+system_default = system_default_sect
+[system_default_sect]
+Options = -ExtendedMasterSecret
+";
+
+/// Writes [`OPENSSL_NO_EMS_CONF`] into `dir`; its path, for OPENSSL_CONF.
+pub fn no_ems_conf(dir: &Path) -> PathBuf {
+    let path = dir.join("openssl-no-ems.cnf");
+    std::fs::write(&path, OPENSSL_NO_EMS_CONF).unwrap();
+    path
+}
+
+/// Runs `openssl ARGS` in `dir` with `input` on stdin (then end of input) and the
+/// environment `env`, for at most 20 s; its output.
+pub fn openssl(dir: &Path, args: &[&str], input: &[u8], env: &[(&str, &Path)]) -> Run {
+    use std::io::{Read, Write};
+    let mut cmd = Command::new("openssl");
+    cmd.args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("openssl runs");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input).unwrap();
+    drop(stdin);
+    let drain = |mut from: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut out = Vec::new();
+            let _ = from.read_to_end(&mut out);
+            String::from_utf8_lossy(&out).into_owned()
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            break child.wait().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    }
+}

@@ -64,7 +64,7 @@ impl ClientConfig {
                 versions: vec![ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2],
                 suites: suites::ALL_TLS13_SUITES.to_vec(),
                 suites12: Vec::new(),
-                require_ems: true,
+                require_ems: false,
                 enable_tickets: true,
                 heartbeat: false,
                 enable_early_data: false,
@@ -143,8 +143,13 @@ impl ClientConfigBuilder {
         self
     }
 
-    /// Whether TLS 1.2 servers must support the extended master secret (RFC 7627).
-    /// On by default: without it a TLS 1.2 session is open to the triple-handshake attack.
+    /// Whether TLS 1.2 servers must negotiate the extended master secret (RFC 7627).
+    /// Off by default: it is always offered, and a server that does not negotiate it
+    /// gets the legacy master secret, as OpenSSL, Go, BoringSSL and rustls allow;
+    /// such a connection exports no keying material and its sessions are resumed
+    /// only without the extension. On, such a server is refused with
+    /// handshake_failure (a TLS 1.2 session without it is open to the
+    /// triple-handshake attack).
     pub fn require_extended_master_secret(mut self, require: bool) -> Self {
         self.config.require_ems = require;
         self

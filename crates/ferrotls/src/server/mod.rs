@@ -123,7 +123,7 @@ impl ServerConfig {
                 versions: vec![ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2],
                 suites: suites::ALL_TLS13_SUITES.to_vec(),
                 suites12: Vec::new(),
-                require_ems: true,
+                require_ems: false,
                 session_cache: Arc::new(InMemorySessionCache::new(4096)),
                 ticketer: None,
                 heartbeat: false,
@@ -257,7 +257,12 @@ impl ServerConfigBuilder {
         self
     }
 
-    /// Whether TLS 1.2 clients must support the extended master secret (RFC 7627). On by default.
+    /// Whether TLS 1.2 clients must offer the extended master secret (RFC 7627).
+    /// Off by default: it is negotiated with every client that offers it, and a
+    /// client that does not gets the legacy master secret, as OpenSSL, Go, BoringSSL
+    /// and rustls allow (no keying material is exported on such a connection). On,
+    /// such a client is refused with handshake_failure (a TLS 1.2 session without it
+    /// is open to the triple-handshake attack).
     pub fn require_extended_master_secret(mut self, require: bool) -> Self {
         self.config.require_ems = require;
         self

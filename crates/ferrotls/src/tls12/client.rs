@@ -277,8 +277,10 @@ pub(crate) fn handle_server_hello(
         }
         .into());
     }
+    // RFC 7627, 5.2: without the extension we go on with the legacy master secret,
+    // as every mainstream stack does, unless configured to require it.
     if !ems && config.require_ems {
-        return Err(NoCommon::ExtendedMasterSecret.into());
+        return Err(NoCommon::ExtendedMasterSecret { from_server: true }.into());
     }
 
     // RFC 5246, 7.4.1.3 and RFC 5077, 3.4: an echoed session ID means resumption.
@@ -321,13 +323,14 @@ pub(crate) fn handle_server_hello(
                 "differs from the resumed session's",
             ));
         }
-        // RFC 7627, 5.3: a session's EMS status must not change on resumption.
+        // RFC 7627, 5.3: the client aborts when an abbreviated handshake's ServerHello
+        // disagrees with the original session about the extended master secret.
         if session.ems != ems {
-            return Err(illegal(
-                "ServerHello",
-                "extended_master_secret",
-                "differs from the resumed session's",
-            ));
+            return Err(PeerMisbehaved::EmsChangedOnResumption {
+                from_server: true,
+                session_ems: session.ems,
+            }
+            .into());
         }
         common.negotiated.resumed = true;
         let master = MasterSecret::new(suite.hash, session.master_secret);

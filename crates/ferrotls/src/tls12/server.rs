@@ -256,9 +256,11 @@ pub(crate) fn handle_client_hello(
             .cipher_suites
             .contains(&CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV),
     };
+    // RFC 7627, 5.2: a client that does not offer the extension gets the legacy
+    // master secret, as every mainstream stack allows, unless configured otherwise.
     let client_ems = ch.has_extension(ExtensionType::ExtendedMasterSecret);
     if config.require_ems && !client_ems {
-        return Err(NoCommon::ExtendedMasterSecret.into());
+        return Err(NoCommon::ExtendedMasterSecret { from_server: false }.into());
     }
     // RFC 5077, 3.2: the client's ticket (empty when it asks for one), taken out of
     // the hello to be decrypted in place.
@@ -348,12 +350,19 @@ pub(crate) fn handle_client_hello(
             s.suite == suite.suite && s.server_name.as_deref() == server_name
         });
     // RFC 7627, 5.3: a session with the extended master secret is never resumed
-    // without it (abort); one without it is not resumed when the client now sends it.
+    // without it (the server MUST abort); one without it is not resumed when the
+    // client now offers it (a full handshake makes a new session with it). When
+    // neither has it, the legacy resumption goes on, as OpenSSL and Go allow: the
+    // connection refuses renegotiation and exporters, as RFC 7627, 5.4 advises.
     if resumed
         .as_ref()
         .is_some_and(|r| r.session().ems && !client_ems)
     {
-        return Err(NoCommon::ExtendedMasterSecret.into());
+        return Err(PeerMisbehaved::EmsChangedOnResumption {
+            from_server: false,
+            session_ems: true,
+        }
+        .into());
     }
     let resumed = resumed
         .filter(|r| r.session().ems == client_ems)

@@ -800,7 +800,10 @@ pub(crate) fn start(
         resuming12 = config
             .session_store
             .take_tls12_session(&server_name.to_str())
-            .filter(|s| s.session_id.len() <= 32 && s.ticket.len() <= MAX_TICKET_LEN);
+            .filter(|s| s.session_id.len() <= 32 && s.ticket.len() <= MAX_TICKET_LEN)
+            // A session without the extended master secret cannot satisfy a client
+            // that requires it (RFC 7627, 5.3): a full handshake instead.
+            .filter(|s| s.ems || !config.require_ems);
     }
     let session_id = match &mut resuming12 {
         Some(s) if s.ticket.is_empty() => s.session_id.clone(),

@@ -479,6 +479,15 @@ impl Process {
     /// Starts `program` with `args`. Panics with an install hint if it is missing:
     /// interop tests are never skipped silently.
     pub fn spawn<S: AsRef<OsStr>>(program: &str, args: &[S]) -> Process {
+        Process::spawn_env(program, args, &[])
+    }
+
+    /// Like `spawn`, with these environment variables set.
+    pub fn spawn_env<S: AsRef<OsStr>>(
+        program: &str,
+        args: &[S],
+        env: &[(&str, &OsStr)],
+    ) -> Process {
         let command_line = std::iter::once(program.to_string())
             .chain(
                 args.iter()
@@ -488,6 +497,7 @@ impl Process {
             .join(" ");
         let mut child = match Command::new(program)
             .args(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

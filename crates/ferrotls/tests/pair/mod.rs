@@ -1400,6 +1400,58 @@ impl Pair {
 }
 
 impl Pair {
+    /// A TLS 1.2 abbreviated handshake (resumption) through the man in the middle
+    /// of `handshake12_through_mitm`: he changes the ClientHello and rewrites both
+    /// Finished messages with the resumed master secret from the client's key log.
+    /// Returns the session's keys.
+    pub fn resume12_through_mitm(
+        &mut self,
+        edit: impl FnOnce(&mut ClientHello),
+    ) -> Result<Keys12, (Side, Error)> {
+        let fail = |side: Side| move |e: Error| (side, e);
+        let (ch_client, ch_server) = self
+            .send_edited_client_hello(edit)
+            .map_err(fail(Side::Server))?;
+        // Server: ServerHello, [NewSessionTicket], CCS, Finished.
+        let flight1 = self.take(Side::Server);
+        let hello = Hello12::of(&flight1);
+        let mut records = split_records(&flight1);
+        let (hs1, fin_at) = plain_handshake_before_ccs(&records);
+        let keys = Keys12::from_log(&self.server_keys, &hello);
+        let fin_server = keys
+            .open_at(Side::Server, &records[fin_at], 0)
+            .expect("the server's Finished opens with the logged keys");
+        assert_eq!(
+            fin_server,
+            keys.finished(prf::SERVER_FINISHED, &[ch_server.as_slice(), &hs1].concat()),
+            "the server's Finished over its own transcript"
+        );
+        let fin_for_client =
+            keys.finished(prf::SERVER_FINISHED, &[ch_client.as_slice(), &hs1].concat());
+        let sealed = keys.seal_at(Side::Server, 0, ContentType::Handshake, &fin_for_client);
+        records[fin_at] = split_records(&sealed).remove(0);
+        self.deliver(Side::Client, &join_records(&records))
+            .map_err(fail(Side::Client))?;
+
+        // Client: CCS, Finished.
+        let flight2 = self.take(Side::Client);
+        let mut records = split_records(&flight2);
+        let (_, fin_at) = plain_handshake_before_ccs(&records);
+        let fin_for_server = keys.finished(
+            prf::CLIENT_FINISHED,
+            &[ch_server.as_slice(), &hs1, &fin_server].concat(),
+        );
+        let sealed = keys.seal_at(Side::Client, 0, ContentType::Handshake, &fin_for_server);
+        records[fin_at] = split_records(&sealed).remove(0);
+        self.deliver(Side::Server, &join_records(&records))
+            .map_err(fail(Side::Server))?;
+        assert!(
+            !self.client.is_handshaking() && !self.server.is_handshaking(),
+            "both sides finished"
+        );
+        Ok(keys)
+    }
+
     /// A pair from finished configurations (shared across connections, e.g. for
     /// resumption); the key captures are the ones the configurations log to.
     pub fn from_configs(
