@@ -626,6 +626,7 @@ impl ExpectFinished {
         raw: &[u8],
     ) -> Result<ClientState12, Error> {
         let expected = self.hs.finished(&self.master, prf::SERVER_FINISHED);
+        fin.check_len(expected.as_bytes().len())?;
         if !expected.matches(&fin.verify_data) {
             return Err(PeerMisbehaved::BadFinished { from_server: true }.into());
         }
