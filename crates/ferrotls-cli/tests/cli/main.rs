@@ -8,6 +8,7 @@ mod browser;
 mod cert;
 mod client;
 mod ech;
+mod escape;
 mod exporter;
 mod keylog;
 mod pipe;
