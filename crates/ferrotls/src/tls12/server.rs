@@ -257,12 +257,13 @@ pub(crate) fn handle_client_hello(
         ClientExtension::RenegotiationInfo(v) => Some(v),
         _ => None,
     }) {
+        // RFC 5746, 3.6: "MUST abort the handshake", which 3 defines as a fatal
+        // handshake_failure alert.
         Some(v) if !v.is_empty() => {
-            return Err(illegal(
-                "ClientHello",
-                "renegotiation_info",
-                "must be empty on an initial handshake",
-            ))
+            return Err(PeerMisbehaved::SecureRenegotiation {
+                reason: "the client's renegotiation_info is not empty on an initial handshake",
+            }
+            .into())
         }
         Some(_) => true,
         None => ch

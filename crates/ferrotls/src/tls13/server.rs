@@ -630,12 +630,14 @@ fn resolve_psk(
         reject_early(common);
         return Ok(None);
     };
-    // RFC 8446, 4.2.9: without psk_dhe_ke we do not resume (psk_ke is not offered here).
-    if !ch
-        .psk_modes()
-        .unwrap_or_default()
-        .contains(&PskKeyExchangeMode::PskDheKe)
-    {
+    // RFC 8446, 4.2.9: "If clients offer "pre_shared_key" without a
+    // "psk_key_exchange_modes" extension, servers MUST abort the handshake."
+    let modes = ch.psk_modes().ok_or(PeerMisbehaved::MissingExtension {
+        message: "ClientHello",
+        extension: "psk_key_exchange_modes",
+    })?;
+    // Without psk_dhe_ke we do not resume (psk_ke is not offered here).
+    if !modes.contains(&PskKeyExchangeMode::PskDheKe) {
         reject_early(common);
         return Ok(None);
     }

@@ -18,10 +18,12 @@ mod registry;
 mod peer;
 
 mod rfc5246;
+mod rfc5746;
 mod rfc6066;
 mod rfc6520;
 mod rfc8422;
 mod rfc8446;
+mod rfc8446_more;
 
 use registry::{Deviation, Rule};
 
@@ -29,7 +31,9 @@ use registry::{Deviation, Rule};
 fn all_rules() -> Vec<&'static Rule> {
     [
         rfc8446::RULES,
+        rfc8446_more::RULES,
         rfc5246::RULES,
+        rfc5746::RULES,
         rfc6066::RULES,
         rfc8422::RULES,
         rfc6520::RULES,

@@ -233,3 +233,49 @@ pub fn extension_body_offset(ch: &ClientHello, typ: ExtensionType) -> usize {
 /// TLS 1.2 only.
 pub const TLS12: &[ferrotls::msgs::enums::ProtocolVersion] =
     &[ferrotls::msgs::enums::ProtocolVersion::TLSv1_2];
+
+/// Checks that `side` failed with this text, sending no alert (a received alert
+/// ends the connection without an answer, RFC 8446, 6).
+pub fn failed_without_alert(
+    p: &mut Pair,
+    side: Side,
+    outcome: Result<IoState, Error>,
+    text: &str,
+) -> Check {
+    let err = match outcome {
+        Ok(_) => return Err(format!("{side:?} accepted what it must refuse ({text})")),
+        Err(e) => e,
+    };
+    same("error text", err.to_string().as_str(), text)?;
+    same("alert of the error", err.alert(), None)?;
+    same("alert on the wire", p.alert_sent_by(side), None)
+}
+
+/// Runs the usual handshake up to the client's Finished flight, lets `edit` change
+/// its protected records, and delivers it to the server.
+pub fn send_edited_client_flight(
+    edit: impl FnOnce(&mut Vec<pair::Piece>),
+) -> Result<(Pair, Result<IoState, Error>), String> {
+    let mut p = Pair::new(client(), server());
+    p.transfer(Side::Client)
+        .map_err(|e| format!("ClientHello: {e}"))?;
+    p.transfer(Side::Server)
+        .map_err(|e| format!("server flight: {e}"))?;
+    let mut flight = p.take(Side::Client);
+    p.edit_sealed(
+        Side::Client,
+        "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+        &mut flight,
+        edit,
+    );
+    let outcome = p.deliver(Side::Server, &flight);
+    Ok((p, outcome))
+}
+
+/// A connected pair (no tickets) and the client's application-traffic record
+/// protection, to send the server protected records of any content.
+pub fn connected() -> (Pair, pair::RecordCipher) {
+    let p = Pair::connected();
+    let cipher = p.cipher(Side::Client, "CLIENT_TRAFFIC_SECRET_0");
+    (p, cipher)
+}
