@@ -429,3 +429,11 @@ rules! {
             "peer sent a malformed Alert: field description at byte 2: 1 unexpected byte(s) after the end")
     }
 }
+
+/// What ferrotls does not follow of RFC 8446, and why.
+pub const DEVIATIONS: &[crate::registry::Deviation] = &[crate::registry::Deviation {
+    rfc: "RFC 8446",
+    section: "5.1",
+    rule: "legacy_record_version MUST be ignored for all purposes",
+    reason: "a record whose version's major byte is not 3 is refused with protocol_version: such bytes are not TLS (an HTTP request to a TLS port, say), and OpenSSL and BoringSSL refuse them too",
+}];
