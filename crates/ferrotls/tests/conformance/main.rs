@@ -21,8 +21,12 @@ mod rfc5246;
 mod rfc5746;
 mod rfc6066;
 mod rfc6520;
+mod rfc7301;
+mod rfc7507;
+mod rfc7627;
 mod rfc8422;
 mod rfc8446;
+mod rfc8446_client;
 mod rfc8446_more;
 
 use registry::{Deviation, Rule};
@@ -32,9 +36,13 @@ fn all_rules() -> Vec<&'static Rule> {
     [
         rfc8446::RULES,
         rfc8446_more::RULES,
+        rfc8446_client::RULES,
         rfc5246::RULES,
         rfc5746::RULES,
         rfc6066::RULES,
+        rfc7301::RULES,
+        rfc7507::RULES,
+        rfc7627::RULES,
         rfc8422::RULES,
         rfc6520::RULES,
     ]

@@ -279,3 +279,35 @@ pub fn connected() -> (Pair, pair::RecordCipher) {
     let cipher = p.cipher(Side::Client, "CLIENT_TRAFFIC_SECRET_0");
     (p, cipher)
 }
+
+/// Runs the usual handshake (the client configured by `client`) up to the server's
+/// flight, lets `edit` change its protected records, and delivers it to the client.
+pub fn send_edited_server_flight(
+    client: ClientConfigBuilder,
+    edit: impl FnOnce(&mut Vec<pair::Piece>),
+) -> Result<(Pair, Result<IoState, Error>), String> {
+    let mut p = Pair::new(client, server());
+    p.transfer(Side::Client)
+        .map_err(|e| format!("ClientHello: {e}"))?;
+    let mut flight = p.take(Side::Server);
+    p.edit_sealed(
+        Side::Server,
+        "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+        &mut flight,
+        edit,
+    );
+    let outcome = p.deliver(Side::Client, &flight);
+    Ok((p, outcome))
+}
+
+/// Re-encodes the protected handshake message of type `typ` after `edit`.
+pub fn edit_sealed_message(
+    pieces: &mut [pair::Piece],
+    typ: HandshakeType,
+    edit: impl FnOnce(&mut HandshakePayload),
+) {
+    let content = pair::sealed_message(pieces, typ);
+    let mut msg = HandshakeMessage::read_tls13(content).expect("a message of ours");
+    edit(&mut msg.payload);
+    *content = msg.to_bytes();
+}

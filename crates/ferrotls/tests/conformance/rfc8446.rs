@@ -9,7 +9,7 @@ use ferrotls::msgs::ClientExtension;
 use crate::pair::{plain_record, sealed_message, Side};
 use crate::peer::{
     answered_hello, before_hello, before_hello_with, client, ensure, hello_bytes, in_records,
-    message, refused, send_edited_second_hello, send_hello, server, set_extension, Check,
+    message, refused, send_edited_second_hello, send_hello, server, set_extension, without, Check,
 };
 
 const CLIENT_HS: &str = "CLIENT_HANDSHAKE_TRAFFIC_SECRET";
@@ -182,6 +182,52 @@ rules! {
             set_extension(ch, ClientExtension::Unknown { typ: ExtensionType::Padding, data: vec![0; 100] });
         })?;
         answered_hello(&mut p, outcome, false)
+    }
+
+    /// RFC 8446, 4.1.2: the second ClientHello must remove early_data ("Removing
+    /// the "early_data" extension (Section 4.2.10) if one was present. Early data is
+    /// not permitted after a HelloRetryRequest.")
+    "4.1.2", "second ClientHello still offering early data is illegal_parameter" =>
+    fn second_client_hello_with_early_data_is_illegal_parameter() {
+        second_hello_refused(
+            |ch| set_extension(ch, ClientExtension::EarlyData),
+            "it offers early data, which a HelloRetryRequest rules out",
+        )
+    }
+
+    /// RFC 8446, 4.1.2: a cookie is added only "if one was provided in the
+    /// HelloRetryRequest"; ferrotls sends none.
+    "4.1.2", "second ClientHello with a cookie the server did not send is illegal_parameter" =>
+    fn second_client_hello_with_an_unsent_cookie_is_illegal_parameter() {
+        second_hello_refused(
+            |ch| set_extension(ch, ClientExtension::Cookie(vec![1, 2, 3])),
+            "it adds the cookie extension",
+        )
+    }
+
+    /// RFC 8446, 4.2.1: "If this extension is not present, servers which are
+    /// compliant with this specification and which also support TLS 1.2 MUST
+    /// negotiate TLS 1.2 or prior as specified in [RFC5246], even if
+    /// ClientHello.legacy_version is 0x0304 or later."
+    "4.2.1", "ClientHello without supported_versions negotiates TLS 1.2 even with legacy_version 0x0304" =>
+    fn client_hello_without_supported_versions_negotiates_tls12() {
+        let (mut p, mut ch) = before_hello();
+        without(&mut ch, ExtensionType::SupportedVersions);
+        ch.legacy_version = ProtocolVersion::TLSv1_3;
+        let outcome = send_hello(&mut p, &ch);
+        answered_hello(&mut p, outcome, false)?;
+        crate::peer::same("version", p.server.negotiated().version, Some(ProtocolVersion::TLSv1_2))
+    }
+
+    /// RFC 8446, 4.2.1 and D.2: a TLS 1.3-only server answers a ClientHello without
+    /// supported_versions with protocol_version.
+    "4.2.1", "ClientHello without supported_versions to a TLS 1.3-only server is protocol_version" =>
+    fn client_hello_without_supported_versions_to_tls13_only_is_protocol_version() {
+        let (mut p, mut ch) = before_hello_with(client(), server().versions(&[ProtocolVersion::TLSv1_3]));
+        without(&mut ch, ExtensionType::SupportedVersions);
+        let outcome = send_hello(&mut p, &ch);
+        refused(&mut p, Side::Server, outcome, A::ProtocolVersion,
+            "no TLS version in common: the peer offered TLSv1.2; ferrotls negotiates only TLS 1.3 and TLS 1.2")
     }
 
     /// RFC 8446, 4 and 5.1: a handshake message may be fragmented across records
