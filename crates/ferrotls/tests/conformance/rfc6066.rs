@@ -85,7 +85,9 @@ rules! {
     "3", "host_name that is not a DNS host name is illegal_parameter" =>
     fn host_name_that_is_not_a_dns_name_is_illegal_parameter() {
         let long = format!("{}.example", "a".repeat(64));
-        let cases: [(&[u8], &str, &str); 5] = [
+        let longest = ["a".repeat(63).as_str(); 4].join(".");
+        let cases: [(&[u8], &str, &str); 6] = [
+            (longest.as_bytes(), &longest, "it is longer than 253 bytes"),
             (b"a..example", "a..example", "one of its labels is empty"),
             (b"two words.example", "two words.example", "it holds a byte other than a letter, digit, hyphen, underscore or dot"),
             ("café.example".as_bytes(), "caf\\xc3\\xa9.example", "it holds a byte other than a letter, digit, hyphen, underscore or dot"),

@@ -184,6 +184,15 @@ rules! {
         answered_hello(&mut p, outcome, false)
     }
 
+    /// RFC 8446, 4.1.2: legacy_compression_methods must repeat.
+    "4.1.2", "second ClientHello with other compression methods is illegal_parameter" =>
+    fn second_client_hello_with_other_compression_methods_is_illegal_parameter() {
+        second_hello_refused(
+            |ch| ch.compression_methods = vec![0, 0],
+            "its legacy_compression_methods changed",
+        )
+    }
+
     /// RFC 8446, 4.1.2: the second ClientHello must remove early_data ("Removing
     /// the "early_data" extension (Section 4.2.10) if one was present. Early data is
     /// not permitted after a HelloRetryRequest.")
