@@ -27,6 +27,7 @@ mod rfc7627;
 mod rfc8422;
 mod rfc8446;
 mod rfc8446_client;
+mod rfc8446_hello;
 mod rfc8446_more;
 
 use registry::{Deviation, Rule};
@@ -37,6 +38,7 @@ fn all_rules() -> Vec<&'static Rule> {
         rfc8446::RULES,
         rfc8446_more::RULES,
         rfc8446_client::RULES,
+        rfc8446_hello::RULES,
         rfc5246::RULES,
         rfc5746::RULES,
         rfc6066::RULES,
