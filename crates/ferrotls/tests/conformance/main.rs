@@ -27,6 +27,7 @@ mod rfc7627;
 mod rfc8422;
 mod rfc8446;
 mod rfc8446_client;
+mod rfc8446_close;
 mod rfc8446_hello;
 mod rfc8446_more;
 
@@ -39,6 +40,7 @@ fn all_rules() -> Vec<&'static Rule> {
         rfc8446_more::RULES,
         rfc8446_client::RULES,
         rfc8446_hello::RULES,
+        rfc8446_close::RULES,
         rfc5246::RULES,
         rfc5746::RULES,
         rfc6066::RULES,

@@ -431,9 +431,17 @@ rules! {
 }
 
 /// What ferrotls does not follow of RFC 8446, and why.
-pub const DEVIATIONS: &[crate::registry::Deviation] = &[crate::registry::Deviation {
-    rfc: "RFC 8446",
-    section: "5.1",
-    rule: "legacy_record_version MUST be ignored for all purposes",
-    reason: "a record whose version's major byte is not 3 is refused with protocol_version: such bytes are not TLS (an HTTP request to a TLS port, say), and OpenSSL and BoringSSL refuse them too",
-}];
+pub const DEVIATIONS: &[crate::registry::Deviation] = &[
+    crate::registry::Deviation {
+        rfc: "RFC 8446",
+        section: "5.1",
+        rule: "legacy_record_version MUST be ignored for all purposes",
+        reason: "a record whose version's major byte is not 3 is refused with protocol_version: such bytes are not TLS (an HTTP request to a TLS port, say), and OpenSSL and BoringSSL refuse them too",
+    },
+    crate::registry::Deviation {
+        rfc: "RFC 8446",
+        section: "5.1",
+        rule: "Zero-length fragments of Application Data MAY be sent",
+        reason: "accepted, but more than 32 empty records (or TLS 1.2 warning alerts) in a row are refused with unexpected_message: a peer sending only those makes the receiver spin without progress",
+    },
+];
