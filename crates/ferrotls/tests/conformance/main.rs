@@ -26,6 +26,7 @@ mod rfc7507;
 mod rfc7627;
 mod rfc8422;
 mod rfc8446;
+mod rfc8446_auth;
 mod rfc8446_client;
 mod rfc8446_close;
 mod rfc8446_hello;
@@ -41,6 +42,7 @@ fn all_rules() -> Vec<&'static Rule> {
         rfc8446_client::RULES,
         rfc8446_hello::RULES,
         rfc8446_close::RULES,
+        rfc8446_auth::RULES,
         rfc5246::RULES,
         rfc5746::RULES,
         rfc6066::RULES,
