@@ -1,7 +1,9 @@
 //! RFC 6520 (TLS heartbeat): the extension's mode (2).
 
 use ferrotls::msgs::enums::{AlertDescription as A, HeartbeatMode};
-use ferrotls::msgs::ClientExtension;
+use ferrotls::msgs::{ClientExtension, ServerExtension};
+
+use crate::pair::{edit_server_hello, Pair};
 
 use crate::pair::Side;
 use crate::peer::{
@@ -39,5 +41,24 @@ rules! {
             answered_hello(&mut p, outcome, false).map_err(|e| format!("{mode}: {e}"))?;
         }
         Ok(())
+    }
+
+    /// RFC 6520, 2: the same for the client: a ServerHello answering with an
+    /// unknown mode is illegal_parameter.
+    "2", "ServerHello heartbeat mode other than 1 or 2 is illegal_parameter" =>
+    fn server_hello_unknown_heartbeat_mode_is_illegal_parameter() {
+        let mut p = Pair::new(client().versions(TLS12).heartbeat(true), server().heartbeat(true));
+        p.transfer(Side::Client).map_err(|e| format!("ClientHello: {e}"))?;
+        let mut flight = p.take(Side::Server);
+        edit_server_hello(&mut flight, |sh| {
+            for e in &mut sh.extensions {
+                if let ServerExtension::Heartbeat(mode) = e {
+                    *mode = HeartbeatMode::from_wire(7);
+                }
+            }
+        });
+        let outcome = p.deliver(Side::Client, &flight);
+        refused(&mut p, Side::Client, outcome, A::IllegalParameter,
+            "peer's ServerHello has an illegal heartbeat: its mode must be peer_allowed_to_send (1) or peer_not_allowed_to_send (2)")
     }
 }
