@@ -639,8 +639,8 @@ fn chain_lines(i: usize, e: &ChainEntry, p: Palette) -> String {
     };
     format!(
         "  {i} {}{role}\n      issuer: {}\n      valid:  {validity}\n",
-        p.paint(Palette::BOLD, &e.subject),
-        e.issuer
+        p.paint(Palette::BOLD, &common::printable(&e.subject)),
+        common::printable(&e.issuer)
     )
 }
 
@@ -706,7 +706,11 @@ impl Summary<'_> {
             }
         ));
         let mut field = |name: &str, value: String| {
-            out.push_str(&format!("  {:<14} {value}\n", format!("{name}:")))
+            out.push_str(&format!(
+                "  {:<14} {}\n",
+                format!("{name}:"),
+                common::printable(&value)
+            ))
         };
         if let Some(sig) = n.signature_scheme {
             field("signature", sig.to_string());

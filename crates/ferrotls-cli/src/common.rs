@@ -4,6 +4,27 @@ use std::io::IsTerminal;
 
 use ferrotls::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 
+/// Text a peer chose (server names, ALPN protocols, certificate names, alert and
+/// error texts, HTTP request lines) made safe to print: every control character
+/// (C0 including newline, DEL, C1) is written as `\xNN`, and the Unicode
+/// bidirectional controls as `\u{NNNN}`, so no terminal escape sequence, line break
+/// or reordering from the network reaches a screen or a log. Print multi-line text
+/// one line at a time. The one helper for every such output of the CLI.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let bidi = matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if c.is_control() {
+            out.push_str(&format!("\\x{:02x}", u32::from(c)));
+        } else if bidi {
+            out.push_str(&format!("\\u{{{:04x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// ANSI colours for a terminal, or nothing when output is piped, `NO_COLOR` is set
 /// (<https://no-color.org>), or the terminal is dumb. `CLICOLOR_FORCE=1` forces colour
 /// (for tests and `less -R`).
@@ -337,6 +358,16 @@ pub fn parse_versions(names: &[String]) -> Result<Vec<ProtocolVersion>, String> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printable_escapes_controls_and_bidi_overrides() {
+        assert_eq!(printable("http/1.1 café"), "http/1.1 café");
+        assert_eq!(
+            printable("a\x1b[31mb\x07\r\n\x7f\u{9b}c"),
+            "a\\x1b[31mb\\x07\\x0d\\x0a\\x7f\\x9bc"
+        );
+        assert_eq!(printable("ab\u{202e}cd"), "ab\\u{202e}cd");
+    }
 
     #[test]
     fn host_port_forms() {

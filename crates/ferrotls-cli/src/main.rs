@@ -103,7 +103,9 @@ fn main() {
         Command::Diagnose(args) => diagnose::run(args),
     };
     if let Err(e) = result {
-        eprintln!("ferrotls: {e}");
+        // Errors quote what peers sent (names, protocols, alert texts).
+        let shown: Vec<String> = e.to_string().lines().map(common::printable).collect();
+        eprintln!("ferrotls: {}", shown.join("\n"));
         std::process::exit(1);
     }
 }

@@ -334,7 +334,8 @@ async fn serve(args: ServerArgs, config: Arc<ServerConfig>) -> Result<(), String
         let shared = shared.clone();
         tasks.spawn(async move {
             let line = handle(tcp, peer, &shared).await;
-            eprintln!("{peer} {line}");
+            // SNI, ALPN, certificate names, errors and request lines: the peer's.
+            eprintln!("{peer} {}", common::printable(&line));
             drop(permit);
         });
         while tasks.try_join_next().is_some() {}

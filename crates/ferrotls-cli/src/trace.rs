@@ -11,7 +11,7 @@ use ferrotls::msgs::{
 use ferrotls::observe::{Direction, Event, Observer, Protection};
 use ferrotls::pki::ParsedCert;
 
-use crate::common::Palette;
+use crate::common::{self, Palette};
 
 /// Prints handshake events to a writer as they happen, prefixed with the side;
 /// in colour when `palette` says so.
@@ -183,7 +183,8 @@ pub fn describe(msg: &HandshakeMessage) -> Vec<String> {
         HandshakePayload::KeyUpdate(k) => out.push(format!("request_update: {}", k.0)),
         _ => {}
     }
-    out
+    // Names, protocols and certificate fields are the peer's choice.
+    out.iter().map(|l| common::printable(l)).collect()
 }
 
 /// Describes a TLS 1.2 handshake message.
@@ -224,7 +225,8 @@ pub fn describe12(msg: &HandshakeMessage12) -> Vec<String> {
         }
         _ => {}
     }
-    out
+    // Names, protocols and certificate fields are the peer's choice.
+    out.iter().map(|l| common::printable(l)).collect()
 }
 
 fn describe_certs<'a>(certs: impl Iterator<Item = &'a [u8]>) -> Vec<String> {

@@ -27,6 +27,12 @@ pub enum DecodeErrorKind {
     ExtensionNotAllowed { extension: u16 },
     /// A value that has a fixed meaning had another value.
     InvalidValue { value: u64 },
+    /// A list that must not repeat an entry did (RFC 6066, 3: a server_name type;
+    /// RFC 8446, 4.2.8: a key share's group): illegal_parameter.
+    RepeatedEntry { value: u64 },
+    /// A value of a fixed length had another (e.g. Finished.verify_data, whose
+    /// length the negotiated suite decides).
+    WrongLength { length: usize, expected: usize },
     /// The pre_shared_key extension was not the last one in ClientHello (RFC 8446, 4.2.11).
     PskNotLast,
 }
@@ -79,6 +85,12 @@ impl fmt::Display for DecodeError {
                 )
             }
             DecodeErrorKind::InvalidValue { value } => write!(f, "invalid value {value:#x}"),
+            DecodeErrorKind::WrongLength { length, expected } => {
+                write!(f, "length {length} where exactly {expected} are needed")
+            }
+            DecodeErrorKind::RepeatedEntry { value } => {
+                write!(f, "value {value:#x} appears more than once")
+            }
             DecodeErrorKind::PskNotLast => {
                 write!(f, "pre_shared_key must be the last extension")
             }

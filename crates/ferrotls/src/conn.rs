@@ -26,8 +26,8 @@ use crate::error::{ApiError, Error, RecordError};
 use crate::exporter::ExporterSecret;
 use crate::msgs::alert::AlertMessage;
 use crate::msgs::enums::{
-    AlertDescription, AlertLevel, CipherSuite, ContentType, KeyUpdateRequest, NamedGroup,
-    ProtocolVersion, SignatureScheme,
+    AlertDescription, AlertLevel, CipherSuite, ContentType, HandshakeType, KeyUpdateRequest,
+    NamedGroup, ProtocolVersion, SignatureScheme,
 };
 use crate::msgs::{HandshakeMessage, HandshakeMessage12, HandshakePayload, KeyUpdate};
 use crate::observe::{Direction, Event, KeyLog, Observer, Protection};
@@ -64,6 +64,16 @@ impl HandshakeState {
         match self {
             HandshakeState::Client(s) => s.name(),
             HandshakeState::Server(s) => s.name(),
+        }
+    }
+
+    /// Whether a handshake message of type `typ` could be handled now; `false` only
+    /// where it certainly could not (then a malformed body is unexpected_message,
+    /// not decode_error: the type alone is wrong, RFC 8446, 6.2).
+    fn expects(&self, typ: HandshakeType) -> bool {
+        match self {
+            HandshakeState::Client(s) => s.expects(typ),
+            HandshakeState::Server(s) => s.expects(typ),
         }
     }
 
@@ -1085,7 +1095,8 @@ impl Connection {
             // ClientHello and ServerHello read the same in both versions; what follows
             // ServerHello is decoded by the negotiated version's rules.
             let input = if self.common.is_tls12() {
-                let parsed = HandshakeMessage::read_tls12(&raw)?;
+                let parsed = HandshakeMessage::read_tls12(&raw)
+                    .map_err(|e| self.misplaced(&raw).unwrap_or(e.into()))?;
                 self.common.emit(Event::Message12 {
                     direction: Direction::Received,
                     protection,
@@ -1094,7 +1105,8 @@ impl Connection {
                 });
                 Input::Tls12(HsMessage12 { parsed, raw })
             } else {
-                let parsed = HandshakeMessage::read_tls13(&raw)?;
+                let parsed = HandshakeMessage::read_tls13(&raw)
+                    .map_err(|e| self.misplaced(&raw).unwrap_or(e.into()))?;
                 self.common.emit(Event::Message {
                     direction: Direction::Received,
                     protection,
@@ -1106,6 +1118,17 @@ impl Connection {
             self.deliver(input)?;
         }
         Ok(())
+    }
+
+    /// The error for a message that failed to decode whose type the state does not
+    /// take now: unexpected_message rather than decode_error.
+    fn misplaced(&self, raw: &[u8]) -> Option<Error> {
+        let typ = HandshakeType::from_wire(*raw.first()?);
+        let state = self.state.as_ref()?;
+        (!state.expects(typ)).then(|| Error::UnexpectedMessage {
+            state: state.name(),
+            got: typ.message_name(),
+        })
     }
 
     /// Runs the state machine on one input.

@@ -7,7 +7,9 @@ use core::fmt;
 
 pub use crate::codec::{DecodeError, DecodeErrorKind};
 pub use crate::ech::EchError;
-use crate::msgs::enums::{AlertDescription, ContentType, ProtocolVersion, SignatureScheme};
+use crate::msgs::enums::{
+    AlertDescription, ContentType, ExtensionType, ProtocolVersion, SignatureScheme,
+};
 use crate::pki::time;
 
 /// Everything that can end a connection or refuse a configuration.
@@ -64,6 +66,9 @@ pub enum RecordError {
     InterleavedHandshake,
     /// A handshake message declared a length above our limit.
     HandshakeTooLarge { length: usize, max: usize },
+    /// A ClientHello declared a length no ClientHello can have (RFC 8446, 4.1.2:
+    /// more than `record::joiner::MAX_CLIENT_HELLO_LEN`).
+    ClientHelloTooLarge { length: usize },
     /// The record's legacy version field was not a TLS version.
     BadLegacyVersion { version: ProtocolVersion },
     /// The peer sent too many empty or warning records in a row.
@@ -109,6 +114,14 @@ pub enum PeerMisbehaved {
     },
     /// The second ClientHello after HelloRetryRequest did not follow the rules (RFC 8446, 4.1.2).
     BadSecondClientHello { reason: &'static str },
+    /// The second ClientHello changed an extension beyond what RFC 8446, 4.1.2 allows.
+    SecondHelloExtension {
+        extension: ExtensionType,
+        change: ExtensionChange,
+    },
+    /// The client's server_name is not a DNS host name (RFC 6066, 3). `name` is the
+    /// peer's bytes, shown escaped.
+    BadServerName { name: Vec<u8>, reason: &'static str },
     /// The peer sent a non-empty legacy_compression_methods other than null.
     CompressionOffered,
     /// The peer sent a certificate we asked not to get, or an empty one where required.
@@ -134,6 +147,35 @@ pub enum PeerMisbehaved {
         from_server: bool,
         session_ems: bool,
     },
+}
+
+/// How an extension of the second ClientHello differs from the first one's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExtensionChange {
+    /// The first ClientHello had it, the second does not.
+    Removed,
+    /// The second ClientHello has it, the first did not.
+    Added,
+    /// Both have it, at other places among the extensions.
+    Moved,
+    /// Both have it, with different contents.
+    Changed,
+}
+
+/// `bytes` from the network as text that is safe to print: printable ASCII as it
+/// is, every other byte (control characters such as ESC, non-ASCII) as `\xNN`, and
+/// `"` and `\` escaped, so no terminal escape sequence reaches a log or a screen.
+pub fn escape_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            0x20..=0x7e => out.push(char::from(b)),
+            _ => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    out
 }
 
 /// Parameters for which the peers found nothing in common.
@@ -488,13 +530,16 @@ impl Error {
             Error::Decode(d) => match d.kind {
                 DecodeErrorKind::ExtensionNotAllowed { .. }
                 | DecodeErrorKind::DuplicateExtension { .. }
+                | DecodeErrorKind::RepeatedEntry { .. }
                 | DecodeErrorKind::PskNotLast => A::IllegalParameter,
                 _ => A::DecodeError,
             },
             Error::Record(r) => match r {
                 RecordError::Overflow { .. } => A::RecordOverflow,
                 RecordError::BadRecordMac { .. } => A::BadRecordMac,
-                RecordError::HandshakeTooLarge { .. } => A::DecodeError,
+                RecordError::HandshakeTooLarge { .. } | RecordError::ClientHelloTooLarge { .. } => {
+                    A::DecodeError
+                }
                 RecordError::BadLegacyVersion { .. } => A::ProtocolVersion,
                 RecordError::SequenceExhausted | RecordError::PlaintextTooLarge { .. } => {
                     A::InternalError
@@ -530,6 +575,8 @@ impl Error {
                 | PeerMisbehaved::SessionIdMismatch
                 | PeerMisbehaved::IllegalParameter { .. }
                 | PeerMisbehaved::BadSecondClientHello { .. }
+                | PeerMisbehaved::SecondHelloExtension { .. }
+                | PeerMisbehaved::BadServerName { .. }
                 | PeerMisbehaved::CompressionOffered
                 | PeerMisbehaved::BadKeyUpdate { .. } => A::IllegalParameter,
             },
@@ -697,6 +744,11 @@ impl fmt::Display for RecordError {
                 f,
                 "peer sent a handshake message of {length} bytes, more than the {max} we accept"
             ),
+            RecordError::ClientHelloTooLarge { length } => write!(
+                f,
+                "peer sent a ClientHello of {length} bytes, more than the {} any ClientHello can take",
+                crate::record::joiner::MAX_CLIENT_HELLO_LEN
+            ),
             RecordError::BadLegacyVersion { version } => write!(
                 f,
                 "peer sent a record with version {version}, which is not TLS"
@@ -758,6 +810,24 @@ impl fmt::Display for PeerMisbehaved {
             PeerMisbehaved::BadSecondClientHello { reason } => write!(
                 f,
                 "the client's second ClientHello does not follow the HelloRetryRequest: {reason}"
+            ),
+            PeerMisbehaved::SecondHelloExtension { extension, change } => {
+                f.write_str(
+                    "the client's second ClientHello does not follow the HelloRetryRequest: ",
+                )?;
+                match change {
+                    ExtensionChange::Removed => write!(f, "its {extension} extension was removed"),
+                    ExtensionChange::Added => write!(f, "it adds the {extension} extension"),
+                    ExtensionChange::Moved => {
+                        write!(f, "its extensions are in another order ({extension} moved)")
+                    }
+                    ExtensionChange::Changed => write!(f, "its {extension} extension changed"),
+                }
+            }
+            PeerMisbehaved::BadServerName { name, reason } => write!(
+                f,
+                "the client's server_name \"{}\" is not a valid DNS host name (RFC 6066, 3): {reason}",
+                escape_bytes(name)
             ),
             PeerMisbehaved::CompressionOffered => write!(
                 f,
@@ -1294,6 +1364,15 @@ impl From<EchError> for Error {
 mod tests {
     use super::*;
 
+    #[test]
+    fn escaped_bytes_print_no_control_characters() {
+        assert_eq!(escape_bytes(b"plain.example"), "plain.example");
+        assert_eq!(
+            escape_bytes(b"\x1b[2J\x07\r\n\"\\\x00\x7f\xc3\xa9"),
+            "\\x1b[2J\\x07\\x0d\\x0a\\\"\\\\\\x00\\x7f\\xc3\\xa9"
+        );
+    }
+
     /// Every error the connection layer raises, its sentence and its alert.
     #[test]
     fn every_error_explains_itself_and_maps_to_its_alert() {
@@ -1326,6 +1405,14 @@ mod tests {
             (Error::from(PeerMisbehaved::UnsolicitedExtension { message: "ServerHello", extension: s("server_name") }), "peer's ServerHello contains the server_name extension, which was not requested", Some(AlertDescription::UnsupportedExtension)),
             (Error::from(PeerMisbehaved::IllegalParameter { message: "Certificate", field: "certificate_request_context", reason: "must be empty" }), "peer's Certificate has an illegal certificate_request_context: must be empty", Some(AlertDescription::IllegalParameter)),
             (Error::from(PeerMisbehaved::BadSecondClientHello { reason: "its legacy_session_id changed" }), "the client's second ClientHello does not follow the HelloRetryRequest: its legacy_session_id changed", Some(AlertDescription::IllegalParameter)),
+            (Error::from(PeerMisbehaved::SecondHelloExtension { extension: ExtensionType::ServerName, change: ExtensionChange::Removed }), "the client's second ClientHello does not follow the HelloRetryRequest: its server_name extension was removed", Some(AlertDescription::IllegalParameter)),
+            (Error::from(PeerMisbehaved::SecondHelloExtension { extension: ExtensionType::Cookie, change: ExtensionChange::Added }), "the client's second ClientHello does not follow the HelloRetryRequest: it adds the cookie extension", Some(AlertDescription::IllegalParameter)),
+            (Error::from(PeerMisbehaved::SecondHelloExtension { extension: ExtensionType::SupportedGroups, change: ExtensionChange::Moved }), "the client's second ClientHello does not follow the HelloRetryRequest: its extensions are in another order (supported_groups moved)", Some(AlertDescription::IllegalParameter)),
+            (Error::from(PeerMisbehaved::SecondHelloExtension { extension: ExtensionType::Unknown(0xaaaa), change: ExtensionChange::Changed }), "the client's second ClientHello does not follow the HelloRetryRequest: its unknown(0xaaaa) extension changed", Some(AlertDescription::IllegalParameter)),
+            (Error::from(PeerMisbehaved::BadServerName { name: b"a\x1b]0;x\x07\"\\\xff".to_vec(), reason: "it contains a control character" }), "the client's server_name \"a\\x1b]0;x\\x07\\\"\\\\\\xff\" is not a valid DNS host name (RFC 6066, 3): it contains a control character", Some(AlertDescription::IllegalParameter)),
+            (Error::from(RecordError::ClientHelloTooLarge { length: 131_397 }), "peer sent a ClientHello of 131397 bytes, more than the 131396 any ClientHello can take", Some(AlertDescription::DecodeError)),
+            (Error::Decode(DecodeError { message: "Finished", field: "verify_data", offset: 4, kind: DecodeErrorKind::WrongLength { length: 31, expected: 32 } }), "peer sent a malformed Finished: field verify_data at byte 4: length 31 where exactly 32 are needed", Some(AlertDescription::DecodeError)),
+            (Error::Decode(DecodeError { message: "ClientHello", field: "server_name_list", offset: 60, kind: DecodeErrorKind::RepeatedEntry { value: 0 } }), "peer sent a malformed ClientHello: field server_name_list at byte 60: value 0x0 appears more than once", Some(AlertDescription::IllegalParameter)),
             (Error::from(PeerMisbehaved::CompressionOffered), "peer offered compression methods other than null, which TLS 1.3 forbids", Some(AlertDescription::IllegalParameter)),
             (Error::from(PeerMisbehaved::NoCertificate), "peer sent no certificate, but one is required", Some(AlertDescription::CertificateRequired)),
             (Error::from(PeerMisbehaved::BadKeyUpdate { value: 2 }), "peer sent a KeyUpdate with request_update 2; only 0 and 1 are defined", Some(AlertDescription::IllegalParameter)),

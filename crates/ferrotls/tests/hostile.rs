@@ -1453,7 +1453,7 @@ fn a_handshake_message_declaring_16_mib_is_refused_at_once() {
     let err = deliver_err(
         &mut p,
         Side::Server,
-        &plain_record(ContentType::Handshake, &[1, 0xff, 0xff, 0xff]),
+        &plain_record(ContentType::Handshake, &[11, 0xff, 0xff, 0xff]),
     );
     check_failure(
         &mut p,
@@ -1461,6 +1461,20 @@ fn a_handshake_message_declaring_16_mib_is_refused_at_once() {
         &err,
         A::DecodeError,
         "peer sent a handshake message of 16777215 bytes, more than the 65536 we accept",
+    );
+    // A ClientHello may take up to the 131,396 bytes its encoding allows.
+    let (mut p, _, _) = pair_before_hello();
+    let err = deliver_err(
+        &mut p,
+        Side::Server,
+        &plain_record(ContentType::Handshake, &[1, 0xff, 0xff, 0xff]),
+    );
+    check_failure(
+        &mut p,
+        Side::Server,
+        &err,
+        A::DecodeError,
+        "peer sent a ClientHello of 16777215 bytes, more than the 131396 any ClientHello can take",
     );
 }
 

@@ -814,7 +814,8 @@ fn a_server_key_exchange_for_an_unoffered_group_or_scheme_is_illegal_parameter()
 
 #[test]
 fn a_non_empty_renegotiation_info_from_the_client_is_refused() {
-    // RFC 5746, 3.6: the server "MUST abort the handshake" (no alert is named).
+    // RFC 5746, 3.6: the server "MUST abort the handshake", which section 3 defines
+    // as sending a fatal handshake_failure alert.
     let mut p = pair_with(CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256);
     let err = p
         .send_edited_client_hello(|ch| {
@@ -825,10 +826,8 @@ fn a_non_empty_renegotiation_info_from_the_client_is_refused() {
             }
         })
         .expect_err("the server aborts");
-    let want = Error::PeerMisbehaved(PeerMisbehaved::IllegalParameter {
-        message: "ClientHello",
-        field: "renegotiation_info",
-        reason: "must be empty on an initial handshake",
+    let want = Error::PeerMisbehaved(PeerMisbehaved::SecureRenegotiation {
+        reason: "the client's renegotiation_info is not empty on an initial handshake",
     });
     check_failure(
         &mut p,
@@ -836,8 +835,8 @@ fn a_non_empty_renegotiation_info_from_the_client_is_refused() {
         &err,
         None,
         &want,
-        "peer's ClientHello has an illegal renegotiation_info: must be empty on an initial handshake",
-        AlertDescription::IllegalParameter,
+        "secure renegotiation (RFC 5746) check failed: the client's renegotiation_info is not empty on an initial handshake",
+        AlertDescription::HandshakeFailure,
     );
 }
 

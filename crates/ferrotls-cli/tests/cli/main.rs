@@ -9,6 +9,7 @@ mod cert;
 mod client;
 mod defaults;
 mod ech;
+mod escape;
 mod exporter;
 mod keylog;
 mod pipe;

@@ -498,7 +498,7 @@ impl Codec for ClientExtension {
 }
 
 /// RFC 6066, 3: "The ServerNameList MUST NOT contain more than one name of the same
-/// name_type"; a repeat is `InvalidValue` with the name type.
+/// name_type"; a repeat is `RepeatedEntry` with the name type (illegal_parameter).
 fn read_server_names(r: Reader<'_>) -> Result<Vec<ServerNameEntry>, DecodeError> {
     let mut types = SeenU16::default();
     items(r, "server_name_list", true, |r| {
@@ -506,7 +506,7 @@ fn read_server_names(r: Reader<'_>) -> Result<Vec<ServerNameEntry>, DecodeError>
         let entry = ServerNameEntry::read(r)?;
         let value = entry.name_type.to_wire();
         if !types.insert(value.into()) {
-            let kind = DecodeErrorKind::InvalidValue {
+            let kind = DecodeErrorKind::RepeatedEntry {
                 value: value.into(),
             };
             return Err(error_at(r, "server_name_list", start, kind));
@@ -516,7 +516,7 @@ fn read_server_names(r: Reader<'_>) -> Result<Vec<ServerNameEntry>, DecodeError>
 }
 
 /// RFC 8446, 4.2.8: "Clients MUST NOT offer multiple KeyShareEntry values for the
-/// same group". A repeat is `InvalidValue` carrying the group, not
+/// same group". A repeat is `RepeatedEntry` carrying the group, not
 /// `DuplicateExtension`, whose text would name the group as an extension.
 fn read_client_shares(r: Reader<'_>) -> Result<Vec<KeyShareEntry>, DecodeError> {
     let mut groups = SeenU16::default();
@@ -525,7 +525,7 @@ fn read_client_shares(r: Reader<'_>) -> Result<Vec<KeyShareEntry>, DecodeError> 
         let entry = KeyShareEntry::read(r)?;
         let value = entry.group.to_wire();
         if !groups.insert(value) {
-            let kind = DecodeErrorKind::InvalidValue {
+            let kind = DecodeErrorKind::RepeatedEntry {
                 value: value.into(),
             };
             return Err(error_at(r, "client_shares", start, kind));
@@ -1223,9 +1223,9 @@ mod tests {
             ("ClientHello", "ff01000200 00", "field renegotiation_info at byte 5: 1 unexpected byte(s) after the end"),
             ("ClientHello", "000f0000", "field mode at byte 4: needs 1 byte(s) but only 0 remain (message cut short)"),
             // RFC 8446, 4.2.8: a group offered twice.
-            ("ClientHello", "0033000c000a 001d000101 001d000102", "field client_shares at byte 11: invalid value 0x1d"),
+            ("ClientHello", "0033000c000a 001d000101 001d000102", "field client_shares at byte 11: value 0x1d appears more than once"),
             // RFC 6066, 3: two host names.
-            ("ClientHello", "0000000a0008 00000161 00000162", "field server_name_list at byte 10: invalid value 0x0"),
+            ("ClientHello", "0000000a0008 00000161 00000162", "field server_name_list at byte 10: value 0x0 appears more than once"),
             // RFC 7301, 3.1: the server selects exactly one protocol.
             ("EncryptedExtensions", "0010000800060268320268 33", "field protocol_name_list at byte 9: 3 unexpected byte(s) after the end"),
             ("EncryptedExtensions", "001000020000", "field protocol_name_list at byte 6: must not be empty"),

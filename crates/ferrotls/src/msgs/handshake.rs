@@ -551,6 +551,26 @@ pub struct Finished {
     pub verify_data: Vec<u8>,
 }
 
+impl Finished {
+    /// RFC 8446, 4.4.4 and RFC 5246, 7.4.9: verify_data has exactly `len` bytes (the
+    /// hash length, or 12 in TLS 1.2). Another length is malformed (decode_error),
+    /// checked before the value is (decrypt_error).
+    pub(crate) fn check_len(&self, len: usize) -> Result<(), DecodeError> {
+        if self.verify_data.len() == len {
+            return Ok(());
+        }
+        Err(DecodeError {
+            message: "Finished",
+            field: "verify_data",
+            offset: 4,
+            kind: DecodeErrorKind::WrongLength {
+                length: self.verify_data.len(),
+                expected: len,
+            },
+        })
+    }
+}
+
 impl Codec for Finished {
     fn encode(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.verify_data);

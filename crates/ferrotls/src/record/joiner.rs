@@ -1,7 +1,7 @@
 //! Reassembles handshake messages from record payloads (RFC 8446, 5.1).
 
 use crate::error::RecordError;
-use crate::msgs::enums::ContentType;
+use crate::msgs::enums::{ContentType, HandshakeType};
 
 /// Bytes in a handshake message header: type and 24-bit length (RFC 8446, 4).
 pub const HANDSHAKE_HEADER_LEN: usize = 4;
@@ -9,6 +9,14 @@ pub const HANDSHAKE_HEADER_LEN: usize = 4;
 /// Default cap on one handshake message, header excluded. Large enough for long
 /// certificate chains; a peer declaring more is refused before we buffer it.
 pub const DEFAULT_MAX_HANDSHAKE_LEN: usize = 64 * 1024;
+
+/// The longest body a ClientHello can have (RFC 8446, 4.1.2, every vector at its
+/// maximum): legacy_version 2, random 32, legacy_session_id 1 + 32, cipher_suites
+/// 2 + (2^16 - 2), legacy_compression_methods 1 + 255, extensions 2 + (2^16 - 1).
+/// ClientHellos up to this length are buffered whatever the other limit (OpenSSL
+/// accepts the same, its `CLIENT_HELLO_MAX_LENGTH`); a longer one cannot be
+/// encoded, so it is refused with decode_error as soon as its header arrives.
+pub const MAX_CLIENT_HELLO_LEN: usize = 131_396;
 
 /// Joins handshake fragments into whole messages, whatever the record boundaries:
 /// one message may span several records and one record may hold several messages.
@@ -84,11 +92,15 @@ impl HandshakeJoiner {
 
     /// Total length of the message starting at `bytes`, once its header is complete.
     fn message_len(&self, bytes: &[u8]) -> Result<Option<usize>, RecordError> {
-        let Some([_typ, a, b, c]) = bytes.first_chunk::<HANDSHAKE_HEADER_LEN>() else {
+        let Some([typ, a, b, c]) = bytes.first_chunk::<HANDSHAKE_HEADER_LEN>() else {
             return Ok(None);
         };
         let length = usize::from(*a) << 16 | usize::from(*b) << 8 | usize::from(*c);
-        if length > self.max_message_len {
+        if *typ == HandshakeType::ClientHello.to_wire() {
+            if length > MAX_CLIENT_HELLO_LEN {
+                return Err(RecordError::ClientHelloTooLarge { length });
+            }
+        } else if length > self.max_message_len {
             return Err(RecordError::HandshakeTooLarge {
                 length,
                 max: self.max_message_len,
@@ -180,6 +192,22 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "peer sent a handshake message of 1001 bytes, more than the 1000 we accept"
+        );
+    }
+
+    #[test]
+    fn a_client_hello_may_take_what_its_encoding_allows() {
+        let mut j = HandshakeJoiner::new();
+        let hello = msg(1, &vec![0; MAX_CLIENT_HELLO_LEN]);
+        j.push(&hello).unwrap();
+        assert_eq!(j.next_message(), Ok(Some(hello)));
+        let err = HandshakeJoiner::new()
+            .push(&[1, 0x02, 0x01, 0x45])
+            .unwrap_err();
+        assert_eq!(err, RecordError::ClientHelloTooLarge { length: 131_397 });
+        assert_eq!(
+            err.to_string(),
+            "peer sent a ClientHello of 131397 bytes, more than the 131396 any ClientHello can take"
         );
     }
 

@@ -16,11 +16,11 @@ use crate::crypto::sign::KeyKind;
 use crate::crypto::sign::SigningKey;
 use crate::ech::EchKeys;
 use crate::error::NoCommon;
-use crate::error::{ConfigError, Error};
+use crate::error::{ConfigError, Error, PeerMisbehaved};
 use crate::msgs::enums::{
-    CipherSuite, NamedGroup, ProtocolVersion, ServerNameType, SignatureScheme,
+    CipherSuite, HeartbeatMode, NamedGroup, ProtocolVersion, SignatureScheme,
 };
-use crate::msgs::ClientHello;
+use crate::msgs::{ClientExtension, ClientHello};
 use crate::observe::{KeyLog, Observer};
 use crate::pki::ClientCertVerifier;
 use crate::pki::ParsedCert;
@@ -177,17 +177,77 @@ impl ServerConfig {
     }
 }
 
-/// The client's server_name, if it is a valid DNS host name (RFC 6066, 3: no IP
-/// literals, no trailing dot), lowercased.
+/// The client's server_name, lowercased, once [`check_client_hello`] accepted it;
+/// `None` without one, or for an IP literal.
 pub(crate) fn client_sni(ch: &ClientHello) -> Option<String> {
-    ch.server_name().and_then(|names| {
-        names
+    let name = std::str::from_utf8(ch.host_name()?).ok()?;
+    if name.parse::<std::net::IpAddr>().is_ok() {
+        return None;
+    }
+    let name = name.strip_suffix('.').unwrap_or(name);
+    Some(name.to_ascii_lowercase())
+}
+
+/// Checks of the ClientHello that do not depend on the version negotiated: its
+/// server_name (RFC 6066, 3) and heartbeat mode (RFC 6520, 2).
+pub(crate) fn check_client_hello(ch: &ClientHello) -> Result<(), Error> {
+    if let Some(name) = ch.host_name() {
+        check_host_name(name).map_err(|reason| PeerMisbehaved::BadServerName {
+            name: name.to_vec(),
+            reason,
+        })?;
+    }
+    // RFC 6520, 2: "Upon reception of an unknown mode, an error Alert message using
+    // illegal_parameter as its AlertDescription MUST be sent in response."
+    let heartbeat = ch.extensions.iter().find_map(|e| match e {
+        ClientExtension::Heartbeat(mode) => Some(*mode),
+        _ => None,
+    });
+    if let Some(HeartbeatMode::Unknown(_)) = heartbeat {
+        return Err(crate::error::illegal(
+            "ClientHello",
+            "heartbeat",
+            "its mode must be peer_allowed_to_send (1) or peer_not_allowed_to_send (2)",
+        ));
+    }
+    Ok(())
+}
+
+/// RFC 6066, 3: a HostName is "the fully qualified DNS hostname of the server",
+/// in ASCII. Refused: control characters, bytes no host name has, empty or
+/// over-long labels, labels that begin or end with a hyphen. Accepted as clients
+/// send them (OpenSSL, Go and rustls accept them too): underscores, one trailing
+/// dot, and IP literals, which the RFC forbids but which name no certificate here
+/// and so are ignored.
+fn check_host_name(name: &[u8]) -> Result<(), &'static str> {
+    if name.iter().any(|b| b.is_ascii_control()) {
+        return Err("it contains a control character");
+    }
+    if std::str::from_utf8(name).is_ok_and(|n| n.parse::<std::net::IpAddr>().is_ok()) {
+        return Ok(());
+    }
+    let name = name.strip_suffix(b".").unwrap_or(name);
+    if name.len() > 253 {
+        return Err("it is longer than 253 bytes");
+    }
+    for label in name.split(|&b| b == b'.') {
+        if label.is_empty() {
+            return Err("one of its labels is empty");
+        }
+        if label.len() > 63 {
+            return Err("one of its labels is longer than 63 bytes");
+        }
+        if !label
             .iter()
-            .find(|n| n.name_type == ServerNameType::HostName)
-            .and_then(|n| std::str::from_utf8(&n.name).ok())
-            .filter(|n| rustls_pki_types::DnsName::try_from(*n).is_ok())
-            .map(|n| n.to_ascii_lowercase())
-    })
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err("it holds a byte other than a letter, digit, hyphen, underscore or dot");
+        }
+        if label.first() == Some(&b'-') || label.last() == Some(&b'-') {
+            return Err("one of its labels begins or ends with a hyphen");
+        }
+    }
+    Ok(())
 }
 
 /// RFC 7301, 3.2: the server's preference among the client's protocols; no overlap is

@@ -255,6 +255,14 @@ pub(crate) fn handle_server_hello(
             }
             ServerExtension::ServerNameAck if offer.sent_sni => {}
             ServerExtension::StatusRequestAck if config.request_ocsp => status_acked = true,
+            // RFC 6520, 2: an unknown mode is illegal_parameter.
+            ServerExtension::Heartbeat(HeartbeatMode::Unknown(_)) if config.heartbeat => {
+                return Err(illegal(
+                    "ServerHello",
+                    "heartbeat",
+                    "its mode must be peer_allowed_to_send (1) or peer_not_allowed_to_send (2)",
+                ));
+            }
             ServerExtension::Heartbeat(mode) if config.heartbeat => {
                 common.heartbeat_may_send = *mode == HeartbeatMode::PeerAllowedToSend;
             }
@@ -629,6 +637,7 @@ impl ExpectFinished {
         raw: &[u8],
     ) -> Result<ClientState12, Error> {
         let expected = self.hs.finished(&self.master, prf::SERVER_FINISHED);
+        fin.check_len(expected.as_bytes().len())?;
         if !expected.matches(&fin.verify_data) {
             return Err(PeerMisbehaved::BadFinished { from_server: true }.into());
         }

@@ -18,8 +18,8 @@ use crate::crypto::Secret;
 use crate::error::illegal;
 use crate::error::{Error, NoCommon, PeerMisbehaved};
 use crate::msgs::enums::{
-    AlertDescription, CipherSuite, ECPointFormat, ExtensionType, HeartbeatMode, NamedGroup,
-    ProtocolVersion, SignatureScheme,
+    AlertDescription, CipherSuite, ECPointFormat, ExtensionType, HandshakeType, HeartbeatMode,
+    NamedGroup, ProtocolVersion, SignatureScheme,
 };
 use crate::msgs::tls12::{CERT_TYPE_ECDSA_SIGN, CERT_TYPE_RSA_SIGN, NAMED_CURVE};
 use crate::msgs::{
@@ -49,6 +49,19 @@ pub(crate) enum ServerState12 {
 }
 
 impl ServerState12 {
+    /// Whether a message of type `typ` could be handled in this state.
+    pub fn expects(&self, typ: HandshakeType) -> bool {
+        use HandshakeType as H;
+        match self {
+            ServerState12::ExpectClientCertificate(_) => typ == H::Certificate,
+            ServerState12::ExpectClientKeyExchange(_) => typ == H::ClientKeyExchange,
+            ServerState12::ExpectCertificateVerify(_) => typ == H::CertificateVerify,
+            ServerState12::ExpectCcs(_) => false,
+            ServerState12::ExpectFinished(_) => typ == H::Finished,
+            ServerState12::Connected(_) => typ == H::ClientHello,
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             ServerState12::ExpectClientCertificate(_) => "TLS 1.2 ExpectCertificate",
@@ -244,12 +257,13 @@ pub(crate) fn handle_client_hello(
         ClientExtension::RenegotiationInfo(v) => Some(v),
         _ => None,
     }) {
+        // RFC 5746, 3.6: "MUST abort the handshake", which 3 defines as a fatal
+        // handshake_failure alert.
         Some(v) if !v.is_empty() => {
-            return Err(illegal(
-                "ClientHello",
-                "renegotiation_info",
-                "must be empty on an initial handshake",
-            ))
+            return Err(PeerMisbehaved::SecureRenegotiation {
+                reason: "the client's renegotiation_info is not empty on an initial handshake",
+            }
+            .into())
         }
         Some(_) => true,
         None => ch
@@ -272,13 +286,22 @@ pub(crate) fn handle_client_hello(
     let server_name = common.negotiated.server_name.as_deref();
     let alpn = crate::server::choose_alpn(&config, &ch)?;
 
-    // RFC 8422, 4: without the extension, any curve; we pick P-256.
-    let client_groups = ch.supported_groups().unwrap_or(&[NamedGroup::secp256r1]);
-    let group = config
-        .groups
-        .iter()
-        .copied()
-        .find(|g| kx12::tls12_groups().contains(g) && client_groups.contains(g));
+    let usable = |g: &NamedGroup| kx12::tls12_groups().contains(g);
+    let group = match ch.supported_groups() {
+        Some(client_groups) => config
+            .groups
+            .iter()
+            .copied()
+            .find(|g| usable(g) && client_groups.contains(g)),
+        // RFC 8422, 4: without the extension the server may choose any curve. An old
+        // client most likely has P-256 (OpenSSL's choice too), so P-256 if enabled,
+        // else our first group that TLS 1.2 can use.
+        None => [NamedGroup::secp256r1]
+            .iter()
+            .chain(&config.groups)
+            .copied()
+            .find(|g| usable(g) && config.groups.contains(g)),
+    };
     let client_schemes = ch.signature_algorithms().unwrap_or_default();
 
     let mut chosen = None;
@@ -706,6 +729,7 @@ impl ExpectFinished {
         raw: &[u8],
     ) -> Result<ServerState12, Error> {
         let expected = self.hs.finished(&self.master, prf::CLIENT_FINISHED);
+        fin.check_len(expected.as_bytes().len())?;
         if !expected.matches(&fin.verify_data) {
             return Err(PeerMisbehaved::BadFinished { from_server: false }.into());
         }

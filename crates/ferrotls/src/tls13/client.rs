@@ -22,8 +22,8 @@ use crate::error::illegal;
 use crate::error::{CertificateError, ConfigError, Error, NoCommon, PeerMisbehaved};
 use crate::exporter::ExporterSecret;
 use crate::msgs::enums::{
-    CipherSuite, ECPointFormat, ExtensionType, HeartbeatMode, NamedGroup, ProtocolVersion,
-    PskKeyExchangeMode, ServerNameType, SignatureScheme,
+    CipherSuite, ECPointFormat, ExtensionType, HandshakeType, HeartbeatMode, NamedGroup,
+    ProtocolVersion, PskKeyExchangeMode, ServerNameType, SignatureScheme,
 };
 use crate::msgs::{
     Certificate13, CertificateEntry, CertificateVerify, ClientExtension, ClientHello,
@@ -56,6 +56,27 @@ pub(crate) enum ClientState {
 }
 
 impl ClientState {
+    /// Whether a message of type `typ` could be handled in this state (TLS 1.2
+    /// states: any, their checks come after decoding).
+    pub fn expects(&self, typ: HandshakeType) -> bool {
+        use HandshakeType as H;
+        match self {
+            ClientState::ExpectServerHello(_) => typ == H::ServerHello,
+            ClientState::ExpectEncryptedExtensions(_) => typ == H::EncryptedExtensions,
+            ClientState::ExpectCertificateOrCertReq(_) => {
+                matches!(typ, H::Certificate | H::CertificateRequest)
+            }
+            ClientState::ExpectCertificate(_) => typ == H::Certificate,
+            ClientState::ExpectCertificateVerify(_) => typ == H::CertificateVerify,
+            ClientState::ExpectFinished(_) => typ == H::Finished,
+            ClientState::Connected(_) => matches!(
+                typ,
+                H::NewSessionTicket | H::KeyUpdate | H::CertificateRequest
+            ),
+            ClientState::Tls12(_) => true,
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             ClientState::ExpectServerHello(_) => "ExpectServerHello",
@@ -1561,6 +1582,7 @@ impl ExpectFinished {
             early_encrypter,
         } = self.inner;
         let expected = finished_verify_data(suite, &server_hs, transcript.current().as_ref());
+        fin.check_len(expected.as_ref().len())?;
         if !constant_time_eq(expected.as_ref(), &fin.verify_data) {
             return Err(PeerMisbehaved::BadFinished { from_server: true }.into());
         }

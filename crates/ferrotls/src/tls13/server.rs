@@ -11,6 +11,8 @@
 //!           -> Connected (an empty Certificate skips the CertificateVerify)
 //! ```
 
+mod retry;
+
 use std::sync::Arc;
 
 use rustls_pki_types::CertificateDer;
@@ -21,7 +23,7 @@ use crate::ech::{self, EchServerState};
 use crate::error::{illegal, ApiError, Error, NoCommon, PeerMisbehaved};
 use crate::exporter::ExporterSecret;
 use crate::msgs::enums::{
-    CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
+    CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
 };
 use crate::msgs::{
     CertReqExtension, Certificate13, CertificateEntry, CertificateExtension, CertificateRequest13,
@@ -75,6 +77,25 @@ impl ServerState {
             }
             ServerState::ExpectPostHandshakeFinished(_) => "ExpectPostHandshakeFinished",
             ServerState::Tls12(s) => s.name(),
+        }
+    }
+
+    /// Whether a message of type `typ` could be handled in this state.
+    pub fn expects(&self, typ: HandshakeType) -> bool {
+        use HandshakeType as H;
+        match self {
+            ServerState::ExpectClientHello(_) | ServerState::ExpectSecondClientHello(_) => {
+                typ == H::ClientHello
+            }
+            ServerState::ExpectEndOfEarlyData(_) => typ == H::EndOfEarlyData,
+            ServerState::ExpectCertificate(_) => typ == H::Certificate,
+            ServerState::ExpectCertificateVerify(_)
+            | ServerState::ExpectPostHandshakeCertificateVerify(_) => typ == H::CertificateVerify,
+            ServerState::ExpectFinished(_) | ServerState::ExpectPostHandshakeFinished(_) => {
+                typ == H::Finished
+            }
+            ServerState::Connected(_) => matches!(typ, H::KeyUpdate | H::Certificate),
+            ServerState::Tls12(s) => s.expects(typ),
         }
     }
 
@@ -292,6 +313,7 @@ impl ExpectClientHello {
             None => (ch, None),
         };
         let raw = inner_raw.as_deref().unwrap_or(raw);
+        crate::server::check_client_hello(&ch)?;
 
         // RFC 8446, 4.2.1: TLS 1.3 is negotiated only through supported_versions;
         // without it, legacy_version names the client's highest version.
@@ -408,7 +430,7 @@ impl ExpectClientHello {
                 choices,
                 group,
                 transcript,
-                session_id: ch.session_id,
+                first: ch,
             },
         )))
     }
@@ -475,7 +497,8 @@ pub(crate) struct ExpectSecondClientHello {
     choices: Choices,
     group: NamedGroup,
     transcript: Transcript,
-    session_id: Vec<u8>,
+    /// The ClientHello negotiated with (the inner one if ECH was accepted).
+    first: ClientHello,
 }
 
 impl ExpectSecondClientHello {
@@ -499,7 +522,7 @@ impl ExpectSecondClientHello {
         };
         let raw = inner_raw.as_deref().unwrap_or(raw);
         let bad = |reason| Error::from(PeerMisbehaved::BadSecondClientHello { reason });
-        if ch.session_id != self.session_id {
+        if ch.session_id != self.first.session_id {
             return Err(bad("its legacy_session_id changed"));
         }
         if !ch.cipher_suites.contains(&self.choices.suite.suite) {
@@ -518,6 +541,7 @@ impl ExpectSecondClientHello {
                 "it must carry exactly one key share, for the group the HelloRetryRequest named",
             )),
         };
+        retry::check_unchanged(&self.first, &ch)?;
         let mut psk = resolve_psk(
             &self.config,
             common,
@@ -606,12 +630,14 @@ fn resolve_psk(
         reject_early(common);
         return Ok(None);
     };
-    // RFC 8446, 4.2.9: without psk_dhe_ke we do not resume (psk_ke is not offered here).
-    if !ch
-        .psk_modes()
-        .unwrap_or_default()
-        .contains(&PskKeyExchangeMode::PskDheKe)
-    {
+    // RFC 8446, 4.2.9: "If clients offer "pre_shared_key" without a
+    // "psk_key_exchange_modes" extension, servers MUST abort the handshake."
+    let modes = ch.psk_modes().ok_or(PeerMisbehaved::MissingExtension {
+        message: "ClientHello",
+        extension: "psk_key_exchange_modes",
+    })?;
+    // Without psk_dhe_ke we do not resume (psk_ke is not offered here).
+    if !modes.contains(&PskKeyExchangeMode::PskDheKe) {
         reject_early(common);
         return Ok(None);
     }
@@ -1059,6 +1085,7 @@ impl ExpectFinished {
             &self.client_hs,
             self.transcript.current().as_ref(),
         );
+        fin.check_len(expected.as_ref().len())?;
         if !constant_time_eq(expected.as_ref(), &fin.verify_data) {
             return Err(PeerMisbehaved::BadFinished { from_server: false }.into());
         }
@@ -1414,6 +1441,7 @@ impl ExpectPostHandshakeFinished {
             base_key,
             self.transcript.current().as_ref(),
         );
+        fin.check_len(expected.as_ref().len())?;
         if !constant_time_eq(expected.as_ref(), &fin.verify_data) {
             return Err(PeerMisbehaved::BadFinished { from_server: false }.into());
         }
