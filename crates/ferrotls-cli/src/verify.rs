@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use ferrotls::error::CertificateError;
+
+use crate::common::printable;
 use ferrotls::pki::{
     describe_certificate, time, CertRole, ChainEntry, Policy, Purpose, Request, RootStore,
     SubjectName, TrustAnchor, Verifier,
@@ -124,8 +126,8 @@ fn print_entry(i: usize, e: &ChainEntry) {
         CertRole::Intermediate => "intermediate",
         CertRole::TrustAnchor => "trust anchor",
     };
-    println!("  {i}: {} ({role})", e.subject);
-    println!("     issuer:   {}", e.issuer);
+    println!("  {i}: {} ({role})", printable(&e.subject));
+    println!("     issuer:   {}", printable(&e.issuer));
     println!(
         "     validity: {} to {}",
         when(e.not_before),
@@ -133,7 +135,7 @@ fn print_entry(i: usize, e: &ChainEntry) {
     );
     println!("     key:      {}", e.key);
     if !e.names.is_empty() {
-        println!("     names:    {}", e.names.join(", "));
+        println!("     names:    {}", printable(&e.names.join(", ")));
     }
 }
 
@@ -263,9 +265,9 @@ pub fn run(args: VerifyArgs) -> Result<(), String> {
             Err(e) => {
                 let problems = e.problems();
                 if let Some((first, also)) = problems.split_first() {
-                    println!("FAILED: {}", first);
+                    println!("FAILED: {}", printable(&first.to_string()));
                     for p in also {
-                        println!("  also: {}", p);
+                        println!("  also: {}", printable(&p.to_string()));
                     }
                 }
             }

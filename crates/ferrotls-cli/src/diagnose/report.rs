@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::common::printable;
+
 /// How bad a finding is. The order is the report's order (worst first).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -149,12 +151,15 @@ impl Report {
                     Severity::Warning => "!",
                     Severity::Info => "-",
                 };
-                out.push_str(&format!("  {mark} {} [{}]\n", f.title, f.id));
+                // Titles, evidence and fixes quote what the server sent
+                // (certificate names, alert texts): no control character reaches
+                // the terminal.
+                out.push_str(&format!("  {mark} {} [{}]\n", printable(&f.title), f.id));
                 for e in &f.evidence {
-                    out.push_str(&format!("      {e}\n"));
+                    out.push_str(&format!("      {}\n", printable(e)));
                 }
                 if !f.fix.is_empty() {
-                    out.push_str(&format!("      fix: {}\n", f.fix));
+                    out.push_str(&format!("      fix: {}\n", printable(&f.fix)));
                 }
             }
         }

@@ -132,3 +132,83 @@ fn the_client_escapes_certificate_names() {
         run.stderr
     );
 }
+
+/// `verify` on that certificate (saved from a server, say) and `diagnose`'s text
+/// report on a server that sends it: the names appear escaped.
+#[test]
+fn verify_and_diagnose_escape_certificate_names() {
+    let d = tmpdir("escape-verify");
+    let (chain, key) = evil_certificate();
+    std::fs::write(
+        d.join("evil.pem"),
+        ferrotls::pem::encode("CERTIFICATE", chain[0].as_ref()),
+    )
+    .unwrap();
+    let run = ferrotls(&d, &["verify", "evil.pem", "--host", "localhost"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let lines: Vec<String> = run.stdout.lines().map(String::from).collect();
+    assert_no_controls("ferrotls verify", &lines);
+    assert!(
+        run.stdout
+            .contains(&format!("  0: O={SHOWN}, CN={SHOWN} (end entity)\n")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(&format!(
+            "FAILED: certificate for localhost is self-signed and is not in the trust store."
+        )),
+        "{}",
+        run.stdout
+    );
+
+    // Without a SAN, the errors name the certificate by its subject.
+    let _ = (chain, key);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(vec![]).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, EVIL);
+    let cert = params.self_signed(&key).unwrap();
+    let config: Arc<ServerConfig> = ServerConfig::builder()
+        .cert(
+            vec![cert.der().clone()],
+            &PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        )
+        .unwrap()
+        .build()
+        .unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for tcp in listener.incoming() {
+            let Ok(mut tcp) = tcp else { return };
+            let config = config.clone();
+            std::thread::spawn(move || {
+                tcp.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+                let mut conn = ServerConnection::new(config).unwrap();
+                let _ = complete_handshake(&mut conn, &mut tcp);
+            });
+        }
+    });
+    let run = ferrotls(
+        &d,
+        &[
+            "diagnose",
+            &format!("127.0.0.1:{port}"),
+            "--servername",
+            "localhost",
+            "--timeout",
+            "10",
+        ],
+    );
+    let lines: Vec<String> = run.stdout.lines().map(String::from).collect();
+    assert_no_controls("ferrotls diagnose", &lines);
+    assert!(
+        run.stdout.contains(&format!(
+            "      certificate for CN={SHOWN} is self-signed and is not in the trust store."
+        )),
+        "{}",
+        run.stdout
+    );
+}
