@@ -155,9 +155,9 @@ fn verify_and_diagnose_escape_certificate_names() {
         run.stdout
     );
     assert!(
-        run.stdout.contains(&format!(
+        run.stdout.contains(
             "FAILED: certificate for localhost is self-signed and is not in the trust store."
-        )),
+        ),
         "{}",
         run.stdout
     );
