@@ -58,8 +58,8 @@ pub(crate) struct AnchorSummary {
 impl AnchorSummary {
     fn of(c: &Cert<'_>) -> Self {
         let clean = |strict: bool| {
-            c.check_common(CertRole::TrustAnchor, strict).is_ok()
-                && (c.x509.extensions().is_empty() || c.check_issuer(strict).is_ok())
+            c.common_problems(CertRole::TrustAnchor, strict).is_empty()
+                && (c.x509.extensions().is_empty() || c.issuer_problems(strict).is_empty())
         };
         let allows = |oid| c.check_purpose(CertRole::TrustAnchor, oid).is_ok();
         AnchorSummary {

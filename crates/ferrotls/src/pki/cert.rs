@@ -441,19 +441,11 @@ impl<'a> Cert<'a> {
     }
 
     /// The checks every certificate in a path gets, whatever its position:
-    /// version, serial, signature algorithm agreement, names, extensions, key.
-    /// `strict` adds the RFC 5280 MUSTs that private PKIs often skip and no browser
-    /// enforces (authorityKeyIdentifier presence and form, extension criticality).
-    /// Every problem found, most actionable first.
-    pub fn check_common(&self, role: CertRole, strict: bool) -> Result<(), CertificateError> {
-        match super::problems::compose(self.common_problems(role, strict)) {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
-    }
-
-    /// [`Cert::check_common`]'s findings, unordered. A broken version, serial
-    /// number, signature algorithm or issuer name is reported alone.
+    /// version, serial, signature algorithm agreement, names, extensions, key; every
+    /// problem found, unordered (a broken version, serial number, signature
+    /// algorithm or issuer name is reported alone). `strict` adds the RFC 5280 MUSTs
+    /// that private PKIs often skip and no browser enforces (authorityKeyIdentifier
+    /// presence and form, extension criticality).
     pub fn common_problems(&self, role: CertRole, strict: bool) -> Vec<CertificateError> {
         let tbs = &self.x509.tbs_certificate;
         // RFC 5280, 4.1.2.1: extensions need v3; we accept v3 only (v1 only for roots).
@@ -564,16 +556,8 @@ impl<'a> Cert<'a> {
         })
     }
 
-    /// Checks for a certificate used to issue others (RFC 5280, 6.1.4 (k), (n)).
-    pub fn check_issuer(&self, strict: bool) -> Result<(), CertificateError> {
-        match super::problems::compose(self.issuer_problems(strict)) {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
-    }
-
-    /// [`Cert::check_issuer`]'s findings, unordered; a certificate that is no CA
-    /// is reported alone.
+    /// Checks for a certificate used to issue others (RFC 5280, 6.1.4 (k), (n)):
+    /// every problem found, unordered; a certificate that is no CA is reported alone.
     pub fn issuer_problems(&self, strict: bool) -> Vec<CertificateError> {
         let not_ca = |reason| {
             vec![CertificateError::NotCa {
