@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the whole x509-limbo suite through ferrotls' verifier (release build) twice:
+# Runs the whole x509-limbo suite through ferrotls' verifier (release build) three times:
 #   - with the default policy, the score users get (target/limbo-results.json,
 #     target/limbo-score.txt), held to a floor;
 #   - with --cabf, which adds the CA/Browser Forum subject-CN rule (BR 7.1.4.3,
