@@ -8,19 +8,11 @@ use std::path::Path;
 use rustls_pki_types::CertificateDer;
 
 use super::cert::{Cert, OID_CLIENT_AUTH, OID_SERVER_AUTH};
+pub use super::distrust::DistrustRule;
 use super::names::hex;
 use crate::crypto::sign::{check_cert_public_key, sha256, CertKey, CertSignatureError};
 use crate::error::CertRole;
 use crate::error::{ConfigError, Error};
-
-/// A root distrusted for certificates whose notBefore is after a date.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DistrustRule {
-    /// Who decided and why, for messages: "Chrome and Firefox distrust of Symantec".
-    pub reason: String,
-    /// Certificates issued (notBefore) after this Unix time are rejected.
-    pub after: i64,
-}
 
 /// One trusted root.
 #[derive(Clone, Debug)]

@@ -7,9 +7,17 @@
 //! independently operated sub-CAs (Apple, Google) and DigiCert's managed CAs exempt,
 //! identified like Chromium does, by SHA-256 of the SubjectPublicKeyInfo.
 
-use super::anchors::DistrustRule;
 use super::names::hex;
 use crate::crypto::sign::sha256;
+
+/// A root distrusted for certificates whose notBefore is after a date.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DistrustRule {
+    /// Who decided and why, for messages: "Chrome and Firefox distrust of Symantec".
+    pub reason: String,
+    /// Certificates issued (notBefore) after this Unix time are rejected.
+    pub after: i64,
+}
 
 /// 2016-06-01T00:00:00Z.
 pub const SYMANTEC_DISTRUST_AFTER: i64 = 1_464_739_200;

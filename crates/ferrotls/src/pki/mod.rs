@@ -23,6 +23,7 @@ mod cert;
 mod der;
 mod distrust;
 mod names;
+mod path;
 mod problems;
 mod revocation;
 mod search;
@@ -32,11 +33,12 @@ mod verify;
 pub use crate::error::{CertRole, RejectedPath};
 pub use anchors::{DistrustRule, RootStore, TrustAnchor};
 pub use distrust::SYMANTEC_DISTRUST_AFTER;
+pub use path::{
+    describe_certificate, ChainEntry, Policy, Purpose, Request, SubjectName, VerifiedPath,
+};
 pub use problems::Precedence;
 pub use revocation::{crl_issuer, crls_from_bytes};
-pub use verify::{
-    describe_certificate, ChainEntry, Policy, Purpose, Request, SubjectName, VerifiedPath, Verifier,
-};
+pub use verify::Verifier;
 
 /// Proof that a server certificate chain was verified. Only verifiers create it, and
 /// the client's handshake cannot advance to CertificateVerify without one.

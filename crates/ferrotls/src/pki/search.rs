@@ -6,15 +6,17 @@
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::FromDer;
 
+use super::anchors::RootStore;
 use super::anchors::TrustAnchor;
 use super::cert::Cert;
 use super::names::{self, general_name_to_string};
+use super::path::{anchor_entry, describe, ChainEntry, Policy, Purpose, Request, VerifiedPath};
 use super::problems::{self, Precedence};
 use super::revocation;
-use super::verify::{
-    anchor_entry, describe, signature_error, ChainEntry, Purpose, Request, VerifiedPath, Verifier,
+use crate::crypto::sign::{
+    cert_signature_algorithm_name, verify_cert_signature, verify_cert_signature_spki,
+    CertSignatureError,
 };
-use crate::crypto::sign::{verify_cert_signature, verify_cert_signature_spki};
 use crate::error::{CertRole, CertificateError, RejectedPath};
 
 /// Hard bound on the certificates in one path, whatever the policy says.
@@ -82,7 +84,8 @@ enum IssuerKey<'k> {
 }
 
 pub(super) struct Search<'s, 'c, 'a> {
-    v: &'s Verifier,
+    roots: &'s RootStore,
+    policy: &'s Policy,
     req: &'s Request<'a>,
     inter: &'c [Cert<'a>],
     crls: &'s [revocation::Crl<'s>],
@@ -119,7 +122,8 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
     /// A search for `req` over the parsed intermediates and CRLs; `leaf_problems`
     /// counts the end entity's own problems, which start every path.
     pub(super) fn new(
-        v: &'s Verifier,
+        roots: &'s RootStore,
+        policy: &'s Policy,
         req: &'s Request<'a>,
         inter: &'c [Cert<'a>],
         crls: &'s [revocation::Crl<'s>],
@@ -127,7 +131,8 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
         leaf_problems: usize,
     ) -> Self {
         Search {
-            v,
+            roots,
+            policy,
             req,
             inter,
             crls,
@@ -143,7 +148,7 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
     }
 
     fn strict(&self) -> bool {
-        self.v.policy.strict_rfc5280
+        self.policy.strict_rfc5280
     }
 
     /// Records a path that stopped before a trust anchor, with `found`, the
@@ -189,11 +194,11 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
         issuer: IssuerKey<'_>,
         issuer_name: impl FnOnce() -> String,
     ) -> Result<(), CertificateError> {
-        if self.sigs >= self.v.policy.max_signature_checks {
+        if self.sigs >= self.policy.max_signature_checks {
             let e = CertificateError::TooComplex {
                 subject: child.subject_dn().to_string(),
                 what: "signature checks",
-                limit: self.v.policy.max_signature_checks,
+                limit: self.policy.max_signature_checks,
             };
             self.exhausted.get_or_insert(e.clone());
             return Err(e);
@@ -230,7 +235,7 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
         // key (Debian's ssl-cert-snakeoil.pem in /etc/ssl/certs names the host): the
         // root did not sign it, so it is self-signed, not badly signed.
         let self_signed_leaf = path.len() == 1 && cur.self_issued();
-        let roots = self.v.roots.clone();
+        let roots = self.roots;
         for anchor in roots.by_subject(cur.issuer_raw()) {
             self.steps += 1;
             match self.try_anchor(path, anchor) {
@@ -345,7 +350,7 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
         let limit = self
             .req
             .max_intermediates
-            .unwrap_or(self.v.policy.max_intermediates);
+            .unwrap_or(self.policy.max_intermediates);
         let counted = path.iter().skip(1).filter(|c| !c.self_issued()).count()
             + usize::from(!cand.self_issued());
         if counted > limit || path.len() >= MAX_PATH_CERTS {
@@ -519,7 +524,7 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
         }
 
         // Distrust-after rules (Symantec): by the end entity's notBefore.
-        if self.v.policy.apply_distrust {
+        if self.policy.apply_distrust {
             if let (Some(rule), Some(leaf)) = (&anchor.distrust, path.first()) {
                 let exempt = path
                     .iter()
@@ -582,11 +587,11 @@ impl<'s, 'c, 'a> Search<'s, 'c, 'a> {
             .len()
             .saturating_mul(c.permitted.len() + c.excluded.len());
         self.nc_checks = self.nc_checks.saturating_add(work);
-        if self.nc_checks > self.v.policy.max_name_constraint_checks {
+        if self.nc_checks > self.policy.max_name_constraint_checks {
             let e = CertificateError::TooComplex {
                 subject: cert.subject_dn().to_string(),
                 what: "name-constraint comparisons",
-                limit: self.v.policy.max_name_constraint_checks,
+                limit: self.policy.max_name_constraint_checks,
             };
             self.exhausted.get_or_insert(e.clone());
             return Err(e);
@@ -675,4 +680,31 @@ fn path_len_of(path: &[&Cert<'_>], anchor: Option<&Cert<'_>>, who: &str) -> u32 
         .find(|c| c.subject_dn() == who)
         .and_then(|c| c.basic.and_then(|(_, l, _)| l))
         .unwrap_or(0)
+}
+
+fn signature_error(e: CertSignatureError, child: &Cert<'_>, issuer: &str) -> CertificateError {
+    match e {
+        CertSignatureError::WeakHash { algorithm } => CertificateError::WeakSignature {
+            subject: child.subject_dn().to_string(),
+            algorithm: algorithm.to_string(),
+        },
+        CertSignatureError::UnsupportedAlgorithm { .. } => CertificateError::UnsupportedSignature {
+            subject: child.subject_dn().to_string(),
+            algorithm: cert_signature_algorithm_name(child.sig_alg),
+        },
+        CertSignatureError::WeakKey { key } => CertificateError::WeakKey {
+            subject: issuer.to_string(),
+            key,
+        },
+        CertSignatureError::UnsupportedKey { key } => CertificateError::UnsupportedPublicKey {
+            subject: issuer.to_string(),
+            key,
+        },
+        CertSignatureError::KeyMismatch { .. } | CertSignatureError::Invalid => {
+            CertificateError::BadSignature {
+                subject: child.subject_dn().to_string(),
+                issuer: issuer.to_string(),
+            }
+        }
+    }
 }
