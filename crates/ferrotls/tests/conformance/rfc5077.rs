@@ -274,4 +274,20 @@ rules! {
         refused12(&mut p, Side::Client, None, outcome, A::DecodeError, &format!(
             "peer sent a malformed ServerHello: field session_ticket at byte {at}: 1 unexpected byte(s) after the end"))
     }
+
+    /// RFC 5077, 3.2: the server sends SessionTicket only in answer to the client's
+    /// ("The server uses a zero-length SessionTicket extension to indicate to the
+    /// client that it will send a new session ticket"); RFC 5246, 7.4.1.4: an
+    /// extension the client did not offer is unsupported_extension.
+    "3.2", "ServerHello SessionTicket to a client that did not offer it is unsupported_extension" =>
+    fn unsolicited_session_ticket_is_unsupported_extension() {
+        let t = Tickets::new();
+        let mut p = Pair::new(client12(&t, false), t.server());
+        p.transfer(Side::Client).map_err(|e| format!("ClientHello: {e}"))?;
+        let mut flight = p.take(Side::Server);
+        edit_server_hello(&mut flight, |sh| sh.extensions.push(ServerExtension::SessionTicketAck));
+        let outcome = p.deliver(Side::Client, &flight);
+        refused12(&mut p, Side::Client, None, outcome, A::UnsupportedExtension,
+            "peer's ServerHello contains the session_ticket extension, which was not requested")
+    }
 }

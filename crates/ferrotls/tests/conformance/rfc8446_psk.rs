@@ -176,7 +176,17 @@ pub fn resuming(
     ensure(ch.psk().is_some(), || {
         "the resuming client offered no ticket".into()
     })?;
+    ensure(!early || has_early_records(&flight), || {
+        "the resuming client sent no 0-RTT record".into()
+    })?;
     Ok((t, p, ch, flight))
+}
+
+/// Whether a first flight carries protected (0-RTT) records after the ClientHello.
+fn has_early_records(flight: &[u8]) -> bool {
+    split_records(flight)
+        .iter()
+        .any(|r| r.typ == ContentType::ApplicationData)
 }
 
 /// Recomputes the binder at `index` of `ch` with `psk` (RFC 8446, 4.2.11.2: an
@@ -377,10 +387,6 @@ rules! {
     /// accepts 0-RTT announces the limit in its tickets.
     "4.2.10", "tickets of a 0-RTT server carry max_early_data_size" =>
     fn tickets_announce_max_early_data() {
-        let mut p = Pair::new(client(), server().max_early_data(MAX_EARLY));
-        p.handshake().map_err(|(s, e)| format!("{s:?}: {e}"))?;
-        let records = split_records(&p.take(Side::Server));
-        ensure(records.is_empty(), || "the handshake left records behind".into())?;
         let t = Tickets::new();
         let mut p = Pair::new(t.client(), t.server_ed());
         p.handshake().map_err(|(s, e)| format!("{s:?}: {e}"))?;
@@ -536,6 +542,15 @@ rules! {
         t.prime(true)?;
         let mut p = Pair::new(t.client_ed().key_share_groups(&[]), t.server_ed());
         p.client.write_early_data(b"early").map_err(|e| e.to_string())?;
+        let flight = p.take(Side::Client);
+        ensure(has_early_records(&flight), || "the client sent no 0-RTT record".into())?;
+        p.deliver(Side::Server, &flight).map_err(|e| format!("first flight refused: {e}"))?;
+        let hrr = p.take(Side::Server);
+        match HandshakeMessage::read_tls13(&split_records(&hrr).first().ok_or("no answer")?.payload).map(|m| m.payload) {
+            Ok(HandshakePayload::ServerHello(sh)) if sh.is_hello_retry_request() => {}
+            other => return Err(format!("not a HelloRetryRequest: {other:?}")),
+        }
+        p.deliver(Side::Client, &hrr).map_err(|e| format!("client refused the retry: {e}"))?;
         p.handshake().map_err(|(s, e)| format!("{s:?}: {e}"))?;
         same("resumed", p.server.negotiated().resumed, true)?;
         same("0-RTT accepted", p.server.early_data_accepted(), false)
@@ -748,13 +763,17 @@ rules! {
 
     /// RFC 8446, 4.2.11: the ticket is resumed only where it is still valid: a
     /// stateful ticket older than seven days on the server's clock ("Servers MUST
-    /// NOT use any value greater than 604800 seconds") gets a full handshake.
+    /// NOT use any value greater than 604800 seconds") gets a full handshake; six
+    /// days old, it resumes.
     "4.6.1", "ticket older than seven days on the server clock gets a full handshake" =>
     fn ticket_older_than_seven_days_is_not_resumed() {
-        let (_, mut p, ch, _) = resuming(true, |t| t.server_at(T0 + 8 * DAY).max_early_data(MAX_EARLY))?;
-        let outcome = send_hello(&mut p, &ch);
-        answered_hello(&mut p, outcome, false)?;
-        resumed_and_early(&p, false, false)
+        for (days, resumed) in [(6, true), (8, false)] {
+            let (_, mut p, ch, _) = resuming(true, |t| t.server_at(T0 + days * DAY).max_early_data(MAX_EARLY))?;
+            let outcome = send_hello(&mut p, &ch);
+            answered_hello(&mut p, outcome, false)?;
+            same(&format!("resumed after {days} days"), p.server.negotiated().resumed, resumed)?;
+        }
+        Ok(())
     }
 
     /// RFC 8446, 4.6.1: "The value of zero indicates that the ticket should be
