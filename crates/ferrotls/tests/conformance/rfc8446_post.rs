@@ -431,9 +431,10 @@ rules! {
             "record 0 from the peer failed decryption: it was altered in transit or the peers derived different keys")
     }
 
-    /// RFC 8446, 5.1: "Handshake messages MUST NOT span key changes [...] a
-    /// KeyUpdate [...] must align with a record boundary": a KeyUpdate followed by
-    /// more handshake bytes in one record is unexpected_message.
+    /// RFC 8446, 5.1: "Implementations MUST verify that all messages immediately
+    /// preceding a key change align with a record boundary; if not, then they MUST
+    /// terminate the connection with an "unexpected_message" alert." A KeyUpdate
+    /// followed by more handshake bytes in one record:
     "5.1", "KeyUpdate not at the end of its record is unexpected_message" =>
     fn key_update_not_at_a_record_end_is_unexpected_message() {
         let (mut p, mut cipher) = connected();
@@ -472,9 +473,10 @@ rules! {
         same("data", second, (ContentType::ApplicationData, b"later".to_vec()))
     }
 
-    /// RFC 8446, 5.5: keys are updated "using a KeyUpdate message prior to reaching
-    /// these limits"; the refresh ferrotls does for them is a KeyUpdate the peer
-    /// follows, and data keeps flowing under the new keys.
+    /// RFC 8446, 5.5: "Implementations SHOULD do a key update as described in
+    /// Section 4.6.3 prior to reaching these limits." The refresh ferrotls does for
+    /// them is a KeyUpdate the peer follows, and data keeps flowing under the new
+    /// keys.
     "5.5", "key refresh for the usage limits sends a KeyUpdate the peer follows" =>
     fn key_refresh_is_followed_by_the_peer() {
         let mut p = Pair::connected();
