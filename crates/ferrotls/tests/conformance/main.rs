@@ -17,6 +17,7 @@ mod pair;
 mod registry;
 mod peer;
 
+mod rfc5077;
 mod rfc5246;
 mod rfc5746;
 mod rfc6066;
@@ -31,6 +32,8 @@ mod rfc8446_client;
 mod rfc8446_close;
 mod rfc8446_hello;
 mod rfc8446_more;
+mod rfc8446_post;
+mod rfc8446_psk;
 
 use registry::{Deviation, Rule};
 
@@ -43,6 +46,9 @@ fn all_rules() -> Vec<&'static Rule> {
         rfc8446_hello::RULES,
         rfc8446_close::RULES,
         rfc8446_auth::RULES,
+        rfc8446_psk::RULES,
+        rfc8446_post::RULES,
+        rfc5077::RULES,
         rfc5246::RULES,
         rfc5746::RULES,
         rfc6066::RULES,
