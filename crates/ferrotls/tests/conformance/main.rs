@@ -18,6 +18,7 @@ mod registry;
 mod peer;
 
 mod rfc5246;
+mod rfc5246_more;
 mod rfc5746;
 mod rfc6066;
 mod rfc6520;
@@ -44,6 +45,7 @@ fn all_rules() -> Vec<&'static Rule> {
         rfc8446_close::RULES,
         rfc8446_auth::RULES,
         rfc5246::RULES,
+        rfc5246_more::RULES,
         rfc5746::RULES,
         rfc6066::RULES,
         rfc7301::RULES,
@@ -59,7 +61,11 @@ fn all_rules() -> Vec<&'static Rule> {
 
 /// Requirements ferrotls deliberately does not follow, with the reason.
 fn all_deviations() -> Vec<&'static Deviation> {
-    [rfc8446_more::DEVIATIONS, rfc6066::DEVIATIONS]
+    [
+        rfc8446_more::DEVIATIONS,
+        rfc6066::DEVIATIONS,
+        rfc5246_more::DEVIATIONS,
+    ]
         .into_iter()
         .flatten()
         .collect()
