@@ -32,6 +32,7 @@ mod rfc8446_client;
 mod rfc8446_close;
 mod rfc8446_hello;
 mod rfc8446_more;
+mod rfc8446_records;
 
 use registry::{Deviation, Rule};
 
@@ -44,6 +45,7 @@ fn all_rules() -> Vec<&'static Rule> {
         rfc8446_hello::RULES,
         rfc8446_close::RULES,
         rfc8446_auth::RULES,
+        rfc8446_records::RULES,
         rfc5246::RULES,
         rfc5246_more::RULES,
         rfc5746::RULES,
@@ -66,9 +68,9 @@ fn all_deviations() -> Vec<&'static Deviation> {
         rfc6066::DEVIATIONS,
         rfc5246_more::DEVIATIONS,
     ]
-        .into_iter()
-        .flatten()
-        .collect()
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// The checked-in list the README links to, kept equal to what the suite generates.

@@ -17,8 +17,8 @@ use crate::pair::{
     read_plaintext, split_records, Hello12, Keys12, Pair, Side,
 };
 use crate::peer::{
-    before_hello_with, client, failed_without_alert, message, refused, same,
-    send_hello, server, without, Check, TLS12,
+    before_hello_with, client, failed_without_alert, message, refused, same, send_hello, server,
+    without, Check, TLS12,
 };
 
 /// A TLS 1.2 client offering TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 only.
@@ -474,7 +474,7 @@ rules! {
     /// it MUST send an unexpected_message alert." After the handshake.
     "6", "TLS 1.2 record of an unknown content type is unexpected_message" =>
     fn unknown_content_type_is_unexpected_message() {
-        after_handshake_refused(ContentType::Unknown(0x63), b"?", A::UnexpectedMessage, "peer sent a record of type unknown(0x63) where none is allowed")
+        after_handshake_refused(ContentType::Unknown(0x63), b"x", A::UnexpectedMessage, "peer sent a record of type unknown(0x63) where none is allowed")
     }
 
     /// RFC 5246, 7.1: a ChangeCipherSpec after the handshake changes to nothing:
@@ -596,8 +596,8 @@ rules! {
     /// RFC 5246, 7.4.2: "This message conveys the server's certificate chain to the
     /// client" and is required with ECDHE_ECDSA; an empty list gives no key to
     /// verify the ServerKeyExchange with.
-    "7.4.2", "empty server Certificate in TLS 1.2 is refused" =>
-    fn empty_server_certificate_is_refused() {
+    "7.4.2", "empty server Certificate in TLS 1.2 is decode_error" =>
+    fn empty_server_certificate_is_decode_error() {
         server_message_refused(HandshakeType::Certificate, |m| { m.truncate(4); m.extend_from_slice(&[0, 0, 0]); }, A::DecodeError, "peer sent an empty certificate chain")
     }
 
