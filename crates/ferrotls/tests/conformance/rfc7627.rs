@@ -21,7 +21,7 @@ rules! {
         without(&mut ch, ExtensionType::ExtendedMasterSecret);
         let outcome = send_hello(&mut p, &ch);
         refused(&mut p, Side::Server, outcome, A::HandshakeFailure,
-            "the peer does not support the TLS 1.2 extended master secret (RFC 7627), which ferrotls requires: without it a session is open to the triple-handshake attack")
+            "the client did not offer the TLS 1.2 extended master secret (RFC 7627), which this server is configured to require: without it a session is open to the triple-handshake attack")
     }
 
     /// RFC 7627, 5.1: "The "extension_data" field of this extension is empty." A
