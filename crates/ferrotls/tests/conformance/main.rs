@@ -30,6 +30,7 @@ mod rfc8446;
 mod rfc8446_auth;
 mod rfc8446_client;
 mod rfc8446_close;
+mod rfc8446_ext;
 mod rfc8446_hello;
 mod rfc8446_more;
 mod rfc8446_records;
@@ -46,6 +47,7 @@ fn all_rules() -> Vec<&'static Rule> {
         rfc8446_close::RULES,
         rfc8446_auth::RULES,
         rfc8446_records::RULES,
+        rfc8446_ext::RULES,
         rfc5246::RULES,
         rfc5246_more::RULES,
         rfc5746::RULES,

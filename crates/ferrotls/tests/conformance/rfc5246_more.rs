@@ -22,14 +22,14 @@ use crate::peer::{
 };
 
 /// A TLS 1.2 client offering TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 only.
-fn client12() -> ClientConfigBuilder {
+pub fn client12() -> ClientConfigBuilder {
     client()
         .versions(TLS12)
         .cipher_suites(&[CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256])
 }
 
 /// Sends the TLS 1.2 ClientHello changed by `edit`; the server must refuse it.
-fn hello12_refused(edit: impl FnOnce(&mut ClientHello), alert: A, text: &str) -> Check {
+pub fn hello12_refused(edit: impl FnOnce(&mut ClientHello), alert: A, text: &str) -> Check {
     let (mut p, mut ch) = before_hello_with(client12(), server());
     edit(&mut ch);
     let outcome = send_hello(&mut p, &ch);
@@ -37,17 +37,17 @@ fn hello12_refused(edit: impl FnOnce(&mut ClientHello), alert: A, text: &str) ->
 }
 
 /// One unprotected handshake record holding `msg`.
-fn hs(msg: &[u8]) -> OpaqueRecord {
+pub fn hs(msg: &[u8]) -> OpaqueRecord {
     split_records(&plain_record(ContentType::Handshake, msg)).remove(0)
 }
 
 /// One unprotected record of type `typ`.
-fn rec(typ: ContentType, payload: &[u8]) -> OpaqueRecord {
+pub fn rec(typ: ContentType, payload: &[u8]) -> OpaqueRecord {
     split_records(&plain_record(typ, payload)).remove(0)
 }
 
 /// The index of the unprotected handshake record starting a message of type `typ`.
-fn at(records: &[OpaqueRecord], typ: HandshakeType) -> usize {
+pub fn at(records: &[OpaqueRecord], typ: HandshakeType) -> usize {
     records
         .iter()
         .position(|r| r.typ == ContentType::Handshake && r.payload.first() == Some(&typ.to_wire()))
@@ -55,14 +55,14 @@ fn at(records: &[OpaqueRecord], typ: HandshakeType) -> usize {
 }
 
 /// Sets a message's 24-bit length from its body.
-fn fix_len(m: &mut [u8]) {
+pub fn fix_len(m: &mut [u8]) {
     let len = u32::try_from(m.len() - 4).expect("short").to_be_bytes();
     m[1..4].copy_from_slice(&len[1..]);
 }
 
 /// Delivers the server's first flight (one record per message) changed by `edit`
 /// to a TLS 1.2 client configured by `client`; it must refuse it.
-fn server_flight_refused_with(
+pub fn server_flight_refused_with(
     client: ClientConfigBuilder,
     edit: impl FnOnce(&mut Vec<OpaqueRecord>),
     alert: A,
@@ -77,12 +77,16 @@ fn server_flight_refused_with(
     refused(&mut p, Side::Client, outcome, alert, text)
 }
 
-fn server_flight_refused(edit: impl FnOnce(&mut Vec<OpaqueRecord>), alert: A, text: &str) -> Check {
+pub fn server_flight_refused(
+    edit: impl FnOnce(&mut Vec<OpaqueRecord>),
+    alert: A,
+    text: &str,
+) -> Check {
     server_flight_refused_with(client12(), edit, alert, text)
 }
 
 /// Changes the server's first message of type `typ` with `edit` (length fixed).
-fn server_message_refused(
+pub fn server_message_refused(
     typ: HandshakeType,
     edit: impl FnOnce(&mut Vec<u8>),
     alert: A,
@@ -102,7 +106,7 @@ fn server_message_refused(
 /// Runs a TLS 1.2 handshake up to the client's second flight (ClientKeyExchange,
 /// ChangeCipherSpec, Finished, one record each), lets `edit` change it (with the
 /// session's keys), and delivers it to the server, which must refuse it.
-fn client_flight_refused(
+pub fn client_flight_refused(
     edit: impl FnOnce(&mut Vec<OpaqueRecord>, &Keys12),
     alert: A,
     text: &str,
@@ -122,7 +126,7 @@ fn client_flight_refused(
 }
 
 /// Changes the client's ClientKeyExchange with `edit` (length fixed).
-fn cke_refused(edit: impl FnOnce(&mut Vec<u8>), alert: A, text: &str) -> Check {
+pub fn cke_refused(edit: impl FnOnce(&mut Vec<u8>), alert: A, text: &str) -> Check {
     client_flight_refused(
         |r, _| {
             let i = at(r, HandshakeType::ClientKeyExchange);
@@ -149,7 +153,7 @@ fn client_finished(records: &[OpaqueRecord], keys: &Keys12) -> (usize, Vec<u8>) 
 
 /// A connected TLS 1.2 pair and its keys: each side has sent one protected record
 /// (its Finished), so the next has sequence number 1.
-fn connected12() -> Result<(Pair, Keys12), String> {
+pub fn connected12() -> Result<(Pair, Keys12), String> {
     let mut p = Pair::new(client12(), server());
     let hello = p
         .handshake12()
@@ -159,7 +163,7 @@ fn connected12() -> Result<(Pair, Keys12), String> {
 }
 
 /// [`refused`] for a side whose alert goes out protected under TLS 1.2 `keys`.
-fn refused12(
+pub fn refused12(
     p: &mut Pair,
     side: Side,
     keys: &Keys12,
@@ -251,11 +255,11 @@ rules! {
         hello12_refused(|ch| ch.cipher_suites = vec![CipherSuite::Unknown(0x0005)], A::HandshakeFailure, "no cipher suite in common: the peer offered unknown(0x5); enabled here: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256")
     }
 
-    /// RFC 5246, E.1: a server that does not support the client's version (here
+    /// RFC 5246, 7.4.1.2 and E.1: a server that does not support the client's version (here
     /// TLS 1.1, ferrotls's floor being TLS 1.2) answers protocol_version (7.2.2:
     /// "The protocol version the client has attempted to negotiate is recognized
     /// but not supported").
-    "E.1", "ClientHello for TLS 1.1 is protocol_version" =>
+    "7.4.1.2", "ClientHello for TLS 1.1 is protocol_version" =>
     fn client_hello_for_tls11_is_protocol_version() {
         hello12_refused(|ch| {
             ch.legacy_version = ProtocolVersion::TLSv1_1;
@@ -568,10 +572,10 @@ rules! {
         server_flight_refused(|r| edit_first(r, |sh| sh.compression_method = 1), A::IllegalParameter, "peer's ServerHello has an illegal compression_method: must be null (0)")
     }
 
-    /// RFC 5246, E.1: "If the version chosen by the server is not supported by the
+    /// RFC 5246, 7.4.1.3 and E.1: "If the version chosen by the server is not supported by the
     /// client (or not acceptable), the client MUST send a "protocol_version" alert
     /// message and close the connection."
-    "E.1", "ServerHello for TLS 1.1 is protocol_version" =>
+    "7.4.1.3", "ServerHello for TLS 1.1 is protocol_version" =>
     fn server_hello_for_tls11_is_protocol_version() {
         server_flight_refused(|r| edit_first(r, |sh| sh.legacy_version = ProtocolVersion::TLSv1_1), A::ProtocolVersion, "no TLS version in common: the peer offered only TLSv1.1; ferrotls negotiates only TLS 1.3 and TLS 1.2")
     }
@@ -745,7 +749,10 @@ rules! {
 }
 
 /// Rewrites the ServerHello in the first record.
-fn edit_first(records: &mut [OpaqueRecord], edit: impl FnOnce(&mut ferrotls::msgs::ServerHello)) {
+pub fn edit_first(
+    records: &mut [OpaqueRecord],
+    edit: impl FnOnce(&mut ferrotls::msgs::ServerHello),
+) {
     let mut flight = join_records(&records[..1]);
     edit_server_hello(&mut flight, edit);
     records[0] = split_records(&flight).remove(0);
