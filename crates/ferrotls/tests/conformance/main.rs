@@ -23,9 +23,11 @@ mod rfc5746;
 mod rfc6066;
 mod rfc6520;
 mod rfc7301;
+mod rfc7301_more;
 mod rfc7507;
 mod rfc7627;
 mod rfc8422;
+mod rfc8422_more;
 mod rfc8446;
 mod rfc8446_auth;
 mod rfc8446_client;
@@ -53,9 +55,11 @@ fn all_rules() -> Vec<&'static Rule> {
         rfc5746::RULES,
         rfc6066::RULES,
         rfc7301::RULES,
+        rfc7301_more::RULES,
         rfc7507::RULES,
         rfc7627::RULES,
         rfc8422::RULES,
+        rfc8422_more::RULES,
         rfc6520::RULES,
     ]
     .into_iter()

@@ -111,7 +111,17 @@ pub fn client_flight_refused(
     alert: A,
     text: &str,
 ) -> Check {
-    let mut p = Pair::new(client12(), server());
+    client_flight_refused_with(client12(), edit, alert, text)
+}
+
+/// [`client_flight_refused`] with a client configured by `client`.
+pub fn client_flight_refused_with(
+    client: ClientConfigBuilder,
+    edit: impl FnOnce(&mut Vec<OpaqueRecord>, &Keys12),
+    alert: A,
+    text: &str,
+) -> Check {
+    let mut p = Pair::new(client, server());
     p.transfer(Side::Client)
         .map_err(|e| format!("ClientHello: {e}"))?;
     let flight = p.take(Side::Server);
