@@ -7,7 +7,7 @@ use ferrotls::msgs::{ClientExtension, HandshakePayload, ServerExtension};
 use crate::pair::{Pair, Side};
 use crate::peer::{
     before_hello_with, client, edit_sealed_message, extension_body_offset, refused, same,
-    send_edited_server_flight, send_hello, server, set_extension, Check,
+    send_edited_server_flight, send_hello, server, set_extension,
 };
 use crate::rfc5246_more::{client12, edit_first, server_flight_refused_with};
 
