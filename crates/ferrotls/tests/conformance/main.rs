@@ -17,15 +17,18 @@ mod pair;
 mod registry;
 mod peer;
 
+mod rfc5077;
 mod rfc5246;
 mod rfc5246_more;
 mod rfc5746;
 mod rfc6066;
+mod rfc6066_more;
 mod rfc6520;
 mod rfc7301;
 mod rfc7301_more;
 mod rfc7507;
 mod rfc7627;
+mod rfc7627_more;
 mod rfc8422;
 mod rfc8422_more;
 mod rfc8446;
@@ -53,11 +56,14 @@ fn all_rules() -> Vec<&'static Rule> {
         rfc5246::RULES,
         rfc5246_more::RULES,
         rfc5746::RULES,
+        rfc5077::RULES,
         rfc6066::RULES,
+        rfc6066_more::RULES,
         rfc7301::RULES,
         rfc7301_more::RULES,
         rfc7507::RULES,
         rfc7627::RULES,
+        rfc7627_more::RULES,
         rfc8422::RULES,
         rfc8422_more::RULES,
         rfc6520::RULES,
