@@ -1159,8 +1159,13 @@ impl Connection {
             // RFC 8446, 6.1: user_canceled is followed by close_notify.
             AlertDescription::UserCanceled if alert.level == AlertLevel::Warning => Ok(()),
             // RFC 5246, 7.2: TLS 1.2 warnings (e.g. no_renegotiation) do not end the
-            // connection, but a stream of them is refused.
-            _ if alert.level == AlertLevel::Warning && self.common.is_tls12() => {
+            // connection, but a stream of them is refused. A close_notify is no such
+            // warning (7.2.1: nothing after it counts): during the handshake it ends
+            // the handshake with an error, below, rather than leave it waiting.
+            _ if alert.level == AlertLevel::Warning
+                && self.common.is_tls12()
+                && alert.description != AlertDescription::CloseNotify =>
+            {
                 self.common.empty_records += 1;
                 if self.common.empty_records > MAX_EMPTY_RECORDS {
                     return Err(RecordError::TooManyEmptyRecords {

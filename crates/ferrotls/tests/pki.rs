@@ -963,3 +963,33 @@ fn every_certificate_error_explains() {
         assert_eq!(ferrotls::Error::from(e).alert(), Some(alert));
     }
 }
+
+/// The pinned verifier: bytes that are no certificate are corrupt (bad_certificate,
+/// RFC 5246, 7.2.2), a well-formed certificate that is not pinned is unknown_ca.
+#[test]
+fn pinned_verifier_tells_a_corrupt_certificate_from_an_unpinned_one() {
+    let r = root("Test Root");
+    let pinned = leaf(&r, leaf_params(&["pinned.example.com"]));
+    let other = leaf(&r, leaf_params(&["other.example.com"]));
+    let v = PinnedCertVerifier::new(vec![CertificateDer::from(pinned)]).unwrap();
+    let sn = ServerName::try_from("pinned.example.com").unwrap();
+    let check = |der: &[u8]| {
+        v.verify_server_cert(
+            &CertificateDer::from(der.to_vec()),
+            &[],
+            &sn,
+            &[],
+            unix_time(good_time()),
+        )
+        .unwrap_err()
+    };
+    let e = check(&[1, 2, 3]);
+    assert_eq!(
+        e.to_string(),
+        "peer's certificate could not be parsed: Parsing Error: NomError(Eof)"
+    );
+    assert_eq!(e.alert(), Some(AlertDescription::BadCertificate));
+    let e = check(&other);
+    assert_eq!(e.alert(), Some(AlertDescription::UnknownCa));
+    assert!(e.to_string().contains("other.example.com"), "{e}");
+}

@@ -184,9 +184,9 @@ impl ServerCertVerifier for PinnedCertVerifier {
         if self.certs.iter().any(|c| c.as_ref() == end_entity.as_ref()) {
             return Ok(ServerCertVerified::assertion());
         }
-        let subject = ParsedCert::parse(end_entity.as_ref())
-            .map(|c| c.subject)
-            .unwrap_or_else(|_| "an unparseable certificate".to_string());
+        // RFC 5246, 7.2.2 and RFC 8446, 6.2: a certificate that does not parse is
+        // corrupt (bad_certificate), not merely another one than the pinned.
+        let subject = ParsedCert::parse(end_entity.as_ref())?.subject;
         Err(CertificateError::NotPinned { subject }.into())
     }
 }

@@ -252,6 +252,22 @@ pub(crate) fn handle_client_hello(
             "must include null (0)",
         ));
     }
+    // RFC 8422, 5.1.2: a client listing curves of RFC 8422 whose point formats lack
+    // uncompressed (the only format ferrotls's ECDHE uses) is illegal_parameter.
+    let lists_ecc_curve = ch.extensions.iter().any(|e| {
+        matches!(e, ClientExtension::SupportedGroups(g) if g.iter().any(|g| matches!(g,
+            NamedGroup::secp256r1 | NamedGroup::secp384r1 | NamedGroup::secp521r1 | NamedGroup::X25519 | NamedGroup::X448)))
+    });
+    let without_uncompressed = ch.extensions.iter().any(|e| {
+        matches!(e, ClientExtension::EcPointFormats(f) if !f.contains(&ECPointFormat::Uncompressed))
+    });
+    if lists_ecc_curve && without_uncompressed {
+        return Err(illegal(
+            "ClientHello",
+            "ec_point_formats",
+            "must include uncompressed (RFC 8422, 5.1.2)",
+        ));
+    }
     // RFC 5746, 3.6: the extension or the SCSV signals secure renegotiation support.
     let secure_renegotiation = match ch.extensions.iter().find_map(|e| match e {
         ClientExtension::RenegotiationInfo(v) => Some(v),

@@ -1034,6 +1034,16 @@ impl ExpectServerHello {
         }
         self.decide_ech(common, &raw, suite)?;
 
+        // RFC 8446, 4.2: a recognised extension that a TLS 1.3 ServerHello may not
+        // carry (a TLS 1.2 answer such as ALPN) is illegal_parameter, even when the
+        // client sent the request: its answer belongs in EncryptedExtensions.
+        if sh.tls13_forbidden_extension().is_some() {
+            return Err(illegal(
+                "ServerHello",
+                "extensions",
+                "a TLS 1.3 ServerHello may carry only supported_versions, key_share and pre_shared_key",
+            ));
+        }
         // RFC 8446, 4.1.3: only these extensions may appear in a TLS 1.3 ServerHello.
         for ext in &sh.extensions {
             match ext {

@@ -19,21 +19,28 @@ mod peer;
 
 mod rfc5077;
 mod rfc5246;
+mod rfc5246_more;
 mod rfc5746;
 mod rfc6066;
+mod rfc6066_more;
 mod rfc6520;
 mod rfc7301;
+mod rfc7301_more;
 mod rfc7507;
 mod rfc7627;
+mod rfc7627_more;
 mod rfc8422;
+mod rfc8422_more;
 mod rfc8446;
 mod rfc8446_auth;
 mod rfc8446_client;
 mod rfc8446_close;
+mod rfc8446_ext;
 mod rfc8446_hello;
 mod rfc8446_more;
 mod rfc8446_post;
 mod rfc8446_psk;
+mod rfc8446_records;
 
 use registry::{Deviation, Rule};
 
@@ -49,13 +56,20 @@ fn all_rules() -> Vec<&'static Rule> {
         rfc8446_psk::RULES,
         rfc8446_post::RULES,
         rfc5077::RULES,
+        rfc8446_records::RULES,
+        rfc8446_ext::RULES,
         rfc5246::RULES,
+        rfc5246_more::RULES,
         rfc5746::RULES,
         rfc6066::RULES,
+        rfc6066_more::RULES,
         rfc7301::RULES,
+        rfc7301_more::RULES,
         rfc7507::RULES,
         rfc7627::RULES,
+        rfc7627_more::RULES,
         rfc8422::RULES,
+        rfc8422_more::RULES,
         rfc6520::RULES,
     ]
     .into_iter()
@@ -65,10 +79,14 @@ fn all_rules() -> Vec<&'static Rule> {
 
 /// Requirements ferrotls deliberately does not follow, with the reason.
 fn all_deviations() -> Vec<&'static Deviation> {
-    [rfc8446_more::DEVIATIONS, rfc6066::DEVIATIONS]
-        .into_iter()
-        .flatten()
-        .collect()
+    [
+        rfc8446_more::DEVIATIONS,
+        rfc6066::DEVIATIONS,
+        rfc5246_more::DEVIATIONS,
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// The checked-in list the README links to, kept equal to what the suite generates.
