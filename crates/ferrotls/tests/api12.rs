@@ -7,7 +7,6 @@ mod pair;
 use std::io::Write;
 use std::sync::Arc;
 
-use ferrotls::client::ClientConfig;
 use ferrotls::error::{ApiError, NoCommon, PeerMisbehaved};
 use ferrotls::msgs::enums::{
     AlertDescription, AlertLevel, CipherSuite, ContentType, ExtensionType, HeartbeatMode,
@@ -24,7 +23,7 @@ use ferrotls::Error;
 
 use pair::{
     client_config, ecdsa, edit_server_hello, identity, server_config, split_records, Hello12,
-    Identity, KeyCapture, KeyType, Keys12, Pair, Recorder, Side, BOTH, SERVER_NAME,
+    Identity, KeyCapture, KeyType, Keys12, Pair, Shared, Side, BOTH, SERVER_NAME,
 };
 
 const TLS12: &[ProtocolVersion] = &[ProtocolVersion::TLSv1_2];
@@ -230,49 +229,6 @@ fn legacy_suites_are_off_unless_enabled() {
 
 // ---------------------------------------------------------------------------------
 // Resumption
-
-/// Configurations shared by several connections.
-struct Shared {
-    client: Arc<ClientConfig>,
-    server: Arc<ServerConfig>,
-    client_keys: Arc<KeyCapture>,
-    server_keys: Arc<KeyCapture>,
-    recorder: Arc<Recorder>,
-}
-
-impl Shared {
-    fn new(
-        client: ferrotls::client::ClientConfigBuilder,
-        server: ferrotls::server::ServerConfigBuilder,
-    ) -> Shared {
-        let client_keys = Arc::new(KeyCapture::default());
-        let server_keys = Arc::new(KeyCapture::default());
-        let recorder = Arc::new(Recorder::default());
-        Shared {
-            client: client
-                .key_log(client_keys.clone())
-                .build()
-                .expect("client config"),
-            server: server
-                .key_log(server_keys.clone())
-                .observer(recorder.clone())
-                .build()
-                .expect("server config"),
-            client_keys,
-            server_keys,
-            recorder,
-        }
-    }
-
-    fn connect(&self) -> Pair {
-        Pair::from_configs(
-            &self.client,
-            &self.server,
-            &self.client_keys,
-            &self.server_keys,
-        )
-    }
-}
 
 /// One connection: the ClientHello it sent, the ServerHello it got, and the pair.
 struct Conn {

@@ -9,16 +9,15 @@ mod pair;
 
 use std::sync::Arc;
 
-use ferrotls::client::{ClientConfig, ClientConfigBuilder, InMemorySessionStore};
+use ferrotls::client::{ClientConfigBuilder, InMemorySessionStore};
 use ferrotls::error::{NoCommon, PeerMisbehaved};
 use ferrotls::msgs::enums::{AlertDescription, AlertLevel, ExtensionType, ProtocolVersion};
 use ferrotls::msgs::{AlertMessage, ClientExtension, ClientHello, ServerExtension};
-use ferrotls::server::{ServerConfig, ServerConfigBuilder};
 use ferrotls::Error;
 
 use pair::{
-    client_config, ecdsa, edit_server_hello, server_config, Identity, KeyCapture, Pair, Recorder,
-    Side, BOTH,
+    client_config, ecdsa, edit_server_hello, server_config, Identity, Pair, Recorder, Shared, Side,
+    BOTH,
 };
 
 const TLS12: &[ProtocolVersion] = &[ProtocolVersion::TLSv1_2];
@@ -175,45 +174,7 @@ fn a_client_that_requires_ems_refuses_a_server_without_it() {
 // ---------------------------------------------------------------------------------
 // Resumption (RFC 7627, 5.3)
 
-/// Configurations shared by the connections of one test, and what they log.
-struct Shared {
-    client: Arc<ClientConfig>,
-    server: Arc<ServerConfig>,
-    client_keys: Arc<KeyCapture>,
-    server_keys: Arc<KeyCapture>,
-    recorder: Arc<Recorder>,
-}
-
 impl Shared {
-    fn new(client: ClientConfigBuilder, server: ServerConfigBuilder) -> Shared {
-        let client_keys = Arc::new(KeyCapture::default());
-        let server_keys = Arc::new(KeyCapture::default());
-        let recorder = Arc::new(Recorder::default());
-        Shared {
-            client: client
-                .key_log(client_keys.clone())
-                .build()
-                .expect("client config"),
-            server: server
-                .key_log(server_keys.clone())
-                .observer(recorder.clone())
-                .build()
-                .expect("server config"),
-            client_keys,
-            server_keys,
-            recorder,
-        }
-    }
-
-    fn connect(&self) -> Pair {
-        Pair::from_configs(
-            &self.client,
-            &self.server,
-            &self.client_keys,
-            &self.server_keys,
-        )
-    }
-
     /// A first connection whose ClientHello loses the extension on the way: both
     /// sides keep a session without EMS.
     fn session_without_ems(&self) {

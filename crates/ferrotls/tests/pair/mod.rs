@@ -1514,3 +1514,45 @@ pub fn edit_plain_message(
     edit(&mut r.payload);
     *flight = join_records(&records);
 }
+
+/// Configurations shared by the connections of one test, with the keys they log and
+/// what the server observes.
+pub struct Shared {
+    pub client: Arc<ClientConfig>,
+    pub server: Arc<ServerConfig>,
+    pub client_keys: Arc<KeyCapture>,
+    pub server_keys: Arc<KeyCapture>,
+    pub recorder: Arc<Recorder>,
+}
+
+impl Shared {
+    pub fn new(client: ClientConfigBuilder, server: ServerConfigBuilder) -> Shared {
+        let client_keys = Arc::new(KeyCapture::default());
+        let server_keys = Arc::new(KeyCapture::default());
+        let recorder = Arc::new(Recorder::default());
+        Shared {
+            client: client
+                .key_log(client_keys.clone())
+                .build()
+                .expect("client config"),
+            server: server
+                .key_log(server_keys.clone())
+                .observer(recorder.clone())
+                .build()
+                .expect("server config"),
+            client_keys,
+            server_keys,
+            recorder,
+        }
+    }
+
+    /// A new connection pair from these configurations.
+    pub fn connect(&self) -> Pair {
+        Pair::from_configs(
+            &self.client,
+            &self.server,
+            &self.client_keys,
+            &self.server_keys,
+        )
+    }
+}
