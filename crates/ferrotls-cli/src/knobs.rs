@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use ferrotls::client::ClientConfigBuilder;
-use ferrotls::msgs::enums::ProtocolVersion;
+use ferrotls::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 use ferrotls::server::{
     InMemorySessionCache, ServerConfigBuilder, ServerSessionCache, StoredSession,
 };
@@ -50,52 +50,84 @@ fn versions(
     })
 }
 
+/// The protocol knobs both configuration builders have.
+trait Tunable: Sized {
+    fn versions(self, v: &[ProtocolVersion]) -> Self;
+    fn legacy(self) -> Self;
+    fn suites(self, s: &[CipherSuite]) -> Self;
+    fn groups(self, g: &[NamedGroup]) -> Self;
+    fn require_ems(self, require: bool) -> Self;
+}
+
+macro_rules! tunable {
+    ($builder:ty) => {
+        impl Tunable for $builder {
+            fn versions(self, v: &[ProtocolVersion]) -> Self {
+                <$builder>::versions(self, v)
+            }
+            fn legacy(self) -> Self {
+                self.enable_legacy_tls12_suites()
+            }
+            fn suites(self, s: &[CipherSuite]) -> Self {
+                self.cipher_suites(s)
+            }
+            fn groups(self, g: &[NamedGroup]) -> Self {
+                <$builder>::groups(self, g)
+            }
+            fn require_ems(self, require: bool) -> Self {
+                self.require_extended_master_secret(require)
+            }
+        }
+    };
+}
+tunable!(ClientConfigBuilder);
+tunable!(ServerConfigBuilder);
+
 impl Knobs {
-    /// Applies the knobs to a server configuration; `tls12`, `tls13` and `legacy` are
-    /// the `--tls1.2`, `--tls1.3` and `--legacy` flags.
+    /// Applies the knobs to a client or server configuration; `tls12`, `tls13` and
+    /// `legacy` are the `--tls1.2`, `--tls1.3` and `--legacy` flags.
+    fn apply<B: Tunable>(
+        &self,
+        mut b: B,
+        tls12: bool,
+        tls13: bool,
+        legacy: bool,
+    ) -> Result<B, String> {
+        if let Some(v) = versions(self, tls12, tls13)? {
+            b = b.versions(&v);
+        }
+        if legacy {
+            b = b.legacy();
+        }
+        if !self.ciphers.is_empty() {
+            b = b.suites(&common::parse_suites(&self.ciphers, legacy)?);
+        }
+        if !self.groups.is_empty() {
+            b = b.groups(&common::parse_groups(&self.groups)?);
+        }
+        Ok(b.require_ems(self.require_ems))
+    }
+
+    /// Applies the knobs to a server configuration.
     pub fn server(
         &self,
-        mut b: ServerConfigBuilder,
+        b: ServerConfigBuilder,
         tls12: bool,
         tls13: bool,
         legacy: bool,
     ) -> Result<ServerConfigBuilder, String> {
-        if let Some(v) = versions(self, tls12, tls13)? {
-            b = b.versions(&v);
-        }
-        if legacy {
-            b = b.enable_legacy_tls12_suites();
-        }
-        if !self.ciphers.is_empty() {
-            b = b.cipher_suites(&common::parse_suites(&self.ciphers, legacy)?);
-        }
-        if !self.groups.is_empty() {
-            b = b.groups(&common::parse_groups(&self.groups)?);
-        }
-        Ok(b.require_extended_master_secret(self.require_ems))
+        self.apply(b, tls12, tls13, legacy)
     }
 
-    /// Applies the knobs to a client configuration, as [`Knobs::server`] does.
+    /// Applies the knobs to a client configuration.
     pub fn client(
         &self,
-        mut b: ClientConfigBuilder,
+        b: ClientConfigBuilder,
         tls12: bool,
         tls13: bool,
         legacy: bool,
     ) -> Result<ClientConfigBuilder, String> {
-        if let Some(v) = versions(self, tls12, tls13)? {
-            b = b.versions(&v);
-        }
-        if legacy {
-            b = b.enable_legacy_tls12_suites();
-        }
-        if !self.ciphers.is_empty() {
-            b = b.cipher_suites(&common::parse_suites(&self.ciphers, legacy)?);
-        }
-        if !self.groups.is_empty() {
-            b = b.groups(&common::parse_groups(&self.groups)?);
-        }
-        Ok(b.require_extended_master_secret(self.require_ems))
+        self.apply(b, tls12, tls13, legacy)
     }
 }
 
