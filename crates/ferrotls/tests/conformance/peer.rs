@@ -12,8 +12,8 @@ use ferrotls::server::ServerConfigBuilder;
 use ferrotls::Error;
 
 use crate::pair::{
-    self, client_config, client_hello_of, join_records, plain_record, server_config, split_records,
-    Pair, Side,
+    self, alert12_sent_by, client_config, client_hello_of, join_records, plain_record,
+    server_config, split_records, Keys12, Pair, Side,
 };
 
 /// What a case returns.
@@ -310,4 +310,32 @@ pub fn edit_sealed_message(
     let mut msg = HandshakeMessage::read_tls13(content).expect("a message of ours");
     edit(&mut msg.payload);
     *content = msg.to_bytes();
+}
+
+/// [`refused`] for a TLS 1.2 side whose alert may go out protected under `keys`
+/// (after its ChangeCipherSpec).
+pub fn refused12(
+    p: &mut Pair,
+    side: Side,
+    keys: Option<&Keys12>,
+    outcome: Result<IoState, Error>,
+    alert: AlertDescription,
+    text: &str,
+) -> Check {
+    let err = match outcome {
+        Ok(_) => return Err(format!("{side:?} accepted what it must refuse ({text})")),
+        Err(e) => e,
+    };
+    same("error text", err.to_string().as_str(), text)?;
+    same("alert of the error", err.alert(), Some(alert))?;
+    same(
+        "alert on the wire",
+        alert12_sent_by(p, side, keys).map(|a| a.description),
+        Some(alert),
+    )?;
+    same(
+        "error on the next call",
+        p.conn(side).process_new_packets().err(),
+        Some(err),
+    )
 }

@@ -6,10 +6,10 @@ use ferrotls::msgs::enums::{AlertDescription as A, ContentType, ExtensionType, H
 use ferrotls::msgs::{ClientExtension, ServerExtension};
 
 use crate::pair::{
-    alert12_sent_by, client_hello_of, edit_server_hello, join_records, plain_record, split_records,
-    Hello12, Keys12, Pair, Side, SERVER_NAME,
+    client_hello_of, edit_server_hello, join_records, plain_record, split_records, Hello12, Keys12,
+    Pair, Side, SERVER_NAME,
 };
-use crate::peer::{client, ensure, message, same, Check, TLS12};
+use crate::peer::{client, ensure, message, refused12, same, Check, TLS12};
 use crate::rfc8446_psk::Tickets;
 
 /// A TLS 1.2 client sharing `t`'s ticket store; `tickets` says whether it asks
@@ -51,29 +51,6 @@ fn handshake(t: &Tickets) -> Result<(Pair, Hello12), String> {
         .handshake12()
         .map_err(|(side, e)| format!("handshake: {side:?}: {e}"))?;
     Ok((p, hello))
-}
-
-/// Checks `side` refused with this text and alert, the alert (maybe protected
-/// under the TLS 1.2 keys) being on the wire.
-fn refused12(
-    p: &mut Pair,
-    side: Side,
-    keys: Option<&Keys12>,
-    outcome: Result<ferrotls::conn::IoState, ferrotls::Error>,
-    alert: A,
-    text: &str,
-) -> Check {
-    let err = match outcome {
-        Ok(_) => return Err(format!("{side:?} accepted what it must refuse ({text})")),
-        Err(e) => e,
-    };
-    same("error text", err.to_string().as_str(), text)?;
-    same("alert of the error", err.alert(), Some(alert))?;
-    same(
-        "alert on the wire",
-        alert12_sent_by(p, side, keys).map(|a| a.description),
-        Some(alert),
-    )
 }
 
 /// Runs a full TLS 1.2 handshake up to the server's last flight ([NewSessionTicket],

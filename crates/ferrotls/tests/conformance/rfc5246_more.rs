@@ -3,22 +3,20 @@
 //! (7.2), one scripted peer each.
 
 use ferrotls::client::ClientConfigBuilder;
-use ferrotls::conn::IoState;
 use ferrotls::msgs::enums::{
     AlertDescription as A, AlertLevel, CipherSuite, ContentType, ExtensionType, HandshakeType,
     ProtocolVersion,
 };
 use ferrotls::msgs::ClientHello;
 use ferrotls::record::OpaqueRecord;
-use ferrotls::Error;
 
 use crate::pair::{
     alert12_sent_by, alert_record, edit_server_hello, join_records, plain_record, raw_record,
     read_plaintext, split_records, Hello12, Keys12, Pair, Side,
 };
 use crate::peer::{
-    before_hello_with, client, failed_without_alert, message, refused, same, send_hello, server,
-    without, Check, TLS12,
+    before_hello_with, client, failed_without_alert, message, refused, refused12, same, send_hello,
+    server, without, Check, TLS12,
 };
 
 /// A TLS 1.2 client offering TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 only.
@@ -172,39 +170,12 @@ pub fn connected12() -> Result<(Pair, Keys12), String> {
     Ok((p, keys))
 }
 
-/// [`refused`] for a side whose alert goes out protected under TLS 1.2 `keys`.
-pub fn refused12(
-    p: &mut Pair,
-    side: Side,
-    keys: &Keys12,
-    outcome: Result<IoState, Error>,
-    alert: A,
-    text: &str,
-) -> Check {
-    let err = match outcome {
-        Ok(_) => return Err(format!("{side:?} accepted what it must refuse ({text})")),
-        Err(e) => e,
-    };
-    same("error text", err.to_string().as_str(), text)?;
-    same("alert of the error", err.alert(), Some(alert))?;
-    same(
-        "alert on the wire",
-        alert12_sent_by(p, side, Some(keys)).map(|a| a.description),
-        Some(alert),
-    )?;
-    same(
-        "error on the next call",
-        p.conn(side).process_new_packets().err(),
-        Some(err),
-    )
-}
-
 /// Sends the connected server a record from the client sealed at sequence 1.
 fn after_handshake_refused(typ: ContentType, content: &[u8], alert: A, text: &str) -> Check {
     let (mut p, keys) = connected12()?;
     let record = keys.seal_at(Side::Client, 1, typ, content);
     let outcome = p.deliver(Side::Server, &record);
-    refused12(&mut p, Side::Server, &keys, outcome, alert, text)
+    refused12(&mut p, Side::Server, Some(&keys), outcome, alert, text)
 }
 
 /// Runs a TLS 1.2 handshake up to the server's last flight (CCS, Finished), lets
@@ -227,7 +198,7 @@ fn server_last_flight_refused(
     let mut records = split_records(&p.take(Side::Server));
     edit(&mut records, &keys);
     let outcome = p.deliver(Side::Client, &join_records(&records));
-    refused12(&mut p, Side::Client, &keys, outcome, alert, text)
+    refused12(&mut p, Side::Client, Some(&keys), outcome, alert, text)
 }
 
 fn unexpected(state: &str, got: &str) -> String {
@@ -439,7 +410,7 @@ rules! {
     fn ciphertext_record_over_limit_is_record_overflow() {
         let (mut p, keys) = connected12()?;
         let outcome = p.deliver(Side::Server, &raw_record(23, 0x0303, &vec![0; (1 << 14) + 2049]));
-        refused12(&mut p, Side::Server, &keys, outcome, A::RecordOverflow, "peer sent a record of 18433 bytes, more than the 18432 allowed")
+        refused12(&mut p, Side::Server, Some(&keys), outcome, A::RecordOverflow, "peer sent a record of 18433 bytes, more than the 18432 allowed")
     }
 
     /// RFC 5246, 6.2.1 and 7.2.2: a protected record whose plaintext is over 2^14
@@ -470,7 +441,7 @@ rules! {
         let last = record.len() - 1;
         record[last] ^= 1;
         let outcome = p.deliver(Side::Server, &record);
-        refused12(&mut p, Side::Server, &keys, outcome, A::BadRecordMac, "record 1 from the peer failed decryption: it was altered in transit or the peers derived different keys")
+        refused12(&mut p, Side::Server, Some(&keys), outcome, A::BadRecordMac, "record 1 from the peer failed decryption: it was altered in transit or the peers derived different keys")
     }
 
     /// RFC 5246, 6.2.3.3: a record from the right key but the wrong sequence number
@@ -481,7 +452,7 @@ rules! {
         let record = keys.seal_at(Side::Client, 1, ContentType::ApplicationData, b"once");
         p.deliver(Side::Server, &record).map_err(|e| format!("first record: {e}"))?;
         let outcome = p.deliver(Side::Server, &record);
-        refused12(&mut p, Side::Server, &keys, outcome, A::BadRecordMac, "record 2 from the peer failed decryption: it was altered in transit or the peers derived different keys")
+        refused12(&mut p, Side::Server, Some(&keys), outcome, A::BadRecordMac, "record 2 from the peer failed decryption: it was altered in transit or the peers derived different keys")
     }
 
     /// RFC 5246, 6: "If a TLS implementation receives an unexpected record type,
@@ -497,7 +468,7 @@ rules! {
     fn ccs_after_the_handshake_is_unexpected_message() {
         let (mut p, keys) = connected12()?;
         let outcome = p.deliver(Side::Server, &plain_record(ContentType::ChangeCipherSpec, &[1]));
-        refused12(&mut p, Side::Server, &keys, outcome, A::UnexpectedMessage, "peer sent ChangeCipherSpec while the handshake was in state TLS 1.2 Connected, which does not accept it")
+        refused12(&mut p, Side::Server, Some(&keys), outcome, A::UnexpectedMessage, "peer sent ChangeCipherSpec while the handshake was in state TLS 1.2 Connected, which does not accept it")
     }
 
     /// RFC 5246, 7.2: an alert is two bytes (level, description); a protected alert
@@ -714,7 +685,7 @@ rules! {
         let outcome = p.deliver(Side::Client, &join_records(&r));
         // The client answered the first ServerHelloDone: its alert is protected.
         let keys = Keys12::from_log(&p.client_keys, &hello);
-        refused12(&mut p, Side::Client, &keys, outcome, A::UnexpectedMessage,
+        refused12(&mut p, Side::Client, Some(&keys), outcome, A::UnexpectedMessage,
             &unexpected("TLS 1.2 ExpectNewSessionTicket", "ServerHelloDone"))
     }
 
