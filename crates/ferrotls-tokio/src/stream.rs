@@ -196,8 +196,8 @@ where
                 return Poll::Ready(Err(io::Error::new(
                     io::ErrorKind::UnexpectedEof,
                     format!(
-                        "the peer closed the TCP connection during the TLS handshake (in state {})",
-                        self.conn.state_name()
+                        "the peer closed the TCP connection during the TLS handshake, {}",
+                        ferrotls::error::handshake_step(self.conn.state_name())
                     ),
                 )));
             }

@@ -133,6 +133,6 @@ async fn tcp_close_during_the_handshake_is_unexpected_eof() {
     assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
     assert_eq!(
         err.to_string(),
-        "the peer closed the TCP connection during the TLS handshake (in state ExpectClientHello)"
+        "the peer closed the TCP connection during the TLS handshake, while waiting for the ClientHello"
     );
 }

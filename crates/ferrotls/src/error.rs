@@ -673,15 +673,66 @@ fn list(items: &[String]) -> String {
     }
 }
 
+/// The protocol step a handshake state stands for, for messages: "while waiting
+/// for the peer's Finished". TLS 1.2 states carry a "TLS 1.2 " prefix.
+/// [`handshake_step`] joins the two parts.
+fn protocol_step(state: &str) -> (&'static str, &'static str) {
+    let (bare, version) = match state.strip_prefix("TLS 1.2 ") {
+        Some(s) => (s, " (TLS 1.2)"),
+        None => (state, ""),
+    };
+    let step = match bare {
+        "ExpectClientHello" => "while waiting for the ClientHello",
+        "ExpectSecondClientHello" => {
+            "while waiting for the second ClientHello (after HelloRetryRequest)"
+        }
+        "ExpectServerHello" => "while waiting for the ServerHello",
+        "ExpectServerHello (after HelloRetryRequest)" => {
+            "while waiting for the ServerHello after HelloRetryRequest"
+        }
+        "ExpectEncryptedExtensions" => "while waiting for the server's EncryptedExtensions",
+        "ExpectCertificateOrCertificateRequest" => {
+            "while waiting for the server's Certificate or CertificateRequest"
+        }
+        "ExpectCertificate" => "while waiting for the peer's Certificate",
+        "ExpectCertificateStatus" => "while waiting for the server's CertificateStatus",
+        "ExpectServerKeyExchange" => "while waiting for the server's ServerKeyExchange",
+        "ExpectServerHelloDone" => "while waiting for the server's ServerHelloDone",
+        "ExpectClientKeyExchange" => "while waiting for the client's ClientKeyExchange",
+        "ExpectCertificateVerify" => "while waiting for the peer's CertificateVerify",
+        "ExpectNewSessionTicket" => "while waiting for the server's NewSessionTicket",
+        "ExpectChangeCipherSpec" => "while waiting for the peer's ChangeCipherSpec",
+        "ExpectEndOfEarlyData" => "while waiting for the client's EndOfEarlyData",
+        "ExpectFinished" => "while waiting for the peer's Finished",
+        "ExpectPostHandshakeCertificateVerify" => {
+            "while waiting for the client's CertificateVerify after the handshake"
+        }
+        "ExpectPostHandshakeFinished" => {
+            "while waiting for the client's Finished after the handshake"
+        }
+        "Connected" => "after the handshake, where it is not allowed",
+        "handshaking" => "during the handshake, where it is not allowed",
+        _ => "at a point of the handshake where it is not allowed",
+    };
+    (step, version)
+}
+
+/// Where a handshake in `state` (`Connection::state_name`) stands, as a protocol
+/// step for messages: "while waiting for the ClientHello", never the state's name.
+pub fn handshake_step(state: &str) -> String {
+    let (step, version) = protocol_step(state);
+    format!("{step}{version}")
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Decode(e) => write!(f, "peer sent a {e}"),
             Error::Record(e) => e.fmt(f),
-            Error::UnexpectedMessage { state, got } => write!(
-                f,
-                "peer sent {got} while the handshake was in state {state}, which does not accept it"
-            ),
+            Error::UnexpectedMessage { state, got } => {
+                let (step, version) = protocol_step(state);
+                write!(f, "peer sent {got} {step}{version}")
+            }
             Error::PeerMisbehaved(e) => e.fmt(f),
             Error::NoCommonParameters(e) => e.fmt(f),
             Error::AlertReceived(a) => {
@@ -1362,6 +1413,60 @@ impl From<EchError> for Error {
 
 #[cfg(test)]
 mod tests {
+
+    /// Every state name the four state machines report reads as a protocol step.
+    #[test]
+    fn every_state_reads_as_a_protocol_step() {
+        let names = [
+            "TLS 1.2 ExpectCertificate",
+            "TLS 1.2 ExpectCertificateStatus",
+            "TLS 1.2 ExpectServerKeyExchange",
+            "TLS 1.2 ExpectServerHelloDone",
+            "TLS 1.2 ExpectNewSessionTicket",
+            "TLS 1.2 ExpectChangeCipherSpec",
+            "TLS 1.2 ExpectFinished",
+            "TLS 1.2 Connected",
+            "TLS 1.2 ExpectClientKeyExchange",
+            "TLS 1.2 ExpectCertificateVerify",
+            "ExpectServerHello",
+            "ExpectServerHello (after HelloRetryRequest)",
+            "ExpectEncryptedExtensions",
+            "ExpectCertificateOrCertificateRequest",
+            "ExpectCertificate",
+            "ExpectCertificateVerify",
+            "ExpectFinished",
+            "Connected",
+            "ExpectClientHello",
+            "ExpectSecondClientHello",
+            "ExpectEndOfEarlyData",
+            "ExpectPostHandshakeCertificateVerify",
+            "ExpectPostHandshakeFinished",
+            "handshaking",
+        ];
+        for n in names {
+            let step = handshake_step(n);
+            assert!(
+                !step.contains("Expect") && !step.contains("at a point"),
+                "{n}: {step}"
+            );
+        }
+        assert_eq!(
+            handshake_step("TLS 1.2 ExpectFinished"),
+            "while waiting for the peer's Finished (TLS 1.2)"
+        );
+        assert_eq!(
+            handshake_step("ExpectClientHello"),
+            "while waiting for the ClientHello"
+        );
+        assert_eq!(
+            handshake_step("Connected"),
+            "after the handshake, where it is not allowed"
+        );
+        assert_eq!(
+            handshake_step("NoSuchState"),
+            "at a point of the handshake where it is not allowed"
+        );
+    }
     use super::*;
 
     #[test]
@@ -1378,7 +1483,7 @@ mod tests {
     fn every_error_explains_itself_and_maps_to_its_alert() {
         let s = |x: &str| x.to_string();
         let cases: Vec<(Error, &str, Option<AlertDescription>)> = vec![
-            (Error::UnexpectedMessage { state: "ExpectFinished", got: "Certificate" }, "peer sent Certificate while the handshake was in state ExpectFinished, which does not accept it", Some(AlertDescription::UnexpectedMessage)),
+            (Error::UnexpectedMessage { state: "ExpectFinished", got: "Certificate" }, "peer sent Certificate while waiting for the peer's Finished", Some(AlertDescription::UnexpectedMessage)),
             (Error::AlertReceived(AlertDescription::CloseNotify), "peer closed the connection (close_notify) before the handshake completed", None),
             (Error::AlertReceived(AlertDescription::UnknownCa), "peer sent a fatal unknown_ca alert; the connection is closed (the peer does not trust the issuer of our certificate)", None),
             (Error::from(RecordError::Overflow { length: 16385, max: 16384 }), "peer sent a record of 16385 bytes, more than the 16384 allowed", Some(AlertDescription::RecordOverflow)),
@@ -1457,7 +1562,7 @@ mod tests {
             (Error::from(ApiError::PostHandshakeAuthNotOffered), "cannot request a client certificate after the handshake: the client did not offer post_handshake_auth (RFC 8446, 4.6.2). Ask for it during the handshake with ServerConfigBuilder::client_auth, or have the client enable post_handshake_auth", None),
             (Error::from(ApiError::PostHandshakeAuthNeedsTls13), "cannot request a client certificate after a TLS 1.2 handshake: post-handshake authentication exists only in TLS 1.3 (TLS 1.2 would need renegotiation, which ferrotls does not do)", None),
             (Error::from(ApiError::NoClientCertVerifier), "cannot request a client certificate: no client certificate verifier is configured (ServerConfigBuilder::post_handshake_client_auth or client_auth)", None),
-            (Error::UnexpectedMessage { state: "ExpectPostHandshakeFinished", got: "application data" }, "peer sent application data while the handshake was in state ExpectPostHandshakeFinished, which does not accept it", Some(AlertDescription::UnexpectedMessage)),
+            (Error::UnexpectedMessage { state: "ExpectPostHandshakeFinished", got: "application data" }, "peer sent application data while waiting for the client's Finished after the handshake", Some(AlertDescription::UnexpectedMessage)),
         ];
         for (error, text, alert) in cases {
             assert_eq!(error.to_string(), text, "{error:?}");

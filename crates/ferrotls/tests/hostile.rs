@@ -451,7 +451,7 @@ fn finished_before_client_hello_is_unexpected_message() {
         Side::Server,
         &err,
         A::UnexpectedMessage,
-        "peer sent Finished while the handshake was in state ExpectClientHello, which does not accept it",
+        "peer sent Finished while waiting for the ClientHello",
     );
 }
 
@@ -476,7 +476,7 @@ fn certificate_before_encrypted_extensions_is_unexpected_message() {
         Side::Client,
         &err,
         A::UnexpectedMessage,
-        "peer sent Certificate while the handshake was in state ExpectEncryptedExtensions, which does not accept it",
+        "peer sent Certificate while waiting for the server's EncryptedExtensions",
     );
 }
 
@@ -498,7 +498,7 @@ fn a_client_hello_after_the_handshake_is_unexpected_message() {
         Side::Server,
         &err,
         A::UnexpectedMessage,
-        "peer sent ClientHello while the handshake was in state Connected, which does not accept it",
+        "peer sent ClientHello after the handshake, where it is not allowed",
     );
 
     // In the clear, it is refused before it is parsed.
@@ -983,7 +983,7 @@ fn a_second_hello_retry_request_is_unexpected_message() {
         Side::Client,
         &err,
         A::UnexpectedMessage,
-        "peer sent HelloRetryRequest while the handshake was in state ExpectServerHello (after HelloRetryRequest), which does not accept it",
+        "peer sent HelloRetryRequest while waiting for the ServerHello after HelloRetryRequest",
     );
 }
 
@@ -1321,7 +1321,7 @@ fn a_key_update_before_finished_is_unexpected_message() {
         Side::Client,
         &err,
         A::UnexpectedMessage,
-        "peer sent KeyUpdate while the handshake was in state ExpectFinished, which does not accept it",
+        "peer sent KeyUpdate while waiting for the peer's Finished",
     );
 }
 
@@ -1443,7 +1443,7 @@ fn new_session_tickets_are_for_clients_only() {
         Side::Server,
         &err,
         A::UnexpectedMessage,
-        "peer sent NewSessionTicket while the handshake was in state Connected, which does not accept it",
+        "peer sent NewSessionTicket after the handshake, where it is not allowed",
     );
 }
 

@@ -465,12 +465,12 @@ fn ccs(body: &[u8]) -> Vec<u8> {
     plain_record(ContentType::ChangeCipherSpec, body)
 }
 
-fn unexpected(state: &'static str, got: &'static str) -> (Error, String) {
+/// The error for `got` arriving in `state`, and its sentence, which names the
+/// protocol step `step`.
+fn unexpected(state: &'static str, step: &str, got: &'static str) -> (Error, String) {
     (
         Error::UnexpectedMessage { state, got },
-        format!(
-            "peer sent {got} while the handshake was in state {state}, which does not accept it"
-        ),
+        format!("peer sent {got} {step}"),
     )
 }
 
@@ -481,7 +481,11 @@ fn a_ccs_before_the_keys_are_ready_is_unexpected_message() {
     // To the server, before ClientKeyExchange.
     let mut p = pair_with(CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256);
     p.transfer(Side::Client).expect("ClientHello");
-    let (want, text) = unexpected("TLS 1.2 ExpectClientKeyExchange", "ChangeCipherSpec");
+    let (want, text) = unexpected(
+        "TLS 1.2 ExpectClientKeyExchange",
+        "while waiting for the client's ClientKeyExchange (TLS 1.2)",
+        "ChangeCipherSpec",
+    );
     expect_failure(
         &mut p,
         Side::Server,
@@ -498,7 +502,11 @@ fn a_ccs_before_the_keys_are_ready_is_unexpected_message() {
     let flight = p.take(Side::Server);
     let mut records = split_records(&flight);
     records.insert(2, split_records(&ccs(&[1])).remove(0));
-    let (want, text) = unexpected("TLS 1.2 ExpectServerKeyExchange", "ChangeCipherSpec");
+    let (want, text) = unexpected(
+        "TLS 1.2 ExpectServerKeyExchange",
+        "while waiting for the server's ServerKeyExchange (TLS 1.2)",
+        "ChangeCipherSpec",
+    );
     expect_failure(
         &mut p,
         Side::Client,
@@ -529,7 +537,11 @@ fn client_flight_with_ccs(p: &mut Pair, ccs_records: &[Vec<u8>]) -> Vec<u8> {
 fn a_second_ccs_is_unexpected_message() {
     let mut p = pair_with(CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256);
     let flight = client_flight_with_ccs(&mut p, &[ccs(&[1]), ccs(&[1])]);
-    let (want, text) = unexpected("TLS 1.2 ExpectFinished", "ChangeCipherSpec");
+    let (want, text) = unexpected(
+        "TLS 1.2 ExpectFinished",
+        "while waiting for the peer's Finished (TLS 1.2)",
+        "ChangeCipherSpec",
+    );
     expect_failure(
         &mut p,
         Side::Server,
@@ -588,7 +600,11 @@ fn a_ccs_with_another_body_is_unexpected_message() {
 fn a_ccs_after_the_handshake_is_unexpected_message() {
     for to in [Side::Server, Side::Client] {
         let (mut p, keys) = connected(CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256);
-        let (want, text) = unexpected("TLS 1.2 Connected", "ChangeCipherSpec");
+        let (want, text) = unexpected(
+            "TLS 1.2 Connected",
+            "after the handshake, where it is not allowed (TLS 1.2)",
+            "ChangeCipherSpec",
+        );
         expect_failure(
             &mut p,
             to,

@@ -310,7 +310,7 @@ fn application_data_inside_an_answer_is_unexpected_message() {
             state: "ExpectPostHandshakeCertificateVerify",
             got: "application data",
         },
-        "peer sent application data while the handshake was in state ExpectPostHandshakeCertificateVerify, which does not accept it",
+        "peer sent application data while waiting for the client's CertificateVerify after the handshake",
         AlertDescription::UnexpectedMessage,
     );
 }
@@ -332,7 +332,7 @@ fn an_unsolicited_certificate_is_unexpected_message() {
             state: "Connected",
             got: "Certificate",
         },
-        "peer sent Certificate while the handshake was in state Connected, which does not accept it",
+        "peer sent Certificate after the handshake, where it is not allowed",
         AlertDescription::UnexpectedMessage,
     );
 }
@@ -380,7 +380,7 @@ fn a_certificate_request_without_the_offer_is_unexpected_message() {
     );
     assert_eq!(
         err.to_string(),
-        "peer sent CertificateRequest while the handshake was in state Connected, which does not accept it"
+        "peer sent CertificateRequest after the handshake, where it is not allowed"
     );
     assert_eq!(
         p.alert_sent_by(Side::Client),

@@ -120,7 +120,7 @@ rules! {
     fn ticket_not_asked_for_is_unexpected_message() {
         let (mut p, keys, outcome) = last_flight_edited(false, true, insert_ticket)?;
         refused12(&mut p, Side::Client, Some(&keys), outcome, A::UnexpectedMessage,
-            "peer sent NewSessionTicket while the handshake was in state TLS 1.2 ExpectChangeCipherSpec, which does not accept it")
+            "peer sent NewSessionTicket while waiting for the peer's ChangeCipherSpec (TLS 1.2)")
     }
 
     /// RFC 5077, 3.3: "This message MUST NOT be sent if the server did not include
@@ -129,7 +129,7 @@ rules! {
     fn ticket_not_announced_is_unexpected_message() {
         let (mut p, keys, outcome) = last_flight_edited(true, false, insert_ticket)?;
         refused12(&mut p, Side::Client, Some(&keys), outcome, A::UnexpectedMessage,
-            "peer sent NewSessionTicket while the handshake was in state TLS 1.2 ExpectChangeCipherSpec, which does not accept it")
+            "peer sent NewSessionTicket while waiting for the peer's ChangeCipherSpec (TLS 1.2)")
     }
 
     /// RFC 5077, 3.3: "If the server successfully verifies the client's ticket,
@@ -142,7 +142,7 @@ rules! {
             records.retain(|r| !(r.typ == ContentType::Handshake && r.payload.first() == Some(&HandshakeType::NewSessionTicket.to_wire())));
         })?;
         refused12(&mut p, Side::Client, Some(&keys), outcome, A::UnexpectedMessage,
-            "peer sent ChangeCipherSpec while the handshake was in state TLS 1.2 ExpectNewSessionTicket, which does not accept it")
+            "peer sent ChangeCipherSpec while waiting for the server's NewSessionTicket (TLS 1.2)")
     }
 
     /// RFC 5077, 3.2: "If the client possesses a ticket [...] Otherwise, it

@@ -34,8 +34,9 @@ fn ske_refused(p: &mut Pair, edit: impl FnOnce(&mut Vec<u8>), alert: A, text: &s
     refused(p, Side::Client, outcome, alert, text)
 }
 
-fn unexpected(state: &str, got: &str) -> String {
-    format!("peer sent {got} while the handshake was in state {state}, which does not accept it")
+/// The sentence for `got` arriving at the protocol step `step`.
+fn unexpected(step: &str, got: &str) -> String {
+    format!("peer sent {got} {step}")
 }
 
 rules! {
@@ -84,7 +85,7 @@ rules! {
         p.transfer(Side::Client).map_err(|e| format!("ClientHello: {e}"))?;
         let outcome = p.deliver(Side::Server, &plain_record(ContentType::ChangeCipherSpec, &[1]));
         refused(&mut p, Side::Server, outcome, A::UnexpectedMessage,
-            &unexpected("TLS 1.2 ExpectClientKeyExchange", "ChangeCipherSpec"))
+            &unexpected("while waiting for the client's ClientKeyExchange (TLS 1.2)", "ChangeCipherSpec"))
     }
 
     /// RFC 5246, 7.1: the same to the client, inside the server's first flight.
@@ -96,7 +97,7 @@ rules! {
         records.insert(2, split_records(&plain_record(ContentType::ChangeCipherSpec, &[1])).remove(0));
         let outcome = p.deliver(Side::Client, &join_records(&records));
         refused(&mut p, Side::Client, outcome, A::UnexpectedMessage,
-            &unexpected("TLS 1.2 ExpectServerKeyExchange", "ChangeCipherSpec"))
+            &unexpected("while waiting for the server's ServerKeyExchange (TLS 1.2)", "ChangeCipherSpec"))
     }
 
     /// RFC 5246, 7.4.3: the ServerKeyExchange signature covers the randoms and the

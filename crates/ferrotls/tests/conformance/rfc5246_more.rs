@@ -201,8 +201,9 @@ fn server_last_flight_refused(
     refused12(&mut p, Side::Client, Some(&keys), outcome, alert, text)
 }
 
-fn unexpected(state: &str, got: &str) -> String {
-    format!("peer sent {got} while the handshake was in state {state}, which does not accept it")
+/// The sentence for `got` arriving at the protocol step `step`.
+fn unexpected(step: &str, got: &str) -> String {
+    format!("peer sent {got} {step}")
 }
 
 rules! {
@@ -267,7 +268,7 @@ rules! {
             let (i, fin) = client_finished(r, keys);
             r[i] = hs(&fin);
             r.remove(i - 1);
-        }, A::UnexpectedMessage, &unexpected("TLS 1.2 ExpectChangeCipherSpec", "Finished"))
+        }, A::UnexpectedMessage, &unexpected("while waiting for the peer's ChangeCipherSpec (TLS 1.2)", "Finished"))
     }
 
     /// RFC 5246, 7.3: the client's second flight is ClientKeyExchange, then
@@ -275,7 +276,7 @@ rules! {
     "7.3", "Finished in place of ClientKeyExchange is unexpected_message" =>
     fn finished_in_place_of_client_key_exchange_is_unexpected_message() {
         client_flight_refused(|r, _| r[0] = hs(&message(HandshakeType::Finished, &[0; 12])),
-            A::UnexpectedMessage, &unexpected("TLS 1.2 ExpectClientKeyExchange", "Finished"))
+            A::UnexpectedMessage, &unexpected("while waiting for the client's ClientKeyExchange (TLS 1.2)", "Finished"))
     }
 
     /// RFC 8422, 5.7 with RFC 5246, 7.4.7: `opaque point <1..2^8-1>`: an empty
@@ -304,7 +305,7 @@ rules! {
     "7.4.6", "unrequested client Certificate is unexpected_message" =>
     fn unrequested_client_certificate_is_unexpected_message() {
         client_flight_refused(|r, _| r.insert(0, hs(&message(HandshakeType::Certificate, &[0, 0, 0]))),
-            A::UnexpectedMessage, &unexpected("TLS 1.2 ExpectClientKeyExchange", "Certificate"))
+            A::UnexpectedMessage, &unexpected("while waiting for the client's ClientKeyExchange (TLS 1.2)", "Certificate"))
     }
 
     /// RFC 5246, 7.4.8: CertificateVerify is sent only after a client certificate
@@ -312,14 +313,14 @@ rules! {
     "7.4.8", "CertificateVerify without a client certificate is unexpected_message" =>
     fn certificate_verify_without_a_certificate_is_unexpected_message() {
         client_flight_refused(|r, _| r.insert(1, hs(&message(HandshakeType::CertificateVerify, &[4, 3, 0, 0]))),
-            A::UnexpectedMessage, "peer sent CertificateVerify while the handshake was in state TLS 1.2 ExpectChangeCipherSpec, which does not accept it")
+            A::UnexpectedMessage, "peer sent CertificateVerify while waiting for the peer's ChangeCipherSpec (TLS 1.2)")
     }
 
     /// RFC 5246, 7.3: one ClientKeyExchange per handshake; a second is out of order.
     "7.3", "second ClientKeyExchange is unexpected_message" =>
     fn second_client_key_exchange_is_unexpected_message() {
         client_flight_refused(|r, _| { let cke = r[0].clone(); r.insert(1, cke); },
-            A::UnexpectedMessage, "peer sent ClientKeyExchange while the handshake was in state TLS 1.2 ExpectChangeCipherSpec, which does not accept it")
+            A::UnexpectedMessage, "peer sent ClientKeyExchange while waiting for the peer's ChangeCipherSpec (TLS 1.2)")
     }
 
     /// RFC 5246, 7.4.1.1: HelloRequest is sent by the server only; one from the
@@ -327,7 +328,7 @@ rules! {
     "7.4.1.1", "HelloRequest from the client is unexpected_message" =>
     fn hello_request_from_the_client_is_unexpected_message() {
         client_flight_refused(|r, _| r.insert(0, hs(&message(HandshakeType::HelloRequest, &[]))),
-            A::UnexpectedMessage, "peer sent HelloRequest while the handshake was in state TLS 1.2 ExpectClientKeyExchange, which does not accept it")
+            A::UnexpectedMessage, "peer sent HelloRequest while waiting for the client's ClientKeyExchange (TLS 1.2)")
     }
 
     /// RFC 5246, 7.4: a handshake message of a type the RFC does not define, where
@@ -335,7 +336,7 @@ rules! {
     "7.4", "handshake message of an unknown type is unexpected_message" =>
     fn unknown_handshake_type_is_unexpected_message() {
         client_flight_refused(|r, _| r[0] = hs(&message(HandshakeType::Unknown(99), &[1, 2])),
-            A::UnexpectedMessage, "peer sent handshake message while the handshake was in state TLS 1.2 ExpectClientKeyExchange, which does not accept it")
+            A::UnexpectedMessage, "peer sent handshake message while waiting for the client's ClientKeyExchange (TLS 1.2)")
     }
 
     /// RFC 5246, 7.4.9: "It is a fatal error if a Finished message is not preceded
@@ -347,7 +348,7 @@ rules! {
             let (i, _) = client_finished(r, keys);
             let cke = r[0].payload.clone();
             r[i] = split_records(&keys.seal_at(Side::Client, 0, ContentType::Handshake, &cke)).remove(0);
-        }, A::UnexpectedMessage, "peer sent ClientKeyExchange while the handshake was in state TLS 1.2 ExpectFinished, which does not accept it")
+        }, A::UnexpectedMessage, "peer sent ClientKeyExchange while waiting for the peer's Finished (TLS 1.2)")
     }
 
     /// RFC 5246, 6.2.1 and 7.2.2: application data before the handshake is done
@@ -468,7 +469,7 @@ rules! {
     fn ccs_after_the_handshake_is_unexpected_message() {
         let (mut p, keys) = connected12()?;
         let outcome = p.deliver(Side::Server, &plain_record(ContentType::ChangeCipherSpec, &[1]));
-        refused12(&mut p, Side::Server, Some(&keys), outcome, A::UnexpectedMessage, "peer sent ChangeCipherSpec while the handshake was in state TLS 1.2 Connected, which does not accept it")
+        refused12(&mut p, Side::Server, Some(&keys), outcome, A::UnexpectedMessage, "peer sent ChangeCipherSpec after the handshake, where it is not allowed (TLS 1.2)")
     }
 
     /// RFC 5246, 7.2: an alert is two bytes (level, description); a protected alert
@@ -601,7 +602,7 @@ rules! {
     "7.4.2", "server Certificate missing is unexpected_message" =>
     fn server_certificate_missing_is_unexpected_message() {
         server_flight_refused(|r| { r.remove(at(r, HandshakeType::Certificate)); },
-            A::UnexpectedMessage, &unexpected("TLS 1.2 ExpectCertificate", "ServerKeyExchange"))
+            A::UnexpectedMessage, &unexpected("while waiting for the peer's Certificate (TLS 1.2)", "ServerKeyExchange"))
     }
 
     /// RFC 5246, 7.4.3: "This message will be sent immediately after the server
@@ -610,7 +611,7 @@ rules! {
     "7.4.3", "ServerKeyExchange missing is unexpected_message" =>
     fn server_key_exchange_missing_is_unexpected_message() {
         server_flight_refused(|r| { r.remove(at(r, HandshakeType::ServerKeyExchange)); },
-            A::UnexpectedMessage, &unexpected("TLS 1.2 ExpectServerKeyExchange", "ServerHelloDone"))
+            A::UnexpectedMessage, &unexpected("while waiting for the server's ServerKeyExchange (TLS 1.2)", "ServerHelloDone"))
     }
 
     /// RFC 5246, 7.4.5: `struct { } ServerHelloDone;`: a body is malformed
@@ -686,14 +687,14 @@ rules! {
         // The client answered the first ServerHelloDone: its alert is protected.
         let keys = Keys12::from_log(&p.client_keys, &hello);
         refused12(&mut p, Side::Client, Some(&keys), outcome, A::UnexpectedMessage,
-            &unexpected("TLS 1.2 ExpectNewSessionTicket", "ServerHelloDone"))
+            &unexpected("while waiting for the server's NewSessionTicket (TLS 1.2)", "ServerHelloDone"))
     }
 
     /// RFC 5246, 7.3: one ServerHello per handshake; a second is out of order.
     "7.4.1.3", "second ServerHello is unexpected_message" =>
     fn second_server_hello_is_unexpected_message() {
         server_flight_refused(|r| { let sh = r[0].clone(); r.insert(1, sh); },
-            A::UnexpectedMessage, &unexpected("TLS 1.2 ExpectCertificate", "ServerHello"))
+            A::UnexpectedMessage, &unexpected("while waiting for the peer's Certificate (TLS 1.2)", "ServerHello"))
     }
 
     /// RFC 5246, 7.4.9: "Recipients of Finished messages MUST verify that the
@@ -717,7 +718,7 @@ rules! {
             let fin = keys.open_at(Side::Server, &r[i + 1], 0).expect("the Finished opens");
             r[i + 1] = hs(&fin);
             r.remove(i);
-        }, A::UnexpectedMessage, "peer sent Finished while the handshake was in state TLS 1.2 ExpectChangeCipherSpec, which does not accept it")
+        }, A::UnexpectedMessage, "peer sent Finished while waiting for the peer's ChangeCipherSpec (TLS 1.2)")
     }
 
     /// RFC 5246, 6.2.1 and 7.2.2: application data from the server before its

@@ -375,7 +375,7 @@ rules! {
         ] {
             let (mut p, _) = before_hello();
             let outcome = p.deliver(Side::Server, &plain_record(ContentType::Handshake, &message(typ, body)));
-            let text = format!("peer sent {name} while the handshake was in state ExpectClientHello, which does not accept it");
+            let text = format!("peer sent {name} while waiting for the ClientHello");
             refused(&mut p, Side::Server, outcome, A::UnexpectedMessage, &text).map_err(|e| format!("{name}: {e}"))?;
         }
         Ok(())
@@ -394,6 +394,6 @@ rules! {
         });
         let outcome = p.deliver(Side::Server, &flight);
         refused(&mut p, Side::Server, outcome, A::UnexpectedMessage,
-            "peer sent ClientHello while the handshake was in state ExpectFinished, which does not accept it")
+            "peer sent ClientHello while waiting for the peer's Finished")
     }
 }

@@ -167,7 +167,7 @@ rules! {
             vec![ServerExtension::SupportedVersions(ProtocolVersion::TLSv1_3), ServerExtension::HrrKeyShare(NamedGroup::secp256r1)]);
         let outcome = p.deliver(Side::Client, &handshake_record(&hrr));
         refused(&mut p, Side::Client, outcome, A::UnexpectedMessage,
-            "peer sent HelloRetryRequest while the handshake was in state ExpectServerHello (after HelloRetryRequest), which does not accept it")
+            "peer sent HelloRetryRequest while waiting for the ServerHello after HelloRetryRequest")
     }
 
     /// RFC 8446, 4.2: "Implementations MUST NOT send extension responses if the
@@ -206,7 +206,7 @@ rules! {
             pieces.swap(ee, cert);
         })?;
         refused(&mut p, Side::Client, outcome, A::UnexpectedMessage,
-            "peer sent Certificate while the handshake was in state ExpectEncryptedExtensions, which does not accept it")
+            "peer sent Certificate while waiting for the server's EncryptedExtensions")
     }
 
     /// RFC 8446, 4.4.2.4: "If the server supplies an empty Certificate message, the
@@ -294,7 +294,7 @@ rules! {
             pieces.insert(at, Piece::Sealed { typ: ContentType::Handshake, content });
         })?;
         refused(&mut p, Side::Client, outcome, A::UnexpectedMessage,
-            "peer sent KeyUpdate while the handshake was in state ExpectFinished, which does not accept it")
+            "peer sent KeyUpdate while waiting for the peer's Finished")
     }
 
     /// RFC 8446, 4.6.1: "Servers MUST NOT use any value greater than 604800 seconds

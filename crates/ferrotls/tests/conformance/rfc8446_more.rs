@@ -209,7 +209,7 @@ rules! {
         let nst = message(HandshakeType::NewSessionTicket, &[0, 0, 14, 16, 0, 0, 0, 0, 0, 0, 1, 7, 0, 0]);
         let outcome = p.deliver(Side::Server, &cipher.seal_bytes(ContentType::Handshake, &nst));
         refused(&mut p, Side::Server, outcome, A::UnexpectedMessage,
-            "peer sent NewSessionTicket while the handshake was in state Connected, which does not accept it")
+            "peer sent NewSessionTicket after the handshake, where it is not allowed")
     }
 
     /// RFC 8446, 4 and 6.2: a second ClientHello after the handshake (TLS 1.3 has
@@ -220,7 +220,7 @@ rules! {
         let (_, ch) = before_hello();
         let outcome = p.deliver(Side::Server, &cipher.seal_bytes(ContentType::Handshake, &hello_bytes(&ch)));
         refused(&mut p, Side::Server, outcome, A::UnexpectedMessage,
-            "peer sent ClientHello while the handshake was in state Connected, which does not accept it")
+            "peer sent ClientHello after the handshake, where it is not allowed")
     }
 
     /// RFC 8446, 5: "An implementation may receive an unencrypted record of type

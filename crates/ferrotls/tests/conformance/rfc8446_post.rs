@@ -188,7 +188,7 @@ rules! {
     "4.6.2", "CertificateRequest without the client's post_handshake_auth is unexpected_message" =>
     fn request_without_the_extension_is_unexpected_message() {
         client_refuses_message(&cert_request(&[1], Vec::new()), A::UnexpectedMessage,
-            "peer sent CertificateRequest while the handshake was in state Connected, which does not accept it")
+            "peer sent CertificateRequest after the handshake, where it is not allowed")
     }
 
     /// RFC 8446, 4.3.2: "certificate_request_context [...] shall be zero length
@@ -325,7 +325,7 @@ rules! {
     fn answer_without_certificate_verify_is_unexpected_message() {
         let (mut p, outcome) = edited_answer(true, false, |t, _| t != HandshakeType::CertificateVerify)?;
         refused(&mut p, Side::Server, outcome, A::UnexpectedMessage,
-            "peer sent Finished while the handshake was in state ExpectPostHandshakeCertificateVerify, which does not accept it")
+            "peer sent Finished while waiting for the client's CertificateVerify after the handshake")
     }
 
     /// RFC 8446, 4.4.3: "Recipients of CertificateVerify messages MUST [...] abort
@@ -346,7 +346,7 @@ rules! {
     "4.6.2", "unsolicited post-handshake Certificate is unexpected_message" =>
     fn unsolicited_certificate_is_unexpected_message() {
         server_refuses_message(&message(HandshakeType::Certificate, &[0, 0, 0, 0]),
-            "peer sent Certificate while the handshake was in state Connected, which does not accept it")
+            "peer sent Certificate after the handshake, where it is not allowed")
     }
 
     /// RFC 8446, 4.4.4: after the handshake a Finished comes only at the end of an
@@ -354,14 +354,14 @@ rules! {
     "4.4.4", "unsolicited post-handshake Finished to the server is unexpected_message" =>
     fn unsolicited_finished_to_the_server_is_unexpected_message() {
         server_refuses_message(&message(HandshakeType::Finished, &[0; 32]),
-            "peer sent Finished while the handshake was in state Connected, which does not accept it")
+            "peer sent Finished after the handshake, where it is not allowed")
     }
 
     /// RFC 8446, 4.4.4: the server sends no Finished after the handshake.
     "4.4.4", "post-handshake Finished to the client is unexpected_message" =>
     fn finished_to_the_client_is_unexpected_message() {
         client_refuses_message(&message(HandshakeType::Finished, &[0; 32]), A::UnexpectedMessage,
-            "peer sent Finished while the handshake was in state Connected, which does not accept it")
+            "peer sent Finished after the handshake, where it is not allowed")
     }
 
     /// RFC 8446, 4.6.3: "If an implementation receives any other value, it MUST
@@ -401,7 +401,7 @@ rules! {
             pieces.insert(at, pair::Piece::Sealed { typ: ContentType::Handshake, content: key_update(KeyUpdateRequest::UpdateNotRequested) });
         })?;
         refused(&mut p, Side::Server, outcome, A::UnexpectedMessage,
-            "peer sent KeyUpdate while the handshake was in state ExpectFinished, which does not accept it")
+            "peer sent KeyUpdate while waiting for the peer's Finished")
     }
 
     /// RFC 8446, 4.6.3: "update_not_requested": the receiver updates its receiving
@@ -611,21 +611,21 @@ rules! {
         let (_, ch) = crate::peer::before_hello();
         let sh = pair::server_hello([1; 32], &ch.session_id, ferrotls::msgs::enums::CipherSuite::TLS13_AES_128_GCM_SHA256, Vec::new());
         client_refuses_message(&sh.to_bytes(), A::UnexpectedMessage,
-            "peer sent ServerHello while the handshake was in state Connected, which does not accept it")
+            "peer sent ServerHello after the handshake, where it is not allowed")
     }
 
     /// RFC 8446, 6.2: EncryptedExtensions after the handshake: unexpected_message.
     "6.2", "EncryptedExtensions after the handshake is unexpected_message" =>
     fn encrypted_extensions_after_the_handshake_is_unexpected_message() {
         client_refuses_message(&message(HandshakeType::EncryptedExtensions, &[0, 0]), A::UnexpectedMessage,
-            "peer sent EncryptedExtensions while the handshake was in state Connected, which does not accept it")
+            "peer sent EncryptedExtensions after the handshake, where it is not allowed")
     }
 
     /// RFC 8446, 6.2: a server Certificate after the handshake: unexpected_message.
     "6.2", "server Certificate after the handshake is unexpected_message" =>
     fn certificate_to_the_client_after_the_handshake_is_unexpected_message() {
         client_refuses_message(&message(HandshakeType::Certificate, &[0, 0, 0, 0]), A::UnexpectedMessage,
-            "peer sent Certificate while the handshake was in state Connected, which does not accept it")
+            "peer sent Certificate after the handshake, where it is not allowed")
     }
 
     /// RFC 8446, 4.5: EndOfEarlyData belongs to the handshake with 0-RTT; after it,
@@ -633,7 +633,7 @@ rules! {
     "6.2", "EndOfEarlyData after the handshake is unexpected_message" =>
     fn end_of_early_data_after_the_handshake_is_unexpected_message() {
         server_refuses_message(&message(HandshakeType::EndOfEarlyData, &[]),
-            "peer sent EndOfEarlyData while the handshake was in state Connected, which does not accept it")
+            "peer sent EndOfEarlyData after the handshake, where it is not allowed")
     }
 
     /// RFC 8446, 6.2: CertificateVerify with no Certificate before it, after the
@@ -641,6 +641,6 @@ rules! {
     "6.2", "CertificateVerify after the handshake is unexpected_message" =>
     fn certificate_verify_after_the_handshake_is_unexpected_message() {
         server_refuses_message(&message(HandshakeType::CertificateVerify, &[4, 3, 0, 1, 0]),
-            "peer sent CertificateVerify while the handshake was in state Connected, which does not accept it")
+            "peer sent CertificateVerify after the handshake, where it is not allowed")
     }
 }

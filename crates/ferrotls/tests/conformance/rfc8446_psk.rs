@@ -575,7 +575,7 @@ rules! {
         edited.push(hs.seal(ContentType::Handshake, &[5, 0, 0, 0]));
         let outcome = p.deliver(Side::Server, &join_records(&edited));
         refused(&mut p, Side::Server, outcome, A::UnexpectedMessage,
-            "peer sent EndOfEarlyData while the handshake was in state ExpectFinished, which does not accept it")
+            "peer sent EndOfEarlyData while waiting for the peer's Finished")
     }
 
     /// RFC 8446, 4.5: `struct {} EndOfEarlyData;`: a body is a decode_error.
@@ -604,7 +604,7 @@ rules! {
         bytes.extend(cipher.seal_bytes(ContentType::Handshake, &message(HandshakeType::Finished, &[0; 32])));
         let outcome = p.deliver(Side::Server, &bytes);
         refused(&mut p, Side::Server, outcome, A::UnexpectedMessage,
-            "peer sent Finished while the handshake was in state ExpectEndOfEarlyData, which does not accept it")
+            "peer sent Finished while waiting for the client's EndOfEarlyData")
     }
 
     /// RFC 8446, 4.2.10: "if the server fails to decrypt a 0-RTT record following
@@ -875,7 +875,7 @@ rules! {
             pieces.insert(at, crate::pair::Piece::Sealed { typ: ContentType::Handshake, content: nst_bytes(ticket(Vec::new())) });
         })?;
         refused(&mut p, Side::Client, outcome, A::UnexpectedMessage,
-            "peer sent NewSessionTicket while the handshake was in state ExpectFinished, which does not accept it")
+            "peer sent NewSessionTicket while waiting for the peer's Finished")
     }
 
     /// RFC 8446, 8.1: "Single-use tickets": a stateful (0-RTT) ticket is deleted when
