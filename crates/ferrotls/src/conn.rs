@@ -55,8 +55,8 @@ const DECRYPT_AHEAD_LIMIT: usize = 32 * 1024;
 
 #[derive(Debug)]
 pub(crate) enum HandshakeState {
-    Client(crate::tls13::client::ClientState),
-    Server(crate::tls13::server::ServerState),
+    Client(crate::client::hello::ClientState),
+    Server(crate::server::hello::ServerState),
 }
 
 impl HandshakeState {

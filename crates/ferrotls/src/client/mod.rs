@@ -1,5 +1,7 @@
 //! Client configuration and the client connection.
 
+pub(crate) mod hello;
+pub(crate) mod offer;
 mod store;
 
 pub use crate::psk::ExternalPsk;
@@ -327,7 +329,7 @@ impl ClientConnection {
     /// Starts a handshake with `server_name`; the ClientHello is ready to write at once.
     pub fn new(config: Arc<ClientConfig>, server_name: ServerName<'static>) -> Result<Self, Error> {
         let mut inner = Connection::new(config.observer.clone());
-        let state = crate::tls13::client::start(&mut inner.common, config, server_name)?;
+        let state = hello::start(&mut inner.common, config, server_name)?;
         inner.state = Some(crate::conn::HandshakeState::Client(state));
         Ok(ClientConnection { inner })
     }

@@ -1,5 +1,7 @@
 //! Server configuration, certificate selection and the server connection.
 
+pub(crate) mod choice;
+pub(crate) mod hello;
 mod session;
 
 pub(crate) use session::TICKET_NONCE_LEN;
@@ -506,9 +508,7 @@ impl ServerConnection {
 
     pub fn new(config: Arc<ServerConfig>) -> Result<Self, Error> {
         let mut inner = Connection::new(config.observer.clone());
-        inner.state = Some(crate::conn::HandshakeState::Server(
-            crate::tls13::server::start(config),
-        ));
+        inner.state = Some(crate::conn::HandshakeState::Server(hello::start(config)));
         Ok(ServerConnection { inner })
     }
 }
@@ -524,4 +524,35 @@ impl core::ops::DerefMut for ServerConnection {
     fn deref_mut(&mut self) -> &mut Connection {
         &mut self.inner
     }
+}
+
+/// Whether our client authentication policy lets `session` be resumed: the resumed
+/// connection stands for the client of the original one, so it must be a client a
+/// full handshake would accept now. A session without a client certificate resumes
+/// only where a full handshake could go without one; a session with one only where
+/// client certificates are verified, and only if the verifier still accepts the
+/// chain (RFC 5246, F.1.4: certificates that may have expired or been revoked
+/// force a full handshake). Otherwise the client gets a full handshake, which asks
+/// for its certificate. The TLS 1.3 server applies the same policy to tickets.
+pub(crate) fn client_auth_allows(config: &ServerConfig, session: &StoredSession) -> bool {
+    let Some((leaf, intermediates)) = session.peer_certificates.split_first() else {
+        return config
+            .client_auth
+            .as_ref()
+            .is_none_or(|v| !v.client_auth_mandatory());
+    };
+    let Some(verifier) = &config.client_auth else {
+        return false;
+    };
+    let intermediates: Vec<CertificateDer<'_>> = intermediates
+        .iter()
+        .map(|c| CertificateDer::from(c.as_slice()))
+        .collect();
+    verifier
+        .verify_client_cert(
+            &CertificateDer::from(leaf.as_slice()),
+            &intermediates,
+            config.provider.time.now(),
+        )
+        .is_ok()
 }

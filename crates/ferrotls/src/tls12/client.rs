@@ -28,8 +28,8 @@ use crate::observe::Protection;
 use crate::pki::ServerCertVerified;
 use crate::record::protect12::{Decrypter12, Encrypter12};
 use crate::tls12::prf::{self, MasterSecret};
-use crate::tls12::suites::{KeyExchangeAlgorithm, SignatureAlgorithm};
-use crate::tls12::HandshakeCore;
+use crate::tls12::suites::KeyExchangeAlgorithm;
+use crate::tls12::{scheme_matches, tls12_schemes, HandshakeCore};
 
 /// Where a TLS 1.2 client is in the handshake.
 #[derive(Debug)]
@@ -423,41 +423,6 @@ impl ExpectCertificateStatus {
                 }))
             }
         })
-    }
-}
-
-/// The signature schemes a TLS 1.2 client offers and accepts in ServerKeyExchange.
-pub(crate) fn tls12_schemes() -> &'static [SignatureScheme] {
-    &[
-        SignatureScheme::ECDSA_NISTP256_SHA256,
-        SignatureScheme::ECDSA_NISTP384_SHA384,
-        SignatureScheme::ED25519,
-        SignatureScheme::RSA_PSS_RSAE_SHA256,
-        SignatureScheme::RSA_PSS_RSAE_SHA384,
-        SignatureScheme::RSA_PSS_RSAE_SHA512,
-        SignatureScheme::RSA_PKCS1_SHA256,
-        SignatureScheme::RSA_PKCS1_SHA384,
-        SignatureScheme::RSA_PKCS1_SHA512,
-    ]
-}
-
-/// Whether `scheme` signs with the key type the suite names (RFC 5246, 7.4.3).
-pub(crate) fn scheme_matches(scheme: SignatureScheme, sign: SignatureAlgorithm) -> bool {
-    use SignatureScheme as S;
-    match sign {
-        SignatureAlgorithm::Ecdsa => matches!(
-            scheme,
-            S::ECDSA_NISTP256_SHA256 | S::ECDSA_NISTP384_SHA384 | S::ED25519
-        ),
-        SignatureAlgorithm::Rsa => matches!(
-            scheme,
-            S::RSA_PSS_RSAE_SHA256
-                | S::RSA_PSS_RSAE_SHA384
-                | S::RSA_PSS_RSAE_SHA512
-                | S::RSA_PKCS1_SHA256
-                | S::RSA_PKCS1_SHA384
-                | S::RSA_PKCS1_SHA512
-        ),
     }
 }
 

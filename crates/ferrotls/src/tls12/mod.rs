@@ -16,9 +16,11 @@ use crate::conn::CommonState;
 use crate::crypto::{HashContext, RandomSource};
 use crate::error::{CryptoError, Error};
 use crate::exporter::ExporterSecret;
+use crate::msgs::enums::SignatureScheme;
 use crate::msgs::{HandshakeMessage12, HandshakePayload12};
 use crate::record::protect12::{new_pair_from_key_block, Decrypter12, Encrypter12};
 use prf::{MasterSecret, VerifyData, MAX_KEY_BLOCK_LEN};
+use suites::SignatureAlgorithm;
 
 /// What both sides of a TLS 1.2 handshake track (RFC 5246, 7.3): the suite, the
 /// randoms, the transcript, and the negotiated EMS and encrypt-then-MAC.
@@ -161,5 +163,40 @@ impl HandshakeCore {
     /// Finished.verify_data over the transcript so far (RFC 5246, 7.4.9).
     pub fn finished(&self, master: &MasterSecret, label: &[u8]) -> VerifyData {
         master.verify_data(label, self.transcript.current().as_ref())
+    }
+}
+
+/// The signature schemes a TLS 1.2 client offers and accepts in ServerKeyExchange.
+pub(crate) fn tls12_schemes() -> &'static [SignatureScheme] {
+    &[
+        SignatureScheme::ECDSA_NISTP256_SHA256,
+        SignatureScheme::ECDSA_NISTP384_SHA384,
+        SignatureScheme::ED25519,
+        SignatureScheme::RSA_PSS_RSAE_SHA256,
+        SignatureScheme::RSA_PSS_RSAE_SHA384,
+        SignatureScheme::RSA_PSS_RSAE_SHA512,
+        SignatureScheme::RSA_PKCS1_SHA256,
+        SignatureScheme::RSA_PKCS1_SHA384,
+        SignatureScheme::RSA_PKCS1_SHA512,
+    ]
+}
+
+/// Whether `scheme` signs with the key type the suite names (RFC 5246, 7.4.3).
+pub(crate) fn scheme_matches(scheme: SignatureScheme, sign: SignatureAlgorithm) -> bool {
+    use SignatureScheme as S;
+    match sign {
+        SignatureAlgorithm::Ecdsa => matches!(
+            scheme,
+            S::ECDSA_NISTP256_SHA256 | S::ECDSA_NISTP384_SHA384 | S::ED25519
+        ),
+        SignatureAlgorithm::Rsa => matches!(
+            scheme,
+            S::RSA_PSS_RSAE_SHA256
+                | S::RSA_PSS_RSAE_SHA384
+                | S::RSA_PSS_RSAE_SHA512
+                | S::RSA_PKCS1_SHA256
+                | S::RSA_PKCS1_SHA384
+                | S::RSA_PKCS1_SHA512
+        ),
     }
 }

@@ -31,10 +31,9 @@ use crate::observe::Protection;
 use crate::pki::{ClientCertVerified, ClientCertVerifier};
 use crate::record::protect12::{Decrypter12, Encrypter12};
 use crate::server::{CertifiedKey, ServerConfig, StoredSession, TICKET_NONCE_LEN};
-use crate::tls12::client::{scheme_matches, tls12_schemes};
 use crate::tls12::prf::{self, MasterSecret};
 use crate::tls12::suites::{Bulk, KeyExchangeAlgorithm, SignatureAlgorithm};
-use crate::tls12::HandshakeCore;
+use crate::tls12::{scheme_matches, tls12_schemes, HandshakeCore};
 use rustls_pki_types::CertificateDer;
 
 /// Where a TLS 1.2 server is in the handshake.
@@ -195,37 +194,6 @@ impl Resumed {
             Resumed::Cached(s) => (s.master_secret.clone(), s.chain()),
         }
     }
-}
-
-/// Whether our client authentication policy lets `session` be resumed: the resumed
-/// connection stands for the client of the original one, so it must be a client a
-/// full handshake would accept now. A session without a client certificate resumes
-/// only where a full handshake could go without one; a session with one only where
-/// client certificates are verified, and only if the verifier still accepts the
-/// chain (RFC 5246, F.1.4: certificates that may have expired or been revoked
-/// force a full handshake). Otherwise the client gets a full handshake, which asks
-/// for its certificate. The TLS 1.3 server applies the same policy to tickets.
-pub(crate) fn client_auth_allows(config: &ServerConfig, session: &StoredSession) -> bool {
-    let Some((leaf, intermediates)) = session.peer_certificates.split_first() else {
-        return config
-            .client_auth
-            .as_ref()
-            .is_none_or(|v| !v.client_auth_mandatory());
-    };
-    let Some(verifier) = &config.client_auth else {
-        return false;
-    };
-    let intermediates: Vec<CertificateDer<'_>> = intermediates
-        .iter()
-        .map(|c| CertificateDer::from(c.as_slice()))
-        .collect();
-    verifier
-        .verify_client_cert(
-            &CertificateDer::from(leaf.as_slice()),
-            &intermediates,
-            config.provider.time.now(),
-        )
-        .is_ok()
 }
 
 /// Random bytes one ClientHello needs at most: server random, session ID, ticket nonce.
@@ -405,7 +373,7 @@ pub(crate) fn handle_client_hello(
     }
     let resumed = resumed
         .filter(|r| r.session().ems == client_ems)
-        .filter(|r| client_auth_allows(&config, r.session()));
+        .filter(|r| crate::server::client_auth_allows(&config, r.session()));
 
     // Every random byte this hello needs, in one draw: server random, then for a full
     // handshake the session ID, then the ticket nonce.

@@ -1,7 +1,8 @@
-//! TLS 1.3 server handshake states (RFC 8446, 2 and 4).
+//! TLS 1.3 server handshake states (RFC 8446, 2 and 4), from the first
+//! ClientHello on, once `server::hello` chose TLS 1.3, its suite and key share.
 //!
 //! ```text
-//! ExpectClientHello -(no usable key share)-> HelloRetryRequest -> ExpectSecondClientHello
+//! ClientHello -(no usable key share)-> HelloRetryRequest -> ExpectSecondClientHello
 //!                   -> ServerHello, {EncryptedExtensions, Certificate, CertificateVerify,
 //!                      Finished} -> ExpectFinished -> Connected
 //!
@@ -17,13 +18,13 @@ use std::sync::Arc;
 
 use rustls_pki_types::CertificateDer;
 
-use crate::conn::{CommonState, EchStatus, Flight, HsMessage, Input};
+use crate::conn::{CommonState, Flight, HsMessage};
 use crate::crypto::{constant_time_eq, kx, sign, Secret};
-use crate::ech::{self, EchServerState};
-use crate::error::{illegal, ApiError, Error, NoCommon, PeerMisbehaved};
+use crate::ech;
+use crate::error::{illegal, ApiError, Error, PeerMisbehaved};
 use crate::exporter::ExporterSecret;
 use crate::msgs::enums::{
-    CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
+    ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
 };
 use crate::msgs::{
     CertReqExtension, Certificate13, CertificateEntry, CertificateExtension, CertificateRequest13,
@@ -31,20 +32,21 @@ use crate::msgs::{
     HandshakePayload, KeyShareEntry, NewSessionTicket13, NewSessionTicketExtension, OfferedPsks,
     ServerExtension, ServerHello, HELLO_RETRY_REQUEST_RANDOM,
 };
-use crate::observe::{Direction, Event, Protection};
+use crate::observe::Protection;
 use crate::pki::{CheckedClientChain, ClientCertVerified, ClientCertVerifier};
-use crate::server::{CertifiedKey, ServerConfig, StoredSession, TICKET_NONCE_LEN};
-use crate::tls12::server::{self as server12, ServerState12};
+use crate::server::choice::{report_inner_hello, Choices, ServerEch};
+use crate::server::hello::KeyShareChoice;
+use crate::server::{ServerConfig, StoredSession, TICKET_NONCE_LEN};
 use crate::tls13::key_schedule::{
     finished_verify_data, resumption_psk, EarlySecret, MasterSecret, TrafficSecret,
 };
 use crate::tls13::suites::Tls13CipherSuite;
 use crate::tls13::{certificate_verify_message, Transcript};
 
-/// Where the server is in the handshake. Each variant holds only what is valid there.
+/// Where a TLS 1.3 server is after the first ClientHello. Each variant holds only
+/// what is valid there.
 #[derive(Debug)]
-pub(crate) enum ServerState {
-    ExpectClientHello(Box<ExpectClientHello>),
+pub(crate) enum ServerState13 {
     ExpectSecondClientHello(Box<ExpectSecondClientHello>),
     ExpectEndOfEarlyData(Box<ExpectFinished>),
     ExpectCertificate(Box<ExpectFinished>),
@@ -54,29 +56,21 @@ pub(crate) enum ServerState {
     /// After the handshake: the client's Certificate answered our request.
     ExpectPostHandshakeCertificateVerify(Box<ExpectPostHandshakeCertificateVerify>),
     ExpectPostHandshakeFinished(Box<ExpectPostHandshakeFinished>),
-    /// The client negotiated TLS 1.2.
-    Tls12(Box<ServerState12>),
 }
 
-pub(crate) fn start(config: Arc<ServerConfig>) -> ServerState {
-    ServerState::ExpectClientHello(Box::new(ExpectClientHello { config }))
-}
-
-impl ServerState {
+impl ServerState13 {
     pub fn name(&self) -> &'static str {
         match self {
-            ServerState::ExpectClientHello(_) => "ExpectClientHello",
-            ServerState::ExpectSecondClientHello(_) => "ExpectSecondClientHello",
-            ServerState::ExpectEndOfEarlyData(_) => "ExpectEndOfEarlyData",
-            ServerState::ExpectCertificate(_) => "ExpectCertificate",
-            ServerState::ExpectCertificateVerify(_) => "ExpectCertificateVerify",
-            ServerState::ExpectFinished(_) => "ExpectFinished",
-            ServerState::Connected(_) => "Connected",
-            ServerState::ExpectPostHandshakeCertificateVerify(_) => {
+            ServerState13::ExpectSecondClientHello(_) => "ExpectSecondClientHello",
+            ServerState13::ExpectEndOfEarlyData(_) => "ExpectEndOfEarlyData",
+            ServerState13::ExpectCertificate(_) => "ExpectCertificate",
+            ServerState13::ExpectCertificateVerify(_) => "ExpectCertificateVerify",
+            ServerState13::ExpectFinished(_) => "ExpectFinished",
+            ServerState13::Connected(_) => "Connected",
+            ServerState13::ExpectPostHandshakeCertificateVerify(_) => {
                 "ExpectPostHandshakeCertificateVerify"
             }
-            ServerState::ExpectPostHandshakeFinished(_) => "ExpectPostHandshakeFinished",
-            ServerState::Tls12(s) => s.name(),
+            ServerState13::ExpectPostHandshakeFinished(_) => "ExpectPostHandshakeFinished",
         }
     }
 
@@ -84,18 +78,15 @@ impl ServerState {
     pub fn expects(&self, typ: HandshakeType) -> bool {
         use HandshakeType as H;
         match self {
-            ServerState::ExpectClientHello(_) | ServerState::ExpectSecondClientHello(_) => {
-                typ == H::ClientHello
-            }
-            ServerState::ExpectEndOfEarlyData(_) => typ == H::EndOfEarlyData,
-            ServerState::ExpectCertificate(_) => typ == H::Certificate,
-            ServerState::ExpectCertificateVerify(_)
-            | ServerState::ExpectPostHandshakeCertificateVerify(_) => typ == H::CertificateVerify,
-            ServerState::ExpectFinished(_) | ServerState::ExpectPostHandshakeFinished(_) => {
+            ServerState13::ExpectSecondClientHello(_) => typ == H::ClientHello,
+            ServerState13::ExpectEndOfEarlyData(_) => typ == H::EndOfEarlyData,
+            ServerState13::ExpectCertificate(_) => typ == H::Certificate,
+            ServerState13::ExpectCertificateVerify(_)
+            | ServerState13::ExpectPostHandshakeCertificateVerify(_) => typ == H::CertificateVerify,
+            ServerState13::ExpectFinished(_) | ServerState13::ExpectPostHandshakeFinished(_) => {
                 typ == H::Finished
             }
-            ServerState::Connected(_) => matches!(typ, H::KeyUpdate | H::Certificate),
-            ServerState::Tls12(s) => s.expects(typ),
+            ServerState13::Connected(_) => matches!(typ, H::KeyUpdate | H::Certificate),
         }
     }
 
@@ -104,8 +95,8 @@ impl ServerState {
     pub fn in_post_handshake_response(&self) -> bool {
         matches!(
             self,
-            ServerState::ExpectPostHandshakeCertificateVerify(_)
-                | ServerState::ExpectPostHandshakeFinished(_)
+            ServerState13::ExpectPostHandshakeCertificateVerify(_)
+                | ServerState13::ExpectPostHandshakeFinished(_)
         )
     }
 
@@ -113,10 +104,9 @@ impl ServerState {
     /// offered post_handshake_auth and a verifier is configured.
     pub fn request_client_certificate(&mut self, common: &mut CommonState) -> Result<(), Error> {
         let auth = match self {
-            ServerState::Connected(s) => s.auth.as_deref_mut(),
-            ServerState::ExpectPostHandshakeCertificateVerify(s) => Some(&mut *s.auth),
-            ServerState::ExpectPostHandshakeFinished(s) => Some(&mut *s.auth),
-            ServerState::Tls12(_) => return Err(ApiError::PostHandshakeAuthNeedsTls13.into()),
+            ServerState13::Connected(s) => s.auth.as_deref_mut(),
+            ServerState13::ExpectPostHandshakeCertificateVerify(s) => Some(&mut *s.auth),
+            ServerState13::ExpectPostHandshakeFinished(s) => Some(&mut *s.auth),
             _ => {
                 return Err(ApiError::HandshakeNotComplete {
                     action: "request a client certificate",
@@ -133,119 +123,46 @@ impl ServerState {
         }
     }
 
-    pub fn handle(self, common: &mut CommonState, input: Input) -> Result<Self, Error> {
-        match (self, input) {
-            (ServerState::Tls12(s), input) => {
-                Ok(ServerState::Tls12(Box::new(s.handle(common, input)?)))
-            }
-            (state, Input::Tls13(msg)) => state.handle13(common, msg),
-            (state, other) => Err(Error::UnexpectedMessage {
-                state: state.name(),
-                got: other.name(),
-            }),
-        }
-    }
-
-    fn handle13(self, common: &mut CommonState, msg: HsMessage) -> Result<Self, Error> {
+    pub fn handle(self, common: &mut CommonState, msg: HsMessage) -> Result<Self, Error> {
         let name = self.name();
         let got = msg.parsed.name();
         match (self, msg.parsed.payload) {
-            (ServerState::ExpectClientHello(s), HandshakePayload::ClientHello(ch)) => {
+            (ServerState13::ExpectSecondClientHello(s), HandshakePayload::ClientHello(ch)) => {
                 s.handle(common, ch, &msg.raw)
             }
-            (ServerState::ExpectSecondClientHello(s), HandshakePayload::ClientHello(ch)) => {
-                s.handle(common, ch, &msg.raw)
-            }
-            (ServerState::ExpectEndOfEarlyData(mut s), HandshakePayload::EndOfEarlyData) => {
+            (ServerState13::ExpectEndOfEarlyData(mut s), HandshakePayload::EndOfEarlyData) => {
                 // RFC 8446, 4.5: early data ends; the client's handshake keys follow.
                 s.transcript.add(&msg.raw);
                 common.end_early_data();
                 common.install_decrypter(s.suite, &s.client_hs, Protection::Handshake)?;
-                Ok(ServerState::ExpectFinished(s))
+                Ok(ServerState13::ExpectFinished(s))
             }
-            (ServerState::ExpectCertificate(s), HandshakePayload::Certificate(c)) => {
+            (ServerState13::ExpectCertificate(s), HandshakePayload::Certificate(c)) => {
                 s.handle_certificate(common, c, &msg.raw)
             }
-            (ServerState::ExpectCertificateVerify(s), HandshakePayload::CertificateVerify(cv)) => {
-                s.handle(cv, &msg.raw)
-            }
-            (ServerState::ExpectFinished(s), HandshakePayload::Finished(f)) => {
+            (
+                ServerState13::ExpectCertificateVerify(s),
+                HandshakePayload::CertificateVerify(cv),
+            ) => s.handle(cv, &msg.raw),
+            (ServerState13::ExpectFinished(s), HandshakePayload::Finished(f)) => {
                 s.handle(common, f, &msg.raw)
             }
-            (ServerState::Connected(s), HandshakePayload::KeyUpdate(ku)) => {
+            (ServerState13::Connected(s), HandshakePayload::KeyUpdate(ku)) => {
                 common.receive_key_update(ku.0)?;
-                Ok(ServerState::Connected(s))
+                Ok(ServerState13::Connected(s))
             }
-            (ServerState::Connected(s), HandshakePayload::Certificate(c)) => {
+            (ServerState13::Connected(s), HandshakePayload::Certificate(c)) => {
                 s.handle_certificate(c, &msg.raw)
             }
             (
-                ServerState::ExpectPostHandshakeCertificateVerify(s),
+                ServerState13::ExpectPostHandshakeCertificateVerify(s),
                 HandshakePayload::CertificateVerify(cv),
             ) => s.handle(cv, &msg.raw),
-            (ServerState::ExpectPostHandshakeFinished(s), HandshakePayload::Finished(f)) => {
+            (ServerState13::ExpectPostHandshakeFinished(s), HandshakePayload::Finished(f)) => {
                 s.handle(common, f)
             }
             (_, _) => Err(Error::UnexpectedMessage { state: name, got }),
         }
-    }
-}
-
-/// Encrypted Client Hello on the server (draft-ietf-tls-esni, 7.1).
-#[derive(Debug)]
-enum ServerEch {
-    /// No ECH extension, or no ECH keys configured.
-    NotOffered,
-    /// The inner ClientHello was decrypted and is the one negotiated with; the
-    /// HPKE context decrypts the second one after HelloRetryRequest (7.1.1).
-    Accepted(Box<EchServerState>),
-    /// The offer could not be decrypted: the outer ClientHello is used and the
-    /// retry configurations go in EncryptedExtensions.
-    Rejected,
-}
-
-impl ServerEch {
-    fn status(&self) -> EchStatus {
-        match self {
-            ServerEch::NotOffered => EchStatus::NotOffered,
-            ServerEch::Accepted(_) => EchStatus::Accepted,
-            ServerEch::Rejected => EchStatus::Rejected,
-        }
-    }
-}
-
-/// A decrypted inner ClientHello with its encoding, for the transcript.
-type InnerHello = (ClientHello, Vec<u8>);
-
-/// Opens the ClientHello's ECH offer, if it has one and we have keys: the inner
-/// ClientHello with its encoding for the transcript when that works.
-fn open_ech(
-    config: &ServerConfig,
-    ch: &ClientHello,
-) -> Result<(ServerEch, Option<InnerHello>), Error> {
-    if config.ech.is_empty() {
-        return Ok((ServerEch::NotOffered, None));
-    }
-    match ech::server_open_first(&config.ech, ch)? {
-        Some((inner, state)) => {
-            let raw = ech::inner_handshake_bytes(&inner);
-            Ok((ServerEch::Accepted(Box::new(state)), Some((inner, raw))))
-        }
-        None if ech::ech_extension(ch).is_some() => Ok((ServerEch::Rejected, None)),
-        None => Ok((ServerEch::NotOffered, None)),
-    }
-}
-
-/// Shows observers the ClientHelloInner just decrypted.
-fn report_inner_hello(common: &CommonState, inner: &ClientHello, raw: &[u8]) {
-    if common.observed() {
-        let msg = HandshakeMessage::new(HandshakePayload::ClientHello(inner.clone()));
-        common.emit(Event::Message {
-            direction: Direction::Received,
-            protection: Protection::EncryptedClientHello,
-            message: &msg,
-            raw,
-        });
     }
 }
 
@@ -272,223 +189,89 @@ fn write_confirmation(
     }
 }
 
-/// What the server decided from the first ClientHello.
-#[derive(Debug)]
-struct Choices {
-    suite: &'static Tls13CipherSuite,
-    cert: Arc<CertifiedKey>,
-    scheme: crate::msgs::enums::SignatureScheme,
-    alpn: Option<Vec<u8>>,
-    /// The SNI, when a certificate was chosen because it covers that name.
-    sni_matched: bool,
-    ech: ServerEch,
-}
-
-#[derive(Debug)]
-pub(crate) struct ExpectClientHello {
+/// RFC 8446, 4.1.1: a first ClientHello that negotiates TLS 1.3, its suite,
+/// certificate and key share chosen by `server::hello`: with a share we can use,
+/// the ServerHello and our flight; otherwise a HelloRetryRequest.
+pub(crate) fn handle_client_hello(
+    common: &mut CommonState,
     config: Arc<ServerConfig>,
-}
-
-impl ExpectClientHello {
-    fn handle(
-        self,
-        common: &mut CommonState,
-        ch: ClientHello,
-        raw: &[u8],
-    ) -> Result<ServerState, Error> {
-        let config = self.config;
-        common.key_log = config.key_log.clone();
-        // The key log names the connection by the random on the wire: the outer one.
-        common.client_random = ch.random;
-        common.ccs_allowed = true;
-        // draft-ietf-tls-esni, 7.1: ECH is decided before anything else is negotiated;
-        // once accepted, the inner ClientHello is the ClientHello.
-        let (ech, inner) = open_ech(&config, &ch)?;
-        common.negotiated.ech = ech.status();
-        let (ch, inner_raw) = match inner {
-            Some((inner, inner_raw)) => {
-                report_inner_hello(common, &inner, &inner_raw);
-                (inner, Some(inner_raw))
-            }
-            None => (ch, None),
-        };
-        let raw = inner_raw.as_deref().unwrap_or(raw);
-        crate::server::check_client_hello(&ch)?;
-
-        // RFC 8446, 4.2.1: TLS 1.3 is negotiated only through supported_versions;
-        // without it, legacy_version names the client's highest version.
-        let versions = ch.supported_versions();
-        let ours = |v| config.versions.contains(&v);
-        let client13 = versions.is_some_and(|v| v.contains(&ProtocolVersion::TLSv1_3));
-        let client12 = match versions {
-            Some(v) => v.contains(&ProtocolVersion::TLSv1_2),
-            None => ch.legacy_version.to_wire() >= ProtocolVersion::TLSv1_2.to_wire(),
-        };
-        if !(client13 && ours(ProtocolVersion::TLSv1_3)) {
-            if client12 && ours(ProtocolVersion::TLSv1_2) {
-                // RFC 7507, 3: a fallback retry below our best version is an attack.
-                if ch.cipher_suites.contains(&CipherSuite::TLS_FALLBACK_SCSV)
-                    && ours(ProtocolVersion::TLSv1_3)
-                {
-                    return Err(PeerMisbehaved::InappropriateFallback.into());
-                }
-                let state = server12::handle_client_hello(common, config, ch, raw)?;
-                return Ok(ServerState::Tls12(Box::new(state)));
-            }
-            let offered = match versions {
-                Some(v) => v.iter().map(|v| v.to_string()).collect(),
-                None => vec![ch.legacy_version.to_string()],
-            };
-            return Err(NoCommon::Version { offered }.into());
-        }
-        if ch.compression_methods != [0] {
-            return Err(PeerMisbehaved::CompressionOffered.into());
-        }
-        let mut choices = choose(&config, common, &ch)?;
-        choices.ech = ech;
-        let client_groups = ch
-            .supported_groups()
-            .ok_or(PeerMisbehaved::MissingExtension {
-                message: "ClientHello",
-                extension: "supported_groups",
-            })?;
-        let shares = ch.key_shares().ok_or(PeerMisbehaved::MissingExtension {
-            message: "ClientHello",
-            extension: "key_share",
-        })?;
-        // RFC 8446, 4.2.8: every share must be for a group the client lists.
-        if shares.iter().any(|s| !client_groups.contains(&s.group)) {
-            return Err(PeerMisbehaved::IllegalParameter {
-                message: "ClientHello",
-                field: "key_share",
-                reason: "it holds a share for a group missing from supported_groups",
-            }
-            .into());
-        }
-
-        // Our preference among the groups the client sent shares for, else HelloRetryRequest.
-        let shared = config
-            .groups
-            .iter()
-            .find_map(|g| shares.iter().find(|s| s.group == *g));
-        if let Some(share) = shared {
+    ch: ClientHello,
+    raw: &[u8],
+    mut choices: Choices,
+    key_share: KeyShareChoice,
+) -> Result<ServerState13, Error> {
+    let group = match key_share {
+        KeyShareChoice::Share(at) => {
+            let share = ch.key_shares().and_then(|s| s.get(at)).ok_or(
+                PeerMisbehaved::MissingExtension {
+                    message: "ClientHello",
+                    extension: "key_share",
+                },
+            )?;
             let mut psk = resolve_psk(&config, common, &ch, raw, None, &mut choices)?;
             let transcript = hello_transcript(choices.suite, None, psk.as_mut(), raw);
             return server_flight(common, &config, &ch, share, choices, transcript, psk);
         }
-        let group = config
-            .groups
-            .iter()
-            .copied()
-            .find(|g| client_groups.contains(g))
-            .ok_or_else(|| NoCommon::Group {
-                offered: client_groups.iter().map(|g| g.to_string()).collect(),
-                ours: config.groups.iter().map(|g| g.to_string()).collect(),
-            })?;
-
-        // RFC 8446, 4.1.4: ask for a share in `group`.
-        let mut transcript = Transcript::after_hello_retry(choices.suite.hash, raw);
-        let mut extensions = vec![
-            ServerExtension::SupportedVersions(ProtocolVersion::TLSv1_3),
-            ServerExtension::HrrKeyShare(group),
-        ];
-        let ech_accepted = matches!(choices.ech, ServerEch::Accepted(_));
-        if ech_accepted {
-            // draft-ietf-tls-esni, 7.2.1: the confirmation, last, replaces 8 zeros.
-            extensions.push(ServerExtension::Unknown {
-                typ: ExtensionType::EncryptedClientHello,
-                data: vec![0; 8],
-            });
-        }
-        let hrr = HandshakeMessage::new(HandshakePayload::ServerHello(ServerHello {
-            legacy_version: ProtocolVersion::TLSv1_2,
-            random: HELLO_RETRY_REQUEST_RANDOM,
-            session_id: ch.session_id.clone(),
-            cipher_suite: choices.suite.suite,
-            compression_method: 0,
-            extensions,
-            empty_extensions_block: false,
-        }));
-        let mut hrr_raw = hrr.to_bytes();
-        if ech_accepted {
-            let at = hrr_raw.len().saturating_sub(8);
-            write_confirmation(&mut hrr_raw, at, &transcript, &ch.random, true);
-        }
-        transcript.add(&hrr_raw);
-        common.send_handshake_raw(&hrr, &hrr_raw)?;
-        if !ch.session_id.is_empty() {
-            common.send_ccs();
-        }
-        common.negotiated.hello_retry = true;
-        // RFC 8446, 4.2.10: after HelloRetryRequest, 0-RTT records are skipped.
-        if ch.early_data() {
-            common.skip_early_data(early_data_skip_budget(&config));
-        }
-        Ok(ServerState::ExpectSecondClientHello(Box::new(
-            ExpectSecondClientHello {
-                config,
-                choices,
-                group,
-                transcript,
-                first: ch,
-            },
-        )))
-    }
+        KeyShareChoice::Retry(group) => group,
+    };
+    send_hello_retry_request(common, config, ch, raw, choices, group)
 }
 
-/// Picks the suite, certificate, signature scheme and ALPN protocol.
-fn choose(
-    config: &ServerConfig,
+/// RFC 8446, 4.1.4: asks for a key share in `group`; the second ClientHello comes next.
+fn send_hello_retry_request(
     common: &mut CommonState,
-    ch: &ClientHello,
-) -> Result<Choices, Error> {
-    let suite = config
-        .suites
-        .iter()
-        .copied()
-        .find(|s| ch.cipher_suites.contains(&s.suite))
-        .ok_or_else(|| NoCommon::CipherSuite {
-            offered: ch.cipher_suites.iter().map(|s| s.to_string()).collect(),
-            ours: config.suites.iter().map(|s| s.suite.to_string()).collect(),
-        })?;
-
-    let sni = crate::server::client_sni(ch);
-    common.negotiated.server_name = sni.clone();
-
-    let schemes = ch
-        .signature_algorithms()
-        .ok_or(PeerMisbehaved::MissingExtension {
-            message: "ClientHello",
-            extension: "signature_algorithms",
-        })?;
-    let (cert, scheme) = config.choose_cert(sni.as_deref(), schemes).ok_or_else(|| {
-        if config
-            .certs
-            .iter()
-            .any(|c| c.choose_scheme(schemes).is_some())
-        {
-            NoCommon::Certificate {
-                server_name: sni.clone(),
-            }
-        } else {
-            NoCommon::SignatureScheme {
-                offered: schemes.iter().map(|s| s.to_string()).collect(),
-            }
-        }
-    })?;
-    let sni_matched = sni
-        .as_deref()
-        .is_some_and(|name| cert.leaf.covers_dns_name(name));
-
-    let alpn = crate::server::choose_alpn(config, ch)?;
-    Ok(Choices {
-        suite,
-        cert,
-        scheme,
-        alpn,
-        sni_matched,
-        ech: ServerEch::NotOffered,
-    })
+    config: Arc<ServerConfig>,
+    ch: ClientHello,
+    raw: &[u8],
+    choices: Choices,
+    group: NamedGroup,
+) -> Result<ServerState13, Error> {
+    let mut transcript = Transcript::after_hello_retry(choices.suite.hash, raw);
+    let mut extensions = vec![
+        ServerExtension::SupportedVersions(ProtocolVersion::TLSv1_3),
+        ServerExtension::HrrKeyShare(group),
+    ];
+    let ech_accepted = matches!(choices.ech, ServerEch::Accepted(_));
+    if ech_accepted {
+        // draft-ietf-tls-esni, 7.2.1: the confirmation, last, replaces 8 zeros.
+        extensions.push(ServerExtension::Unknown {
+            typ: ExtensionType::EncryptedClientHello,
+            data: vec![0; 8],
+        });
+    }
+    let hrr = HandshakeMessage::new(HandshakePayload::ServerHello(ServerHello {
+        legacy_version: ProtocolVersion::TLSv1_2,
+        random: HELLO_RETRY_REQUEST_RANDOM,
+        session_id: ch.session_id.clone(),
+        cipher_suite: choices.suite.suite,
+        compression_method: 0,
+        extensions,
+        empty_extensions_block: false,
+    }));
+    let mut hrr_raw = hrr.to_bytes();
+    if ech_accepted {
+        let at = hrr_raw.len().saturating_sub(8);
+        write_confirmation(&mut hrr_raw, at, &transcript, &ch.random, true);
+    }
+    transcript.add(&hrr_raw);
+    common.send_handshake_raw(&hrr, &hrr_raw)?;
+    if !ch.session_id.is_empty() {
+        common.send_ccs();
+    }
+    common.negotiated.hello_retry = true;
+    // RFC 8446, 4.2.10: after HelloRetryRequest, 0-RTT records are skipped.
+    if ch.early_data() {
+        common.skip_early_data(early_data_skip_budget(&config));
+    }
+    Ok(ServerState13::ExpectSecondClientHello(Box::new(
+        ExpectSecondClientHello {
+            config,
+            choices,
+            group,
+            transcript,
+            first: ch,
+        },
+    )))
 }
 
 #[derive(Debug)]
@@ -508,7 +291,7 @@ impl ExpectSecondClientHello {
         common: &mut CommonState,
         ch: ClientHello,
         raw: &[u8],
-    ) -> Result<ServerState, Error> {
+    ) -> Result<ServerState13, Error> {
         // draft-ietf-tls-esni, 7.1.1: after accepting ECH, the second ClientHelloOuter
         // is opened with the same HPKE context; after rejecting it, it is not opened.
         let (ch, inner_raw) = match &mut self.choices.ech {
@@ -702,7 +485,7 @@ fn resolve_psk(
     // a stored chain verified again (expiry, revocation, trust). Otherwise the PSK is
     // ignored (RFC 8446, 4.2.11) and the full handshake asks for a certificate.
     // Checked after the binder: only a client that holds the PSK costs a verification.
-    if !external && !server12::client_auth_allows(config, &session) {
+    if !external && !crate::server::client_auth_allows(config, &session) {
         reject_early(common);
         return Ok(None);
     }
@@ -811,7 +594,7 @@ fn server_flight(
     choices: Choices,
     mut transcript: Transcript,
     mut psk: Option<AcceptedPsk>,
-) -> Result<ServerState, Error> {
+) -> Result<ServerState13, Error> {
     let suite = choices.suite;
     // RFC 8446, 7.1: client_early_traffic_secret covers the ClientHello alone.
     let hello_only_hash = psk
@@ -1007,14 +790,14 @@ fn server_flight(
         (Some(early_secret), _) => {
             common.install_decrypter(suite, &early_secret, Protection::EarlyData)?;
             common.accept_early_data(psk.map_or(0, |p| p.max_early_data) as usize);
-            ServerState::ExpectEndOfEarlyData(next)
+            ServerState13::ExpectEndOfEarlyData(next)
         }
         (None, auth) => {
             common.install_decrypter(suite, &next.client_hs, Protection::Handshake)?;
             if auth.is_some() {
-                ServerState::ExpectCertificate(next)
+                ServerState13::ExpectCertificate(next)
             } else {
-                ServerState::ExpectFinished(next)
+                ServerState13::ExpectFinished(next)
             }
         }
     })
@@ -1044,7 +827,7 @@ impl ExpectFinished {
         common: &mut CommonState,
         cert: Certificate13,
         raw: &[u8],
-    ) -> Result<ServerState, Error> {
+    ) -> Result<ServerState13, Error> {
         if !cert.context.is_empty() {
             return Err(PeerMisbehaved::IllegalParameter {
                 message: "Certificate",
@@ -1064,13 +847,13 @@ impl ExpectFinished {
         )?;
         Ok(match verified {
             Some((spki, verified)) => {
-                ServerState::ExpectCertificateVerify(Box::new(ExpectCertificateVerify {
+                ServerState13::ExpectCertificateVerify(Box::new(ExpectCertificateVerify {
                     inner: self,
                     spki,
                     verified,
                 }))
             }
-            None => ServerState::ExpectFinished(self),
+            None => ServerState13::ExpectFinished(self),
         })
     }
 
@@ -1079,7 +862,7 @@ impl ExpectFinished {
         common: &mut CommonState,
         fin: Finished,
         raw: &[u8],
-    ) -> Result<ServerState, Error> {
+    ) -> Result<ServerState13, Error> {
         let expected = finished_verify_data(
             self.suite,
             &self.client_hs,
@@ -1123,7 +906,7 @@ impl ExpectFinished {
                 &this.ticket_random,
             )?;
         }
-        Ok(ServerState::Connected(Box::new(Connected { auth })))
+        Ok(ServerState13::Connected(Box::new(Connected { auth })))
     }
 }
 
@@ -1135,11 +918,11 @@ pub(crate) struct ExpectCertificateVerify {
 }
 
 impl ExpectCertificateVerify {
-    fn handle(mut self, cv: CertificateVerify, raw: &[u8]) -> Result<ServerState, Error> {
+    fn handle(mut self, cv: CertificateVerify, raw: &[u8]) -> Result<ServerState13, Error> {
         check_client_certificate_verify(&self.inner.transcript, &self.spki, &cv)?;
         self.inner.transcript.add(raw);
         self.inner.client_cert_verified = Some(self.verified);
-        Ok(ServerState::ExpectFinished(self.inner))
+        Ok(ServerState13::ExpectFinished(self.inner))
     }
 }
 
@@ -1346,7 +1129,7 @@ impl PostHandshakeAuth {
 impl Connected {
     /// RFC 8446, 4.4.2 and 4.6.2: the client's Certificate answering one of our
     /// outstanding requests, found by its context (clients may answer out of order).
-    fn handle_certificate(self, cert: Certificate13, raw: &[u8]) -> Result<ServerState, Error> {
+    fn handle_certificate(self, cert: Certificate13, raw: &[u8]) -> Result<ServerState13, Error> {
         let Some(mut auth) = self.auth.filter(|a| !a.outstanding.is_empty()) else {
             return Err(Error::UnexpectedMessage {
                 state: "Connected",
@@ -1374,7 +1157,7 @@ impl Connected {
             auth.config.provider.time.now(),
         )?;
         Ok(match checked {
-            Some(chain) => ServerState::ExpectPostHandshakeCertificateVerify(Box::new(
+            Some(chain) => ServerState13::ExpectPostHandshakeCertificateVerify(Box::new(
                 ExpectPostHandshakeCertificateVerify {
                     auth,
                     transcript,
@@ -1382,7 +1165,7 @@ impl Connected {
                 },
             )),
             None => {
-                ServerState::ExpectPostHandshakeFinished(Box::new(ExpectPostHandshakeFinished {
+                ServerState13::ExpectPostHandshakeFinished(Box::new(ExpectPostHandshakeFinished {
                     auth,
                     transcript,
                     chain: None,
@@ -1403,10 +1186,10 @@ pub(crate) struct ExpectPostHandshakeCertificateVerify {
 }
 
 impl ExpectPostHandshakeCertificateVerify {
-    fn handle(mut self, cv: CertificateVerify, raw: &[u8]) -> Result<ServerState, Error> {
+    fn handle(mut self, cv: CertificateVerify, raw: &[u8]) -> Result<ServerState13, Error> {
         check_client_certificate_verify(&self.transcript, &self.chain.spki, &cv)?;
         self.transcript.add(raw);
-        Ok(ServerState::ExpectPostHandshakeFinished(Box::new(
+        Ok(ServerState13::ExpectPostHandshakeFinished(Box::new(
             ExpectPostHandshakeFinished {
                 auth: self.auth,
                 transcript: self.transcript,
@@ -1429,7 +1212,7 @@ pub(crate) struct ExpectPostHandshakeFinished {
 impl ExpectPostHandshakeFinished {
     /// RFC 8446, 4.4: the Finished key comes from the client's current application
     /// traffic secret, the one this message arrived under.
-    fn handle(self, common: &mut CommonState, fin: Finished) -> Result<ServerState, Error> {
+    fn handle(self, common: &mut CommonState, fin: Finished) -> Result<ServerState13, Error> {
         let base_key = common
             .recv_traffic_secret()
             .ok_or(Error::UnexpectedMessage {
@@ -1451,7 +1234,7 @@ impl ExpectPostHandshakeFinished {
             negotiated.peer_certificates = chain.chain;
             negotiated.post_handshake_auth.authenticated += 1;
         }
-        Ok(ServerState::Connected(Box::new(Connected {
+        Ok(ServerState13::Connected(Box::new(Connected {
             auth: Some(self.auth),
         })))
     }

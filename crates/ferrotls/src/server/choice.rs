@@ -1,0 +1,84 @@
+//! What a server decides from a ClientHello before its version's states take
+//! over: whether Encrypted Client Hello opened (draft-ietf-tls-esni, 7.1), and
+//! the suite, certificate, signature scheme and ALPN protocol.
+
+use std::sync::Arc;
+
+use crate::conn::{CommonState, EchStatus};
+use crate::ech::{self, EchServerState};
+use crate::error::Error;
+use crate::msgs::enums::SignatureScheme;
+use crate::msgs::{ClientHello, HandshakeMessage, HandshakePayload};
+use crate::observe::{Direction, Event, Protection};
+use crate::server::{CertifiedKey, ServerConfig};
+use crate::tls13::suites::Tls13CipherSuite;
+
+/// Encrypted Client Hello on the server (draft-ietf-tls-esni, 7.1).
+#[derive(Debug)]
+pub(crate) enum ServerEch {
+    /// No ECH extension, or no ECH keys configured.
+    NotOffered,
+    /// The inner ClientHello was decrypted and is the one negotiated with; the
+    /// HPKE context decrypts the second one after HelloRetryRequest (7.1.1).
+    Accepted(Box<EchServerState>),
+    /// The offer could not be decrypted: the outer ClientHello is used and the
+    /// retry configurations go in EncryptedExtensions.
+    Rejected,
+}
+
+impl ServerEch {
+    pub(crate) fn status(&self) -> EchStatus {
+        match self {
+            ServerEch::NotOffered => EchStatus::NotOffered,
+            ServerEch::Accepted(_) => EchStatus::Accepted,
+            ServerEch::Rejected => EchStatus::Rejected,
+        }
+    }
+}
+
+/// A decrypted inner ClientHello with its encoding, for the transcript.
+pub(crate) type InnerHello = (ClientHello, Vec<u8>);
+
+/// Opens the ClientHello's ECH offer, if it has one and we have keys: the inner
+/// ClientHello with its encoding for the transcript when that works.
+pub(crate) fn open_ech(
+    config: &ServerConfig,
+    ch: &ClientHello,
+) -> Result<(ServerEch, Option<InnerHello>), Error> {
+    if config.ech.is_empty() {
+        return Ok((ServerEch::NotOffered, None));
+    }
+    match ech::server_open_first(&config.ech, ch)? {
+        Some((inner, state)) => {
+            let raw = ech::inner_handshake_bytes(&inner);
+            Ok((ServerEch::Accepted(Box::new(state)), Some((inner, raw))))
+        }
+        None if ech::ech_extension(ch).is_some() => Ok((ServerEch::Rejected, None)),
+        None => Ok((ServerEch::NotOffered, None)),
+    }
+}
+
+/// Shows observers the ClientHelloInner just decrypted.
+pub(crate) fn report_inner_hello(common: &CommonState, inner: &ClientHello, raw: &[u8]) {
+    if common.observed() {
+        let msg = HandshakeMessage::new(HandshakePayload::ClientHello(inner.clone()));
+        common.emit(Event::Message {
+            direction: Direction::Received,
+            protection: Protection::EncryptedClientHello,
+            message: &msg,
+            raw,
+        });
+    }
+}
+
+/// What the server decided from the first ClientHello.
+#[derive(Debug)]
+pub(crate) struct Choices {
+    pub(crate) suite: &'static Tls13CipherSuite,
+    pub(crate) cert: Arc<CertifiedKey>,
+    pub(crate) scheme: SignatureScheme,
+    pub(crate) alpn: Option<Vec<u8>>,
+    /// The SNI, when a certificate was chosen because it covers that name.
+    pub(crate) sni_matched: bool,
+    pub(crate) ech: ServerEch,
+}
