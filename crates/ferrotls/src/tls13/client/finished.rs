@@ -1,0 +1,151 @@
+//! The end of the handshake (RFC 8446, 4.4.4 and 4.5): the server's Finished,
+//! then our EndOfEarlyData, Certificate, CertificateVerify and Finished.
+
+use super::*;
+
+#[derive(Debug)]
+pub(crate) struct ExpectFinished {
+    pub(super) inner: ExpectCertificate,
+    /// The server's CertificateVerify scheme (none when resuming with a PSK).
+    pub(super) scheme: Option<SignatureScheme>,
+}
+
+impl ExpectFinished {
+    pub(super) fn handle(
+        self,
+        common: &mut CommonState,
+        fin: Finished,
+        raw: &[u8],
+    ) -> Result<ClientState13, Error> {
+        let ExpectCertificate {
+            base,
+            suite,
+            mut transcript,
+            hs,
+            client_hs,
+            server_hs,
+            cert_request,
+            early_encrypter,
+        } = self.inner;
+        let expected = finished_verify_data(suite, &server_hs, transcript.current().as_ref());
+        fin.check_len(expected.as_ref().len())?;
+        if !constant_time_eq(expected.as_ref(), &fin.verify_data) {
+            return Err(PeerMisbehaved::BadFinished { from_server: true }.into());
+        }
+        transcript.add(raw);
+        common.negotiated.signature_scheme = self.scheme;
+        // draft-ietf-tls-esni, 6.1.6: a handshake authenticated for the public name
+        // only ends here, with ech_required and the retry configurations, if any.
+        if let Some(e) = base.ech.as_ref().filter(|e| e.rejected) {
+            return Err(EchError::Rejected {
+                public_name: e.sender.config().public_name.clone(),
+                retry_configs: e.retry_configs.clone(),
+            }
+            .into());
+        }
+
+        let handshake_hash = transcript.current();
+        let master: MasterSecret = hs.into_master();
+        let client_ap = master.client_traffic_secret(handshake_hash.as_ref());
+        let server_ap = master.server_traffic_secret(handshake_hash.as_ref());
+        common.log_secret("CLIENT_TRAFFIC_SECRET_0", client_ap.as_bytes());
+        common.log_secret("SERVER_TRAFFIC_SECRET_0", server_ap.as_bytes());
+        let exporter = master.exporter_master_secret(handshake_hash.as_ref());
+        common.log_secret("EXPORTER_SECRET", exporter.as_bytes());
+        common.exporter = Some(ExporterSecret::Tls13 {
+            hash: suite.hash,
+            secret: exporter,
+        });
+        common.install_decrypter(suite, &server_ap, Protection::Application)?;
+
+        if let Some(early) = early_encrypter {
+            // RFC 8446, 4.5: EndOfEarlyData, under the 0-RTT key, ends our early data.
+            common.set_encrypter(early, Protection::EarlyData);
+            let eoed = HandshakeMessage::new(HandshakePayload::EndOfEarlyData);
+            common.send_handshake(&eoed, &mut transcript)?;
+            common.install_encrypter(suite, &client_hs, Protection::Handshake)?;
+        }
+
+        // Our Certificate, CertificateVerify and Finished go out as one flight.
+        let mut flight = Flight::default();
+        if let Some(schemes) = &cert_request {
+            add_client_certificate(
+                common,
+                &base.config,
+                schemes,
+                Vec::new(),
+                &mut flight,
+                &mut transcript,
+            )?;
+        }
+
+        let verify_data = finished_verify_data(suite, &client_hs, transcript.current().as_ref());
+        let finished = HandshakeMessage::new(HandshakePayload::Finished(Finished {
+            verify_data: verify_data.as_ref().to_vec(),
+        }));
+        common.add_to_flight(&mut flight, &finished, &mut transcript);
+        common.send_flight(flight)?;
+        // RFC 8446, 4.4: post-handshake authentication messages extend the
+        // handshake transcript through our Finished; kept only if we offered it.
+        let offered_post_handshake_auth = base.config.post_handshake_auth;
+        common.negotiated.post_handshake_auth.offered = offered_post_handshake_auth;
+        let handshake_transcript = offered_post_handshake_auth.then(|| transcript.clone());
+        let resumption = master.resumption_master_secret(transcript.finish().as_ref());
+
+        common.install_encrypter(suite, &client_ap, Protection::Application)?;
+        common.start_traffic(client_ap, server_ap)?;
+        Ok(ClientState13::Connected(Box::new(Connected {
+            config: base.config,
+            server_name: base.server_name.to_str().into_owned(),
+            suite,
+            resumption,
+            handshake_transcript,
+        })))
+    }
+}
+
+/// RFC 8446, 4.4.2 and 4.4.3: our certificate and its CertificateVerify when one is
+/// configured and can sign with a scheme the server accepts; else an empty Certificate.
+/// `context` echoes the CertificateRequest's (empty during the handshake). Returns
+/// whether a certificate was sent.
+pub(super) fn add_client_certificate(
+    common: &mut CommonState,
+    config: &ClientConfig,
+    schemes: &[SignatureScheme],
+    context: Vec<u8>,
+    flight: &mut Flight,
+    transcript: &mut Transcript,
+) -> Result<bool, Error> {
+    let chosen = config
+        .client_cert
+        .as_ref()
+        .and_then(|c| c.choose_scheme(schemes).map(|s| (c, s)));
+    let entries = chosen
+        .map(|(c, _)| {
+            c.chain
+                .iter()
+                .map(|der| CertificateEntry {
+                    cert: der.as_ref().to_vec(),
+                    extensions: Vec::new(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let cert = HandshakeMessage::new(HandshakePayload::Certificate(Certificate13 {
+        context,
+        entries,
+    }));
+    common.add_to_flight(flight, &cert, transcript);
+    let Some((key, scheme)) = chosen else {
+        return Ok(false);
+    };
+    let signed = certificate_verify_message(false, transcript.current().as_ref());
+    let signature = key.key.sign(scheme, &signed)?;
+    let cv = HandshakeMessage::new(HandshakePayload::CertificateVerify(CertificateVerify {
+        scheme,
+        signature,
+    }));
+    common.add_to_flight(flight, &cv, transcript);
+    common.negotiated.client_auth = true;
+    Ok(true)
+}

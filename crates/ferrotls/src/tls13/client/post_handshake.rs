@@ -1,0 +1,125 @@
+//! After the handshake (RFC 8446, 4.6): NewSessionTicket, and CertificateRequest
+//! for post-handshake authentication.
+
+use std::sync::Arc;
+
+use super::*;
+
+/// The handshake is complete; only post-handshake messages remain (RFC 8446, 4.6).
+#[derive(Debug)]
+pub(crate) struct Connected {
+    pub(super) config: Arc<ClientConfig>,
+    pub(super) server_name: String,
+    pub(super) suite: &'static Tls13CipherSuite,
+    pub(super) resumption: crate::crypto::Secret,
+    /// The handshake transcript through our Finished, when we offered
+    /// post_handshake_auth: each post-handshake authentication extends it.
+    pub(super) handshake_transcript: Option<Transcript>,
+}
+
+/// RFC 8446, 4.6.1: tickets may not be used for more than seven days.
+pub(super) const MAX_TICKET_LIFETIME: u32 = 7 * 24 * 3600;
+
+impl Connected {
+    /// RFC 8446, 4.6.2: answers a post-handshake CertificateRequest with Certificate
+    /// (echoing its context), CertificateVerify if we have a certificate the server
+    /// accepts, and Finished, in one flight. Each answer covers the handshake
+    /// transcript plus its own messages; the Finished key comes from our current
+    /// application traffic secret (RFC 8446, 4.4).
+    pub(super) fn answer_certificate_request(
+        &self,
+        common: &mut CommonState,
+        cr: crate::msgs::CertificateRequest13,
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        // RFC 8446, 4.6.2: a request we did not allow is unexpected_message.
+        let Some(handshake) = &self.handshake_transcript else {
+            return Err(Error::UnexpectedMessage {
+                state: "Connected",
+                got: "CertificateRequest",
+            });
+        };
+        // RFC 8446, 4.3.2: only the handshake's request has an empty context.
+        if cr.context.is_empty() {
+            return Err(illegal(
+                "CertificateRequest",
+                "certificate_request_context",
+                "must not be empty after the handshake",
+            ));
+        }
+        let schemes = cr
+            .signature_algorithms()
+            .ok_or(PeerMisbehaved::MissingExtension {
+                message: "CertificateRequest",
+                extension: "signature_algorithms",
+            })?;
+        common.negotiated.post_handshake_auth.requests += 1;
+        // RFC 8446, 6.1: nothing follows our close_notify, not even an answer.
+        if common.close_notify_sent() {
+            return Ok(());
+        }
+        let mut transcript = handshake.clone();
+        transcript.add(raw);
+        let mut flight = Flight::default();
+        let with_certificate = add_client_certificate(
+            common,
+            &self.config,
+            schemes,
+            cr.context.clone(),
+            &mut flight,
+            &mut transcript,
+        )?;
+        let base_key = common
+            .send_traffic_secret()
+            .ok_or(Error::UnexpectedMessage {
+                state: "Connected",
+                got: "CertificateRequest",
+            })?;
+        let verify_data = finished_verify_data(self.suite, base_key, transcript.current().as_ref());
+        let finished = HandshakeMessage::new(HandshakePayload::Finished(Finished {
+            verify_data: verify_data.as_ref().to_vec(),
+        }));
+        common.add_to_flight(&mut flight, &finished, &mut transcript);
+        common.send_flight(flight)?;
+        let status = &mut common.negotiated.post_handshake_auth;
+        status.answered += 1;
+        status.authenticated += usize::from(with_certificate);
+        Ok(())
+    }
+
+    /// Stores a NewSessionTicket with its PSK for a later resumption (RFC 8446, 4.6.1).
+    pub(super) fn store_ticket(
+        &self,
+        common: &mut CommonState,
+        t: NewSessionTicket13,
+    ) -> Result<(), Error> {
+        if t.lifetime > MAX_TICKET_LIFETIME {
+            return Err(illegal(
+                "NewSessionTicket",
+                "ticket_lifetime",
+                "exceeds seven days",
+            ));
+        }
+        common.negotiated.tickets_received += 1;
+        // Lifetime zero: discard at once (RFC 8446, 4.6.1). A ticket too long to be
+        // sent back in a ClientHello (see MAX_TICKET_LEN) is of no use: not kept.
+        if t.lifetime == 0 || t.ticket.len() > MAX_TICKET_LEN {
+            return Ok(());
+        }
+        let psk = resumption_psk(self.suite, &self.resumption, &t.nonce);
+        self.config.session_store.insert_tls13_ticket(
+            &self.server_name,
+            Tls13Ticket {
+                max_early_data: t.max_early_data(),
+                ticket: t.ticket,
+                psk,
+                suite: self.suite.suite,
+                lifetime: t.lifetime,
+                age_add: t.age_add,
+                received_at: self.config.provider.time.now(),
+                alpn: common.negotiated.alpn.clone(),
+            },
+        );
+        Ok(())
+    }
+}

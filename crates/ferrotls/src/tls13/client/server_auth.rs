@@ -1,0 +1,125 @@
+//! How the server authenticates (RFC 8446, 4.3.2 to 4.4.3): its optional
+//! CertificateRequest, its Certificate, verified against our trust, and the
+//! CertificateVerify that proves it holds the certificate's key.
+
+use rustls_pki_types::CertificateDer;
+
+use super::*;
+
+#[derive(Debug)]
+pub(crate) struct ExpectCertificate {
+    pub(super) base: HelloBase,
+    pub(super) suite: &'static Tls13CipherSuite,
+    pub(super) transcript: Transcript,
+    pub(super) hs: HandshakeSecret,
+    pub(super) client_hs: TrafficSecret,
+    pub(super) server_hs: TrafficSecret,
+    /// The signature schemes of the server's CertificateRequest, if it sent one.
+    pub(super) cert_request: Option<Vec<SignatureScheme>>,
+    /// The 0-RTT key, when the server accepted early data (for EndOfEarlyData).
+    pub(super) early_encrypter: Option<Box<dyn RecordEncrypter>>,
+}
+
+impl ExpectCertificate {
+    /// RFC 8446, 4.3.2: a CertificateRequest during the handshake; our Certificate
+    /// (and CertificateVerify, if we have a key the server accepts) will precede
+    /// our Finished.
+    pub(super) fn handle_certificate_request(
+        mut self: Box<Self>,
+        common: &mut CommonState,
+        cr: CertificateRequest13,
+        raw: &[u8],
+    ) -> Result<ClientState13, Error> {
+        if !cr.context.is_empty() {
+            return Err(illegal(
+                "CertificateRequest",
+                "certificate_request_context",
+                "must be empty during the handshake",
+            ));
+        }
+        let schemes = cr
+            .signature_algorithms()
+            .ok_or(PeerMisbehaved::MissingExtension {
+                message: "CertificateRequest",
+                extension: "signature_algorithms",
+            })?;
+        self.cert_request = Some(schemes.to_vec());
+        self.transcript.add(raw);
+        common.negotiated.client_auth = true;
+        Ok(ClientState13::ExpectCertificate(self))
+    }
+
+    pub(super) fn handle(
+        mut self,
+        common: &mut CommonState,
+        cert: Certificate13,
+        raw: &[u8],
+    ) -> Result<ClientState13, Error> {
+        if !cert.context.is_empty() {
+            return Err(illegal(
+                "Certificate",
+                "certificate_request_context",
+                "must be empty in the server's Certificate",
+            ));
+        }
+        let mut entries = cert.entries.into_iter();
+        let first = entries.next().ok_or(CertificateError::Empty)?;
+        let ocsp = first.extensions.iter().find_map(|e| match e {
+            crate::msgs::CertificateExtension::StatusRequest(r) => Some(r.clone()),
+            _ => None,
+        });
+        let end_entity = CertificateDer::from(first.cert);
+        let intermediates: Vec<CertificateDer<'static>> =
+            entries.map(|e| CertificateDer::from(e.cert)).collect();
+        let (spki, verified) = crate::pki::verify_server_chain(
+            common,
+            self.base.config.verifier.as_ref(),
+            end_entity,
+            intermediates,
+            &self.base.auth_name()?,
+            ocsp.as_deref().unwrap_or_default(),
+            self.base.config.provider.time.now(),
+        )?;
+        self.transcript.add(raw);
+        Ok(ClientState13::ExpectCertificateVerify(Box::new(
+            ExpectCertificateVerify {
+                inner: self,
+                spki,
+                _verified: verified,
+            },
+        )))
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct ExpectCertificateVerify {
+    pub(super) inner: ExpectCertificate,
+    pub(super) spki: Vec<u8>,
+    /// The token that the chain was verified; this state cannot exist without it.
+    pub(super) _verified: ServerCertVerified,
+}
+
+impl ExpectCertificateVerify {
+    pub(super) fn handle(
+        mut self,
+        cv: CertificateVerify,
+        raw: &[u8],
+    ) -> Result<ClientState13, Error> {
+        // RFC 8446, 4.4.3: the scheme must be one we offered.
+        if !sign::tls13_verify_schemes().contains(&cv.scheme) {
+            return Err(PeerMisbehaved::SelectedUnoffered {
+                what: "signature scheme",
+                value: cv.scheme.to_string(),
+            }
+            .into());
+        }
+        let message = certificate_verify_message(true, self.inner.transcript.current().as_ref());
+        sign::verify_signature(cv.scheme, &self.spki, &message, &cv.signature)
+            .map_err(|_| PeerMisbehaved::BadCertificateVerify { scheme: cv.scheme })?;
+        self.inner.transcript.add(raw);
+        Ok(ClientState13::ExpectFinished(Box::new(ExpectFinished {
+            inner: self.inner,
+            scheme: Some(cv.scheme),
+        })))
+    }
+}

@@ -1,0 +1,174 @@
+//! The client's answer to the server's flight (RFC 8446, 4.4): its Certificate
+//! and CertificateVerify when asked for, then its Finished.
+
+use std::sync::Arc;
+
+use rustls_pki_types::CertificateDer;
+
+use super::*;
+
+#[derive(Debug)]
+pub(crate) struct ExpectFinished {
+    pub(super) config: Arc<ServerConfig>,
+    pub(super) suite: &'static Tls13CipherSuite,
+    pub(super) transcript: Transcript,
+    pub(super) client_hs: TrafficSecret,
+    pub(super) client_ap: TrafficSecret,
+    pub(super) server_ap: TrafficSecret,
+    pub(super) master: MasterSecret,
+    pub(super) client_auth: Option<Arc<dyn ClientCertVerifier>>,
+    /// Set once a client certificate chain was verified (and its CertificateVerify checked).
+    pub(super) client_cert_verified: Option<ClientCertVerified>,
+    pub(super) ticket_random: TicketRandom,
+    /// The client offered post_handshake_auth (RFC 8446, 4.2.6).
+    pub(super) post_handshake_auth: bool,
+}
+
+impl ExpectFinished {
+    /// RFC 8446, 4.4.2: the client's Certificate, possibly empty.
+    pub(super) fn handle_certificate(
+        mut self: Box<Self>,
+        common: &mut CommonState,
+        cert: Certificate13,
+        raw: &[u8],
+    ) -> Result<ServerState13, Error> {
+        if !cert.context.is_empty() {
+            return Err(PeerMisbehaved::IllegalParameter {
+                message: "Certificate",
+                field: "certificate_request_context",
+                reason: "must echo the empty context of our CertificateRequest",
+            }
+            .into());
+        }
+        self.transcript.add(raw);
+        let verified = crate::pki::verify_client_chain(
+            common,
+            self.client_auth.as_deref(),
+            cert.entries
+                .into_iter()
+                .map(|e| CertificateDer::from(e.cert)),
+            self.config.provider.time.now(),
+        )?;
+        Ok(match verified {
+            Some((spki, verified)) => {
+                ServerState13::ExpectCertificateVerify(Box::new(ExpectCertificateVerify {
+                    inner: self,
+                    spki,
+                    verified,
+                }))
+            }
+            None => ServerState13::ExpectFinished(self),
+        })
+    }
+
+    pub(super) fn handle(
+        mut self: Box<Self>,
+        common: &mut CommonState,
+        fin: Finished,
+        raw: &[u8],
+    ) -> Result<ServerState13, Error> {
+        let expected = finished_verify_data(
+            self.suite,
+            &self.client_hs,
+            self.transcript.current().as_ref(),
+        );
+        fin.check_len(expected.as_ref().len())?;
+        if !constant_time_eq(expected.as_ref(), &fin.verify_data) {
+            return Err(PeerMisbehaved::BadFinished { from_server: false }.into());
+        }
+        self.transcript.add(raw);
+        common.install_decrypter(self.suite, &self.client_ap, Protection::Application)?;
+        let this = *self;
+        common.negotiated.post_handshake_auth.offered = this.post_handshake_auth;
+        // RFC 8446, 4.4: post-handshake authentication extends the transcript
+        // through the client's Finished; kept only where a request can be sent.
+        let auth = this
+            .config
+            .post_handshake_verifier()
+            .filter(|_| this.post_handshake_auth)
+            .map(|verifier| {
+                Box::new(PostHandshakeAuth {
+                    config: this.config.clone(),
+                    verifier: verifier.clone(),
+                    suite: this.suite,
+                    handshake: this.transcript.clone(),
+                    outstanding: Vec::new(),
+                })
+            });
+        // The resumption master secret is needed only for tickets.
+        let resumption = sends_tickets(&this.config).then(|| {
+            this.master
+                .resumption_master_secret(this.transcript.finish().as_ref())
+        });
+        common.start_traffic(this.server_ap, this.client_ap)?;
+        if let Some(resumption) = resumption {
+            send_tickets(
+                common,
+                &this.config,
+                this.suite,
+                &resumption,
+                &this.ticket_random,
+            )?;
+        }
+        Ok(ServerState13::Connected(Box::new(Connected { auth })))
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct ExpectCertificateVerify {
+    pub(super) inner: Box<ExpectFinished>,
+    pub(super) spki: Vec<u8>,
+    pub(super) verified: ClientCertVerified,
+}
+
+impl ExpectCertificateVerify {
+    pub(super) fn handle(
+        mut self,
+        cv: CertificateVerify,
+        raw: &[u8],
+    ) -> Result<ServerState13, Error> {
+        check_client_certificate_verify(&self.inner.transcript, &self.spki, &cv)?;
+        self.inner.transcript.add(raw);
+        self.inner.client_cert_verified = Some(self.verified);
+        Ok(ServerState13::ExpectFinished(self.inner))
+    }
+}
+
+/// RFC 8446, 4.4.3: the client's CertificateVerify over `transcript` (through its
+/// Certificate), with a scheme our CertificateRequest offered.
+pub(super) fn check_client_certificate_verify(
+    transcript: &Transcript,
+    spki: &[u8],
+    cv: &CertificateVerify,
+) -> Result<(), Error> {
+    if !sign::tls13_verify_schemes().contains(&cv.scheme) {
+        return Err(PeerMisbehaved::SelectedUnoffered {
+            what: "signature scheme",
+            value: cv.scheme.to_string(),
+        }
+        .into());
+    }
+    let message = certificate_verify_message(false, transcript.current().as_ref());
+    sign::verify_signature(cv.scheme, spki, &message, &cv.signature)
+        .map_err(|_| PeerMisbehaved::BadCertificateVerify { scheme: cv.scheme })?;
+    Ok(())
+}
+
+/// A CertificateRequest (RFC 8446, 4.3.2) with `context` (empty during the
+/// handshake), our signature schemes and the verifier's CA names, if any.
+pub(super) fn certificate_request(
+    verifier: &dyn ClientCertVerifier,
+    context: Vec<u8>,
+) -> HandshakeMessage {
+    let mut extensions = vec![CertReqExtension::SignatureAlgorithms(
+        sign::tls13_verify_schemes().to_vec(),
+    )];
+    let hints = verifier.root_hint_subjects();
+    if !hints.is_empty() {
+        extensions.push(CertReqExtension::CertificateAuthorities(hints));
+    }
+    HandshakeMessage::new(HandshakePayload::CertificateRequest(CertificateRequest13 {
+        context,
+        extensions,
+    }))
+}
