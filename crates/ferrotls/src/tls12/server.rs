@@ -32,7 +32,7 @@ use crate::pki::{ClientCertVerified, ClientCertVerifier};
 use crate::record::protect12::{Decrypter12, Encrypter12};
 use crate::server::{CertifiedKey, ServerConfig, StoredSession, TICKET_NONCE_LEN};
 use crate::tls12::prf::{self, MasterSecret};
-use crate::tls12::suites::{Bulk, KeyExchangeAlgorithm, SignatureAlgorithm};
+use crate::tls12::suites::{Bulk, KeyExchangeAlgorithm, SignatureAlgorithm, Tls12CipherSuite};
 use crate::tls12::{scheme_matches, tls12_schemes, HandshakeCore};
 use rustls_pki_types::CertificateDer;
 
@@ -206,13 +206,110 @@ fn key_signs_for(kind: KeyKind, sign: SignatureAlgorithm) -> bool {
     }
 }
 
-/// Handles a ClientHello that negotiates TLS 1.2.
+/// Handles a ClientHello that negotiates TLS 1.2 (RFC 5246, 7.4.1.2): checks it,
+/// chooses suite, certificate and group, then resumes a session (RFC 5077, 3.4;
+/// RFC 5246, 7.3) or starts a full handshake.
 pub(crate) fn handle_client_hello(
     common: &mut CommonState,
     config: Arc<ServerConfig>,
     mut ch: ClientHello,
     raw: &[u8],
 ) -> Result<ServerState12, Error> {
+    let offer = check_client_hello(&config, &ch)?;
+    // RFC 5077, 3.2: the client's ticket (empty when it asks for one), taken out of
+    // the hello to be decrypted in place.
+    let mut client_ticket = ch.extensions.iter_mut().find_map(|e| match e {
+        ClientExtension::SessionTicket(t) => Some(std::mem::take(t)),
+        _ => None,
+    });
+    common.negotiated.server_name = crate::server::client_sni(&ch);
+    let server_name = common.negotiated.server_name.as_deref();
+    let alpn = crate::server::choose_alpn(&config, &ch)?;
+    let (suite, cert, key_use) = choose(&config, &ch, server_name)?;
+
+    let etm =
+        ch.has_extension(ExtensionType::EncryptThenMac) && matches!(suite.bulk, Bulk::Cbc { .. });
+    let send_ticket = client_ticket.is_some() && config.ticketer.is_some();
+    let batch_nonce = send_ticket
+        && config
+            .ticketer
+            .as_ref()
+            .is_some_and(|t| t.draws_from(&config.provider.random));
+    let resumed = resume(
+        &config,
+        &ch,
+        client_ticket.as_mut(),
+        suite,
+        server_name,
+        offer.ems,
+    )?;
+    let randoms = HelloRandoms::draw(&config, resumed.is_none(), batch_nonce)?;
+
+    let n = &mut common.negotiated;
+    n.version = Some(ProtocolVersion::TLSv1_2);
+    n.cipher_suite = Some(suite.suite);
+    n.suite12 = Some(suite);
+    n.alpn = alpn.clone();
+    n.extended_master_secret = offer.ems;
+
+    let mut hs = Handshake {
+        config: config.clone(),
+        core: HandshakeCore::new(
+            suite,
+            ch.random,
+            randoms.server_random,
+            offer.ems,
+            etm,
+            resumed.is_none() && config.client_auth.is_some(),
+        ),
+        session_id: Vec::new(),
+        send_ticket,
+        ticket_nonce: batch_nonce.then_some(randoms.ticket_nonce),
+        session_created: resumed.as_ref().map(|r| r.session().created),
+    };
+    hs.record(raw);
+
+    let mut extensions = Vec::with_capacity(8);
+    if offer.secure_renegotiation {
+        extensions.push(ServerExtension::RenegotiationInfo(Vec::new()));
+    }
+    if offer.ems {
+        extensions.push(ServerExtension::ExtendedMasterSecret);
+    }
+    if etm {
+        extensions.push(ServerExtension::EncryptThenMac);
+    }
+    if let Some(p) = alpn {
+        extensions.push(ServerExtension::Alpn(p));
+    }
+    match resumed {
+        // RFC 5246, 7.4.1.3: resuming, we echo the client's session ID.
+        Some(session) => resume_session(
+            common,
+            hs,
+            std::mem::take(&mut ch.session_id),
+            session,
+            extensions,
+        ),
+        None => {
+            hs.session_id = randoms.session_id.to_vec();
+            full_handshake(common, hs, &ch, cert, key_use, extensions)
+        }
+    }
+}
+
+/// What the checks of a ClientHello found (RFC 5246, 7.4.1.2).
+struct ClientOffer12 {
+    /// RFC 5746, 3.6: the client supports secure renegotiation.
+    secure_renegotiation: bool,
+    /// RFC 7627, 5.1: the client offers the extended master secret.
+    ems: bool,
+}
+
+/// The checks of a TLS 1.2 ClientHello: compression, point formats (RFC 8422,
+/// 5.1.2), renegotiation_info (RFC 5746, 3.6) and the extended master secret
+/// (RFC 7627, 5.2).
+fn check_client_hello(config: &ServerConfig, ch: &ClientHello) -> Result<ClientOffer12, Error> {
     if !ch.compression_methods.contains(&0) {
         return Err(illegal(
             "ClientHello",
@@ -256,20 +353,24 @@ pub(crate) fn handle_client_hello(
     };
     // RFC 7627, 5.2: a client that does not offer the extension gets the legacy
     // master secret, as every mainstream stack allows, unless configured otherwise.
-    let client_ems = ch.has_extension(ExtensionType::ExtendedMasterSecret);
-    if config.require_ems && !client_ems {
+    let ems = ch.has_extension(ExtensionType::ExtendedMasterSecret);
+    if config.require_ems && !ems {
         return Err(NoCommon::ExtendedMasterSecret { from_server: false }.into());
     }
-    // RFC 5077, 3.2: the client's ticket (empty when it asks for one), taken out of
-    // the hello to be decrypted in place.
-    let mut client_ticket = ch.extensions.iter_mut().find_map(|e| match e {
-        ClientExtension::SessionTicket(t) => Some(std::mem::take(t)),
-        _ => None,
-    });
-    common.negotiated.server_name = crate::server::client_sni(&ch);
-    let server_name = common.negotiated.server_name.as_deref();
-    let alpn = crate::server::choose_alpn(&config, &ch)?;
+    Ok(ClientOffer12 {
+        secure_renegotiation,
+        ems,
+    })
+}
 
+/// RFC 5246, 7.4.1.2 and RFC 8422, 5.1: our first suite the client offers for
+/// which we have a certificate, and how its key is used: signing the
+/// ServerKeyExchange of ECDHE on a group both support, or RSA key transport.
+fn choose(
+    config: &ServerConfig,
+    ch: &ClientHello,
+    server_name: Option<&str>,
+) -> Result<(&'static Tls12CipherSuite, Arc<CertifiedKey>, KeyUse), Error> {
     let usable = |g: &NamedGroup| kx12::tls12_groups().contains(g);
     let group = match ch.supported_groups() {
         Some(client_groups) => config
@@ -287,8 +388,6 @@ pub(crate) fn handle_client_hello(
             .find(|g| usable(g) && config.groups.contains(g)),
     };
     let client_schemes = ch.signature_algorithms().unwrap_or_default();
-
-    let mut chosen = None;
     for suite in config
         .suites12
         .iter()
@@ -315,31 +414,33 @@ pub(crate) fn handle_client_hello(
                 }),
         };
         if let Some((cert, key_use)) = found {
-            chosen = Some((suite, cert, key_use));
-            break;
+            return Ok((suite, cert, key_use));
         }
     }
-    let (suite, cert, key_use) = chosen.ok_or_else(|| NoCommon::CipherSuite {
+    Err(NoCommon::CipherSuite {
         offered: ch.cipher_suites.iter().map(|s| s.to_string()).collect(),
         ours: config
             .suites12
             .iter()
             .map(|s| s.suite.to_string())
             .collect(),
-    })?;
+    }
+    .into())
+}
 
-    let etm =
-        ch.has_extension(ExtensionType::EncryptThenMac) && matches!(suite.bulk, Bulk::Cbc { .. });
-    let send_ticket = client_ticket.is_some() && config.ticketer.is_some();
-    let batch_nonce = send_ticket
-        && config
-            .ticketer
-            .as_ref()
-            .is_some_and(|t| t.draws_from(&config.provider.random));
-
-    // Resumption: a ticket first (RFC 5077, 3.4), then the session ID cache.
+/// The session to resume, if any: a ticket first (RFC 5077, 3.4), then the
+/// session ID cache (RFC 5246, 7.4.1.2), with the same suite and server name
+/// (RFC 6066, 3), the same use of the extended master secret (RFC 7627, 5.3),
+/// and a client our client authentication would accept now.
+fn resume(
+    config: &ServerConfig,
+    ch: &ClientHello,
+    client_ticket: Option<&mut Vec<u8>>,
+    suite: &'static Tls12CipherSuite,
+    server_name: Option<&str>,
+    client_ems: bool,
+) -> Result<Option<Resumed>, Error> {
     let resumed = client_ticket
-        .as_mut()
         .filter(|t| !t.is_empty())
         .and_then(|t| config.ticketer.as_ref()?.decrypt_in_place(t))
         .map(Resumed::Ticket)
@@ -371,110 +472,97 @@ pub(crate) fn handle_client_hello(
         }
         .into());
     }
-    let resumed = resumed
+    Ok(resumed
         .filter(|r| r.session().ems == client_ems)
-        .filter(|r| crate::server::client_auth_allows(&config, r.session()));
+        .filter(|r| crate::server::client_auth_allows(config, r.session())))
+}
 
-    // Every random byte this hello needs, in one draw: server random, then for a full
-    // handshake the session ID, then the ticket nonce.
-    let mut random = [0u8; HELLO_RANDOM_LEN];
-    let used = 32
-        + if resumed.is_none() { 32 } else { 0 }
-        + if batch_nonce { TICKET_NONCE_LEN } else { 0 };
-    config
-        .provider
-        .random
-        .fill(random.get_mut(..used).unwrap_or_default())?;
-    let mut server_random = [0u8; 32];
-    let mut session_id = [0u8; 32];
-    let mut ticket_nonce = [0u8; TICKET_NONCE_LEN];
-    let mut drawn = random.iter();
-    let mut take = |to: &mut [u8]| to.iter_mut().zip(&mut drawn).for_each(|(t, r)| *t = *r);
-    take(&mut server_random);
-    if resumed.is_none() {
-        take(&mut session_id);
-    }
-    take(&mut ticket_nonce);
-    // RFC 8446, 4.1.3: a TLS 1.3 server negotiating TLS 1.2 marks its random.
-    if config.versions.contains(&ProtocolVersion::TLSv1_3) {
-        if let Some(tail) = server_random.get_mut(24..) {
-            tail.copy_from_slice(&DOWNGRADE_TLS12);
-        }
-    }
+/// The random bytes of our hello: the server random, a session ID for a full
+/// handshake, a ticket nonce.
+struct HelloRandoms {
+    server_random: [u8; 32],
+    session_id: [u8; 32],
+    ticket_nonce: [u8; TICKET_NONCE_LEN],
+}
 
-    let n = &mut common.negotiated;
-    n.version = Some(ProtocolVersion::TLSv1_2);
-    n.cipher_suite = Some(suite.suite);
-    n.suite12 = Some(suite);
-    n.alpn = alpn.clone();
-    n.extended_master_secret = client_ems;
-
-    let mut hs = Handshake {
-        config: config.clone(),
-        core: HandshakeCore::new(
-            suite,
-            ch.random,
-            server_random,
-            client_ems,
-            etm,
-            resumed.is_none() && config.client_auth.is_some(),
-        ),
-        session_id: Vec::new(),
-        send_ticket,
-        ticket_nonce: batch_nonce.then_some(ticket_nonce),
-        session_created: resumed.as_ref().map(|r| r.session().created),
-    };
-    hs.record(raw);
-
-    let mut extensions = Vec::with_capacity(8);
-    if secure_renegotiation {
-        extensions.push(ServerExtension::RenegotiationInfo(Vec::new()));
-    }
-    if client_ems {
-        extensions.push(ServerExtension::ExtendedMasterSecret);
-    }
-    if etm {
-        extensions.push(ServerExtension::EncryptThenMac);
-    }
-    if let Some(p) = alpn {
-        extensions.push(ServerExtension::Alpn(p));
-    }
-
-    if let Some(session) = resumed {
-        if send_ticket {
-            extensions.push(ServerExtension::SessionTicketAck);
-        }
-        common.negotiated.resumed = true;
-        // RFC 5246, 7.4.1.3: resuming, we echo the client's session ID.
-        send_server_hello(
-            common,
-            &mut hs,
-            std::mem::take(&mut ch.session_id),
-            extensions,
-        )?;
-        let (master, peer_certificates) = session.into_parts();
-        // The resumed connection stands for the client the session was made with; set
-        // before our Finished, whose new ticket carries the chain on.
-        common.negotiated.peer_certificates = peer_certificates;
-        let master = MasterSecret::new(suite.hash, master);
-        common.log_secret("CLIENT_RANDOM", master.as_bytes());
-        let (encrypter, decrypter) = hs.keys(&master, false, hs.config.provider.random.clone())?;
-        let mut fin = ExpectFinished {
-            hs,
-            master,
-            encrypter: None,
+impl HelloRandoms {
+    /// Every random byte this hello needs, in one draw: server random, then for a
+    /// full handshake the session ID, then the ticket nonce. A TLS 1.3 server
+    /// negotiating TLS 1.2 marks its random (RFC 8446, 4.1.3).
+    fn draw(config: &ServerConfig, full: bool, ticket_nonce: bool) -> Result<Self, Error> {
+        let mut random = [0u8; HELLO_RANDOM_LEN];
+        let used = 32 + if full { 32 } else { 0 } + if ticket_nonce { TICKET_NONCE_LEN } else { 0 };
+        config
+            .provider
+            .random
+            .fill(random.get_mut(..used).unwrap_or_default())?;
+        let mut out = HelloRandoms {
+            server_random: [0u8; 32],
+            session_id: [0u8; 32],
+            ticket_nonce: [0u8; TICKET_NONCE_LEN],
         };
-        fin.send_server_finish(common, encrypter)?;
-        return Ok(ServerState12::ExpectCcs(Box::new(ExpectCcs {
-            hs: fin.hs,
-            master: fin.master,
-            encrypter: None,
-            decrypter,
-        })));
+        let mut drawn = random.iter();
+        let mut take = |to: &mut [u8]| to.iter_mut().zip(&mut drawn).for_each(|(t, r)| *t = *r);
+        take(&mut out.server_random);
+        if full {
+            take(&mut out.session_id);
+        }
+        take(&mut out.ticket_nonce);
+        if config.versions.contains(&ProtocolVersion::TLSv1_3) {
+            if let Some(tail) = out.server_random.get_mut(24..) {
+                tail.copy_from_slice(&DOWNGRADE_TLS12);
+            }
+        }
+        Ok(out)
     }
+}
 
-    // A full handshake.
-    hs.session_id = session_id.to_vec();
+/// RFC 5246, 7.3 (abbreviated handshake) and RFC 5077, 3.1: ServerHello echoing
+/// the client's session ID, then at once our ChangeCipherSpec and Finished.
+fn resume_session(
+    common: &mut CommonState,
+    mut hs: Handshake,
+    session_id: Vec<u8>,
+    session: Resumed,
+    mut extensions: Vec<ServerExtension>,
+) -> Result<ServerState12, Error> {
+    if hs.send_ticket {
+        extensions.push(ServerExtension::SessionTicketAck);
+    }
+    common.negotiated.resumed = true;
+    send_server_hello(common, &mut hs, session_id, extensions)?;
+    let (master, peer_certificates) = session.into_parts();
+    // The resumed connection stands for the client the session was made with; set
+    // before our Finished, whose new ticket carries the chain on.
+    common.negotiated.peer_certificates = peer_certificates;
+    let master = MasterSecret::new(hs.suite.hash, master);
+    common.log_secret("CLIENT_RANDOM", master.as_bytes());
+    let (encrypter, decrypter) = hs.keys(&master, false, hs.config.provider.random.clone())?;
+    let mut fin = ExpectFinished {
+        hs,
+        master,
+        encrypter: None,
+    };
+    fin.send_server_finish(common, encrypter)?;
+    Ok(ServerState12::ExpectCcs(Box::new(ExpectCcs {
+        hs: fin.hs,
+        master: fin.master,
+        encrypter: None,
+        decrypter,
+    })))
+}
+
+/// RFC 5246, 7.3 (full handshake): ServerHello, Certificate, CertificateStatus
+/// (RFC 6066, 8), ServerKeyExchange, CertificateRequest and ServerHelloDone.
+fn full_handshake(
+    common: &mut CommonState,
+    mut hs: Handshake,
+    ch: &ClientHello,
+    cert: Arc<CertifiedKey>,
+    key_use: KeyUse,
+    mut extensions: Vec<ServerExtension>,
+) -> Result<ServerState12, Error> {
+    let config = hs.config.clone();
     if common
         .negotiated
         .server_name
@@ -483,7 +571,7 @@ pub(crate) fn handle_client_hello(
     {
         extensions.push(ServerExtension::ServerNameAck);
     }
-    if send_ticket {
+    if hs.send_ticket {
         extensions.push(ServerExtension::SessionTicketAck);
     }
     if matches!(key_use, KeyUse::Sign(..)) && ch.has_extension(ExtensionType::EcPointFormats) {
@@ -505,51 +593,24 @@ pub(crate) fn handle_client_hello(
         common.heartbeat = true;
         common.random = Some(config.provider.random.clone());
     }
-    send_server_hello(common, &mut hs, session_id.to_vec(), extensions)?;
-    hs.send(
-        common,
-        HandshakePayload12::Certificate(Certificate12 {
-            certs: cert.chain.iter().map(|c| c.as_ref().to_vec()).collect(),
-        }),
-    )?;
+    let session_id = hs.session_id.clone();
+    send_server_hello(common, &mut hs, session_id, extensions)?;
+    send_certificate(common, &mut hs, &cert)?;
     if let Some(ocsp_response) = staple {
+        // RFC 6066, 8: CertificateStatus follows the Certificate.
         hs.send(
             common,
             HandshakePayload12::CertificateStatus(CertificateStatus { ocsp_response }),
         )?;
     }
     let kx = match key_use {
-        KeyUse::Sign(scheme, group) => {
-            let kx = kx12::EcdheKeyExchange::start(group)?;
-            let mut ske = ServerKeyExchangeEcdhe {
-                curve_type: NAMED_CURVE,
-                group,
-                public: kx.public_point().to_vec(),
-                scheme,
-                signature: Vec::new(),
-            };
-            let signed = ske.signed_message(&hs.client_random, &hs.server_random);
-            ske.signature = cert.key.sign(scheme, &signed)?;
-            hs.send(common, HandshakePayload12::ServerKeyExchange(ske))?;
-            common.negotiated.group = Some(group);
-            common.negotiated.signature_scheme = Some(scheme);
-            Some(kx)
-        }
+        KeyUse::Sign(scheme, group) => Some(send_server_key_exchange(
+            common, &mut hs, &cert, scheme, group,
+        )?),
         KeyUse::Decrypt => None,
     };
-    // RFC 5246, 7.4.4: ask for a client certificate.
-    let client_auth = config.client_auth.clone();
-    if let Some(verifier) = &client_auth {
-        hs.send(
-            common,
-            HandshakePayload12::CertificateRequest(CertificateRequest12 {
-                certificate_types: vec![CERT_TYPE_RSA_SIGN, CERT_TYPE_ECDSA_SIGN],
-                schemes: tls12_schemes().to_vec(),
-                authorities: verifier.root_hint_subjects(),
-            }),
-        )?;
-        common.negotiated.client_auth = true;
-    }
+    let client_auth = send_certificate_request(common, &mut hs, &config)?;
+    // RFC 5246, 7.4.5: ServerHelloDone ends our flight.
     hs.send(common, HandshakePayload12::ServerHelloDone)?;
     let next = Box::new(ExpectClientKeyExchange {
         hs,
@@ -566,6 +627,69 @@ pub(crate) fn handle_client_hello(
     })
 }
 
+/// RFC 5246, 7.4.2: our certificate chain.
+fn send_certificate(
+    common: &mut CommonState,
+    hs: &mut Handshake,
+    cert: &CertifiedKey,
+) -> Result<(), Error> {
+    hs.send(
+        common,
+        HandshakePayload12::Certificate(Certificate12 {
+            certs: cert.chain.iter().map(|c| c.as_ref().to_vec()).collect(),
+        }),
+    )
+}
+
+/// RFC 8422, 5.4: ServerKeyExchange for ECDHE on `group`, signed with the
+/// certificate's key over both randoms and the parameters. Returns our key
+/// exchange, for the client's share.
+fn send_server_key_exchange(
+    common: &mut CommonState,
+    hs: &mut Handshake,
+    cert: &CertifiedKey,
+    scheme: SignatureScheme,
+    group: NamedGroup,
+) -> Result<kx12::EcdheKeyExchange, Error> {
+    let kx = kx12::EcdheKeyExchange::start(group)?;
+    let mut ske = ServerKeyExchangeEcdhe {
+        curve_type: NAMED_CURVE,
+        group,
+        public: kx.public_point().to_vec(),
+        scheme,
+        signature: Vec::new(),
+    };
+    let signed = ske.signed_message(&hs.client_random, &hs.server_random);
+    ske.signature = cert.key.sign(scheme, &signed)?;
+    hs.send(common, HandshakePayload12::ServerKeyExchange(ske))?;
+    common.negotiated.group = Some(group);
+    common.negotiated.signature_scheme = Some(scheme);
+    Ok(kx)
+}
+
+/// RFC 5246, 7.4.4: a CertificateRequest when client certificates are verified.
+/// Returns the verifier.
+fn send_certificate_request(
+    common: &mut CommonState,
+    hs: &mut Handshake,
+    config: &ServerConfig,
+) -> Result<Option<Arc<dyn ClientCertVerifier>>, Error> {
+    let Some(verifier) = config.client_auth.clone() else {
+        return Ok(None);
+    };
+    hs.send(
+        common,
+        HandshakePayload12::CertificateRequest(CertificateRequest12 {
+            certificate_types: vec![CERT_TYPE_RSA_SIGN, CERT_TYPE_ECDSA_SIGN],
+            schemes: tls12_schemes().to_vec(),
+            authorities: verifier.root_hint_subjects(),
+        }),
+    )?;
+    common.negotiated.client_auth = true;
+    Ok(Some(verifier))
+}
+
+/// RFC 5246, 7.4.1.3: the ServerHello.
 fn send_server_hello(
     common: &mut CommonState,
     hs: &mut Handshake,

@@ -344,10 +344,31 @@ impl MasterSecret {
         )
     }
 
+    /// RFC 8446, 7.1: the three secrets derived from the transcript through the
+    /// server's Finished, which both sides need at once.
+    pub fn application_secrets(&self, handshake_hash: &[u8]) -> ApplicationSecrets {
+        ApplicationSecrets {
+            client: self.client_traffic_secret(handshake_hash),
+            server: self.server_traffic_secret(handshake_hash),
+            exporter: self.exporter_master_secret(handshake_hash),
+        }
+    }
+
     /// resumption_master_secret: Derive-Secret(., "res master", ...client Finished).
     pub fn resumption_master_secret(&self, hash: &[u8]) -> Secret {
         derive_secret(self.suite.hash, self.secret.as_bytes(), b"res master", hash)
     }
+}
+
+/// The secrets of the application phase (RFC 8446, 7.1), from
+/// [`MasterSecret::application_secrets`].
+pub struct ApplicationSecrets {
+    /// client_application_traffic_secret_0.
+    pub client: TrafficSecret,
+    /// server_application_traffic_secret_0.
+    pub server: TrafficSecret,
+    /// exporter_master_secret (RFC 8446, 7.5).
+    pub exporter: Secret,
 }
 
 /// A traffic secret for one direction and epoch: early, handshake or application.
@@ -421,6 +442,12 @@ macro_rules! redacted_debug {
     )*};
 }
 redacted_debug!(EarlySecret, HandshakeSecret, MasterSecret, TrafficSecret);
+
+impl fmt::Debug for ApplicationSecrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ApplicationSecrets({})", self.client.suite.name())
+    }
+}
 
 #[cfg(test)]
 pub(crate) mod rfc8448;

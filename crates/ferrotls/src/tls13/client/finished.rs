@@ -1,6 +1,8 @@
 //! The end of the handshake (RFC 8446, 4.4.4 and 4.5): the server's Finished,
 //! then our EndOfEarlyData, Certificate, CertificateVerify and Finished.
 
+use crate::server::CertifiedKey;
+
 use super::*;
 
 #[derive(Debug)]
@@ -11,6 +13,9 @@ pub(crate) struct ExpectFinished {
 }
 
 impl ExpectFinished {
+    /// RFC 8446, 4.4.4: the server's Finished ends its flight; then the
+    /// application secrets (7.1), and our own flight: EndOfEarlyData (4.5), our
+    /// Certificate and CertificateVerify if asked for, and Finished.
     pub(super) fn handle(
         self,
         common: &mut CommonState,
@@ -44,26 +49,17 @@ impl ExpectFinished {
             .into());
         }
 
-        let handshake_hash = transcript.current();
         let master: MasterSecret = hs.into_master();
-        let client_ap = master.client_traffic_secret(handshake_hash.as_ref());
-        let server_ap = master.server_traffic_secret(handshake_hash.as_ref());
-        common.log_secret("CLIENT_TRAFFIC_SECRET_0", client_ap.as_bytes());
-        common.log_secret("SERVER_TRAFFIC_SECRET_0", server_ap.as_bytes());
-        let exporter = master.exporter_master_secret(handshake_hash.as_ref());
-        common.log_secret("EXPORTER_SECRET", exporter.as_bytes());
-        common.exporter = Some(ExporterSecret::Tls13 {
-            hash: suite.hash,
-            secret: exporter,
-        });
+        let (client_ap, server_ap) = crate::tls13::application_secrets(
+            common,
+            suite,
+            &master,
+            transcript.current().as_ref(),
+        );
         common.install_decrypter(suite, &server_ap, Protection::Application)?;
 
         if let Some(early) = early_encrypter {
-            // RFC 8446, 4.5: EndOfEarlyData, under the 0-RTT key, ends our early data.
-            common.set_encrypter(early, Protection::EarlyData);
-            let eoed = HandshakeMessage::new(HandshakePayload::EndOfEarlyData);
-            common.send_handshake(&eoed, &mut transcript)?;
-            common.install_encrypter(suite, &client_hs, Protection::Handshake)?;
+            send_end_of_early_data(common, suite, early, &client_hs, &mut transcript)?;
         }
 
         // Our Certificate, CertificateVerify and Finished go out as one flight.
@@ -78,13 +74,7 @@ impl ExpectFinished {
                 &mut transcript,
             )?;
         }
-
-        let verify_data = finished_verify_data(suite, &client_hs, transcript.current().as_ref());
-        let finished = HandshakeMessage::new(HandshakePayload::Finished(Finished {
-            verify_data: verify_data.as_ref().to_vec(),
-        }));
-        common.add_to_flight(&mut flight, &finished, &mut transcript);
-        common.send_flight(flight)?;
+        send_finished(common, suite, &client_hs, flight, &mut transcript)?;
         // RFC 8446, 4.4: post-handshake authentication messages extend the
         // handshake transcript through our Finished; kept only if we offered it.
         let offered_post_handshake_auth = base.config.post_handshake_auth;
@@ -104,6 +94,38 @@ impl ExpectFinished {
     }
 }
 
+/// RFC 8446, 4.5: EndOfEarlyData, under the 0-RTT key, ends our early data; the
+/// rest of our flight goes under the client handshake traffic secret.
+fn send_end_of_early_data(
+    common: &mut CommonState,
+    suite: &'static Tls13CipherSuite,
+    early: Box<dyn RecordEncrypter>,
+    client_hs: &TrafficSecret,
+    transcript: &mut Transcript,
+) -> Result<(), Error> {
+    common.set_encrypter(early, Protection::EarlyData);
+    let eoed = HandshakeMessage::new(HandshakePayload::EndOfEarlyData);
+    common.send_handshake(&eoed, transcript)?;
+    common.install_encrypter(suite, client_hs, Protection::Handshake)
+}
+
+/// RFC 8446, 4.4.4: our Finished, keyed by the client handshake traffic secret; it
+/// ends our flight, which goes out now.
+fn send_finished(
+    common: &mut CommonState,
+    suite: &'static Tls13CipherSuite,
+    client_hs: &TrafficSecret,
+    mut flight: Flight,
+    transcript: &mut Transcript,
+) -> Result<(), Error> {
+    let verify_data = finished_verify_data(suite, client_hs, transcript.current().as_ref());
+    let finished = HandshakeMessage::new(HandshakePayload::Finished(Finished {
+        verify_data: verify_data.as_ref().to_vec(),
+    }));
+    common.add_to_flight(&mut flight, &finished, transcript);
+    common.send_flight(flight)
+}
+
 /// RFC 8446, 4.4.2 and 4.4.3: our certificate and its CertificateVerify when one is
 /// configured and can sign with a scheme the server accepts; else an empty Certificate.
 /// `context` echoes the CertificateRequest's (empty during the handshake). Returns
@@ -116,9 +138,30 @@ pub(super) fn add_client_certificate(
     flight: &mut Flight,
     transcript: &mut Transcript,
 ) -> Result<bool, Error> {
+    let Some((key, scheme)) =
+        send_certificate(common, config, schemes, context, flight, transcript)
+    else {
+        return Ok(false);
+    };
+    let signature = sign_certificate_verify(key, scheme, transcript)?;
+    send_certificate_verify(common, scheme, signature, flight, transcript);
+    Ok(true)
+}
+
+/// RFC 8446, 4.4.2: our Certificate: the configured chain if its key can sign with
+/// one of the server's `schemes`, else an empty list. Returns the key and scheme
+/// our CertificateVerify signs with, when a chain was sent.
+fn send_certificate<'c>(
+    common: &CommonState,
+    config: &'c ClientConfig,
+    schemes: &[SignatureScheme],
+    context: Vec<u8>,
+    flight: &mut Flight,
+    transcript: &mut Transcript,
+) -> Option<(&'c CertifiedKey, SignatureScheme)> {
     let chosen = config
         .client_cert
-        .as_ref()
+        .as_deref()
         .and_then(|c| c.choose_scheme(schemes).map(|s| (c, s)));
     let entries = chosen
         .map(|(c, _)| {
@@ -136,16 +179,33 @@ pub(super) fn add_client_certificate(
         entries,
     }));
     common.add_to_flight(flight, &cert, transcript);
-    let Some((key, scheme)) = chosen else {
-        return Ok(false);
-    };
+    chosen
+}
+
+/// RFC 8446, 4.4.3: the signature of our CertificateVerify, over the transcript
+/// through our Certificate.
+fn sign_certificate_verify(
+    key: &CertifiedKey,
+    scheme: SignatureScheme,
+    transcript: &Transcript,
+) -> Result<Vec<u8>, Error> {
     let signed = certificate_verify_message(false, transcript.current().as_ref());
-    let signature = key.key.sign(scheme, &signed)?;
+    Ok(key.key.sign(scheme, &signed)?)
+}
+
+/// RFC 8446, 4.4.3: our CertificateVerify, carrying `signature` made with `scheme`
+/// (see `sign_certificate_verify`).
+fn send_certificate_verify(
+    common: &mut CommonState,
+    scheme: SignatureScheme,
+    signature: Vec<u8>,
+    flight: &mut Flight,
+    transcript: &mut Transcript,
+) {
     let cv = HandshakeMessage::new(HandshakePayload::CertificateVerify(CertificateVerify {
         scheme,
         signature,
     }));
     common.add_to_flight(flight, &cv, transcript);
     common.negotiated.client_auth = true;
-    Ok(true)
 }

@@ -22,7 +22,6 @@ use crate::crypto::{constant_time_eq, sign};
 use crate::ech::{self, EchError};
 use crate::error::illegal;
 use crate::error::{CertificateError, Error, PeerMisbehaved};
-use crate::exporter::ExporterSecret;
 use crate::msgs::enums::{ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme};
 use crate::msgs::{
     Certificate13, CertificateEntry, CertificateRequest13, CertificateVerify, EncryptedExtensions,

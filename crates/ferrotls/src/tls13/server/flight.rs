@@ -1,12 +1,14 @@
-//! The server's first flight (RFC 8446, 2): ServerHello, then under the
-//! handshake keys EncryptedExtensions, CertificateRequest, Certificate,
-//! CertificateVerify and Finished.
+//! The server's first flight (RFC 8446, 2), one function per message: ServerHello,
+//! then under the handshake keys EncryptedExtensions, CertificateRequest,
+//! Certificate, CertificateVerify and Finished, which go out together as one
+//! flight (one record where they fit).
 
 use std::sync::Arc;
 
 use super::*;
 
-/// Sends ServerHello and the protected flight up to Finished (RFC 8446, 2).
+/// Sends ServerHello and the protected flight up to Finished (RFC 8446, 2), then
+/// derives the application secrets and waits for the client's flight.
 pub(super) fn server_flight(
     common: &mut CommonState,
     config: &Arc<ServerConfig>,
@@ -22,63 +24,18 @@ pub(super) fn server_flight(
         .as_ref()
         .filter(|p| p.early_data)
         .map(|_| transcript.current());
-    let (server_share, shared) = kx::server_key_exchange(share.group, &share.payload)?;
-    let mut sh_ext = vec![
-        ServerExtension::KeyShare(KeyShareEntry {
-            group: share.group,
-            payload: server_share,
-        }),
-        ServerExtension::SupportedVersions(ProtocolVersion::TLSv1_3),
-    ];
-    if let Some(p) = &psk {
-        sh_ext.push(ServerExtension::PreSharedKey(p.index));
-    }
-    // One draw for the ServerHello random and every ticket's randomness (each draw
-    // from the system source has a fixed cost that dwarfs its bytes).
-    let mut drawn = vec![0u8; 32 + TicketRandom::len(config)];
-    config.provider.random.fill(&mut drawn)?;
-    let ticket_random = TicketRandom(Secret::from(drawn.split_off(32)));
-    let mut random: [u8; 32] = drawn
-        .try_into()
-        .map_err(|_| crate::error::CryptoError::RandomFailed)?;
-    let ech_accepted = matches!(choices.ech, ServerEch::Accepted(_));
-    if ech_accepted {
-        // draft-ietf-tls-esni, 7.2: the last 8 bytes carry the confirmation.
-        if let Some(tail) = random.get_mut(24..) {
-            tail.fill(0);
-        }
-    }
-    let mut sh = HandshakeMessage::new(HandshakePayload::ServerHello(ServerHello {
-        legacy_version: ProtocolVersion::TLSv1_2,
-        random,
-        session_id: ch.session_id.clone(),
-        cipher_suite: suite.suite,
-        compression_method: 0,
-        extensions: sh_ext,
-        empty_extensions_block: false,
-    }));
-    if ech_accepted {
-        let mut raw = sh.to_bytes();
-        // The handshake header, legacy_version, then 24 random bytes.
-        const CONFIRMATION_AT: usize = 4 + 2 + 24;
-        write_confirmation(&mut raw, CONFIRMATION_AT, &transcript, &ch.random, false);
-        if let (HandshakePayload::ServerHello(parsed), Some(tail)) = (
-            &mut sh.payload,
-            raw.get(CONFIRMATION_AT..CONFIRMATION_AT + 8),
-        ) {
-            if let Some(dst) = parsed.random.get_mut(24..) {
-                dst.copy_from_slice(tail);
-            }
-        }
-        transcript.add(&raw);
-        common.send_handshake_raw(&sh, &raw)?;
-    } else {
-        common.send_handshake(&sh, &mut transcript)?;
-    }
-    if !common.negotiated.hello_retry && !ch.session_id.is_empty() {
-        common.send_ccs();
-    }
+    let (shared, ticket_random) = send_server_hello(
+        common,
+        config,
+        ch,
+        share,
+        &choices,
+        psk.as_ref(),
+        &mut transcript,
+    )?;
 
+    // RFC 8446, 7.1: the handshake secrets, from the (PSK's) Early Secret and the
+    // key exchange, over the transcript through ServerHello.
     let hello_hash = transcript.current();
     let early = psk
         .as_mut()
@@ -95,94 +52,30 @@ pub(super) fn server_flight(
     common.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", server_hs.as_bytes());
     common.install_encrypter(suite, &server_hs, Protection::Handshake)?;
 
-    let mut extensions = Vec::new();
-    if choices.sni_matched {
-        extensions.push(ServerExtension::ServerNameAck);
-    }
-    if let Some(p) = &choices.alpn {
-        extensions.push(ServerExtension::Alpn(p.clone()));
-    }
-    if client_early.is_some() {
-        extensions.push(ServerExtension::EarlyData);
-    }
-    // draft-ietf-tls-esni, 7.1: a client whose ECH offer failed gets our current
-    // configuration, to connect again with.
-    if let (ServerEch::Rejected, Some(keys)) = (&choices.ech, config.ech.first()) {
-        extensions.push(ServerExtension::Unknown {
-            typ: ExtensionType::EncryptedClientHello,
-            data: ech::encode_config_list(&[keys.config()]),
-        });
-    }
     // EncryptedExtensions through Finished go out as one flight: one record.
     let chain_len: usize = choices.cert.chain.iter().map(|c| c.as_ref().len()).sum();
-    let mut flight = Flight::with_capacity(chain_len + 1024);
-    let ee = HandshakeMessage::new(HandshakePayload::EncryptedExtensions(EncryptedExtensions {
-        extensions,
-    }));
-    common.add_to_flight(&mut flight, &ee, &mut transcript);
-
-    // RFC 8446, 4.3.2: no CertificateRequest when authenticating with a PSK (a ticket
-    // is accepted only where client authentication allows it, see `resolve_psk`).
-    let client_auth = config.client_auth.clone().filter(|_| psk.is_none());
-    if let Some(verifier) = &client_auth {
-        let cr = certificate_request(verifier.as_ref(), Vec::new());
-        common.add_to_flight(&mut flight, &cr, &mut transcript);
-        common.negotiated.client_auth = true;
-    }
-
+    let mut f = ServerFlight {
+        choices,
+        transcript,
+        flight: Flight::with_capacity(chain_len + 1024),
+    };
+    f.send_encrypted_extensions(common, config, client_early.is_some());
+    let client_auth = f.send_certificate_request(common, config, psk.is_some());
     if psk.is_none() {
-        // RFC 8446, 4.4.2.1: the OCSP staple rides on the end-entity entry.
-        let staple = choices
-            .cert
-            .ocsp
-            .as_ref()
-            .filter(|_| ch.has_extension(ExtensionType::StatusRequest));
-        let cert = HandshakeMessage::new(HandshakePayload::Certificate(Certificate13 {
-            context: Vec::new(),
-            entries: choices
-                .cert
-                .chain
-                .iter()
-                .enumerate()
-                .map(|(i, c)| CertificateEntry {
-                    cert: c.as_ref().to_vec(),
-                    extensions: match (i, staple) {
-                        (0, Some(ocsp)) => vec![CertificateExtension::StatusRequest(ocsp.clone())],
-                        _ => Vec::new(),
-                    },
-                })
-                .collect(),
-        }));
-        common.add_to_flight(&mut flight, &cert, &mut transcript);
-
-        let signed = certificate_verify_message(true, transcript.current().as_ref());
-        let signature = choices.cert.key.sign(choices.scheme, &signed)?;
-        let cv = HandshakeMessage::new(HandshakePayload::CertificateVerify(CertificateVerify {
-            scheme: choices.scheme,
-            signature,
-        }));
-        common.add_to_flight(&mut flight, &cv, &mut transcript);
+        f.send_certificate(common, ch);
+        let signature = f.sign_certificate_verify()?;
+        f.send_certificate_verify(common, signature);
     }
+    let ServerFlight {
+        choices,
+        mut transcript,
+        flight,
+    } = f;
+    send_finished(common, suite, &server_hs, flight, &mut transcript)?;
 
-    let verify_data = finished_verify_data(suite, &server_hs, transcript.current().as_ref());
-    let fin = HandshakeMessage::new(HandshakePayload::Finished(Finished {
-        verify_data: verify_data.as_ref().to_vec(),
-    }));
-    common.add_to_flight(&mut flight, &fin, &mut transcript);
-    common.send_flight(flight)?;
-
-    let handshake_hash = transcript.current();
     let master = hs.into_master();
-    let client_ap = master.client_traffic_secret(handshake_hash.as_ref());
-    let server_ap = master.server_traffic_secret(handshake_hash.as_ref());
-    common.log_secret("CLIENT_TRAFFIC_SECRET_0", client_ap.as_bytes());
-    common.log_secret("SERVER_TRAFFIC_SECRET_0", server_ap.as_bytes());
-    let exporter = master.exporter_master_secret(handshake_hash.as_ref());
-    common.log_secret("EXPORTER_SECRET", exporter.as_bytes());
-    common.exporter = Some(ExporterSecret::Tls13 {
-        hash: suite.hash,
-        secret: exporter,
-    });
+    let (client_ap, server_ap) =
+        crate::tls13::application_secrets(common, suite, &master, transcript.current().as_ref());
     common.install_encrypter(suite, &server_ap, Protection::Application)?;
 
     let n = &mut common.negotiated;
@@ -191,7 +84,7 @@ pub(super) fn server_flight(
     n.cipher_suite = Some(suite.suite);
     n.group = Some(share.group);
     n.signature_scheme = psk.is_none().then_some(choices.scheme);
-    n.alpn = choices.alpn.clone();
+    n.alpn = choices.alpn;
     n.resumed = psk.is_some() && n.external_psk.is_none();
 
     let next = Box::new(ExpectFinished {
@@ -222,4 +115,197 @@ pub(super) fn server_flight(
             }
         }
     })
+}
+
+/// RFC 8446, 4.1.3: the ServerHello, with our key share (4.2.8), the version and
+/// the index of an accepted PSK (4.2.11); with ECH accepted, the confirmation in
+/// the last 8 bytes of its random (draft-ietf-tls-esni, 7.2). Then the
+/// compatibility ChangeCipherSpec (D.4). Returns the shared secret and the
+/// randomness of our tickets, drawn with the random.
+fn send_server_hello(
+    common: &mut CommonState,
+    config: &ServerConfig,
+    ch: &ClientHello,
+    share: &KeyShareEntry,
+    choices: &Choices,
+    psk: Option<&AcceptedPsk>,
+    transcript: &mut Transcript,
+) -> Result<(Secret, TicketRandom), Error> {
+    let (server_share, shared) = kx::server_key_exchange(share.group, &share.payload)?;
+    let mut sh_ext = vec![
+        ServerExtension::KeyShare(KeyShareEntry {
+            group: share.group,
+            payload: server_share,
+        }),
+        ServerExtension::SupportedVersions(ProtocolVersion::TLSv1_3),
+    ];
+    if let Some(p) = psk {
+        sh_ext.push(ServerExtension::PreSharedKey(p.index));
+    }
+    // One draw for the ServerHello random and every ticket's randomness (each draw
+    // from the system source has a fixed cost that dwarfs its bytes).
+    let mut drawn = vec![0u8; 32 + TicketRandom::len(config)];
+    config.provider.random.fill(&mut drawn)?;
+    let ticket_random = TicketRandom(Secret::from(drawn.split_off(32)));
+    let mut random: [u8; 32] = drawn
+        .try_into()
+        .map_err(|_| crate::error::CryptoError::RandomFailed)?;
+    let ech_accepted = matches!(choices.ech, ServerEch::Accepted(_));
+    if ech_accepted {
+        // draft-ietf-tls-esni, 7.2: the last 8 bytes carry the confirmation.
+        if let Some(tail) = random.get_mut(24..) {
+            tail.fill(0);
+        }
+    }
+    let mut sh = HandshakeMessage::new(HandshakePayload::ServerHello(ServerHello {
+        legacy_version: ProtocolVersion::TLSv1_2,
+        random,
+        session_id: ch.session_id.clone(),
+        cipher_suite: choices.suite.suite,
+        compression_method: 0,
+        extensions: sh_ext,
+        empty_extensions_block: false,
+    }));
+    if ech_accepted {
+        let mut raw = sh.to_bytes();
+        // The handshake header, legacy_version, then 24 random bytes.
+        const CONFIRMATION_AT: usize = 4 + 2 + 24;
+        write_confirmation(&mut raw, CONFIRMATION_AT, transcript, &ch.random, false);
+        if let (HandshakePayload::ServerHello(parsed), Some(tail)) = (
+            &mut sh.payload,
+            raw.get(CONFIRMATION_AT..CONFIRMATION_AT + 8),
+        ) {
+            if let Some(dst) = parsed.random.get_mut(24..) {
+                dst.copy_from_slice(tail);
+            }
+        }
+        transcript.add(&raw);
+        common.send_handshake_raw(&sh, &raw)?;
+    } else {
+        common.send_handshake(&sh, transcript)?;
+    }
+    // RFC 8446, D.4: after a HelloRetryRequest the CCS went out already.
+    if !common.negotiated.hello_retry && !ch.session_id.is_empty() {
+        common.send_ccs();
+    }
+    Ok((shared, ticket_random))
+}
+
+/// The protected part of the server's first flight, built message by message.
+struct ServerFlight {
+    choices: Choices,
+    /// The transcript through the last message added.
+    transcript: Transcript,
+    flight: Flight,
+}
+
+impl ServerFlight {
+    /// RFC 8446, 4.3.1: EncryptedExtensions: the SNI acknowledgement (RFC 6066, 3),
+    /// ALPN (RFC 7301, 3.2), early_data when 0-RTT is accepted (4.2.10), and, for a
+    /// client whose ECH offer failed, our current configuration to connect again
+    /// with (draft-ietf-tls-esni, 7.1).
+    fn send_encrypted_extensions(
+        &mut self,
+        common: &CommonState,
+        config: &ServerConfig,
+        early_data: bool,
+    ) {
+        let mut extensions = Vec::new();
+        if self.choices.sni_matched {
+            extensions.push(ServerExtension::ServerNameAck);
+        }
+        if let Some(p) = &self.choices.alpn {
+            extensions.push(ServerExtension::Alpn(p.clone()));
+        }
+        if early_data {
+            extensions.push(ServerExtension::EarlyData);
+        }
+        if let (ServerEch::Rejected, Some(keys)) = (&self.choices.ech, config.ech.first()) {
+            extensions.push(ServerExtension::Unknown {
+                typ: ExtensionType::EncryptedClientHello,
+                data: ech::encode_config_list(&[keys.config()]),
+            });
+        }
+        let ee =
+            HandshakeMessage::new(HandshakePayload::EncryptedExtensions(EncryptedExtensions {
+                extensions,
+            }));
+        common.add_to_flight(&mut self.flight, &ee, &mut self.transcript);
+    }
+
+    /// RFC 8446, 4.3.2: a CertificateRequest when client certificates are verified,
+    /// but none when authenticating with a PSK (a ticket is accepted only where
+    /// client authentication allows it, see `resolve_psk`). Returns the verifier.
+    fn send_certificate_request(
+        &mut self,
+        common: &mut CommonState,
+        config: &ServerConfig,
+        psk_authenticated: bool,
+    ) -> Option<Arc<dyn ClientCertVerifier>> {
+        let verifier = config.client_auth.clone().filter(|_| !psk_authenticated)?;
+        let cr = certificate_request(verifier.as_ref(), Vec::new());
+        common.add_to_flight(&mut self.flight, &cr, &mut self.transcript);
+        common.negotiated.client_auth = true;
+        Some(verifier)
+    }
+
+    /// RFC 8446, 4.4.2: our certificate chain; the OCSP staple, when the client
+    /// asked for one, rides on the end-entity entry (4.4.2.1).
+    fn send_certificate(&mut self, common: &CommonState, ch: &ClientHello) {
+        let cert = &self.choices.cert;
+        let staple = cert
+            .ocsp
+            .as_ref()
+            .filter(|_| ch.has_extension(ExtensionType::StatusRequest));
+        let msg = HandshakeMessage::new(HandshakePayload::Certificate(Certificate13 {
+            context: Vec::new(),
+            entries: cert
+                .chain
+                .iter()
+                .enumerate()
+                .map(|(i, c)| CertificateEntry {
+                    cert: c.as_ref().to_vec(),
+                    extensions: match (i, staple) {
+                        (0, Some(ocsp)) => vec![CertificateExtension::StatusRequest(ocsp.clone())],
+                        _ => Vec::new(),
+                    },
+                })
+                .collect(),
+        }));
+        common.add_to_flight(&mut self.flight, &msg, &mut self.transcript);
+    }
+
+    /// RFC 8446, 4.4.3: the signature of the server's CertificateVerify, with the
+    /// certificate's key, over the transcript through our Certificate.
+    fn sign_certificate_verify(&self) -> Result<Vec<u8>, Error> {
+        let signed = certificate_verify_message(true, self.transcript.current().as_ref());
+        Ok(self.choices.cert.key.sign(self.choices.scheme, &signed)?)
+    }
+
+    /// RFC 8446, 4.4.3: CertificateVerify, carrying `signature` (see
+    /// `sign_certificate_verify`) with the scheme chosen for our certificate.
+    fn send_certificate_verify(&mut self, common: &CommonState, signature: Vec<u8>) {
+        let cv = HandshakeMessage::new(HandshakePayload::CertificateVerify(CertificateVerify {
+            scheme: self.choices.scheme,
+            signature,
+        }));
+        common.add_to_flight(&mut self.flight, &cv, &mut self.transcript);
+    }
+}
+
+/// RFC 8446, 4.4.4: our Finished, keyed by the server handshake traffic secret;
+/// it ends the flight, which goes out now.
+fn send_finished(
+    common: &mut CommonState,
+    suite: &'static Tls13CipherSuite,
+    server_hs: &TrafficSecret,
+    mut flight: Flight,
+    transcript: &mut Transcript,
+) -> Result<(), Error> {
+    let verify_data = finished_verify_data(suite, server_hs, transcript.current().as_ref());
+    let fin = HandshakeMessage::new(HandshakePayload::Finished(Finished {
+        verify_data: verify_data.as_ref().to_vec(),
+    }));
+    common.add_to_flight(&mut flight, &fin, transcript);
+    common.send_flight(flight)
 }

@@ -37,7 +37,6 @@ use crate::conn::{CommonState, Flight, HsMessage};
 use crate::crypto::{constant_time_eq, kx, sign, Secret};
 use crate::ech;
 use crate::error::{illegal, ApiError, Error, PeerMisbehaved};
-use crate::exporter::ExporterSecret;
 use crate::msgs::enums::{
     ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
 };
