@@ -15,7 +15,8 @@ use rustls_pki_types::ServerName;
 
 use crate::client::offer::{default_share_groups, usable_psk, ClientEch, HelloBase, HelloProgress};
 use crate::client::{ClientConfig, MAX_TICKET_LEN};
-use crate::conn::{ClientEarlyData, CommonState, EchStatus, Input};
+use crate::conn::output::{Fact, Input, Output};
+use crate::conn::types::EchStatus;
 use crate::crypto::constant_time_eq;
 use crate::crypto::kx::KeyExchange;
 use crate::ech::{self, EchError, EchSender};
@@ -61,16 +62,16 @@ impl ClientState {
         }
     }
 
-    pub fn handle(self, common: &mut CommonState, input: Input) -> Result<Self, Error> {
+    pub fn handle(self, out: &mut Output<'_>, input: Input) -> Result<Self, Error> {
         match (self, input) {
-            (ClientState::Tls12(s), input) => Ok(ClientState::Tls12(s.handle(common, input)?)),
+            (ClientState::Tls12(s), input) => Ok(ClientState::Tls12(s.handle(out, input)?)),
             (ClientState::Tls13(s), Input::Tls13(msg)) => {
-                Ok(ClientState::Tls13(s.handle(common, msg)?))
+                Ok(ClientState::Tls13(s.handle(out, msg)?))
             }
             (ClientState::ExpectServerHello(s), Input::Tls13(msg)) => {
                 let got = msg.parsed.name();
                 match msg.parsed.payload {
-                    HandshakePayload::ServerHello(sh) => s.handle(common, sh, msg.raw),
+                    HandshakePayload::ServerHello(sh) => s.handle(out, sh, msg.raw),
                     _ => Err(Error::UnexpectedMessage {
                         state: "ExpectServerHello",
                         got,
@@ -89,7 +90,7 @@ impl ClientState {
 /// ClientHelloOuter, whose encoding is returned. Observers see the inner hello as
 /// it is sealed, then the outer one.
 fn send_client_hello(
-    common: &mut CommonState,
+    out: &mut Output<'_>,
     base: &mut HelloBase,
     msg: &HandshakeMessage,
     raw: &[u8],
@@ -97,17 +98,17 @@ fn send_client_hello(
 ) -> Result<Option<Vec<u8>>, Error> {
     match base.seal_ech(msg, first)? {
         Some((outer, outer_raw)) => {
-            common.emit(Event::Message {
+            out.emit(Event::Message {
                 direction: Direction::Sent,
                 protection: Protection::EncryptedClientHello,
                 message: msg,
                 raw,
             });
-            common.send_handshake_raw(&outer, &outer_raw)?;
+            out.send_handshake_raw(&outer, &outer_raw)?;
             Ok(Some(outer_raw))
         }
         None => {
-            common.send_handshake_raw(msg, raw)?;
+            out.send_handshake_raw(msg, raw)?;
             Ok(None)
         }
     }
@@ -115,11 +116,10 @@ fn send_client_hello(
 
 /// Sends the first ClientHello and returns the first state.
 pub(crate) fn start(
-    common: &mut CommonState,
+    out: &mut Output<'_>,
     config: Arc<ClientConfig>,
     server_name: ServerName<'static>,
 ) -> Result<ClientState, Error> {
-    common.key_log = config.key_log.clone();
     // One draw for the random, a fresh session ID and an ECH outer random (each call
     // has a fixed cost).
     let drawn = config.provider.random_array::<96>()?;
@@ -145,7 +145,10 @@ pub(crate) fn start(
         _ => None,
     };
     // The key log names the connection by the random on the wire.
-    common.client_random = if ech.is_some() { outer_random } else { random };
+    out.set_key_log(
+        config.key_log.clone(),
+        if ech.is_some() { outer_random } else { random },
+    );
     // RFC 8446, D.4: a non-empty session ID puts middleboxes in TLS 1.2 resumption mode.
     // A TLS 1.2 session is offered by its ID, or by its ticket with a fresh ID that
     // the server echoes when it accepts the ticket (RFC 5077, 3.4).
@@ -182,7 +185,7 @@ pub(crate) fn start(
         (ServerName::DnsName(d), true) => Some(d.as_ref().trim_end_matches('.').to_string()),
         _ => None,
     };
-    common.negotiated.server_name = Some(server_name.to_str().into_owned());
+    out.record(Fact::ServerName(Some(server_name.to_str().into_owned())));
     let ticket = if config.versions.contains(&ProtocolVersion::TLSv1_3) {
         usable_psk(&config, &server_name.to_str())
     } else {
@@ -203,9 +206,9 @@ pub(crate) fn start(
         grease_ech: None,
     };
     let (msg, raw, binder) = base.client_hello(&key_shares, None, None)?;
-    common.set_initial_record_version(ProtocolVersion::TLSv1_0);
-    send_client_hello(common, &mut base, &msg, &raw, true)?;
-    common.ccs_allowed = true;
+    out.set_initial_record_version(ProtocolVersion::TLSv1_0);
+    send_client_hello(out, &mut base, &msg, &raw, true)?;
+    out.allow_ccs();
     // With a PSK: the transcript through this ClientHello and the PSK's Early Secret.
     let offered = binder.map(|b| b.full_transcript(&raw));
     if let (true, Some((t, suite)), Some((transcript, early))) =
@@ -213,14 +216,11 @@ pub(crate) fn start(
     {
         // RFC 8446, 2.3: 0-RTT data goes under client_early_traffic_secret.
         let secret = early.client_early_traffic_secret(transcript.current().as_ref());
-        common.log_secret("CLIENT_EARLY_TRAFFIC_SECRET", secret.as_bytes());
+        out.log_secret("CLIENT_EARLY_TRAFFIC_SECRET", secret.as_bytes());
         // RFC 8446, D.4: with 0-RTT, the compatibility CCS follows the ClientHello.
-        common.send_compat_ccs();
-        common.install_encrypter(suite, &secret, Protection::EarlyData)?;
-        common.early = ClientEarlyData::Offered {
-            max: t.max_early_data as usize,
-            sent: Vec::new(),
-        };
+        out.send_compat_ccs();
+        out.install_encrypter(suite, &secret, Protection::EarlyData)?;
+        out.offer_early_data(t.max_early_data as usize);
     }
     Ok(ClientState::ExpectServerHello(Box::new(
         ExpectServerHello {
@@ -247,7 +247,7 @@ impl ExpectServerHello {
     /// handshake goes on with the outer ClientHello (6.1.6).
     fn decide_ech(
         &mut self,
-        common: &mut CommonState,
+        out: &mut Output<'_>,
         sh_raw: &[u8],
         suite: &'static Tls13CipherSuite,
     ) -> Result<(), Error> {
@@ -291,10 +291,10 @@ impl ExpectServerHello {
             }
         };
         if accepted {
-            common.negotiated.ech = EchStatus::Accepted;
+            out.record(Fact::Ech(EchStatus::Accepted));
             return Ok(());
         }
-        common.negotiated.ech = EchStatus::Rejected;
+        out.record(Fact::Ech(EchStatus::Rejected));
         ech_state.rejected = true;
         // 6.1.6: the outer ClientHello, which offered no PSK, is the one in use.
         self.base.ticket = None;
@@ -312,14 +312,14 @@ impl ExpectServerHello {
 
     fn handle(
         mut self,
-        common: &mut CommonState,
+        out: &mut Output<'_>,
         sh: ServerHello,
         raw: Vec<u8>,
     ) -> Result<ClientState, Error> {
         // RFC 8446, 4.1.3: a server that does not speak TLS 1.3 omits supported_versions.
         let version = match sh.supported_version() {
             Some(v) => v,
-            None => return self.handle_legacy_server_hello(common, sh, raw),
+            None => return self.handle_legacy_server_hello(out, sh, raw),
         };
         if version != ProtocolVersion::TLSv1_3 {
             return Err(PeerMisbehaved::SelectedUnoffered {
@@ -346,14 +346,14 @@ impl ExpectServerHello {
             ));
         }
         let suite = self.base.offered_suite(sh.cipher_suite)?;
-        common.early_data_sent();
+        out.early_data_sent();
         if sh.is_hello_retry_request() {
-            return self.handle_hello_retry_request(common, sh, raw, suite);
+            return self.handle_hello_retry_request(out, sh, raw, suite);
         }
-        self.decide_ech(common, &raw, suite)?;
+        self.decide_ech(out, &raw, suite)?;
 
         crate::tls13::client::handle_server_hello(
-            common,
+            out,
             self.base,
             self.key_shares,
             self.progress,
@@ -368,7 +368,7 @@ impl ExpectServerHello {
     /// downgrade check (RFC 8446, 4.1.3).
     fn handle_legacy_server_hello(
         self,
-        common: &mut CommonState,
+        out: &mut Output<'_>,
         sh: ServerHello,
         raw: Vec<u8>,
     ) -> Result<ClientState, Error> {
@@ -412,14 +412,14 @@ impl ExpectServerHello {
             client_hello,
             resuming: self.base.resuming12,
         };
-        let state = crate::tls12::client::handle_server_hello(common, offer, sh, &raw)?;
+        let state = crate::tls12::client::handle_server_hello(out, offer, sh, &raw)?;
         Ok(ClientState::Tls12(state))
     }
 
     /// RFC 8446, 4.1.4: HelloRetryRequest.
     fn handle_hello_retry_request(
         self,
-        common: &mut CommonState,
+        out: &mut Output<'_>,
         hrr: ServerHello,
         raw: Vec<u8>,
         suite: &'static Tls13CipherSuite,
@@ -519,10 +519,10 @@ impl ExpectServerHello {
             };
             ech_state.decided_at_retry = Some(accepted);
             if accepted {
-                common.negotiated.ech = EchStatus::Accepted;
+                out.record(Fact::Ech(EchStatus::Accepted));
             } else {
                 // 6.1.6: the outer ClientHello is the one in use; it offered no PSK.
-                common.negotiated.ech = EchStatus::Rejected;
+                out.record(Fact::Ech(EchStatus::Rejected));
                 ech_state.rejected = true;
                 client_hello = std::mem::take(&mut ech_state.outer_hello);
                 base.ticket = None;
@@ -531,10 +531,10 @@ impl ExpectServerHello {
         }
         let mut transcript = Transcript::after_hello_retry(suite.hash, &client_hello);
         transcript.add(&raw);
-        common.negotiated.hello_retry = true;
+        out.record(Fact::HelloRetry);
         // RFC 8446, 4.2.10: no 0-RTT after HelloRetryRequest; it is sent again later.
-        common.early_data_answered(false);
-        if common.take_encrypter().is_some() {
+        out.early_data_answered(false);
+        if out.take_encrypter().is_some() {
             // The 0-RTT key is gone; the second ClientHello goes in the clear.
         }
         // RFC 8446, 4.1.4: a PSK whose hash differs from the chosen suite's is dropped.
@@ -546,12 +546,12 @@ impl ExpectServerHello {
             base.ticket = None;
         }
         // RFC 8446, D.4: the compatibility CCS precedes the second ClientHello.
-        common.send_compat_ccs();
+        out.send_compat_ccs();
         let (msg, mut raw, binder) =
             base.client_hello(&key_shares, cookie.as_deref(), Some(&transcript))?;
         // draft-ietf-tls-esni, 6.1.5: the second outer hello, sealed with the same
         // HPKE context and an empty enc.
-        if let Some(outer_raw) = send_client_hello(common, &mut base, &msg, &raw, false)? {
+        if let Some(outer_raw) = send_client_hello(out, &mut base, &msg, &raw, false)? {
             if base.ech.as_ref().is_some_and(|e| e.rejected) {
                 raw = outer_raw;
             }

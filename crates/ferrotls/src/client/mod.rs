@@ -329,8 +329,9 @@ impl ClientConnection {
     /// Starts a handshake with `server_name`; the ClientHello is ready to write at once.
     pub fn new(config: Arc<ClientConfig>, server_name: ServerName<'static>) -> Result<Self, Error> {
         let mut inner = Connection::new(config.observer.clone());
-        let state = hello::start(&mut inner.common, config, server_name)?;
-        inner.state = Some(crate::conn::HandshakeState::Client(state));
+        inner.start(|out| {
+            hello::start(out, config, server_name).map(crate::conn::HandshakeState::Client)
+        })?;
         Ok(ClientConnection { inner })
     }
 }

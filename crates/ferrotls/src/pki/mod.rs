@@ -209,42 +209,53 @@ pub fn spki_of(cert_der: &[u8]) -> Result<&[u8], CertificateError> {
         .ok_or_else(bad)
 }
 
-/// Verifies the server's chain for the handshake (either version): records the chain
-/// as the peer's and returns the leaf's key, for CertificateVerify or ServerKeyExchange.
+/// A server chain the verifier accepted, not yet proven by a CertificateVerify
+/// (or a signed ServerKeyExchange).
+#[derive(Debug)]
+pub(crate) struct VerifiedServerChain {
+    /// End-entity first: the peer's chain, for the connection to record.
+    pub chain: Vec<CertificateDer<'static>>,
+    /// The end-entity's SubjectPublicKeyInfo, to check the signature with.
+    pub spki: Vec<u8>,
+    pub verified: ServerCertVerified,
+}
+
+/// Verifies the server's chain for the handshake (either version): returns the
+/// chain and the leaf's key, for CertificateVerify or ServerKeyExchange.
 pub(crate) fn verify_server_chain(
-    common: &mut crate::conn::CommonState,
     verifier: &dyn ServerCertVerifier,
     end_entity: CertificateDer<'static>,
     intermediates: Vec<CertificateDer<'static>>,
     server_name: &ServerName<'_>,
     ocsp: &[u8],
     now: UnixTime,
-) -> Result<(Vec<u8>, ServerCertVerified), Error> {
+) -> Result<VerifiedServerChain, Error> {
     let verified =
         verifier.verify_server_cert(&end_entity, &intermediates, server_name, ocsp, now)?;
     let spki = spki_of(end_entity.as_ref())?.to_vec();
-    let mut chain = vec![end_entity];
+    let mut chain = Vec::with_capacity(1 + intermediates.len());
+    chain.push(end_entity);
     chain.extend(intermediates);
-    common.negotiated.peer_certificates = chain;
-    Ok((spki, verified))
+    Ok(VerifiedServerChain {
+        chain,
+        spki,
+        verified,
+    })
 }
 
 /// Verifies a client's chain on a server (RFC 8446, 4.4.2.4; RFC 5246, 7.4.6).
 /// `Ok(None)` when the client sent no certificate and the verifier allows that;
-/// otherwise records the chain as the peer's and returns the leaf's key.
+/// otherwise the chain and the leaf's key. Without a verifier, a client
+/// certificate was not asked for.
 pub(crate) fn verify_client_chain(
-    common: &mut crate::conn::CommonState,
     verifier: Option<&dyn ClientCertVerifier>,
     certs: impl IntoIterator<Item = CertificateDer<'static>>,
     now: UnixTime,
-) -> Result<Option<(Vec<u8>, ClientCertVerified)>, Error> {
+) -> Result<Option<CheckedClientChain>, Error> {
     let Some(verifier) = verifier else {
         return Err(crate::error::PeerMisbehaved::NoCertificate.into());
     };
-    Ok(check_client_chain(verifier, certs, now)?.map(|c| {
-        common.negotiated.peer_certificates = c.chain;
-        (c.spki, c.verified)
-    }))
+    check_client_chain(verifier, certs, now)
 }
 
 /// A client chain the verifier accepted, not yet proven by a CertificateVerify.

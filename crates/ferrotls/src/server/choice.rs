@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use crate::conn::{CommonState, EchStatus};
+use crate::conn::output::Output;
+use crate::conn::types::EchStatus;
 use crate::ech::{self, EchServerState};
 use crate::error::Error;
 use crate::msgs::enums::SignatureScheme;
@@ -59,10 +60,10 @@ pub(crate) fn open_ech(
 }
 
 /// Shows observers the ClientHelloInner just decrypted.
-pub(crate) fn report_inner_hello(common: &CommonState, inner: &ClientHello, raw: &[u8]) {
-    if common.observed() {
+pub(crate) fn report_inner_hello(out: &Output<'_>, inner: &ClientHello, raw: &[u8]) {
+    if out.observed() {
         let msg = HandshakeMessage::new(HandshakePayload::ClientHello(inner.clone()));
-        common.emit(Event::Message {
+        out.emit(Event::Message {
             direction: Direction::Received,
             protection: Protection::EncryptedClientHello,
             message: &msg,

@@ -11,7 +11,7 @@
 
 use std::sync::Arc;
 
-use crate::conn::{CommonState, Input};
+use crate::conn::output::{Fact, Input, Output};
 use crate::error::{ApiError, Error, NoCommon, PeerMisbehaved};
 use crate::msgs::enums::{CipherSuite, HandshakeType, NamedGroup, ProtocolVersion};
 use crate::msgs::{ClientHello, HandshakePayload};
@@ -61,9 +61,9 @@ impl ServerState {
 
     /// Sends a post-handshake CertificateRequest (RFC 8446, 4.6.2), if the client
     /// offered post_handshake_auth and a verifier is configured.
-    pub fn request_client_certificate(&mut self, common: &mut CommonState) -> Result<(), Error> {
+    pub fn request_client_certificate(&mut self, out: &mut Output<'_>) -> Result<(), Error> {
         match self {
-            ServerState::Tls13(s) => s.request_client_certificate(common),
+            ServerState::Tls13(s) => s.request_client_certificate(out),
             ServerState::Tls12(_) => Err(ApiError::PostHandshakeAuthNeedsTls13.into()),
             ServerState::ExpectClientHello(_) => Err(ApiError::HandshakeNotComplete {
                 action: "request a client certificate",
@@ -72,16 +72,16 @@ impl ServerState {
         }
     }
 
-    pub fn handle(self, common: &mut CommonState, input: Input) -> Result<Self, Error> {
+    pub fn handle(self, out: &mut Output<'_>, input: Input) -> Result<Self, Error> {
         match (self, input) {
-            (ServerState::Tls12(s), input) => Ok(ServerState::Tls12(s.handle(common, input)?)),
+            (ServerState::Tls12(s), input) => Ok(ServerState::Tls12(s.handle(out, input)?)),
             (ServerState::Tls13(s), Input::Tls13(msg)) => {
-                Ok(ServerState::Tls13(s.handle(common, msg)?))
+                Ok(ServerState::Tls13(s.handle(out, msg)?))
             }
             (ServerState::ExpectClientHello(s), Input::Tls13(msg)) => {
                 let got = msg.parsed.name();
                 match msg.parsed.payload {
-                    HandshakePayload::ClientHello(ch) => s.handle(common, ch, &msg.raw),
+                    HandshakePayload::ClientHello(ch) => s.handle(out, ch, &msg.raw),
                     _ => Err(Error::UnexpectedMessage {
                         state: "ExpectClientHello",
                         got,
@@ -104,22 +104,21 @@ pub(crate) struct ExpectClientHello {
 impl ExpectClientHello {
     fn handle(
         self,
-        common: &mut CommonState,
+        out: &mut Output<'_>,
         ch: ClientHello,
         raw: &[u8],
     ) -> Result<ServerState, Error> {
         let config = self.config;
-        common.key_log = config.key_log.clone();
         // The key log names the connection by the random on the wire: the outer one.
-        common.client_random = ch.random;
-        common.ccs_allowed = true;
+        out.set_key_log(config.key_log.clone(), ch.random);
+        out.allow_ccs();
         // draft-ietf-tls-esni, 7.1: ECH is decided before anything else is negotiated;
         // once accepted, the inner ClientHello is the ClientHello.
         let (ech, inner) = open_ech(&config, &ch)?;
-        common.negotiated.ech = ech.status();
+        out.record(Fact::Ech(ech.status()));
         let (ch, inner_raw) = match inner {
             Some((inner, inner_raw)) => {
-                report_inner_hello(common, &inner, &inner_raw);
+                report_inner_hello(out, &inner, &inner_raw);
                 (inner, Some(inner_raw))
             }
             None => (ch, None),
@@ -144,7 +143,7 @@ impl ExpectClientHello {
                 {
                     return Err(PeerMisbehaved::InappropriateFallback.into());
                 }
-                let state = crate::tls12::server::handle_client_hello(common, config, ch, raw)?;
+                let state = crate::tls12::server::handle_client_hello(out, config, ch, raw)?;
                 return Ok(ServerState::Tls12(state));
             }
             let offered = match versions {
@@ -156,20 +155,16 @@ impl ExpectClientHello {
         if ch.compression_methods != [0] {
             return Err(PeerMisbehaved::CompressionOffered.into());
         }
-        let mut choices = choose(&config, common, &ch)?;
+        let mut choices = choose(&config, out, &ch)?;
         choices.ech = ech;
         let key_share = choose_key_share(&config, &ch)?;
-        crate::tls13::server::handle_client_hello(common, config, ch, raw, choices, key_share)
+        crate::tls13::server::handle_client_hello(out, config, ch, raw, choices, key_share)
             .map(ServerState::Tls13)
     }
 }
 
 /// Picks the suite, certificate, signature scheme and ALPN protocol.
-fn choose(
-    config: &ServerConfig,
-    common: &mut CommonState,
-    ch: &ClientHello,
-) -> Result<Choices, Error> {
+fn choose(config: &ServerConfig, out: &mut Output<'_>, ch: &ClientHello) -> Result<Choices, Error> {
     let suite = config
         .suites
         .iter()
@@ -181,7 +176,7 @@ fn choose(
         })?;
 
     let sni = crate::server::client_sni(ch);
-    common.negotiated.server_name = sni.clone();
+    out.record(Fact::ServerName(sni.clone()));
 
     let schemes = ch
         .signature_algorithms()

@@ -481,7 +481,7 @@ pub struct ServerConnection {
 impl ServerConnection {
     /// Whether 0-RTT data was accepted (known once the ClientHello was processed).
     pub fn early_data_accepted(&self) -> bool {
-        self.inner.common.early_data_accepted_by_server()
+        self.inner.early_data_accepted_by_server()
     }
 
     /// Asks the client for a certificate now, after the TLS 1.3 handshake (RFC 8446,
@@ -496,19 +496,12 @@ impl ServerConnection {
     /// handshake completes, after close_notify, or without a verifier
     /// (`post_handshake_client_auth` or `client_auth`).
     pub fn request_client_certificate(&mut self) -> Result<(), Error> {
-        let conn = &mut self.inner;
-        conn.check_post_handshake_send("request a client certificate")?;
-        match &mut conn.state {
-            Some(crate::conn::HandshakeState::Server(state)) => {
-                state.request_client_certificate(&mut conn.common)
-            }
-            _ => Err(crate::error::ApiError::AlreadyFailed.into()),
-        }
+        self.inner.request_client_certificate()
     }
 
     pub fn new(config: Arc<ServerConfig>) -> Result<Self, Error> {
         let mut inner = Connection::new(config.observer.clone());
-        inner.state = Some(crate::conn::HandshakeState::Server(hello::start(config)));
+        inner.start(|_| Ok(crate::conn::HandshakeState::Server(hello::start(config))))?;
         Ok(ServerConnection { inner })
     }
 }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use rustls_pki_types::{CertificateDer, ServerName};
 
 use crate::client::{ClientConfig, Tls12Session, MAX_TICKET_LEN};
-use crate::conn::{CommonState, Input};
+use crate::conn::output::{Fact, Input, Output};
 use crate::crypto::{rsa_kx, sign, tls12 as kx12};
 use crate::error::illegal;
 use crate::error::{CertificateError, Error, NoCommon, PeerMisbehaved};
@@ -58,7 +58,7 @@ impl ClientState12 {
         }
     }
 
-    pub fn handle(self, common: &mut CommonState, input: Input) -> Result<Self, Error> {
+    pub fn handle(self, out: &mut Output<'_>, input: Input) -> Result<Self, Error> {
         // RFC 6066, 8: CertificateStatus may be skipped even when acknowledged.
         let this = match self {
             ClientState12::ExpectCertificateStatus(s) => match &input {
@@ -67,18 +67,18 @@ impl ClientState12 {
                         let ocsp = cs.ocsp_response.clone();
                         let mut s = s;
                         s.hs.record(&m.raw);
-                        return s.verify(common, &ocsp);
+                        return s.verify(out, &ocsp);
                     }
-                    _ => s.verify(common, &[])?,
+                    _ => s.verify(out, &[])?,
                 },
-                _ => s.verify(common, &[])?,
+                _ => s.verify(out, &[])?,
             },
             other => other,
         };
-        this.handle_next(common, input)
+        this.handle_next(out, input)
     }
 
-    fn handle_next(self, common: &mut CommonState, input: Input) -> Result<Self, Error> {
+    fn handle_next(self, out: &mut Output<'_>, input: Input) -> Result<Self, Error> {
         // RFC 5246, 7.4.1.1: a HelloRequest while negotiating is ignored, and it is
         // not part of the handshake hash; afterwards it is refused (below).
         if let Input::Tls12(m) = &input {
@@ -98,25 +98,25 @@ impl ClientState12 {
         };
         match (self, payload) {
             (ClientState12::ExpectCertificate(s), Some(HandshakePayload12::Certificate(c))) => {
-                s.handle_certificate(common, c, &raw)
+                s.handle_certificate(out, c, &raw)
             }
             (
                 ClientState12::ExpectServerKeyExchange(s),
                 Some(HandshakePayload12::ServerKeyExchange(ske)),
-            ) => s.handle(common, ske, &raw),
+            ) => s.handle(out, ske, &raw),
             (
                 ClientState12::ExpectServerHelloDone(mut s),
                 Some(HandshakePayload12::CertificateRequest(cr)),
             ) if s.cert_requested.is_none() => {
                 s.cert_requested = Some(cr.schemes);
                 s.hs.record(&raw);
-                common.negotiated.client_auth = true;
+                out.record(Fact::ClientAuth);
                 Ok(ClientState12::ExpectServerHelloDone(s))
             }
             (
                 ClientState12::ExpectServerHelloDone(s),
                 Some(HandshakePayload12::ServerHelloDone),
-            ) => s.handle(common, &raw),
+            ) => s.handle(out, &raw),
             (
                 ClientState12::ExpectNewTicket(mut s),
                 Some(HandshakePayload12::NewSessionTicket(t)),
@@ -130,7 +130,7 @@ impl ClientState12 {
             }
             // RFC 5077, 3.3: an acknowledged ticket must arrive before ChangeCipherSpec.
             (ClientState12::ExpectCcs(s), None) => {
-                common.set_decrypter(s.decrypter, Protection::Handshake);
+                out.set_decrypter(s.decrypter, Protection::Handshake);
                 Ok(ClientState12::ExpectFinished(Box::new(ExpectFinished {
                     hs: s.hs,
                     master: s.master,
@@ -140,11 +140,11 @@ impl ClientState12 {
                 })))
             }
             (ClientState12::ExpectFinished(s), Some(HandshakePayload12::Finished(f))) => {
-                s.handle(common, f, &raw)
+                s.handle(out, f, &raw)
             }
             // RFC 5746, 4.2 and RFC 5246, 7.4.1.1: renegotiation is refused with a warning.
             (ClientState12::Connected(s), Some(HandshakePayload12::HelloRequest)) => {
-                common.send_warning(AlertDescription::NoRenegotiation);
+                out.send_warning(AlertDescription::NoRenegotiation);
                 Ok(ClientState12::Connected(s))
             }
             (_, _) => Err(unexpected()),
@@ -200,7 +200,7 @@ pub(crate) struct Offer {
 
 /// Handles a TLS 1.2 ServerHello (RFC 5246, 7.4.1.3).
 pub(crate) fn handle_server_hello(
-    common: &mut CommonState,
+    out: &mut Output<'_>,
     offer: Offer,
     sh: ServerHello,
     raw: &[u8],
@@ -264,10 +264,10 @@ pub(crate) fn handle_server_hello(
                 ));
             }
             ServerExtension::Heartbeat(mode) if config.heartbeat => {
-                common.heartbeat_may_send = *mode == HeartbeatMode::PeerAllowedToSend;
+                out.allow_heartbeat_requests(*mode == HeartbeatMode::PeerAllowedToSend);
             }
             ServerExtension::Alpn(p) if config.alpn.contains(p) => {
-                common.negotiated.alpn = Some(p.clone());
+                out.record(Fact::Alpn(Some(p.clone())));
             }
             ServerExtension::Alpn(p) if !config.alpn.is_empty() => {
                 return Err(PeerMisbehaved::SelectedUnoffered {
@@ -308,11 +308,10 @@ pub(crate) fn handle_server_hello(
     );
     core.record(&offer.client_hello);
     core.record(raw);
-    let n = &mut common.negotiated;
-    n.version = Some(ProtocolVersion::TLSv1_2);
-    n.cipher_suite = Some(suite.suite);
-    n.suite12 = Some(suite);
-    n.extended_master_secret = ems;
+    out.record(Fact::Tls12 {
+        suite,
+        extended_master_secret: ems,
+    });
 
     let hs = Handshake {
         config,
@@ -340,9 +339,9 @@ pub(crate) fn handle_server_hello(
             }
             .into());
         }
-        common.negotiated.resumed = true;
+        out.record(Fact::Resumed(true));
         let master = MasterSecret::new(suite.hash, session.master_secret);
-        common.log_secret("CLIENT_RANDOM", master.as_bytes());
+        out.log_secret("CLIENT_RANDOM", master.as_bytes());
         let (encrypter, decrypter) = hs.keys(&master, true, hs.config.provider.random.clone())?;
         let ccs = Box::new(ExpectCcs {
             hs,
@@ -364,7 +363,7 @@ pub(crate) fn handle_server_hello(
 impl Handshake {
     fn handle_certificate(
         mut self,
-        common: &mut CommonState,
+        out: &mut Output<'_>,
         cert: Certificate12,
         raw: &[u8],
     ) -> Result<ClientState12, Error> {
@@ -380,7 +379,7 @@ impl Handshake {
         if pending.hs.status_acked {
             return Ok(ClientState12::ExpectCertificateStatus(pending));
         }
-        pending.verify(common, &[])
+        pending.verify(out, &[])
     }
 }
 
@@ -394,10 +393,13 @@ pub(crate) struct ExpectCertificateStatus {
 
 impl ExpectCertificateStatus {
     /// Verifies the chain (with the staple, if any) and moves on to the key exchange.
-    fn verify(self, common: &mut CommonState, ocsp: &[u8]) -> Result<ClientState12, Error> {
+    fn verify(self, out: &mut Output<'_>, ocsp: &[u8]) -> Result<ClientState12, Error> {
         let hs = self.hs;
-        let (spki, verified) = crate::pki::verify_server_chain(
-            common,
+        let crate::pki::VerifiedServerChain {
+            chain,
+            spki,
+            verified,
+        } = crate::pki::verify_server_chain(
             hs.config.verifier.as_ref(),
             self.end_entity,
             self.intermediates,
@@ -405,6 +407,7 @@ impl ExpectCertificateStatus {
             ocsp,
             hs.config.provider.time.now(),
         )?;
+        out.record(Fact::PeerCertificates(chain));
         Ok(match hs.suite.kx {
             KeyExchangeAlgorithm::Ecdhe => {
                 ClientState12::ExpectServerKeyExchange(Box::new(ExpectServerKeyExchange {
@@ -437,7 +440,7 @@ impl ExpectServerKeyExchange {
     /// RFC 8422, 5.4: the server's ephemeral point, signed with its certificate key.
     fn handle(
         mut self,
-        common: &mut CommonState,
+        out: &mut Output<'_>,
         ske: ServerKeyExchangeEcdhe,
         raw: &[u8],
     ) -> Result<ClientState12, Error> {
@@ -460,7 +463,7 @@ impl ExpectServerKeyExchange {
         sign::verify_signature(ske.scheme, &self.spki, &signed, &ske.signature)
             .map_err(|_| PeerMisbehaved::BadServerKeyExchange { scheme: ske.scheme })?;
         self.hs.record(raw);
-        common.negotiated.signature_scheme = Some(ske.scheme);
+        out.record(Fact::SignatureScheme(Some(ske.scheme)));
         Ok(ClientState12::ExpectServerHelloDone(Box::new(
             ExpectServerHelloDone {
                 hs: self.hs,
@@ -485,7 +488,7 @@ pub(crate) struct ExpectServerHelloDone {
 
 impl ExpectServerHelloDone {
     /// Sends our flight: [Certificate], ClientKeyExchange, ChangeCipherSpec, Finished.
-    fn handle(mut self, common: &mut CommonState, raw: &[u8]) -> Result<ClientState12, Error> {
+    fn handle(mut self, out: &mut Output<'_>, raw: &[u8]) -> Result<ClientState12, Error> {
         self.hs.record(raw);
         // RFC 5246, 7.4.6: our chain if one is configured and can sign with a scheme
         // the server accepts; otherwise an empty list.
@@ -505,14 +508,14 @@ impl ExpectServerHelloDone {
                 .map(|(ck, _)| ck.chain.iter().map(|c| c.as_ref().to_vec()).collect())
                 .unwrap_or_default();
             self.hs.send(
-                common,
+                out,
                 HandshakePayload12::Certificate(Certificate12 { certs }),
             )?;
         }
         let (cke, pre_master) = match &self.ecdhe {
             Some(ske) => {
                 let (point, pms) = kx12::ecdhe_respond(ske.group, &ske.public)?;
-                common.negotiated.group = Some(ske.group);
+                out.record(Fact::Group(ske.group));
                 (ClientKeyExchange::ecdhe(&point), pms)
             }
             None => {
@@ -526,7 +529,7 @@ impl ExpectServerHelloDone {
             }
         };
         self.hs
-            .send(common, HandshakePayload12::ClientKeyExchange(cke))?;
+            .send(out, HandshakePayload12::ClientKeyExchange(cke))?;
         // The extended master secret covers the messages up to ClientKeyExchange.
         let master = self.hs.master_secret(pre_master.as_bytes());
         // The message log ends here: with a client certificate configured it was kept
@@ -536,23 +539,23 @@ impl ExpectServerHelloDone {
             // RFC 5246, 7.4.8: a signature over every handshake message so far.
             let signature = ck.key.sign(scheme, &messages)?;
             self.hs.send(
-                common,
+                out,
                 HandshakePayload12::CertificateVerify(crate::msgs::CertificateVerify {
                     scheme,
                     signature,
                 }),
             )?;
-            common.negotiated.client_auth = true;
+            out.record(Fact::ClientAuth);
         }
-        common.log_secret("CLIENT_RANDOM", master.as_bytes());
+        out.log_secret("CLIENT_RANDOM", master.as_bytes());
         let (encrypter, decrypter) =
             self.hs
                 .keys(&master, true, self.hs.config.provider.random.clone())?;
-        common.send_ccs();
-        common.set_encrypter(encrypter, Protection::Handshake);
+        out.send_ccs();
+        out.set_encrypter(encrypter, Protection::Handshake);
         let verify_data = self.hs.finished(&master, prf::CLIENT_FINISHED);
         self.hs.send(
-            common,
+            out,
             HandshakePayload12::Finished(Finished {
                 verify_data: verify_data.as_bytes().to_vec(),
             }),
@@ -597,7 +600,7 @@ pub(crate) struct ExpectFinished {
 impl ExpectFinished {
     fn handle(
         mut self,
-        common: &mut CommonState,
+        out: &mut Output<'_>,
         fin: Finished,
         raw: &[u8],
     ) -> Result<ClientState12, Error> {
@@ -609,18 +612,18 @@ impl ExpectFinished {
         self.hs.transcript.update(raw);
         if let Some(encrypter) = self.encrypter {
             // Abbreviated handshake: our CCS and Finished follow the server's.
-            common.send_ccs();
-            common.set_encrypter(encrypter, Protection::Handshake);
+            out.send_ccs();
+            out.set_encrypter(encrypter, Protection::Handshake);
             let verify_data = self.hs.finished(&self.master, prf::CLIENT_FINISHED);
             self.hs.send(
-                common,
+                out,
                 HandshakePayload12::Finished(Finished {
                     verify_data: verify_data.as_bytes().to_vec(),
                 }),
             )?;
         }
-        common.exporter = Some(self.hs.exporter(&self.master));
-        common.finish_handshake()?;
+        out.set_exporter(self.hs.exporter(&self.master));
+        out.finish_handshake()?;
 
         // Keep the session for resumption: a new ticket, else the old one, else the ID.
         let ticket = self.new_ticket.or(self.old_ticket).unwrap_or_default();

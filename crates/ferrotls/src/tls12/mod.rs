@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use zeroize::Zeroize;
 
-use crate::conn::CommonState;
+use crate::conn::output::Output;
 use crate::crypto::{HashContext, RandomSource};
 use crate::error::{CryptoError, Error};
 use crate::exporter::ExporterSecret;
@@ -89,17 +89,13 @@ impl HandshakeCore {
     }
 
     /// Encodes, records and queues one of our handshake messages.
-    pub fn send(
-        &mut self,
-        common: &mut CommonState,
-        payload: HandshakePayload12,
-    ) -> Result<(), Error> {
+    pub fn send(&mut self, out: &mut Output<'_>, payload: HandshakePayload12) -> Result<(), Error> {
         let msg = HandshakeMessage12::new(payload);
         let mut raw = std::mem::take(&mut self.encode_buf);
         raw.clear();
         msg.encode(&mut raw);
         self.record(&raw);
-        let sent = common.send_handshake12(&msg, &raw);
+        let sent = out.send_handshake12(&msg, &raw);
         self.encode_buf = raw;
         sent
     }
@@ -107,14 +103,14 @@ impl HandshakeCore {
     /// Encodes a hello (shared with TLS 1.3's types) the way [`Self::send`] does.
     pub fn send_hello(
         &mut self,
-        common: &mut CommonState,
+        out: &mut Output<'_>,
         msg: &crate::msgs::HandshakeMessage,
     ) -> Result<(), Error> {
         let mut raw = std::mem::take(&mut self.encode_buf);
         raw.clear();
         msg.encode(&mut raw);
         self.record(&raw);
-        let sent = common.send_handshake_raw(msg, &raw);
+        let sent = out.send_handshake_raw(msg, &raw);
         self.encode_buf = raw;
         sent
     }

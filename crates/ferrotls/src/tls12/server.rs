@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use crate::conn::{CommonState, Input};
+use crate::conn::output::{Fact, Input, Output};
 use crate::crypto::sign;
 use crate::crypto::sign::KeyKind;
 use crate::crypto::tls12 as kx12;
@@ -72,19 +72,19 @@ impl ServerState12 {
         }
     }
 
-    pub fn handle(self, common: &mut CommonState, input: Input) -> Result<Self, Error> {
+    pub fn handle(self, out: &mut Output<'_>, input: Input) -> Result<Self, Error> {
         let state = self.name();
         let got = input.name();
         match (self, input) {
             (ServerState12::ExpectClientCertificate(s), Input::Tls12(m)) => {
                 match m.parsed.payload {
-                    HandshakePayload12::Certificate(c) => s.handle_certificate(common, c, &m.raw),
+                    HandshakePayload12::Certificate(c) => s.handle_certificate(out, c, &m.raw),
                     _ => Err(Error::UnexpectedMessage { state, got }),
                 }
             }
             (ServerState12::ExpectClientKeyExchange(s), Input::Tls12(m)) => {
                 match m.parsed.payload {
-                    HandshakePayload12::ClientKeyExchange(cke) => s.handle(common, &cke, &m.raw),
+                    HandshakePayload12::ClientKeyExchange(cke) => s.handle(out, &cke, &m.raw),
                     _ => Err(Error::UnexpectedMessage { state, got }),
                 }
             }
@@ -95,7 +95,7 @@ impl ServerState12 {
                 }
             }
             (ServerState12::ExpectCcs(s), Input::ChangeCipherSpec) => {
-                common.set_decrypter(s.decrypter, Protection::Handshake);
+                out.set_decrypter(s.decrypter, Protection::Handshake);
                 Ok(ServerState12::ExpectFinished(Box::new(ExpectFinished {
                     hs: s.hs,
                     master: s.master,
@@ -103,14 +103,14 @@ impl ServerState12 {
                 })))
             }
             (ServerState12::ExpectFinished(s), Input::Tls12(m)) => match m.parsed.payload {
-                HandshakePayload12::Finished(f) => s.handle(common, &f, &m.raw),
+                HandshakePayload12::Finished(f) => s.handle(out, &f, &m.raw),
                 _ => Err(Error::UnexpectedMessage { state, got }),
             },
             // RFC 5746, 4.4: a renegotiation ClientHello is refused with a warning.
             (ServerState12::Connected(s), Input::Tls12(m))
                 if matches!(m.parsed.payload, HandshakePayload12::ClientHello(_)) =>
             {
-                common.send_warning(AlertDescription::NoRenegotiation);
+                out.send_warning(AlertDescription::NoRenegotiation);
                 Ok(ServerState12::Connected(s))
             }
             (_, _) => Err(Error::UnexpectedMessage { state, got }),
@@ -119,7 +119,7 @@ impl ServerState12 {
 }
 
 /// What every TLS 1.2 server state carries. The client's server name is
-/// `common.negotiated.server_name`.
+/// `out.negotiated().server_name`.
 #[derive(Debug)]
 pub(crate) struct Handshake {
     config: Arc<ServerConfig>,
@@ -210,7 +210,7 @@ fn key_signs_for(kind: KeyKind, sign: SignatureAlgorithm) -> bool {
 /// chooses suite, certificate and group, then resumes a session (RFC 5077, 3.4;
 /// RFC 5246, 7.3) or starts a full handshake.
 pub(crate) fn handle_client_hello(
-    common: &mut CommonState,
+    out: &mut Output<'_>,
     config: Arc<ServerConfig>,
     mut ch: ClientHello,
     raw: &[u8],
@@ -222,8 +222,8 @@ pub(crate) fn handle_client_hello(
         ClientExtension::SessionTicket(t) => Some(std::mem::take(t)),
         _ => None,
     });
-    common.negotiated.server_name = crate::server::client_sni(&ch);
-    let server_name = common.negotiated.server_name.as_deref();
+    out.record(Fact::ServerName(crate::server::client_sni(&ch)));
+    let server_name = out.negotiated().server_name.as_deref();
     let alpn = crate::server::choose_alpn(&config, &ch)?;
     let (suite, cert, key_use) = choose(&config, &ch, server_name)?;
 
@@ -245,12 +245,11 @@ pub(crate) fn handle_client_hello(
     )?;
     let randoms = HelloRandoms::draw(&config, resumed.is_none(), batch_nonce)?;
 
-    let n = &mut common.negotiated;
-    n.version = Some(ProtocolVersion::TLSv1_2);
-    n.cipher_suite = Some(suite.suite);
-    n.suite12 = Some(suite);
-    n.alpn = alpn.clone();
-    n.extended_master_secret = offer.ems;
+    out.record(Fact::Tls12 {
+        suite,
+        extended_master_secret: offer.ems,
+    });
+    out.record(Fact::Alpn(alpn.clone()));
 
     let mut hs = Handshake {
         config: config.clone(),
@@ -285,7 +284,7 @@ pub(crate) fn handle_client_hello(
     match resumed {
         // RFC 5246, 7.4.1.3: resuming, we echo the client's session ID.
         Some(session) => resume_session(
-            common,
+            out,
             hs,
             std::mem::take(&mut ch.session_id),
             session,
@@ -293,7 +292,7 @@ pub(crate) fn handle_client_hello(
         ),
         None => {
             hs.session_id = randoms.session_id.to_vec();
-            full_handshake(common, hs, &ch, cert, key_use, extensions)
+            full_handshake(out, hs, &ch, cert, key_use, extensions)
         }
     }
 }
@@ -520,7 +519,7 @@ impl HelloRandoms {
 /// RFC 5246, 7.3 (abbreviated handshake) and RFC 5077, 3.1: ServerHello echoing
 /// the client's session ID, then at once our ChangeCipherSpec and Finished.
 fn resume_session(
-    common: &mut CommonState,
+    out: &mut Output<'_>,
     mut hs: Handshake,
     session_id: Vec<u8>,
     session: Resumed,
@@ -529,21 +528,21 @@ fn resume_session(
     if hs.send_ticket {
         extensions.push(ServerExtension::SessionTicketAck);
     }
-    common.negotiated.resumed = true;
-    send_server_hello(common, &mut hs, session_id, extensions)?;
+    out.record(Fact::Resumed(true));
+    send_server_hello(out, &mut hs, session_id, extensions)?;
     let (master, peer_certificates) = session.into_parts();
     // The resumed connection stands for the client the session was made with; set
     // before our Finished, whose new ticket carries the chain on.
-    common.negotiated.peer_certificates = peer_certificates;
+    out.record(Fact::PeerCertificates(peer_certificates));
     let master = MasterSecret::new(hs.suite.hash, master);
-    common.log_secret("CLIENT_RANDOM", master.as_bytes());
+    out.log_secret("CLIENT_RANDOM", master.as_bytes());
     let (encrypter, decrypter) = hs.keys(&master, false, hs.config.provider.random.clone())?;
     let mut fin = ExpectFinished {
         hs,
         master,
         encrypter: None,
     };
-    fin.send_server_finish(common, encrypter)?;
+    fin.send_server_finish(out, encrypter)?;
     Ok(ServerState12::ExpectCcs(Box::new(ExpectCcs {
         hs: fin.hs,
         master: fin.master,
@@ -555,7 +554,7 @@ fn resume_session(
 /// RFC 5246, 7.3 (full handshake): ServerHello, Certificate, CertificateStatus
 /// (RFC 6066, 8), ServerKeyExchange, CertificateRequest and ServerHelloDone.
 fn full_handshake(
-    common: &mut CommonState,
+    out: &mut Output<'_>,
     mut hs: Handshake,
     ch: &ClientHello,
     cert: Arc<CertifiedKey>,
@@ -563,8 +562,8 @@ fn full_handshake(
     mut extensions: Vec<ServerExtension>,
 ) -> Result<ServerState12, Error> {
     let config = hs.config.clone();
-    if common
-        .negotiated
+    if out
+        .negotiated()
         .server_name
         .as_deref()
         .is_some_and(|n| cert.leaf.covers_dns_name(n))
@@ -590,28 +589,27 @@ fn full_handshake(
     if config.heartbeat && ch.has_extension(ExtensionType::Heartbeat) {
         // RFC 6520, 2: the mode tells the client it may send us requests.
         extensions.push(ServerExtension::Heartbeat(HeartbeatMode::PeerAllowedToSend));
-        common.heartbeat = true;
-        common.random = Some(config.provider.random.clone());
+        out.answer_heartbeats(config.provider.random.clone());
     }
     let session_id = hs.session_id.clone();
-    send_server_hello(common, &mut hs, session_id, extensions)?;
-    send_certificate(common, &mut hs, &cert)?;
+    send_server_hello(out, &mut hs, session_id, extensions)?;
+    send_certificate(out, &mut hs, &cert)?;
     if let Some(ocsp_response) = staple {
         // RFC 6066, 8: CertificateStatus follows the Certificate.
         hs.send(
-            common,
+            out,
             HandshakePayload12::CertificateStatus(CertificateStatus { ocsp_response }),
         )?;
     }
     let kx = match key_use {
         KeyUse::Sign(scheme, group) => Some(send_server_key_exchange(
-            common, &mut hs, &cert, scheme, group,
+            out, &mut hs, &cert, scheme, group,
         )?),
         KeyUse::Decrypt => None,
     };
-    let client_auth = send_certificate_request(common, &mut hs, &config)?;
+    let client_auth = send_certificate_request(out, &mut hs, &config)?;
     // RFC 5246, 7.4.5: ServerHelloDone ends our flight.
-    hs.send(common, HandshakePayload12::ServerHelloDone)?;
+    hs.send(out, HandshakePayload12::ServerHelloDone)?;
     let next = Box::new(ExpectClientKeyExchange {
         hs,
         cert,
@@ -629,12 +627,12 @@ fn full_handshake(
 
 /// RFC 5246, 7.4.2: our certificate chain.
 fn send_certificate(
-    common: &mut CommonState,
+    out: &mut Output<'_>,
     hs: &mut Handshake,
     cert: &CertifiedKey,
 ) -> Result<(), Error> {
     hs.send(
-        common,
+        out,
         HandshakePayload12::Certificate(Certificate12 {
             certs: cert.chain.iter().map(|c| c.as_ref().to_vec()).collect(),
         }),
@@ -645,7 +643,7 @@ fn send_certificate(
 /// certificate's key over both randoms and the parameters. Returns our key
 /// exchange, for the client's share.
 fn send_server_key_exchange(
-    common: &mut CommonState,
+    out: &mut Output<'_>,
     hs: &mut Handshake,
     cert: &CertifiedKey,
     scheme: SignatureScheme,
@@ -661,16 +659,16 @@ fn send_server_key_exchange(
     };
     let signed = ske.signed_message(&hs.client_random, &hs.server_random);
     ske.signature = cert.key.sign(scheme, &signed)?;
-    hs.send(common, HandshakePayload12::ServerKeyExchange(ske))?;
-    common.negotiated.group = Some(group);
-    common.negotiated.signature_scheme = Some(scheme);
+    hs.send(out, HandshakePayload12::ServerKeyExchange(ske))?;
+    out.record(Fact::Group(group));
+    out.record(Fact::SignatureScheme(Some(scheme)));
     Ok(kx)
 }
 
 /// RFC 5246, 7.4.4: a CertificateRequest when client certificates are verified.
 /// Returns the verifier.
 fn send_certificate_request(
-    common: &mut CommonState,
+    out: &mut Output<'_>,
     hs: &mut Handshake,
     config: &ServerConfig,
 ) -> Result<Option<Arc<dyn ClientCertVerifier>>, Error> {
@@ -678,20 +676,20 @@ fn send_certificate_request(
         return Ok(None);
     };
     hs.send(
-        common,
+        out,
         HandshakePayload12::CertificateRequest(CertificateRequest12 {
             certificate_types: vec![CERT_TYPE_RSA_SIGN, CERT_TYPE_ECDSA_SIGN],
             schemes: tls12_schemes().to_vec(),
             authorities: verifier.root_hint_subjects(),
         }),
     )?;
-    common.negotiated.client_auth = true;
+    out.record(Fact::ClientAuth);
     Ok(Some(verifier))
 }
 
 /// RFC 5246, 7.4.1.3: the ServerHello.
 fn send_server_hello(
-    common: &mut CommonState,
+    out: &mut Output<'_>,
     hs: &mut Handshake,
     session_id: Vec<u8>,
     extensions: Vec<ServerExtension>,
@@ -705,7 +703,7 @@ fn send_server_hello(
         extensions,
         empty_extensions_block: false,
     }));
-    hs.send_hello(common, &sh)
+    hs.send_hello(out, &sh)
 }
 
 #[derive(Debug)]
@@ -723,23 +721,26 @@ impl ExpectClientKeyExchange {
     /// RFC 5246, 7.4.6: the client's certificate list, possibly empty.
     fn handle_certificate(
         mut self: Box<Self>,
-        common: &mut CommonState,
+        out: &mut Output<'_>,
         cert: Certificate12,
         raw: &[u8],
     ) -> Result<ServerState12, Error> {
         self.hs.record(raw);
-        self.client_spki = crate::pki::verify_client_chain(
-            common,
+        let checked = crate::pki::verify_client_chain(
             self.client_auth.as_deref(),
             cert.certs.into_iter().map(CertificateDer::from),
             self.hs.config.provider.time.now(),
         )?;
+        self.client_spki = checked.map(|c| {
+            out.record(Fact::PeerCertificates(c.chain));
+            (c.spki, c.verified)
+        });
         Ok(ServerState12::ExpectClientKeyExchange(self))
     }
 
     fn handle(
         mut self,
-        common: &mut CommonState,
+        out: &mut Output<'_>,
         cke: &crate::msgs::ClientKeyExchange,
         raw: &[u8],
     ) -> Result<ServerState12, Error> {
@@ -760,7 +761,7 @@ impl ExpectClientKeyExchange {
         };
         self.hs.record(raw);
         let master = self.hs.master_secret(pre_master.as_bytes());
-        common.log_secret("CLIENT_RANDOM", master.as_bytes());
+        out.log_secret("CLIENT_RANDOM", master.as_bytes());
         let (encrypter, decrypter) =
             self.hs
                 .keys(&master, false, self.hs.config.provider.random.clone())?;
@@ -832,7 +833,7 @@ pub(crate) struct ExpectFinished {
 impl ExpectFinished {
     fn handle(
         mut self,
-        common: &mut CommonState,
+        out: &mut Output<'_>,
         fin: &Finished,
         raw: &[u8],
     ) -> Result<ServerState12, Error> {
@@ -844,12 +845,12 @@ impl ExpectFinished {
         // A full handshake: our Finished covers the client's.
         if let Some(encrypter) = self.encrypter.take() {
             self.hs.transcript.update(raw);
-            self.send_server_finish(common, encrypter)?;
+            self.send_server_finish(out, encrypter)?;
         }
-        common.exporter = Some(self.hs.exporter(&self.master));
-        common.finish_handshake()?;
-        if !self.hs.session_id.is_empty() && !common.negotiated.resumed {
-            let session = self.stored_session(common);
+        out.set_exporter(self.hs.exporter(&self.master));
+        out.finish_handshake()?;
+        if !self.hs.session_id.is_empty() && !out.negotiated().resumed {
+            let session = self.stored_session(out);
             // A session too large to keep (an outsized client chain) is not cached:
             // the client's next connection is a full handshake.
             if session.fits_for_resumption() {
@@ -860,7 +861,7 @@ impl ExpectFinished {
         Ok(ServerState12::Connected(Box::new(Connected)))
     }
 
-    fn stored_session(&self, common: &CommonState) -> StoredSession {
+    fn stored_session(&self, out: &Output<'_>) -> StoredSession {
         StoredSession {
             suite: self.hs.suite.suite,
             master_secret: Secret::from(self.master.as_bytes()),
@@ -869,26 +870,26 @@ impl ExpectFinished {
                 .hs
                 .session_created
                 .unwrap_or_else(|| self.hs.config.provider.time.now().as_secs()),
-            server_name: common.negotiated.server_name.clone(),
+            server_name: out.negotiated().server_name.clone(),
             age_add: 0,
             max_early_data: 0,
             alpn: None,
             // Verified in this handshake (with its CertificateVerify) or restored
             // with the session it resumes.
-            peer_certificates: StoredSession::chain_to_store(&common.negotiated.peer_certificates),
+            peer_certificates: StoredSession::chain_to_store(&out.negotiated().peer_certificates),
         }
     }
 
     /// [NewSessionTicket], ChangeCipherSpec, Finished (RFC 5077, 3.3; RFC 5246, 7.4.9).
     fn send_server_finish(
         &mut self,
-        common: &mut CommonState,
+        out: &mut Output<'_>,
         encrypter: Box<Encrypter12>,
     ) -> Result<(), Error> {
         if self.hs.send_ticket {
             let nonce = self.hs.ticket_nonce.take();
             let ticket = self.hs.config.ticketer.as_ref().and_then(|t| {
-                let session = self.stored_session(common);
+                let session = self.stored_session(out);
                 match nonce {
                     Some(nonce) => t.encrypt_with_nonce(&session, nonce),
                     None => t.encrypt(&session),
@@ -898,18 +899,18 @@ impl ExpectFinished {
             // RFC 5077, 3.3: an empty ticket when we could not make one.
             let (lifetime_hint, ticket) = ticket.unwrap_or_default();
             self.hs.send(
-                common,
+                out,
                 HandshakePayload12::NewSessionTicket(NewSessionTicket12 {
                     lifetime_hint,
                     ticket,
                 }),
             )?;
         }
-        common.send_ccs();
-        common.set_encrypter(encrypter, Protection::Handshake);
+        out.send_ccs();
+        out.set_encrypter(encrypter, Protection::Handshake);
         let verify_data = self.hs.finished(&self.master, prf::SERVER_FINISHED);
         self.hs.send(
-            common,
+            out,
             HandshakePayload12::Finished(Finished {
                 verify_data: verify_data.as_bytes().to_vec(),
             }),

@@ -6,7 +6,7 @@ pub mod suites;
 pub(crate) mod client;
 pub(crate) mod server;
 
-use crate::conn::CommonState;
+use crate::conn::output::Output;
 use crate::crypto::{hash, Digest, HashAlgorithm, HashContext};
 use crate::exporter::ExporterSecret;
 use key_schedule::{ApplicationSecrets, MasterSecret, TrafficSecret};
@@ -72,7 +72,7 @@ pub(crate) fn certificate_verify_message(server: bool, transcript_hash: &[u8]) -
 /// Finished (the same on both sides); logged, and the exporter kept by the
 /// connection.
 pub(crate) fn application_secrets(
-    common: &mut CommonState,
+    out: &mut Output<'_>,
     suite: &'static Tls13CipherSuite,
     master: &MasterSecret,
     handshake_hash: &[u8],
@@ -82,10 +82,10 @@ pub(crate) fn application_secrets(
         server,
         exporter,
     } = master.application_secrets(handshake_hash);
-    common.log_secret("CLIENT_TRAFFIC_SECRET_0", client.as_bytes());
-    common.log_secret("SERVER_TRAFFIC_SECRET_0", server.as_bytes());
-    common.log_secret("EXPORTER_SECRET", exporter.as_bytes());
-    common.exporter = Some(ExporterSecret::Tls13 {
+    out.log_secret("CLIENT_TRAFFIC_SECRET_0", client.as_bytes());
+    out.log_secret("SERVER_TRAFFIC_SECRET_0", server.as_bytes());
+    out.log_secret("EXPORTER_SECRET", exporter.as_bytes());
+    out.set_exporter(ExporterSecret::Tls13 {
         hash: suite.hash,
         secret: exporter,
     });

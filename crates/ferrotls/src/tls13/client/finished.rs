@@ -18,7 +18,7 @@ impl ExpectFinished {
     /// Certificate and CertificateVerify if asked for, and Finished.
     pub(super) fn handle(
         self,
-        common: &mut CommonState,
+        out: &mut Output<'_>,
         fin: Finished,
         raw: &[u8],
     ) -> Result<ClientState13, Error> {
@@ -38,7 +38,7 @@ impl ExpectFinished {
             return Err(PeerMisbehaved::BadFinished { from_server: true }.into());
         }
         transcript.add(raw);
-        common.negotiated.signature_scheme = self.scheme;
+        out.record(Fact::SignatureScheme(self.scheme));
         // draft-ietf-tls-esni, 6.1.6: a handshake authenticated for the public name
         // only ends here, with ech_required and the retry configurations, if any.
         if let Some(e) = base.ech.as_ref().filter(|e| e.rejected) {
@@ -50,23 +50,19 @@ impl ExpectFinished {
         }
 
         let master: MasterSecret = hs.into_master();
-        let (client_ap, server_ap) = crate::tls13::application_secrets(
-            common,
-            suite,
-            &master,
-            transcript.current().as_ref(),
-        );
-        common.install_decrypter(suite, &server_ap, Protection::Application)?;
+        let (client_ap, server_ap) =
+            crate::tls13::application_secrets(out, suite, &master, transcript.current().as_ref());
+        out.install_decrypter(suite, &server_ap, Protection::Application)?;
 
         if let Some(early) = early_encrypter {
-            send_end_of_early_data(common, suite, early, &client_hs, &mut transcript)?;
+            send_end_of_early_data(out, suite, early, &client_hs, &mut transcript)?;
         }
 
         // Our Certificate, CertificateVerify and Finished go out as one flight.
         let mut flight = Flight::default();
         if let Some(schemes) = &cert_request {
             add_client_certificate(
-                common,
+                out,
                 &base.config,
                 schemes,
                 Vec::new(),
@@ -74,16 +70,16 @@ impl ExpectFinished {
                 &mut transcript,
             )?;
         }
-        send_finished(common, suite, &client_hs, flight, &mut transcript)?;
+        send_finished(out, suite, &client_hs, flight, &mut transcript)?;
         // RFC 8446, 4.4: post-handshake authentication messages extend the
         // handshake transcript through our Finished; kept only if we offered it.
         let offered_post_handshake_auth = base.config.post_handshake_auth;
-        common.negotiated.post_handshake_auth.offered = offered_post_handshake_auth;
+        out.record(Fact::PostHandshakeAuthOffered(offered_post_handshake_auth));
         let handshake_transcript = offered_post_handshake_auth.then(|| transcript.clone());
         let resumption = master.resumption_master_secret(transcript.finish().as_ref());
 
-        common.install_encrypter(suite, &client_ap, Protection::Application)?;
-        common.start_traffic(client_ap, server_ap)?;
+        out.install_encrypter(suite, &client_ap, Protection::Application)?;
+        out.start_traffic(client_ap, server_ap)?;
         Ok(ClientState13::Connected(Box::new(Connected {
             config: base.config,
             server_name: base.server_name.to_str().into_owned(),
@@ -97,22 +93,22 @@ impl ExpectFinished {
 /// RFC 8446, 4.5: EndOfEarlyData, under the 0-RTT key, ends our early data; the
 /// rest of our flight goes under the client handshake traffic secret.
 fn send_end_of_early_data(
-    common: &mut CommonState,
+    out: &mut Output<'_>,
     suite: &'static Tls13CipherSuite,
     early: Box<dyn RecordEncrypter>,
     client_hs: &TrafficSecret,
     transcript: &mut Transcript,
 ) -> Result<(), Error> {
-    common.set_encrypter(early, Protection::EarlyData);
+    out.set_encrypter(early, Protection::EarlyData);
     let eoed = HandshakeMessage::new(HandshakePayload::EndOfEarlyData);
-    common.send_handshake(&eoed, transcript)?;
-    common.install_encrypter(suite, client_hs, Protection::Handshake)
+    out.send_handshake(&eoed, transcript)?;
+    out.install_encrypter(suite, client_hs, Protection::Handshake)
 }
 
 /// RFC 8446, 4.4.4: our Finished, keyed by the client handshake traffic secret; it
 /// ends our flight, which goes out now.
 fn send_finished(
-    common: &mut CommonState,
+    out: &mut Output<'_>,
     suite: &'static Tls13CipherSuite,
     client_hs: &TrafficSecret,
     mut flight: Flight,
@@ -122,8 +118,8 @@ fn send_finished(
     let finished = HandshakeMessage::new(HandshakePayload::Finished(Finished {
         verify_data: verify_data.as_ref().to_vec(),
     }));
-    common.add_to_flight(&mut flight, &finished, transcript);
-    common.send_flight(flight)
+    out.add_to_flight(&mut flight, &finished, transcript);
+    out.send_flight(flight)
 }
 
 /// RFC 8446, 4.4.2 and 4.4.3: our certificate and its CertificateVerify when one is
@@ -131,20 +127,19 @@ fn send_finished(
 /// `context` echoes the CertificateRequest's (empty during the handshake). Returns
 /// whether a certificate was sent.
 pub(super) fn add_client_certificate(
-    common: &mut CommonState,
+    out: &mut Output<'_>,
     config: &ClientConfig,
     schemes: &[SignatureScheme],
     context: Vec<u8>,
     flight: &mut Flight,
     transcript: &mut Transcript,
 ) -> Result<bool, Error> {
-    let Some((key, scheme)) =
-        send_certificate(common, config, schemes, context, flight, transcript)
+    let Some((key, scheme)) = send_certificate(out, config, schemes, context, flight, transcript)
     else {
         return Ok(false);
     };
     let signature = sign_certificate_verify(key, scheme, transcript)?;
-    send_certificate_verify(common, scheme, signature, flight, transcript);
+    send_certificate_verify(out, scheme, signature, flight, transcript);
     Ok(true)
 }
 
@@ -152,7 +147,7 @@ pub(super) fn add_client_certificate(
 /// one of the server's `schemes`, else an empty list. Returns the key and scheme
 /// our CertificateVerify signs with, when a chain was sent.
 fn send_certificate<'c>(
-    common: &CommonState,
+    out: &Output<'_>,
     config: &'c ClientConfig,
     schemes: &[SignatureScheme],
     context: Vec<u8>,
@@ -178,7 +173,7 @@ fn send_certificate<'c>(
         context,
         entries,
     }));
-    common.add_to_flight(flight, &cert, transcript);
+    out.add_to_flight(flight, &cert, transcript);
     chosen
 }
 
@@ -196,7 +191,7 @@ fn sign_certificate_verify(
 /// RFC 8446, 4.4.3: our CertificateVerify, carrying `signature` made with `scheme`
 /// (see `sign_certificate_verify`).
 fn send_certificate_verify(
-    common: &mut CommonState,
+    out: &mut Output<'_>,
     scheme: SignatureScheme,
     signature: Vec<u8>,
     flight: &mut Flight,
@@ -206,6 +201,6 @@ fn send_certificate_verify(
         scheme,
         signature,
     }));
-    common.add_to_flight(flight, &cv, transcript);
-    common.negotiated.client_auth = true;
+    out.add_to_flight(flight, &cv, transcript);
+    out.record(Fact::ClientAuth);
 }

@@ -16,13 +16,14 @@ mod server_auth;
 
 use crate::client::offer::{HelloBase, HelloProgress};
 use crate::client::{ClientConfig, Tls13Ticket, MAX_TICKET_LEN};
-use crate::conn::{ClientEarlyData, CommonState, Flight, HsMessage};
+use crate::conn::output::{Fact, Flight, HsMessage, Output};
+use crate::conn::types::ClientEarlyData;
 use crate::crypto::kx::KeyExchange;
 use crate::crypto::{constant_time_eq, sign};
 use crate::ech::{self, EchError};
 use crate::error::illegal;
 use crate::error::{CertificateError, Error, PeerMisbehaved};
-use crate::msgs::enums::{ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme};
+use crate::msgs::enums::{ExtensionType, HandshakeType, SignatureScheme};
 use crate::msgs::{
     Certificate13, CertificateEntry, CertificateRequest13, CertificateVerify, EncryptedExtensions,
     Finished, HandshakeMessage, HandshakePayload, NewSessionTicket13, ServerExtension, ServerHello,
@@ -82,39 +83,39 @@ impl ClientState13 {
         }
     }
 
-    pub fn handle(self, common: &mut CommonState, msg: HsMessage) -> Result<Self, Error> {
+    pub fn handle(self, out: &mut Output<'_>, msg: HsMessage) -> Result<Self, Error> {
         let name = self.name();
         let got = msg.parsed.name();
         match (self, msg.parsed.payload) {
             (
                 ClientState13::ExpectEncryptedExtensions(s),
                 HandshakePayload::EncryptedExtensions(ee),
-            ) => s.handle(common, ee, &msg.raw),
+            ) => s.handle(out, ee, &msg.raw),
             (
                 ClientState13::ExpectCertificateOrCertReq(s),
                 HandshakePayload::CertificateRequest(cr),
-            ) => s.handle_certificate_request(common, cr, &msg.raw),
+            ) => s.handle_certificate_request(out, cr, &msg.raw),
             (
                 ClientState13::ExpectCertificateOrCertReq(s) | ClientState13::ExpectCertificate(s),
                 HandshakePayload::Certificate(c),
-            ) => s.handle(common, c, &msg.raw),
+            ) => s.handle(out, c, &msg.raw),
             (
                 ClientState13::ExpectCertificateVerify(s),
                 HandshakePayload::CertificateVerify(cv),
             ) => s.handle(cv, &msg.raw),
             (ClientState13::ExpectFinished(s), HandshakePayload::Finished(f)) => {
-                s.handle(common, f, &msg.raw)
+                s.handle(out, f, &msg.raw)
             }
             (ClientState13::Connected(s), HandshakePayload::NewSessionTicket(t)) => {
-                s.store_ticket(common, t)?;
+                s.store_ticket(out, t)?;
                 Ok(ClientState13::Connected(s))
             }
             (ClientState13::Connected(s), HandshakePayload::KeyUpdate(ku)) => {
-                common.receive_key_update(ku.0)?;
+                out.receive_key_update(ku.0)?;
                 Ok(ClientState13::Connected(s))
             }
             (ClientState13::Connected(s), HandshakePayload::CertificateRequest(cr)) => {
-                s.answer_certificate_request(common, cr, &msg.raw)?;
+                s.answer_certificate_request(out, cr, &msg.raw)?;
                 Ok(ClientState13::Connected(s))
             }
             (_, _) => Err(Error::UnexpectedMessage { state: name, got }),
@@ -128,7 +129,7 @@ impl ClientState13 {
 /// (RFC 8446, 7.1), under which EncryptedExtensions arrives.
 #[allow(clippy::too_many_arguments)] // what the hello exchange hands over, in one place
 pub(crate) fn handle_server_hello(
-    common: &mut CommonState,
+    out: &mut Output<'_>,
     base: HelloBase,
     key_shares: Vec<KeyExchange>,
     progress: HelloProgress,
@@ -207,7 +208,7 @@ pub(crate) fn handle_server_hello(
         (None, _) => None,
         (Some(0), Some((t, ticket_suite))) if ticket_suite.hash == suite.hash => {
             if !t.resumption {
-                common.negotiated.external_psk = Some(t.identity.clone());
+                out.record(Fact::ExternalPsk(Some(t.identity.clone())));
             }
             Some(t.psk.as_bytes())
         }
@@ -219,12 +220,13 @@ pub(crate) fn handle_server_hello(
             ))
         }
     };
-    common.negotiated.resumed =
-        psk.is_some() && base.ticket.as_ref().is_some_and(|(t, _)| t.resumption);
+    out.record(Fact::Resumed(
+        psk.is_some() && base.ticket.as_ref().is_some_and(|(t, _)| t.resumption),
+    ));
     let psk_authenticated = psk.is_some();
     // Keep the 0-RTT key for EndOfEarlyData, in case the server accepts early data.
-    let early_encrypter = match common.early {
-        ClientEarlyData::Sent { .. } => common.take_encrypter().map(|(e, _)| e),
+    let early_encrypter = match out.early_data() {
+        ClientEarlyData::Sent { .. } => out.take_encrypter().map(|(e, _)| e),
         _ => None,
     };
 
@@ -237,18 +239,17 @@ pub(crate) fn handle_server_hello(
     let hs = early.into_handshake(shared.as_bytes());
     let client_hs = hs.client_traffic_secret(hello_hash.as_ref());
     let server_hs = hs.server_traffic_secret(hello_hash.as_ref());
-    common.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client_hs.as_bytes());
-    common.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", server_hs.as_bytes());
-    common.install_decrypter(suite, &server_hs, Protection::Handshake)?;
+    out.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client_hs.as_bytes());
+    out.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", server_hs.as_bytes());
+    out.install_decrypter(suite, &server_hs, Protection::Handshake)?;
     // RFC 8446, D.4: the compatibility CCS goes before our first protected record.
-    common.send_compat_ccs();
-    common.install_encrypter(suite, &client_hs, Protection::Handshake)?;
+    out.send_compat_ccs();
+    out.install_encrypter(suite, &client_hs, Protection::Handshake)?;
 
-    let n = &mut common.negotiated;
-    n.version = Some(ProtocolVersion::TLSv1_3);
-    n.suite = Some(suite);
-    n.cipher_suite = Some(suite.suite);
-    n.group = Some(share.group);
+    out.record(Fact::Tls13 {
+        suite,
+        group: share.group,
+    });
 
     Ok(ClientState13::ExpectEncryptedExtensions(Box::new(
         ExpectEncryptedExtensions {
@@ -280,7 +281,7 @@ pub(crate) struct ExpectEncryptedExtensions {
 impl ExpectEncryptedExtensions {
     fn handle(
         mut self,
-        common: &mut CommonState,
+        out: &mut Output<'_>,
         ee: EncryptedExtensions,
         raw: &[u8],
     ) -> Result<ClientState13, Error> {
@@ -296,7 +297,7 @@ impl ExpectEncryptedExtensions {
                         }
                         .into());
                     }
-                    common.negotiated.alpn = Some(p.clone());
+                    out.record(Fact::Alpn(Some(p.clone())));
                     true
                 }
                 // RFC 8446, 4.2.7: the server's groups are a hint for later connections.
@@ -344,7 +345,7 @@ impl ExpectEncryptedExtensions {
         self.transcript.add(raw);
         // RFC 8446, 4.2.10: early data is accepted only if EncryptedExtensions says so.
         let accepted = ee.early_data();
-        common.early_data_answered(accepted);
+        out.early_data_answered(accepted);
         let next = ExpectCertificate {
             base: self.base,
             suite: self.suite,

@@ -28,7 +28,7 @@ impl Connected {
     /// application traffic secret (RFC 8446, 4.4).
     pub(super) fn answer_certificate_request(
         &self,
-        common: &mut CommonState,
+        out: &mut Output<'_>,
         cr: crate::msgs::CertificateRequest13,
         raw: &[u8],
     ) -> Result<(), Error> {
@@ -53,44 +53,42 @@ impl Connected {
                 message: "CertificateRequest",
                 extension: "signature_algorithms",
             })?;
-        common.negotiated.post_handshake_auth.requests += 1;
+        out.record(Fact::PostHandshakeAuthRequest);
         // RFC 8446, 6.1: nothing follows our close_notify, not even an answer.
-        if common.close_notify_sent() {
+        if out.close_notify_sent() {
             return Ok(());
         }
         let mut transcript = handshake.clone();
         transcript.add(raw);
         let mut flight = Flight::default();
         let with_certificate = add_client_certificate(
-            common,
+            out,
             &self.config,
             schemes,
             cr.context.clone(),
             &mut flight,
             &mut transcript,
         )?;
-        let base_key = common
-            .send_traffic_secret()
-            .ok_or(Error::UnexpectedMessage {
-                state: "Connected",
-                got: "CertificateRequest",
-            })?;
+        let base_key = out.send_traffic_secret().ok_or(Error::UnexpectedMessage {
+            state: "Connected",
+            got: "CertificateRequest",
+        })?;
         let verify_data = finished_verify_data(self.suite, base_key, transcript.current().as_ref());
         let finished = HandshakeMessage::new(HandshakePayload::Finished(Finished {
             verify_data: verify_data.as_ref().to_vec(),
         }));
-        common.add_to_flight(&mut flight, &finished, &mut transcript);
-        common.send_flight(flight)?;
-        let status = &mut common.negotiated.post_handshake_auth;
-        status.answered += 1;
-        status.authenticated += usize::from(with_certificate);
+        out.add_to_flight(&mut flight, &finished, &mut transcript);
+        out.send_flight(flight)?;
+        out.record(Fact::PostHandshakeAuthAnswered {
+            authenticated: with_certificate,
+        });
         Ok(())
     }
 
     /// Stores a NewSessionTicket with its PSK for a later resumption (RFC 8446, 4.6.1).
     pub(super) fn store_ticket(
         &self,
-        common: &mut CommonState,
+        out: &mut Output<'_>,
         t: NewSessionTicket13,
     ) -> Result<(), Error> {
         if t.lifetime > MAX_TICKET_LIFETIME {
@@ -100,7 +98,7 @@ impl Connected {
                 "exceeds seven days",
             ));
         }
-        common.negotiated.tickets_received += 1;
+        out.record(Fact::TicketReceived);
         // Lifetime zero: discard at once (RFC 8446, 4.6.1). A ticket too long to be
         // sent back in a ClientHello (see MAX_TICKET_LEN) is of no use: not kept.
         if t.lifetime == 0 || t.ticket.len() > MAX_TICKET_LEN {
@@ -117,7 +115,7 @@ impl Connected {
                 lifetime: t.lifetime,
                 age_add: t.age_add,
                 received_at: self.config.provider.time.now(),
-                alpn: common.negotiated.alpn.clone(),
+                alpn: out.negotiated().alpn.clone(),
             },
         );
         Ok(())

@@ -26,7 +26,7 @@ impl ExpectCertificate {
     /// our Finished.
     pub(super) fn handle_certificate_request(
         mut self: Box<Self>,
-        common: &mut CommonState,
+        out: &mut Output<'_>,
         cr: CertificateRequest13,
         raw: &[u8],
     ) -> Result<ClientState13, Error> {
@@ -45,13 +45,13 @@ impl ExpectCertificate {
             })?;
         self.cert_request = Some(schemes.to_vec());
         self.transcript.add(raw);
-        common.negotiated.client_auth = true;
+        out.record(Fact::ClientAuth);
         Ok(ClientState13::ExpectCertificate(self))
     }
 
     pub(super) fn handle(
         mut self,
-        common: &mut CommonState,
+        out: &mut Output<'_>,
         cert: Certificate13,
         raw: &[u8],
     ) -> Result<ClientState13, Error> {
@@ -71,8 +71,11 @@ impl ExpectCertificate {
         let end_entity = CertificateDer::from(first.cert);
         let intermediates: Vec<CertificateDer<'static>> =
             entries.map(|e| CertificateDer::from(e.cert)).collect();
-        let (spki, verified) = crate::pki::verify_server_chain(
-            common,
+        let crate::pki::VerifiedServerChain {
+            chain,
+            spki,
+            verified,
+        } = crate::pki::verify_server_chain(
             self.base.config.verifier.as_ref(),
             end_entity,
             intermediates,
@@ -80,6 +83,7 @@ impl ExpectCertificate {
             ocsp.as_deref().unwrap_or_default(),
             self.base.config.provider.time.now(),
         )?;
+        out.record(Fact::PeerCertificates(chain));
         self.transcript.add(raw);
         Ok(ClientState13::ExpectCertificateVerify(Box::new(
             ExpectCertificateVerify {

@@ -28,7 +28,7 @@ impl ExpectFinished {
     /// RFC 8446, 4.4.2: the client's Certificate, possibly empty.
     pub(super) fn handle_certificate(
         mut self: Box<Self>,
-        common: &mut CommonState,
+        out: &mut Output<'_>,
         cert: Certificate13,
         raw: &[u8],
     ) -> Result<ServerState13, Error> {
@@ -41,20 +41,20 @@ impl ExpectFinished {
             .into());
         }
         self.transcript.add(raw);
-        let verified = crate::pki::verify_client_chain(
-            common,
+        let checked = crate::pki::verify_client_chain(
             self.client_auth.as_deref(),
             cert.entries
                 .into_iter()
                 .map(|e| CertificateDer::from(e.cert)),
             self.config.provider.time.now(),
         )?;
-        Ok(match verified {
-            Some((spki, verified)) => {
+        Ok(match checked {
+            Some(c) => {
+                out.record(Fact::PeerCertificates(c.chain));
                 ServerState13::ExpectCertificateVerify(Box::new(ExpectCertificateVerify {
                     inner: self,
-                    spki,
-                    verified,
+                    spki: c.spki,
+                    verified: c.verified,
                 }))
             }
             None => ServerState13::ExpectFinished(self),
@@ -63,7 +63,7 @@ impl ExpectFinished {
 
     pub(super) fn handle(
         mut self: Box<Self>,
-        common: &mut CommonState,
+        out: &mut Output<'_>,
         fin: Finished,
         raw: &[u8],
     ) -> Result<ServerState13, Error> {
@@ -77,9 +77,9 @@ impl ExpectFinished {
             return Err(PeerMisbehaved::BadFinished { from_server: false }.into());
         }
         self.transcript.add(raw);
-        common.install_decrypter(self.suite, &self.client_ap, Protection::Application)?;
+        out.install_decrypter(self.suite, &self.client_ap, Protection::Application)?;
         let this = *self;
-        common.negotiated.post_handshake_auth.offered = this.post_handshake_auth;
+        out.record(Fact::PostHandshakeAuthOffered(this.post_handshake_auth));
         // RFC 8446, 4.4: post-handshake authentication extends the transcript
         // through the client's Finished; kept only where a request can be sent.
         let auth = this
@@ -100,10 +100,10 @@ impl ExpectFinished {
             this.master
                 .resumption_master_secret(this.transcript.finish().as_ref())
         });
-        common.start_traffic(this.server_ap, this.client_ap)?;
+        out.start_traffic(this.server_ap, this.client_ap)?;
         if let Some(resumption) = resumption {
             send_tickets(
-                common,
+                out,
                 &this.config,
                 this.suite,
                 &resumption,

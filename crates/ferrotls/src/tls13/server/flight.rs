@@ -10,7 +10,7 @@ use super::*;
 /// Sends ServerHello and the protected flight up to Finished (RFC 8446, 2), then
 /// derives the application secrets and waits for the client's flight.
 pub(super) fn server_flight(
-    common: &mut CommonState,
+    out: &mut Output<'_>,
     config: &Arc<ServerConfig>,
     ch: &ClientHello,
     share: &KeyShareEntry,
@@ -25,7 +25,7 @@ pub(super) fn server_flight(
         .filter(|p| p.early_data)
         .map(|_| transcript.current());
     let (shared, ticket_random) = send_server_hello(
-        common,
+        out,
         config,
         ch,
         share,
@@ -46,11 +46,11 @@ pub(super) fn server_flight(
     let client_hs = hs.client_traffic_secret(hello_hash.as_ref());
     let server_hs = hs.server_traffic_secret(hello_hash.as_ref());
     if let Some(secret) = &client_early {
-        common.log_secret("CLIENT_EARLY_TRAFFIC_SECRET", secret.as_bytes());
+        out.log_secret("CLIENT_EARLY_TRAFFIC_SECRET", secret.as_bytes());
     }
-    common.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client_hs.as_bytes());
-    common.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", server_hs.as_bytes());
-    common.install_encrypter(suite, &server_hs, Protection::Handshake)?;
+    out.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client_hs.as_bytes());
+    out.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", server_hs.as_bytes());
+    out.install_encrypter(suite, &server_hs, Protection::Handshake)?;
 
     // EncryptedExtensions through Finished go out as one flight: one record.
     let chain_len: usize = choices.cert.chain.iter().map(|c| c.as_ref().len()).sum();
@@ -59,33 +59,35 @@ pub(super) fn server_flight(
         transcript,
         flight: Flight::with_capacity(chain_len + 1024),
     };
-    f.send_encrypted_extensions(common, config, client_early.is_some());
-    let client_auth = f.send_certificate_request(common, config, psk.is_some());
+    f.send_encrypted_extensions(out, config, client_early.is_some());
+    let client_auth = f.send_certificate_request(out, config, psk.is_some());
     if psk.is_none() {
-        f.send_certificate(common, ch);
+        f.send_certificate(out, ch);
         let signature = f.sign_certificate_verify()?;
-        f.send_certificate_verify(common, signature);
+        f.send_certificate_verify(out, signature);
     }
     let ServerFlight {
         choices,
         mut transcript,
         flight,
     } = f;
-    send_finished(common, suite, &server_hs, flight, &mut transcript)?;
+    send_finished(out, suite, &server_hs, flight, &mut transcript)?;
 
     let master = hs.into_master();
     let (client_ap, server_ap) =
-        crate::tls13::application_secrets(common, suite, &master, transcript.current().as_ref());
-    common.install_encrypter(suite, &server_ap, Protection::Application)?;
+        crate::tls13::application_secrets(out, suite, &master, transcript.current().as_ref());
+    out.install_encrypter(suite, &server_ap, Protection::Application)?;
 
-    let n = &mut common.negotiated;
-    n.version = Some(ProtocolVersion::TLSv1_3);
-    n.suite = Some(suite);
-    n.cipher_suite = Some(suite.suite);
-    n.group = Some(share.group);
-    n.signature_scheme = psk.is_none().then_some(choices.scheme);
-    n.alpn = choices.alpn;
-    n.resumed = psk.is_some() && n.external_psk.is_none();
+    out.record(Fact::Tls13 {
+        suite,
+        group: share.group,
+    });
+    out.record(Fact::SignatureScheme(
+        psk.is_none().then_some(choices.scheme),
+    ));
+    out.record(Fact::Alpn(choices.alpn));
+    let resumed = psk.is_some() && out.negotiated().external_psk.is_none();
+    out.record(Fact::Resumed(resumed));
 
     let next = Box::new(ExpectFinished {
         post_handshake_auth: ch.has_extension(ExtensionType::PostHandshakeAuth),
@@ -102,12 +104,12 @@ pub(super) fn server_flight(
     });
     Ok(match (client_early, &next.client_auth) {
         (Some(early_secret), _) => {
-            common.install_decrypter(suite, &early_secret, Protection::EarlyData)?;
-            common.accept_early_data(psk.map_or(0, |p| p.max_early_data) as usize);
+            out.install_decrypter(suite, &early_secret, Protection::EarlyData)?;
+            out.accept_early_data(psk.map_or(0, |p| p.max_early_data) as usize);
             ServerState13::ExpectEndOfEarlyData(next)
         }
         (None, auth) => {
-            common.install_decrypter(suite, &next.client_hs, Protection::Handshake)?;
+            out.install_decrypter(suite, &next.client_hs, Protection::Handshake)?;
             if auth.is_some() {
                 ServerState13::ExpectCertificate(next)
             } else {
@@ -123,7 +125,7 @@ pub(super) fn server_flight(
 /// compatibility ChangeCipherSpec (D.4). Returns the shared secret and the
 /// randomness of our tickets, drawn with the random.
 fn send_server_hello(
-    common: &mut CommonState,
+    out: &mut Output<'_>,
     config: &ServerConfig,
     ch: &ClientHello,
     share: &KeyShareEntry,
@@ -180,13 +182,13 @@ fn send_server_hello(
             }
         }
         transcript.add(&raw);
-        common.send_handshake_raw(&sh, &raw)?;
+        out.send_handshake_raw(&sh, &raw)?;
     } else {
-        common.send_handshake(&sh, transcript)?;
+        out.send_handshake(&sh, transcript)?;
     }
     // RFC 8446, D.4: after a HelloRetryRequest the CCS went out already.
-    if !common.negotiated.hello_retry && !ch.session_id.is_empty() {
-        common.send_ccs();
+    if !out.negotiated().hello_retry && !ch.session_id.is_empty() {
+        out.send_ccs();
     }
     Ok((shared, ticket_random))
 }
@@ -206,7 +208,7 @@ impl ServerFlight {
     /// with (draft-ietf-tls-esni, 7.1).
     fn send_encrypted_extensions(
         &mut self,
-        common: &CommonState,
+        out: &Output<'_>,
         config: &ServerConfig,
         early_data: bool,
     ) {
@@ -230,7 +232,7 @@ impl ServerFlight {
             HandshakeMessage::new(HandshakePayload::EncryptedExtensions(EncryptedExtensions {
                 extensions,
             }));
-        common.add_to_flight(&mut self.flight, &ee, &mut self.transcript);
+        out.add_to_flight(&mut self.flight, &ee, &mut self.transcript);
     }
 
     /// RFC 8446, 4.3.2: a CertificateRequest when client certificates are verified,
@@ -238,20 +240,20 @@ impl ServerFlight {
     /// client authentication allows it, see `resolve_psk`). Returns the verifier.
     fn send_certificate_request(
         &mut self,
-        common: &mut CommonState,
+        out: &mut Output<'_>,
         config: &ServerConfig,
         psk_authenticated: bool,
     ) -> Option<Arc<dyn ClientCertVerifier>> {
         let verifier = config.client_auth.clone().filter(|_| !psk_authenticated)?;
         let cr = certificate_request(verifier.as_ref(), Vec::new());
-        common.add_to_flight(&mut self.flight, &cr, &mut self.transcript);
-        common.negotiated.client_auth = true;
+        out.add_to_flight(&mut self.flight, &cr, &mut self.transcript);
+        out.record(Fact::ClientAuth);
         Some(verifier)
     }
 
     /// RFC 8446, 4.4.2: our certificate chain; the OCSP staple, when the client
     /// asked for one, rides on the end-entity entry (4.4.2.1).
-    fn send_certificate(&mut self, common: &CommonState, ch: &ClientHello) {
+    fn send_certificate(&mut self, out: &Output<'_>, ch: &ClientHello) {
         let cert = &self.choices.cert;
         let staple = cert
             .ocsp
@@ -272,7 +274,7 @@ impl ServerFlight {
                 })
                 .collect(),
         }));
-        common.add_to_flight(&mut self.flight, &msg, &mut self.transcript);
+        out.add_to_flight(&mut self.flight, &msg, &mut self.transcript);
     }
 
     /// RFC 8446, 4.4.3: the signature of the server's CertificateVerify, with the
@@ -284,19 +286,19 @@ impl ServerFlight {
 
     /// RFC 8446, 4.4.3: CertificateVerify, carrying `signature` (see
     /// `sign_certificate_verify`) with the scheme chosen for our certificate.
-    fn send_certificate_verify(&mut self, common: &CommonState, signature: Vec<u8>) {
+    fn send_certificate_verify(&mut self, out: &Output<'_>, signature: Vec<u8>) {
         let cv = HandshakeMessage::new(HandshakePayload::CertificateVerify(CertificateVerify {
             scheme: self.choices.scheme,
             signature,
         }));
-        common.add_to_flight(&mut self.flight, &cv, &mut self.transcript);
+        out.add_to_flight(&mut self.flight, &cv, &mut self.transcript);
     }
 }
 
 /// RFC 8446, 4.4.4: our Finished, keyed by the server handshake traffic secret;
 /// it ends the flight, which goes out now.
 fn send_finished(
-    common: &mut CommonState,
+    out: &mut Output<'_>,
     suite: &'static Tls13CipherSuite,
     server_hs: &TrafficSecret,
     mut flight: Flight,
@@ -306,6 +308,6 @@ fn send_finished(
     let fin = HandshakeMessage::new(HandshakePayload::Finished(Finished {
         verify_data: verify_data.as_ref().to_vec(),
     }));
-    common.add_to_flight(&mut flight, &fin, transcript);
-    common.send_flight(flight)
+    out.add_to_flight(&mut flight, &fin, transcript);
+    out.send_flight(flight)
 }

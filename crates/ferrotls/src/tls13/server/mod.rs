@@ -33,7 +33,7 @@ use tickets::{
 
 use std::sync::Arc;
 
-use crate::conn::{CommonState, Flight, HsMessage};
+use crate::conn::output::{Fact, Flight, HsMessage, Output};
 use crate::crypto::{constant_time_eq, kx, sign, Secret};
 use crate::ech;
 use crate::error::{illegal, ApiError, Error, PeerMisbehaved};
@@ -116,7 +116,7 @@ impl ServerState13 {
 
     /// Sends a post-handshake CertificateRequest (RFC 8446, 4.6.2), if the client
     /// offered post_handshake_auth and a verifier is configured.
-    pub fn request_client_certificate(&mut self, common: &mut CommonState) -> Result<(), Error> {
+    pub fn request_client_certificate(&mut self, out: &mut Output<'_>) -> Result<(), Error> {
         let auth = match self {
             ServerState13::Connected(s) => s.auth.as_deref_mut(),
             ServerState13::ExpectPostHandshakeCertificateVerify(s) => Some(&mut *s.auth),
@@ -129,40 +129,40 @@ impl ServerState13 {
             }
         };
         match auth {
-            Some(auth) => auth.request(common),
-            None if !common.negotiated.post_handshake_auth.offered => {
+            Some(auth) => auth.request(out),
+            None if !out.negotiated().post_handshake_auth.offered => {
                 Err(ApiError::PostHandshakeAuthNotOffered.into())
             }
             None => Err(ApiError::NoClientCertVerifier.into()),
         }
     }
 
-    pub fn handle(self, common: &mut CommonState, msg: HsMessage) -> Result<Self, Error> {
+    pub fn handle(self, out: &mut Output<'_>, msg: HsMessage) -> Result<Self, Error> {
         let name = self.name();
         let got = msg.parsed.name();
         match (self, msg.parsed.payload) {
             (ServerState13::ExpectSecondClientHello(s), HandshakePayload::ClientHello(ch)) => {
-                s.handle(common, ch, &msg.raw)
+                s.handle(out, ch, &msg.raw)
             }
             (ServerState13::ExpectEndOfEarlyData(mut s), HandshakePayload::EndOfEarlyData) => {
                 // RFC 8446, 4.5: early data ends; the client's handshake keys follow.
                 s.transcript.add(&msg.raw);
-                common.end_early_data();
-                common.install_decrypter(s.suite, &s.client_hs, Protection::Handshake)?;
+                out.end_early_data();
+                out.install_decrypter(s.suite, &s.client_hs, Protection::Handshake)?;
                 Ok(ServerState13::ExpectFinished(s))
             }
             (ServerState13::ExpectCertificate(s), HandshakePayload::Certificate(c)) => {
-                s.handle_certificate(common, c, &msg.raw)
+                s.handle_certificate(out, c, &msg.raw)
             }
             (
                 ServerState13::ExpectCertificateVerify(s),
                 HandshakePayload::CertificateVerify(cv),
             ) => s.handle(cv, &msg.raw),
             (ServerState13::ExpectFinished(s), HandshakePayload::Finished(f)) => {
-                s.handle(common, f, &msg.raw)
+                s.handle(out, f, &msg.raw)
             }
             (ServerState13::Connected(s), HandshakePayload::KeyUpdate(ku)) => {
-                common.receive_key_update(ku.0)?;
+                out.receive_key_update(ku.0)?;
                 Ok(ServerState13::Connected(s))
             }
             (ServerState13::Connected(s), HandshakePayload::Certificate(c)) => {
@@ -173,7 +173,7 @@ impl ServerState13 {
                 HandshakePayload::CertificateVerify(cv),
             ) => s.handle(cv, &msg.raw),
             (ServerState13::ExpectPostHandshakeFinished(s), HandshakePayload::Finished(f)) => {
-                s.handle(common, f)
+                s.handle(out, f)
             }
             (_, _) => Err(Error::UnexpectedMessage { state: name, got }),
         }
@@ -207,7 +207,7 @@ fn write_confirmation(
 /// certificate and key share chosen by `server::hello`: with a share we can use,
 /// the ServerHello and our flight; otherwise a HelloRetryRequest.
 pub(crate) fn handle_client_hello(
-    common: &mut CommonState,
+    out: &mut Output<'_>,
     config: Arc<ServerConfig>,
     ch: ClientHello,
     raw: &[u8],
@@ -222,18 +222,18 @@ pub(crate) fn handle_client_hello(
                     extension: "key_share",
                 },
             )?;
-            let mut psk = resolve_psk(&config, common, &ch, raw, None, &mut choices)?;
+            let mut psk = resolve_psk(&config, out, &ch, raw, None, &mut choices)?;
             let transcript = hello_transcript(choices.suite, None, psk.as_mut(), raw);
-            return server_flight(common, &config, &ch, share, choices, transcript, psk);
+            return server_flight(out, &config, &ch, share, choices, transcript, psk);
         }
         KeyShareChoice::Retry(group) => group,
     };
-    send_hello_retry_request(common, config, ch, raw, choices, group)
+    send_hello_retry_request(out, config, ch, raw, choices, group)
 }
 
 /// RFC 8446, 4.1.4: asks for a key share in `group`; the second ClientHello comes next.
 fn send_hello_retry_request(
-    common: &mut CommonState,
+    out: &mut Output<'_>,
     config: Arc<ServerConfig>,
     ch: ClientHello,
     raw: &[u8],
@@ -268,14 +268,14 @@ fn send_hello_retry_request(
         write_confirmation(&mut hrr_raw, at, &transcript, &ch.random, true);
     }
     transcript.add(&hrr_raw);
-    common.send_handshake_raw(&hrr, &hrr_raw)?;
+    out.send_handshake_raw(&hrr, &hrr_raw)?;
     if !ch.session_id.is_empty() {
-        common.send_ccs();
+        out.send_ccs();
     }
-    common.negotiated.hello_retry = true;
+    out.record(Fact::HelloRetry);
     // RFC 8446, 4.2.10: after HelloRetryRequest, 0-RTT records are skipped.
     if ch.early_data() {
-        common.skip_early_data(early_data_skip_budget(&config));
+        out.skip_early_data(early_data_skip_budget(&config));
     }
     Ok(ServerState13::ExpectSecondClientHello(Box::new(
         ExpectSecondClientHello {
@@ -302,7 +302,7 @@ impl ExpectSecondClientHello {
     /// RFC 8446, 4.1.2: the second ClientHello repeats the first but for the key share.
     fn handle(
         mut self,
-        common: &mut CommonState,
+        out: &mut Output<'_>,
         ch: ClientHello,
         raw: &[u8],
     ) -> Result<ServerState13, Error> {
@@ -312,7 +312,7 @@ impl ExpectSecondClientHello {
             ServerEch::Accepted(state) => {
                 let inner = ech::server_open_second(state, &ch)?;
                 let inner_raw = ech::inner_handshake_bytes(&inner);
-                report_inner_hello(common, &inner, &inner_raw);
+                report_inner_hello(out, &inner, &inner_raw);
                 (inner, Some(inner_raw))
             }
             _ => (ch, None),
@@ -341,7 +341,7 @@ impl ExpectSecondClientHello {
         retry::check_unchanged(&self.first, &ch)?;
         let mut psk = resolve_psk(
             &self.config,
-            common,
+            out,
             &ch,
             raw,
             Some(&self.transcript),
@@ -350,7 +350,7 @@ impl ExpectSecondClientHello {
         let transcript =
             hello_transcript(self.choices.suite, Some(self.transcript), psk.as_mut(), raw);
         server_flight(
-            common,
+            out,
             &self.config,
             &ch,
             &share,

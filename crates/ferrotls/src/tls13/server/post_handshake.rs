@@ -42,18 +42,18 @@ pub(super) struct OutstandingRequest {
 
 impl PostHandshakeAuth {
     /// Sends a CertificateRequest with a fresh random context.
-    pub(super) fn request(&mut self, common: &mut CommonState) -> Result<(), Error> {
+    pub(super) fn request(&mut self, out: &mut Output<'_>) -> Result<(), Error> {
         let mut context = vec![0u8; REQUEST_CONTEXT_LEN];
         self.config.provider.random.fill(&mut context)?;
         let cr = certificate_request(self.verifier.as_ref(), context.clone());
         let mut transcript = self.handshake.clone();
-        common.send_handshake(&cr, &mut transcript)?;
+        out.send_handshake(&cr, &mut transcript)?;
         self.outstanding.push(OutstandingRequest {
             context,
             transcript,
         });
-        common.negotiated.post_handshake_auth.requests += 1;
-        common.negotiated.client_auth = true;
+        out.record(Fact::PostHandshakeAuthRequest);
+        out.record(Fact::ClientAuth);
         Ok(())
     }
 }
@@ -154,15 +154,13 @@ impl ExpectPostHandshakeFinished {
     /// traffic secret, the one this message arrived under.
     pub(super) fn handle(
         self,
-        common: &mut CommonState,
+        out: &mut Output<'_>,
         fin: Finished,
     ) -> Result<ServerState13, Error> {
-        let base_key = common
-            .recv_traffic_secret()
-            .ok_or(Error::UnexpectedMessage {
-                state: "ExpectPostHandshakeFinished",
-                got: "Finished",
-            })?;
+        let base_key = out.recv_traffic_secret().ok_or(Error::UnexpectedMessage {
+            state: "ExpectPostHandshakeFinished",
+            got: "Finished",
+        })?;
         let expected = finished_verify_data(
             self.auth.suite,
             base_key,
@@ -172,12 +170,11 @@ impl ExpectPostHandshakeFinished {
         if !constant_time_eq(expected.as_ref(), &fin.verify_data) {
             return Err(PeerMisbehaved::BadFinished { from_server: false }.into());
         }
-        let negotiated = &mut common.negotiated;
-        negotiated.post_handshake_auth.answered += 1;
+        let authenticated = self.chain.is_some();
         if let Some(chain) = self.chain {
-            negotiated.peer_certificates = chain.chain;
-            negotiated.post_handshake_auth.authenticated += 1;
+            out.record(Fact::PeerCertificates(chain.chain));
         }
+        out.record(Fact::PostHandshakeAuthAnswered { authenticated });
         Ok(ServerState13::Connected(Box::new(Connected {
             auth: Some(self.auth),
         })))

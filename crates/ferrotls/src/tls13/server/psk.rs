@@ -30,20 +30,20 @@ pub(super) const MAX_PSK_IDENTITIES: usize = 4;
 /// is fatal (decrypt_error).
 pub(super) fn resolve_psk(
     config: &ServerConfig,
-    common: &mut CommonState,
+    out: &mut Output<'_>,
     ch: &ClientHello,
     raw: &[u8],
     retry_transcript: Option<&Transcript>,
     choices: &mut Choices,
 ) -> Result<Option<AcceptedPsk>, Error> {
-    let reject_early = |common: &mut CommonState| {
+    let reject_early = |out: &mut Output<'_>| {
         if ch.early_data() && retry_transcript.is_none() {
-            common.skip_early_data(early_data_skip_budget(config));
+            out.skip_early_data(early_data_skip_budget(config));
         }
     };
     let Some(offered) = ch.psk() else {
         // early_data without a PSK cannot be accepted; its records are skipped.
-        reject_early(common);
+        reject_early(out);
         return Ok(None);
     };
     // RFC 8446, 4.2.9: "If clients offer "pre_shared_key" without a
@@ -54,7 +54,7 @@ pub(super) fn resolve_psk(
     })?;
     // Without psk_dhe_ke we do not resume (psk_ke is not offered here).
     if !modes.contains(&PskKeyExchangeMode::PskDheKe) {
-        reject_early(common);
+        reject_early(out);
         return Ok(None);
     }
     if offered.identities.len() != offered.binders.len() {
@@ -89,7 +89,7 @@ pub(super) fn resolve_psk(
             }
             // RFC 8446, 4.6.1: resumption only for the server name of the original.
             if session.server_name.is_some()
-                && session.server_name.as_deref() != common.negotiated.server_name.as_deref()
+                && session.server_name.as_deref() != out.negotiated().server_name.as_deref()
             {
                 return None;
             }
@@ -99,7 +99,7 @@ pub(super) fn resolve_psk(
             Some((i, session, suite, single_use, fresh, external))
         });
     let Some((index, session, suite, single_use, fresh, external)) = found else {
-        reject_early(common);
+        reject_early(out);
         return Ok(None);
     };
     let (early, truncated_transcript) = check_binder(
@@ -119,12 +119,14 @@ pub(super) fn resolve_psk(
     // ignored (RFC 8446, 4.2.11) and the full handshake asks for a certificate.
     // Checked after the binder: only a client that holds the PSK costs a verification.
     if !external && !crate::server::client_auth_allows(config, &session) {
-        reject_early(common);
+        reject_early(out);
         return Ok(None);
     }
     choices.suite = suite;
     if external {
-        common.negotiated.external_psk = offered.identities.get(index).map(|i| i.identity.clone());
+        out.record(Fact::ExternalPsk(
+            offered.identities.get(index).map(|i| i.identity.clone()),
+        ));
     }
 
     let early_data = ch.early_data()
@@ -136,10 +138,10 @@ pub(super) fn resolve_psk(
         && session.max_early_data > 0
         && session.alpn == choices.alpn;
     if ch.early_data() && !early_data {
-        reject_early(common);
+        reject_early(out);
     }
     // The resumed connection stands for the client the ticket was issued to.
-    common.negotiated.peer_certificates = session.chain();
+    out.record(Fact::PeerCertificates(session.chain()));
     Ok(Some(AcceptedPsk {
         index: u16::try_from(index).unwrap_or(0),
         early: Some(early),

@@ -54,7 +54,7 @@ impl TicketRandom {
 /// enabled they are stateful single-use IDs (RFC 8446, 8.1); otherwise encrypted
 /// session state.
 pub(super) fn send_tickets(
-    common: &mut CommonState,
+    out: &mut Output<'_>,
     config: &ServerConfig,
     suite: &'static Tls13CipherSuite,
     resumption: &Secret,
@@ -78,11 +78,11 @@ pub(super) fn send_tickets(
             master_secret: resumption_psk(suite, resumption, &nonce),
             ems: false,
             created,
-            server_name: common.negotiated.server_name.clone(),
+            server_name: out.negotiated().server_name.clone(),
             age_add,
             max_early_data: config.max_early_data,
-            alpn: common.negotiated.alpn.clone(),
-            peer_certificates: StoredSession::chain_to_store(&common.negotiated.peer_certificates),
+            alpn: out.negotiated().alpn.clone(),
+            peer_certificates: StoredSession::chain_to_store(&out.negotiated().peer_certificates),
         };
         let ticket = if stateful {
             let id = id_or_nonce.to_vec();
@@ -113,7 +113,7 @@ pub(super) fn send_tickets(
             ticket,
             extensions,
         }));
-        common.add_ticket_to_flight(&mut flight, &msg);
+        out.add_ticket_to_flight(&mut flight, &msg);
     }
-    common.send_flight(flight)
+    out.send_flight(flight)
 }
