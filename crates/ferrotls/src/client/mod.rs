@@ -1,8 +1,11 @@
 //! Client configuration and the client connection.
 
+mod connection;
 pub(crate) mod hello;
 pub(crate) mod offer;
 mod store;
+
+pub use connection::ClientConnection;
 
 pub use crate::psk::ExternalPsk;
 pub(crate) use store::MAX_TICKET_LEN;
@@ -10,9 +13,8 @@ pub use store::{ClientSessionStore, InMemorySessionStore, Tls12Session, Tls13Tic
 
 use std::sync::Arc;
 
-use rustls_pki_types::{CertificateDer, ServerName};
+use rustls_pki_types::CertificateDer;
 
-use crate::conn::Connection;
 use crate::crypto::provider::Provider;
 use crate::ech::EchConfig;
 use crate::error::{ConfigError, Error};
@@ -316,35 +318,5 @@ impl ClientConfigBuilder {
         crate::config::check_groups(&c.groups)?;
         crate::config::check_alpn(&c.alpn)?;
         Ok(Arc::new(c))
-    }
-}
-
-/// A TLS client connection: a sans-I/O state machine. See [`Connection`].
-#[derive(Debug)]
-pub struct ClientConnection {
-    inner: Connection,
-}
-
-impl ClientConnection {
-    /// Starts a handshake with `server_name`; the ClientHello is ready to write at once.
-    pub fn new(config: Arc<ClientConfig>, server_name: ServerName<'static>) -> Result<Self, Error> {
-        let mut inner = Connection::new(config.observer.clone());
-        inner.start(|out| {
-            hello::start(out, config, server_name).map(crate::conn::HandshakeState::Client)
-        })?;
-        Ok(ClientConnection { inner })
-    }
-}
-
-impl core::ops::Deref for ClientConnection {
-    type Target = Connection;
-    fn deref(&self) -> &Connection {
-        &self.inner
-    }
-}
-
-impl core::ops::DerefMut for ClientConnection {
-    fn deref_mut(&mut self) -> &mut Connection {
-        &mut self.inner
     }
 }

@@ -1,5 +1,5 @@
-//! The connection's state that handshake states act on, through
-//! [`Output`](super::output::Output): record protection, the send and receive
+//! The connection's state that handshake states act on, through their
+//! `Output` (in `output.rs`): record protection, the send and receive
 //! buffers, early data, traffic secrets, and what was negotiated. Only the `conn`
 //! module sees its fields.
 
@@ -22,8 +22,7 @@ use crate::tls13::key_schedule::TrafficSecret;
 use crate::tls13::suites::Tls13CipherSuite;
 use crate::tls13::Transcript;
 
-use super::output::Flight;
-use super::types::{ClientEarlyData, Negotiated};
+use super::types::{ClientEarlyData, Flight, Negotiated};
 use super::{MAX_EMPTY_RECORDS, MAX_FRAGMENT_LEN};
 
 /// State shared by both sides and every handshake state.

@@ -24,6 +24,7 @@ use crate::tls13::suites::Tls13CipherSuite;
 use crate::tls13::Transcript;
 
 use super::common::CommonState;
+pub(crate) use super::types::Flight;
 use super::types::{ClientEarlyData, EchStatus, Negotiated};
 
 /// A received TLS 1.3 handshake message: decoded, with its exact bytes for the transcript.
@@ -56,22 +57,6 @@ impl Input {
             Input::Tls13(m) => m.parsed.name(),
             Input::Tls12(m) => m.parsed.name(),
             Input::ChangeCipherSpec => "ChangeCipherSpec",
-        }
-    }
-}
-
-/// Consecutive handshake messages encoded back to back, to go out together under
-/// one set of keys (see [`Output::add_to_flight`]).
-#[derive(Debug, Default)]
-pub(crate) struct Flight {
-    pub(super) bytes: Vec<u8>,
-}
-
-impl Flight {
-    /// An empty flight with room for `len` bytes.
-    pub fn with_capacity(len: usize) -> Self {
-        Flight {
-            bytes: Vec::with_capacity(len),
         }
     }
 }

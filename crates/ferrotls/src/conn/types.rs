@@ -188,3 +188,19 @@ impl io::Write for PlaintextWriter<'_> {
         Ok(())
     }
 }
+
+/// Consecutive handshake messages encoded back to back, to go out together under
+/// one set of keys (see [`Output::add_to_flight`]).
+#[derive(Debug, Default)]
+pub(crate) struct Flight {
+    pub(super) bytes: Vec<u8>,
+}
+
+impl Flight {
+    /// An empty flight with room for `len` bytes.
+    pub fn with_capacity(len: usize) -> Self {
+        Flight {
+            bytes: Vec::with_capacity(len),
+        }
+    }
+}

@@ -8,7 +8,7 @@ use crate::conn::output::Output;
 use crate::conn::types::EchStatus;
 use crate::ech::{self, EchServerState};
 use crate::error::Error;
-use crate::msgs::enums::SignatureScheme;
+use crate::msgs::enums::{NamedGroup, SignatureScheme};
 use crate::msgs::{ClientHello, HandshakeMessage, HandshakePayload};
 use crate::observe::{Direction, Event, Protection};
 use crate::server::{CertifiedKey, ServerConfig};
@@ -82,4 +82,13 @@ pub(crate) struct Choices {
     /// The SNI, when a certificate was chosen because it covers that name.
     pub(crate) sni_matched: bool,
     pub(crate) ech: ServerEch,
+}
+
+/// RFC 8446, 4.2.8: the key share the handshake goes on with: our preference among
+/// the groups the client sent shares for (by its index in the key_share list),
+/// else the group a HelloRetryRequest asks for.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum KeyShareChoice {
+    Share(usize),
+    Retry(NamedGroup),
 }

@@ -13,9 +13,9 @@ use std::sync::Arc;
 
 use crate::conn::output::{Fact, Input, Output};
 use crate::error::{ApiError, Error, NoCommon, PeerMisbehaved};
-use crate::msgs::enums::{CipherSuite, HandshakeType, NamedGroup, ProtocolVersion};
+use crate::msgs::enums::{CipherSuite, HandshakeType, ProtocolVersion};
 use crate::msgs::{ClientHello, HandshakePayload};
-use crate::server::choice::{open_ech, report_inner_hello, Choices, ServerEch};
+use crate::server::choice::{open_ech, report_inner_hello, Choices, KeyShareChoice, ServerEch};
 use crate::server::ServerConfig;
 use crate::tls12::server::ServerState12;
 use crate::tls13::server::ServerState13;
@@ -212,15 +212,6 @@ fn choose(config: &ServerConfig, out: &mut Output<'_>, ch: &ClientHello) -> Resu
         sni_matched,
         ech: ServerEch::NotOffered,
     })
-}
-
-/// RFC 8446, 4.2.8: the key share the handshake goes on with: our preference among
-/// the groups the client sent shares for (by its index in the key_share list),
-/// else the group a HelloRetryRequest asks for.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum KeyShareChoice {
-    Share(usize),
-    Retry(NamedGroup),
 }
 
 fn choose_key_share(config: &ServerConfig, ch: &ClientHello) -> Result<KeyShareChoice, Error> {

@@ -4,13 +4,12 @@ pub mod key_schedule;
 pub mod suites;
 
 pub(crate) mod client;
+mod secrets;
 pub(crate) mod server;
 
-use crate::conn::output::Output;
+pub(crate) use secrets::application_secrets;
+
 use crate::crypto::{hash, Digest, HashAlgorithm, HashContext};
-use crate::exporter::ExporterSecret;
-use key_schedule::{ApplicationSecrets, MasterSecret, TrafficSecret};
-use suites::Tls13CipherSuite;
 
 /// The running transcript hash of a TLS 1.3 handshake (RFC 8446, 4.4.1).
 #[derive(Debug, Clone)]
@@ -65,29 +64,4 @@ pub(crate) fn certificate_verify_message(server: bool, transcript_hash: &[u8]) -
     m.push(0);
     m.extend_from_slice(transcript_hash);
     m
-}
-
-/// RFC 8446, 7.1 and 7.5: the application traffic secrets (client, server) and
-/// the exporter master secret, derived once the transcript reaches the server's
-/// Finished (the same on both sides); logged, and the exporter kept by the
-/// connection.
-pub(crate) fn application_secrets(
-    out: &mut Output<'_>,
-    suite: &'static Tls13CipherSuite,
-    master: &MasterSecret,
-    handshake_hash: &[u8],
-) -> (TrafficSecret, TrafficSecret) {
-    let ApplicationSecrets {
-        client,
-        server,
-        exporter,
-    } = master.application_secrets(handshake_hash);
-    out.log_secret("CLIENT_TRAFFIC_SECRET_0", client.as_bytes());
-    out.log_secret("SERVER_TRAFFIC_SECRET_0", server.as_bytes());
-    out.log_secret("EXPORTER_SECRET", exporter.as_bytes());
-    out.set_exporter(ExporterSecret::Tls13 {
-        hash: suite.hash,
-        secret: exporter,
-    });
-    (client, server)
 }

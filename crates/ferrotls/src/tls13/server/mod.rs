@@ -48,8 +48,7 @@ use crate::msgs::{
 };
 use crate::observe::Protection;
 use crate::pki::{CheckedClientChain, ClientCertVerified, ClientCertVerifier};
-use crate::server::choice::{report_inner_hello, Choices, ServerEch};
-use crate::server::hello::KeyShareChoice;
+use crate::server::choice::{report_inner_hello, Choices, KeyShareChoice, ServerEch};
 use crate::server::{ServerConfig, StoredSession, TICKET_NONCE_LEN};
 use crate::tls13::key_schedule::{
     finished_verify_data, resumption_psk, EarlySecret, MasterSecret, TrafficSecret,
