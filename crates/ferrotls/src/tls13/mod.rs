@@ -4,6 +4,7 @@ pub mod key_schedule;
 pub mod suites;
 
 pub(crate) mod client;
+pub(crate) mod proof;
 mod secrets;
 pub(crate) mod server;
 

@@ -3,13 +3,36 @@
 
 use crate::server::CertifiedKey;
 
+use crate::tls13::proof::CertificateVerified;
+
 use super::*;
 
 #[derive(Debug)]
 pub(crate) struct ExpectFinished {
     pub(super) inner: ExpectCertificate,
-    /// The server's CertificateVerify scheme (none when resuming with a PSK).
-    pub(super) scheme: Option<SignatureScheme>,
+    /// How the server proved itself.
+    pub(super) server: ServerProof,
+}
+
+/// What proves the server's identity to the client when its Finished arrives.
+#[derive(Debug)]
+pub(crate) enum ServerProof {
+    /// The server's chain verified and its CertificateVerify checked out
+    /// (RFC 8446, 4.4.3).
+    Certificate(CertificateVerified<ServerCertVerified>),
+    /// The server selected our PSK (RFC 8446, 4.2.11): its Finished, keyed from
+    /// that PSK, proves it holds it (2.2).
+    Psk,
+}
+
+impl ServerProof {
+    /// The scheme of the server's CertificateVerify; none with a PSK.
+    fn scheme(&self) -> Option<SignatureScheme> {
+        match self {
+            ServerProof::Certificate(c) => Some(c.scheme()),
+            ServerProof::Psk => None,
+        }
+    }
 }
 
 impl ExpectFinished {
@@ -38,7 +61,7 @@ impl ExpectFinished {
             return Err(PeerMisbehaved::BadFinished { from_server: true }.into());
         }
         transcript.add(raw);
-        out.record(Fact::SignatureScheme(self.scheme));
+        out.record(Fact::SignatureScheme(self.server.scheme()));
         // draft-ietf-tls-esni, 6.1.6: a handshake authenticated for the public name
         // only ends here, with ech_required and the retry configurations, if any.
         if let Some(e) = base.ech.as_ref().filter(|e| e.rejected) {

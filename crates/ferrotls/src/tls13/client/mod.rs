@@ -18,8 +18,8 @@ use crate::client::offer::{HelloBase, HelloProgress};
 use crate::client::{ClientConfig, Tls13Ticket, MAX_TICKET_LEN};
 use crate::conn::output::{Fact, Flight, HsMessage, Output};
 use crate::conn::types::ClientEarlyData;
+use crate::crypto::constant_time_eq;
 use crate::crypto::kx::KeyExchange;
-use crate::crypto::{constant_time_eq, sign};
 use crate::ech::{self, EchError};
 use crate::error::illegal;
 use crate::error::{CertificateError, Error, PeerMisbehaved};
@@ -37,7 +37,7 @@ use crate::tls13::key_schedule::{
 use crate::tls13::suites::Tls13CipherSuite;
 use crate::tls13::{certificate_verify_message, Transcript};
 
-use finished::{add_client_certificate, ExpectFinished};
+use finished::{add_client_certificate, ExpectFinished, ServerProof};
 use post_handshake::Connected;
 use server_auth::{ExpectCertificate, ExpectCertificateVerify};
 
@@ -360,7 +360,7 @@ impl ExpectEncryptedExtensions {
         if self.psk_authenticated {
             return Ok(ClientState13::ExpectFinished(Box::new(ExpectFinished {
                 inner: next,
-                scheme: None,
+                server: ServerProof::Psk,
             })));
         }
         Ok(ClientState13::ExpectCertificateOrCertReq(Box::new(next)))

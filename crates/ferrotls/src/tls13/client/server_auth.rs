@@ -4,6 +4,8 @@
 
 use rustls_pki_types::CertificateDer;
 
+use crate::tls13::proof::check_certificate_verify;
+
 use super::*;
 
 #[derive(Debug)]
@@ -89,7 +91,7 @@ impl ExpectCertificate {
             ExpectCertificateVerify {
                 inner: self,
                 spki,
-                _verified: verified,
+                verified,
             },
         )))
     }
@@ -100,7 +102,7 @@ pub(crate) struct ExpectCertificateVerify {
     pub(super) inner: ExpectCertificate,
     pub(super) spki: Vec<u8>,
     /// The token that the chain was verified; this state cannot exist without it.
-    pub(super) _verified: ServerCertVerified,
+    pub(super) verified: ServerCertVerified,
 }
 
 impl ExpectCertificateVerify {
@@ -109,21 +111,13 @@ impl ExpectCertificateVerify {
         cv: CertificateVerify,
         raw: &[u8],
     ) -> Result<ClientState13, Error> {
-        // RFC 8446, 4.4.3: the scheme must be one we offered.
-        if !sign::tls13_verify_schemes().contains(&cv.scheme) {
-            return Err(PeerMisbehaved::SelectedUnoffered {
-                what: "signature scheme",
-                value: cv.scheme.to_string(),
-            }
-            .into());
-        }
-        let message = certificate_verify_message(true, self.inner.transcript.current().as_ref());
-        sign::verify_signature(cv.scheme, &self.spki, &message, &cv.signature)
-            .map_err(|_| PeerMisbehaved::BadCertificateVerify { scheme: cv.scheme })?;
+        // RFC 8446, 4.4.3: with a scheme we offered, over the transcript so far.
+        let checked =
+            check_certificate_verify(self.verified, true, &self.inner.transcript, &self.spki, &cv)?;
         self.inner.transcript.add(raw);
         Ok(ClientState13::ExpectFinished(Box::new(ExpectFinished {
             inner: self.inner,
-            scheme: Some(cv.scheme),
+            server: ServerProof::Certificate(checked),
         })))
     }
 }

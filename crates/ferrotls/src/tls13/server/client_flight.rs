@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use rustls_pki_types::CertificateDer;
 
+use crate::tls13::proof::{check_certificate_verify, CertificateVerified, PskBinderChecked};
+
 use super::*;
 
 #[derive(Debug)]
@@ -17,8 +19,9 @@ pub(crate) struct ExpectFinished {
     pub(super) server_ap: TrafficSecret,
     pub(super) master: MasterSecret,
     pub(super) client_auth: Option<Arc<dyn ClientCertVerifier>>,
-    /// Set once a client certificate chain was verified (and its CertificateVerify checked).
-    pub(super) client_cert_verified: Option<ClientCertVerified>,
+    /// How the client proved itself, if it did: the token of its PSK binder, or
+    /// of its verified chain and CertificateVerify.
+    pub(super) client_proof: ClientProof,
     pub(super) ticket_random: TicketRandom,
     /// The client offered post_handshake_auth (RFC 8446, 4.2.6).
     pub(super) post_handshake_auth: bool,
@@ -127,31 +130,32 @@ impl ExpectCertificateVerify {
         cv: CertificateVerify,
         raw: &[u8],
     ) -> Result<ServerState13, Error> {
-        check_client_certificate_verify(&self.inner.transcript, &self.spki, &cv)?;
+        let checked = check_certificate_verify(
+            self.verified,
+            false,
+            &self.inner.transcript,
+            &self.spki,
+            &cv,
+        )?;
         self.inner.transcript.add(raw);
-        self.inner.client_cert_verified = Some(self.verified);
+        self.inner.client_proof = ClientProof::Certificate { _verified: checked };
         Ok(ServerState13::ExpectFinished(self.inner))
     }
 }
 
-/// RFC 8446, 4.4.3: the client's CertificateVerify over `transcript` (through its
-/// Certificate), with a scheme our CertificateRequest offered.
-pub(super) fn check_client_certificate_verify(
-    transcript: &Transcript,
-    spki: &[u8],
-    cv: &CertificateVerify,
-) -> Result<(), Error> {
-    if !sign::tls13_verify_schemes().contains(&cv.scheme) {
-        return Err(PeerMisbehaved::SelectedUnoffered {
-            what: "signature scheme",
-            value: cv.scheme.to_string(),
-        }
-        .into());
-    }
-    let message = certificate_verify_message(false, transcript.current().as_ref());
-    sign::verify_signature(cv.scheme, spki, &message, &cv.signature)
-        .map_err(|_| PeerMisbehaved::BadCertificateVerify { scheme: cv.scheme })?;
-    Ok(())
+/// What proves the client's identity to the server when its Finished arrives.
+#[derive(Debug)]
+pub(crate) enum ClientProof {
+    /// No client authentication: none asked for, or an empty Certificate the
+    /// verifier allows (RFC 8446, 4.4.2.4).
+    None,
+    /// The client's PSK binder checked out (RFC 8446, 4.2.11.2).
+    Psk(PskBinderChecked),
+    /// The client's chain verified and its CertificateVerify checked out (4.4.3).
+    Certificate {
+        /// Held, not read: its existence is the proof.
+        _verified: CertificateVerified<ClientCertVerified>,
+    },
 }
 
 /// A CertificateRequest (RFC 8446, 4.3.2) with `context` (empty during the

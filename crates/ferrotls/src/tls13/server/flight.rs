@@ -99,7 +99,10 @@ pub(super) fn server_flight(
         server_ap,
         master,
         client_auth,
-        client_cert_verified: None,
+        client_proof: match &psk {
+            Some(p) => ClientProof::Psk(p.binder),
+            None => ClientProof::None,
+        },
         ticket_random,
     });
     Ok(match (client_early, &next.client_auth) {

@@ -19,9 +19,7 @@ mod psk;
 mod retry;
 mod tickets;
 
-use client_flight::{
-    certificate_request, check_client_certificate_verify, ExpectCertificateVerify, ExpectFinished,
-};
+use client_flight::{certificate_request, ClientProof, ExpectCertificateVerify, ExpectFinished};
 use flight::server_flight;
 use post_handshake::{
     Connected, ExpectPostHandshakeCertificateVerify, ExpectPostHandshakeFinished, PostHandshakeAuth,

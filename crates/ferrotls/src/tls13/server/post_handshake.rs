@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use rustls_pki_types::CertificateDer;
 
+use crate::tls13::proof::{check_certificate_verify, CertificateVerified};
+
 use super::*;
 
 /// The handshake is complete; only KeyUpdate, and answers to our post-handshake
@@ -104,7 +106,7 @@ impl Connected {
                 ServerState13::ExpectPostHandshakeFinished(Box::new(ExpectPostHandshakeFinished {
                     auth,
                     transcript,
-                    chain: None,
+                    proof: None,
                 }))
             }
         })
@@ -127,13 +129,18 @@ impl ExpectPostHandshakeCertificateVerify {
         cv: CertificateVerify,
         raw: &[u8],
     ) -> Result<ServerState13, Error> {
-        check_client_certificate_verify(&self.transcript, &self.chain.spki, &cv)?;
+        let CheckedClientChain {
+            chain,
+            spki,
+            verified,
+        } = self.chain;
+        let checked = check_certificate_verify(verified, false, &self.transcript, &spki, &cv)?;
         self.transcript.add(raw);
         Ok(ServerState13::ExpectPostHandshakeFinished(Box::new(
             ExpectPostHandshakeFinished {
                 auth: self.auth,
                 transcript: self.transcript,
-                chain: Some(self.chain),
+                proof: Some((chain, checked)),
             },
         )))
     }
@@ -145,8 +152,12 @@ pub(crate) struct ExpectPostHandshakeFinished {
     pub(super) auth: Box<PostHandshakeAuth>,
     /// The transcript through the client's CertificateVerify (or empty Certificate).
     pub(super) transcript: Transcript,
-    /// The chain whose CertificateVerify checked out; none for an empty Certificate.
-    pub(super) chain: Option<CheckedClientChain>,
+    /// The chain whose CertificateVerify checked out, with the token of that
+    /// check; none for an empty Certificate.
+    pub(super) proof: Option<(
+        Vec<CertificateDer<'static>>,
+        CertificateVerified<ClientCertVerified>,
+    )>,
 }
 
 impl ExpectPostHandshakeFinished {
@@ -170,9 +181,9 @@ impl ExpectPostHandshakeFinished {
         if !constant_time_eq(expected.as_ref(), &fin.verify_data) {
             return Err(PeerMisbehaved::BadFinished { from_server: false }.into());
         }
-        let authenticated = self.chain.is_some();
-        if let Some(chain) = self.chain {
-            out.record(Fact::PeerCertificates(chain.chain));
+        let authenticated = self.proof.is_some();
+        if let Some((chain, _proof)) = self.proof {
+            out.record(Fact::PeerCertificates(chain));
         }
         out.record(Fact::PostHandshakeAuthAnswered { authenticated });
         Ok(ServerState13::Connected(Box::new(Connected {

@@ -3,11 +3,15 @@
 
 use std::sync::Arc;
 
+use crate::tls13::proof::{check_psk_binder, PskBinderChecked};
+
 use super::*;
 
 /// A pre-shared key the server accepted (RFC 8446, 4.2.11).
 #[derive(Debug)]
 pub(super) struct AcceptedPsk {
+    /// The proof that the client holds the PSK.
+    pub(super) binder: PskBinderChecked,
     pub(super) index: u16,
     /// The Early Secret from this PSK, as the binder check derived it.
     pub(super) early: Option<EarlySecret>,
@@ -102,7 +106,7 @@ pub(super) fn resolve_psk(
         reject_early(out);
         return Ok(None);
     };
-    let (early, truncated_transcript) = check_binder(
+    let (early, truncated_transcript, binder) = check_binder(
         suite,
         &session.master_secret,
         !external,
@@ -143,6 +147,7 @@ pub(super) fn resolve_psk(
     // The resumed connection stands for the client the ticket was issued to.
     out.record(Fact::PeerCertificates(session.chain()));
     Ok(Some(AcceptedPsk {
+        binder,
         index: u16::try_from(index).unwrap_or(0),
         early: Some(early),
         truncated_transcript: Some(truncated_transcript),
@@ -199,7 +204,7 @@ pub(super) fn check_binder(
     offered: &OfferedPsks,
     index: usize,
     retry_transcript: Option<&Transcript>,
-) -> Result<(EarlySecret, (Transcript, usize)), Error> {
+) -> Result<(EarlySecret, (Transcript, usize), PskBinderChecked), Error> {
     let truncated_len = raw.len().saturating_sub(offered.binders_len());
     let truncated = raw.get(..truncated_len).unwrap_or_default();
     let mut transcript = match retry_transcript {
@@ -214,8 +219,6 @@ pub(super) fn check_binder(
         .get(index)
         .map(Vec::as_slice)
         .unwrap_or_default();
-    if !constant_time_eq(expected.as_ref(), got) {
-        return Err(PeerMisbehaved::BadPskBinder.into());
-    }
-    Ok((early, (transcript, truncated_len)))
+    let checked = check_psk_binder(expected.as_ref(), got)?;
+    Ok((early, (transcript, truncated_len), checked))
 }
