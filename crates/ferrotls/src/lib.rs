@@ -1,11 +1,57 @@
-//! ferrotls: a TLS 1.3 (and later TLS 1.2) stack with a sans-I/O core.
+//! ferrotls: a TLS 1.3 and TLS 1.2 stack with a sans-I/O core.
+//!
+//! # Data flow
 //!
 //! ```text
-//! bytes in -> record::Deframer -> record unprotect -> msgs decode -> tls13 state machine
-//!          -> actions (messages, keys, app data) -> record protect -> bytes out
+//! bytes in (feed_tls / read_tls)
+//!   -> record::Deframer -> record unprotect (Decrypter13 | Decrypter12)
+//!   -> record::HandshakeJoiner -> msgs decode (whole message, before any state sees it)
+//!   -> conn::HandshakeState::{Client, Server}
+//!        client::hello::ClientState  = ExpectServerHello | Tls13(ClientState13) | Tls12(ClientState12)
+//!        server::hello::ServerState  = ExpectClientHello | Tls13(ServerState13) | Tls12(ServerState12)
+//!      each handler: (message, &mut conn::output::Output) -> next state
+//!   -> Output actions, applied at once by the connection:
+//!        send a message / a flight / ChangeCipherSpec, install keys,
+//!        early-data decisions, record(Fact) of what was negotiated,
+//!        log secrets, trace events (observe::Event)
+//!   -> record protect (Encrypter13 | Encrypter12) -> send buffer
+//! bytes out (pending_tls / write_tls)
+//!
+//! writer() -> record protect -> bytes out;  bytes in -> record unprotect -> reader()
 //! ```
 //!
-//! `crypto` is the only module that names the crypto provider (aws-lc-rs).
+//! The hello exchange is version-neutral: `client::hello` sends the ClientHello
+//! (built by `client::offer`), answers HelloRetryRequest and splits on the
+//! ServerHello's version; `server::hello` reads the ClientHello, opens ECH and
+//! chooses version, suite, certificate and key share. From there `tls13` and
+//! `tls12` hold only their own states and never import each other. States never
+//! see the connection: they act through `conn::output::Output`, and the checks
+//! that must not be skipped hand the next state a token (`tls13::proof`).
+//!
+//! # Module map
+//!
+//! ```text
+//! conn/      mod.rs: Connection, the record loop;  output.rs: Output, Fact, Input
+//!            (what states get and may do);  common.rs: the state only conn sees;
+//!            types.rs: Negotiated, EchStatus, ClientEarlyData, IoState, readers
+//! client/    mod.rs: ClientConfig;  connection.rs: ClientConnection;  store.rs: tickets
+//!            offer.rs: the ClientHello (extensions, PSK binder, GREASE, ECH sealing)
+//!            hello.rs: ClientState, ClientHello and HelloRetryRequest, version split
+//! server/    mod.rs: ServerConfig, certificate choice;  connection.rs: ServerConnection
+//!            hello.rs: ServerState, ClientHello, ECH, version/suite/cert/key share choice
+//!            choice.rs: what was chosen;  session.rs: session cache and ticketer
+//! tls13/     key_schedule.rs, suites.rs, proof.rs (tokens), secrets.rs
+//!            client/ mod (ServerHello, EncryptedExtensions), server_auth, finished,
+//!                    post_handshake
+//!            server/ mod (ClientHello, HelloRetryRequest), psk, flight, client_flight,
+//!                    tickets, post_handshake, retry
+//! tls12/     mod.rs (HandshakeCore, signature schemes), prf.rs, suites.rs, client.rs,
+//!            server/ hello (answering the ClientHello), mod (the states after it)
+//! record/    framing, joining, protection (1.3 and 1.2), buffers
+//! msgs/      wire types;  codec.rs: Reader and length-prefixed writers
+//! crypto/    the only module that names the crypto provider (aws-lc-rs)
+//! pki/       chains, verification, errors;  ech.rs: Encrypted Client Hello
+//! ```
 #![forbid(unsafe_code)]
 // Malformed input is an error with an alert, never a panic (STYLE.md): no unwrap or
 // expect outside tests, and no indexing in the modules that touch peer data.

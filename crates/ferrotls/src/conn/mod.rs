@@ -1,11 +1,20 @@
 //! The connection core: bytes in, bytes out, plaintext in between.
 //!
 //! ```text
-//! feed_tls/read_tls -> Deframer -> Decrypter13 -> HandshakeJoiner -> msgs decode
-//!                   -> state machine (tls13::client / tls13::server)
-//!                      Decrypter13 -> application data -> plaintext buffer -> reader()
-//! writer()/states   -> Encrypter13 -> send buffer -> write_tls/pending_tls
+//! feed_tls/read_tls -> Deframer -> Decrypter13 | Decrypter12 -> HandshakeJoiner
+//!                   -> msgs decode -> Input
+//!                   -> HandshakeState::{Client, Server}.handle(Input, &mut Output)
+//!                        client::hello / server::hello, then tls13:: or tls12:: states
+//!                   -> Output: messages and flights, keys, early data, Fact, secrets
+//!                        (applied at once to CommonState, which only conn sees)
+//!                      Decrypter -> application data -> plaintext buffer -> reader()
+//! writer()/Output   -> Encrypter13 | Encrypter12 -> send buffer -> write_tls/pending_tls
 //! ```
+//!
+//! `mod.rs` is the record loop; `output.rs` is everything a handshake state may
+//! do (and the `Input` it receives); `common.rs` the state behind it; `types.rs`
+//! the public types (`Negotiated`, `EchStatus`, `ClientEarlyData`, `IoState`, the
+//! readers and writer), re-exported here.
 //!
 //! Bulk data is not copied on its way through: records are sealed straight from the
 //! caller's plaintext into the send buffer, and opened straight from the received

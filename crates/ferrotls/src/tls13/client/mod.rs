@@ -253,7 +253,7 @@ pub(crate) fn handle_server_hello(
 
     Ok(ClientState13::ExpectEncryptedExtensions(Box::new(
         ExpectEncryptedExtensions {
-            base: base,
+            base,
             suite,
             transcript,
             hs,
