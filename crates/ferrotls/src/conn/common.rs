@@ -66,8 +66,11 @@ pub(crate) struct CommonState {
     /// RFC 8446, 5: a plaintext CCS may arrive between the first ClientHello and the
     /// peer's Finished; states clear this once it may no longer.
     pub(super) ccs_allowed: bool,
-    pub(super) ccs_seen: usize,
-    pub(super) empty_records: usize,
+    /// ChangeCipherSpec records received (u32, with the next counter, keeps the
+    /// connection as small as before the handshake states were split by version).
+    pub(super) ccs_seen: u32,
+    /// Empty records in a row; refused past `MAX_EMPTY_RECORDS`.
+    pub(super) empty_records: u32,
     pub(super) close_notify_sent: bool,
     pub(super) close_notify_received: bool,
     pub(super) error: Option<Error>,
@@ -555,7 +558,7 @@ impl CommonState {
         self.empty_records += 1;
         if self.empty_records > MAX_EMPTY_RECORDS {
             return Err(RecordError::TooManyEmptyRecords {
-                count: self.empty_records,
+                count: self.empty_records as usize,
             }
             .into());
         }

@@ -58,7 +58,7 @@ pub const MAX_FRAGMENT_LEN: usize = 1 << 14;
 /// How much application data may be buffered before the handshake completes.
 const MAX_EARLY_PLAINTEXT: usize = 64 * 1024;
 /// How many empty application-data records or CCS records we tolerate in a row.
-const MAX_EMPTY_RECORDS: usize = 32;
+const MAX_EMPTY_RECORDS: u32 = 32;
 /// `feed_tls` decrypts application data straight from the caller's bytes until this
 /// much plaintext waits to be read (then it buffers at most one record, as before).
 /// Small enough that the plaintext is still in cache when the reader copies it out.
@@ -433,7 +433,7 @@ impl Connection {
 
     /// ChangeCipherSpec: real in TLS 1.2, a compatibility no-op in TLS 1.3.
     fn process_ccs(&mut self, payload: &[u8], tls12: bool) -> Result<(), Error> {
-        self.common.ccs_seen += 1;
+        self.common.ccs_seen = self.common.ccs_seen.saturating_add(1);
         // RFC 8446, 5: an unprotected CCS of the single byte 1, only mid-handshake.
         // RFC 5246, 7.1: the single byte 1, never inside a handshake message.
         if payload != [1]
@@ -537,7 +537,7 @@ impl Connection {
                 self.common.empty_records += 1;
                 if self.common.empty_records > MAX_EMPTY_RECORDS {
                     return Err(RecordError::TooManyEmptyRecords {
-                        count: self.common.empty_records,
+                        count: self.common.empty_records as usize,
                     }
                     .into());
                 }
