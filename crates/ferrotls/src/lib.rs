@@ -26,7 +26,7 @@
 //! chooses version, suite, certificate and key share. From there `tls13` and
 //! `tls12` hold only their own states and never import each other. States never
 //! see the connection: they act through `conn::output::Output`, and the checks
-//! that must not be skipped hand the next state a token (`tls13::proof`).
+//! that must not be skipped hand the next state a token (`proof`).
 //!
 //! # Module map
 //!
@@ -40,7 +40,8 @@
 //! server/    mod.rs: ServerConfig, certificate choice;  connection.rs: ServerConnection
 //!            hello.rs: ServerState, ClientHello, ECH, version/suite/cert/key share choice
 //!            choice.rs: what was chosen;  session.rs: session cache and ticketer
-//! tls13/     key_schedule.rs, suites.rs, proof.rs (tokens), secrets.rs
+//! proof.rs   the tokens only the signature and PSK binder checks can make
+//! tls13/     key_schedule.rs, suites.rs, secrets.rs
 //!            client/ mod (ServerHello, EncryptedExtensions), server_auth, finished,
 //!                    post_handshake
 //!            server/ mod (ClientHello, HelloRetryRequest), psk, flight, client_flight,
@@ -75,6 +76,7 @@ pub mod observe;
 pub mod pem;
 #[cfg_attr(not(test), deny(clippy::indexing_slicing))]
 pub mod pki;
+mod proof;
 pub mod psk;
 #[cfg_attr(not(test), deny(clippy::indexing_slicing))]
 pub mod record;

@@ -14,7 +14,7 @@ use rustls_pki_types::{CertificateDer, ServerName};
 
 use crate::client::{ClientConfig, Tls12Session, MAX_TICKET_LEN};
 use crate::conn::output::{Fact, Input, Output};
-use crate::crypto::{rsa_kx, sign, tls12 as kx12};
+use crate::crypto::{rsa_kx, tls12 as kx12};
 use crate::error::illegal;
 use crate::error::{CertificateError, Error, NoCommon, PeerMisbehaved};
 use crate::msgs::enums::{
@@ -26,6 +26,7 @@ use crate::msgs::{
 };
 use crate::observe::Protection;
 use crate::pki::ServerCertVerified;
+use crate::proof::{check_signature, SignatureChecked};
 use crate::record::protect12::{Decrypter12, Encrypter12};
 use crate::tls12::prf::{self, MasterSecret};
 use crate::tls12::suites::KeyExchangeAlgorithm;
@@ -137,6 +138,7 @@ impl ClientState12 {
                     encrypter: s.encrypter,
                     new_ticket: s.new_ticket,
                     old_ticket: s.old_ticket,
+                    _server: s.server,
                 })))
             }
             (ClientState12::ExpectFinished(s), Some(HandshakePayload12::Finished(f))) => {
@@ -350,6 +352,7 @@ pub(crate) fn handle_server_hello(
             decrypter,
             new_ticket: None,
             old_ticket: Some(session.ticket),
+            server: ServerProof12::Resumed,
         });
         return Ok(if ccs.hs.ticket_acked {
             ClientState12::ExpectNewTicket(ccs)
@@ -420,7 +423,9 @@ impl ExpectCertificateStatus {
                 ClientState12::ExpectServerHelloDone(Box::new(ExpectServerHelloDone {
                     hs,
                     spki,
-                    _verified: verified,
+                    server: ServerProof12::KeyTransport {
+                        _verified: verified,
+                    },
                     ecdhe: None,
                     cert_requested: None,
                 }))
@@ -460,15 +465,21 @@ impl ExpectServerKeyExchange {
             .into());
         }
         let signed = ske.signed_message(&hs.client_random, &hs.server_random);
-        sign::verify_signature(ske.scheme, &self.spki, &signed, &ske.signature)
-            .map_err(|_| PeerMisbehaved::BadServerKeyExchange { scheme: ske.scheme })?;
+        let checked = check_signature(
+            self.verified,
+            ske.scheme,
+            &self.spki,
+            &signed,
+            &ske.signature,
+            PeerMisbehaved::BadServerKeyExchange { scheme: ske.scheme },
+        )?;
         self.hs.record(raw);
         out.record(Fact::SignatureScheme(Some(ske.scheme)));
         Ok(ClientState12::ExpectServerHelloDone(Box::new(
             ExpectServerHelloDone {
                 hs: self.hs,
                 spki: self.spki,
-                _verified: self.verified,
+                server: ServerProof12::KeyExchangeSigned { _checked: checked },
                 ecdhe: Some(ske),
                 cert_requested: None,
             },
@@ -480,7 +491,7 @@ impl ExpectServerKeyExchange {
 pub(crate) struct ExpectServerHelloDone {
     hs: Handshake,
     spki: Vec<u8>,
-    _verified: ServerCertVerified,
+    server: ServerProof12,
     ecdhe: Option<ServerKeyExchangeEcdhe>,
     /// The signature schemes of the server's CertificateRequest, if it sent one.
     cert_requested: Option<Vec<SignatureScheme>>,
@@ -567,6 +578,7 @@ impl ExpectServerHelloDone {
             decrypter,
             new_ticket: None,
             old_ticket: None,
+            server: self.server,
         });
         Ok(if ccs.hs.ticket_acked {
             ClientState12::ExpectNewTicket(ccs)
@@ -574,6 +586,27 @@ impl ExpectServerHelloDone {
             ClientState12::ExpectCcs(ccs)
         })
     }
+}
+
+/// What proves the server's identity to the client when its Finished arrives.
+#[derive(Debug)]
+pub(crate) enum ServerProof12 {
+    /// ECDHE: the chain verified and the ServerKeyExchange signature checked out
+    /// with its key (RFC 8422, 5.4).
+    KeyExchangeSigned {
+        /// Held, not read: its existence is the proof.
+        _checked: SignatureChecked<ServerCertVerified>,
+    },
+    /// RSA key transport: the chain verified; only the holder of its key can
+    /// decrypt our pre-master secret, which the server's Finished then proves
+    /// (RFC 5246, 7.4.7.1).
+    KeyTransport {
+        /// Held, not read: its existence is the proof.
+        _verified: ServerCertVerified,
+    },
+    /// An abbreviated handshake: the server's Finished proves it holds the
+    /// session's master secret (RFC 5246, 7.3).
+    Resumed,
 }
 
 #[derive(Debug)]
@@ -586,6 +619,8 @@ pub(crate) struct ExpectCcs {
     decrypter: Box<Decrypter12>,
     new_ticket: Option<Vec<u8>>,
     old_ticket: Option<Vec<u8>>,
+    /// How the server proved itself.
+    server: ServerProof12,
 }
 
 #[derive(Debug)]
@@ -595,6 +630,9 @@ pub(crate) struct ExpectFinished {
     encrypter: Option<Box<Encrypter12>>,
     new_ticket: Option<Vec<u8>>,
     old_ticket: Option<Vec<u8>>,
+    /// How the server proved itself; held, not read: the Finished state cannot
+    /// exist without it.
+    _server: ServerProof12,
 }
 
 impl ExpectFinished {

@@ -4,13 +4,15 @@ pub mod key_schedule;
 pub mod suites;
 
 pub(crate) mod client;
-pub(crate) mod proof;
 mod secrets;
 pub(crate) mod server;
 
 pub(crate) use secrets::application_secrets;
 
-use crate::crypto::{hash, Digest, HashAlgorithm, HashContext};
+use crate::crypto::{hash, sign, Digest, HashAlgorithm, HashContext};
+use crate::error::{Error, PeerMisbehaved};
+use crate::msgs::CertificateVerify;
+use crate::proof::{check_signature, SignatureChecked};
 
 /// The running transcript hash of a TLS 1.3 handshake (RFC 8446, 4.4.1).
 #[derive(Debug, Clone)]
@@ -65,4 +67,33 @@ pub(crate) fn certificate_verify_message(server: bool, transcript_hash: &[u8]) -
     m.push(0);
     m.extend_from_slice(transcript_hash);
     m
+}
+
+/// RFC 8446, 4.4.3: checks the peer's CertificateVerify `cv` over `transcript`
+/// (through the peer's Certificate) with `spki`, the key of the chain `chain`
+/// proves verified; `from_server` picks the context string. The scheme must be
+/// one we offered.
+pub(crate) fn check_certificate_verify<T>(
+    chain: T,
+    from_server: bool,
+    transcript: &Transcript,
+    spki: &[u8],
+    cv: &CertificateVerify,
+) -> Result<SignatureChecked<T>, Error> {
+    if !sign::tls13_verify_schemes().contains(&cv.scheme) {
+        return Err(PeerMisbehaved::SelectedUnoffered {
+            what: "signature scheme",
+            value: cv.scheme.to_string(),
+        }
+        .into());
+    }
+    let message = certificate_verify_message(from_server, transcript.current().as_ref());
+    check_signature(
+        chain,
+        cv.scheme,
+        spki,
+        &message,
+        &cv.signature,
+        PeerMisbehaved::BadCertificateVerify { scheme: cv.scheme },
+    )
 }

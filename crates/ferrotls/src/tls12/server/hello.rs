@@ -393,6 +393,7 @@ fn resume_session(
         hs,
         master,
         encrypter: None,
+        _client: ClientProof12::Resumed,
     };
     fin.send_server_finish(out, encrypter)?;
     Ok(ServerState12::ExpectCcs(Box::new(ExpectCcs {
@@ -400,6 +401,7 @@ fn resume_session(
         master: fin.master,
         encrypter: None,
         decrypter,
+        client: ClientProof12::Resumed,
     })))
 }
 

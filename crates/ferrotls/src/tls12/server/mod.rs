@@ -15,7 +15,6 @@ pub(crate) use hello::handle_client_hello;
 use std::sync::Arc;
 
 use crate::conn::output::{Fact, Input, Output};
-use crate::crypto::sign;
 use crate::crypto::sign::KeyKind;
 use crate::crypto::tls12 as kx12;
 use crate::crypto::Secret;
@@ -33,6 +32,7 @@ use crate::msgs::{
 };
 use crate::observe::Protection;
 use crate::pki::{ClientCertVerified, ClientCertVerifier};
+use crate::proof::{check_signature, SignatureChecked};
 use crate::record::protect12::{Decrypter12, Encrypter12};
 use crate::server::{CertifiedKey, ServerConfig, StoredSession, TICKET_NONCE_LEN};
 use crate::tls12::prf::{self, MasterSecret};
@@ -104,6 +104,7 @@ impl ServerState12 {
                     hs: s.hs,
                     master: s.master,
                     encrypter: s.encrypter,
+                    _client: s.client,
                 })))
             }
             (ServerState12::ExpectFinished(s), Input::Tls12(m)) => match m.parsed.payload {
@@ -225,13 +226,14 @@ impl ExpectClientKeyExchange {
             master,
             encrypter: Some(encrypter),
             decrypter,
+            client: ClientProof12::None,
         });
         Ok(match self.client_spki {
             Some((spki, verified)) => {
                 ServerState12::ExpectCertificateVerify(Box::new(ExpectCertificateVerify {
                     ccs,
                     spki,
-                    _verified: verified,
+                    verified,
                 }))
             }
             None => ServerState12::ExpectCcs(ccs),
@@ -243,7 +245,7 @@ impl ExpectClientKeyExchange {
 pub(crate) struct ExpectCertificateVerify {
     ccs: Box<ExpectCcs>,
     spki: Vec<u8>,
-    _verified: ClientCertVerified,
+    verified: ClientCertVerified,
 }
 
 impl ExpectCertificateVerify {
@@ -262,9 +264,16 @@ impl ExpectCertificateVerify {
         }
         // The log is kept for every full handshake that asks for a certificate.
         let messages = self.ccs.hs.messages.take().unwrap_or_default();
-        sign::verify_signature(cv.scheme, &self.spki, &messages, &cv.signature)
-            .map_err(|_| PeerMisbehaved::BadCertificateVerify { scheme: cv.scheme })?;
+        let checked = check_signature(
+            self.verified,
+            cv.scheme,
+            &self.spki,
+            &messages,
+            &cv.signature,
+            PeerMisbehaved::BadCertificateVerify { scheme: cv.scheme },
+        )?;
         self.ccs.hs.record(raw);
+        self.ccs.client = ClientProof12::Certificate { _checked: checked };
         Ok(ServerState12::ExpectCcs(self.ccs))
     }
 }
@@ -276,6 +285,24 @@ pub(crate) struct ExpectCcs {
     /// Our write keys, sent after the client's Finished (full handshake only).
     encrypter: Option<Box<Encrypter12>>,
     decrypter: Box<Decrypter12>,
+    /// How the client proved itself, if it did.
+    client: ClientProof12,
+}
+
+/// What proves the client's identity to the server when its Finished arrives.
+#[derive(Debug)]
+pub(crate) enum ClientProof12 {
+    /// No client certificate: none asked for, or an empty list the verifier allows.
+    None,
+    /// The client's chain verified and its CertificateVerify checked out with its
+    /// key (RFC 5246, 7.4.8).
+    Certificate {
+        /// Held, not read: its existence is the proof.
+        _checked: SignatureChecked<ClientCertVerified>,
+    },
+    /// An abbreviated handshake: the client's Finished proves it holds the
+    /// session's master secret (RFC 5246, 7.3); the session carries its chain.
+    Resumed,
 }
 
 #[derive(Debug)]
@@ -283,6 +310,9 @@ pub(crate) struct ExpectFinished {
     hs: Handshake,
     master: MasterSecret,
     encrypter: Option<Box<Encrypter12>>,
+    /// How the client proved itself; held, not read: the Finished state cannot
+    /// exist without it.
+    _client: ClientProof12,
 }
 
 impl ExpectFinished {

@@ -3,7 +3,7 @@
 
 use crate::server::CertifiedKey;
 
-use crate::tls13::proof::CertificateVerified;
+use crate::proof::SignatureChecked;
 
 use super::*;
 
@@ -19,7 +19,7 @@ pub(crate) struct ExpectFinished {
 pub(crate) enum ServerProof {
     /// The server's chain verified and its CertificateVerify checked out
     /// (RFC 8446, 4.4.3).
-    Certificate(CertificateVerified<ServerCertVerified>),
+    Certificate(SignatureChecked<ServerCertVerified>),
     /// The server selected our PSK (RFC 8446, 4.2.11): its Finished, keyed from
     /// that PSK, proves it holds it (2.2).
     Psk,

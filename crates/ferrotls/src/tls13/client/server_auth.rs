@@ -4,7 +4,7 @@
 
 use rustls_pki_types::CertificateDer;
 
-use crate::tls13::proof::check_certificate_verify;
+use crate::tls13::check_certificate_verify;
 
 use super::*;
 

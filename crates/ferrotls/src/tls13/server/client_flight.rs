@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use rustls_pki_types::CertificateDer;
 
-use crate::tls13::proof::{check_certificate_verify, CertificateVerified, PskBinderChecked};
+use crate::proof::{PskBinderChecked, SignatureChecked};
+use crate::tls13::check_certificate_verify;
 
 use super::*;
 
@@ -154,7 +155,7 @@ pub(crate) enum ClientProof {
     /// The client's chain verified and its CertificateVerify checked out (4.4.3).
     Certificate {
         /// Held, not read: its existence is the proof.
-        _verified: CertificateVerified<ClientCertVerified>,
+        _verified: SignatureChecked<ClientCertVerified>,
     },
 }
 

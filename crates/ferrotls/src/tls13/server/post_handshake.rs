@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use rustls_pki_types::CertificateDer;
 
-use crate::tls13::proof::{check_certificate_verify, CertificateVerified};
+use crate::proof::SignatureChecked;
+use crate::tls13::check_certificate_verify;
 
 use super::*;
 
@@ -156,7 +157,7 @@ pub(crate) struct ExpectPostHandshakeFinished {
     /// check; none for an empty Certificate.
     pub(super) proof: Option<(
         Vec<CertificateDer<'static>>,
-        CertificateVerified<ClientCertVerified>,
+        SignatureChecked<ClientCertVerified>,
     )>,
 }
 

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::tls13::proof::{check_psk_binder, PskBinderChecked};
+use crate::proof::{check_psk_binder, PskBinderChecked};
 
 use super::*;
 
