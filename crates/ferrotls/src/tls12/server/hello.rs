@@ -456,9 +456,12 @@ fn full_handshake(
         )?;
     }
     let kx = match key_use {
-        KeyUse::Sign(scheme, group) => Some(send_server_key_exchange(
-            out, &mut hs, &cert, scheme, group,
-        )?),
+        KeyUse::Sign(scheme, group) => {
+            let (kx, ske) = server_key_exchange_params(group, scheme)?;
+            let signature = sign_server_key_exchange(&hs, &cert, &ske)?;
+            send_server_key_exchange(out, &mut hs, ske, signature)?;
+            Some(kx)
+        }
         KeyUse::Decrypt => None,
     };
     let client_auth = send_certificate_request(out, &mut hs, &config)?;
@@ -493,30 +496,48 @@ fn send_certificate(
     )
 }
 
-/// RFC 8422, 5.4: ServerKeyExchange for ECDHE on `group`, signed with the
-/// certificate's key over both randoms and the parameters. Returns our key
-/// exchange, for the client's share.
-fn send_server_key_exchange(
-    out: &mut Output<'_>,
-    hs: &mut Handshake,
-    cert: &CertifiedKey,
-    scheme: SignatureScheme,
+/// RFC 8422, 5.4: our ephemeral ECDHE key on `group`, and the ServerKeyExchange
+/// parameters that carry it, not yet signed.
+fn server_key_exchange_params(
     group: NamedGroup,
-) -> Result<kx12::EcdheKeyExchange, Error> {
+    scheme: SignatureScheme,
+) -> Result<(kx12::EcdheKeyExchange, ServerKeyExchangeEcdhe), Error> {
     let kx = kx12::EcdheKeyExchange::start(group)?;
-    let mut ske = ServerKeyExchangeEcdhe {
+    let ske = ServerKeyExchangeEcdhe {
         curve_type: NAMED_CURVE,
         group,
         public: kx.public_point().to_vec(),
         scheme,
         signature: Vec::new(),
     };
+    Ok((kx, ske))
+}
+
+/// RFC 8422, 5.4: the signature of the ServerKeyExchange, with the certificate's
+/// key over both randoms and the parameters.
+fn sign_server_key_exchange(
+    hs: &Handshake,
+    cert: &CertifiedKey,
+    ske: &ServerKeyExchangeEcdhe,
+) -> Result<Vec<u8>, Error> {
     let signed = ske.signed_message(&hs.client_random, &hs.server_random);
-    ske.signature = cert.key.sign(scheme, &signed)?;
+    Ok(cert.key.sign(ske.scheme, &signed)?)
+}
+
+/// RFC 8422, 5.4: the ServerKeyExchange, carrying `signature` (see
+/// `sign_server_key_exchange`).
+fn send_server_key_exchange(
+    out: &mut Output<'_>,
+    hs: &mut Handshake,
+    mut ske: ServerKeyExchangeEcdhe,
+    signature: Vec<u8>,
+) -> Result<(), Error> {
+    let (group, scheme) = (ske.group, ske.scheme);
+    ske.signature = signature;
     hs.send(out, HandshakePayload12::ServerKeyExchange(ske))?;
     out.record(Fact::Group(group));
     out.record(Fact::SignatureScheme(Some(scheme)));
-    Ok(kx)
+    Ok(())
 }
 
 /// RFC 5246, 7.4.4: a CertificateRequest when client certificates are verified.
