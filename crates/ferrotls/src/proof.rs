@@ -54,3 +54,33 @@ pub(crate) fn check_psk_binder(expected: &[u8], got: &[u8]) -> Result<PskBinderC
     }
     Ok(PskBinderChecked(()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_binder_token_only_for_the_matching_binder() {
+        assert!(check_psk_binder(&[7; 32], &[7; 32]).is_ok());
+        for got in [&[7u8; 31][..], &[8; 32][..], &[][..]] {
+            match check_psk_binder(&[7; 32], got) {
+                Err(Error::PeerMisbehaved(PeerMisbehaved::BadPskBinder)) => {}
+                other => panic!("binder {got:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_signature_token_only_for_a_signature_that_verifies() {
+        let bad = PeerMisbehaved::BadCertificateVerify {
+            scheme: SignatureScheme::ED25519,
+        };
+        // Not a SubjectPublicKeyInfo, so nothing verifies: the caller's error.
+        match check_signature((), SignatureScheme::ED25519, b"no key", b"m", &[0; 64], bad) {
+            Err(Error::PeerMisbehaved(PeerMisbehaved::BadCertificateVerify { scheme })) => {
+                assert_eq!(scheme, SignatureScheme::ED25519)
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -380,3 +380,44 @@ impl<'a> Output<'a> {
         self.common.emit(event);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tls13::suites::TLS13_AES_128_GCM_SHA256;
+
+    #[test]
+    fn recorded_facts_are_what_negotiated_reports() {
+        let mut common = CommonState::new(None);
+        let mut out = Output::new(&mut common);
+        let suite = &TLS13_AES_128_GCM_SHA256;
+        out.record(Fact::Tls13 {
+            suite,
+            group: NamedGroup::X25519,
+        });
+        out.record(Fact::TicketReceived);
+        out.record(Fact::TicketReceived);
+        out.record(Fact::PostHandshakeAuthRequest);
+        out.record(Fact::PostHandshakeAuthRequest);
+        out.record(Fact::PostHandshakeAuthAnswered {
+            authenticated: true,
+        });
+        out.record(Fact::PostHandshakeAuthAnswered {
+            authenticated: false,
+        });
+        out.record(Fact::Alpn(Some(b"h2".to_vec())));
+        let n = out.negotiated();
+        assert_eq!(n.version, Some(ProtocolVersion::TLSv1_3));
+        assert_eq!(n.cipher_suite, Some(suite.suite));
+        assert!(n.suite.is_some_and(|s| s.suite == suite.suite));
+        assert_eq!(n.group, Some(NamedGroup::X25519));
+        assert_eq!(n.tickets_received, 2);
+        let auth = n.post_handshake_auth;
+        assert_eq!(
+            (auth.requests, auth.answered, auth.authenticated),
+            (2, 2, 1)
+        );
+        assert_eq!(auth.pending(), 0);
+        assert_eq!(n.alpn.as_deref(), Some(&b"h2"[..]));
+    }
+}
