@@ -137,30 +137,7 @@ pub(crate) fn handle_server_hello(
     sh: ServerHello,
     raw: Vec<u8>,
 ) -> Result<ClientState13, Error> {
-    // RFC 8446, 4.2: a recognised extension that a TLS 1.3 ServerHello may not
-    // carry (a TLS 1.2 answer such as ALPN) is illegal_parameter, even when the
-    // client sent the request: its answer belongs in EncryptedExtensions.
-    if sh.tls13_forbidden_extension().is_some() {
-        return Err(illegal(
-            "ServerHello",
-            "extensions",
-            "a TLS 1.3 ServerHello may carry only supported_versions, key_share and pre_shared_key",
-        ));
-    }
-    // RFC 8446, 4.1.3: only these extensions may appear in a TLS 1.3 ServerHello.
-    for ext in &sh.extensions {
-        match ext {
-            ServerExtension::SupportedVersions(_) | ServerExtension::KeyShare(_) => {}
-            ServerExtension::PreSharedKey(_) if base.ticket.is_some() => {}
-            other => {
-                return Err(PeerMisbehaved::UnsolicitedExtension {
-                    message: "ServerHello",
-                    extension: other.ext_type().to_string(),
-                }
-                .into())
-            }
-        }
-    }
+    check_server_hello_extensions(&sh, base.ticket.is_some())?;
     let share = sh.key_share().ok_or(PeerMisbehaved::MissingExtension {
         message: "ServerHello",
         extension: "key_share",
@@ -203,23 +180,7 @@ pub(crate) fn handle_server_hello(
     let shared = kx.complete(&share.payload)?;
     transcript.add(&raw);
 
-    // RFC 8446, 4.2.11: the server accepted our (only) PSK, with a suite of its hash.
-    let psk = match (sh.psk_index(), &base.ticket) {
-        (None, _) => None,
-        (Some(0), Some((t, ticket_suite))) if ticket_suite.hash == suite.hash => {
-            if !t.resumption {
-                out.record(Fact::ExternalPsk(Some(t.identity.clone())));
-            }
-            Some(t.psk.as_bytes())
-        }
-        (Some(_), _) => {
-            return Err(illegal(
-                "ServerHello",
-                "pre_shared_key",
-                "selects a PSK the client did not offer, or with a different hash",
-            ))
-        }
-    };
+    let psk = accepted_psk(out, &sh, &base, suite)?;
     out.record(Fact::Resumed(
         psk.is_some() && base.ticket.as_ref().is_some_and(|(t, _)| t.resumption),
     ));
@@ -263,6 +224,59 @@ pub(crate) fn handle_server_hello(
             psk_authenticated,
         },
     )))
+}
+
+/// RFC 8446, 4.1.3 and 4.2: only supported_versions, key_share and (when we
+/// offered a PSK) pre_shared_key may appear in a TLS 1.3 ServerHello.
+fn check_server_hello_extensions(sh: &ServerHello, offered_psk: bool) -> Result<(), Error> {
+    // RFC 8446, 4.2: a recognised extension that a TLS 1.3 ServerHello may not
+    // carry (a TLS 1.2 answer such as ALPN) is illegal_parameter, even when the
+    // client sent the request: its answer belongs in EncryptedExtensions.
+    if sh.tls13_forbidden_extension().is_some() {
+        return Err(illegal(
+            "ServerHello",
+            "extensions",
+            "a TLS 1.3 ServerHello may carry only supported_versions, key_share and pre_shared_key",
+        ));
+    }
+    for ext in &sh.extensions {
+        match ext {
+            ServerExtension::SupportedVersions(_) | ServerExtension::KeyShare(_) => {}
+            ServerExtension::PreSharedKey(_) if offered_psk => {}
+            other => {
+                return Err(PeerMisbehaved::UnsolicitedExtension {
+                    message: "ServerHello",
+                    extension: other.ext_type().to_string(),
+                }
+                .into())
+            }
+        }
+    }
+    Ok(())
+}
+
+/// RFC 8446, 4.2.11: the PSK the server selected, if any: our (only) one, with a
+/// suite of its hash. An external PSK's identity is recorded.
+fn accepted_psk<'b>(
+    out: &mut Output<'_>,
+    sh: &ServerHello,
+    base: &'b HelloBase,
+    suite: &'static Tls13CipherSuite,
+) -> Result<Option<&'b [u8]>, Error> {
+    match (sh.psk_index(), &base.ticket) {
+        (None, _) => Ok(None),
+        (Some(0), Some((t, ticket_suite))) if ticket_suite.hash == suite.hash => {
+            if !t.resumption {
+                out.record(Fact::ExternalPsk(Some(t.identity.clone())));
+            }
+            Ok(Some(t.psk.as_bytes()))
+        }
+        (Some(_), _) => Err(illegal(
+            "ServerHello",
+            "pre_shared_key",
+            "selects a PSK the client did not offer, or with a different hash",
+        )),
+    }
 }
 
 #[derive(Debug)]
