@@ -35,6 +35,8 @@ pub mod record;
 #[cfg_attr(not(test), deny(clippy::indexing_slicing))]
 pub mod server;
 pub mod stream;
+#[cfg(test)]
+pub(crate) mod test_util;
 #[cfg_attr(not(test), deny(clippy::indexing_slicing))]
 pub mod tls12;
 #[cfg_attr(not(test), deny(clippy::indexing_slicing))]
