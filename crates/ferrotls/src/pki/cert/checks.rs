@@ -6,10 +6,10 @@ use x509_parser::der_parser::asn1_rs::Tag;
 use x509_parser::extensions::{ExtendedKeyUsage, GeneralName};
 use x509_parser::prelude::{AttributeTypeAndValue, X509Version};
 
-use super::super::names::{self, general_name_to_string};
 use super::{Cert, KU_KEY_CERT_SIGN, OID_CLIENT_AUTH, OID_OCSP_SIGNING, OID_SERVER_AUTH};
 use crate::crypto::sign::{check_cert_spki, CertKey, CertSignatureError};
 use crate::error::{CertRole, CertificateError};
+use crate::pki::names::{self, general_name_to_string};
 
 const OID_ANY_EKU: &str = "2.5.29.37.0";
 const OID_CODE_SIGNING: &str = "1.3.6.1.5.5.7.3.3";
