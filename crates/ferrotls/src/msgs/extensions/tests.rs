@@ -1,4 +1,5 @@
 use super::*;
+use crate::msgs::enums::{HeartbeatMode, PskKeyExchangeMode, ServerNameType};
 use crate::msgs::enums::{ProtocolVersion as V, SignatureScheme as S};
 use core::fmt::Debug;
 
