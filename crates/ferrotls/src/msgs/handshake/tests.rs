@@ -1,9 +1,9 @@
 use super::*;
 use crate::msgs::enums::{
     CipherSuite as Cs, ECPointFormat, HeartbeatMode, NamedGroup as G, ProtocolVersion as V,
-    SignatureScheme as S,
+    PskKeyExchangeMode, ServerNameType, SignatureScheme as S,
 };
-use crate::msgs::extensions::PskIdentity;
+use crate::msgs::extensions::{OfferedPsks, PskIdentity, ServerNameEntry};
 use crate::msgs::rfc8448::{bytes, find, RESUMED_CLIENT_HELLO_PREFIX, TRACE};
 use crate::test_util::Rng;
 
