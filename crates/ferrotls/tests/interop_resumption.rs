@@ -15,14 +15,10 @@ use std::time::{Duration, Instant};
 use common::*;
 use ferrotls::client::{ClientConfig, ClientConnection};
 use ferrotls::conn::{ClientEarlyData, Negotiated};
-use ferrotls::pki::{
-    ClientAuthVerifier, ClientCertVerifier, RootStore, ServerCertVerified, ServerCertVerifier,
-    TrustAnchor, Verifier,
-};
+use ferrotls::pki::{ClientAuthVerifier, ClientCertVerifier, RootStore, TrustAnchor, Verifier};
 use ferrotls::server::{InMemorySessionCache, ServerConfig, ServerConnection};
 use ferrotls::stream::StreamOwned;
-use ferrotls::Error;
-use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls_pki_types::{CertificateDer, ServerName};
 
 // ---------------------------------------------------------------------------------
 // A ferrotls server for several connections in a row.
@@ -626,31 +622,6 @@ fn openssl_client_status_with_ferrotls_server() {
         Ok(())
     })();
     assert_ok("openssl s_client -status -> ferrotls server", outcome);
-}
-
-/// The real verifier, recording each staple it is given.
-#[derive(Debug)]
-struct StapleRecorder {
-    inner: Verifier,
-    staples: Mutex<Vec<Vec<u8>>>,
-}
-
-impl ServerCertVerifier for StapleRecorder {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, Error> {
-        self.staples
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(ocsp.to_vec());
-        self.inner
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
-    }
 }
 
 #[test]

@@ -22,9 +22,10 @@ use ferrotls::client::{ClientConfig, ClientConfigBuilder, ClientConnection};
 use ferrotls::conn::Negotiated;
 use ferrotls::msgs::enums::HandshakeType;
 use ferrotls::observe::{Direction, Event, Observer};
+use ferrotls::pki::{ServerCertVerified, ServerCertVerifier};
 use ferrotls::server::{ServerConfig, ServerConfigBuilder, ServerConnection};
 use ferrotls::stream::StreamOwned;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
 
 /// How long any single wait may take: a connect, an accept, a read, a process exit.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
@@ -404,6 +405,32 @@ pub fn ca_params(cn: &str, path_len: Option<u8>) -> rcgen::CertificateParams {
     p.not_before = rcgen::date_time_ymd(2025, 1, 1);
     p.not_after = rcgen::date_time_ymd(2035, 1, 1);
     p
+}
+
+/// A server certificate verifier that asks `inner` and records every OCSP staple it
+/// is given.
+#[derive(Debug)]
+pub struct StapleRecorder<V> {
+    pub inner: V,
+    pub staples: Mutex<Vec<Vec<u8>>>,
+}
+
+impl<V: ServerCertVerifier> ServerCertVerifier for StapleRecorder<V> {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, ferrotls::Error> {
+        self.staples
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(ocsp.to_vec());
+        self.inner
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+    }
 }
 
 // ---------------------------------------------------------------------------------

@@ -10,12 +10,12 @@ use ferrotls::msgs::enums::{
     AlertDescription as A, AlertLevel, ContentType, HandshakeType, KeyUpdateRequest,
     SignatureScheme,
 };
-use ferrotls::msgs::{
-    CertReqExtension, CertificateRequest13, HandshakeMessage, HandshakePayload, KeyUpdate,
-};
+use ferrotls::msgs::{CertReqExtension, CertificateRequest13, HandshakeMessage, HandshakePayload};
 use ferrotls::pki::{ClientAuthVerifier, ClientCertVerifier, RootStore, TrustAnchor, Verifier};
 
-use crate::pair::{self, next_traffic_secret, read_plaintext, KeyType, Pair, RecordCipher, Side};
+use crate::pair::{
+    self, key_update, next_traffic_secret, read_plaintext, KeyType, Pair, RecordCipher, Side,
+};
 use crate::peer::{client, ensure, failed_without_alert, message, refused, same, server, Check};
 
 const CLIENT_AP: &str = "CLIENT_TRAFFIC_SECRET_0";
@@ -151,10 +151,6 @@ fn to_client(
 /// A connected pair (no tickets) and the client's sending protection.
 fn connected() -> (Pair, RecordCipher) {
     crate::peer::connected()
-}
-
-fn key_update(request: KeyUpdateRequest) -> Vec<u8> {
-    HandshakeMessage::new(HandshakePayload::KeyUpdate(KeyUpdate(request))).to_bytes()
 }
 
 fn alert(level: AlertLevel, description: A) -> [u8; 2] {
