@@ -16,7 +16,7 @@ use crate::pair::{
 };
 use crate::peer::{
     before_hello_with, client, failed_without_alert, message, refused, refused12, same, send_hello,
-    server, without, Check, TLS12,
+    server, unexpected, without, Check, TLS12,
 };
 
 /// A TLS 1.2 client offering TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 only.
@@ -199,11 +199,6 @@ fn server_last_flight_refused(
     edit(&mut records, &keys);
     let outcome = p.deliver(Side::Client, &join_records(&records));
     refused12(&mut p, Side::Client, Some(&keys), outcome, alert, text)
-}
-
-/// The sentence for `got` arriving at the protocol step `step`.
-fn unexpected(step: &str, got: &str) -> String {
-    format!("peer sent {got} {step}")
 }
 
 rules! {
