@@ -21,7 +21,8 @@ use ferrotls::Error;
 use pair::{
     alert_record, client_config, client_hello_of, handshake_record, identity, inner_error,
     key_update, last_alert_sent, plain_record, raw_record, sealed_message, server_config,
-    server_hello, split_records, summary, KeyType, Outcome, Pair, Piece, Side, BOTH, SERVER_NAME,
+    server_hello, split_records, summary, without, KeyType, Outcome, Pair, Piece, Side, BOTH,
+    SERVER_NAME,
 };
 
 use AlertDescription as A;
@@ -785,10 +786,6 @@ fn server_refuses_hello(edit: impl FnOnce(&mut ClientHello)) -> (Pair, Error) {
     let msg = HandshakeMessage::new(HandshakePayload::ClientHello(ch));
     let err = deliver_err(&mut p, Side::Server, &handshake_record(&msg));
     (p, err)
-}
-
-fn without(ch: &mut ClientHello, typ: ExtensionType) {
-    ch.extensions.retain(|e| e.ext_type() != typ);
 }
 
 fn set_extension(ch: &mut ClientHello, ext: ClientExtension) {

@@ -24,6 +24,8 @@ use crate::pair::{
     plain_record, server_config, server_hello, split_records, Keys12, Pair, Side,
 };
 
+pub use crate::pair::without;
+
 /// What a case returns.
 pub type Check = Result<(), String>;
 
@@ -161,11 +163,6 @@ pub fn set_extension(ch: &mut ClientHello, ext: ClientExtension) {
             ch.extensions.insert(at, ext);
         }
     }
-}
-
-/// Removes the extension of type `typ`.
-pub fn without(ch: &mut ClientHello, typ: ExtensionType) {
-    ch.extensions.retain(|e| e.ext_type() != typ);
 }
 
 /// A pair after a HelloRetryRequest: the client offered no key share, the server
@@ -383,4 +380,22 @@ pub fn verifier(optional: bool) -> Result<Arc<dyn ClientCertVerifier>, String> {
 /// The sentence for `got` arriving at the protocol step `step`.
 pub fn unexpected(step: &str, got: &str) -> String {
     format!("peer sent {got} {step}")
+}
+
+/// One unprotected record of type `typ`.
+pub fn rec(typ: ContentType, payload: &[u8]) -> OpaqueRecord {
+    split_records(&plain_record(typ, payload)).remove(0)
+}
+
+/// Sends the usual ClientHello changed by `edit`; the server must refuse it with
+/// `alert` and `text`.
+pub fn hello_refused(
+    edit: impl FnOnce(&mut ClientHello),
+    alert: AlertDescription,
+    text: &str,
+) -> Check {
+    let (mut p, mut ch) = before_hello();
+    edit(&mut ch);
+    let outcome = send_hello(&mut p, &ch);
+    refused(&mut p, Side::Server, outcome, alert, text)
 }

@@ -677,6 +677,11 @@ pub fn unhex(s: &str) -> Vec<u8> {
         .collect()
 }
 
+/// Removes the ClientHello's extension of type `typ`.
+pub fn without(ch: &mut ClientHello, typ: ExtensionType) {
+    ch.extensions.retain(|e| e.ext_type() != typ);
+}
+
 /// A handshake message in one unprotected record.
 pub fn handshake_record(msg: &HandshakeMessage) -> Vec<u8> {
     plain_record(ContentType::Handshake, &msg.to_bytes())
