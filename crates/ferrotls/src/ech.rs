@@ -2899,33 +2899,7 @@ mod tests {
 
     // --- Malformed input never panics --------------------------------------------------
 
-    /// xorshift64: deterministic randomness for the mutation loops.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-
-        fn mutate(&mut self, mut bytes: Vec<u8>) -> Vec<u8> {
-            for _ in 0..1 + self.below(3) {
-                let at = self.below(bytes.len() + 1);
-                match self.below(4) {
-                    0 | 1 if at < bytes.len() => bytes[at] = self.next() as u8,
-                    2 => bytes.truncate(at),
-                    _ => bytes.insert(at.min(bytes.len()), self.next() as u8),
-                }
-            }
-            bytes
-        }
-    }
+    use crate::test_util::Rng;
 
     #[test]
     fn mutated_inputs_never_panic() {

@@ -58,6 +58,20 @@ impl Rng {
     pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
+
+    /// `bytes` with one to three random edits: a byte changed, the tail cut off, or
+    /// a byte inserted.
+    pub(crate) fn mutate(&mut self, mut bytes: Vec<u8>) -> Vec<u8> {
+        for _ in 0..1 + self.below(3) {
+            let at = self.below(bytes.len() + 1);
+            match self.below(4) {
+                0 | 1 if at < bytes.len() => bytes[at] = self.next() as u8,
+                2 => bytes.truncate(at),
+                _ => bytes.insert(at.min(bytes.len()), self.next() as u8),
+            }
+        }
+        bytes
+    }
 }
 
 #[cfg(test)]
