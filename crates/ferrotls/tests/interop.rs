@@ -135,26 +135,20 @@ fn s_client(pki: &TestPki, port: u16, extra: &[&str]) -> Process {
     common::s_client(pki, port, &[&["-tls1_3"][..], extra].concat())
 }
 
-/// [`common::openssl_client`] over TLS 1.3 only.
-fn openssl_client(pki: &TestPki, port: u16, extra: &[&str], line: &str) -> Result<String, String> {
-    common::openssl_client(pki, port, &[&["-tls1_3"][..], extra].concat(), line)
-}
-
-/// An `openssl s_client` session with a ferrotls echo server built from `config`.
-/// Returns s_client's stdout and what the server negotiated.
+/// [`common::openssl_client_with_ferrotls_server`] over TLS 1.3 only, with the
+/// server built from `config`.
 fn openssl_client_with_ferrotls_server(
     pki: &TestPki,
     config: Result<Arc<ferrotls::server::ServerConfig>, ferrotls::Error>,
     client_args: &[&str],
     line: &str,
 ) -> Result<(String, Negotiated), String> {
-    let server = ferrotls_echo_server(built("server", config)?);
-    let (stdout, served) = both(
-        openssl_client(pki, server.port, client_args, line),
-        server.finish(),
-    )?;
-    check_eq("bytes echoed by the server", served.value, line.len() + 1)?;
-    Ok((stdout, served.negotiated))
+    common::openssl_client_with_ferrotls_server(
+        pki,
+        built("server", config)?,
+        &[&["-tls1_3"][..], client_args].concat(),
+        line,
+    )
 }
 
 #[test]

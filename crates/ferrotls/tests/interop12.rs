@@ -155,23 +155,6 @@ fn s_server(leaf: &Leaf, naccept: u32, rev: bool, extra: &[&str]) -> Process {
     Process::spawn("openssl", &args)
 }
 
-/// An s_client session with a ferrotls echo server: s_client's stdout, what the
-/// server negotiated.
-fn openssl_client_with_ferrotls_server(
-    pki: &TestPki,
-    config: Arc<ServerConfig>,
-    client_args: &[&str],
-    line: &str,
-) -> Result<(String, Negotiated), String> {
-    let server = ferrotls_echo_server(config);
-    let (stdout, served) = both(
-        openssl_client(pki, server.port, client_args, line),
-        server.finish(),
-    )?;
-    check_eq("bytes echoed by the server", served.value, line.len() + 1)?;
-    Ok((stdout, served.negotiated))
-}
-
 fn server_config_for(
     leaf: &Leaf,
     suite: &Tls12CipherSuite,

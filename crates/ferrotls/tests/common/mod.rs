@@ -749,6 +749,23 @@ pub fn openssl_client(
     Ok(stdout)
 }
 
+/// An [`openssl_client`] session with a ferrotls echo server built from `config`.
+/// Returns s_client's stdout and what the server negotiated.
+pub fn openssl_client_with_ferrotls_server(
+    pki: &TestPki,
+    config: Arc<ServerConfig>,
+    client_args: &[&str],
+    line: &str,
+) -> Result<(String, Negotiated), String> {
+    let server = ferrotls_echo_server(config);
+    let (stdout, served) = both(
+        openssl_client(pki, server.port, client_args, line),
+        server.finish(),
+    )?;
+    check_eq("bytes echoed by the server", served.value, line.len() + 1)?;
+    Ok((stdout, served.negotiated))
+}
+
 // ---------------------------------------------------------------------------------
 // Loopback networking.
 
