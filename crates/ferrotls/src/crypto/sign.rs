@@ -17,6 +17,7 @@ use x509_parser::oid_registry::{
 };
 use x509_parser::x509::SubjectPublicKeyInfo;
 
+pub use crate::error::{CertSignatureError, SignatureError};
 use crate::error::{ConfigError, CryptoError};
 use crate::msgs::enums::SignatureScheme;
 
@@ -309,41 +310,6 @@ impl core::fmt::Debug for SigningKey {
         write!(f, "SigningKey({})", self.kind)
     }
 }
-
-/// Why a peer's signature was not accepted.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SignatureError {
-    /// We do not verify this scheme (SHA-1, Ed448, RSA-PSS-PSS, P-521, unknown).
-    UnsupportedScheme { scheme: SignatureScheme },
-    /// The certificate's key is not of the type the scheme needs (or is malformed).
-    KeyMismatch {
-        scheme: SignatureScheme,
-        key: String,
-    },
-    /// The signature does not verify.
-    Invalid,
-}
-
-impl core::fmt::Display for SignatureError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            SignatureError::UnsupportedScheme { scheme } => write!(
-                f,
-                "signature scheme {scheme} is not supported; ferrotls verifies ECDSA P-256/P-384, Ed25519, RSA-PSS and RSA PKCS#1 v1.5 with SHA-2"
-            ),
-            SignatureError::KeyMismatch { scheme, key } => write!(
-                f,
-                "signature scheme {scheme} cannot be used with a {key} public key"
-            ),
-            SignatureError::Invalid => write!(
-                f,
-                "the signature does not verify with the certificate's public key"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for SignatureError {}
 
 /// The public key types a scheme can be verified with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1328,26 +1294,6 @@ mod tests {
 // ecdsa-with-SHA256 may be made by a P-384 issuer, so the curve comes from the
 // issuer's key. Used by `pki`; self-contained so it can grow independently.
 // ---------------------------------------------------------------------------
-
-/// Why a certificate (or CRL, or OCSP response) signature was not accepted.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CertSignatureError {
-    /// SHA-1 or MD5 based: collisions are practical, so never accepted.
-    WeakHash { algorithm: &'static str },
-    /// An algorithm identifier we do not verify (DSA, Ed448, unknown OIDs, odd parameters).
-    UnsupportedAlgorithm { algorithm: String },
-    /// The signer's key is too weak: RSA under 2048 bits or not a whole number of bytes.
-    WeakKey { key: String },
-    /// The signer's key is of a type or curve we do not support (P-192, DSA, explicit curves).
-    UnsupportedKey { key: String },
-    /// The algorithm needs a different kind of key (RSA signature, EC key).
-    KeyMismatch {
-        algorithm: &'static str,
-        key: String,
-    },
-    /// The signature does not verify.
-    Invalid,
-}
 
 /// A public key we accept in a certificate, described for people.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
