@@ -153,7 +153,7 @@ pub enum CertificateError {
         reason: String,
     },
     /// Several problems with the chain: `first` is the one to fix first (see
-    /// [`crate::pki::Precedence`]), `also` every other one found, in order.
+    /// `pki::Precedence`), `also` every other one found, in order.
     Several {
         first: Box<CertificateError>,
         also: Vec<CertificateError>,
