@@ -7,10 +7,13 @@ use crate::codec::Codec;
 use crate::crypto::hpke::{setup_base_sender, HpkeSuite, SenderContext};
 use crate::crypto::Provider;
 use crate::error::Error;
+use crate::error::{EchError, SkipReason, SkippedConfig};
 use crate::msgs::extensions::ClientExtension;
 use crate::msgs::handshake::ClientHello;
 
-use super::*;
+use super::config::EchConfig;
+use super::extension::{ech_extension_mut, EchClientHello};
+use super::{hpke_error, AEAD_TAG_LEN};
 
 /// A client's ECH offer to one configuration: the HPKE sender context and `enc`,
 /// set up once and used for both ClientHelloOuters (section 6.1.5).

@@ -8,8 +8,10 @@ use crate::codec::{
 };
 use crate::crypto::hpke::{HpkeKem, HpkeSuite};
 use crate::error::Error;
+use crate::error::{EchError, SkipReason, SkippedConfig};
+use crate::msgs::enums::ECH_VERSION;
 
-use super::*;
+use super::INFO_PREFIX;
 
 /// One ECHConfig of version 0xfe0d that this crate can use (section 4), with its
 /// exact encoding kept for the HPKE info (section 6.1). Only [`parse_config_list`]

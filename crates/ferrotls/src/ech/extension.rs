@@ -1,12 +1,13 @@
 //! The encrypted_client_hello extension (section 5): its outer and inner forms.
 
 use crate::codec::{put_u16, put_u8, put_vec_u16, Reader};
+use crate::error::EchError;
 use crate::error::Error;
 use crate::msgs::enums::ExtensionType;
 use crate::msgs::extensions::ClientExtension;
 use crate::msgs::handshake::ClientHello;
 
-use super::*;
+use super::{TYPE_INNER, TYPE_OUTER};
 
 /// The body of an encrypted_client_hello extension in a ClientHello (section 5).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -5,12 +5,16 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::codec::{with_u24_len, with_u8_len, Codec, DecodeError, DecodeErrorKind, Reader};
+use crate::error::EchError;
 use crate::error::Error;
 use crate::msgs::enums::{ExtensionType, HandshakeType, ProtocolVersion};
 use crate::msgs::extensions::ClientExtension;
 use crate::msgs::handshake::ClientHello;
 
-use super::*;
+use super::extension::{
+    ech_extension, ech_extension_mut, read_outer, refuse_outer_extensions, EchClientHello,
+};
+use super::{ext_name, TYPE_INNER};
 
 /// Encodes ClientHelloInner as EncodedClientHelloInner (section 5.1): a ClientHello
 /// body (no handshake header) with an empty legacy_session_id, the extensions of the

@@ -7,9 +7,13 @@ use zeroize::Zeroizing;
 
 use crate::crypto::hpke::{HpkeKem, HpkeKeyPair};
 use crate::crypto::Provider;
+use crate::error::EchError;
 use crate::error::{ConfigError, Error};
 
-use super::*;
+use super::config::{check_public_name, encode_config_list, parse_config_list, EchConfig};
+use super::{
+    hpke_error, GENERATED_SUITES, KEM_X25519_HKDF_SHA256, X25519_KEY_LEN, X25519_PKCS8_PREFIX,
+};
 
 /// A server's ECH configuration with its HPKE private key (sections 4 and 7.1).
 pub struct EchKeys {

@@ -99,8 +99,5 @@ pub use inner::{decode_inner, encode_inner, inner_handshake_bytes, outer_aad};
 pub use keys::{retry_configs, EchKeys};
 pub use server::{server_open_first, server_open_second, EchServerState};
 
-use config::check_public_name;
-use extension::{ech_extension_mut, read_outer, refuse_outer_extensions, OuterOffer};
-
 #[cfg(test)]
 mod tests;

@@ -6,10 +6,13 @@ use core::fmt;
 use zeroize::Zeroizing;
 
 use crate::crypto::hpke::{setup_base_receiver, HpkeSuite, ReceiverContext};
+use crate::error::EchError;
 use crate::error::Error;
 use crate::msgs::handshake::ClientHello;
 
-use super::*;
+use super::extension::{ech_extension, read_outer, refuse_outer_extensions, OuterOffer};
+use super::inner::{decode_inner, outer_aad};
+use super::keys::EchKeys;
 
 /// What a client-facing server keeps after accepting ECH: the HPKE context, to open
 /// the second ClientHelloOuter after HelloRetryRequest (section 7.1.1), and what that

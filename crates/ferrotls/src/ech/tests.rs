@@ -1,5 +1,6 @@
 //! Helpers shared by the ECH unit tests, and the tests that span the module.
 
+pub(super) use super::extension::ech_extension_mut;
 pub(crate) use super::*;
 pub(crate) use crate::codec::{put_u16, put_u8, put_vec_u16, put_vec_u8, with_u16_len, Codec};
 pub(crate) use crate::crypto::Provider;
