@@ -4,8 +4,9 @@
 //! Reads every `.rs` file under `src/`, collects the paths it names (`use crate::..`
 //! trees, `crate::a::b` and `super::`/`self::` paths anywhere in the code, doc links
 //! included), maps each to the longest module prefix that exists (a file's module is
-//! its path; `mod.rs` and `lib.rs` stand for their directory), and looks for strongly
-//! connected sets of modules. Edges between a module and its ancestor or descendant
+//! its path; `mod.rs` and `lib.rs` stand for their directory), follows re-exports
+//! (`pub use`, globs) from there to the module that defines the item, and looks for
+//! strongly connected sets of modules. Edges between a module and its ancestor or descendant
 //! are allowed. Test code (`tests.rs` files, `#[cfg(test)]` items and modules) is
 //! left out. Plain comments and string literals are ignored.
 //!
@@ -264,8 +265,9 @@ fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
         .map(|p| p + from)
 }
 
-/// The paths a `use` tree names: `a::{b, c::{d as e}, f::*}` -> a::b, a::c::d, a::f.
-fn expand_use(tree: &str, prefix: &[String], out: &mut Vec<Module>) {
+/// The paths a `use` tree names, each with the name it binds (`None` for a glob):
+/// `a::{b, c::{d as e}, f::*}` -> (a::b, b), (a::c::d, e), (a::f, glob).
+fn expand_use(tree: &str, prefix: &[String], out: &mut Vec<(Module, Option<String>)>) {
     let tree = tree.trim().trim_start_matches("::");
     if let Some(open) = tree.find('{') {
         let head: Module = tree[..open]
@@ -290,7 +292,8 @@ fn expand_use(tree: &str, prefix: &[String], out: &mut Vec<Module>) {
         }
         expand_use(&inner[start..], &base, out);
     } else {
-        let path = tree.split(" as ").next().unwrap_or("").trim();
+        let mut parts = tree.split(" as ");
+        let path = parts.next().unwrap_or("").trim();
         if path.is_empty() {
             return;
         }
@@ -300,7 +303,12 @@ fn expand_use(tree: &str, prefix: &[String], out: &mut Vec<Module>) {
                 full.push(seg.to_string());
             }
         }
-        out.push(full);
+        let bound = match parts.next().map(str::trim) {
+            _ if path.ends_with('*') => None,
+            Some(alias) => Some(alias.to_string()),
+            None => full.last().cloned(),
+        };
+        out.push((full, bound));
     }
 }
 
@@ -346,6 +354,83 @@ fn related(a: &[String], b: &[String]) -> bool {
     a.starts_with(b) || b.starts_with(a)
 }
 
+/// A path as written, the module it is written in, and for a `use` the name it
+/// binds (`Some(None)` for a glob).
+struct Reference {
+    scope: Module,
+    path: Module,
+    line: usize,
+    import: Option<Option<String>>,
+}
+
+/// The names a module defines, imports (to where) and glob-imports.
+#[derive(Default)]
+struct Scope {
+    defines: BTreeSet<String>,
+    imports: BTreeMap<String, Module>,
+    globs: Vec<Module>,
+}
+
+/// Names that items get in `code`: `fn x`, `struct X`, `macro_rules! x`, ...
+fn definitions(code: &str) -> BTreeSet<String> {
+    let words: Vec<&str> = code
+        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '!'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let keywords = [
+        "fn",
+        "struct",
+        "enum",
+        "const",
+        "static",
+        "type",
+        "trait",
+        "union",
+        "mod",
+        "macro_rules!",
+    ];
+    words
+        .windows(2)
+        .filter(|w| keywords.contains(&w[0]))
+        .map(|w| w[1].to_string())
+        .collect()
+}
+
+/// The module that defines what `path` names: the longest module prefix, or, where
+/// that module only imports the name (a re-export, a glob), the module it comes from.
+fn locate(
+    path: &[String],
+    modules: &BTreeSet<Module>,
+    scopes: &BTreeMap<Module, Scope>,
+    depth: usize,
+) -> Module {
+    let at = owner(path, modules);
+    let (Some(item), Some(scope)) = (path.get(at.len()), scopes.get(&at)) else {
+        return at;
+    };
+    if depth > 16 || scope.defines.contains(item) {
+        return at;
+    }
+    let rest = &path[at.len() + 1..];
+    if let Some(target) = scope.imports.get(item) {
+        let mut next = target.clone();
+        next.extend(rest.iter().cloned());
+        return locate(&next, modules, scopes, depth + 1);
+    }
+    for glob in &scope.globs {
+        let provides = scopes
+            .get(glob)
+            .is_some_and(|g| g.defines.contains(item) || g.imports.contains_key(item));
+        if provides {
+            let mut next = glob.clone();
+            next.push(item.clone());
+            next.extend(rest.iter().cloned());
+            return locate(&next, modules, scopes, depth + 1);
+        }
+    }
+    at
+}
+
 /// Builds the module graph of a crate from (path relative to src/, text) pairs.
 fn build(files: &[(String, String)]) -> Graph {
     let mut cleaned = Vec::new();
@@ -365,22 +450,38 @@ fn build(files: &[(String, String)]) -> Graph {
     }
     cleaned.retain(|(_, m, _)| !test_only.iter().any(|t| m.starts_with(t)));
     let modules: BTreeSet<Module> = cleaned.iter().map(|(_, m, _)| m.clone()).collect();
+    // What each module defines and imports, to follow re-exports to the module
+    // that defines an item (`crate::ech::EchKeys` is ech::keys's, not ech's).
+    let mut scopes: BTreeMap<Module, Scope> = BTreeMap::new();
+    let mut refs = Vec::new();
+    for (rel, module, code) in &cleaned {
+        let scope = scopes.entry(module.clone()).or_default();
+        scope.defines = definitions(code);
+        for r in references(module, code) {
+            let Some(full) = resolve(&r.path, &r.scope, &modules) else {
+                continue;
+            };
+            match (&r.import, r.scope == *module) {
+                (Some(Some(bound)), true) if bound != "_" => {
+                    scope.imports.insert(bound.clone(), full.clone());
+                }
+                (Some(None), true) => scope.globs.push(full.clone()),
+                _ => {}
+            }
+            refs.push((rel, module, full, r.line));
+        }
+    }
     let mut graph = Graph {
         modules: modules.iter().map(|m| name(m)).collect(),
         ..Graph::default()
     };
-    for (rel, module, code) in &cleaned {
-        for (scope, path, line) in references(module, code) {
-            let Some(full) = resolve(&path, &scope, &modules) else {
-                continue;
-            };
-            let to = owner(&full, &modules);
-            if !related(module, &to) {
-                graph
-                    .edges
-                    .entry((name(module), name(&to)))
-                    .or_insert_with(|| format!("src/{rel}:{line}"));
-            }
+    for (rel, module, full, line) in refs {
+        let to = locate(&full, &modules, &scopes, 0);
+        if !related(module, &to) {
+            graph
+                .edges
+                .entry((name(module), name(&to)))
+                .or_insert_with(|| format!("src/{rel}:{line}"));
         }
     }
     graph
@@ -388,7 +489,7 @@ fn build(files: &[(String, String)]) -> Graph {
 
 /// Every path a file names, with the module it is written in (inline `mod x { }`
 /// blocks included, for `super::`) and its line.
-fn references(module: &[String], code: &str) -> Vec<(Module, Module, usize)> {
+fn references(module: &[String], code: &str) -> Vec<Reference> {
     let b = code.as_bytes();
     let line_of = |pos: usize| b[..pos].iter().filter(|&&c| c == b'\n').count() + 1;
     // Inline modules: (start, end, name).
@@ -441,7 +542,12 @@ fn references(module: &[String], code: &str) -> Vec<(Module, Module, usize)> {
             &mut paths,
         );
         let (scope, line) = (scope_at(pos), line_of(pos));
-        out.extend(paths.into_iter().map(|p| (scope.clone(), p, line)));
+        out.extend(paths.into_iter().map(|(path, bound)| Reference {
+            scope: scope.clone(),
+            path,
+            line,
+            import: Some(bound),
+        }));
         for c in &mut rest[pos..end] {
             if *c != b'\n' {
                 *c = b' ';
@@ -474,7 +580,12 @@ fn references(module: &[String], code: &str) -> Vec<(Module, Module, usize)> {
             path.push(String::from_utf8_lossy(&rest[s..j]).into_owned());
         }
         if path.len() > 1 {
-            out.push((scope_at(i), path, line_of(i)));
+            out.push(Reference {
+                scope: scope_at(i),
+                path,
+                line: line_of(i),
+                import: None,
+            });
         }
         i = j.max(i + 1);
     }
@@ -822,6 +933,35 @@ fn checker_reads_use_groups_and_ignores_comments_strings_and_tests() {
     assert_eq!(edges, ["e->f", "e->g", "m->e", "n->m", "p->n"], "{graph:?}");
     assert!(!graph.modules.contains("g::fixtures"));
     assert_eq!(check(&graph, &[]), Ok(()));
+}
+
+#[test]
+fn checker_follows_re_exports_to_the_defining_module() {
+    let graph = build(&sources(&[
+        ("lib.rs", ""),
+        // t names e::Keys, which e re-exports from its child e::k: t -> e::k.
+        ("e/mod.rs", "mod k;\npub use k::Keys;\n"),
+        ("e/k.rs", "use crate::t::State;\npub struct Keys;\n"),
+        ("t.rs", "use crate::e::Keys;\npub struct State;\n"),
+        // Through a glob re-export: u -> m::en.
+        ("m/mod.rs", "mod en;\npub use en::*;\n"),
+        (
+            "m/en.rs",
+            "pub enum Proto {}\npub fn f() {\n    crate::u::g();\n}\n",
+        ),
+        ("u.rs", "pub fn g() -> crate::m::Proto {\n    todo!()\n}\n"),
+    ]));
+    let err = check(&graph, &[]).unwrap_err();
+    assert!(
+        err.contains("import cycle among e::k, t: e::k -> t -> e::k"),
+        "{err}"
+    );
+    assert!(err.contains("t -> e::k (src/t.rs:1)"), "{err}");
+    assert!(
+        err.contains("import cycle among m::en, u: m::en -> u -> m::en"),
+        "{err}"
+    );
+    assert!(err.contains("u -> m::en (src/u.rs:1)"), "{err}");
 }
 
 #[test]
