@@ -2,6 +2,13 @@
 //!
 //! Every variant carries its context, and every `Display` text is a sentence a person
 //! can act on. `Error::alert` is the only place that decides which alert a failure sends.
+//!
+//! One file per concern: `record`, `peer` (PeerMisbehaved), `negotiation` (NoCommon),
+//! `certificate`, `crypto` (with signature errors), `config` (with API misuse), `ech`.
+//! Every error type of the library lives here except two whose context is their own
+//! module's types: `DecodeError` in `codec` (below this module, re-exported here) and
+//! `HpkeError` in `crypto::hpke`. This module imports only `codec`, `msgs::enums` and
+//! `time`, so every other module can use it without an import cycle.
 
 use core::fmt;
 
