@@ -80,7 +80,7 @@ impl EchSender {
 
     /// Section 6.1.1: completes `outer` (a ClientHelloOuter complete but for ECH)
     /// with the outer encrypted_client_hello extension sealing `encoded_inner` (from
-    /// [`encode_inner`]). The extension goes last, or just before pre_shared_key; if
+    /// [`encode_inner`](super::encode_inner)). The extension goes last, or just before pre_shared_key; if
     /// `outer` already has one (copied from the first ClientHelloOuter), it is
     /// replaced where it is. `first` is false for the hello after HelloRetryRequest,
     /// which sends an empty enc (section 6.1.5); call this once for each hello, in

@@ -15,7 +15,7 @@ use super::INFO_PREFIX;
 
 /// One ECHConfig of version 0xfe0d that this crate can use (section 4), with its
 /// exact encoding kept for the HPKE info (section 6.1). Only [`parse_config_list`]
-/// and [`EchKeys`] make one, so every `EchConfig` passed the checks of section 6.1.
+/// and `EchKeys` make one, so every `EchConfig` passed the checks of section 6.1.
 ///
 /// The fields describe [`EchConfig::encoded`], which is what is sent and what HPKE
 /// binds to: change them and the two disagree, so the server will not decrypt.

@@ -50,7 +50,7 @@ impl fmt::Debug for EchServerState {
 /// `Ok(None)` when there is no encrypted_client_hello extension, or when no key
 /// whose config_id matches and whose configuration lists the offered suite opens
 /// the payload (possibly GREASE): the server then goes on with ClientHelloOuter
-/// and, having keys, sends retry configurations ([`retry_configs`]). On success,
+/// and, having keys, sends retry configurations ([`retry_configs`](super::retry_configs)). On success,
 /// the reconstructed ClientHelloInner (see [`decode_inner`]; any failure there is
 /// fatal) and the state for the second hello.
 ///
