@@ -35,6 +35,7 @@ pub mod record;
 #[cfg_attr(not(test), deny(clippy::indexing_slicing))]
 pub mod server;
 pub mod stream;
+#[cfg_attr(not(test), deny(clippy::indexing_slicing))]
 pub mod time;
 #[cfg_attr(not(test), deny(clippy::indexing_slicing))]
 pub mod tls12;
