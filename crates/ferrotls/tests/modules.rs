@@ -6,9 +6,9 @@
 //! included), maps each to the longest module prefix that exists (a file's module is
 //! its path; `mod.rs` and `lib.rs` stand for their directory), follows re-exports
 //! (`pub use`, globs) from there to the module that defines the item, and looks for
-//! strongly connected sets of modules. Edges between a module and its ancestor or descendant
-//! are allowed. Test code (`tests.rs` files, `#[cfg(test)]` items and modules) is
-//! left out. Plain comments and string literals are ignored.
+//! strongly connected sets of modules. Edges between a module and its ancestor or
+//! descendant are allowed. Test code (`tests.rs` files, `#[cfg(test)]` items and
+//! modules) is left out. Plain comments and string literals are ignored.
 //!
 //! The state machines still form one cycle until their restructuring is done: the
 //! edges that keep it are listed in [`ALLOWED`]. The test fails on any cycle those
@@ -40,9 +40,9 @@ const ALLOWED: &[(&str, &str)] = &[
 ];
 
 /// The bottom layers: wire codec, times, messages, errors, crypto. They may import
-/// only each other, never ech, pki, record, conn or the handshake. (A child may use
-/// its parent, so `error::certificate -> pki -> error` is no cycle above; this rule
-/// keeps such a loop through a parent's re-exports out of the bottom layers.)
+/// only each other, never ech, pki, record, conn or the handshake, even where that
+/// would close no cycle (a child may use its parent, so `error::x -> pki -> error`
+/// counts as none when pki uses only error/mod.rs's own items).
 const BOTTOM: &[&str] = &["codec", "time", "msgs", "error", "crypto"];
 
 type Module = Vec<String>;
@@ -154,7 +154,7 @@ fn clean(text: &str) -> String {
             // A character literal ('x', '\n', '\u{1f}'), or else a lifetime.
             let start = i;
             if b.get(i + 1) == Some(&b'\\') {
-                i += 2;
+                i += 3; // the quote, the backslash and the escaped character
                 while i < b.len() && b[i] != b'\'' {
                     i += 1;
                 }
@@ -915,7 +915,10 @@ fn checker_reads_use_groups_and_ignores_comments_strings_and_tests() {
         ("e.rs", "use crate::{f::{X, Y as Z}, g::*};\n"),
         (
             "f.rs",
-            "// crate::e::Q is only mentioned\nconst S: &str = \"crate::e::Q\";\n",
+            "// crate::e::Q is only mentioned\nconst S: &str = \"crate::e::Q\";\n\
+             const Q: char = '\\'';\nconst D: char = '\"';\n\
+             const R: &str = r#\"crate::e::Q \" \"#;\n\
+             fn l<'a>(x: &'a str) -> &'a str {\n    crate::g::run();\n    x\n}\n",
         ),
         ("g/mod.rs", "#[cfg(test)]\npub(crate) mod fixtures;\n"),
         ("g/fixtures.rs", "use crate::e::Q;\n"),
@@ -930,7 +933,11 @@ fn checker_reads_use_groups_and_ignores_comments_strings_and_tests() {
         .keys()
         .map(|(a, b)| format!("{a}->{b}"))
         .collect();
-    assert_eq!(edges, ["e->f", "e->g", "m->e", "n->m", "p->n"], "{graph:?}");
+    assert_eq!(
+        edges,
+        ["e->f", "e->g", "f->g", "m->e", "n->m", "p->n"],
+        "{graph:?}"
+    );
     assert!(!graph.modules.contains("g::fixtures"));
     assert_eq!(check(&graph, &[]), Ok(()));
 }
