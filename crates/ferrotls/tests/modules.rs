@@ -4,9 +4,9 @@
 //! Reads every `.rs` file under `src/`, collects the paths it names (`use crate::..`
 //! trees, `crate::a::b` and `super::`/`self::` paths anywhere in the code, doc links
 //! included), maps each to the longest module prefix that exists (a file's module is
-//! its path; `mod.rs` and `lib.rs` stand for their directory), follows re-exports
-//! (`pub use`, globs) from there to the module that defines the item, and looks for
-//! strongly connected sets of modules. Edges between a module and its ancestor or
+//! its path; `mod.rs` and `lib.rs` stand for their directory) and also follows
+//! re-exports (`pub use`, globs) from there to the module that defines the item (an
+//! edge to either counts), and looks for strongly connected sets of modules. Edges between a module and its ancestor or
 //! descendant are allowed. Test code (`tests.rs` files, `#[cfg(test)]` items and
 //! modules) is left out. Plain comments and string literals are ignored.
 //!
@@ -476,12 +476,18 @@ fn build(files: &[(String, String)]) -> Graph {
         ..Graph::default()
     };
     for (rel, module, full, line) in refs {
-        let to = locate(&full, &modules, &scopes, 0);
-        if !related(module, &to) {
-            graph
-                .edges
-                .entry((name(module), name(&to)))
-                .or_insert_with(|| format!("src/{rel}:{line}"));
+        // Both the module a path names as written (`crate::error::DecodeError` names
+        // error, which a reader of the use line sees) and the one that defines the
+        // item (through re-exports): an edge in either counts.
+        let written = owner(&full, &modules);
+        let defining = locate(&full, &modules, &scopes, 0);
+        for to in [written, defining] {
+            if !related(module, &to) {
+                graph
+                    .edges
+                    .entry((name(module), name(&to)))
+                    .or_insert_with(|| format!("src/{rel}:{line}"));
+            }
         }
     }
     graph
@@ -969,6 +975,32 @@ fn checker_follows_re_exports_to_the_defining_module() {
         "{err}"
     );
     assert!(err.contains("u -> m::en (src/u.rs:1)"), "{err}");
+}
+
+#[test]
+fn checker_counts_the_module_a_path_names_as_written() {
+    // codec takes D from error, which re-exports it from error::decode (a leaf);
+    // error itself takes A from enums, which takes R from codec. Through the
+    // re-export alone there is no cycle, but error and codec import each other.
+    let graph = build(&sources(&[
+        ("lib.rs", ""),
+        ("codec.rs", "pub use crate::error::D;\npub struct R;\n"),
+        (
+            "error/mod.rs",
+            "mod decode;\npub use decode::D;\nuse crate::enums::A;\n",
+        ),
+        ("error/decode.rs", "pub struct D;\n"),
+        ("enums.rs", "use crate::codec::R;\npub enum A {}\n"),
+    ]));
+    let err = check(&graph, &[]).unwrap_err();
+    assert!(
+        err.contains("import cycle among codec, enums, error: codec -> error -> enums -> codec"),
+        "{err}"
+    );
+    assert!(err.contains("codec -> error (src/codec.rs:1)"), "{err}");
+    assert!(graph
+        .edges
+        .contains_key(&("codec".into(), "error::decode".into())));
 }
 
 #[test]
