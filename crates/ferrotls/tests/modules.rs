@@ -6,9 +6,10 @@
 //! included), maps each to the longest module prefix that exists (a file's module is
 //! its path; `mod.rs` and `lib.rs` stand for their directory) and also follows
 //! re-exports (`pub use`, globs) from there to the module that defines the item (an
-//! edge to either counts), and looks for strongly connected sets of modules. Edges between a module and its ancestor or
-//! descendant are allowed. Test code (`tests.rs` files, `#[cfg(test)]` items and
-//! modules) is left out. Plain comments and string literals are ignored.
+//! edge to either counts), and looks for strongly connected sets of modules. Edges
+//! between a module and its ancestor or descendant are allowed. Test code (`tests.rs`
+//! files, `#[cfg(test)]` items and modules) is left out. Plain comments and string
+//! literals are ignored.
 //!
 //! The state machines still form one cycle until their restructuring is done: the
 //! edges that keep it are listed in [`ALLOWED`]. The test fails on any cycle those
