@@ -38,6 +38,8 @@ pub mod stream;
 #[cfg(test)]
 pub(crate) mod test_util;
 #[cfg_attr(not(test), deny(clippy::indexing_slicing))]
+pub mod time;
+#[cfg_attr(not(test), deny(clippy::indexing_slicing))]
 pub mod tls12;
 #[cfg_attr(not(test), deny(clippy::indexing_slicing))]
 pub mod tls13;

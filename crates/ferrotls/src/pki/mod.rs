@@ -27,7 +27,7 @@ mod path;
 mod problems;
 mod revocation;
 mod search;
-pub mod time;
+pub use crate::time;
 mod verify;
 
 pub use crate::error::{CertRole, RejectedPath};
