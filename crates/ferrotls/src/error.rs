@@ -448,6 +448,8 @@ pub enum CryptoError {
     KeyExchangeFailed { group: &'static str },
     /// The private key could not be used for signing.
     SigningFailed { scheme: &'static str },
+    /// A key held elsewhere (KMS, HSM, signing service): the signer reported failure.
+    RemoteSigningFailed { scheme: &'static str, reason: String },
     /// The random source failed.
     RandomFailed,
     /// A key or IV had the wrong length for the algorithm.
@@ -518,6 +520,17 @@ pub enum ApiError {
     /// TLS 1.2 without the extended master secret: nothing may be exported
     /// (RFC 7627, 5.4).
     ExportWithoutExtendedMasterSecret,
+    /// `complete` was called, but the handshake waits for no operation (none was
+    /// asked for, or the one asked for was already completed).
+    NoOperationPending,
+    /// `complete` was given the answer to another kind of operation than the one
+    /// the handshake waits for.
+    WrongCompletion {
+        expected: &'static str,
+        got: &'static str,
+    },
+    /// The handshake waits for an operation that the driver has no handler for.
+    NoHandler { operation: &'static str },
 }
 
 impl Error {
@@ -710,6 +723,8 @@ fn protocol_step(state: &str) -> (&'static str, &'static str) {
         "ExpectPostHandshakeFinished" => {
             "while waiting for the client's Finished after the handshake"
         }
+        "AwaitSignature" => "while the certificate's key was signing the CertificateVerify",
+        "AwaitServerCertVerification" => "while the server's certificate was being verified",
         "Connected" => "after the handshake, where it is not allowed",
         "handshaking" => "during the handshake, where it is not allowed",
         _ => "at a point of the handshake where it is not allowed",
@@ -1263,6 +1278,10 @@ impl fmt::Display for CryptoError {
                     "signing with {scheme} failed: the private key could not be used"
                 )
             }
+            CryptoError::RemoteSigningFailed { scheme, reason } => write!(
+                f,
+                "the signer holding the certificate's private key could not sign with {scheme}: {reason}"
+            ),
             CryptoError::RandomFailed => write!(f, "the system random source failed"),
             CryptoError::BadKeyLength { algorithm, length } => {
                 write!(f, "a {length}-byte key is the wrong size for {algorithm}")
@@ -1358,6 +1377,19 @@ impl fmt::Display for ApiError {
                 f,
                 "cannot export keying material: this TLS 1.2 session has no extended master secret, \
                  so a man in the middle could share it (RFC 7627, 5.4)"
+            ),
+            ApiError::NoOperationPending => write!(
+                f,
+                "complete() was called, but the handshake is not waiting for any operation \
+                 (each operation from pending_operation() is completed exactly once)"
+            ),
+            ApiError::WrongCompletion { expected, got } => write!(
+                f,
+                "the handshake waits for {expected}, but complete() was given {got}"
+            ),
+            ApiError::NoHandler { operation } => write!(
+                f,
+                "the handshake waits for {operation}, but no handler for it was given to the driver"
             ),
         }
     }
@@ -1544,6 +1576,10 @@ mod tests {
             (Error::from(CryptoError::KeyExchangeFailed { group: "X25519MLKEM768" }), "X25519MLKEM768 key exchange failed", Some(AlertDescription::InternalError)),
             (Error::from(CryptoError::SigningFailed { scheme: "ed25519" }), "signing with ed25519 failed: the private key could not be used", Some(AlertDescription::InternalError)),
             (Error::from(CryptoError::RandomFailed), "the system random source failed", Some(AlertDescription::InternalError)),
+            (Error::from(CryptoError::RemoteSigningFailed { scheme: "ecdsa_secp256r1_sha256", reason: "key not found".into() }), "the signer holding the certificate's private key could not sign with ecdsa_secp256r1_sha256: key not found", Some(AlertDescription::InternalError)),
+            (Error::from(ApiError::NoOperationPending), "complete() was called, but the handshake is not waiting for any operation (each operation from pending_operation() is completed exactly once)", None),
+            (Error::from(ApiError::WrongCompletion { expected: "a signature", got: "a server certificate verdict" }), "the handshake waits for a signature, but complete() was given a server certificate verdict", None),
+            (Error::from(ApiError::NoHandler { operation: "a signature" }), "the handshake waits for a signature, but no handler for it was given to the driver", None),
             (Error::from(CryptoError::BadKeyLength { algorithm: "AES-128-GCM", length: 15 }), "a 15-byte key is the wrong size for AES-128-GCM", Some(AlertDescription::InternalError)),
             (Error::from(CryptoError::EncryptFailed), "record encryption failed", Some(AlertDescription::InternalError)),
             (Error::from(CertificateError::CaUsedAsEndEntity { subject: s("ca.example.com"), from_client: false }), "certificate for ca.example.com is a CA certificate (basicConstraints cA=TRUE), so it cannot be the server's own certificate, even when it is trusted. Issue a server certificate from this CA and use that instead (`openssl req -x509` makes CA:TRUE certificates unless given -addext basicConstraints=critical,CA:FALSE).", Some(AlertDescription::BadCertificate)),

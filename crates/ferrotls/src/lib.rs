@@ -26,6 +26,7 @@ mod exporter;
 #[cfg_attr(not(test), deny(clippy::indexing_slicing))]
 pub mod msgs;
 pub mod observe;
+pub mod pause;
 pub mod pem;
 #[cfg_attr(not(test), deny(clippy::indexing_slicing))]
 pub mod pki;

@@ -64,6 +64,13 @@ pub trait ServerCertVerifier: Debug + Send + Sync {
         ocsp: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, Error>;
+
+    /// Whether the handshake pauses for the verdict instead of calling
+    /// `verify_server_cert` ([`crate::pause::Operation::VerifyServerCert`]). No by
+    /// default; [`crate::pause::DeferredServerCertVerifier`] says yes.
+    fn pauses(&self) -> bool {
+        false
+    }
 }
 
 /// Proof that a client certificate chain was verified. Only verifiers create it.

@@ -19,7 +19,7 @@ use crate::crypto::kx::KeyExchange;
 use crate::crypto::{constant_time_eq, sign};
 use crate::ech::{self, EchError, EchSender};
 use crate::error::illegal;
-use crate::error::{CertificateError, ConfigError, Error, NoCommon, PeerMisbehaved};
+use crate::error::{ApiError, CertificateError, ConfigError, Error, NoCommon, PeerMisbehaved};
 use crate::exporter::ExporterSecret;
 use crate::msgs::enums::{
     CipherSuite, ECPointFormat, ExtensionType, HandshakeType, HeartbeatMode, NamedGroup,
@@ -32,6 +32,7 @@ use crate::msgs::{
     DOWNGRADE_TLS11, DOWNGRADE_TLS12,
 };
 use crate::observe::{Direction, Event, Protection};
+use crate::pause::{Completion, Operation, ServerCertRequest};
 use crate::pki::ServerCertVerified;
 use crate::record::RecordEncrypter;
 use crate::tls12::client::{self as client12, ClientState12};
@@ -51,6 +52,8 @@ pub(crate) enum ClientState {
     ExpectCertificateVerify(Box<ExpectCertificateVerify>),
     ExpectFinished(Box<ExpectFinished>),
     Connected(Box<Connected>),
+    /// Paused: the caller verifies the server's chain (`crate::pause`).
+    AwaitServerCertVerification(Box<AwaitServerCertVerification>),
     /// The server chose TLS 1.2.
     Tls12(Box<ClientState12>),
 }
@@ -73,7 +76,24 @@ impl ClientState {
                 typ,
                 H::NewSessionTicket | H::KeyUpdate | H::CertificateRequest
             ),
+            ClientState::AwaitServerCertVerification(_) => false,
             ClientState::Tls12(_) => true,
+        }
+    }
+
+    /// The operation a paused state waits for.
+    pub fn operation(&self) -> Option<&Operation> {
+        match self {
+            ClientState::AwaitServerCertVerification(s) => Some(&s.operation),
+            _ => None,
+        }
+    }
+
+    /// Resumes a paused state with the answer to its operation.
+    pub fn resume(self, common: &mut CommonState, completion: Completion) -> Result<Self, Error> {
+        match self {
+            ClientState::AwaitServerCertVerification(s) => s.resume(common, completion),
+            _ => Err(ApiError::NoOperationPending.into()),
         }
     }
 
@@ -86,6 +106,7 @@ impl ClientState {
             ClientState::ExpectCertificateVerify(_) => "ExpectCertificateVerify",
             ClientState::ExpectFinished(_) => "ExpectFinished",
             ClientState::Connected(_) => "Connected",
+            ClientState::AwaitServerCertVerification(_) => "AwaitServerCertVerification",
             ClientState::Tls12(s) => s.name(),
         }
     }
@@ -1518,6 +1539,23 @@ impl ExpectCertificate {
         let end_entity = CertificateDer::from(first.cert);
         let intermediates: Vec<CertificateDer<'static>> =
             entries.map(|e| CertificateDer::from(e.cert)).collect();
+        if self.base.config.verifier.pauses() {
+            // The caller verifies; the transcript takes the Certificate meanwhile.
+            let operation = Operation::VerifyServerCert(ServerCertRequest {
+                end_entity,
+                intermediates,
+                server_name: self.base.auth_name()?.to_owned(),
+                ocsp: ocsp.unwrap_or_default(),
+                now: self.base.config.provider.time.now(),
+            });
+            self.transcript.add(raw);
+            return Ok(ClientState::AwaitServerCertVerification(Box::new(
+                AwaitServerCertVerification {
+                    inner: self,
+                    operation,
+                },
+            )));
+        }
         let (spki, verified) = crate::pki::verify_server_chain(
             common,
             self.base.config.verifier.as_ref(),
@@ -1531,6 +1569,33 @@ impl ExpectCertificate {
         Ok(ClientState::ExpectCertificateVerify(Box::new(
             ExpectCertificateVerify {
                 inner: self,
+                spki,
+                _verified: verified,
+            },
+        )))
+    }
+}
+
+/// Paused until the caller's verifier answers for the server's chain.
+#[derive(Debug)]
+pub(crate) struct AwaitServerCertVerification {
+    inner: ExpectCertificate,
+    operation: Operation,
+}
+
+impl AwaitServerCertVerification {
+    fn resume(self: Box<Self>, common: &mut CommonState, completion: Completion) -> Result<ClientState, Error> {
+        let verified = crate::pause::server_cert_verdict(completion)?;
+        let Operation::VerifyServerCert(request) = self.operation else {
+            return Err(ApiError::NoOperationPending.into());
+        };
+        let spki = crate::pki::spki_of(request.end_entity.as_ref())?.to_vec();
+        let mut chain = vec![request.end_entity];
+        chain.extend(request.intermediates);
+        common.negotiated.peer_certificates = chain;
+        Ok(ClientState::ExpectCertificateVerify(Box::new(
+            ExpectCertificateVerify {
+                inner: self.inner,
                 spki,
                 _verified: verified,
             },
