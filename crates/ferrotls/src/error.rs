@@ -449,7 +449,10 @@ pub enum CryptoError {
     /// The private key could not be used for signing.
     SigningFailed { scheme: &'static str },
     /// A key held elsewhere (KMS, HSM, signing service): the signer reported failure.
-    RemoteSigningFailed { scheme: &'static str, reason: String },
+    RemoteSigningFailed {
+        scheme: &'static str,
+        reason: String,
+    },
     /// The random source failed.
     RandomFailed,
     /// A key or IV had the wrong length for the algorithm.

@@ -1584,7 +1584,11 @@ pub(crate) struct AwaitServerCertVerification {
 }
 
 impl AwaitServerCertVerification {
-    fn resume(self: Box<Self>, common: &mut CommonState, completion: Completion) -> Result<ClientState, Error> {
+    fn resume(
+        self: Box<Self>,
+        common: &mut CommonState,
+        completion: Completion,
+    ) -> Result<ClientState, Error> {
         let verified = crate::pause::server_cert_verdict(completion)?;
         let Operation::VerifyServerCert(request) = self.operation else {
             return Err(ApiError::NoOperationPending.into());

@@ -33,13 +33,12 @@ use crate::msgs::{
     ServerExtension, ServerHello, HELLO_RETRY_REQUEST_RANDOM,
 };
 use crate::observe::{Direction, Event, Protection};
+use crate::pause::{Completion, Operation, SignRequest};
 use crate::pki::{CheckedClientChain, ClientCertVerified, ClientCertVerifier};
 use crate::server::{CertifiedKey, ServerConfig, StoredSession, TICKET_NONCE_LEN};
 use crate::tls12::server::{self as server12, ServerState12};
-use crate::pause::{Completion, Operation, SignRequest};
 use crate::tls13::key_schedule::{
-    finished_verify_data, resumption_psk, EarlySecret, HandshakeSecret, MasterSecret,
-    TrafficSecret,
+    finished_verify_data, resumption_psk, EarlySecret, HandshakeSecret, MasterSecret, TrafficSecret,
 };
 use crate::tls13::suites::Tls13CipherSuite;
 use crate::tls13::{certificate_verify_message, Transcript};
@@ -973,7 +972,6 @@ fn server_flight(
                 .collect(),
         }));
         common.add_to_flight(&mut flight, &cert, &mut transcript);
-
     }
 
     let mut end = FlightEnd {
@@ -1000,7 +998,12 @@ fn server_flight(
             let operation = Operation::Sign(SignRequest {
                 scheme: choices.scheme,
                 message: signed,
-                certificate: choices.cert.chain.first().cloned().unwrap_or_else(|| CertificateDer::from(Vec::new())),
+                certificate: choices
+                    .cert
+                    .chain
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| CertificateDer::from(Vec::new())),
             });
             return Ok(ServerState::AwaitSignature(Box::new(AwaitSignature {
                 end,
