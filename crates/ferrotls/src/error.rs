@@ -726,8 +726,9 @@ fn protocol_step(state: &str) -> (&'static str, &'static str) {
         "ExpectPostHandshakeFinished" => {
             "while waiting for the client's Finished after the handshake"
         }
-        "AwaitSignature" => "while the certificate's key was signing the CertificateVerify",
+        "AwaitSignature" => "while the certificate's private key was signing",
         "AwaitServerCertVerification" => "while the server's certificate was being verified",
+        "AwaitClientCertVerification" => "while the client's certificate was being verified",
         "Connected" => "after the handshake, where it is not allowed",
         "handshaking" => "during the handshake, where it is not allowed",
         _ => "at a point of the handshake where it is not allowed",

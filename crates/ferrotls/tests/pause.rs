@@ -10,9 +10,14 @@ use std::sync::Arc;
 use ferrotls::client::ClientConfig;
 use ferrotls::conn::Connection;
 use ferrotls::crypto::{KeyKind, SigningKey};
+use ferrotls::msgs::enums::ProtocolVersion;
 use ferrotls::msgs::enums::{AlertDescription, AlertLevel, ContentType, SignatureScheme};
-use ferrotls::pause::{Completion, DeferredServerCertVerifier, Handlers, Operation, Signer};
-use ferrotls::pki::{PinnedCertVerifier, ServerCertVerifier};
+use ferrotls::pause::{
+    Completion, DeferredClientCertVerifier, DeferredServerCertVerifier, Handlers, Operation, Signer,
+};
+use ferrotls::pki::{
+    ClientAuthVerifier, PinnedCertVerifier, RootStore, ServerCertVerifier, TrustAnchor, Verifier,
+};
 use ferrotls::server::{CertifiedKey, ServerConfig};
 use ferrotls::Error;
 use rustls_pki_types::CertificateDer;
@@ -25,18 +30,26 @@ use pair::{
 /// At most this many rounds of moving bytes and answering operations.
 const MAX_ROUNDS: usize = 32;
 
-/// Signs with a key the test holds, as a KMS would.
+/// Signs with keys the test holds, as a KMS would: the key is chosen by certificate.
 #[derive(Debug)]
 struct TestSigner {
-    key: SigningKey,
-    leaf: CertificateDer<'static>,
+    keys: Vec<(CertificateDer<'static>, SigningKey)>,
 }
 
 impl TestSigner {
     fn new(id: &Identity) -> Self {
+        Self::for_all(&[id])
+    }
+
+    fn for_all(ids: &[&Identity]) -> Self {
         TestSigner {
-            key: SigningKey::from_der(&id.key()).expect("test key"),
-            leaf: id.leaf().clone(),
+            keys: ids
+                .iter()
+                .map(|id| {
+                    let key = SigningKey::from_der(&id.key()).expect("test key");
+                    (id.leaf().clone(), key)
+                })
+                .collect(),
         }
     }
 }
@@ -48,10 +61,12 @@ impl Signer for TestSigner {
         scheme: SignatureScheme,
         message: &[u8],
     ) -> Result<Vec<u8>, String> {
-        if certificate.as_ref() != self.leaf.as_ref() {
-            return Err("no key for this certificate".into());
-        }
-        self.key.sign(scheme, message).map_err(|e| e.to_string())
+        let (_, key) = self
+            .keys
+            .iter()
+            .find(|(leaf, _)| leaf.as_ref() == certificate.as_ref())
+            .ok_or("no key for this certificate")?;
+        key.sign(scheme, message).map_err(|e| e.to_string())
     }
 }
 
@@ -424,4 +439,292 @@ fn records_that_arrive_while_paused_wait_and_then_proceed_in_order() {
 fn a_remote_key_needs_a_certificate() {
     let err = CertifiedKey::remote(Vec::new(), KeyKind::EcdsaP256).unwrap_err();
     assert_eq!(err.to_string(), "no certificates were configured");
+}
+
+// ---------------------------------------------------------------------------------
+// TLS 1.2, client certificates
+
+const TLS12: &[ProtocolVersion] = &[ProtocolVersion::TLSv1_2];
+const TLS13: &[ProtocolVersion] = &[ProtocolVersion::TLSv1_3];
+
+/// Verifies client certificates issued by the pair's test CA.
+fn client_auth(id: &Identity) -> Arc<ClientAuthVerifier> {
+    let mut roots = RootStore::new();
+    roots.add(TrustAnchor::from_cert(id.chain[1].clone()).expect("test CA"));
+    Arc::new(ClientAuthVerifier::new(Verifier::new(roots)))
+}
+
+fn client_id() -> Identity {
+    identity(KeyType::Ecdsa, &["client.example"])
+}
+
+/// Every answer the tests give: both keys, the pinned server, the CA for clients.
+fn all_answers(server: &Identity, client: &Identity) -> Handlers {
+    Handlers::new()
+        .signer(Arc::new(TestSigner::for_all(&[server, client])))
+        .server_verifier(Arc::new(
+            PinnedCertVerifier::new(vec![server.leaf().clone()]).expect("pinned"),
+        ))
+        .client_verifier(client_auth(client))
+}
+
+/// One paused handshake: what pauses, on which side, and the context string a
+/// signature's message must carry (TLS 1.3) or not.
+struct Case {
+    name: &'static str,
+    versions: &'static [ProtocolVersion],
+    remote_server_key: bool,
+    deferred_server_verifier: bool,
+    remote_client_key: bool,
+    deferred_client_verifier: bool,
+    want: &'static [(Side, &'static str)],
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "TLS 1.2 ServerKeyExchange by a remote key",
+        versions: TLS12,
+        remote_server_key: true,
+        deferred_server_verifier: false,
+        remote_client_key: false,
+        deferred_client_verifier: false,
+        want: &[(Side::Server, "a signature")],
+    },
+    Case {
+        name: "TLS 1.2 server certificate verified by the caller",
+        versions: TLS12,
+        remote_server_key: false,
+        deferred_server_verifier: true,
+        remote_client_key: false,
+        deferred_client_verifier: false,
+        want: &[(Side::Client, "a server certificate verdict")],
+    },
+    Case {
+        name: "TLS 1.3 client CertificateVerify by a remote key",
+        versions: TLS13,
+        remote_server_key: false,
+        deferred_server_verifier: false,
+        remote_client_key: true,
+        deferred_client_verifier: false,
+        want: &[(Side::Client, "a signature")],
+    },
+    Case {
+        name: "TLS 1.2 client CertificateVerify by a remote key",
+        versions: TLS12,
+        remote_server_key: false,
+        deferred_server_verifier: false,
+        remote_client_key: true,
+        deferred_client_verifier: false,
+        want: &[(Side::Client, "a signature")],
+    },
+    Case {
+        name: "TLS 1.3 client certificate verified by the caller",
+        versions: TLS13,
+        remote_server_key: false,
+        deferred_server_verifier: false,
+        remote_client_key: false,
+        deferred_client_verifier: true,
+        want: &[(Side::Server, "a client certificate verdict")],
+    },
+    Case {
+        name: "TLS 1.2 client certificate verified by the caller",
+        versions: TLS12,
+        remote_server_key: false,
+        deferred_server_verifier: false,
+        remote_client_key: false,
+        deferred_client_verifier: true,
+        want: &[(Side::Server, "a client certificate verdict")],
+    },
+    Case {
+        name: "TLS 1.3 everything at once",
+        versions: TLS13,
+        remote_server_key: true,
+        deferred_server_verifier: true,
+        remote_client_key: true,
+        deferred_client_verifier: true,
+        want: &[
+            (Side::Server, "a signature"),
+            (Side::Client, "a server certificate verdict"),
+            (Side::Client, "a signature"),
+            (Side::Server, "a client certificate verdict"),
+        ],
+    },
+    Case {
+        name: "TLS 1.2 everything at once",
+        versions: TLS12,
+        remote_server_key: true,
+        deferred_server_verifier: true,
+        remote_client_key: true,
+        deferred_client_verifier: true,
+        want: &[
+            (Side::Server, "a signature"),
+            (Side::Client, "a server certificate verdict"),
+            (Side::Client, "a signature"),
+            (Side::Server, "a client certificate verdict"),
+        ],
+    },
+];
+
+/// The configurations of `case`, paused where it says, or all synchronous.
+fn case_configs(
+    case: &Case,
+    paused: bool,
+) -> (
+    ferrotls::client::ClientConfigBuilder,
+    ferrotls::server::ServerConfigBuilder,
+) {
+    let (server_id, client_id) = (ecdsa(), client_id());
+    let mut server = if paused && case.remote_server_key {
+        remote_server(&server_id, KeyType::Ecdsa)
+    } else {
+        server_config(&[&server_id])
+    };
+    server = server.versions(case.versions);
+    let mut client = if paused && case.deferred_server_verifier {
+        deferred_client()
+    } else {
+        client_config(&[&server_id])
+    };
+    client = client.versions(case.versions);
+    if case.remote_client_key || case.deferred_client_verifier {
+        client = if paused && case.remote_client_key {
+            let key = CertifiedKey::remote(client_id.chain.clone(), KeyKind::EcdsaP256)
+                .expect("remote client key");
+            client.client_certified_key(key)
+        } else {
+            client
+                .client_cert(client_id.chain.clone(), &client_id.key())
+                .expect("client cert")
+        };
+        server = if paused && case.deferred_client_verifier {
+            server.client_auth(Arc::new(DeferredClientCertVerifier::new(true, Vec::new())))
+        } else {
+            server.client_auth(client_auth(&client_id))
+        };
+    }
+    (client, server)
+}
+
+#[test]
+fn every_pause_point_gives_the_same_handshake_as_the_synchronous_path() {
+    let (server_id, client_id) = (ecdsa(), client_id());
+    let handlers = all_answers(&server_id, &client_id);
+    for case in CASES {
+        let (client, server) = case_configs(case, false);
+        let want = sync_summaries(client, server);
+        let (client, server) = case_configs(case, true);
+        let mut p = Pair::new(client, server);
+        let seen = run(&mut p, answer_with(&handlers))
+            .unwrap_or_else(|(side, e)| panic!("{}: {side:?} failed: {e}", case.name));
+        let kinds: Vec<(Side, &str)> = seen.iter().map(|s| (s.side, s.op.describe())).collect();
+        assert_eq!(kinds, case.want, "{}", case.name);
+        for s in &seen {
+            if let Operation::Sign(req) = &s.op {
+                let leaf = if s.side == Side::Server {
+                    &server_id
+                } else {
+                    &client_id
+                };
+                assert_eq!(&req.certificate, leaf.leaf(), "{}", case.name);
+                let context: &[u8] = if s.side == Side::Server {
+                    b"TLS 1.3, server CertificateVerify\0"
+                } else {
+                    b"TLS 1.3, client CertificateVerify\0"
+                };
+                // RFC 8446, 4.4.3 in TLS 1.3; RFC 5246, 7.4.3 and 7.4.8 sign other bytes.
+                let tls13 = req.message.len() > 64 && req.message[64..].starts_with(context);
+                assert_eq!(tls13, case.versions == TLS13, "{}", case.name);
+            }
+        }
+        let got = [
+            summary(p.client.negotiated()),
+            summary(p.server.negotiated()),
+        ];
+        assert_eq!(got, want, "{}", case.name);
+        if case.remote_client_key || case.deferred_client_verifier {
+            assert_eq!(
+                p.server.peer_certificates(),
+                client_id.chain.as_slice(),
+                "{}",
+                case.name
+            );
+            assert!(p.client.negotiated().client_auth, "{}", case.name);
+        }
+        exchange_data(&mut p);
+    }
+}
+
+#[test]
+fn a_refused_client_certificate_fails_as_the_synchronous_path_does() {
+    let stranger = identity(KeyType::Ecdsa, &["stranger.example"]);
+    let other_ca_verifier = {
+        // Trusts only a CA that issued nothing here: the pair's CA is unknown to it.
+        let other = rcgen::generate_simple_self_signed(vec!["other-ca".to_string()]).unwrap();
+        let mut roots = RootStore::new();
+        roots.add(TrustAnchor::from_cert(other.cert.der().clone()).unwrap());
+        ClientAuthVerifier::new(Verifier::new(roots))
+    };
+    for versions in [TLS13, TLS12] {
+        let server_id = ecdsa();
+        let client = client_config(&[&server_id])
+            .versions(versions)
+            .client_cert(stranger.chain.clone(), &stranger.key())
+            .unwrap();
+        let sync_server = server_config(&[&server_id])
+            .versions(versions)
+            .client_auth(Arc::new(other_ca_verifier.clone()));
+        let mut sync = Pair::new(client.clone(), sync_server);
+        let (side, want) = sync.handshake().expect_err("refused synchronously");
+        assert_eq!(side, Side::Server);
+
+        let paused_server = server_config(&[&server_id])
+            .versions(versions)
+            .client_auth(Arc::new(DeferredClientCertVerifier::new(true, Vec::new())));
+        let mut p = Pair::new(client, paused_server);
+        let (side, err) = run(&mut p, |_, op| match op {
+            Operation::VerifyClientCert(r) => {
+                Completion::ClientCertVerified(r.verify_with(&other_ca_verifier))
+            }
+            other => panic!("unexpected {other:?}"),
+        })
+        .expect_err("refused by the caller's verifier");
+        assert_eq!((side, &err), (Side::Server, &want), "{versions:?}");
+        assert_eq!(
+            err.alert(),
+            Some(AlertDescription::UnknownCa),
+            "{versions:?}"
+        );
+        let sent = p.take(Side::Server);
+        assert_eq!(
+            p.deliver(Side::Client, &sent).unwrap_err(),
+            Error::AlertReceived(AlertDescription::UnknownCa),
+            "{versions:?}"
+        );
+    }
+}
+
+#[test]
+fn a_failed_client_signature_fails_with_internal_error() {
+    for versions in [TLS13, TLS12] {
+        let (server_id, client_id) = (ecdsa(), client_id());
+        let key = CertifiedKey::remote(client_id.chain.clone(), KeyKind::EcdsaP256).unwrap();
+        let mut p = Pair::new(
+            client_config(&[&server_id])
+                .versions(versions)
+                .client_certified_key(key),
+            server_config(&[&server_id])
+                .versions(versions)
+                .client_auth(client_auth(&client_id)),
+        );
+        let (side, err) = run(&mut p, |_, _| {
+            Completion::Signature(Err("token expired".into()))
+        })
+        .expect_err("the signer failed");
+        assert_eq!(side, Side::Client, "{versions:?}");
+        assert_eq!(
+            err.to_string(),
+            "the signer holding the certificate's private key could not sign with ecdsa_secp256r1_sha256: token expired"
+        );
+        assert_eq!(err.alert(), Some(AlertDescription::InternalError));
+    }
 }

@@ -9,7 +9,7 @@ use super::{Completion, Operation};
 use crate::conn::Connection;
 use crate::error::{ApiError, Error};
 use crate::msgs::enums::SignatureScheme;
-use crate::pki::ServerCertVerifier;
+use crate::pki::{ClientCertVerifier, ServerCertVerifier};
 
 impl Connection {
     /// The operation the handshake waits for, if it waits (see [`crate::pause`]).
@@ -81,6 +81,7 @@ pub trait Signer: Debug + Send + Sync {
 pub struct Handlers {
     signer: Option<Arc<dyn Signer>>,
     server_verifier: Option<Arc<dyn ServerCertVerifier>>,
+    client_verifier: Option<Arc<dyn ClientCertVerifier>>,
 }
 
 impl Handlers {
@@ -100,6 +101,12 @@ impl Handlers {
         self
     }
 
+    /// Answers [`Operation::VerifyClientCert`].
+    pub fn client_verifier(mut self, verifier: Arc<dyn ClientCertVerifier>) -> Self {
+        self.client_verifier = Some(verifier);
+        self
+    }
+
     /// The answer to `op`, or [`ApiError::NoHandler`] if no handler takes it.
     pub fn answer(&self, op: &Operation) -> Result<Completion, Error> {
         let missing = || ApiError::NoHandler {
@@ -113,6 +120,10 @@ impl Handlers {
             Operation::VerifyServerCert(r) => {
                 let verifier = self.server_verifier.as_ref().ok_or_else(missing)?;
                 Completion::ServerCertVerified(r.verify_with(verifier.as_ref()))
+            }
+            Operation::VerifyClientCert(r) => {
+                let verifier = self.client_verifier.as_ref().ok_or_else(missing)?;
+                Completion::ClientCertVerified(r.verify_with(verifier.as_ref()))
             }
         })
     }

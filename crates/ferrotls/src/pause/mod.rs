@@ -54,7 +54,7 @@ use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
 use crate::error::{ApiError, CertificateError, CryptoError, Error};
 use crate::msgs::enums::SignatureScheme;
-use crate::pki::{ServerCertVerified, ServerCertVerifier};
+use crate::pki::{ClientCertVerified, ClientCertVerifier, ServerCertVerified, ServerCertVerifier};
 
 /// What a paused handshake waits for. Later issues add more (session-store and
 /// ticket-key lookups, 0-RTT replay checks): match with a `_` arm.
@@ -67,6 +67,9 @@ pub enum Operation {
     /// Verify the server's certificate chain. Answer with
     /// [`Completion::ServerCertVerified`].
     VerifyServerCert(ServerCertRequest),
+    /// Verify a client's certificate chain (on a server). Answer with
+    /// [`Completion::ClientCertVerified`].
+    VerifyClientCert(ClientCertRequest),
 }
 
 impl Operation {
@@ -75,6 +78,7 @@ impl Operation {
         match self {
             Operation::Sign(_) => "a signature",
             Operation::VerifyServerCert(_) => "a server certificate verdict",
+            Operation::VerifyClientCert(_) => "a client certificate verdict",
         }
     }
 }
@@ -123,6 +127,27 @@ impl ServerCertRequest {
     }
 }
 
+/// A client's chain, for a verifier outside the handshake (on a server).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ClientCertRequest {
+    pub end_entity: CertificateDer<'static>,
+    /// As the client sent them.
+    pub intermediates: Vec<CertificateDer<'static>>,
+    /// The time to verify at, from the configuration's clock.
+    pub now: UnixTime,
+}
+
+impl ClientCertRequest {
+    /// Runs a synchronous verifier on the request.
+    pub fn verify_with(
+        &self,
+        verifier: &dyn ClientCertVerifier,
+    ) -> Result<ClientCertVerified, Error> {
+        verifier.verify_client_cert(&self.end_entity, &self.intermediates, self.now)
+    }
+}
+
 /// The answer to an [`Operation`].
 #[derive(Debug)]
 #[non_exhaustive]
@@ -132,6 +157,8 @@ pub enum Completion {
     Signature(Result<Vec<u8>, String>),
     /// The verifier's verdict. A refusal ends the handshake with the error's alert.
     ServerCertVerified(Result<ServerCertVerified, Error>),
+    /// The client verifier's verdict. A refusal ends the handshake with the error's alert.
+    ClientCertVerified(Result<ClientCertVerified, Error>),
 }
 
 impl Completion {
@@ -140,6 +167,7 @@ impl Completion {
         match self {
             Completion::Signature(_) => "a signature",
             Completion::ServerCertVerified(_) => "a server certificate verdict",
+            Completion::ClientCertVerified(_) => "a client certificate verdict",
         }
     }
 }
@@ -163,6 +191,14 @@ pub(crate) fn server_cert_verdict(completion: Completion) -> Result<ServerCertVe
     match completion {
         Completion::ServerCertVerified(verdict) => verdict,
         other => Err(wrong("a server certificate verdict", &other)),
+    }
+}
+
+/// The client verifier's verdict in `completion`.
+pub(crate) fn client_cert_verdict(completion: Completion) -> Result<ClientCertVerified, Error> {
+    match completion {
+        Completion::ClientCertVerified(verdict) => verdict,
+        other => Err(wrong("a client certificate verdict", &other)),
     }
 }
 
@@ -190,6 +226,53 @@ impl ServerCertVerifier for DeferredServerCertVerifier {
         _now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
         // Never reached: the handshake pauses instead (see `pauses`).
+        Err(CertificateError::BadEncoding {
+            reason: "verification was deferred to the caller, who did not answer".into(),
+        }
+        .into())
+    }
+
+    fn pauses(&self) -> bool {
+        true
+    }
+}
+
+/// A client certificate verifier (for servers) that never answers at once: the
+/// handshake pauses with [`Operation::VerifyClientCert`] on a client's chain. It
+/// still says what the CertificateRequest needs: whether a certificate is
+/// mandatory, and the acceptable CAs' subjects (DER Names, may be empty).
+#[derive(Debug, Clone, Default)]
+pub struct DeferredClientCertVerifier {
+    mandatory: bool,
+    root_hints: Vec<Vec<u8>>,
+}
+
+impl DeferredClientCertVerifier {
+    /// Clients must send a certificate when `mandatory` (else certificate_required).
+    pub fn new(mandatory: bool, root_hints: Vec<Vec<u8>>) -> Self {
+        DeferredClientCertVerifier {
+            mandatory,
+            root_hints,
+        }
+    }
+}
+
+impl ClientCertVerifier for DeferredClientCertVerifier {
+    fn client_auth_mandatory(&self) -> bool {
+        self.mandatory
+    }
+
+    fn root_hint_subjects(&self) -> Vec<Vec<u8>> {
+        self.root_hints.clone()
+    }
+
+    fn verify_client_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _now: UnixTime,
+    ) -> Result<ClientCertVerified, Error> {
+        // Reached only where the handshake cannot wait (post-handshake authentication).
         Err(CertificateError::BadEncoding {
             reason: "verification was deferred to the caller, who did not answer".into(),
         }

@@ -33,7 +33,7 @@ use crate::msgs::{
     ServerExtension, ServerHello, HELLO_RETRY_REQUEST_RANDOM,
 };
 use crate::observe::{Direction, Event, Protection};
-use crate::pause::{Completion, Operation, SignRequest};
+use crate::pause::{ClientCertRequest, Completion, Operation, SignRequest};
 use crate::pki::{CheckedClientChain, ClientCertVerified, ClientCertVerifier};
 use crate::server::{CertifiedKey, ServerConfig, StoredSession, TICKET_NONCE_LEN};
 use crate::tls12::server::{self as server12, ServerState12};
@@ -58,6 +58,8 @@ pub(crate) enum ServerState {
     ExpectPostHandshakeFinished(Box<ExpectPostHandshakeFinished>),
     /// Paused: a remote key signs the CertificateVerify (`crate::pause`).
     AwaitSignature(Box<AwaitSignature>),
+    /// Paused: the caller verifies the client's chain (`crate::pause`).
+    AwaitClientCertVerification(Box<AwaitClientCertVerification>),
     /// The client negotiated TLS 1.2.
     Tls12(Box<ServerState12>),
 }
@@ -81,6 +83,7 @@ impl ServerState {
             }
             ServerState::ExpectPostHandshakeFinished(_) => "ExpectPostHandshakeFinished",
             ServerState::AwaitSignature(_) => "AwaitSignature",
+            ServerState::AwaitClientCertVerification(_) => "AwaitClientCertVerification",
             ServerState::Tls12(s) => s.name(),
         }
     }
@@ -100,7 +103,7 @@ impl ServerState {
                 typ == H::Finished
             }
             ServerState::Connected(_) => matches!(typ, H::KeyUpdate | H::Certificate),
-            ServerState::AwaitSignature(_) => false,
+            ServerState::AwaitSignature(_) | ServerState::AwaitClientCertVerification(_) => false,
             ServerState::Tls12(s) => s.expects(typ),
         }
     }
@@ -156,6 +159,8 @@ impl ServerState {
     pub fn operation(&self) -> Option<&Operation> {
         match self {
             ServerState::AwaitSignature(s) => Some(&s.operation),
+            ServerState::AwaitClientCertVerification(s) => Some(&s.operation),
+            ServerState::Tls12(s) => s.operation(),
             _ => None,
         }
     }
@@ -164,6 +169,10 @@ impl ServerState {
     pub fn resume(self, common: &mut CommonState, completion: Completion) -> Result<Self, Error> {
         match self {
             ServerState::AwaitSignature(s) => s.resume(common, completion),
+            ServerState::AwaitClientCertVerification(s) => s.resume(common, completion),
+            ServerState::Tls12(s) => {
+                Ok(ServerState::Tls12(Box::new(s.resume(common, completion)?)))
+            }
             _ => Err(ApiError::NoOperationPending.into()),
         }
     }
@@ -1198,6 +1207,25 @@ impl ExpectFinished {
             .into());
         }
         self.transcript.add(raw);
+        if self.client_auth.as_ref().is_some_and(|v| v.pauses()) && !cert.entries.is_empty() {
+            let mut certs = cert
+                .entries
+                .into_iter()
+                .map(|e| CertificateDer::from(e.cert));
+            let operation = Operation::VerifyClientCert(ClientCertRequest {
+                end_entity: certs
+                    .next()
+                    .unwrap_or_else(|| CertificateDer::from(Vec::new())),
+                intermediates: certs.collect(),
+                now: self.config.provider.time.now(),
+            });
+            return Ok(ServerState::AwaitClientCertVerification(Box::new(
+                AwaitClientCertVerification {
+                    inner: self,
+                    operation,
+                },
+            )));
+        }
         let verified = crate::pki::verify_client_chain(
             common,
             self.client_auth.as_deref(),
@@ -1268,6 +1296,37 @@ impl ExpectFinished {
             )?;
         }
         Ok(ServerState::Connected(Box::new(Connected { auth })))
+    }
+}
+
+/// Paused until the caller's verifier answers for the client's chain.
+#[derive(Debug)]
+pub(crate) struct AwaitClientCertVerification {
+    inner: Box<ExpectFinished>,
+    operation: Operation,
+}
+
+impl AwaitClientCertVerification {
+    fn resume(
+        self: Box<Self>,
+        common: &mut CommonState,
+        completion: Completion,
+    ) -> Result<ServerState, Error> {
+        let verified = crate::pause::client_cert_verdict(completion)?;
+        let Operation::VerifyClientCert(request) = self.operation else {
+            return Err(ApiError::NoOperationPending.into());
+        };
+        let spki = crate::pki::spki_of(request.end_entity.as_ref())?.to_vec();
+        let mut chain = vec![request.end_entity];
+        chain.extend(request.intermediates);
+        common.negotiated.peer_certificates = chain;
+        Ok(ServerState::ExpectCertificateVerify(Box::new(
+            ExpectCertificateVerify {
+                inner: self.inner,
+                spki,
+                verified,
+            },
+        )))
     }
 }
 
