@@ -728,3 +728,88 @@ fn a_failed_client_signature_fails_with_internal_error() {
         assert_eq!(err.alert(), Some(AlertDescription::InternalError));
     }
 }
+
+// ---------------------------------------------------------------------------------
+// A real peer
+
+#[test]
+fn openssl_s_client_handshakes_with_a_server_whose_key_is_remote() {
+    let pki = common::TestPki::new("pause-s_client");
+    let leaf = pki.leaf(common::KeyKind::EcdsaP256);
+    let id_key = SigningKey::from_der(&leaf.key()).unwrap();
+    for (flag, version) in [
+        ("-tls1_3", ProtocolVersion::TLSv1_3),
+        ("-tls1_2", ProtocolVersion::TLSv1_2),
+    ] {
+        let remote = CertifiedKey::remote(leaf.chain(), KeyKind::EcdsaP256).unwrap();
+        let config = ServerConfig::builder()
+            .certified_key(remote)
+            .build()
+            .expect("server config");
+        let signer = TestSigner {
+            keys: vec![(
+                leaf.cert.clone(),
+                SigningKey::from_der(&leaf.key()).unwrap(),
+            )],
+        };
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(
+            move || -> Result<(usize, Option<ProtocolVersion>), String> {
+                let (tcp, _) = listener.accept().map_err(|e| e.to_string())?;
+                tcp.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+                    .map_err(|e| e.to_string())?;
+                let conn = ferrotls::ServerConnection::new(config).map_err(|e| e.to_string())?;
+                let mut tls = ferrotls::StreamOwned::new(conn, tcp)
+                    .with_handlers(Handlers::new().signer(Arc::new(signer)));
+                let mut line = Vec::new();
+                let mut byte = [0u8; 1];
+                while !line.ends_with(b"\n") {
+                    match std::io::Read::read(&mut tls, &mut byte).map_err(|e| e.to_string())? {
+                        0 => break,
+                        _ => line.push(byte[0]),
+                    }
+                }
+                std::io::Write::write_all(&mut tls, &line).map_err(|e| e.to_string())?;
+                let _ = tls.close();
+                Ok((line.len(), tls.conn.protocol_version()))
+            },
+        );
+        let mut client = common::Process::spawn(
+            "openssl",
+            &[
+                "s_client",
+                flag,
+                "-connect",
+                &format!("127.0.0.1:{port}"),
+                "-servername",
+                "localhost",
+                "-verify_return_error",
+                "-CAfile",
+                pki.ca_file.to_str().unwrap(),
+                "-nocommands",
+            ],
+        );
+        let line = "signed far away";
+        let outcome = client.supervise(|c| {
+            c.write_stdin(format!("{line}\n").as_bytes())?;
+            c.wait_for_stdout_text(line)?;
+            c.close_stdin();
+            Ok(())
+        });
+        outcome.unwrap_or_else(|e| panic!("{flag}: {e}\n{}", client.report()));
+        let stdout = client.stdout();
+        assert!(
+            stdout.contains("Verify return code: 0 (ok)"),
+            "{flag}: {stdout}"
+        );
+        let (echoed, negotiated) = server.join().unwrap().unwrap();
+        assert_eq!(echoed, line.len() + 1, "{flag}");
+        assert_eq!(negotiated, Some(version), "{flag}");
+    }
+    // The key the signer held is the one in the certificate.
+    assert_eq!(
+        id_key.public_key_spki(),
+        ferrotls::pki::spki_of(leaf.cert.as_ref()).unwrap()
+    );
+}
