@@ -18,10 +18,24 @@
 //! ```
 //!
 //! What pauses, each opt-in (the default answers at once, as before):
-//! - signing with a [`CertifiedKey::remote`](crate::server::CertifiedKey::remote) key
-//!   (the server's TLS 1.3 CertificateVerify);
+//! - signing with a [`CertifiedKey::remote`](crate::server::CertifiedKey::remote) key:
+//!   the server's CertificateVerify (TLS 1.3) or ServerKeyExchange (TLS 1.2), the
+//!   client's CertificateVerify (both versions) — [`Operation::Sign`];
 //! - server certificate verification on a client whose verifier
-//!   [`pauses`](crate::pki::ServerCertVerifier::pauses) (see [`DeferredServerCertVerifier`]).
+//!   [`pauses`](crate::pki::ServerCertVerifier::pauses), such as
+//!   [`DeferredServerCertVerifier`] — [`Operation::VerifyServerCert`];
+//! - client certificate verification on a server whose verifier
+//!   [`pauses`](crate::pki::ClientCertVerifier::pauses), such as
+//!   [`DeferredClientCertVerifier`] — [`Operation::VerifyClientCert`].
+//!
+//! Post-handshake client authentication (RFC 8446, 4.6.2) does not pause: a remote
+//! client key fails it, and a deferred client verifier refuses it.
+//!
+//! Blocking drivers answer with synchronous [`Handlers`] ([`Connection::complete_with`],
+//! [`StreamOwned::with_handlers`](crate::StreamOwned::with_handlers)); ferrotls-tokio
+//! awaits async ones.
+//!
+//! [`Connection::complete_with`]: crate::Connection::complete_with
 //!
 //! A completion that fails (the signer's error, the verifier's refusal) fails the
 //! handshake as the synchronous path would: internal_error for a signer, the
@@ -56,8 +70,9 @@ use crate::error::{ApiError, CertificateError, CryptoError, Error};
 use crate::msgs::enums::SignatureScheme;
 use crate::pki::{ClientCertVerified, ClientCertVerifier, ServerCertVerified, ServerCertVerifier};
 
-/// What a paused handshake waits for. Later issues add more (session-store and
-/// ticket-key lookups, 0-RTT replay checks): match with a `_` arm.
+/// What a paused handshake waits for. More will come (server session-store and
+/// ticket-key lookups, 0-RTT replay checks: each a variant with its request struct
+/// and a [`Completion`] variant answering it), so match with a `_` arm.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Operation {
