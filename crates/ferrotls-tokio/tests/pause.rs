@@ -371,7 +371,7 @@ async fn a_failing_signer_fails_the_handshake_with_internal_error() {
         server_err.to_string(),
         "the signer holding the certificate's private key could not sign with ecdsa_secp256r1_sha256: the HSM refused the request"
     );
-    let client_err = client.err().expect("the client fails too");
+    let client_err = client.expect_err("the client fails too");
     assert_eq!(
         client_err
             .get_ref()

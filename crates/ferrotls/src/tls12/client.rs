@@ -740,7 +740,7 @@ fn send_client_finish(
         }),
     )?;
     let ccs = Box::new(ExpectCcs {
-        hs: hs,
+        hs,
         master,
         encrypter: None,
         decrypter,

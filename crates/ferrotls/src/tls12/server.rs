@@ -818,7 +818,7 @@ pub(crate) struct AwaitClientCertVerification {
 
 impl AwaitClientCertVerification {
     fn resume(
-        self: Box<Self>,
+        self,
         common: &mut CommonState,
         completion: Completion,
     ) -> Result<ServerState12, Error> {
@@ -826,7 +826,7 @@ impl AwaitClientCertVerification {
         let AwaitClientCertVerification {
             mut inner,
             operation,
-        } = *self;
+        } = self;
         let Operation::VerifyClientCert(request) = operation else {
             return Err(crate::error::ApiError::NoOperationPending.into());
         };

@@ -1308,7 +1308,7 @@ pub(crate) struct AwaitClientCertVerification {
 
 impl AwaitClientCertVerification {
     fn resume(
-        self: Box<Self>,
+        self,
         common: &mut CommonState,
         completion: Completion,
     ) -> Result<ServerState, Error> {
