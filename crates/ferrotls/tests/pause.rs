@@ -93,6 +93,8 @@ fn deferred_client() -> ferrotls::client::ClientConfigBuilder {
 struct Seen {
     side: Side,
     op: Operation,
+    /// Where the handshake stood, as errors name it.
+    step: String,
 }
 
 /// Moves bytes between the pair's sides, answering every operation either pauses on
@@ -113,8 +115,9 @@ fn run(
                 conn.process_new_packets().map_err(|e| (side, e))?;
                 if let Some(op) = conn.pending_operation() {
                     let op = op.clone();
+                    let step = ferrotls::error::handshake_step(conn.state_name());
                     let completion = answer(side, &op);
-                    seen.push(Seen { side, op });
+                    seen.push(Seen { side, op, step });
                     conn.complete(completion).map_err(|e| (side, e))?;
                     continue;
                 }
@@ -812,4 +815,71 @@ fn openssl_s_client_handshakes_with_a_server_whose_key_is_remote() {
         id_key.public_key_spki(),
         ferrotls::pki::spki_of(leaf.cert.as_ref()).unwrap()
     );
+}
+
+#[test]
+fn post_handshake_authentication_cannot_wait_for_a_deferred_verifier() {
+    let (server_id, client_id) = (ecdsa(), client_id());
+    let mut p = Pair::new(
+        client_config(&[&server_id])
+            .post_handshake_auth(true)
+            .client_cert(client_id.chain.clone(), &client_id.key())
+            .unwrap(),
+        server_config(&[&server_id]).post_handshake_client_auth(Arc::new(
+            DeferredClientCertVerifier::new(true, Vec::new()),
+        )),
+    );
+    p.handshake().expect("handshake");
+    p.server.request_client_certificate().expect("request");
+    p.transfer(Side::Server).expect("CertificateRequest");
+    let err = p.transfer(Side::Client).expect_err("refused");
+    assert_eq!(
+        err.to_string(),
+        "the client's certificate was not verified: its verifier answers only when the handshake \
+         pauses for it (ferrotls::pause), and post-handshake authentication cannot pause yet; \
+         give ServerConfigBuilder::post_handshake_client_auth a synchronous verifier"
+    );
+    assert_eq!(err.alert(), Some(AlertDescription::CertificateUnknown));
+    assert!(p.server.pending_operation().is_none());
+    // The server verifier's twin, for a caller who runs it synchronously.
+    let verdict = DeferredServerCertVerifier
+        .verify_server_cert(
+            server_id.leaf(),
+            &[],
+            &"localhost".try_into().unwrap(),
+            &[],
+            rustls_pki_types::UnixTime::now(),
+        )
+        .unwrap_err();
+    assert!(verdict
+        .to_string()
+        .starts_with("the server's certificate was not verified: its verifier answers only"));
+}
+
+#[test]
+fn a_paused_handshake_names_the_step_it_waits_at() {
+    let (server_id, client_id) = (ecdsa(), client_id());
+    for (versions, suffix) in [(TLS13, ""), (TLS12, " (TLS 1.2)")] {
+        let mut p = Pair::new(
+            deferred_client().versions(versions).client_certified_key(
+                CertifiedKey::remote(client_id.chain.clone(), KeyKind::EcdsaP256).unwrap(),
+            ),
+            remote_server(&server_id, KeyType::Ecdsa)
+                .versions(versions)
+                .client_auth(Arc::new(DeferredClientCertVerifier::new(true, Vec::new()))),
+        );
+        let handlers = all_answers(&server_id, &client_id);
+        let seen = run(&mut p, answer_with(&handlers)).expect("handshake");
+        let steps: Vec<String> = seen.iter().map(|s| s.step.clone()).collect();
+        let want: Vec<String> = [
+            "while the certificate's private key was signing",
+            "while the server's certificate was being verified",
+            "while the certificate's private key was signing",
+            "while the client's certificate was being verified",
+        ]
+        .iter()
+        .map(|s| format!("{s}{suffix}"))
+        .collect();
+        assert_eq!(steps, want);
+    }
 }

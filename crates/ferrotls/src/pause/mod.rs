@@ -240,11 +240,8 @@ impl ServerCertVerifier for DeferredServerCertVerifier {
         _ocsp: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
-        // Never reached: the handshake pauses instead (see `pauses`).
-        Err(CertificateError::BadEncoding {
-            reason: "verification was deferred to the caller, who did not answer".into(),
-        }
-        .into())
+        // Not reached by handshakes: they pause instead (see `pauses`).
+        Err(CertificateError::DeferredVerifierCannotWait { from_client: false }.into())
     }
 
     fn pauses(&self) -> bool {
@@ -287,11 +284,9 @@ impl ClientCertVerifier for DeferredClientCertVerifier {
         _intermediates: &[CertificateDer<'_>],
         _now: UnixTime,
     ) -> Result<ClientCertVerified, Error> {
-        // Reached only where the handshake cannot wait (post-handshake authentication).
-        Err(CertificateError::BadEncoding {
-            reason: "verification was deferred to the caller, who did not answer".into(),
-        }
-        .into())
+        // Reached only where the handshake cannot wait (post-handshake
+        // authentication; resumption re-verification, which then does a full handshake).
+        Err(CertificateError::DeferredVerifierCannotWait { from_client: true }.into())
     }
 
     fn pauses(&self) -> bool {
