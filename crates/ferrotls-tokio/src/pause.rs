@@ -33,6 +33,7 @@ use ferrotls::pause::{
     ClientCertRequest, Completion, Handlers, Operation, ServerCertRequest, SignRequest,
 };
 use ferrotls::pki::{ClientCertVerified, ServerCertVerified};
+use ferrotls::server::StoredSession;
 use ferrotls::Error;
 
 /// A boxed, sendable future, as the handlers are stored behind `dyn`.
@@ -62,6 +63,13 @@ pub trait AsyncClientCertVerifier: Debug + Send + Sync + 'static {
         &self,
         request: ClientCertRequest,
     ) -> impl Future<Output = Result<ClientCertVerified, Error>> + Send;
+}
+
+/// Looks up TLS 1.2 sessions for a server whose session cache pauses
+/// ([`ferrotls::server::ServerSessionCache::pauses`]).
+pub trait AsyncSessionStore: Debug + Send + Sync + 'static {
+    /// The session stored under `id`, if any.
+    fn get(&self, id: Vec<u8>) -> impl Future<Output = Option<Arc<StoredSession>>> + Send;
 }
 
 // The traits above return `impl Future`, which `dyn` cannot hold: these box it.
@@ -107,6 +115,16 @@ impl<T: AsyncClientCertVerifier> DynClientVerifier for T {
     }
 }
 
+trait DynSessionStore: Debug + Send + Sync {
+    fn get(&self, id: Vec<u8>) -> BoxFuture<'_, Option<Arc<StoredSession>>>;
+}
+
+impl<T: AsyncSessionStore> DynSessionStore for T {
+    fn get(&self, id: Vec<u8>) -> BoxFuture<'_, Option<Arc<StoredSession>>> {
+        Box::pin(AsyncSessionStore::get(self, id))
+    }
+}
+
 /// The async handlers a connector or acceptor answers paused handshakes with.
 /// Empty by default: a handshake that pauses without a handler for its operation
 /// fails with `ApiError::NoHandler`.
@@ -115,6 +133,7 @@ pub struct AsyncHandlers {
     signer: Option<Arc<dyn DynSigner>>,
     server_verifier: Option<Arc<dyn DynServerVerifier>>,
     client_verifier: Option<Arc<dyn DynClientVerifier>>,
+    sessions: Option<Arc<dyn DynSessionStore>>,
 }
 
 impl AsyncHandlers {
@@ -140,6 +159,12 @@ impl AsyncHandlers {
         self
     }
 
+    /// Answers `Operation::LookupSession`.
+    pub fn session_store(mut self, store: impl AsyncSessionStore) -> Self {
+        self.sessions = Some(Arc::new(store));
+        self
+    }
+
     /// The answer to `op`, or `None` if no handler takes it.
     pub async fn answer(&self, op: Operation) -> Option<Completion> {
         Some(match op {
@@ -149,6 +174,9 @@ impl AsyncHandlers {
             }
             Operation::VerifyClientCert(r) => {
                 Completion::ClientCertVerified(self.client_verifier.as_ref()?.verify(r).await)
+            }
+            Operation::LookupSession(r) => {
+                Completion::Session(self.sessions.as_ref()?.get(r.id).await)
             }
             _ => return None,
         })

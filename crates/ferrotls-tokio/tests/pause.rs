@@ -19,7 +19,9 @@ use ferrotls::pause::{DeferredServerCertVerifier, ServerCertRequest, SignRequest
 use ferrotls::pki::{PinnedCertVerifier, ServerCertVerified};
 use ferrotls::server::CertifiedKey;
 use ferrotls::{ClientConfig, ServerConfig};
-use ferrotls_tokio::pause::{AsyncHandlers, AsyncServerCertVerifier, AsyncSigner};
+use ferrotls_tokio::pause::{
+    AsyncHandlers, AsyncServerCertVerifier, AsyncSessionStore, AsyncSigner,
+};
 use ferrotls_tokio::{TlsAcceptor, TlsConnector};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -402,4 +404,76 @@ async fn a_pause_without_a_handler_is_an_error_that_says_so() {
         "the handshake waits for a signature, but no handler for it was given to the driver"
     );
     assert!(client.await.unwrap().is_err());
+}
+
+/// A session store that answers after a delay, from memory.
+#[derive(Debug)]
+struct SlowSessions(Arc<ferrotls::server::InMemorySessionCache>);
+
+impl AsyncSessionStore for SlowSessions {
+    async fn get(&self, id: Vec<u8>) -> Option<Arc<ferrotls::server::StoredSession>> {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        use ferrotls::server::ServerSessionCache;
+        self.0.get(&id)
+    }
+}
+
+/// Stores at once, looks up only through the pause API.
+#[derive(Debug)]
+struct PausingSessions(Arc<ferrotls::server::InMemorySessionCache>);
+
+impl ferrotls::server::ServerSessionCache for PausingSessions {
+    fn put(&self, id: Vec<u8>, session: Arc<ferrotls::server::StoredSession>) {
+        self.0.put(id, session);
+    }
+    fn get(&self, _: &[u8]) -> Option<Arc<ferrotls::server::StoredSession>> {
+        None
+    }
+    fn take(&self, _: &[u8]) -> Option<Arc<ferrotls::server::StoredSession>> {
+        None
+    }
+    fn pauses(&self) -> bool {
+        true
+    }
+}
+
+#[tokio::test]
+async fn tls12_sessions_resume_through_an_async_session_store() {
+    let cert = TestCert::new();
+    let memory = Arc::new(ferrotls::server::InMemorySessionCache::new(16));
+    let config = ServerConfig::builder()
+        .cert(vec![cert.leaf.clone()], &cert.key)
+        .unwrap()
+        .versions(&[ProtocolVersion::TLSv1_2])
+        .session_tickets(false)
+        .session_cache(Arc::new(PausingSessions(memory.clone())))
+        .build()
+        .unwrap();
+    let acceptor = TlsAcceptor::from(config)
+        .with_handlers(AsyncHandlers::new().session_store(SlowSessions(memory)));
+    let client = ClientConfig::pinned(vec![cert.leaf.clone()])
+        .unwrap()
+        .versions(&[ProtocolVersion::TLSv1_2])
+        .build()
+        .unwrap();
+    let connector = TlsConnector::from(client);
+    let mut resumed = Vec::new();
+    for _ in 0..2 {
+        let (client_io, server_io) = tokio::io::duplex(64 * 1024);
+        let a = acceptor.clone();
+        let server = tokio::spawn(async move {
+            let mut tls = a.accept(server_io).await.expect("accept");
+            let mut b = [0u8; 1];
+            tls.read_exact(&mut b).await.expect("read");
+            tls.get_ref().1.negotiated().resumed
+        });
+        let mut tls = connector
+            .connect(localhost(), client_io)
+            .await
+            .expect("connect");
+        tls.write_all(b"x").await.unwrap();
+        tls.flush().await.unwrap();
+        resumed.push((tls.get_ref().1.negotiated().resumed, server.await.unwrap()));
+    }
+    assert_eq!(resumed, [(false, false), (true, true)]);
 }

@@ -734,6 +734,7 @@ fn protocol_step(state: &str) -> (&'static str, &'static str) {
         "AwaitSignature" => "while the certificate's private key was signing",
         "AwaitServerCertVerification" => "while the server's certificate was being verified",
         "AwaitClientCertVerification" => "while the client's certificate was being verified",
+        "AwaitSessionLookup" => "while the session cache was looking up the client's session",
         "Connected" => "after the handshake, where it is not allowed",
         "handshaking" => "during the handshake, where it is not allowed",
         _ => "at a point of the handshake where it is not allowed",

@@ -18,7 +18,9 @@ use ferrotls::pause::{
 use ferrotls::pki::{
     ClientAuthVerifier, PinnedCertVerifier, RootStore, ServerCertVerifier, TrustAnchor, Verifier,
 };
-use ferrotls::server::{CertifiedKey, ServerConfig};
+use ferrotls::server::{
+    CertifiedKey, InMemorySessionCache, ServerConfig, ServerSessionCache, StoredSession,
+};
 use ferrotls::Error;
 use rustls_pki_types::CertificateDer;
 
@@ -882,4 +884,87 @@ fn a_paused_handshake_names_the_step_it_waits_at() {
         .collect();
         assert_eq!(steps, want);
     }
+}
+
+/// A session store across the network: `put` goes on at once (into `inner`),
+/// lookups pause the handshake and are answered from `inner` by the test.
+#[derive(Debug)]
+struct RemoteSessions {
+    inner: Arc<InMemorySessionCache>,
+}
+
+impl ServerSessionCache for RemoteSessions {
+    fn put(&self, id: Vec<u8>, session: Arc<StoredSession>) {
+        self.inner.put(id, session);
+    }
+    fn get(&self, _: &[u8]) -> Option<Arc<StoredSession>> {
+        panic!("a store that pauses is not asked synchronously")
+    }
+    fn take(&self, _: &[u8]) -> Option<Arc<StoredSession>> {
+        panic!("a store that pauses is not asked synchronously")
+    }
+    fn pauses(&self) -> bool {
+        true
+    }
+}
+
+#[test]
+fn tls12_session_lookups_pause_and_resume_the_session() {
+    let id = ecdsa();
+    let inner = Arc::new(InMemorySessionCache::new(16));
+    let server = server_config(&[&id])
+        .versions(TLS12)
+        .session_tickets(false)
+        .session_cache(Arc::new(RemoteSessions {
+            inner: inner.clone(),
+        }))
+        .build()
+        .unwrap();
+    let client = client_config(&[&id]).versions(TLS12).build().unwrap();
+    let handlers = Handlers::new().session_store(inner.clone());
+    let mut lookups = Vec::new();
+    for round in 0..3 {
+        let mut p = Pair {
+            client: ferrotls::ClientConnection::new(
+                client.clone(),
+                "localhost".try_into().unwrap(),
+            )
+            .unwrap(),
+            server: ferrotls::ServerConnection::new(server.clone()).unwrap(),
+            client_keys: Arc::default(),
+            server_keys: Arc::default(),
+        };
+        let seen = run(&mut p, answer_with(&handlers)).expect("handshake");
+        for s in &seen {
+            let Operation::LookupSession(r) = &s.op else {
+                panic!("unexpected {:?}", s.op);
+            };
+            assert_eq!(
+                s.step,
+                "while the session cache was looking up the client's session (TLS 1.2)"
+            );
+            lookups.push(r.id.clone());
+        }
+        assert_eq!(p.server.negotiated().resumed, round > 0, "round {round}");
+        assert_eq!(p.client.negotiated().resumed, round > 0, "round {round}");
+        exchange_data(&mut p);
+    }
+    // The first ClientHello offers a random session ID (a miss); the others offer
+    // the session the first handshake stored.
+    assert_eq!(lookups.len(), 3, "{lookups:?}");
+    assert!(inner.get(&lookups[0]).is_none());
+    assert_eq!(lookups[1], lookups[2]);
+    assert!(inner.get(&lookups[1]).is_some());
+
+    // A miss answers None: a full handshake, as with a synchronous cache.
+    let mut p = Pair {
+        client: ferrotls::ClientConnection::new(client.clone(), "localhost".try_into().unwrap())
+            .unwrap(),
+        server: ferrotls::ServerConnection::new(server.clone()).unwrap(),
+        client_keys: Arc::default(),
+        server_keys: Arc::default(),
+    };
+    let seen = run(&mut p, |_, _| Completion::Session(None)).expect("handshake");
+    assert_eq!(seen.len(), 1);
+    assert!(!p.server.negotiated().resumed);
 }

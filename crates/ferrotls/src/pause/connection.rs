@@ -10,6 +10,7 @@ use crate::conn::Connection;
 use crate::error::{ApiError, Error};
 use crate::msgs::enums::SignatureScheme;
 use crate::pki::{ClientCertVerifier, ServerCertVerifier};
+use crate::server::ServerSessionCache;
 
 impl Connection {
     /// The operation the handshake waits for, if it waits (see [`crate::pause`]).
@@ -82,6 +83,7 @@ pub struct Handlers {
     signer: Option<Arc<dyn Signer>>,
     server_verifier: Option<Arc<dyn ServerCertVerifier>>,
     client_verifier: Option<Arc<dyn ClientCertVerifier>>,
+    sessions: Option<Arc<dyn ServerSessionCache>>,
 }
 
 impl Handlers {
@@ -107,6 +109,12 @@ impl Handlers {
         self
     }
 
+    /// Answers [`Operation::LookupSession`] with the store's `get`.
+    pub fn session_store(mut self, store: Arc<dyn ServerSessionCache>) -> Self {
+        self.sessions = Some(store);
+        self
+    }
+
     /// The answer to `op`, or [`ApiError::NoHandler`] if no handler takes it.
     pub fn answer(&self, op: &Operation) -> Result<Completion, Error> {
         let missing = || ApiError::NoHandler {
@@ -124,6 +132,10 @@ impl Handlers {
             Operation::VerifyClientCert(r) => {
                 let verifier = self.client_verifier.as_ref().ok_or_else(missing)?;
                 Completion::ClientCertVerified(r.verify_with(verifier.as_ref()))
+            }
+            Operation::LookupSession(r) => {
+                let store = self.sessions.as_ref().ok_or_else(missing)?;
+                Completion::Session(store.get(&r.id))
             }
         })
     }

@@ -26,7 +26,9 @@
 //!   [`DeferredServerCertVerifier`] — [`Operation::VerifyServerCert`];
 //! - client certificate verification on a server whose verifier
 //!   [`pauses`](crate::pki::ClientCertVerifier::pauses), such as
-//!   [`DeferredClientCertVerifier`] — [`Operation::VerifyClientCert`].
+//!   [`DeferredClientCertVerifier`] — [`Operation::VerifyClientCert`];
+//! - TLS 1.2 session-ID lookups on a server whose session cache
+//!   [`pauses`](crate::server::ServerSessionCache::pauses) — [`Operation::LookupSession`].
 //!
 //! Post-handshake client authentication (RFC 8446, 4.6.2) does not pause: a remote
 //! client key fails it, and a deferred client verifier refuses it.
@@ -64,11 +66,14 @@ mod connection;
 
 pub use connection::{Handlers, Signer};
 
+use std::sync::Arc;
+
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
 use crate::error::{ApiError, CertificateError, CryptoError, Error};
 use crate::msgs::enums::SignatureScheme;
 use crate::pki::{ClientCertVerified, ClientCertVerifier, ServerCertVerified, ServerCertVerifier};
+use crate::server::StoredSession;
 
 /// What a paused handshake waits for. More will come (server session-store and
 /// ticket-key lookups, 0-RTT replay checks: each a variant with its request struct
@@ -85,6 +90,10 @@ pub enum Operation {
     /// Verify a client's certificate chain (on a server). Answer with
     /// [`Completion::ClientCertVerified`].
     VerifyClientCert(ClientCertRequest),
+    /// Look up a TLS 1.2 session by its ID (on a server whose session cache
+    /// [`pauses`](crate::server::ServerSessionCache::pauses)). Answer with
+    /// [`Completion::Session`].
+    LookupSession(SessionRequest),
 }
 
 impl Operation {
@@ -94,6 +103,7 @@ impl Operation {
             Operation::Sign(_) => "a signature",
             Operation::VerifyServerCert(_) => "a server certificate verdict",
             Operation::VerifyClientCert(_) => "a client certificate verdict",
+            Operation::LookupSession(_) => "a session lookup",
         }
     }
 }
@@ -163,6 +173,13 @@ impl ClientCertRequest {
     }
 }
 
+/// A session ID a TLS 1.2 client offers to resume (RFC 5246, 7.4.1.2).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SessionRequest {
+    pub id: Vec<u8>,
+}
+
 /// The answer to an [`Operation`].
 #[derive(Debug)]
 #[non_exhaustive]
@@ -174,6 +191,8 @@ pub enum Completion {
     ServerCertVerified(Result<ServerCertVerified, Error>),
     /// The client verifier's verdict. A refusal ends the handshake with the error's alert.
     ClientCertVerified(Result<ClientCertVerified, Error>),
+    /// The session stored under the ID, if any (`None`: a full handshake follows).
+    Session(Option<Arc<StoredSession>>),
 }
 
 impl Completion {
@@ -183,6 +202,7 @@ impl Completion {
             Completion::Signature(_) => "a signature",
             Completion::ServerCertVerified(_) => "a server certificate verdict",
             Completion::ClientCertVerified(_) => "a client certificate verdict",
+            Completion::Session(_) => "a session lookup",
         }
     }
 }
@@ -214,6 +234,14 @@ pub(crate) fn client_cert_verdict(completion: Completion) -> Result<ClientCertVe
     match completion {
         Completion::ClientCertVerified(verdict) => verdict,
         other => Err(wrong("a client certificate verdict", &other)),
+    }
+}
+
+/// The looked-up session in `completion`.
+pub(crate) fn session(completion: Completion) -> Result<Option<Arc<StoredSession>>, Error> {
+    match completion {
+        Completion::Session(found) => Ok(found),
+        other => Err(wrong("a session lookup", &other)),
     }
 }
 

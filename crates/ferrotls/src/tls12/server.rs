@@ -28,7 +28,7 @@ use crate::msgs::{
     ServerHello, ServerKeyExchangeEcdhe, DOWNGRADE_TLS12,
 };
 use crate::observe::Protection;
-use crate::pause::{ClientCertRequest, Completion, Operation, SignRequest};
+use crate::pause::{ClientCertRequest, Completion, Operation, SessionRequest, SignRequest};
 use crate::pki::{ClientCertVerified, ClientCertVerifier};
 use crate::record::protect12::{Decrypter12, Encrypter12};
 use crate::server::{CertifiedKey, ServerConfig, StoredSession, TICKET_NONCE_LEN};
@@ -51,6 +51,8 @@ pub(crate) enum ServerState12 {
     AwaitSignature(Box<AwaitSignature>),
     /// Paused: the caller verifies the client's chain (`crate::pause`).
     AwaitClientCertVerification(Box<AwaitClientCertVerification>),
+    /// Paused: the session cache looks up the ClientHello's session ID.
+    AwaitSessionLookup(Box<AwaitSessionLookup>),
 }
 
 impl ServerState12 {
@@ -59,6 +61,7 @@ impl ServerState12 {
         match self {
             ServerState12::AwaitSignature(s) => Some(&s.operation),
             ServerState12::AwaitClientCertVerification(s) => Some(&s.operation),
+            ServerState12::AwaitSessionLookup(s) => Some(&s.operation),
             _ => None,
         }
     }
@@ -68,6 +71,13 @@ impl ServerState12 {
         match self {
             ServerState12::AwaitSignature(s) => s.resume(common, completion),
             ServerState12::AwaitClientCertVerification(s) => s.resume(common, completion),
+            ServerState12::AwaitSessionLookup(s) => {
+                let AwaitSessionLookup {
+                    config, ch, raw, ..
+                } = *s;
+                let found = crate::pause::session(completion)?;
+                client_hello(common, config, ch, &raw, Some(found))
+            }
             _ => Err(crate::error::ApiError::NoOperationPending.into()),
         }
     }
@@ -82,9 +92,9 @@ impl ServerState12 {
             ServerState12::ExpectCcs(_) => false,
             ServerState12::ExpectFinished(_) => typ == H::Finished,
             ServerState12::Connected(_) => typ == H::ClientHello,
-            ServerState12::AwaitSignature(_) | ServerState12::AwaitClientCertVerification(_) => {
-                false
-            }
+            ServerState12::AwaitSignature(_)
+            | ServerState12::AwaitClientCertVerification(_)
+            | ServerState12::AwaitSessionLookup(_) => false,
         }
     }
 
@@ -98,6 +108,7 @@ impl ServerState12 {
             ServerState12::Connected(_) => "TLS 1.2 Connected",
             ServerState12::AwaitSignature(_) => "TLS 1.2 AwaitSignature",
             ServerState12::AwaitClientCertVerification(_) => "TLS 1.2 AwaitClientCertVerification",
+            ServerState12::AwaitSessionLookup(_) => "TLS 1.2 AwaitSessionLookup",
         }
     }
 
@@ -270,8 +281,48 @@ fn key_signs_for(kind: KeyKind, sign: SignatureAlgorithm) -> bool {
 pub(crate) fn handle_client_hello(
     common: &mut CommonState,
     config: Arc<ServerConfig>,
+    ch: ClientHello,
+    raw: &[u8],
+) -> Result<ServerState12, Error> {
+    // A ticket the ticketer can try goes first; otherwise a session store that
+    // pauses is asked for the session ID before anything else (`crate::pause`).
+    let ticket = config.ticketer.is_some()
+        && ch
+            .extensions
+            .iter()
+            .any(|e| matches!(e, ClientExtension::SessionTicket(t) if !t.is_empty()));
+    if config.session_cache.pauses() && !ch.session_id.is_empty() && !ticket {
+        let operation = Operation::LookupSession(SessionRequest {
+            id: ch.session_id.clone(),
+        });
+        return Ok(ServerState12::AwaitSessionLookup(Box::new(
+            AwaitSessionLookup {
+                config,
+                ch,
+                raw: raw.to_vec(),
+                operation,
+            },
+        )));
+    }
+    client_hello(common, config, ch, raw, None)
+}
+
+/// Paused until the session store answers for the ClientHello's session ID.
+#[derive(Debug)]
+pub(crate) struct AwaitSessionLookup {
+    config: Arc<ServerConfig>,
+    ch: ClientHello,
+    raw: Vec<u8>,
+    operation: Operation,
+}
+
+/// The ClientHello, with the session store's answer when it was asked ahead.
+fn client_hello(
+    common: &mut CommonState,
+    config: Arc<ServerConfig>,
     mut ch: ClientHello,
     raw: &[u8],
+    looked_up: Option<Option<Arc<StoredSession>>>,
 ) -> Result<ServerState12, Error> {
     if !ch.compression_methods.contains(&0) {
         return Err(illegal(
@@ -406,7 +457,12 @@ pub(crate) fn handle_client_hello(
         .or_else(|| {
             let now = config.provider.time.now().as_secs();
             (!ch.session_id.is_empty())
-                .then(|| config.session_cache.get(&ch.session_id))
+                .then(|| match looked_up {
+                    Some(found) => found,
+                    // A store that pauses was not asked (a ticket came first).
+                    None if config.session_cache.pauses() => None,
+                    None => config.session_cache.get(&ch.session_id),
+                })
                 .flatten()
                 .filter(|s| cached_session_fresh(s.created, now))
                 .map(Resumed::Cached)
