@@ -17,6 +17,9 @@ pub enum CertificateError {
     BadEncoding { reason: String },
     /// The chain is not one of the certificates the configuration pins.
     NotPinned { subject: String },
+    /// A deferred verifier (`ferrotls::pause`) was asked at a step that cannot pause
+    /// for it (post-handshake authentication).
+    DeferredVerifierCannotWait { from_client: bool },
     /// The certificate key is of a type we cannot use for the offered scheme.
     UnsupportedKey { detail: String },
     /// RFC 5280, 6.1.3 (a)(2): the verification time is after notAfter.
@@ -219,7 +222,9 @@ impl CertificateError {
             | C::WrongPurpose { .. } => A::UnsupportedCertificate,
             C::Expired { .. } | C::NotYetValid { .. } => A::CertificateExpired,
             C::Revoked { .. } => A::CertificateRevoked,
-            C::TooComplex { .. } | C::BadCrl { .. } => A::CertificateUnknown,
+            C::TooComplex { .. } | C::BadCrl { .. } | C::DeferredVerifierCannotWait { .. } => {
+                A::CertificateUnknown
+            }
             C::BadOcspResponse { .. } | C::MustStapleMissing { .. } => {
                 A::BadCertificateStatusResponse
             }
@@ -239,6 +244,13 @@ impl fmt::Display for CertificateError {
             CertificateError::BadEncoding { reason } => {
                 write!(f, "peer's certificate could not be parsed: {reason}")
             }
+            CertificateError::DeferredVerifierCannotWait { from_client } => write!(
+                f,
+                "the {} certificate was not verified: its verifier answers only when the handshake \
+                 pauses for it (ferrotls::pause), and post-handshake authentication cannot pause yet; \
+                 give ServerConfigBuilder::post_handshake_client_auth a synchronous verifier",
+                if *from_client { "client's" } else { "server's" }
+            ),
             CertificateError::NotPinned { subject } => write!(
                 f,
                 "certificate for {subject} is not one of the certificates this client was configured to trust"

@@ -49,6 +49,17 @@ pub enum ApiError {
     /// TLS 1.2 without the extended master secret: nothing may be exported
     /// (RFC 7627, 5.4).
     ExportWithoutExtendedMasterSecret,
+    /// `complete` was called, but the handshake waits for no operation (none was
+    /// asked for, or the one asked for was already completed).
+    NoOperationPending,
+    /// `complete` was given the answer to another kind of operation than the one
+    /// the handshake waits for.
+    WrongCompletion {
+        expected: &'static str,
+        got: &'static str,
+    },
+    /// The handshake waits for an operation that the driver has no handler for.
+    NoHandler { operation: &'static str },
 }
 
 impl fmt::Display for ConfigError {
@@ -123,6 +134,19 @@ impl fmt::Display for ApiError {
                 f,
                 "cannot export keying material: this TLS 1.2 session has no extended master secret, \
                  so a man in the middle could share it (RFC 7627, 5.4)"
+            ),
+            ApiError::NoOperationPending => write!(
+                f,
+                "complete() was called, but the handshake is not waiting for any operation \
+                 (each operation from pending_operation() is completed exactly once)"
+            ),
+            ApiError::WrongCompletion { expected, got } => write!(
+                f,
+                "the handshake waits for {expected}, but complete() was given {got}"
+            ),
+            ApiError::NoHandler { operation } => write!(
+                f,
+                "the handshake waits for {operation}, but no handler for it was given to the driver"
             ),
         }
     }

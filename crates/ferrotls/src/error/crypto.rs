@@ -14,6 +14,11 @@ pub enum CryptoError {
     KeyExchangeFailed { group: &'static str },
     /// The private key could not be used for signing.
     SigningFailed { scheme: &'static str },
+    /// A key held elsewhere (KMS, HSM, signing service): the signer reported failure.
+    RemoteSigningFailed {
+        scheme: &'static str,
+        reason: String,
+    },
     /// The random source failed.
     RandomFailed,
     /// A key or IV had the wrong length for the algorithm.
@@ -52,6 +57,10 @@ impl fmt::Display for CryptoError {
                     "signing with {scheme} failed: the private key could not be used"
                 )
             }
+            CryptoError::RemoteSigningFailed { scheme, reason } => write!(
+                f,
+                "the signer holding the certificate's private key could not sign with {scheme}: {reason}"
+            ),
             CryptoError::RandomFailed => write!(f, "the system random source failed"),
             CryptoError::BadKeyLength { algorithm, length } => {
                 write!(f, "a {length}-byte key is the wrong size for {algorithm}")

@@ -252,6 +252,10 @@ fn protocol_step(state: &str) -> (&'static str, &'static str) {
         "ExpectPostHandshakeFinished" => {
             "while waiting for the client's Finished after the handshake"
         }
+        "AwaitSignature" => "while the certificate's private key was signing",
+        "AwaitServerCertVerification" => "while the server's certificate was being verified",
+        "AwaitClientCertVerification" => "while the client's certificate was being verified",
+        "AwaitSessionLookup" => "while the session cache was looking up the client's session",
         "Connected" => "after the handshake, where it is not allowed",
         "handshaking" => "during the handshake, where it is not allowed",
         _ => "at a point of the handshake where it is not allowed",
@@ -482,6 +486,10 @@ mod tests {
             (Error::from(CryptoError::KeyExchangeFailed { group: "X25519MLKEM768" }), "X25519MLKEM768 key exchange failed", Some(AlertDescription::InternalError)),
             (Error::from(CryptoError::SigningFailed { scheme: "ed25519" }), "signing with ed25519 failed: the private key could not be used", Some(AlertDescription::InternalError)),
             (Error::from(CryptoError::RandomFailed), "the system random source failed", Some(AlertDescription::InternalError)),
+            (Error::from(CryptoError::RemoteSigningFailed { scheme: "ecdsa_secp256r1_sha256", reason: "key not found".into() }), "the signer holding the certificate's private key could not sign with ecdsa_secp256r1_sha256: key not found", Some(AlertDescription::InternalError)),
+            (Error::from(ApiError::NoOperationPending), "complete() was called, but the handshake is not waiting for any operation (each operation from pending_operation() is completed exactly once)", None),
+            (Error::from(ApiError::WrongCompletion { expected: "a signature", got: "a server certificate verdict" }), "the handshake waits for a signature, but complete() was given a server certificate verdict", None),
+            (Error::from(ApiError::NoHandler { operation: "a signature" }), "the handshake waits for a signature, but no handler for it was given to the driver", None),
             (Error::from(CryptoError::BadKeyLength { algorithm: "AES-128-GCM", length: 15 }), "a 15-byte key is the wrong size for AES-128-GCM", Some(AlertDescription::InternalError)),
             (Error::from(CryptoError::EncryptFailed), "record encryption failed", Some(AlertDescription::InternalError)),
             (Error::from(CertificateError::CaUsedAsEndEntity { subject: s("ca.example.com"), from_client: false }), "certificate for ca.example.com is a CA certificate (basicConstraints cA=TRUE), so it cannot be the server's own certificate, even when it is trusted. Issue a server certificate from this CA and use that instead (`openssl req -x509` makes CA:TRUE certificates unless given -addext basicConstraints=critical,CA:FALSE).", Some(AlertDescription::BadCertificate)),
