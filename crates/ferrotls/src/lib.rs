@@ -51,8 +51,14 @@
 //! record/    framing, joining, protection (1.3 and 1.2), buffers
 //! msgs/      wire types;  codec.rs: Reader and length-prefixed writers
 //! crypto/    the only module that names the crypto provider (aws-lc-rs)
-//! pki/       chains, verification, errors;  ech.rs: Encrypted Client Hello
+//! pki/       chains, path validation, policy;  ech/: Encrypted Client Hello
+//! error/     every error type, by concern (record, peer, negotiation, certificate, ...)
+//! pause/     operations a handshake can wait for (remote signing, deferred verifiers,
+//!            session lookups) and the connection's pending_operation/complete
 //! ```
+//!
+//! A handshake can wait for an operation from outside (a signature from a key in a
+//! KMS or HSM, a certificate verdict, a session lookup) without blocking: see [`pause`].
 #![forbid(unsafe_code)]
 // Malformed input is an error with an alert, never a panic (STYLE.md): no unwrap or
 // expect outside tests, and no indexing in the modules that touch peer data.
@@ -73,6 +79,7 @@ mod exporter;
 #[cfg_attr(not(test), deny(clippy::indexing_slicing))]
 pub mod msgs;
 pub mod observe;
+pub mod pause;
 pub mod pem;
 #[cfg_attr(not(test), deny(clippy::indexing_slicing))]
 pub mod pki;
@@ -83,6 +90,10 @@ pub mod record;
 #[cfg_attr(not(test), deny(clippy::indexing_slicing))]
 pub mod server;
 pub mod stream;
+#[cfg(test)]
+pub(crate) mod test_util;
+#[cfg_attr(not(test), deny(clippy::indexing_slicing))]
+pub mod time;
 #[cfg_attr(not(test), deny(clippy::indexing_slicing))]
 pub mod tls12;
 #[cfg_attr(not(test), deny(clippy::indexing_slicing))]

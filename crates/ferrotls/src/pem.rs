@@ -155,11 +155,8 @@ mod tests {
 
     #[test]
     fn reads_pem_and_der() {
-        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-        let cert = rcgen::CertificateParams::new(vec!["localhost".into()])
-            .unwrap()
-            .self_signed(&key)
-            .unwrap();
+        let (cert, key) =
+            crate::test_util::self_signed(&rcgen::PKCS_ECDSA_P256_SHA256, &["localhost"]);
         let pem = format!("{}{}", cert.pem(), cert.pem());
         let certs = certs_from_bytes(pem.as_bytes()).unwrap();
         assert_eq!(certs.len(), 2);

@@ -22,15 +22,11 @@ use ferrotls::tls12::{DEFAULT_TLS12_SUITES, LEGACY_TLS12_SUITES};
 use ferrotls::Error;
 
 use pair::{
-    client_config, ecdsa, edit_server_hello, identity, server_config, split_records, Hello12,
-    Identity, KeyCapture, KeyType, Keys12, Pair, Shared, Side, BOTH, SERVER_NAME,
+    client_config, ecdsa, edit_server_hello, hex, rsa, server_config, split_records, unhex,
+    Hello12, Identity, KeyCapture, Keys12, Pair, Shared, Side, BOTH,
 };
 
 const TLS12: &[ProtocolVersion] = &[ProtocolVersion::TLSv1_2];
-
-fn rsa() -> Identity {
-    identity(KeyType::Rsa, &[SERVER_NAME])
-}
 
 /// The certificate a suite needs: ECDSA for ECDHE_ECDSA, RSA otherwise.
 fn identity_for(suite: &Tls12CipherSuite) -> Identity {
@@ -795,17 +791,6 @@ fn heartbeats_not_negotiated_are_refused() {
 
 // ---------------------------------------------------------------------------------
 // Key log
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
-        .collect()
-}
 
 #[test]
 fn the_key_log_has_one_client_random_line_per_tls12_connection() {

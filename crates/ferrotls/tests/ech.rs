@@ -13,7 +13,7 @@ use ferrotls::ech::{EchError, EchKeys};
 use ferrotls::error::Error;
 use ferrotls::msgs::enums::{AlertDescription, NamedGroup};
 use ferrotls::ServerConnection;
-use pair::{client_config, ecdsa, identity, server_config, KeyType, Pair, Side, SERVER_NAME};
+use pair::{client_config, ecdsa, hex, identity, server_config, KeyType, Pair, Side, SERVER_NAME};
 use rustls_pki_types::ServerName;
 
 const PUBLIC_NAME: &str = "public.example";
@@ -25,10 +25,6 @@ fn ech_keys(config_id: u8) -> EchKeys {
 /// The same keys again (EchKeys holds a private key and is not Clone).
 fn copy(keys: &EchKeys) -> EchKeys {
     EchKeys::from_pem(&keys.to_pem()).expect("ECH keys from PEM")
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

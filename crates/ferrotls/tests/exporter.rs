@@ -8,8 +8,8 @@ mod pair;
 use std::ffi::OsString;
 
 use common::{
-    assert_ok, both, built, check_eq, close_both_ways, expect_close_notify, ferrotls_client,
-    ferrotls_server, read_line, KeyKind, Process, TestPki,
+    accept_port, assert_ok, both, built, check_eq, close_both_ways, expect_close_notify,
+    ferrotls_client, ferrotls_server, read_line, KeyKind, Process, TestPki,
 };
 use ferrotls::msgs::enums::ProtocolVersion;
 use ferrotls::Connection;
@@ -162,12 +162,6 @@ fn version_arg(version: ProtocolVersion) -> &'static str {
     } else {
         "-tls1_2"
     }
-}
-
-fn accept_port(stdout: &str) -> Option<u16> {
-    let rest = stdout.get(stdout.find("ACCEPT ")?..)?;
-    let line = rest.get(..rest.find('\n')?)?;
-    line.rsplit(':').next()?.trim().parse().ok()
 }
 
 #[test]

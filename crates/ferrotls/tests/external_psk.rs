@@ -86,13 +86,6 @@ fn an_unknown_identity_falls_back_to_the_certificate() {
     );
 }
 
-/// The port in s_server's `ACCEPT 127.0.0.1:PORT` line, once the line is complete.
-fn accept_port(stdout: &str) -> Option<u16> {
-    let rest = stdout.get(stdout.find("ACCEPT ")?..)?;
-    let line = rest.get(..rest.find('\n')?)?;
-    line.rsplit(':').next()?.trim().parse().ok()
-}
-
 #[test]
 fn openssl_server_accepts_our_external_psk() {
     let pki = common::TestPki::new("external-psk");
@@ -122,7 +115,7 @@ fn openssl_server_accepts_our_external_psk() {
     );
     let line = server
         .supervise(|s| {
-            let port = s.wait_for_stdout("s_server's ACCEPT line", accept_port)?;
+            let port = s.wait_for_stdout("s_server's ACCEPT line", common::accept_port)?;
             let config = ferrotls::ClientConfig::with_root_certificates(vec![pki.ca_cert.clone()])
                 .map_err(|e| e.to_string())?
                 .external_psk(psk("client-1", &KEY))

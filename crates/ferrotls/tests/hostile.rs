@@ -13,15 +13,16 @@ use ferrotls::msgs::enums::{
 };
 use ferrotls::msgs::{
     Certificate13, ClientExtension, ClientHello, Finished, HandshakeMessage, HandshakePayload,
-    KeyShareEntry, KeyUpdate, NewSessionTicket13, ServerExtension, ServerHello, DOWNGRADE_TLS11,
+    KeyShareEntry, NewSessionTicket13, ServerExtension, ServerHello, DOWNGRADE_TLS11,
     DOWNGRADE_TLS12, HELLO_RETRY_REQUEST_RANDOM,
 };
 use ferrotls::Error;
 
 use pair::{
     alert_record, client_config, client_hello_of, handshake_record, identity, inner_error,
-    last_alert_sent, plain_record, raw_record, sealed_message, server_config, server_hello,
-    split_records, summary, KeyType, Outcome, Pair, Piece, Side, BOTH, SERVER_NAME,
+    key_update, last_alert_sent, plain_record, raw_record, sealed_message, server_config,
+    server_hello, split_records, summary, without, KeyType, Outcome, Pair, Piece, Side, BOTH,
+    SERVER_NAME,
 };
 
 use AlertDescription as A;
@@ -787,10 +788,6 @@ fn server_refuses_hello(edit: impl FnOnce(&mut ClientHello)) -> (Pair, Error) {
     (p, err)
 }
 
-fn without(ch: &mut ClientHello, typ: ExtensionType) {
-    ch.extensions.retain(|e| e.ext_type() != typ);
-}
-
 fn set_extension(ch: &mut ClientHello, ext: ClientExtension) {
     let at = ch
         .extensions
@@ -1292,10 +1289,6 @@ fn a_certificate_verify_with_an_unoffered_scheme_is_illegal_parameter() {
         A::IllegalParameter,
         "the server selected signature scheme rsa_pkcs1_sha256, which the client did not offer",
     );
-}
-
-fn key_update(request: KeyUpdateRequest) -> Vec<u8> {
-    HandshakeMessage::new(HandshakePayload::KeyUpdate(KeyUpdate(request))).to_bytes()
 }
 
 #[test]

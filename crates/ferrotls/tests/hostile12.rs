@@ -17,19 +17,14 @@ use ferrotls::msgs::{AlertMessage, ClientExtension, ServerExtension};
 use ferrotls::Error;
 
 use pair::{
-    client_config, ecdsa, edit_plain_message, edit_server_hello, identity, join_records,
-    plain_record, server_config, split_records, CbcFault, Hello12, Identity, KeyType, Keys12,
-    Outcome, Pair, Side, SERVER_NAME,
+    client_config, ecdsa, edit_plain_message, edit_server_hello, join_records, plain_record, rsa,
+    server_config, split_records, CbcFault, Hello12, Keys12, Outcome, Pair, Side,
 };
 
 const TLS12: &[ProtocolVersion] = &[ProtocolVersion::TLSv1_2];
 
 const BAD_RECORD_MAC_1: &str = "record 1 from the peer failed decryption: it was altered in transit or the peers derived different keys";
 const BAD_RECORD_MAC_0: &str = "record 0 from the peer failed decryption: it was altered in transit or the peers derived different keys";
-
-fn rsa() -> Identity {
-    identity(KeyType::Rsa, &[SERVER_NAME])
-}
 
 fn fatal(description: AlertDescription) -> AlertMessage {
     AlertMessage {

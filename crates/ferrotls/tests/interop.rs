@@ -7,7 +7,7 @@
 
 mod common;
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::sync::Arc;
 
@@ -86,15 +86,6 @@ fn check_negotiated(side: &str, n: &Negotiated, want: &Expect) -> Result<(), Str
     checks().map_err(|e| format!("{side}: {e} (negotiated {})", describe(n)))
 }
 
-/// Command-line arguments of mixed types (text, numbers as text, paths).
-fn os_args(parts: &[&dyn AsRef<OsStr>]) -> Vec<OsString> {
-    parts.iter().map(|p| p.as_ref().to_os_string()).collect()
-}
-
-fn reversed(line: &str) -> String {
-    line.chars().rev().collect()
-}
-
 // ---------------------------------------------------------------------------------
 // OpenSSL peers.
 
@@ -118,19 +109,6 @@ fn openssl_server(leaf: &Leaf, extra: &[&str]) -> Process {
     Process::spawn("openssl", &args)
 }
 
-/// The port in s_server's `ACCEPT 127.0.0.1:PORT` line, once the line is complete.
-fn accept_port(stdout: &str) -> Option<u16> {
-    let rest = stdout.get(stdout.find("ACCEPT ")?..)?;
-    let line = rest.get(..rest.find('\n')?)?;
-    line.rsplit(':').next()?.trim().parse().ok()
-}
-
-/// Sends `line` to `openssl s_server -rev` and checks it comes back reversed.
-fn expect_reversed(tls: &mut ClientStream, line: &str) -> Result<(), String> {
-    let answer = exchange_line(tls, line)?;
-    check_eq("s_server's answer", answer, reversed(line))
-}
-
 /// Connects a ferrotls client with `config` to an `openssl s_server` started with
 /// `server_args`, runs `talk`, then closes with close_notify both ways. Returns what
 /// the client negotiated and s_server's output.
@@ -151,56 +129,26 @@ fn ferrotls_client_with_openssl_server(
     Ok((negotiated, server.stdout() + &server.stderr()))
 }
 
-/// Starts `openssl s_client` against a local server on `port`, verifying it against
-/// the test CA for "localhost".
+/// `openssl s_client -tls1_3` against a local server on `port`, verifying it
+/// against the test CA for "localhost" ([`common::s_client`]).
 fn s_client(pki: &TestPki, port: u16, extra: &[&str]) -> Process {
-    let mut args = os_args(&[
-        &"s_client",
-        &"-tls1_3",
-        &"-connect",
-        &format!("127.0.0.1:{port}"),
-        &"-servername",
-        &"localhost",
-        &"-verify_return_error",
-        &"-CAfile",
-        &pki.ca_file,
-    ]);
-    args.extend(extra.iter().map(OsString::from));
-    Process::spawn("openssl", &args)
+    common::s_client(pki, port, &[&["-tls1_3"][..], extra].concat())
 }
 
-/// Runs `openssl s_client` (see [`s_client`]), sends `line` on stdin, waits until the
-/// server's echo of it shows on stdout, then closes stdin so s_client sends
-/// close_notify and exits. Returns s_client's stdout.
-fn openssl_client(pki: &TestPki, port: u16, extra: &[&str], line: &str) -> Result<String, String> {
-    // Lines starting with Q, R or K would otherwise be commands.
-    let mut client = s_client(pki, port, &[extra, &["-nocommands"]].concat());
-    client.supervise(|c| {
-        c.write_stdin(format!("{line}\n").as_bytes())?;
-        c.wait_for_stdout_text(line)?;
-        c.close_stdin();
-        Ok(())
-    })?;
-    let stdout = client.stdout();
-    check_contains("s_client's output", &stdout, "Verify return code: 0 (ok)")?;
-    Ok(stdout)
-}
-
-/// An `openssl s_client` session with a ferrotls echo server built from `config`.
-/// Returns s_client's stdout and what the server negotiated.
+/// [`common::openssl_client_with_ferrotls_server`] over TLS 1.3 only, with the
+/// server built from `config`.
 fn openssl_client_with_ferrotls_server(
     pki: &TestPki,
     config: Result<Arc<ferrotls::server::ServerConfig>, ferrotls::Error>,
     client_args: &[&str],
     line: &str,
 ) -> Result<(String, Negotiated), String> {
-    let server = ferrotls_echo_server(built("server", config)?);
-    let (stdout, served) = both(
-        openssl_client(pki, server.port, client_args, line),
-        server.finish(),
-    )?;
-    check_eq("bytes echoed by the server", served.value, line.len() + 1)?;
-    Ok((stdout, served.negotiated))
+    common::openssl_client_with_ferrotls_server(
+        pki,
+        built("server", config)?,
+        &[&["-tls1_3"][..], client_args].concat(),
+        line,
+    )
 }
 
 #[test]

@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::sync::{Arc, Mutex};
 
 use common::*;
@@ -73,14 +73,6 @@ fn all_suites() -> Vec<&'static Tls12CipherSuite> {
         .chain(LEGACY_TLS12_SUITES)
         .copied()
         .collect()
-}
-
-fn os_args(parts: &[&dyn AsRef<OsStr>]) -> Vec<OsString> {
-    parts.iter().map(|p| p.as_ref().to_os_string()).collect()
-}
-
-fn reversed(line: &str) -> String {
-    line.chars().rev().collect()
 }
 
 /// What our side saw: the ServerHello's extensions and the alerts.
@@ -161,64 +153,6 @@ fn s_server(leaf: &Leaf, naccept: u32, rev: bool, extra: &[&str]) -> Process {
     }
     args.extend(extra.iter().map(OsString::from));
     Process::spawn("openssl", &args)
-}
-
-fn accept_port(stdout: &str) -> Option<u16> {
-    let rest = stdout.get(stdout.find("ACCEPT ")?..)?;
-    let line = rest.get(..rest.find('\n')?)?;
-    line.rsplit(':').next()?.trim().parse().ok()
-}
-
-fn expect_reversed(tls: &mut ClientStream, line: &str) -> Result<(), String> {
-    let answer = exchange_line(tls, line)?;
-    check_eq("s_server's answer", answer, reversed(line))
-}
-
-/// `openssl s_client` to 127.0.0.1:`port` as localhost, verifying with the test CA.
-fn s_client(pki: &TestPki, port: u16, extra: &[&str]) -> Process {
-    let mut args = os_args(&[
-        &"s_client",
-        &"-connect",
-        &format!("127.0.0.1:{port}"),
-        &"-servername",
-        &"localhost",
-        &"-verify_return_error",
-        &"-CAfile",
-        &pki.ca_file,
-    ]);
-    args.extend(extra.iter().map(OsString::from));
-    Process::spawn("openssl", &args)
-}
-
-/// s_client sends `line`, waits for the echo, closes. Returns its stdout.
-fn openssl_client(pki: &TestPki, port: u16, extra: &[&str], line: &str) -> Result<String, String> {
-    let mut client = s_client(pki, port, &[extra, &["-nocommands"]].concat());
-    client.supervise(|c| {
-        c.write_stdin(format!("{line}\n").as_bytes())?;
-        c.wait_for_stdout_text(line)?;
-        c.close_stdin();
-        Ok(())
-    })?;
-    let stdout = client.stdout();
-    check_contains("s_client's output", &stdout, "Verify return code: 0 (ok)")?;
-    Ok(stdout)
-}
-
-/// An s_client session with a ferrotls echo server: s_client's stdout, what the
-/// server negotiated.
-fn openssl_client_with_ferrotls_server(
-    pki: &TestPki,
-    config: Arc<ServerConfig>,
-    client_args: &[&str],
-    line: &str,
-) -> Result<(String, Negotiated), String> {
-    let server = ferrotls_echo_server(config);
-    let (stdout, served) = both(
-        openssl_client(pki, server.port, client_args, line),
-        server.finish(),
-    )?;
-    check_eq("bytes echoed by the server", served.value, line.len() + 1)?;
-    Ok((stdout, served.negotiated))
 }
 
 fn server_config_for(

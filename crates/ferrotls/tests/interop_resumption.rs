@@ -15,14 +15,10 @@ use std::time::{Duration, Instant};
 use common::*;
 use ferrotls::client::{ClientConfig, ClientConnection};
 use ferrotls::conn::{ClientEarlyData, Negotiated};
-use ferrotls::pki::{
-    ClientAuthVerifier, ClientCertVerifier, RootStore, ServerCertVerified, ServerCertVerifier,
-    TrustAnchor, Verifier,
-};
+use ferrotls::pki::{ClientAuthVerifier, ClientCertVerifier, RootStore, TrustAnchor, Verifier};
 use ferrotls::server::{InMemorySessionCache, ServerConfig, ServerConnection};
 use ferrotls::stream::StreamOwned;
-use ferrotls::Error;
-use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls_pki_types::{CertificateDer, ServerName};
 
 // ---------------------------------------------------------------------------------
 // A ferrotls server for several connections in a row.
@@ -167,10 +163,6 @@ fn s_client(pki: &TestPki, port: u16, extra: &[OsString]) -> Process {
     Process::spawn("openssl", &args)
 }
 
-fn os(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Vec<OsString> {
-    args.iter().map(|a| a.as_ref().to_os_string()).collect()
-}
-
 /// Runs s_client: sends `line`, waits for its echo, closes stdin and waits for the
 /// exit. Returns stdout.
 fn s_client_line(
@@ -191,7 +183,7 @@ fn s_client_line(
 
 /// `openssl s_server -tls1_3` on a port it picks, for `naccept` connections.
 fn s_server(leaf: &Leaf, naccept: usize, extra: &[OsString]) -> Process {
-    let mut args = os(&[
+    let mut args = os_args(&[
         &"s_server",
         &"-tls1_3",
         &"-accept",
@@ -205,13 +197,6 @@ fn s_server(leaf: &Leaf, naccept: usize, extra: &[OsString]) -> Process {
     ]);
     args.extend(extra.iter().cloned());
     Process::spawn("openssl", &args)
-}
-
-/// The port in s_server's `ACCEPT 127.0.0.1:PORT` line.
-fn accept_port(stdout: &str) -> Option<u16> {
-    let rest = stdout.get(stdout.find("ACCEPT ")?..)?;
-    let line = rest.get(..rest.find('\n')?)?;
-    line.rsplit(':').next()?.trim().parse().ok()
 }
 
 /// Reads and processes records until `done` holds for the connection, for at most
@@ -296,13 +281,13 @@ fn openssl_client_resumes_with_ferrotls_server() {
         let config = built("server", builder.build()).unwrap();
         let server = SeqServer::start(vec![config.clone(), config]);
         let outcome = (|| -> Result<(), String> {
-            let out1 = s_client_line(&pki, server.port, &os(&[&"-sess_out", &sess]), "first")?;
+            let out1 = s_client_line(&pki, server.port, &os_args(&[&"-sess_out", &sess]), "first")?;
             let seen1 = server.next()?;
             check_contains("first s_client", &out1, "New, TLSv1.3")?;
             check_eq("first server error", seen1.error, None)?;
             check_eq("first resumed", seen1.negotiated.resumed, false)?;
 
-            let out2 = s_client_line(&pki, server.port, &os(&[&"-sess_in", &sess]), "second")?;
+            let out2 = s_client_line(&pki, server.port, &os_args(&[&"-sess_in", &sess]), "second")?;
             let seen2 = server.next()?;
             check_contains("second s_client", &out2, "Reused, TLSv1.3")?;
             check_eq("second server error", seen2.error, None)?;
@@ -327,10 +312,10 @@ fn openssl_client_early_data_accepted_once() {
     let config = built("server", leaf.server_config().max_early_data(1024).build()).unwrap();
     let server = SeqServer::start(vec![config.clone(), config.clone(), config]);
     let outcome = (|| -> Result<(), String> {
-        s_client_line(&pki, server.port, &os(&[&"-sess_out", &sess]), "first")?;
+        s_client_line(&pki, server.port, &os_args(&[&"-sess_out", &sess]), "first")?;
         server.next()?;
 
-        let args = os(&[&"-sess_in", &sess, &"-early_data", &early_file]);
+        let args = os_args(&[&"-sess_in", &sess, &"-early_data", &early_file]);
         let out = s_client_line(&pki, server.port, &args, "second")?;
         let seen = server.next()?;
         check_contains("s_client", &out, "Reused, TLSv1.3")?;
@@ -378,9 +363,9 @@ fn openssl_client_early_data_rejected_by_server_without_0rtt() {
     let without = built("server", leaf.server_config().session_cache(cache).build()).unwrap();
     let server = SeqServer::start(vec![with, without]);
     let outcome = (|| -> Result<(), String> {
-        s_client_line(&pki, server.port, &os(&[&"-sess_out", &sess]), "first")?;
+        s_client_line(&pki, server.port, &os_args(&[&"-sess_out", &sess]), "first")?;
         server.next()?;
-        let args = os(&[&"-sess_in", &sess, &"-early_data", &early_file]);
+        let args = os_args(&[&"-sess_in", &sess, &"-early_data", &early_file]);
         let out = s_client_line(&pki, server.port, &args, "second")?;
         let seen = server.next()?;
         println!("s_client:\n{out}\nserver: {seen:?}");
@@ -406,7 +391,7 @@ fn ferrotls_client_zero_rtt_to_openssl_server() {
     let leaf = pki.leaf(KeyKind::EcdsaP256);
     let config = built("client", leaf.client_config().early_data(true).build()).unwrap();
     let early = b"early hello from ferrotls";
-    let mut server = s_server(&leaf, 2, &os(&[&"-early_data"]));
+    let mut server = s_server(&leaf, 2, &os_args(&[&"-early_data"]));
     let outcome = server.supervise(|s| {
         let port = s.wait_for_stdout("s_server's ACCEPT line", accept_port)?;
         // First connection: full handshake; wait for the tickets.
@@ -460,7 +445,7 @@ fn ferrotls_client_zero_rtt_rejected_by_another_openssl_server() {
     let leaf = pki.leaf(KeyKind::EcdsaP256);
     let config = built("client", leaf.client_config().early_data(true).build()).unwrap();
     let early = b"early bytes for nobody";
-    let mut first = s_server(&leaf, 1, &os(&[&"-early_data"]));
+    let mut first = s_server(&leaf, 1, &os_args(&[&"-early_data"]));
     let primed = first.supervise(|s| {
         let port = s.wait_for_stdout("s_server's ACCEPT line", accept_port)?;
         let mut tls = ferrotls_client(config.clone(), port, "localhost")?;
@@ -468,7 +453,7 @@ fn ferrotls_client_zero_rtt_rejected_by_another_openssl_server() {
         close_both_ways(&mut tls)
     });
     assert_ok("the first s_server", primed);
-    let mut second = s_server(&leaf, 1, &os(&[&"-early_data"]));
+    let mut second = s_server(&leaf, 1, &os_args(&[&"-early_data"]));
     let outcome = second.supervise(|s| {
         let port = s.wait_for_stdout("s_server's ACCEPT line", accept_port)?;
         let (mut tls, taken) = connect_with_early_data(config.clone(), port, early)?;
@@ -522,7 +507,7 @@ fn ferrotls_client_certificate_to_openssl_server() {
     let mut server = s_server(
         &leaf,
         1,
-        &os(&[&"-rev", &"-Verify", &"1", &"-CAfile", &pki.ca_file]),
+        &os_args(&[&"-rev", &"-Verify", &"1", &"-CAfile", &pki.ca_file]),
     );
     let outcome = server.supervise(|s| {
         let port = s.wait_for_stdout("s_server's ACCEPT line", accept_port)?;
@@ -544,7 +529,7 @@ fn ferrotls_client_certificate_to_openssl_server() {
     let mut server = s_server(
         &leaf,
         1,
-        &os(&[&"-rev", &"-Verify", &"1", &"-CAfile", &pki.ca_file]),
+        &os_args(&[&"-rev", &"-Verify", &"1", &"-CAfile", &pki.ca_file]),
     );
     let port = assert_ok(
         "s_server",
@@ -570,7 +555,7 @@ fn openssl_client_certificate_to_ferrotls_server() {
     let config = built("server", leaf.server_config().client_auth(verifier).build()).unwrap();
     let server = SeqServer::start(vec![config.clone(), config]);
     let outcome = (|| -> Result<(), String> {
-        let args = os(&[&"-cert", &me.cert_file, &"-key", &me.key_file]);
+        let args = os_args(&[&"-cert", &me.cert_file, &"-key", &me.key_file]);
         s_client_line(&pki, server.port, &args, "with a certificate")?;
         let seen = server.next()?;
         check_eq("server error", seen.error, None)?;
@@ -624,7 +609,7 @@ fn openssl_client_status_with_ferrotls_server() {
     .unwrap();
     let server = SeqServer::start(vec![config.clone(), config]);
     let outcome = (|| -> Result<(), String> {
-        let out = s_client_line(&pki, server.port, &os(&[&"-status"]), "with -status")?;
+        let out = s_client_line(&pki, server.port, &os_args(&[&"-status"]), "with -status")?;
         server.next()?;
         check_contains("s_client -status", &out, "OCSP Response Status: successful")?;
         check_contains("s_client -status", &out, "Cert Status: good")?;
@@ -637,31 +622,6 @@ fn openssl_client_status_with_ferrotls_server() {
         Ok(())
     })();
     assert_ok("openssl s_client -status -> ferrotls server", outcome);
-}
-
-/// The real verifier, recording each staple it is given.
-#[derive(Debug)]
-struct StapleRecorder {
-    inner: Verifier,
-    staples: Mutex<Vec<Vec<u8>>>,
-}
-
-impl ServerCertVerifier for StapleRecorder {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, Error> {
-        self.staples
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(ocsp.to_vec());
-        self.inner
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
-    }
 }
 
 #[test]
@@ -677,7 +637,7 @@ fn ferrotls_client_gets_staple_from_openssl_server() {
             staples: Mutex::new(Vec::new()),
         });
         let config = built("client", ClientConfig::builder(recorder.clone()).build()).unwrap();
-        let mut server = s_server(&leaf, 1, &os(&[&"-rev", &"-status_file", &file]));
+        let mut server = s_server(&leaf, 1, &os_args(&[&"-rev", &"-status_file", &file]));
         let port = assert_ok(
             "s_server",
             server.wait_for_stdout("s_server's ACCEPT line", accept_port),

@@ -11,11 +11,9 @@ use ferrotls::crypto::provider::Provider;
 use ferrotls::error::{Error, PeerMisbehaved};
 use ferrotls::msgs::enums::{AlertDescription, ProtocolVersion};
 use ferrotls::pki::{ClientAuthVerifier, ClientCertVerifier, RootStore, TrustAnchor, Verifier};
-use ferrotls::server::{
-    InMemorySessionCache, ServerConfigBuilder, ServerSessionCache, StoredSession, Ticketer,
-};
+use ferrotls::server::{InMemorySessionCache, ServerConfigBuilder, ServerSessionCache, Ticketer};
 use ferrotls::{ClientConfig, ServerConfig};
-use pair::{KeyCapture, Pair, Recorder, Side};
+use pair::{KeyCapture, NoCache, Pair, Recorder, Side};
 use rustls_pki_types::CertificateDer;
 
 fn client_auth(pki: &TestPki, optional: bool) -> Arc<ClientAuthVerifier> {
@@ -166,20 +164,6 @@ enum Resume {
     SessionId,
     /// By ticket only: the servers cache nothing.
     Ticket,
-}
-
-/// A session cache that keeps nothing.
-#[derive(Debug)]
-struct NoCache;
-
-impl ServerSessionCache for NoCache {
-    fn put(&self, _: Vec<u8>, _: Arc<StoredSession>) {}
-    fn get(&self, _: &[u8]) -> Option<Arc<StoredSession>> {
-        None
-    }
-    fn take(&self, _: &[u8]) -> Option<Arc<StoredSession>> {
-        None
-    }
 }
 
 /// What consecutive connections share: the client's session store and the

@@ -20,7 +20,7 @@ use std::net::IpAddr;
 use std::path::Path;
 use std::process::Command;
 
-use common::TempDir;
+use common::{ca_params, TempDir};
 use ferrotls::pki::{
     time::parse_time, Policy, Purpose, Request, RootStore, SubjectName, TrustAnchor, Verifier,
 };
@@ -80,21 +80,6 @@ fn cert_of(c: rcgen::Certificate) -> Cert {
         der: c.der().to_vec(),
         pem: c.pem(),
     }
-}
-
-fn ca_params(cn: &str, path_len: Option<u8>) -> CertificateParams {
-    let mut p = CertificateParams::new(vec![]).unwrap();
-    p.distinguished_name = DistinguishedName::new();
-    p.distinguished_name.push(DnType::CommonName, cn);
-    p.is_ca = IsCa::Ca(match path_len {
-        Some(n) => BasicConstraints::Constrained(n),
-        None => BasicConstraints::Unconstrained,
-    });
-    p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    p.use_authority_key_identifier_extension = true;
-    p.not_before = date_time_ymd(2025, 1, 1);
-    p.not_after = date_time_ymd(2035, 1, 1);
-    p
 }
 
 fn new_key() -> KeyPair {

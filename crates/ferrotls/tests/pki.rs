@@ -1,6 +1,9 @@
 //! Path validation with certificates generated here (rcgen, and openssl where
 //! rcgen cannot make the certificate), plus every `CertificateError` sentence.
 
+mod common;
+
+use common::ca_params;
 use ferrotls::error::{CertRole, CertificateError, RejectedPath};
 use ferrotls::msgs::enums::AlertDescription;
 use ferrotls::pki::{
@@ -8,9 +11,9 @@ use ferrotls::pki::{
     Policy, Purpose, Request, RootStore, ServerCertVerifier, SubjectName, TrustAnchor, Verifier,
 };
 use rcgen::{
-    date_time_ymd, BasicConstraints, CertificateParams, CertificateRevocationListParams,
-    DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair,
-    KeyUsagePurpose, NameConstraints, RevocationReason, RevokedCertParams, SanType, SerialNumber,
+    date_time_ymd, CertificateParams, CertificateRevocationListParams, DistinguishedName, DnType,
+    ExtendedKeyUsagePurpose, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose, NameConstraints,
+    RevocationReason, RevokedCertParams, SanType, SerialNumber,
 };
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
@@ -29,21 +32,6 @@ impl Ca {
     fn issuer(&self) -> Issuer<'_, &KeyPair> {
         Issuer::from_params(&self.params, &self.key)
     }
-}
-
-fn ca_params(cn: &str, path_len: Option<u8>) -> CertificateParams {
-    let mut p = CertificateParams::new(vec![]).unwrap();
-    p.distinguished_name = DistinguishedName::new();
-    p.distinguished_name.push(DnType::CommonName, cn);
-    p.is_ca = IsCa::Ca(match path_len {
-        Some(n) => BasicConstraints::Constrained(n),
-        None => BasicConstraints::Unconstrained,
-    });
-    p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    p.use_authority_key_identifier_extension = true;
-    p.not_before = date_time_ymd(2025, 1, 1);
-    p.not_after = date_time_ymd(2035, 1, 1);
-    p
 }
 
 fn root(cn: &str) -> Ca {

@@ -2,14 +2,17 @@
 //! failures in the order a person fixes them"): for every pair of problem classes,
 //! one chain with both, and the class the error names first.
 
+mod common;
+
+use common::ca_params;
 use ferrotls::error::CertificateError;
 use ferrotls::pki::{
     time::parse_time, Policy, Precedence, Request, RootStore, SubjectName, TrustAnchor, Verifier,
 };
 use rcgen::{
-    date_time_ymd, BasicConstraints, CertificateParams, CertificateRevocationListParams,
-    DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair,
-    KeyUsagePurpose, PublicKeyData, RevokedCertParams, SerialNumber, SignatureAlgorithm,
+    date_time_ymd, CertificateParams, CertificateRevocationListParams, DistinguishedName, DnType,
+    ExtendedKeyUsagePurpose, Issuer, KeyIdMethod, KeyPair, PublicKeyData, RevokedCertParams,
+    SerialNumber, SignatureAlgorithm,
 };
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, SubjectPublicKeyInfoDer};
@@ -83,18 +86,6 @@ impl Problem {
     }
 }
 
-fn ca_params(cn: &str) -> CertificateParams {
-    let mut p = CertificateParams::new(vec![]).unwrap();
-    p.distinguished_name = DistinguishedName::new();
-    p.distinguished_name.push(DnType::CommonName, cn);
-    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    p.use_authority_key_identifier_extension = true;
-    p.not_before = date_time_ymd(2025, 1, 1);
-    p.not_after = date_time_ymd(2035, 1, 1);
-    p
-}
-
 struct Pki {
     root_der: Vec<u8>,
     inter_params: CertificateParams,
@@ -104,10 +95,10 @@ struct Pki {
 
 fn pki() -> Pki {
     let root_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-    let root_params = ca_params("Precedence Root");
+    let root_params = ca_params("Precedence Root", None);
     let root_der = root_params.self_signed(&root_key).unwrap().der().to_vec();
     let inter_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-    let inter_params = ca_params("Precedence Intermediate");
+    let inter_params = ca_params("Precedence Intermediate", None);
     let inter_der = inter_params
         .signed_by(&inter_key, &Issuer::from_params(&root_params, &root_key))
         .unwrap()
@@ -263,11 +254,13 @@ fn several_problems_read_in_order() {
 #[test]
 fn self_signed_is_always_said_first() {
     let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-    let mut p = ca_params("localhost");
+    let mut p = ca_params("localhost", None);
     p.not_after = date_time_ymd(2026, 1, 15);
     let leaf = p.self_signed(&key).unwrap().der().to_vec();
     let other_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-    let same_name = ca_params("localhost").self_signed(&other_key).unwrap();
+    let same_name = ca_params("localhost", None)
+        .self_signed(&other_key)
+        .unwrap();
     for with_namesake in [false, true] {
         let mut roots = RootStore::new();
         if with_namesake {

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{check, check_contains, check_eq, run_cases};
+use common::{check, check_contains, check_eq, run_cases, StapleRecorder};
 use pair::*;
 use rcgen::{
     date_time_ymd, BasicConstraints, CertificateParams, CertificateRevocationListParams, DnType,
@@ -40,12 +40,10 @@ use ferrotls::msgs::{
 };
 use ferrotls::observe::{Direction, Event, Observer, Protection};
 use ferrotls::pki::{
-    ClientAuthVerifier, ClientCertVerifier, PinnedCertVerifier, RootStore, ServerCertVerified,
-    ServerCertVerifier, TrustAnchor, Verifier,
+    ClientAuthVerifier, ClientCertVerifier, PinnedCertVerifier, RootStore, TrustAnchor, Verifier,
 };
 use ferrotls::server::{
-    InMemorySessionCache, ServerConfig, ServerConfigBuilder, ServerConnection, ServerSessionCache,
-    StoredSession, Ticketer,
+    InMemorySessionCache, ServerConfig, ServerConfigBuilder, ServerConnection, Ticketer,
 };
 use ferrotls::tls12::prf;
 use ferrotls::Error;
@@ -1930,31 +1928,6 @@ fn a_ticket_does_not_outlive_its_client_certificate() {
 // ---------------------------------------------------------------------------------
 // OCSP stapling (RFC 8446, 4.4.2.1; RFC 6066, 8)
 
-/// A verifier that trusts pinned certificates and records every staple it is given.
-#[derive(Debug)]
-struct StapleRecorder {
-    inner: PinnedCertVerifier,
-    staples: Mutex<Vec<Vec<u8>>>,
-}
-
-impl ServerCertVerifier for StapleRecorder {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, Error> {
-        self.staples
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(ocsp.to_vec());
-        self.inner
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
-    }
-}
-
 /// The staple on each entry of the Certificate the client received.
 fn staples_received(t: &Trace) -> Vec<Option<Vec<u8>>> {
     let (_, m) = t
@@ -2385,20 +2358,6 @@ fn session_ticket(ch: &ClientHello) -> Option<&[u8]> {
         ClientExtension::SessionTicket(t) => Some(t.as_slice()),
         _ => None,
     })
-}
-
-/// A session cache that keeps nothing: TLS 1.2 servers that resume by ticket only.
-#[derive(Debug)]
-struct NoCache;
-
-impl ServerSessionCache for NoCache {
-    fn put(&self, _: Vec<u8>, _: Arc<StoredSession>) {}
-    fn get(&self, _: &[u8]) -> Option<Arc<StoredSession>> {
-        None
-    }
-    fn take(&self, _: &[u8]) -> Option<Arc<StoredSession>> {
-        None
-    }
 }
 
 /// A TLS 1.2 client and a ticket-only TLS 1.2 server sharing `s`'s store and ticketer.

@@ -27,6 +27,7 @@ use crate::msgs::{
     DOWNGRADE_TLS12,
 };
 use crate::observe::{Direction, Event, Protection};
+use crate::pause::{Completion, Operation};
 use crate::tls12::client::ClientState12;
 use crate::tls13::client::ClientState13;
 use crate::tls13::suites::Tls13CipherSuite;
@@ -59,6 +60,26 @@ impl ClientState {
             ClientState::ExpectServerHello(_) => "ExpectServerHello",
             ClientState::Tls12(s) => s.name(),
             ClientState::Tls13(s) => s.name(),
+        }
+    }
+
+    /// The operation a paused state waits for (`crate::pause`).
+    pub fn operation(&self) -> Option<&Operation> {
+        match self {
+            ClientState::ExpectServerHello(_) => None,
+            ClientState::Tls12(s) => s.operation(),
+            ClientState::Tls13(s) => s.operation(),
+        }
+    }
+
+    /// Resumes a paused state with the answer to its operation.
+    pub fn resume(self, out: &mut Output<'_>, completion: Completion) -> Result<Self, Error> {
+        match self {
+            ClientState::ExpectServerHello(_) => {
+                Err(crate::error::ApiError::NoOperationPending.into())
+            }
+            ClientState::Tls12(s) => Ok(ClientState::Tls12(s.resume(out, completion)?)),
+            ClientState::Tls13(s) => Ok(ClientState::Tls13(s.resume(out, completion)?)),
         }
     }
 

@@ -194,14 +194,7 @@ impl core::fmt::Debug for AeadKey {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn unhex(s: &str) -> Vec<u8> {
-        let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::test_util::unhex;
 
     fn nonce(s: &str) -> [u8; NONCE_LEN] {
         unhex(s).try_into().unwrap()

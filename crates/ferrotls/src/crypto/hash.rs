@@ -469,14 +469,7 @@ pub fn hkdf_expand_into(alg: HashAlgorithm, prk: &[u8], info: &[u8], okm: &mut [
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn unhex(s: &str) -> Vec<u8> {
-        let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::test_util::unhex;
 
     #[test]
     fn sha256_and_sha384_known_answers() {

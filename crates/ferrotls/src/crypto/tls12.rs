@@ -228,14 +228,7 @@ pub fn ecdhe_respond(
 mod tests {
     use super::*;
     use crate::msgs::enums::AlertDescription;
-
-    fn unhex(s: &str) -> Vec<u8> {
-        let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::test_util::unhex;
 
     #[test]
     fn both_sides_agree_for_every_group() {

@@ -11,12 +11,7 @@ pub(crate) struct TraceMessage {
 }
 
 /// Decodes a trace's hex.
-pub(crate) fn bytes(hex: &str) -> Vec<u8> {
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-        .collect()
-}
+pub(crate) use crate::test_util::unhex as bytes;
 
 /// The first message of section `section` named `name` from `from`.
 pub(crate) fn find(section: u8, from: &str, name: &str) -> Vec<u8> {

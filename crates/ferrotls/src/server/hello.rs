@@ -15,6 +15,7 @@ use crate::conn::output::{Fact, Input, Output};
 use crate::error::{ApiError, Error, NoCommon, PeerMisbehaved};
 use crate::msgs::enums::{CipherSuite, HandshakeType, ProtocolVersion};
 use crate::msgs::{ClientHello, HandshakePayload};
+use crate::pause::{Completion, Operation};
 use crate::server::choice::{open_ech, report_inner_hello, Choices, KeyShareChoice, ServerEch};
 use crate::server::ServerConfig;
 use crate::tls12::server::ServerState12;
@@ -50,6 +51,24 @@ impl ServerState {
             ServerState::ExpectClientHello(_) => typ == HandshakeType::ClientHello,
             ServerState::Tls12(s) => s.expects(typ),
             ServerState::Tls13(s) => s.expects(typ),
+        }
+    }
+
+    /// The operation a paused state waits for (`crate::pause`).
+    pub fn operation(&self) -> Option<&Operation> {
+        match self {
+            ServerState::ExpectClientHello(_) => None,
+            ServerState::Tls12(s) => s.operation(),
+            ServerState::Tls13(s) => s.operation(),
+        }
+    }
+
+    /// Resumes a paused state with the answer to its operation.
+    pub fn resume(self, out: &mut Output<'_>, completion: Completion) -> Result<Self, Error> {
+        match self {
+            ServerState::ExpectClientHello(_) => Err(ApiError::NoOperationPending.into()),
+            ServerState::Tls12(s) => Ok(ServerState::Tls12(s.resume(out, completion)?)),
+            ServerState::Tls13(s) => Ok(ServerState::Tls13(s.resume(out, completion)?)),
         }
     }
 

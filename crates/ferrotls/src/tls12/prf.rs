@@ -192,14 +192,7 @@ pub fn verify_data(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn unhex(s: &str) -> Vec<u8> {
-        let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::test_util::unhex;
 
     // The widely used TLS 1.2 PRF test vectors posted to the IETF TLS list; every
     // byte re-computed independently during development with Python's hmac/hashlib:

@@ -6,7 +6,7 @@
 //! `Err(String)` sentences so a test can run many cases and list every one that failed.
 #![allow(dead_code)] // each test binary uses a different subset of these helpers
 
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::fmt::Debug;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -22,9 +22,10 @@ use ferrotls::client::{ClientConfig, ClientConfigBuilder, ClientConnection};
 use ferrotls::conn::Negotiated;
 use ferrotls::msgs::enums::HandshakeType;
 use ferrotls::observe::{Direction, Event, Observer};
+use ferrotls::pki::{ServerCertVerified, ServerCertVerifier};
 use ferrotls::server::{ServerConfig, ServerConfigBuilder, ServerConnection};
 use ferrotls::stream::StreamOwned;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
 
 /// How long any single wait may take: a connect, an accept, a read, a process exit.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
@@ -386,6 +387,52 @@ impl Leaf {
     }
 }
 
+/// CA parameters for `cn`: keyCertSign and cRLSign, an authority key identifier,
+/// valid 2025 to 2035, with `path_len` as its pathLenConstraint (none: unconstrained).
+pub fn ca_params(cn: &str, path_len: Option<u8>) -> rcgen::CertificateParams {
+    let mut p = rcgen::CertificateParams::new(vec![]).unwrap();
+    p.distinguished_name = rcgen::DistinguishedName::new();
+    p.distinguished_name.push(rcgen::DnType::CommonName, cn);
+    p.is_ca = rcgen::IsCa::Ca(match path_len {
+        Some(n) => rcgen::BasicConstraints::Constrained(n),
+        None => rcgen::BasicConstraints::Unconstrained,
+    });
+    p.key_usages = vec![
+        rcgen::KeyUsagePurpose::KeyCertSign,
+        rcgen::KeyUsagePurpose::CrlSign,
+    ];
+    p.use_authority_key_identifier_extension = true;
+    p.not_before = rcgen::date_time_ymd(2025, 1, 1);
+    p.not_after = rcgen::date_time_ymd(2035, 1, 1);
+    p
+}
+
+/// A server certificate verifier that asks `inner` and records every OCSP staple it
+/// is given.
+#[derive(Debug)]
+pub struct StapleRecorder<V> {
+    pub inner: V,
+    pub staples: Mutex<Vec<Vec<u8>>>,
+}
+
+impl<V: ServerCertVerifier> ServerCertVerifier for StapleRecorder<V> {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, ferrotls::Error> {
+        self.staples
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(ocsp.to_vec());
+        self.inner
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+    }
+}
+
 // ---------------------------------------------------------------------------------
 // External processes.
 
@@ -636,6 +683,87 @@ impl Drop for Process {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+// ---------------------------------------------------------------------------------
+// OpenSSL command lines.
+
+/// Command-line arguments of mixed types (text, numbers as text, paths).
+pub fn os_args(parts: &[&dyn AsRef<OsStr>]) -> Vec<OsString> {
+    parts.iter().map(|p| p.as_ref().to_os_string()).collect()
+}
+
+/// The port in s_server's `ACCEPT 127.0.0.1:PORT` line, once the line is complete.
+pub fn accept_port(stdout: &str) -> Option<u16> {
+    let rest = stdout.get(stdout.find("ACCEPT ")?..)?;
+    let line = rest.get(..rest.find('\n')?)?;
+    line.rsplit(':').next()?.trim().parse().ok()
+}
+
+/// `line` as `openssl s_server -rev` answers it.
+pub fn reversed(line: &str) -> String {
+    line.chars().rev().collect()
+}
+
+/// Sends `line` to `openssl s_server -rev` and checks it comes back reversed.
+pub fn expect_reversed(tls: &mut ClientStream, line: &str) -> Result<(), String> {
+    let answer = exchange_line(tls, line)?;
+    check_eq("s_server's answer", answer, reversed(line))
+}
+
+/// `openssl s_client` to 127.0.0.1:`port` as localhost, verifying with the test CA.
+pub fn s_client(pki: &TestPki, port: u16, extra: &[&str]) -> Process {
+    let mut args = os_args(&[
+        &"s_client",
+        &"-connect",
+        &format!("127.0.0.1:{port}"),
+        &"-servername",
+        &"localhost",
+        &"-verify_return_error",
+        &"-CAfile",
+        &pki.ca_file,
+    ]);
+    args.extend(extra.iter().map(OsString::from));
+    Process::spawn("openssl", &args)
+}
+
+/// Runs [`s_client`], sends `line` on stdin, waits until the server's echo of it
+/// shows on stdout, then closes stdin so s_client sends close_notify and exits.
+/// Returns s_client's stdout.
+pub fn openssl_client(
+    pki: &TestPki,
+    port: u16,
+    extra: &[&str],
+    line: &str,
+) -> Result<String, String> {
+    // Lines starting with Q, R or K would otherwise be commands.
+    let mut client = s_client(pki, port, &[extra, &["-nocommands"]].concat());
+    client.supervise(|c| {
+        c.write_stdin(format!("{line}\n").as_bytes())?;
+        c.wait_for_stdout_text(line)?;
+        c.close_stdin();
+        Ok(())
+    })?;
+    let stdout = client.stdout();
+    check_contains("s_client's output", &stdout, "Verify return code: 0 (ok)")?;
+    Ok(stdout)
+}
+
+/// An [`openssl_client`] session with a ferrotls echo server built from `config`.
+/// Returns s_client's stdout and what the server negotiated.
+pub fn openssl_client_with_ferrotls_server(
+    pki: &TestPki,
+    config: Arc<ServerConfig>,
+    client_args: &[&str],
+    line: &str,
+) -> Result<(String, Negotiated), String> {
+    let server = ferrotls_echo_server(config);
+    let (stdout, served) = both(
+        openssl_client(pki, server.port, client_args, line),
+        server.finish(),
+    )?;
+    check_eq("bytes echoed by the server", served.value, line.len() + 1)?;
+    Ok((stdout, served.negotiated))
 }
 
 // ---------------------------------------------------------------------------------

@@ -3,18 +3,28 @@
 //!
 //! Cases return `Err` sentences instead of panicking, so the list can run them all.
 
+use std::sync::Arc;
+
 use ferrotls::client::ClientConfigBuilder;
 use ferrotls::conn::IoState;
-use ferrotls::msgs::enums::{AlertDescription, ContentType, ExtensionType, HandshakeType};
-use ferrotls::msgs::{ClientExtension, ClientHello, HandshakeMessage, HandshakePayload};
+use ferrotls::msgs::enums::{
+    AlertDescription, CipherSuite, ContentType, ExtensionType, HandshakeType,
+};
+use ferrotls::msgs::{
+    ClientExtension, ClientHello, HandshakeMessage, HandshakePayload, ServerExtension,
+    HELLO_RETRY_REQUEST_RANDOM,
+};
+use ferrotls::pki::{ClientAuthVerifier, ClientCertVerifier, RootStore, TrustAnchor, Verifier};
 use ferrotls::record::OpaqueRecord;
 use ferrotls::server::ServerConfigBuilder;
 use ferrotls::Error;
 
 use crate::pair::{
-    self, alert12_sent_by, client_config, client_hello_of, join_records, plain_record,
-    server_config, split_records, Keys12, Pair, Side,
+    self, alert12_sent_by, client_config, client_hello_of, handshake_record, join_records,
+    plain_record, server_config, server_hello, split_records, Keys12, Pair, Side,
 };
+
+pub use crate::pair::without;
 
 /// What a case returns.
 pub type Check = Result<(), String>;
@@ -153,11 +163,6 @@ pub fn set_extension(ch: &mut ClientHello, ext: ClientExtension) {
             ch.extensions.insert(at, ext);
         }
     }
-}
-
-/// Removes the extension of type `typ`.
-pub fn without(ch: &mut ClientHello, typ: ExtensionType) {
-    ch.extensions.retain(|e| e.ext_type() != typ);
 }
 
 /// A pair after a HelloRetryRequest: the client offered no key share, the server
@@ -338,4 +343,59 @@ pub fn refused12(
         p.conn(side).process_new_packets().err(),
         Some(err),
     )
+}
+
+/// Answers the client's first ClientHello with a HelloRetryRequest carrying
+/// `extensions`; the client must refuse it with `alert` and `text`.
+pub fn retry_refused(
+    extensions: Vec<ServerExtension>,
+    alert: AlertDescription,
+    text: &str,
+) -> Check {
+    let (mut p, ch) = before_hello();
+    let hrr = server_hello(
+        HELLO_RETRY_REQUEST_RANDOM,
+        &ch.session_id,
+        CipherSuite::TLS13_AES_128_GCM_SHA256,
+        extensions,
+    );
+    let outcome = p.deliver(Side::Client, &handshake_record(&hrr));
+    refused(&mut p, Side::Client, outcome, alert, text)
+}
+
+/// A verifier of client certificates issued by the test CA; `optional` lets a
+/// client without one in.
+pub fn verifier(optional: bool) -> Result<Arc<dyn ClientCertVerifier>, String> {
+    let ca = pair::ecdsa()
+        .chain
+        .get(1)
+        .cloned()
+        .ok_or("the test chain has no CA")?;
+    let mut roots = RootStore::new();
+    roots.add(TrustAnchor::from_cert(ca).map_err(|e| e.to_string())?);
+    let v = ClientAuthVerifier::new(Verifier::new(roots));
+    Ok(Arc::new(if optional { v.optional() } else { v }))
+}
+
+/// The sentence for `got` arriving at the protocol step `step`.
+pub fn unexpected(step: &str, got: &str) -> String {
+    format!("peer sent {got} {step}")
+}
+
+/// One unprotected record of type `typ`.
+pub fn rec(typ: ContentType, payload: &[u8]) -> OpaqueRecord {
+    split_records(&plain_record(typ, payload)).remove(0)
+}
+
+/// Sends the usual ClientHello changed by `edit`; the server must refuse it with
+/// `alert` and `text`.
+pub fn hello_refused(
+    edit: impl FnOnce(&mut ClientHello),
+    alert: AlertDescription,
+    text: &str,
+) -> Check {
+    let (mut p, mut ch) = before_hello();
+    edit(&mut ch);
+    let outcome = send_hello(&mut p, &ch);
+    refused(&mut p, Side::Server, outcome, alert, text)
 }

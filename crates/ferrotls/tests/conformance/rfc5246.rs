@@ -11,7 +11,9 @@ use crate::pair::{
     edit_plain_message, edit_server_hello, join_records, plain_record, split_records, Hello12,
     Keys12, Pair, Side,
 };
-use crate::peer::{before_hello_with, client, refused, send_hello, server, Check, TLS12};
+use crate::peer::{
+    before_hello_with, client, refused, send_hello, server, unexpected, Check, TLS12,
+};
 
 /// A TLS 1.2 pair offering TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 only.
 fn pair12() -> Pair {
@@ -32,11 +34,6 @@ fn ske_refused(p: &mut Pair, edit: impl FnOnce(&mut Vec<u8>), alert: A, text: &s
     edit_plain_message(&mut flight, HandshakeType::ServerKeyExchange, edit);
     let outcome = p.deliver(Side::Client, &flight);
     refused(p, Side::Client, outcome, alert, text)
-}
-
-/// The sentence for `got` arriving at the protocol step `step`.
-fn unexpected(step: &str, got: &str) -> String {
-    format!("peer sent {got} {step}")
 }
 
 rules! {

@@ -15,8 +15,8 @@ use crate::pair::{
     read_plaintext, split_records, Hello12, Keys12, Pair, Side,
 };
 use crate::peer::{
-    before_hello_with, client, failed_without_alert, message, refused, refused12, same, send_hello,
-    server, without, Check, TLS12,
+    before_hello_with, client, failed_without_alert, message, rec, refused, refused12, same,
+    send_hello, server, unexpected, without, Check, TLS12,
 };
 
 /// A TLS 1.2 client offering TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 only.
@@ -37,11 +37,6 @@ pub fn hello12_refused(edit: impl FnOnce(&mut ClientHello), alert: A, text: &str
 /// One unprotected handshake record holding `msg`.
 pub fn hs(msg: &[u8]) -> OpaqueRecord {
     split_records(&plain_record(ContentType::Handshake, msg)).remove(0)
-}
-
-/// One unprotected record of type `typ`.
-pub fn rec(typ: ContentType, payload: &[u8]) -> OpaqueRecord {
-    split_records(&plain_record(typ, payload)).remove(0)
 }
 
 /// The index of the unprotected handshake record starting a message of type `typ`.
@@ -199,11 +194,6 @@ fn server_last_flight_refused(
     edit(&mut records, &keys);
     let outcome = p.deliver(Side::Client, &join_records(&records));
     refused12(&mut p, Side::Client, Some(&keys), outcome, alert, text)
-}
-
-/// The sentence for `got` arriving at the protocol step `step`.
-fn unexpected(step: &str, got: &str) -> String {
-    format!("peer sent {got} {step}")
 }
 
 rules! {

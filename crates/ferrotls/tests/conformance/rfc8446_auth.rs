@@ -1,29 +1,12 @@
 //! RFC 8446 (TLS 1.3): client authentication in the handshake: CertificateRequest
 //! (4.3.2) and the client's Certificate (4.4.2, 4.4.2.4).
 
-use std::sync::Arc;
-
 use ferrotls::msgs::enums::{AlertDescription as A, HandshakeType};
 use ferrotls::msgs::HandshakePayload;
-use ferrotls::pki::{ClientAuthVerifier, ClientCertVerifier, RootStore, TrustAnchor, Verifier};
 use ferrotls::server::ServerConfigBuilder;
 
-use crate::pair::{self, Pair, Side};
-use crate::peer::{client, edit_sealed_message, refused, same, server};
-
-/// A verifier of client certificates issued by the test CA; `optional` lets a
-/// client without one in.
-fn verifier(optional: bool) -> Result<Arc<dyn ClientCertVerifier>, String> {
-    let ca = pair::ecdsa()
-        .chain
-        .get(1)
-        .cloned()
-        .ok_or("the test chain has no CA")?;
-    let mut roots = RootStore::new();
-    roots.add(TrustAnchor::from_cert(ca).map_err(|e| e.to_string())?);
-    let v = ClientAuthVerifier::new(Verifier::new(roots));
-    Ok(Arc::new(if optional { v.optional() } else { v }))
-}
+use crate::pair::{Pair, Side};
+use crate::peer::{client, edit_sealed_message, refused, same, server, verifier};
 
 fn server_asking(optional: bool) -> Result<ServerConfigBuilder, String> {
     Ok(server().client_auth(verifier(optional)?))

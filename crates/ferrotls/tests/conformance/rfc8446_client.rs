@@ -15,7 +15,8 @@ use crate::pair::{
     edit_server_hello, handshake_record, sealed_message, server_hello, Pair, Piece, Side,
 };
 use crate::peer::{
-    before_hello, client, edit_sealed_message, refused, send_edited_server_flight, server, Check,
+    before_hello, client, edit_sealed_message, refused, retry_refused, send_edited_server_flight,
+    server, Check,
 };
 
 /// Delivers the server's first flight with its ServerHello changed by `edit`; the
@@ -29,20 +30,6 @@ fn server_hello_refused(edit: impl FnOnce(&mut ServerHello), text: &str) -> Chec
     edit_server_hello(&mut flight, edit);
     let outcome = p.deliver(Side::Client, &flight);
     refused(&mut p, Side::Client, outcome, A::IllegalParameter, text)
-}
-
-/// Answers the client's first ClientHello with a HelloRetryRequest carrying
-/// `extensions`; the client must refuse it with `alert` and `text`.
-fn retry_refused(extensions: Vec<ServerExtension>, alert: A, text: &str) -> Check {
-    let (mut p, ch) = before_hello();
-    let hrr = server_hello(
-        HELLO_RETRY_REQUEST_RANDOM,
-        &ch.session_id,
-        CipherSuite::TLS13_AES_128_GCM_SHA256,
-        extensions,
-    );
-    let outcome = p.deliver(Side::Client, &handshake_record(&hrr));
-    refused(&mut p, Side::Client, outcome, alert, text)
 }
 
 /// Adds `ext` to the server's EncryptedExtensions; the client must refuse it.

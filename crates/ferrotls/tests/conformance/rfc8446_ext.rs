@@ -6,23 +6,16 @@ use ferrotls::msgs::enums::{
     AlertDescription as A, CipherSuite, ExtensionType, HandshakeType, NamedGroup, SignatureScheme,
 };
 use ferrotls::msgs::{
-    ClientExtension, ClientHello, HandshakePayload, KeyShareEntry, ServerExtension, ServerHello,
+    ClientExtension, HandshakePayload, KeyShareEntry, ServerExtension, ServerHello,
     HELLO_RETRY_REQUEST_RANDOM,
 };
 
 use crate::pair::{edit_server_hello, handshake_record, server_hello, Pair, Side};
 use crate::peer::{
-    answered_hello, before_hello, client, edit_sealed_message, extension_body_offset, refused,
-    send_edited_server_flight, send_hello, server, set_extension, Check,
+    answered_hello, before_hello, client, edit_sealed_message, extension_body_offset,
+    hello_refused, refused, retry_refused, send_edited_server_flight, send_hello, server,
+    set_extension, Check,
 };
-
-/// Sends the usual ClientHello changed by `edit`; the server must refuse it.
-fn hello_refused(edit: impl FnOnce(&mut ClientHello), alert: A, text: &str) -> Check {
-    let (mut p, mut ch) = before_hello();
-    edit(&mut ch);
-    let outcome = send_hello(&mut p, &ch);
-    refused(&mut p, Side::Server, outcome, alert, text)
-}
 
 /// Sets extension `typ` to the raw body `data` and expects decode_error naming
 /// `field` at `skip` bytes into the body.
@@ -69,19 +62,6 @@ fn server_hello_refused(edit: impl FnOnce(&mut ServerHello), alert: A, text: &st
     let mut flight = p.take(Side::Server);
     edit_server_hello(&mut flight, edit);
     let outcome = p.deliver(Side::Client, &flight);
-    refused(&mut p, Side::Client, outcome, alert, text)
-}
-
-/// Answers the first ClientHello with a HelloRetryRequest carrying `extensions`.
-fn retry_refused(extensions: Vec<ServerExtension>, alert: A, text: &str) -> Check {
-    let (mut p, ch) = before_hello();
-    let hrr = server_hello(
-        HELLO_RETRY_REQUEST_RANDOM,
-        &ch.session_id,
-        CipherSuite::TLS13_AES_128_GCM_SHA256,
-        extensions,
-    );
-    let outcome = p.deliver(Side::Client, &handshake_record(&hrr));
     refused(&mut p, Side::Client, outcome, alert, text)
 }
 

@@ -12,22 +12,9 @@ use ferrotls::msgs::{
 
 use crate::pair::{alert_record, plain_record, raw_record, sealed_message, Piece, Side};
 use crate::peer::{
-    before_hello, connected, extension_body_offset, failed_without_alert, hello_bytes, message,
-    refused, send_edited_client_flight, send_hello, set_extension, without, Check,
+    before_hello, connected, extension_body_offset, failed_without_alert, hello_bytes,
+    hello_refused, message, refused, send_edited_client_flight, send_hello, set_extension, without,
 };
-
-/// Sends the usual ClientHello changed by `edit`; the server must refuse it with
-/// `alert` and `text`.
-fn hello_refused(
-    edit: impl FnOnce(&mut ferrotls::msgs::ClientHello),
-    alert: A,
-    text: &str,
-) -> Check {
-    let (mut p, mut ch) = before_hello();
-    edit(&mut ch);
-    let outcome = send_hello(&mut p, &ch);
-    refused(&mut p, Side::Server, outcome, alert, text)
-}
 
 /// A pre_shared_key offer with one made-up identity and binder.
 fn made_up_psk() -> ClientExtension {

@@ -4,35 +4,22 @@
 //! after the handshake (6.2).
 
 use std::io::Write;
-use std::sync::Arc;
 
 use ferrotls::msgs::enums::{
     AlertDescription as A, AlertLevel, ContentType, HandshakeType, KeyUpdateRequest,
     SignatureScheme,
 };
-use ferrotls::msgs::{
-    CertReqExtension, CertificateRequest13, HandshakeMessage, HandshakePayload, KeyUpdate,
-};
-use ferrotls::pki::{ClientAuthVerifier, ClientCertVerifier, RootStore, TrustAnchor, Verifier};
+use ferrotls::msgs::{CertReqExtension, CertificateRequest13, HandshakeMessage, HandshakePayload};
 
-use crate::pair::{self, next_traffic_secret, read_plaintext, KeyType, Pair, RecordCipher, Side};
-use crate::peer::{client, ensure, failed_without_alert, message, refused, same, server, Check};
+use crate::pair::{
+    self, key_update, next_traffic_secret, read_plaintext, KeyType, Pair, RecordCipher, Side,
+};
+use crate::peer::{
+    client, ensure, failed_without_alert, message, refused, same, server, verifier, Check,
+};
 
 const CLIENT_AP: &str = "CLIENT_TRAFFIC_SECRET_0";
 const SERVER_AP: &str = "SERVER_TRAFFIC_SECRET_0";
-
-/// A verifier of client certificates issued by the test CA.
-fn verifier(optional: bool) -> Result<Arc<dyn ClientCertVerifier>, String> {
-    let ca = pair::ecdsa()
-        .chain
-        .get(1)
-        .cloned()
-        .ok_or("the test chain has no CA")?;
-    let mut roots = RootStore::new();
-    roots.add(TrustAnchor::from_cert(ca).map_err(|e| e.to_string())?);
-    let v = ClientAuthVerifier::new(Verifier::new(roots));
-    Ok(Arc::new(if optional { v.optional() } else { v }))
-}
 
 /// A connected pair (no tickets): the client offers post_handshake_auth if
 /// `offer`, has a certificate if `cert`; the server can ask for one afterwards
@@ -151,10 +138,6 @@ fn to_client(
 /// A connected pair (no tickets) and the client's sending protection.
 fn connected() -> (Pair, RecordCipher) {
     crate::peer::connected()
-}
-
-fn key_update(request: KeyUpdateRequest) -> Vec<u8> {
-    HandshakeMessage::new(HandshakePayload::KeyUpdate(KeyUpdate(request))).to_bytes()
 }
 
 fn alert(level: AlertLevel, description: A) -> [u8; 2] {

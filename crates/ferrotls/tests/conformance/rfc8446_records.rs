@@ -12,7 +12,7 @@ use crate::pair::{
     Piece, RecordCipher, Side,
 };
 use crate::peer::{
-    client, connected, failed_without_alert, refused, same, send_edited_client_flight,
+    client, connected, failed_without_alert, rec, refused, same, send_edited_client_flight,
     send_edited_server_flight, server, Check,
 };
 
@@ -83,10 +83,6 @@ fn server_refuses_sealed(
 /// Checks that `side` failed on a received alert without answering.
 fn ended_by_alert(p: &mut Pair, side: Side, outcome: Result<IoState, Error>, text: &str) -> Check {
     failed_without_alert(p, side, outcome, text)
-}
-
-fn rec(typ: ContentType, payload: &[u8]) -> OpaqueRecord {
-    split_records(&plain_record(typ, payload)).remove(0)
 }
 
 rules! {

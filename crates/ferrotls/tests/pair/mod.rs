@@ -25,16 +25,19 @@ use ferrotls::crypto::cbc::{CbcKey, MacKey, AES_BLOCK_LEN};
 use ferrotls::crypto::HashContext;
 use ferrotls::msgs::enums::ExtensionType;
 use ferrotls::msgs::enums::{
-    AlertDescription, AlertLevel, CipherSuite, ContentType, HandshakeType, ProtocolVersion,
+    AlertDescription, AlertLevel, CipherSuite, ContentType, HandshakeType, KeyUpdateRequest,
+    ProtocolVersion,
 };
 use ferrotls::msgs::ClientHello;
 use ferrotls::msgs::{
-    AlertMessage, HandshakeMessage, HandshakePayload, ServerExtension, ServerHello,
+    AlertMessage, HandshakeMessage, HandshakePayload, KeyUpdate, ServerExtension, ServerHello,
 };
 use ferrotls::observe::{Direction, Event, KeyLog, Observer};
 use ferrotls::record::protect12::{new_pair_from_key_block, Decrypter12, Encrypter12};
 use ferrotls::record::{Decrypter13, Encrypter13, OpaqueRecord};
-use ferrotls::server::{ServerConfig, ServerConfigBuilder, ServerConnection};
+use ferrotls::server::{
+    ServerConfig, ServerConfigBuilder, ServerConnection, ServerSessionCache, StoredSession,
+};
 use ferrotls::tls12::prf;
 use ferrotls::tls12::suites::{self as suites12, Bulk, Tls12CipherSuite};
 use ferrotls::tls13::key_schedule::hkdf_expand_label;
@@ -147,6 +150,25 @@ pub fn identity(key_type: KeyType, names: &[&str]) -> Identity {
 /// The usual test identity: ECDSA P-256 for [`SERVER_NAME`].
 pub fn ecdsa() -> Identity {
     identity(KeyType::Ecdsa, &[SERVER_NAME])
+}
+
+/// The RSA-2048 identity for [`SERVER_NAME`].
+pub fn rsa() -> Identity {
+    identity(KeyType::Rsa, &[SERVER_NAME])
+}
+
+/// A server session cache that keeps nothing: servers that resume by ticket only.
+#[derive(Debug)]
+pub struct NoCache;
+
+impl ServerSessionCache for NoCache {
+    fn put(&self, _: Vec<u8>, _: Arc<StoredSession>) {}
+    fn get(&self, _: &[u8]) -> Option<Arc<StoredSession>> {
+        None
+    }
+    fn take(&self, _: &[u8]) -> Option<Arc<StoredSession>> {
+        None
+    }
 }
 
 /// A server configuration holding `ids` in this order (the first is the default).
@@ -635,6 +657,29 @@ pub fn raw_record(typ: u8, version: u16, payload: &[u8]) -> Vec<u8> {
 /// An unprotected record (version 0x0303).
 pub fn plain_record(typ: ContentType, payload: &[u8]) -> Vec<u8> {
     raw_record(typ.to_wire(), ProtocolVersion::TLSv1_2.to_wire(), payload)
+}
+
+/// A KeyUpdate message (RFC 8446, 4.6.3), header included.
+pub fn key_update(request: KeyUpdateRequest) -> Vec<u8> {
+    HandshakeMessage::new(HandshakePayload::KeyUpdate(KeyUpdate(request))).to_bytes()
+}
+
+/// Lowercase hex of `bytes` (key log lines, messages that print keys).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The bytes of a hex string such as a key log field.
+pub fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
+/// Removes the ClientHello's extension of type `typ`.
+pub fn without(ch: &mut ClientHello, typ: ExtensionType) {
+    ch.extensions.retain(|e| e.ext_type() != typ);
 }
 
 /// A handshake message in one unprotected record.

@@ -64,8 +64,64 @@ fn key_signs_for(kind: KeyKind, sign: SignatureAlgorithm) -> bool {
 pub(crate) fn handle_client_hello(
     out: &mut Output<'_>,
     config: Arc<ServerConfig>,
+    ch: ClientHello,
+    raw: &[u8],
+) -> Result<ServerState12, Error> {
+    // A ticket the ticketer can try goes first; otherwise a session store that
+    // pauses is asked for the session ID before anything else (`crate::pause`), so
+    // that answering the hello after the lookup repeats no side effect.
+    let ticket = config.ticketer.is_some()
+        && ch
+            .extensions
+            .iter()
+            .any(|e| matches!(e, ClientExtension::SessionTicket(t) if !t.is_empty()));
+    if config.session_cache.pauses() && !ch.session_id.is_empty() && !ticket {
+        let operation = Operation::LookupSession(SessionRequest {
+            id: ch.session_id.clone(),
+        });
+        return Ok(ServerState12::AwaitSessionLookup(Box::new(
+            AwaitSessionLookup {
+                config,
+                ch,
+                raw: raw.to_vec(),
+                operation,
+            },
+        )));
+    }
+    answer_client_hello(out, config, ch, raw, None)
+}
+
+/// Paused until the session store answers for the ClientHello's session ID.
+#[derive(Debug)]
+pub(crate) struct AwaitSessionLookup {
+    config: Arc<ServerConfig>,
+    ch: ClientHello,
+    raw: Vec<u8>,
+    pub(super) operation: Operation,
+}
+
+impl AwaitSessionLookup {
+    pub(super) fn resume(
+        self: Box<Self>,
+        out: &mut Output<'_>,
+        completion: Completion,
+    ) -> Result<ServerState12, Error> {
+        let AwaitSessionLookup {
+            config, ch, raw, ..
+        } = *self;
+        let found = crate::pause::session(completion)?;
+        answer_client_hello(out, config, ch, &raw, Some(found))
+    }
+}
+
+/// The ClientHello, with the session store's answer when it was asked ahead
+/// (`looked_up`).
+fn answer_client_hello(
+    out: &mut Output<'_>,
+    config: Arc<ServerConfig>,
     mut ch: ClientHello,
     raw: &[u8],
+    looked_up: Option<Option<Arc<StoredSession>>>,
 ) -> Result<ServerState12, Error> {
     let offer = check_client_hello(&config, &ch)?;
     // RFC 5077, 3.2: the client's ticket (empty when it asks for one), taken out of
@@ -94,6 +150,7 @@ pub(crate) fn handle_client_hello(
         suite,
         server_name,
         offer.ems,
+        looked_up,
     )?;
     let randoms = HelloRandoms::draw(&config, resumed.is_none(), batch_nonce)?;
 
@@ -290,6 +347,7 @@ fn resume(
     suite: &'static Tls12CipherSuite,
     server_name: Option<&str>,
     client_ems: bool,
+    looked_up: Option<Option<Arc<StoredSession>>>,
 ) -> Result<Option<Resumed>, Error> {
     let resumed = client_ticket
         .filter(|t| !t.is_empty())
@@ -298,7 +356,12 @@ fn resume(
         .or_else(|| {
             let now = config.provider.time.now().as_secs();
             (!ch.session_id.is_empty())
-                .then(|| config.session_cache.get(&ch.session_id))
+                .then(|| match looked_up {
+                    Some(found) => found,
+                    // A store that pauses was not asked (a ticket came first).
+                    None if config.session_cache.pauses() => None,
+                    None => config.session_cache.get(&ch.session_id),
+                })
                 .flatten()
                 .filter(|s| cached_session_fresh(s.created, now))
                 .map(Resumed::Cached)
@@ -458,20 +521,83 @@ fn full_handshake(
     let kx = match key_use {
         KeyUse::Sign(scheme, group) => {
             let (kx, ske) = server_key_exchange_params(group, scheme)?;
+            if cert.key.is_remote() {
+                // The key is elsewhere: wait for its signature (`crate::pause`).
+                let operation = Operation::Sign(SignRequest {
+                    scheme,
+                    message: ske.signed_message(&hs.client_random, &hs.server_random),
+                    certificate: cert
+                        .chain
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| CertificateDer::from(Vec::new())),
+                });
+                return Ok(ServerState12::AwaitSignature(Box::new(AwaitSignature {
+                    hs,
+                    cert,
+                    kx,
+                    ske,
+                    client_version: ch.legacy_version,
+                    operation,
+                })));
+            }
             let signature = sign_server_key_exchange(&hs, &cert, &ske)?;
             send_server_key_exchange(out, &mut hs, ske, signature)?;
             Some(kx)
         }
         KeyUse::Decrypt => None,
     };
+    end_first_flight(out, hs, cert, kx, ch.legacy_version)
+}
+
+/// Paused until a remote key signs the ServerKeyExchange (`crate::pause`).
+#[derive(Debug)]
+pub(crate) struct AwaitSignature {
+    hs: Handshake,
+    cert: Arc<CertifiedKey>,
+    kx: kx12::EcdheKeyExchange,
+    ske: ServerKeyExchangeEcdhe,
+    client_version: ProtocolVersion,
+    pub(super) operation: Operation,
+}
+
+impl AwaitSignature {
+    pub(super) fn resume(
+        self: Box<Self>,
+        out: &mut Output<'_>,
+        completion: Completion,
+    ) -> Result<ServerState12, Error> {
+        let AwaitSignature {
+            mut hs,
+            cert,
+            kx,
+            ske,
+            client_version,
+            operation: _,
+        } = *self;
+        let signature = crate::pause::signature(completion, ske.scheme)?;
+        send_server_key_exchange(out, &mut hs, ske, signature)?;
+        end_first_flight(out, hs, cert, Some(kx), client_version)
+    }
+}
+
+/// The end of the server's first flight: CertificateRequest (RFC 5246, 7.4.4)
+/// when client certificates are verified, then ServerHelloDone (7.4.5).
+fn end_first_flight(
+    out: &mut Output<'_>,
+    mut hs: Handshake,
+    cert: Arc<CertifiedKey>,
+    kx: Option<kx12::EcdheKeyExchange>,
+    client_version: ProtocolVersion,
+) -> Result<ServerState12, Error> {
+    let config = hs.config.clone();
     let client_auth = send_certificate_request(out, &mut hs, &config)?;
-    // RFC 5246, 7.4.5: ServerHelloDone ends our flight.
     hs.send(out, HandshakePayload12::ServerHelloDone)?;
     let next = Box::new(ExpectClientKeyExchange {
         hs,
         cert,
         kx,
-        client_version: ch.legacy_version,
+        client_version,
         client_auth,
         client_spki: None,
     });

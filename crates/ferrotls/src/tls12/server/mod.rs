@@ -11,6 +11,7 @@
 mod hello;
 
 pub(crate) use hello::handle_client_hello;
+use hello::{AwaitSessionLookup, AwaitSignature};
 
 use std::sync::Arc;
 
@@ -31,6 +32,7 @@ use crate::msgs::{
     ServerHello, ServerKeyExchangeEcdhe, DOWNGRADE_TLS12,
 };
 use crate::observe::Protection;
+use crate::pause::{ClientCertRequest, Completion, Operation, SessionRequest, SignRequest};
 use crate::pki::{ClientCertVerified, ClientCertVerifier};
 use crate::proof::{check_signature, SignatureChecked};
 use crate::record::protect12::{Decrypter12, Encrypter12};
@@ -49,9 +51,35 @@ pub(crate) enum ServerState12 {
     ExpectCcs(Box<ExpectCcs>),
     ExpectFinished(Box<ExpectFinished>),
     Connected(Box<Connected>),
+    /// Paused: a remote key signs the ServerKeyExchange (`crate::pause`).
+    AwaitSignature(Box<AwaitSignature>),
+    /// Paused: the caller verifies the client's chain (`crate::pause`).
+    AwaitClientCertVerification(Box<AwaitClientCertVerification>),
+    /// Paused: the session cache looks up the ClientHello's session ID.
+    AwaitSessionLookup(Box<AwaitSessionLookup>),
 }
 
 impl ServerState12 {
+    /// The operation a paused state waits for.
+    pub fn operation(&self) -> Option<&Operation> {
+        match self {
+            ServerState12::AwaitSignature(s) => Some(&s.operation),
+            ServerState12::AwaitClientCertVerification(s) => Some(&s.operation),
+            ServerState12::AwaitSessionLookup(s) => Some(&s.operation),
+            _ => None,
+        }
+    }
+
+    /// Resumes a paused state with the answer to its operation.
+    pub fn resume(self, out: &mut Output<'_>, completion: Completion) -> Result<Self, Error> {
+        match self {
+            ServerState12::AwaitSignature(s) => s.resume(out, completion),
+            ServerState12::AwaitClientCertVerification(s) => s.resume(out, completion),
+            ServerState12::AwaitSessionLookup(s) => s.resume(out, completion),
+            _ => Err(crate::error::ApiError::NoOperationPending.into()),
+        }
+    }
+
     /// Whether a message of type `typ` could be handled in this state.
     pub fn expects(&self, typ: HandshakeType) -> bool {
         use HandshakeType as H;
@@ -62,6 +90,9 @@ impl ServerState12 {
             ServerState12::ExpectCcs(_) => false,
             ServerState12::ExpectFinished(_) => typ == H::Finished,
             ServerState12::Connected(_) => typ == H::ClientHello,
+            ServerState12::AwaitSignature(_)
+            | ServerState12::AwaitClientCertVerification(_)
+            | ServerState12::AwaitSessionLookup(_) => false,
         }
     }
 
@@ -73,6 +104,9 @@ impl ServerState12 {
             ServerState12::ExpectCcs(_) => "TLS 1.2 ExpectChangeCipherSpec",
             ServerState12::ExpectFinished(_) => "TLS 1.2 ExpectFinished",
             ServerState12::Connected(_) => "TLS 1.2 Connected",
+            ServerState12::AwaitSignature(_) => "TLS 1.2 AwaitSignature",
+            ServerState12::AwaitClientCertVerification(_) => "TLS 1.2 AwaitClientCertVerification",
+            ServerState12::AwaitSessionLookup(_) => "TLS 1.2 AwaitSessionLookup",
         }
     }
 
@@ -182,6 +216,22 @@ impl ExpectClientKeyExchange {
         raw: &[u8],
     ) -> Result<ServerState12, Error> {
         self.hs.record(raw);
+        if self.client_auth.as_ref().is_some_and(|v| v.pauses()) && !cert.certs.is_empty() {
+            let mut certs = cert.certs.into_iter().map(CertificateDer::from);
+            let operation = Operation::VerifyClientCert(ClientCertRequest {
+                end_entity: certs
+                    .next()
+                    .unwrap_or_else(|| CertificateDer::from(Vec::new())),
+                intermediates: certs.collect(),
+                now: self.hs.config.provider.time.now(),
+            });
+            return Ok(ServerState12::AwaitClientCertVerification(Box::new(
+                AwaitClientCertVerification {
+                    inner: self,
+                    operation,
+                },
+            )));
+        }
         let checked = crate::pki::verify_client_chain(
             self.client_auth.as_deref(),
             cert.certs.into_iter().map(CertificateDer::from),
@@ -238,6 +288,32 @@ impl ExpectClientKeyExchange {
             }
             None => ServerState12::ExpectCcs(ccs),
         })
+    }
+}
+
+/// Paused until the caller's verifier answers for the client's chain.
+#[derive(Debug)]
+pub(crate) struct AwaitClientCertVerification {
+    inner: Box<ExpectClientKeyExchange>,
+    operation: Operation,
+}
+
+impl AwaitClientCertVerification {
+    fn resume(self, out: &mut Output<'_>, completion: Completion) -> Result<ServerState12, Error> {
+        let verified = crate::pause::client_cert_verdict(completion)?;
+        let AwaitClientCertVerification {
+            mut inner,
+            operation,
+        } = self;
+        let Operation::VerifyClientCert(request) = operation else {
+            return Err(crate::error::ApiError::NoOperationPending.into());
+        };
+        let spki = crate::pki::spki_of(request.end_entity.as_ref())?.to_vec();
+        let mut chain = vec![request.end_entity];
+        chain.extend(request.intermediates);
+        out.record(Fact::PeerCertificates(chain));
+        inner.client_spki = Some((spki, verified));
+        Ok(ServerState12::ExpectClientKeyExchange(inner))
     }
 }
 

@@ -83,16 +83,73 @@ impl ExpectFinished {
 
         // Our Certificate, CertificateVerify and Finished go out as one flight.
         let mut flight = Flight::default();
+        let mut remote = None;
         if let Some(schemes) = &cert_request {
-            add_client_certificate(
+            if let ClientCert::Remote(request) = add_client_certificate(
                 out,
                 &base.config,
                 schemes,
                 Vec::new(),
                 &mut flight,
                 &mut transcript,
-            )?;
+            )? {
+                remote = Some(request);
+            }
         }
+        let end = ClientFlightEnd {
+            base,
+            suite,
+            transcript,
+            flight,
+            client_hs,
+            client_ap,
+            server_ap,
+            master,
+        };
+        match remote {
+            Some(request) => Ok(ClientState13::AwaitSignature(Box::new(AwaitSignature {
+                end,
+                operation: Operation::Sign(request),
+            }))),
+            None => end.send_finished(out),
+        }
+    }
+}
+
+/// Our Finished and what the connected state needs; kept while a remote key
+/// signs our CertificateVerify.
+pub(crate) struct ClientFlightEnd {
+    base: HelloBase,
+    suite: &'static Tls13CipherSuite,
+    transcript: Transcript,
+    flight: Flight,
+    client_hs: TrafficSecret,
+    client_ap: TrafficSecret,
+    server_ap: TrafficSecret,
+    master: MasterSecret,
+}
+
+impl core::fmt::Debug for ClientFlightEnd {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ClientFlightEnd")
+            .field("suite", &self.suite.suite)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientFlightEnd {
+    /// Finished ends our flight (RFC 8446, 4.4.4); then application traffic.
+    fn send_finished(self, out: &mut Output<'_>) -> Result<ClientState13, Error> {
+        let ClientFlightEnd {
+            base,
+            suite,
+            mut transcript,
+            flight,
+            client_hs,
+            client_ap,
+            server_ap,
+            master,
+        } = self;
         send_finished(out, suite, &client_hs, flight, &mut transcript)?;
         // RFC 8446, 4.4: post-handshake authentication messages extend the
         // handshake transcript through our Finished; kept only if we offered it.
@@ -111,6 +168,40 @@ impl ExpectFinished {
             handshake_transcript,
         })))
     }
+}
+
+/// Paused until a remote key signs our CertificateVerify (`crate::pause`).
+#[derive(Debug)]
+pub(crate) struct AwaitSignature {
+    end: ClientFlightEnd,
+    pub(super) operation: Operation,
+}
+
+impl AwaitSignature {
+    pub(super) fn resume(
+        mut self: Box<Self>,
+        out: &mut Output<'_>,
+        completion: Completion,
+    ) -> Result<ClientState13, Error> {
+        let Operation::Sign(request) = &self.operation else {
+            return Err(crate::error::ApiError::NoOperationPending.into());
+        };
+        let scheme = request.scheme;
+        let signature = crate::pause::signature(completion, scheme)?;
+        let end = &mut self.end;
+        send_certificate_verify(out, scheme, signature, &mut end.flight, &mut end.transcript);
+        self.end.send_finished(out)
+    }
+}
+
+/// What [`add_client_certificate`] sent.
+pub(super) enum ClientCert {
+    /// An empty Certificate.
+    Empty,
+    /// Our Certificate and CertificateVerify.
+    Signed,
+    /// Our Certificate; a remote key must sign the CertificateVerify.
+    Remote(SignRequest),
 }
 
 /// RFC 8446, 4.5: EndOfEarlyData, under the 0-RTT key, ends our early data; the
@@ -148,7 +239,7 @@ fn send_finished(
 /// RFC 8446, 4.4.2 and 4.4.3: our certificate and its CertificateVerify when one is
 /// configured and can sign with a scheme the server accepts; else an empty Certificate.
 /// `context` echoes the CertificateRequest's (empty during the handshake). Returns
-/// whether a certificate was sent.
+/// what was sent; with a remote key, the request to sign the CertificateVerify.
 pub(super) fn add_client_certificate(
     out: &mut Output<'_>,
     config: &ClientConfig,
@@ -156,14 +247,25 @@ pub(super) fn add_client_certificate(
     context: Vec<u8>,
     flight: &mut Flight,
     transcript: &mut Transcript,
-) -> Result<bool, Error> {
+) -> Result<ClientCert, Error> {
     let Some((key, scheme)) = send_certificate(out, config, schemes, context, flight, transcript)
     else {
-        return Ok(false);
+        return Ok(ClientCert::Empty);
     };
+    if key.key.is_remote() {
+        return Ok(ClientCert::Remote(SignRequest {
+            scheme,
+            message: certificate_verify_message(false, transcript.current().as_ref()),
+            certificate: key
+                .chain
+                .first()
+                .cloned()
+                .unwrap_or_else(|| rustls_pki_types::CertificateDer::from(Vec::new())),
+        }));
+    }
     let signature = sign_certificate_verify(key, scheme, transcript)?;
     send_certificate_verify(out, scheme, signature, flight, transcript);
-    Ok(true)
+    Ok(ClientCert::Signed)
 }
 
 /// RFC 8446, 4.4.2: our Certificate: the configured chain if its key can sign with

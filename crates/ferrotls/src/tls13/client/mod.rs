@@ -29,6 +29,7 @@ use crate::msgs::{
     Finished, HandshakeMessage, HandshakePayload, NewSessionTicket13, ServerExtension, ServerHello,
 };
 use crate::observe::Protection;
+use crate::pause::{Completion, Operation, ServerCertRequest, SignRequest};
 use crate::pki::ServerCertVerified;
 use crate::record::RecordEncrypter;
 use crate::tls13::key_schedule::{
@@ -37,9 +38,9 @@ use crate::tls13::key_schedule::{
 use crate::tls13::suites::Tls13CipherSuite;
 use crate::tls13::{certificate_verify_message, Transcript};
 
-use finished::{add_client_certificate, ExpectFinished, ServerProof};
+use finished::{add_client_certificate, AwaitSignature, ClientCert, ExpectFinished, ServerProof};
 use post_handshake::Connected;
-use server_auth::{ExpectCertificate, ExpectCertificateVerify};
+use server_auth::{AwaitServerCertVerification, ExpectCertificate, ExpectCertificateVerify};
 
 /// Where a TLS 1.3 client is after the ServerHello. Each variant holds only what
 /// is valid there.
@@ -51,9 +52,31 @@ pub(crate) enum ClientState13 {
     ExpectCertificateVerify(Box<ExpectCertificateVerify>),
     ExpectFinished(Box<ExpectFinished>),
     Connected(Box<Connected>),
+    /// Paused: the caller verifies the server's chain (`crate::pause`).
+    AwaitServerCertVerification(Box<AwaitServerCertVerification>),
+    /// Paused: a remote key signs our CertificateVerify (`crate::pause`).
+    AwaitSignature(Box<AwaitSignature>),
 }
 
 impl ClientState13 {
+    /// The operation a paused state waits for.
+    pub fn operation(&self) -> Option<&Operation> {
+        match self {
+            ClientState13::AwaitServerCertVerification(s) => Some(&s.operation),
+            ClientState13::AwaitSignature(s) => Some(&s.operation),
+            _ => None,
+        }
+    }
+
+    /// Resumes a paused state with the answer to its operation.
+    pub fn resume(self, out: &mut Output<'_>, completion: Completion) -> Result<Self, Error> {
+        match self {
+            ClientState13::AwaitServerCertVerification(s) => s.resume(out, completion),
+            ClientState13::AwaitSignature(s) => s.resume(out, completion),
+            _ => Err(crate::error::ApiError::NoOperationPending.into()),
+        }
+    }
+
     /// Whether a message of type `typ` could be handled in this state.
     pub fn expects(&self, typ: HandshakeType) -> bool {
         use HandshakeType as H;
@@ -69,6 +92,9 @@ impl ClientState13 {
                 typ,
                 H::NewSessionTicket | H::KeyUpdate | H::CertificateRequest
             ),
+            ClientState13::AwaitServerCertVerification(_) | ClientState13::AwaitSignature(_) => {
+                false
+            }
         }
     }
 
@@ -80,6 +106,8 @@ impl ClientState13 {
             ClientState13::ExpectCertificateVerify(_) => "ExpectCertificateVerify",
             ClientState13::ExpectFinished(_) => "ExpectFinished",
             ClientState13::Connected(_) => "Connected",
+            ClientState13::AwaitServerCertVerification(_) => "AwaitServerCertVerification",
+            ClientState13::AwaitSignature(_) => "AwaitSignature",
         }
     }
 

@@ -61,14 +61,27 @@ impl Connected {
         let mut transcript = handshake.clone();
         transcript.add(raw);
         let mut flight = Flight::default();
-        let with_certificate = add_client_certificate(
+        let with_certificate = match add_client_certificate(
             out,
             &self.config,
             schemes,
             cr.context.clone(),
             &mut flight,
             &mut transcript,
-        )?;
+        )? {
+            ClientCert::Empty => false,
+            ClientCert::Signed => true,
+            // Post-handshake answers are sent while records are read: they cannot
+            // wait for a remote key.
+            ClientCert::Remote(request) => {
+                return Err(crate::error::CryptoError::RemoteSigningFailed {
+                    scheme: crate::crypto::sign::SigningKey::scheme_name(request.scheme),
+                    reason: "a post-handshake CertificateRequest cannot wait for a remote key"
+                        .into(),
+                }
+                .into())
+            }
+        };
         let base_key = out.send_traffic_secret().ok_or(Error::UnexpectedMessage {
             state: "Connected",
             got: "CertificateRequest",

@@ -73,6 +73,24 @@ impl ExpectCertificate {
         let end_entity = CertificateDer::from(first.cert);
         let intermediates: Vec<CertificateDer<'static>> =
             entries.map(|e| CertificateDer::from(e.cert)).collect();
+        if self.base.config.verifier.pauses() {
+            // The caller verifies; the transcript takes the Certificate meanwhile
+            // (the synchronous path adds it right after verifying: the same).
+            let operation = Operation::VerifyServerCert(ServerCertRequest {
+                end_entity,
+                intermediates,
+                server_name: self.base.auth_name()?.to_owned(),
+                ocsp: ocsp.unwrap_or_default(),
+                now: self.base.config.provider.time.now(),
+            });
+            self.transcript.add(raw);
+            return Ok(ClientState13::AwaitServerCertVerification(Box::new(
+                AwaitServerCertVerification {
+                    inner: self,
+                    operation,
+                },
+            )));
+        }
         let crate::pki::VerifiedServerChain {
             chain,
             spki,
@@ -90,6 +108,39 @@ impl ExpectCertificate {
         Ok(ClientState13::ExpectCertificateVerify(Box::new(
             ExpectCertificateVerify {
                 inner: self,
+                spki,
+                verified,
+            },
+        )))
+    }
+}
+
+/// Paused until the caller's verifier answers for the server's chain
+/// (`crate::pause`).
+#[derive(Debug)]
+pub(crate) struct AwaitServerCertVerification {
+    inner: ExpectCertificate,
+    pub(super) operation: Operation,
+}
+
+impl AwaitServerCertVerification {
+    pub(super) fn resume(
+        self: Box<Self>,
+        out: &mut Output<'_>,
+        completion: Completion,
+    ) -> Result<ClientState13, Error> {
+        let verified = crate::pause::server_cert_verdict(completion)?;
+        let AwaitServerCertVerification { inner, operation } = *self;
+        let Operation::VerifyServerCert(request) = operation else {
+            return Err(crate::error::ApiError::NoOperationPending.into());
+        };
+        let spki = crate::pki::spki_of(request.end_entity.as_ref())?.to_vec();
+        let mut chain = vec![request.end_entity];
+        chain.extend(request.intermediates);
+        out.record(Fact::PeerCertificates(chain));
+        Ok(ClientState13::ExpectCertificateVerify(Box::new(
+            ExpectCertificateVerify {
+                inner,
                 spki,
                 verified,
             },

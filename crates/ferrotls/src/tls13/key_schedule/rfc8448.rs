@@ -2,13 +2,7 @@
 //! from the trace by label. All three traces use TLS_AES_128_GCM_SHA256.
 
 /// Decodes a hex string (whitespace is ignored).
-pub(crate) fn unhex(s: &str) -> Vec<u8> {
-    let digits: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    digits
-        .chunks(2)
-        .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).unwrap(), 16).unwrap())
-        .collect()
-}
+pub(crate) use crate::test_util::unhex;
 
 /// RFC 8448, Section 3, "Simple 1-RTT Handshake".
 pub(crate) mod s3 {

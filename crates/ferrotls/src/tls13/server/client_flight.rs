@@ -45,6 +45,25 @@ impl ExpectFinished {
             .into());
         }
         self.transcript.add(raw);
+        if self.client_auth.as_ref().is_some_and(|v| v.pauses()) && !cert.entries.is_empty() {
+            let mut certs = cert
+                .entries
+                .into_iter()
+                .map(|e| CertificateDer::from(e.cert));
+            let operation = Operation::VerifyClientCert(ClientCertRequest {
+                end_entity: certs
+                    .next()
+                    .unwrap_or_else(|| CertificateDer::from(Vec::new())),
+                intermediates: certs.collect(),
+                now: self.config.provider.time.now(),
+            });
+            return Ok(ServerState13::AwaitClientCertVerification(Box::new(
+                AwaitClientCertVerification {
+                    inner: self,
+                    operation,
+                },
+            )));
+        }
         let checked = crate::pki::verify_client_chain(
             self.client_auth.as_deref(),
             cert.entries
@@ -115,6 +134,39 @@ impl ExpectFinished {
             )?;
         }
         Ok(ServerState13::Connected(Box::new(Connected { auth })))
+    }
+}
+
+/// Paused until the caller's verifier answers for the client's chain
+/// (`crate::pause`). An empty Certificate never pauses: it is checked at once.
+#[derive(Debug)]
+pub(crate) struct AwaitClientCertVerification {
+    inner: Box<ExpectFinished>,
+    pub(super) operation: Operation,
+}
+
+impl AwaitClientCertVerification {
+    pub(super) fn resume(
+        self,
+        out: &mut Output<'_>,
+        completion: Completion,
+    ) -> Result<ServerState13, Error> {
+        let verified = crate::pause::client_cert_verdict(completion)?;
+        let AwaitClientCertVerification { inner, operation } = self;
+        let Operation::VerifyClientCert(request) = operation else {
+            return Err(ApiError::NoOperationPending.into());
+        };
+        let spki = crate::pki::spki_of(request.end_entity.as_ref())?.to_vec();
+        let mut chain = vec![request.end_entity];
+        chain.extend(request.intermediates);
+        out.record(Fact::PeerCertificates(chain));
+        Ok(ServerState13::ExpectCertificateVerify(Box::new(
+            ExpectCertificateVerify {
+                inner,
+                spki,
+                verified,
+            },
+        )))
     }
 }
 

@@ -61,65 +61,148 @@ pub(super) fn server_flight(
     };
     f.send_encrypted_extensions(out, config, client_early.is_some());
     let client_auth = f.send_certificate_request(out, config, psk.is_some());
-    if psk.is_none() {
-        f.send_certificate(out, ch);
-        let signature = f.sign_certificate_verify()?;
-        f.send_certificate_verify(out, signature);
-    }
-    let ServerFlight {
-        choices,
-        mut transcript,
-        flight,
-    } = f;
-    send_finished(out, suite, &server_hs, flight, &mut transcript)?;
-
-    let master = hs.into_master();
-    let (client_ap, server_ap) =
-        crate::tls13::application_secrets(out, suite, &master, transcript.current().as_ref());
-    out.install_encrypter(suite, &server_ap, Protection::Application)?;
-
-    out.record(Fact::Tls13 {
-        suite,
-        group: share.group,
-    });
-    out.record(Fact::SignatureScheme(
-        psk.is_none().then_some(choices.scheme),
-    ));
-    out.record(Fact::Alpn(choices.alpn));
-    let resumed = psk.is_some() && out.negotiated().external_psk.is_none();
-    out.record(Fact::Resumed(resumed));
-
-    let next = Box::new(ExpectFinished {
-        post_handshake_auth: ch.has_extension(ExtensionType::PostHandshakeAuth),
+    let mut end = FlightEnd {
         config: config.clone(),
-        suite,
-        transcript,
+        flight: f,
+        server_hs,
         client_hs,
-        client_ap,
-        server_ap,
-        master,
+        hs,
+        client_early,
         client_auth,
-        client_proof: match &psk {
-            Some(p) => ClientProof::Psk(p.binder),
-            None => ClientProof::None,
-        },
         ticket_random,
-    });
-    Ok(match (client_early, &next.client_auth) {
-        (Some(early_secret), _) => {
-            out.install_decrypter(suite, &early_secret, Protection::EarlyData)?;
-            out.accept_early_data(psk.map_or(0, |p| p.max_early_data) as usize);
-            ServerState13::ExpectEndOfEarlyData(next)
+        group: share.group,
+        psk,
+        post_handshake_auth: ch.has_extension(ExtensionType::PostHandshakeAuth),
+    };
+    if end.psk.is_none() {
+        end.flight.send_certificate(out, ch);
+        if end.flight.choices.cert.key.is_remote() {
+            // The key is elsewhere: wait for its signature (`crate::pause`).
+            let operation = Operation::Sign(end.flight.certificate_verify_request());
+            return Ok(ServerState13::AwaitSignature(Box::new(AwaitSignature {
+                end,
+                operation,
+            })));
         }
-        (None, auth) => {
-            out.install_decrypter(suite, &next.client_hs, Protection::Handshake)?;
-            if auth.is_some() {
-                ServerState13::ExpectCertificate(next)
-            } else {
-                ServerState13::ExpectFinished(next)
+        let signature = end.flight.sign_certificate_verify()?;
+        end.flight.send_certificate_verify(out, signature);
+    }
+    end.finish(out)
+}
+
+/// What the end of the server's flight (CertificateVerify, Finished) and the
+/// states after it need; kept while a remote key signs the CertificateVerify.
+pub(super) struct FlightEnd {
+    config: Arc<ServerConfig>,
+    flight: ServerFlight,
+    server_hs: TrafficSecret,
+    client_hs: TrafficSecret,
+    hs: HandshakeSecret,
+    client_early: Option<TrafficSecret>,
+    client_auth: Option<Arc<dyn ClientCertVerifier>>,
+    ticket_random: TicketRandom,
+    group: NamedGroup,
+    psk: Option<AcceptedPsk>,
+    post_handshake_auth: bool,
+}
+
+impl core::fmt::Debug for FlightEnd {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("FlightEnd")
+            .field("suite", &self.flight.choices.suite.suite)
+            .field("scheme", &self.flight.choices.scheme)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Paused until a remote key signs the server's CertificateVerify (`crate::pause`).
+#[derive(Debug)]
+pub(crate) struct AwaitSignature {
+    end: FlightEnd,
+    pub(super) operation: Operation,
+}
+
+impl AwaitSignature {
+    pub(super) fn resume(
+        mut self: Box<Self>,
+        out: &mut Output<'_>,
+        completion: Completion,
+    ) -> Result<ServerState13, Error> {
+        let signature = crate::pause::signature(completion, self.end.flight.choices.scheme)?;
+        self.end.flight.send_certificate_verify(out, signature);
+        self.end.finish(out)
+    }
+}
+
+impl FlightEnd {
+    /// Finished, the application secrets, and the state that waits for the client.
+    fn finish(self, out: &mut Output<'_>) -> Result<ServerState13, Error> {
+        let FlightEnd {
+            config,
+            flight: f,
+            server_hs,
+            client_hs,
+            hs,
+            client_early,
+            client_auth,
+            ticket_random,
+            group,
+            psk,
+            post_handshake_auth,
+        } = self;
+        let suite = f.choices.suite;
+        let ServerFlight {
+            choices,
+            mut transcript,
+            flight,
+        } = f;
+        send_finished(out, suite, &server_hs, flight, &mut transcript)?;
+
+        let master = hs.into_master();
+        let (client_ap, server_ap) =
+            crate::tls13::application_secrets(out, suite, &master, transcript.current().as_ref());
+        out.install_encrypter(suite, &server_ap, Protection::Application)?;
+
+        out.record(Fact::Tls13 { suite, group });
+        out.record(Fact::SignatureScheme(
+            psk.is_none().then_some(choices.scheme),
+        ));
+        out.record(Fact::Alpn(choices.alpn));
+        let resumed = psk.is_some() && out.negotiated().external_psk.is_none();
+        out.record(Fact::Resumed(resumed));
+
+        let next = Box::new(ExpectFinished {
+            post_handshake_auth,
+            config,
+            suite,
+            transcript,
+            client_hs,
+            client_ap,
+            server_ap,
+            master,
+            client_auth,
+            client_proof: match &psk {
+                Some(p) => ClientProof::Psk(p.binder),
+                None => ClientProof::None,
+            },
+            ticket_random,
+        });
+        Ok(match (client_early, &next.client_auth) {
+            (Some(early_secret), _) => {
+                out.install_decrypter(suite, &early_secret, Protection::EarlyData)?;
+                out.accept_early_data(psk.map_or(0, |p| p.max_early_data) as usize);
+                ServerState13::ExpectEndOfEarlyData(next)
             }
-        }
-    })
+            (None, auth) => {
+                out.install_decrypter(suite, &next.client_hs, Protection::Handshake)?;
+                if auth.is_some() {
+                    ServerState13::ExpectCertificate(next)
+                } else {
+                    ServerState13::ExpectFinished(next)
+                }
+            }
+        })
+    }
 }
 
 /// RFC 8446, 4.1.3: the ServerHello, with our key share (4.2.8), the version and
@@ -278,6 +361,20 @@ impl ServerFlight {
                 .collect(),
         }));
         out.add_to_flight(&mut self.flight, &msg, &mut self.transcript);
+    }
+
+    /// RFC 8446, 4.4.3: what a remote key signs for the server's CertificateVerify.
+    fn certificate_verify_request(&self) -> SignRequest {
+        let cert = &self.choices.cert;
+        SignRequest {
+            scheme: self.choices.scheme,
+            message: certificate_verify_message(true, self.transcript.current().as_ref()),
+            certificate: cert
+                .chain
+                .first()
+                .cloned()
+                .unwrap_or_else(|| rustls_pki_types::CertificateDer::from(Vec::new())),
+        }
     }
 
     /// RFC 8446, 4.4.3: the signature of the server's CertificateVerify, with the

@@ -19,8 +19,11 @@ mod psk;
 mod retry;
 mod tickets;
 
-use client_flight::{certificate_request, ClientProof, ExpectCertificateVerify, ExpectFinished};
-use flight::server_flight;
+use client_flight::{
+    certificate_request, AwaitClientCertVerification, ClientProof, ExpectCertificateVerify,
+    ExpectFinished,
+};
+use flight::{server_flight, AwaitSignature};
 use post_handshake::{
     Connected, ExpectPostHandshakeCertificateVerify, ExpectPostHandshakeFinished, PostHandshakeAuth,
 };
@@ -45,11 +48,12 @@ use crate::msgs::{
     ServerExtension, ServerHello, HELLO_RETRY_REQUEST_RANDOM,
 };
 use crate::observe::Protection;
+use crate::pause::{ClientCertRequest, Completion, Operation, SignRequest};
 use crate::pki::{CheckedClientChain, ClientCertVerified, ClientCertVerifier};
 use crate::server::choice::{report_inner_hello, Choices, KeyShareChoice, ServerEch};
 use crate::server::{ServerConfig, StoredSession, TICKET_NONCE_LEN};
 use crate::tls13::key_schedule::{
-    finished_verify_data, resumption_psk, EarlySecret, MasterSecret, TrafficSecret,
+    finished_verify_data, resumption_psk, EarlySecret, HandshakeSecret, MasterSecret, TrafficSecret,
 };
 use crate::tls13::suites::Tls13CipherSuite;
 use crate::tls13::{certificate_verify_message, Transcript};
@@ -67,6 +71,10 @@ pub(crate) enum ServerState13 {
     /// After the handshake: the client's Certificate answered our request.
     ExpectPostHandshakeCertificateVerify(Box<ExpectPostHandshakeCertificateVerify>),
     ExpectPostHandshakeFinished(Box<ExpectPostHandshakeFinished>),
+    /// Paused: a remote key signs the CertificateVerify (`crate::pause`).
+    AwaitSignature(Box<AwaitSignature>),
+    /// Paused: the caller verifies the client's chain (`crate::pause`).
+    AwaitClientCertVerification(Box<AwaitClientCertVerification>),
 }
 
 impl ServerState13 {
@@ -82,6 +90,8 @@ impl ServerState13 {
                 "ExpectPostHandshakeCertificateVerify"
             }
             ServerState13::ExpectPostHandshakeFinished(_) => "ExpectPostHandshakeFinished",
+            ServerState13::AwaitSignature(_) => "AwaitSignature",
+            ServerState13::AwaitClientCertVerification(_) => "AwaitClientCertVerification",
         }
     }
 
@@ -98,6 +108,27 @@ impl ServerState13 {
                 typ == H::Finished
             }
             ServerState13::Connected(_) => matches!(typ, H::KeyUpdate | H::Certificate),
+            ServerState13::AwaitSignature(_) | ServerState13::AwaitClientCertVerification(_) => {
+                false
+            }
+        }
+    }
+
+    /// The operation a paused state waits for.
+    pub fn operation(&self) -> Option<&Operation> {
+        match self {
+            ServerState13::AwaitSignature(s) => Some(&s.operation),
+            ServerState13::AwaitClientCertVerification(s) => Some(&s.operation),
+            _ => None,
+        }
+    }
+
+    /// Resumes a paused state with the answer to its operation.
+    pub fn resume(self, out: &mut Output<'_>, completion: Completion) -> Result<Self, Error> {
+        match self {
+            ServerState13::AwaitSignature(s) => s.resume(out, completion),
+            ServerState13::AwaitClientCertVerification(s) => s.resume(out, completion),
+            _ => Err(ApiError::NoOperationPending.into()),
         }
     }
 
