@@ -26,7 +26,7 @@ pub trait Signer: Debug + Send + Sync {
 }
 
 /// Synchronous answers for the operations a handshake may pause on, for
-/// [`Connection::complete_with`] and the blocking [`Stream`](crate::Stream).
+/// [`Connection::complete_with`](crate::Connection::complete_with) and the blocking [`Stream`](crate::Stream).
 #[derive(Debug, Clone, Default)]
 pub struct Handlers {
     signer: Option<Arc<dyn Signer>>,
