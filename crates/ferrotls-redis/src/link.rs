@@ -54,7 +54,10 @@ impl LinkConfig {
 #[derive(Debug)]
 pub enum LinkError {
     /// The URL does not parse as a Redis URL.
-    BadUrl { url: String, source: redis::RedisError },
+    BadUrl {
+        url: String,
+        source: redis::RedisError,
+    },
     /// Neither a connection nor a reply within the deadline.
     Timeout { deadline: Duration },
     /// The connection could not be made or broke.
@@ -62,14 +65,20 @@ pub enum LinkError {
     /// Redis answered with an error, or with bytes that are not its protocol.
     Reply { source: redis::RedisError },
     /// A well-formed reply of a type the command never returns.
-    UnexpectedReply { command: &'static str, reply: String },
+    UnexpectedReply {
+        command: &'static str,
+        reply: String,
+    },
 }
 
 impl fmt::Display for LinkError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LinkError::BadUrl { url, source } => {
-                write!(f, "{url:?} is not a Redis URL ({source}); write redis://HOST:PORT")
+                write!(
+                    f,
+                    "{url:?} is not a Redis URL ({source}); write redis://HOST:PORT"
+                )
             }
             LinkError::Timeout { deadline } => {
                 write!(f, "no reply within {} ms", deadline.as_millis())
@@ -105,6 +114,12 @@ impl LinkError {
             }
             _ => false,
         }
+    }
+
+    /// Whether Redis itself answered with an error reply (as opposed to no reply, or
+    /// bytes that are not its protocol).
+    pub fn is_refused_by_server(&self) -> bool {
+        matches!(self, LinkError::Reply { source } if source.code().is_some_and(|c| c.starts_with("ERR")))
     }
 
     /// An [`LinkError::UnexpectedReply`] naming the reply's shape, never its bytes
@@ -189,7 +204,8 @@ impl Link {
                 .set_number_of_retries(1)
                 .set_min_delay(Duration::from_millis(10))
                 .set_max_delay(self.config.retry_interval);
-            let manager = ConnectionManager::new_lazy_with_config(self.client.clone(), config).ok()?;
+            let manager =
+                ConnectionManager::new_lazy_with_config(self.client.clone(), config).ok()?;
             *slot = Some((manager, Instant::now()));
         }
         slot.as_ref().map(|(m, _)| m.clone())
@@ -215,7 +231,7 @@ impl Link {
     fn outcome(&self, result: &Result<Value, LinkError>) {
         match result {
             Ok(_) => self.health.succeeded(),
-            Err(e) if e.is_unknown_command() => self.health.succeeded(),
+            Err(e) if e.is_refused_by_server() => self.health.succeeded(),
             Err(e) => {
                 self.health.failed(e);
                 self.manager(true);
