@@ -1,6 +1,6 @@
 //! The client side: [`TlsConnector`] and the stream it returns.
 
-use std::future::{poll_fn, Future};
+use std::future::Future;
 use std::io;
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,6 +9,7 @@ use ferrotls::pki_types::ServerName;
 use ferrotls::{ClientConfig, ClientConnection};
 use tokio::io::{AsyncRead, AsyncWrite};
 
+use crate::pause::AsyncHandlers;
 use crate::stream::tls_error;
 
 /// A client TLS stream over `IO`; `get_ref().1` is the [`ferrotls::Connection`].
@@ -18,11 +19,15 @@ pub type TlsStream<IO> = crate::stream::TlsStream<IO, ClientConnection>;
 #[derive(Debug, Clone)]
 pub struct TlsConnector {
     config: Arc<ClientConfig>,
+    handlers: AsyncHandlers,
 }
 
 impl From<Arc<ClientConfig>> for TlsConnector {
     fn from(config: Arc<ClientConfig>) -> Self {
-        TlsConnector { config }
+        TlsConnector {
+            config,
+            handlers: AsyncHandlers::default(),
+        }
     }
 }
 
@@ -33,6 +38,13 @@ impl TlsConnector {
 
     pub fn config(&self) -> &Arc<ClientConfig> {
         &self.config
+    }
+
+    /// Answers the operations handshakes pause on (a deferred server certificate
+    /// verification, a remote client key's signature; see [`crate::pause`]).
+    pub fn with_handlers(mut self, handlers: AsyncHandlers) -> Self {
+        self.handlers = handlers;
+        self
     }
 
     /// Runs the handshake with `server_name` over `io`; the stream is returned once the
@@ -52,9 +64,10 @@ impl TlsConnector {
         IO: AsyncRead + AsyncWrite + Unpin,
     {
         let conn = ClientConnection::new(self.config.clone(), server_name);
+        let handlers = self.handlers.clone();
         async move {
             let mut stream = TlsStream::new(io, conn.map_err(tls_error)?);
-            poll_fn(|cx| stream.poll_handshake(cx)).await?;
+            stream.handshake(&handlers).await?;
             Ok(stream)
         }
     }

@@ -43,6 +43,7 @@
 #![warn(missing_debug_implementations)]
 
 pub mod client;
+pub mod pause;
 pub mod server;
 pub mod stream;
 

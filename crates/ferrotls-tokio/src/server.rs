@@ -1,6 +1,6 @@
 //! The server side: [`TlsAcceptor`] and the stream it returns.
 
-use std::future::{poll_fn, Future};
+use std::future::Future;
 use std::io;
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,6 +8,7 @@ use std::time::Duration;
 use ferrotls::{ServerConfig, ServerConnection};
 use tokio::io::{AsyncRead, AsyncWrite};
 
+use crate::pause::AsyncHandlers;
 use crate::stream::tls_error;
 
 /// A server TLS stream over `IO`; `get_ref().1` is the [`ferrotls::Connection`].
@@ -17,11 +18,15 @@ pub type TlsStream<IO> = crate::stream::TlsStream<IO, ServerConnection>;
 #[derive(Debug, Clone)]
 pub struct TlsAcceptor {
     config: Arc<ServerConfig>,
+    handlers: AsyncHandlers,
 }
 
 impl From<Arc<ServerConfig>> for TlsAcceptor {
     fn from(config: Arc<ServerConfig>) -> Self {
-        TlsAcceptor { config }
+        TlsAcceptor {
+            config,
+            handlers: AsyncHandlers::default(),
+        }
     }
 }
 
@@ -32,6 +37,13 @@ impl TlsAcceptor {
 
     pub fn config(&self) -> &Arc<ServerConfig> {
         &self.config
+    }
+
+    /// Answers the operations handshakes pause on (a remote key's signature, a
+    /// deferred client certificate verification; see [`crate::pause`]).
+    pub fn with_handlers(mut self, handlers: AsyncHandlers) -> Self {
+        self.handlers = handlers;
+        self
     }
 
     /// Runs the server handshake over `io`; the stream is returned once the client's
@@ -48,9 +60,10 @@ impl TlsAcceptor {
         IO: AsyncRead + AsyncWrite + Unpin,
     {
         let conn = ServerConnection::new(self.config.clone());
+        let handlers = self.handlers.clone();
         async move {
             let mut stream = TlsStream::new(io, conn.map_err(tls_error)?);
-            poll_fn(|cx| stream.poll_handshake(cx)).await?;
+            stream.handshake(&handlers).await?;
             Ok(stream)
         }
     }

@@ -6,6 +6,7 @@
 //! [`MAX_WRITE_CHUNK`] plus record overhead is queued), and reading stops while more than
 //! [`MAX_PENDING_TLS`] bytes of our own records (KeyUpdate answers) wait to be sent.
 
+use std::future::poll_fn;
 use std::io::{self, Read, Write};
 use std::mem::MaybeUninit;
 use std::ops::DerefMut;
@@ -15,6 +16,8 @@ use std::task::{ready, Context, Poll};
 use ferrotls::conn::Connection;
 use ferrotls::record::MAX_RECORD_LEN;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+use crate::pause::{answer_pending, AsyncHandlers};
 
 /// How much is read from the transport at once: one maximal TLS record.
 pub const READ_CHUNK: usize = MAX_RECORD_LEN;
@@ -53,6 +56,9 @@ pub struct TlsStream<IO, C> {
     conn: C,
     /// The transport reported end of input.
     eof: bool,
+    /// Bytes read while the handshake was paused (`ferrotls::pause`) that the
+    /// connection did not take yet; fed before the transport is read again.
+    unfed: Vec<u8>,
 }
 
 impl<IO, C> TlsStream<IO, C>
@@ -65,6 +71,19 @@ where
             io,
             conn,
             eof: false,
+            unfed: Vec::new(),
+        }
+    }
+
+    /// Runs the handshake, answering the operations it pauses on with `handlers`:
+    /// the task awaits them, no thread blocks.
+    pub(crate) async fn handshake(&mut self, handlers: &AsyncHandlers) -> io::Result<()> {
+        loop {
+            poll_fn(|cx| self.poll_handshake(cx)).await?;
+            if self.conn.pending_operation().is_none() {
+                return Ok(());
+            }
+            answer_pending(&mut self.conn, handlers).await;
         }
     }
 
@@ -121,33 +140,49 @@ where
     /// bytes were read; 0 is end of input. A TLS error is not returned here: it stays
     /// in the connection, where the callers pick it up.
     fn poll_read_tls(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        if !self.unfed.is_empty() {
+            let unfed = std::mem::take(&mut self.unfed);
+            self.feed(&unfed)?;
+            return Poll::Ready(Ok(unfed.len()));
+        }
         if self.eof {
             return Poll::Ready(Ok(0));
         }
         let mut storage = [MaybeUninit::<u8>::uninit(); READ_CHUNK];
         let mut buf = ReadBuf::uninit(&mut storage);
         ready!(Pin::new(&mut self.io).poll_read(cx, &mut buf))?;
-        let mut data = buf.filled();
+        let data = buf.filled();
         if data.is_empty() {
             self.eof = true;
             return Poll::Ready(Ok(0));
         }
         let read = data.len();
-        // feed_tls may take only part (it buffers at most one record, and decrypts
-        // ahead only so far); processing drains what it holds, then it takes the rest.
+        self.feed(data)?;
+        Poll::Ready(Ok(read))
+    }
+
+    /// Hands received bytes to the connection and processes them. feed_tls may take
+    /// only part (it buffers at most one record, and decrypts ahead only so far);
+    /// processing drains what it holds, then it takes the rest. While the handshake
+    /// is paused, what it does not take waits in `unfed`.
+    fn feed(&mut self, mut data: &[u8]) -> io::Result<()> {
         while !data.is_empty() {
             let taken = self.conn.feed_tls(data);
             data = data.get(taken..).unwrap_or_default();
             if self.conn.process_new_packets().is_err() {
                 break;
             }
+            if self.conn.pending_operation().is_some() {
+                self.unfed.extend_from_slice(data);
+                break;
+            }
             if taken == 0 {
-                return Poll::Ready(Err(io::Error::other(
+                return Err(io::Error::other(
                     "ferrotls took no received bytes although no complete record was waiting",
-                )));
+                ));
             }
         }
-        Poll::Ready(Ok(read))
+        Ok(())
     }
 
     /// If the connection has failed: sends our alert (best effort), then returns the
@@ -190,6 +225,11 @@ where
                 // session tickets) goes out with the next read, write or flush: waiting
                 // here could deadlock against a peer that is not reading yet.
                 let _ = flushed;
+                return Poll::Ready(Ok(()));
+            }
+            if self.conn.pending_operation().is_some() {
+                // Paused (`ferrotls::pause`): the caller answers, then polls again;
+                // what is still queued goes out then.
                 return Poll::Ready(Ok(()));
             }
             if ready!(self.poll_read_tls(cx))? == 0 {

@@ -92,6 +92,26 @@ impl HandshakeState {
             HandshakeState::Server(s) => HandshakeState::Server(s.handle(common, input)?),
         })
     }
+
+    /// The operation the state waits for, if it is paused (see `crate::pause`).
+    pub(crate) fn operation(&self) -> Option<&crate::pause::Operation> {
+        match self {
+            HandshakeState::Client(s) => s.operation(),
+            HandshakeState::Server(s) => s.operation(),
+        }
+    }
+
+    /// Resumes a paused state with the answer to its operation.
+    pub(crate) fn resume(
+        self,
+        common: &mut CommonState,
+        completion: crate::pause::Completion,
+    ) -> Result<Self, Error> {
+        Ok(match self {
+            HandshakeState::Client(s) => HandshakeState::Client(s.resume(common, completion)?),
+            HandshakeState::Server(s) => HandshakeState::Server(s.resume(common, completion)?),
+        })
+    }
 }
 
 /// A received TLS 1.3 handshake message: decoded, with its exact bytes for the transcript.
@@ -822,7 +842,7 @@ impl Connection {
     fn decrypt_ahead(&mut self, data: &[u8]) -> usize {
         let c = &mut self.common;
         if c.error.is_some()
-            || self.state.is_none()
+            || self.state.as_ref().is_none_or(|s| s.operation().is_some())
             || !c.handshake_complete
             || c.close_notify_received
             || c.receiving_early.is_some()
@@ -872,14 +892,23 @@ impl Connection {
         }
         match self.process_records() {
             Ok(()) => Ok(self.io_state()),
-            Err(e) => {
-                if let Some(alert) = e.alert() {
-                    self.common.send_alert(AlertLevel::Fatal, alert);
-                }
-                self.common.error = Some(e.clone());
-                Err(e)
-            }
+            Err(e) => Err(self.fail(e)),
         }
+    }
+
+    /// Fails the connection with `e`: sends its alert, and every later call returns it.
+    pub(crate) fn fail(&mut self, e: Error) -> Error {
+        if let Some(alert) = e.alert() {
+            self.common.send_alert(AlertLevel::Fatal, alert);
+        }
+        self.common.error = Some(e.clone());
+        e
+    }
+
+    /// Whether the handshake is paused on an operation (`crate::pause`): then no
+    /// record is consumed, and messages already joined wait in the joiner.
+    fn paused(&self) -> bool {
+        self.state.as_ref().is_some_and(|s| s.operation().is_some())
     }
 
     fn io_state(&self) -> IoState {
@@ -891,7 +920,12 @@ impl Connection {
     }
 
     fn process_records(&mut self) -> Result<(), Error> {
+        // Messages joined before a pause come first, in order.
+        self.process_joined()?;
         loop {
+            if self.paused() {
+                return Ok(());
+            }
             if self.common.is_tls12() {
                 self.deframer.allow_tls12_records();
             }
@@ -1085,7 +1119,16 @@ impl Connection {
 
     fn process_handshake(&mut self, payload: &[u8]) -> Result<(), Error> {
         self.joiner.push(payload)?;
-        while let Some(raw) = self.joiner.next_message()? {
+        self.process_joined()
+    }
+
+    /// Hands every complete message in the joiner to the state machine, stopping
+    /// (the rest stays joined) when the state pauses on an operation.
+    fn process_joined(&mut self) -> Result<(), Error> {
+        while !self.paused() {
+            let Some(raw) = self.joiner.next_message()? else {
+                break;
+            };
             let protection = self
                 .common
                 .decrypter
@@ -1133,9 +1176,18 @@ impl Connection {
 
     /// Runs the state machine on one input.
     fn deliver(&mut self, input: Input) -> Result<(), Error> {
+        self.run_state(|state, common| state.handle(common, input))
+    }
+
+    /// Moves the state machine one step with `step` (a message, or the answer to
+    /// the operation it paused on).
+    pub(crate) fn run_state(
+        &mut self,
+        step: impl FnOnce(HandshakeState, &mut CommonState) -> Result<HandshakeState, Error>,
+    ) -> Result<(), Error> {
         let state = self.state.take().ok_or(ApiError::AlreadyFailed)?;
         let epoch = self.common.recv_epoch;
-        self.state = Some(state.handle(&mut self.common, input)?);
+        self.state = Some(step(state, &mut self.common)?);
         // RFC 8446, 5.1: a message that changes keys must end its record.
         if epoch != self.common.recv_epoch && !self.joiner.is_empty() {
             return Err(RecordError::HandshakeSpansKeyChange.into());

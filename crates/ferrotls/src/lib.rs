@@ -6,6 +6,9 @@
 //! ```
 //!
 //! `crypto` is the only module that names the crypto provider (aws-lc-rs).
+//!
+//! A handshake can wait for an operation from outside (a signature from a key in a
+//! KMS or HSM, a certificate verdict, a session lookup) without blocking: see [`pause`].
 #![forbid(unsafe_code)]
 // Malformed input is an error with an alert, never a panic (STYLE.md): no unwrap or
 // expect outside tests, and no indexing in the modules that touch peer data.
@@ -26,6 +29,7 @@ mod exporter;
 #[cfg_attr(not(test), deny(clippy::indexing_slicing))]
 pub mod msgs;
 pub mod observe;
+pub mod pause;
 pub mod pem;
 #[cfg_attr(not(test), deny(clippy::indexing_slicing))]
 pub mod pki;
@@ -37,6 +41,8 @@ pub mod server;
 pub mod stream;
 #[cfg(test)]
 pub(crate) mod test_util;
+#[cfg_attr(not(test), deny(clippy::indexing_slicing))]
+pub mod time;
 #[cfg_attr(not(test), deny(clippy::indexing_slicing))]
 pub mod tls12;
 #[cfg_attr(not(test), deny(clippy::indexing_slicing))]

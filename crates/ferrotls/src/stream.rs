@@ -4,6 +4,7 @@ use std::io::{self, Read, Write};
 use std::ops::DerefMut;
 
 use crate::conn::Connection;
+use crate::pause::Handlers;
 
 fn tls_error(e: crate::Error) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, e)
@@ -45,12 +46,54 @@ fn read_and_process(conn: &mut Connection, sock: &mut (impl Read + Write)) -> io
     Ok(n != 0)
 }
 
+/// Answers the operation the handshake paused on (`crate::pause`) with `handlers`
+/// (blocking this thread), then processes what arrived meanwhile. Without a
+/// handler for it the connection fails with `ApiError::NoHandler`.
+fn answer_pending(
+    conn: &mut Connection,
+    sock: &mut (impl Read + Write),
+    handlers: Option<&Handlers>,
+) -> io::Result<()> {
+    while conn.pending_operation().is_some() {
+        let result = match handlers {
+            Some(h) => conn.complete_with(h),
+            None => conn.complete_with(&Handlers::new()),
+        }
+        .and_then(|()| conn.process_new_packets().map(|_| ()));
+        flush_tls(conn, sock)?;
+        result.map_err(tls_error)?;
+    }
+    Ok(())
+}
+
 /// Drives the handshake to completion, blocking on `sock`.
 pub fn complete_handshake(conn: &mut Connection, sock: &mut (impl Read + Write)) -> io::Result<()> {
+    drive_handshake(conn, sock, None)
+}
+
+/// [`complete_handshake`], answering the operations the handshake pauses on with
+/// `handlers` (see [`crate::pause`]).
+pub fn complete_handshake_with(
+    conn: &mut Connection,
+    sock: &mut (impl Read + Write),
+    handlers: &Handlers,
+) -> io::Result<()> {
+    drive_handshake(conn, sock, Some(handlers))
+}
+
+fn drive_handshake(
+    conn: &mut Connection,
+    sock: &mut (impl Read + Write),
+    handlers: Option<&Handlers>,
+) -> io::Result<()> {
     flush_tls(conn, sock)?;
     while conn.is_handshaking() {
         if let Some(e) = conn.error() {
             return Err(tls_error(e.clone()));
+        }
+        answer_pending(conn, sock, handlers)?;
+        if !conn.is_handshaking() {
+            break;
         }
         if !read_and_process(conn, sock)? {
             return Err(io::Error::new(
@@ -65,9 +108,10 @@ pub fn complete_handshake(conn: &mut Connection, sock: &mut (impl Read + Write))
 fn read_plaintext(
     conn: &mut Connection,
     sock: &mut (impl Read + Write),
+    handlers: Option<&Handlers>,
     buf: &mut [u8],
 ) -> io::Result<usize> {
-    complete_handshake(conn, sock)?;
+    drive_handshake(conn, sock, handlers)?;
     loop {
         match conn.reader().read(buf) {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
@@ -86,9 +130,10 @@ fn read_plaintext(
 fn write_plaintext(
     conn: &mut Connection,
     sock: &mut (impl Read + Write),
+    handlers: Option<&Handlers>,
     buf: &[u8],
 ) -> io::Result<usize> {
-    complete_handshake(conn, sock)?;
+    drive_handshake(conn, sock, handlers)?;
     let n = conn.writer().write(buf)?;
     flush_tls(conn, sock)?;
     Ok(n)
@@ -98,23 +143,35 @@ fn write_plaintext(
 pub struct Stream<'a, T: Read + Write> {
     pub conn: &'a mut Connection,
     pub sock: &'a mut T,
+    handlers: Option<&'a Handlers>,
 }
 
 impl<'a, T: Read + Write> Stream<'a, T> {
     pub fn new(conn: &'a mut Connection, sock: &'a mut T) -> Self {
-        Stream { conn, sock }
+        Stream {
+            conn,
+            sock,
+            handlers: None,
+        }
+    }
+
+    /// Answers the operations the handshake pauses on (a remote key's signature, a
+    /// deferred verification; see [`crate::pause`]) with `handlers`, blocking.
+    pub fn with_handlers(mut self, handlers: &'a Handlers) -> Self {
+        self.handlers = Some(handlers);
+        self
     }
 }
 
 impl<T: Read + Write> Read for Stream<'_, T> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        read_plaintext(self.conn, self.sock, buf)
+        read_plaintext(self.conn, self.sock, self.handlers, buf)
     }
 }
 
 impl<T: Read + Write> Write for Stream<'_, T> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        write_plaintext(self.conn, self.sock, buf)
+        write_plaintext(self.conn, self.sock, self.handlers, buf)
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -126,16 +183,28 @@ impl<T: Read + Write> Write for Stream<'_, T> {
 pub struct StreamOwned<C: DerefMut<Target = Connection>, T: Read + Write> {
     pub conn: C,
     pub sock: T,
+    handlers: Option<Handlers>,
 }
 
 impl<C: DerefMut<Target = Connection>, T: Read + Write> StreamOwned<C, T> {
     pub fn new(conn: C, sock: T) -> Self {
-        StreamOwned { conn, sock }
+        StreamOwned {
+            conn,
+            sock,
+            handlers: None,
+        }
+    }
+
+    /// Answers the operations the handshake pauses on (a remote key's signature, a
+    /// deferred verification; see [`crate::pause`]) with `handlers`, blocking.
+    pub fn with_handlers(mut self, handlers: Handlers) -> Self {
+        self.handlers = Some(handlers);
+        self
     }
 
     /// Completes the handshake now rather than on first read or write.
     pub fn handshake(&mut self) -> io::Result<()> {
-        complete_handshake(&mut self.conn, &mut self.sock)
+        drive_handshake(&mut self.conn, &mut self.sock, self.handlers.as_ref())
     }
 
     /// Sends close_notify and flushes it.
@@ -147,13 +216,13 @@ impl<C: DerefMut<Target = Connection>, T: Read + Write> StreamOwned<C, T> {
 
 impl<C: DerefMut<Target = Connection>, T: Read + Write> Read for StreamOwned<C, T> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        read_plaintext(&mut self.conn, &mut self.sock, buf)
+        read_plaintext(&mut self.conn, &mut self.sock, self.handlers.as_ref(), buf)
     }
 }
 
 impl<C: DerefMut<Target = Connection>, T: Read + Write> Write for StreamOwned<C, T> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        write_plaintext(&mut self.conn, &mut self.sock, buf)
+        write_plaintext(&mut self.conn, &mut self.sock, self.handlers.as_ref(), buf)
     }
 
     fn flush(&mut self) -> io::Result<()> {

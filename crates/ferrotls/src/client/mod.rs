@@ -192,6 +192,14 @@ impl ClientConfigBuilder {
         Ok(self)
     }
 
+    /// A client certificate with its key already loaded, such as
+    /// [`CertifiedKey::remote`] for a key held elsewhere (the handshake then pauses
+    /// to have it sign our CertificateVerify; see [`crate::pause`]).
+    pub fn client_certified_key(mut self, key: CertifiedKey) -> Self {
+        self.config.client_cert = Some(Arc::new(key));
+        self
+    }
+
     /// Offers TLS 1.3 post-handshake client authentication (post_handshake_auth,
     /// RFC 8446, 4.2.6 and 4.6.2): the server may then ask for a client certificate
     /// at any time after the handshake. Each request is answered at once, while

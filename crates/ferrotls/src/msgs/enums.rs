@@ -2,6 +2,18 @@
 
 use crate::codec::{put_u16, put_u8, Codec, DecodeError, Reader};
 
+/// The ECHConfig version that ferrotls speaks (draft-ietf-tls-esni, 4); the same
+/// value as the encrypted_client_hello extension's code point.
+pub const ECH_VERSION: u16 = 0xfe0d;
+
+/// The longest body a ClientHello can have (RFC 8446, 4.1.2, every vector at its
+/// maximum): legacy_version 2, random 32, legacy_session_id 1 + 32, cipher_suites
+/// 2 + (2^16 - 2), legacy_compression_methods 1 + 255, extensions 2 + (2^16 - 1).
+/// ClientHellos up to this length are buffered whatever the other limit (OpenSSL
+/// accepts the same, its `CLIENT_HELLO_MAX_LENGTH`); a longer one cannot be
+/// encoded, so it is refused with decode_error as soon as its header arrives.
+pub const MAX_CLIENT_HELLO_LEN: usize = 131_396;
+
 /// Declares a wire enum over `u8` or `u16` with named values and `Unknown(n)`.
 macro_rules! wire_enum {
     ($(#[$meta:meta])* $name:ident : $repr:ident, $field:literal { $($(#[$vmeta:meta])* $variant:ident = $value:literal => $text:literal,)* }) => {
@@ -293,7 +305,7 @@ impl ExtensionType {
     /// ech_outer_extensions (draft-ietf-tls-esni, 5.1). It may appear only inside an
     /// EncodedClientHelloInner, so it is deliberately not a named variant: a ClientHello
     /// from the network that carries it still decodes, with the extension kept as
-    /// `ClientExtension::Unknown`, and the ECH code (`crate::ech`) refuses it there.
+    /// `ClientExtension::Unknown`, and the ECH code (the `ech` module) refuses it there.
     #[allow(non_upper_case_globals)] // reads like the variants it stands beside
     pub const EchOuterExtensions: ExtensionType = ExtensionType::Unknown(0xfd00);
 }

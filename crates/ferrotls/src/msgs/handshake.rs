@@ -468,12 +468,6 @@ impl HandshakeMessage {
         Ok(HandshakeMessage { typ, payload })
     }
 
-    /// Decodes exactly one message, 4-byte header included, with the TLS 1.2 body
-    /// formats (RFC 5246, 7.4), into [`HandshakeMessage12`](super::tls12::HandshakeMessage12).
-    pub fn read_tls12(bytes: &[u8]) -> Result<super::tls12::HandshakeMessage12, DecodeError> {
-        super::tls12::HandshakeMessage12::read_bytes(bytes)
-    }
-
     pub fn encode(&self, out: &mut Vec<u8>) {
         put_handshake(out, self.payload.handshake_type(), |o| {
             self.payload.encode(o)

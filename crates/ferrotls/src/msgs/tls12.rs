@@ -11,7 +11,7 @@
 //! have the same format in both and are shared.
 
 use super::enums::{wire_enum, HandshakeType, NamedGroup, SignatureScheme};
-use super::handshake::{CertificateVerify, ClientHello, Finished, ServerHello};
+use super::handshake::{CertificateVerify, ClientHello, Finished, HandshakeMessage, ServerHello};
 use super::vecs::{fixed, items, opaque, put_u16_list};
 use crate::codec::{
     put_u32, put_u8, put_vec_u16, put_vec_u24, put_vec_u8, with_u16_len, with_u24_len, Codec,
@@ -431,6 +431,16 @@ impl HandshakeMessage12 {
     /// The message's name for traces and errors: "ServerKeyExchange", ...
     pub fn name(&self) -> &'static str {
         self.payload.handshake_type().message_name()
+    }
+}
+
+// Here rather than in handshake.rs, so that the TLS 1.3 messages do not depend on
+// the TLS 1.2 ones (msgs::tls12 builds on msgs::handshake, not the other way round).
+impl HandshakeMessage {
+    /// Decodes exactly one message, 4-byte header included, with the TLS 1.2 body
+    /// formats (RFC 5246, 7.4), into [`HandshakeMessage12`].
+    pub fn read_tls12(bytes: &[u8]) -> Result<HandshakeMessage12, DecodeError> {
+        HandshakeMessage12::read_bytes(bytes)
     }
 }
 

@@ -122,7 +122,7 @@ pub(crate) fn generalized_time(content: &[u8]) -> Option<i64> {
         s.get(10..12)?,
         s.get(12..14)?
     );
-    super::time::parse_time(&t)
+    crate::time::parse_time(&t)
 }
 
 #[cfg(test)]

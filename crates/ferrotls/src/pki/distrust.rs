@@ -135,7 +135,7 @@ mod tests {
         }
         assert_eq!(SYMANTEC_ROOTS.len(), 58);
         assert_eq!(
-            super::super::time::format_time(SYMANTEC_DISTRUST_AFTER),
+            crate::time::format_time(SYMANTEC_DISTRUST_AFTER),
             "2016-06-01T00:00:00Z"
         );
     }

@@ -27,7 +27,7 @@ mod path;
 mod problems;
 mod revocation;
 mod search;
-pub mod time;
+pub use crate::time;
 mod verify;
 
 pub use crate::error::{CertRole, RejectedPath};
@@ -64,6 +64,13 @@ pub trait ServerCertVerifier: Debug + Send + Sync {
         ocsp: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, Error>;
+
+    /// Whether the handshake pauses for the verdict instead of calling
+    /// `verify_server_cert` ([`crate::pause::Operation::VerifyServerCert`]). No by
+    /// default; [`crate::pause::DeferredServerCertVerifier`] says yes.
+    fn pauses(&self) -> bool {
+        false
+    }
 }
 
 /// Proof that a client certificate chain was verified. Only verifiers create it.
@@ -96,6 +103,14 @@ pub trait ClientCertVerifier: Debug + Send + Sync {
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
     ) -> Result<ClientCertVerified, Error>;
+
+    /// Whether the handshake pauses for the verdict on a client's (non-empty) chain
+    /// instead of calling `verify_client_cert`
+    /// ([`crate::pause::Operation::VerifyClientCert`]). No by default;
+    /// [`crate::pause::DeferredClientCertVerifier`] says yes.
+    fn pauses(&self) -> bool {
+        false
+    }
 }
 
 /// Verifies client certificates for the clientAuth purpose against a trust store.

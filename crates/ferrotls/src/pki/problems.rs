@@ -62,6 +62,7 @@ impl CertificateError {
         use Precedence as P;
         match self {
             C::NotPinned { .. }
+            | C::DeferredVerifierCannotWait { .. }
             | C::UnknownIssuer { .. }
             | C::SelfSigned { .. }
             | C::UntrustedRoot { .. }
@@ -107,6 +108,7 @@ impl CertificateError {
             C::Empty => "empty",
             C::BadEncoding { .. } => "bad_encoding",
             C::NotPinned { .. } => "not_pinned",
+            C::DeferredVerifierCannotWait { .. } => "deferred_verifier_cannot_wait",
             C::UnsupportedKey { .. } => "unsupported_key",
             C::Expired { .. } => "expired",
             C::NotYetValid { .. } => "not_yet_valid",
@@ -175,6 +177,7 @@ impl CertificateError {
             C::Several { first, .. } => first.certificate(),
             C::Empty
             | C::BadEncoding { .. }
+            | C::DeferredVerifierCannotWait { .. }
             | C::UnsupportedKey { .. }
             | C::NameMismatch { .. } => None,
         }

@@ -10,9 +10,9 @@ use x509_parser::revocation_list::CertificateRevocationList;
 use super::cert::{Cert, KU_CRL_SIGN, OID_OCSP_SIGNING};
 use super::der::{self, Tlv};
 use super::names::{dn_to_string, hex_colons};
-use super::time::{format_duration, format_time};
 use crate::crypto::sign::{sha1_for_identifiers, sha256, verify_cert_signature};
 use crate::error::{CertRole, CertificateError, ConfigError, Error};
+use crate::time::{format_duration, format_time};
 
 /// The issuer of the certificate being checked.
 pub(crate) struct Issuer<'x> {

@@ -4,8 +4,8 @@ use std::io;
 
 use super::buffers::RecordBuffer;
 use super::{
-    protect12::MAX_CIPHERTEXT_LEN_TLS12, push_header, BorrowedRecord, PlainMessage, HEADER_LEN,
-    MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN,
+    push_header, BorrowedRecord, PlainMessage, HEADER_LEN, MAX_CIPHERTEXT_LEN,
+    MAX_CIPHERTEXT_LEN_TLS12, MAX_PLAINTEXT_LEN,
 };
 use crate::error::RecordError;
 use crate::msgs::enums::{ContentType, ProtocolVersion};

@@ -10,13 +10,7 @@ pub const HANDSHAKE_HEADER_LEN: usize = 4;
 /// certificate chains; a peer declaring more is refused before we buffer it.
 pub const DEFAULT_MAX_HANDSHAKE_LEN: usize = 64 * 1024;
 
-/// The longest body a ClientHello can have (RFC 8446, 4.1.2, every vector at its
-/// maximum): legacy_version 2, random 32, legacy_session_id 1 + 32, cipher_suites
-/// 2 + (2^16 - 2), legacy_compression_methods 1 + 255, extensions 2 + (2^16 - 1).
-/// ClientHellos up to this length are buffered whatever the other limit (OpenSSL
-/// accepts the same, its `CLIENT_HELLO_MAX_LENGTH`); a longer one cannot be
-/// encoded, so it is refused with decode_error as soon as its header arrives.
-pub const MAX_CLIENT_HELLO_LEN: usize = 131_396;
+pub use crate::msgs::enums::MAX_CLIENT_HELLO_LEN;
 
 /// Joins handshake fragments into whole messages, whatever the record boundaries:
 /// one message may span several records and one record may hold several messages.

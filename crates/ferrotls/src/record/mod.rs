@@ -31,6 +31,11 @@ pub const MAX_PLAINTEXT_LEN: usize = 1 << 14;
 pub const MAX_INNER_PLAINTEXT_LEN: usize = MAX_PLAINTEXT_LEN + 1;
 /// Largest TLSCiphertext.encrypted_record, 2^14 + 256 (RFC 8446, 5.2).
 pub const MAX_CIPHERTEXT_LEN: usize = MAX_PLAINTEXT_LEN + 256;
+/// Largest TLS 1.2 TLSCiphertext fragment, 2^14 + 2048 (RFC 5246, 6.2.3). Larger than
+/// TLS 1.3's 2^14 + 256 because CBC padding may be up to 256 bytes on top of the IV
+/// and MAC; the deframer must let such records through for CBC peers that pad more
+/// than the minimum.
+pub const MAX_CIPHERTEXT_LEN_TLS12: usize = MAX_PLAINTEXT_LEN + 2048;
 /// Largest record on the wire, header included.
 pub const MAX_RECORD_LEN: usize = HEADER_LEN + MAX_CIPHERTEXT_LEN;
 

@@ -30,11 +30,7 @@ use crate::error::{CryptoError, Error, RecordError};
 use crate::msgs::enums::{ContentType, ProtocolVersion};
 use crate::tls12::suites::{Bulk, Tls12CipherSuite};
 
-/// Largest TLS 1.2 TLSCiphertext fragment, 2^14 + 2048 (RFC 5246, 6.2.3). Larger than
-/// TLS 1.3's 2^14 + 256 because CBC padding may be up to 256 bytes on top of the IV
-/// and MAC; the deframer must let such records through for CBC peers that pad more
-/// than the minimum.
-pub const MAX_CIPHERTEXT_LEN_TLS12: usize = MAX_PLAINTEXT_LEN + 2048;
+pub use super::MAX_CIPHERTEXT_LEN_TLS12;
 
 /// Length of the GCM explicit nonce in each record (RFC 5288, 3).
 pub const GCM_EXPLICIT_NONCE_LEN: usize = 8;

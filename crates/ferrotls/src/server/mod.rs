@@ -1,6 +1,6 @@
 //! Server configuration, certificate selection and the server connection.
 
-mod session;
+pub(crate) mod session;
 
 pub(crate) use session::TICKET_NONCE_LEN;
 pub use session::{InMemorySessionCache, ServerSessionCache, StoredSession, Ticketer};
@@ -62,6 +62,27 @@ impl CertifiedKey {
             key: signing,
             leaf,
             rsa_decrypt,
+            ocsp: None,
+        })
+    }
+
+    /// A chain (leaf first) whose private key, of `kind`, is held elsewhere: a KMS,
+    /// an HSM or a signing service. Handshakes that must sign with it pause with
+    /// [`Operation::Sign`](crate::pause::Operation::Sign) and resume once
+    /// [`Connection::complete`](crate::Connection::complete) brings the signature.
+    /// Fails if the chain is empty or the leaf does not parse.
+    pub fn remote(chain: Vec<CertificateDer<'static>>, kind: KeyKind) -> Result<Self, Error> {
+        let first = chain.first().ok_or(ConfigError::NoCertificates)?;
+        let leaf = ParsedCert::parse(first.as_ref()).map_err(|e| ConfigError::BadPem {
+            what: "the server certificate",
+            reason: e.to_string(),
+        })?;
+        let spki = crate::pki::spki_of(first.as_ref())?.to_vec();
+        Ok(CertifiedKey {
+            chain,
+            key: SigningKey::remote(kind, spki),
+            leaf,
+            rsa_decrypt: None,
             ocsp: None,
         })
     }
@@ -302,6 +323,13 @@ impl ServerConfigBuilder {
             .certs
             .push(Arc::new(CertifiedKey::new(chain, key)?));
         Ok(self)
+    }
+
+    /// Adds a certificate with its key already loaded, such as
+    /// [`CertifiedKey::remote`] for a key held elsewhere.
+    pub fn certified_key(mut self, key: CertifiedKey) -> Self {
+        self.config.certs.push(Arc::new(key));
+        self
     }
 
     /// Protocol versions to accept: TLS 1.3 and TLS 1.2 (the default), or one of them.

@@ -25,6 +25,7 @@ use crate::msgs::{
     ServerKeyExchangeEcdhe,
 };
 use crate::observe::Protection;
+use crate::pause::{Completion, Operation, ServerCertRequest, SignRequest};
 use crate::pki::ServerCertVerified;
 use crate::record::protect12::{Decrypter12, Encrypter12};
 use crate::tls12::prf::{self, MasterSecret};
@@ -42,9 +43,31 @@ pub(crate) enum ClientState12 {
     ExpectCcs(Box<ExpectCcs>),
     ExpectFinished(Box<ExpectFinished>),
     Connected(Box<Connected>),
+    /// Paused: the caller verifies the server's chain (`crate::pause`).
+    AwaitServerCertVerification(Box<AwaitServerCertVerification>),
+    /// Paused: a remote key signs our CertificateVerify (`crate::pause`).
+    AwaitSignature(Box<AwaitSignature>),
 }
 
 impl ClientState12 {
+    /// The operation a paused state waits for.
+    pub fn operation(&self) -> Option<&Operation> {
+        match self {
+            ClientState12::AwaitServerCertVerification(s) => Some(&s.operation),
+            ClientState12::AwaitSignature(s) => Some(&s.operation),
+            _ => None,
+        }
+    }
+
+    /// Resumes a paused state with the answer to its operation.
+    pub fn resume(self, common: &mut CommonState, completion: Completion) -> Result<Self, Error> {
+        match self {
+            ClientState12::AwaitServerCertVerification(s) => s.resume(common, completion),
+            ClientState12::AwaitSignature(s) => s.resume(common, completion),
+            _ => Err(crate::error::ApiError::NoOperationPending.into()),
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             ClientState12::ExpectCertificate(_) => "TLS 1.2 ExpectCertificate",
@@ -55,6 +78,8 @@ impl ClientState12 {
             ClientState12::ExpectCcs(_) => "TLS 1.2 ExpectChangeCipherSpec",
             ClientState12::ExpectFinished(_) => "TLS 1.2 ExpectFinished",
             ClientState12::Connected(_) => "TLS 1.2 Connected",
+            ClientState12::AwaitServerCertVerification(_) => "TLS 1.2 AwaitServerCertVerification",
+            ClientState12::AwaitSignature(_) => "TLS 1.2 AwaitSignature",
         }
     }
 
@@ -75,6 +100,11 @@ impl ClientState12 {
             },
             other => other,
         };
+        if let ClientState12::AwaitServerCertVerification(mut paused) = this {
+            // The message after the chain waits with it for the verdict.
+            paused.held = Some(input);
+            return Ok(ClientState12::AwaitServerCertVerification(paused));
+        }
         this.handle_next(common, input)
     }
 
@@ -396,6 +426,22 @@ impl ExpectCertificateStatus {
     /// Verifies the chain (with the staple, if any) and moves on to the key exchange.
     fn verify(self, common: &mut CommonState, ocsp: &[u8]) -> Result<ClientState12, Error> {
         let hs = self.hs;
+        if hs.config.verifier.pauses() {
+            let operation = Operation::VerifyServerCert(ServerCertRequest {
+                end_entity: self.end_entity,
+                intermediates: self.intermediates,
+                server_name: hs.server_name.clone(),
+                ocsp: ocsp.to_vec(),
+                now: hs.config.provider.time.now(),
+            });
+            return Ok(ClientState12::AwaitServerCertVerification(Box::new(
+                AwaitServerCertVerification {
+                    hs,
+                    operation,
+                    held: None,
+                },
+            )));
+        }
         let (spki, verified) = crate::pki::verify_server_chain(
             common,
             hs.config.verifier.as_ref(),
@@ -405,24 +451,65 @@ impl ExpectCertificateStatus {
             ocsp,
             hs.config.provider.time.now(),
         )?;
-        Ok(match hs.suite.kx {
-            KeyExchangeAlgorithm::Ecdhe => {
-                ClientState12::ExpectServerKeyExchange(Box::new(ExpectServerKeyExchange {
-                    hs,
-                    spki,
-                    verified,
-                }))
-            }
-            KeyExchangeAlgorithm::Rsa => {
-                ClientState12::ExpectServerHelloDone(Box::new(ExpectServerHelloDone {
-                    hs,
-                    spki,
-                    _verified: verified,
-                    ecdhe: None,
-                    cert_requested: None,
-                }))
-            }
-        })
+        Ok(key_exchange_state(hs, spki, verified))
+    }
+}
+
+/// Paused until the caller's verifier answers for the server's chain.
+#[derive(Debug)]
+pub(crate) struct AwaitServerCertVerification {
+    hs: Handshake,
+    operation: Operation,
+    /// The message that followed the chain, if it arrived before the verdict.
+    held: Option<Input>,
+}
+
+impl AwaitServerCertVerification {
+    fn resume(
+        self: Box<Self>,
+        common: &mut CommonState,
+        completion: Completion,
+    ) -> Result<ClientState12, Error> {
+        let verified = crate::pause::server_cert_verdict(completion)?;
+        let AwaitServerCertVerification {
+            hs,
+            operation,
+            held,
+        } = *self;
+        let Operation::VerifyServerCert(request) = operation else {
+            return Err(crate::error::ApiError::NoOperationPending.into());
+        };
+        let spki = crate::pki::spki_of(request.end_entity.as_ref())?.to_vec();
+        let mut chain = vec![request.end_entity];
+        chain.extend(request.intermediates);
+        common.negotiated.peer_certificates = chain;
+        let next = key_exchange_state(hs, spki, verified);
+        match held {
+            Some(input) => next.handle_next(common, input),
+            None => Ok(next),
+        }
+    }
+}
+
+/// After the chain verified: ServerKeyExchange (ECDHE) or ServerHelloDone (RSA).
+fn key_exchange_state(hs: Handshake, spki: Vec<u8>, verified: ServerCertVerified) -> ClientState12 {
+    match hs.suite.kx {
+        KeyExchangeAlgorithm::Ecdhe => {
+            ClientState12::ExpectServerKeyExchange(Box::new(ExpectServerKeyExchange {
+                hs,
+                spki,
+                verified,
+            }))
+        }
+        KeyExchangeAlgorithm::Rsa => {
+            ClientState12::ExpectServerHelloDone(Box::new(ExpectServerHelloDone {
+                hs,
+                spki,
+                _verified: verified,
+                ecdhe: None,
+                cert_requested: None,
+            }))
+        }
     }
 }
 
@@ -569,43 +656,102 @@ impl ExpectServerHelloDone {
         let messages = self.hs.messages.take().unwrap_or_default();
         if let Some((ck, scheme)) = client_key {
             // RFC 5246, 7.4.8: a signature over every handshake message so far.
-            let signature = ck.key.sign(scheme, &messages)?;
-            self.hs.send(
-                common,
-                HandshakePayload12::CertificateVerify(crate::msgs::CertificateVerify {
+            if ck.key.is_remote() {
+                let operation = Operation::Sign(SignRequest {
                     scheme,
-                    signature,
-                }),
-            )?;
-            common.negotiated.client_auth = true;
+                    message: messages,
+                    certificate: ck
+                        .chain
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| CertificateDer::from(Vec::new())),
+                });
+                return Ok(ClientState12::AwaitSignature(Box::new(AwaitSignature {
+                    hs: self.hs,
+                    master,
+                    operation,
+                })));
+            }
+            let signature = ck.key.sign(scheme, &messages)?;
+            send_certificate_verify(common, &mut self.hs, scheme, signature)?;
         }
-        common.log_secret("CLIENT_RANDOM", master.as_bytes());
-        let (encrypter, decrypter) =
-            self.hs
-                .keys(&master, true, self.hs.config.provider.random.clone())?;
-        common.send_ccs();
-        common.set_encrypter(encrypter, Protection::Handshake);
-        let verify_data = self.hs.finished(&master, prf::CLIENT_FINISHED);
-        self.hs.send(
-            common,
-            HandshakePayload12::Finished(Finished {
-                verify_data: verify_data.as_bytes().to_vec(),
-            }),
-        )?;
-        let ccs = Box::new(ExpectCcs {
-            hs: self.hs,
-            master,
-            encrypter: None,
-            decrypter,
-            new_ticket: None,
-            old_ticket: None,
-        });
-        Ok(if ccs.hs.ticket_acked {
-            ClientState12::ExpectNewTicket(ccs)
-        } else {
-            ClientState12::ExpectCcs(ccs)
-        })
+        send_client_finish(common, self.hs, master)
     }
+}
+
+/// RFC 5246, 7.4.8: our CertificateVerify.
+fn send_certificate_verify(
+    common: &mut CommonState,
+    hs: &mut Handshake,
+    scheme: SignatureScheme,
+    signature: Vec<u8>,
+) -> Result<(), Error> {
+    hs.send(
+        common,
+        HandshakePayload12::CertificateVerify(crate::msgs::CertificateVerify { scheme, signature }),
+    )?;
+    common.negotiated.client_auth = true;
+    Ok(())
+}
+
+/// Paused until a remote key signs our CertificateVerify (`crate::pause`).
+#[derive(Debug)]
+pub(crate) struct AwaitSignature {
+    hs: Handshake,
+    master: MasterSecret,
+    operation: Operation,
+}
+
+impl AwaitSignature {
+    fn resume(
+        self: Box<Self>,
+        common: &mut CommonState,
+        completion: Completion,
+    ) -> Result<ClientState12, Error> {
+        let AwaitSignature {
+            mut hs,
+            master,
+            operation,
+        } = *self;
+        let Operation::Sign(request) = operation else {
+            return Err(crate::error::ApiError::NoOperationPending.into());
+        };
+        let signature = crate::pause::signature(completion, request.scheme)?;
+        send_certificate_verify(common, &mut hs, request.scheme, signature)?;
+        send_client_finish(common, hs, master)
+    }
+}
+
+/// ChangeCipherSpec and Finished end our flight.
+fn send_client_finish(
+    common: &mut CommonState,
+    mut hs: Handshake,
+    master: MasterSecret,
+) -> Result<ClientState12, Error> {
+    common.log_secret("CLIENT_RANDOM", master.as_bytes());
+    let (encrypter, decrypter) = hs.keys(&master, true, hs.config.provider.random.clone())?;
+    common.send_ccs();
+    common.set_encrypter(encrypter, Protection::Handshake);
+    let verify_data = hs.finished(&master, prf::CLIENT_FINISHED);
+    hs.send(
+        common,
+        HandshakePayload12::Finished(Finished {
+            verify_data: verify_data.as_bytes().to_vec(),
+        }),
+    )?;
+    let ccs = Box::new(ExpectCcs {
+        hs,
+        master,
+        encrypter: None,
+        decrypter,
+        new_ticket: None,
+        old_ticket: None,
+    });
+    Ok(if ccs.hs.ticket_acked {
+        ClientState12::ExpectNewTicket(ccs)
+    } else {
+        ClientState12::ExpectCcs(ccs)
+    })
 }
 
 #[derive(Debug)]

@@ -28,6 +28,7 @@ use crate::msgs::{
     ServerHello, ServerKeyExchangeEcdhe, DOWNGRADE_TLS12,
 };
 use crate::observe::Protection;
+use crate::pause::{ClientCertRequest, Completion, Operation, SessionRequest, SignRequest};
 use crate::pki::{ClientCertVerified, ClientCertVerifier};
 use crate::record::protect12::{Decrypter12, Encrypter12};
 use crate::server::{CertifiedKey, ServerConfig, StoredSession, TICKET_NONCE_LEN};
@@ -46,9 +47,41 @@ pub(crate) enum ServerState12 {
     ExpectCcs(Box<ExpectCcs>),
     ExpectFinished(Box<ExpectFinished>),
     Connected(Box<Connected>),
+    /// Paused: a remote key signs the ServerKeyExchange (`crate::pause`).
+    AwaitSignature(Box<AwaitSignature>),
+    /// Paused: the caller verifies the client's chain (`crate::pause`).
+    AwaitClientCertVerification(Box<AwaitClientCertVerification>),
+    /// Paused: the session cache looks up the ClientHello's session ID.
+    AwaitSessionLookup(Box<AwaitSessionLookup>),
 }
 
 impl ServerState12 {
+    /// The operation a paused state waits for.
+    pub fn operation(&self) -> Option<&Operation> {
+        match self {
+            ServerState12::AwaitSignature(s) => Some(&s.operation),
+            ServerState12::AwaitClientCertVerification(s) => Some(&s.operation),
+            ServerState12::AwaitSessionLookup(s) => Some(&s.operation),
+            _ => None,
+        }
+    }
+
+    /// Resumes a paused state with the answer to its operation.
+    pub fn resume(self, common: &mut CommonState, completion: Completion) -> Result<Self, Error> {
+        match self {
+            ServerState12::AwaitSignature(s) => s.resume(common, completion),
+            ServerState12::AwaitClientCertVerification(s) => s.resume(common, completion),
+            ServerState12::AwaitSessionLookup(s) => {
+                let AwaitSessionLookup {
+                    config, ch, raw, ..
+                } = *s;
+                let found = crate::pause::session(completion)?;
+                client_hello(common, config, ch, &raw, Some(found))
+            }
+            _ => Err(crate::error::ApiError::NoOperationPending.into()),
+        }
+    }
+
     /// Whether a message of type `typ` could be handled in this state.
     pub fn expects(&self, typ: HandshakeType) -> bool {
         use HandshakeType as H;
@@ -59,6 +92,9 @@ impl ServerState12 {
             ServerState12::ExpectCcs(_) => false,
             ServerState12::ExpectFinished(_) => typ == H::Finished,
             ServerState12::Connected(_) => typ == H::ClientHello,
+            ServerState12::AwaitSignature(_)
+            | ServerState12::AwaitClientCertVerification(_)
+            | ServerState12::AwaitSessionLookup(_) => false,
         }
     }
 
@@ -70,6 +106,9 @@ impl ServerState12 {
             ServerState12::ExpectCcs(_) => "TLS 1.2 ExpectChangeCipherSpec",
             ServerState12::ExpectFinished(_) => "TLS 1.2 ExpectFinished",
             ServerState12::Connected(_) => "TLS 1.2 Connected",
+            ServerState12::AwaitSignature(_) => "TLS 1.2 AwaitSignature",
+            ServerState12::AwaitClientCertVerification(_) => "TLS 1.2 AwaitClientCertVerification",
+            ServerState12::AwaitSessionLookup(_) => "TLS 1.2 AwaitSessionLookup",
         }
     }
 
@@ -242,8 +281,48 @@ fn key_signs_for(kind: KeyKind, sign: SignatureAlgorithm) -> bool {
 pub(crate) fn handle_client_hello(
     common: &mut CommonState,
     config: Arc<ServerConfig>,
+    ch: ClientHello,
+    raw: &[u8],
+) -> Result<ServerState12, Error> {
+    // A ticket the ticketer can try goes first; otherwise a session store that
+    // pauses is asked for the session ID before anything else (`crate::pause`).
+    let ticket = config.ticketer.is_some()
+        && ch
+            .extensions
+            .iter()
+            .any(|e| matches!(e, ClientExtension::SessionTicket(t) if !t.is_empty()));
+    if config.session_cache.pauses() && !ch.session_id.is_empty() && !ticket {
+        let operation = Operation::LookupSession(SessionRequest {
+            id: ch.session_id.clone(),
+        });
+        return Ok(ServerState12::AwaitSessionLookup(Box::new(
+            AwaitSessionLookup {
+                config,
+                ch,
+                raw: raw.to_vec(),
+                operation,
+            },
+        )));
+    }
+    client_hello(common, config, ch, raw, None)
+}
+
+/// Paused until the session store answers for the ClientHello's session ID.
+#[derive(Debug)]
+pub(crate) struct AwaitSessionLookup {
+    config: Arc<ServerConfig>,
+    ch: ClientHello,
+    raw: Vec<u8>,
+    operation: Operation,
+}
+
+/// The ClientHello, with the session store's answer when it was asked ahead.
+fn client_hello(
+    common: &mut CommonState,
+    config: Arc<ServerConfig>,
     mut ch: ClientHello,
     raw: &[u8],
+    looked_up: Option<Option<Arc<StoredSession>>>,
 ) -> Result<ServerState12, Error> {
     if !ch.compression_methods.contains(&0) {
         return Err(illegal(
@@ -378,7 +457,12 @@ pub(crate) fn handle_client_hello(
         .or_else(|| {
             let now = config.provider.time.now().as_secs();
             (!ch.session_id.is_empty())
-                .then(|| config.session_cache.get(&ch.session_id))
+                .then(|| match looked_up {
+                    Some(found) => found,
+                    // A store that pauses was not asked (a ticket came first).
+                    None if config.session_cache.pauses() => None,
+                    None => config.session_cache.get(&ch.session_id),
+                })
                 .flatten()
                 .filter(|s| cached_session_fresh(s.created, now))
                 .map(Resumed::Cached)
@@ -561,16 +645,90 @@ pub(crate) fn handle_client_hello(
                 signature: Vec::new(),
             };
             let signed = ske.signed_message(&hs.client_random, &hs.server_random);
+            if cert.key.is_remote() {
+                // RFC 5246, 7.4.3: the key is elsewhere; wait for its signature.
+                let operation = Operation::Sign(SignRequest {
+                    scheme,
+                    message: signed,
+                    certificate: cert
+                        .chain
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| CertificateDer::from(Vec::new())),
+                });
+                return Ok(ServerState12::AwaitSignature(Box::new(AwaitSignature {
+                    hs,
+                    cert,
+                    kx,
+                    ske,
+                    client_version: ch.legacy_version,
+                    operation,
+                })));
+            }
             ske.signature = cert.key.sign(scheme, &signed)?;
-            hs.send(common, HandshakePayload12::ServerKeyExchange(ske))?;
-            common.negotiated.group = Some(group);
-            common.negotiated.signature_scheme = Some(scheme);
+            send_server_key_exchange(common, &mut hs, ske)?;
             Some(kx)
         }
         KeyUse::Decrypt => None,
     };
+    send_certificate_request_and_done(common, hs, cert, kx, ch.legacy_version)
+}
+
+/// RFC 5246, 7.4.3: the signed ServerKeyExchange.
+fn send_server_key_exchange(
+    common: &mut CommonState,
+    hs: &mut Handshake,
+    ske: ServerKeyExchangeEcdhe,
+) -> Result<(), Error> {
+    let (group, scheme) = (ske.group, ske.scheme);
+    hs.send(common, HandshakePayload12::ServerKeyExchange(ske))?;
+    common.negotiated.group = Some(group);
+    common.negotiated.signature_scheme = Some(scheme);
+    Ok(())
+}
+
+/// Paused until a remote key signs the ServerKeyExchange (`crate::pause`).
+#[derive(Debug)]
+pub(crate) struct AwaitSignature {
+    hs: Handshake,
+    cert: Arc<CertifiedKey>,
+    kx: kx12::EcdheKeyExchange,
+    ske: ServerKeyExchangeEcdhe,
+    client_version: ProtocolVersion,
+    operation: Operation,
+}
+
+impl AwaitSignature {
+    fn resume(
+        self: Box<Self>,
+        common: &mut CommonState,
+        completion: Completion,
+    ) -> Result<ServerState12, Error> {
+        let AwaitSignature {
+            mut hs,
+            cert,
+            kx,
+            mut ske,
+            client_version,
+            operation: _,
+        } = *self;
+        ske.signature = crate::pause::signature(completion, ske.scheme)?;
+        send_server_key_exchange(common, &mut hs, ske)?;
+        send_certificate_request_and_done(common, hs, cert, Some(kx), client_version)
+    }
+}
+
+/// The rest of the server's first flight: CertificateRequest if we ask for a
+/// client certificate, then ServerHelloDone.
+fn send_certificate_request_and_done(
+    common: &mut CommonState,
+    mut hs: Handshake,
+    cert: Arc<CertifiedKey>,
+    kx: Option<kx12::EcdheKeyExchange>,
+    client_version: ProtocolVersion,
+) -> Result<ServerState12, Error> {
     // RFC 5246, 7.4.4: ask for a client certificate.
-    let client_auth = config.client_auth.clone();
+    let client_auth = hs.config.client_auth.clone();
     if let Some(verifier) = &client_auth {
         hs.send(
             common,
@@ -587,7 +745,7 @@ pub(crate) fn handle_client_hello(
         hs,
         cert,
         kx,
-        client_version: ch.legacy_version,
+        client_version,
         client_auth,
         client_spki: None,
     });
@@ -636,6 +794,22 @@ impl ExpectClientKeyExchange {
         raw: &[u8],
     ) -> Result<ServerState12, Error> {
         self.hs.record(raw);
+        if self.client_auth.as_ref().is_some_and(|v| v.pauses()) && !cert.certs.is_empty() {
+            let mut certs = cert.certs.into_iter().map(CertificateDer::from);
+            let operation = Operation::VerifyClientCert(ClientCertRequest {
+                end_entity: certs
+                    .next()
+                    .unwrap_or_else(|| CertificateDer::from(Vec::new())),
+                intermediates: certs.collect(),
+                now: self.hs.config.provider.time.now(),
+            });
+            return Ok(ServerState12::AwaitClientCertVerification(Box::new(
+                AwaitClientCertVerification {
+                    inner: self,
+                    operation,
+                },
+            )));
+        }
         self.client_spki = crate::pki::verify_client_chain(
             common,
             self.client_auth.as_deref(),
@@ -688,6 +862,36 @@ impl ExpectClientKeyExchange {
             }
             None => ServerState12::ExpectCcs(ccs),
         })
+    }
+}
+
+/// Paused until the caller's verifier answers for the client's chain.
+#[derive(Debug)]
+pub(crate) struct AwaitClientCertVerification {
+    inner: Box<ExpectClientKeyExchange>,
+    operation: Operation,
+}
+
+impl AwaitClientCertVerification {
+    fn resume(
+        self,
+        common: &mut CommonState,
+        completion: Completion,
+    ) -> Result<ServerState12, Error> {
+        let verified = crate::pause::client_cert_verdict(completion)?;
+        let AwaitClientCertVerification {
+            mut inner,
+            operation,
+        } = self;
+        let Operation::VerifyClientCert(request) = operation else {
+            return Err(crate::error::ApiError::NoOperationPending.into());
+        };
+        let spki = crate::pki::spki_of(request.end_entity.as_ref())?.to_vec();
+        let mut chain = vec![request.end_entity];
+        chain.extend(request.intermediates);
+        common.negotiated.peer_certificates = chain;
+        inner.client_spki = Some((spki, verified));
+        Ok(ServerState12::ExpectClientKeyExchange(inner))
     }
 }
 

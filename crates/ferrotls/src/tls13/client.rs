@@ -19,7 +19,7 @@ use crate::crypto::kx::KeyExchange;
 use crate::crypto::{constant_time_eq, sign};
 use crate::ech::{self, EchError, EchSender};
 use crate::error::illegal;
-use crate::error::{CertificateError, ConfigError, Error, NoCommon, PeerMisbehaved};
+use crate::error::{ApiError, CertificateError, ConfigError, Error, NoCommon, PeerMisbehaved};
 use crate::exporter::ExporterSecret;
 use crate::msgs::enums::{
     CipherSuite, ECPointFormat, ExtensionType, HandshakeType, HeartbeatMode, NamedGroup,
@@ -32,6 +32,7 @@ use crate::msgs::{
     DOWNGRADE_TLS11, DOWNGRADE_TLS12,
 };
 use crate::observe::{Direction, Event, Protection};
+use crate::pause::{Completion, Operation, ServerCertRequest, SignRequest};
 use crate::pki::ServerCertVerified;
 use crate::record::RecordEncrypter;
 use crate::tls12::client::{self as client12, ClientState12};
@@ -51,6 +52,10 @@ pub(crate) enum ClientState {
     ExpectCertificateVerify(Box<ExpectCertificateVerify>),
     ExpectFinished(Box<ExpectFinished>),
     Connected(Box<Connected>),
+    /// Paused: the caller verifies the server's chain (`crate::pause`).
+    AwaitServerCertVerification(Box<AwaitServerCertVerification>),
+    /// Paused: a remote key signs our CertificateVerify (`crate::pause`).
+    AwaitSignature(Box<AwaitClientSignature>),
     /// The server chose TLS 1.2.
     Tls12(Box<ClientState12>),
 }
@@ -73,7 +78,30 @@ impl ClientState {
                 typ,
                 H::NewSessionTicket | H::KeyUpdate | H::CertificateRequest
             ),
+            ClientState::AwaitServerCertVerification(_) | ClientState::AwaitSignature(_) => false,
             ClientState::Tls12(_) => true,
+        }
+    }
+
+    /// The operation a paused state waits for.
+    pub fn operation(&self) -> Option<&Operation> {
+        match self {
+            ClientState::AwaitServerCertVerification(s) => Some(&s.operation),
+            ClientState::AwaitSignature(s) => Some(&s.operation),
+            ClientState::Tls12(s) => s.operation(),
+            _ => None,
+        }
+    }
+
+    /// Resumes a paused state with the answer to its operation.
+    pub fn resume(self, common: &mut CommonState, completion: Completion) -> Result<Self, Error> {
+        match self {
+            ClientState::AwaitServerCertVerification(s) => s.resume(common, completion),
+            ClientState::AwaitSignature(s) => s.resume(common, completion),
+            ClientState::Tls12(s) => {
+                Ok(ClientState::Tls12(Box::new(s.resume(common, completion)?)))
+            }
+            _ => Err(ApiError::NoOperationPending.into()),
         }
     }
 
@@ -86,6 +114,8 @@ impl ClientState {
             ClientState::ExpectCertificateVerify(_) => "ExpectCertificateVerify",
             ClientState::ExpectFinished(_) => "ExpectFinished",
             ClientState::Connected(_) => "Connected",
+            ClientState::AwaitServerCertVerification(_) => "AwaitServerCertVerification",
+            ClientState::AwaitSignature(_) => "AwaitSignature",
             ClientState::Tls12(s) => s.name(),
         }
     }
@@ -1518,6 +1548,23 @@ impl ExpectCertificate {
         let end_entity = CertificateDer::from(first.cert);
         let intermediates: Vec<CertificateDer<'static>> =
             entries.map(|e| CertificateDer::from(e.cert)).collect();
+        if self.base.config.verifier.pauses() {
+            // The caller verifies; the transcript takes the Certificate meanwhile.
+            let operation = Operation::VerifyServerCert(ServerCertRequest {
+                end_entity,
+                intermediates,
+                server_name: self.base.auth_name()?.to_owned(),
+                ocsp: ocsp.unwrap_or_default(),
+                now: self.base.config.provider.time.now(),
+            });
+            self.transcript.add(raw);
+            return Ok(ClientState::AwaitServerCertVerification(Box::new(
+                AwaitServerCertVerification {
+                    inner: self,
+                    operation,
+                },
+            )));
+        }
         let (spki, verified) = crate::pki::verify_server_chain(
             common,
             self.base.config.verifier.as_ref(),
@@ -1531,6 +1578,37 @@ impl ExpectCertificate {
         Ok(ClientState::ExpectCertificateVerify(Box::new(
             ExpectCertificateVerify {
                 inner: self,
+                spki,
+                _verified: verified,
+            },
+        )))
+    }
+}
+
+/// Paused until the caller's verifier answers for the server's chain.
+#[derive(Debug)]
+pub(crate) struct AwaitServerCertVerification {
+    inner: ExpectCertificate,
+    operation: Operation,
+}
+
+impl AwaitServerCertVerification {
+    fn resume(
+        self: Box<Self>,
+        common: &mut CommonState,
+        completion: Completion,
+    ) -> Result<ClientState, Error> {
+        let verified = crate::pause::server_cert_verdict(completion)?;
+        let Operation::VerifyServerCert(request) = self.operation else {
+            return Err(ApiError::NoOperationPending.into());
+        };
+        let spki = crate::pki::spki_of(request.end_entity.as_ref())?.to_vec();
+        let mut chain = vec![request.end_entity];
+        chain.extend(request.intermediates);
+        common.negotiated.peer_certificates = chain;
+        Ok(ClientState::ExpectCertificateVerify(Box::new(
+            ExpectCertificateVerify {
+                inner: self.inner,
                 spki,
                 _verified: verified,
             },
@@ -1632,17 +1710,104 @@ impl ExpectFinished {
 
         // Our Certificate, CertificateVerify and Finished go out as one flight.
         let mut flight = Flight::default();
+        let mut remote = None;
         if let Some(schemes) = &cert_request {
-            add_client_certificate(
+            if let ClientCert::Remote(request) = add_client_certificate(
                 common,
                 &base.config,
                 schemes,
                 Vec::new(),
                 &mut flight,
                 &mut transcript,
-            )?;
+            )? {
+                remote = Some(request);
+            }
         }
+        let end = ClientFlightEnd {
+            base,
+            suite,
+            transcript,
+            flight,
+            client_hs,
+            client_ap,
+            server_ap,
+            master,
+        };
+        match remote {
+            Some(request) => Ok(ClientState::AwaitSignature(Box::new(
+                AwaitClientSignature {
+                    end,
+                    operation: Operation::Sign(request),
+                },
+            ))),
+            None => end.send(common),
+        }
+    }
+}
 
+/// Our Finished and what the connected state needs; kept while a remote key signs.
+struct ClientFlightEnd {
+    base: HelloBase,
+    suite: &'static Tls13CipherSuite,
+    transcript: Transcript,
+    flight: Flight,
+    client_hs: TrafficSecret,
+    client_ap: TrafficSecret,
+    server_ap: TrafficSecret,
+    master: MasterSecret,
+}
+
+impl core::fmt::Debug for ClientFlightEnd {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ClientFlightEnd")
+            .field("suite", &self.suite.suite)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Paused until a remote key signs our CertificateVerify (`crate::pause`).
+#[derive(Debug)]
+pub(crate) struct AwaitClientSignature {
+    end: ClientFlightEnd,
+    operation: Operation,
+}
+
+impl AwaitClientSignature {
+    fn resume(
+        mut self: Box<Self>,
+        common: &mut CommonState,
+        completion: Completion,
+    ) -> Result<ClientState, Error> {
+        let Operation::Sign(request) = &self.operation else {
+            return Err(ApiError::NoOperationPending.into());
+        };
+        let scheme = request.scheme;
+        let signature = crate::pause::signature(completion, scheme)?;
+        let end = &mut self.end;
+        add_certificate_verify(
+            common,
+            scheme,
+            signature,
+            &mut end.flight,
+            &mut end.transcript,
+        );
+        self.end.send(common)
+    }
+}
+
+impl ClientFlightEnd {
+    /// Finished ends our flight; then application traffic.
+    fn send(self, common: &mut CommonState) -> Result<ClientState, Error> {
+        let ClientFlightEnd {
+            base,
+            suite,
+            mut transcript,
+            mut flight,
+            client_hs,
+            client_ap,
+            server_ap,
+            master,
+        } = self;
         let verify_data = finished_verify_data(suite, &client_hs, transcript.current().as_ref());
         let finished = HandshakeMessage::new(HandshakePayload::Finished(Finished {
             verify_data: verify_data.as_ref().to_vec(),
@@ -1668,6 +1833,32 @@ impl ExpectFinished {
     }
 }
 
+/// What [`add_client_certificate`] sent.
+enum ClientCert {
+    /// An empty Certificate.
+    Empty,
+    /// Our Certificate and CertificateVerify.
+    Signed,
+    /// Our Certificate; a remote key must sign the CertificateVerify.
+    Remote(SignRequest),
+}
+
+/// RFC 8446, 4.4.3: our CertificateVerify joins the flight.
+fn add_certificate_verify(
+    common: &mut CommonState,
+    scheme: SignatureScheme,
+    signature: Vec<u8>,
+    flight: &mut Flight,
+    transcript: &mut Transcript,
+) {
+    let cv = HandshakeMessage::new(HandshakePayload::CertificateVerify(CertificateVerify {
+        scheme,
+        signature,
+    }));
+    common.add_to_flight(flight, &cv, transcript);
+    common.negotiated.client_auth = true;
+}
+
 /// RFC 8446, 4.4.2 and 4.4.3: our certificate and its CertificateVerify when one is
 /// configured and can sign with a scheme the server accepts; else an empty Certificate.
 /// `context` echoes the CertificateRequest's (empty during the handshake). Returns
@@ -1679,7 +1870,7 @@ fn add_client_certificate(
     context: Vec<u8>,
     flight: &mut Flight,
     transcript: &mut Transcript,
-) -> Result<bool, Error> {
+) -> Result<ClientCert, Error> {
     let chosen = config
         .client_cert
         .as_ref()
@@ -1701,17 +1892,23 @@ fn add_client_certificate(
     }));
     common.add_to_flight(flight, &cert, transcript);
     let Some((key, scheme)) = chosen else {
-        return Ok(false);
+        return Ok(ClientCert::Empty);
     };
     let signed = certificate_verify_message(false, transcript.current().as_ref());
+    if key.key.is_remote() {
+        return Ok(ClientCert::Remote(SignRequest {
+            scheme,
+            message: signed,
+            certificate: key
+                .chain
+                .first()
+                .cloned()
+                .unwrap_or_else(|| CertificateDer::from(Vec::new())),
+        }));
+    }
     let signature = key.key.sign(scheme, &signed)?;
-    let cv = HandshakeMessage::new(HandshakePayload::CertificateVerify(CertificateVerify {
-        scheme,
-        signature,
-    }));
-    common.add_to_flight(flight, &cv, transcript);
-    common.negotiated.client_auth = true;
-    Ok(true)
+    add_certificate_verify(common, scheme, signature, flight, transcript);
+    Ok(ClientCert::Signed)
 }
 
 /// The handshake is complete; only post-handshake messages remain (RFC 8446, 4.6).
@@ -1770,14 +1967,27 @@ impl Connected {
         let mut transcript = handshake.clone();
         transcript.add(raw);
         let mut flight = Flight::default();
-        let with_certificate = add_client_certificate(
+        let with_certificate = match add_client_certificate(
             common,
             &self.config,
             schemes,
             cr.context.clone(),
             &mut flight,
             &mut transcript,
-        )?;
+        )? {
+            ClientCert::Empty => false,
+            ClientCert::Signed => true,
+            // Post-handshake answers are sent while records are read: they cannot
+            // wait for a remote key yet.
+            ClientCert::Remote(request) => {
+                return Err(crate::error::CryptoError::RemoteSigningFailed {
+                    scheme: sign::SigningKey::scheme_name(request.scheme),
+                    reason: "a post-handshake CertificateRequest cannot wait for a remote key"
+                        .into(),
+                }
+                .into())
+            }
+        };
         let base_key = common
             .send_traffic_secret()
             .ok_or(Error::UnexpectedMessage {

@@ -24,6 +24,7 @@ use crate::error::{illegal, ApiError, Error, NoCommon, PeerMisbehaved};
 use crate::exporter::ExporterSecret;
 use crate::msgs::enums::{
     CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
+    SignatureScheme,
 };
 use crate::msgs::{
     CertReqExtension, Certificate13, CertificateEntry, CertificateExtension, CertificateRequest13,
@@ -32,11 +33,12 @@ use crate::msgs::{
     ServerExtension, ServerHello, HELLO_RETRY_REQUEST_RANDOM,
 };
 use crate::observe::{Direction, Event, Protection};
+use crate::pause::{ClientCertRequest, Completion, Operation, SignRequest};
 use crate::pki::{CheckedClientChain, ClientCertVerified, ClientCertVerifier};
 use crate::server::{CertifiedKey, ServerConfig, StoredSession, TICKET_NONCE_LEN};
 use crate::tls12::server::{self as server12, ServerState12};
 use crate::tls13::key_schedule::{
-    finished_verify_data, resumption_psk, EarlySecret, MasterSecret, TrafficSecret,
+    finished_verify_data, resumption_psk, EarlySecret, HandshakeSecret, MasterSecret, TrafficSecret,
 };
 use crate::tls13::suites::Tls13CipherSuite;
 use crate::tls13::{certificate_verify_message, Transcript};
@@ -54,6 +56,10 @@ pub(crate) enum ServerState {
     /// After the handshake: the client's Certificate answered our request.
     ExpectPostHandshakeCertificateVerify(Box<ExpectPostHandshakeCertificateVerify>),
     ExpectPostHandshakeFinished(Box<ExpectPostHandshakeFinished>),
+    /// Paused: a remote key signs the CertificateVerify (`crate::pause`).
+    AwaitSignature(Box<AwaitSignature>),
+    /// Paused: the caller verifies the client's chain (`crate::pause`).
+    AwaitClientCertVerification(Box<AwaitClientCertVerification>),
     /// The client negotiated TLS 1.2.
     Tls12(Box<ServerState12>),
 }
@@ -76,6 +82,8 @@ impl ServerState {
                 "ExpectPostHandshakeCertificateVerify"
             }
             ServerState::ExpectPostHandshakeFinished(_) => "ExpectPostHandshakeFinished",
+            ServerState::AwaitSignature(_) => "AwaitSignature",
+            ServerState::AwaitClientCertVerification(_) => "AwaitClientCertVerification",
             ServerState::Tls12(s) => s.name(),
         }
     }
@@ -95,6 +103,7 @@ impl ServerState {
                 typ == H::Finished
             }
             ServerState::Connected(_) => matches!(typ, H::KeyUpdate | H::Certificate),
+            ServerState::AwaitSignature(_) | ServerState::AwaitClientCertVerification(_) => false,
             ServerState::Tls12(s) => s.expects(typ),
         }
     }
@@ -143,6 +152,28 @@ impl ServerState {
                 state: state.name(),
                 got: other.name(),
             }),
+        }
+    }
+
+    /// The operation a paused state waits for.
+    pub fn operation(&self) -> Option<&Operation> {
+        match self {
+            ServerState::AwaitSignature(s) => Some(&s.operation),
+            ServerState::AwaitClientCertVerification(s) => Some(&s.operation),
+            ServerState::Tls12(s) => s.operation(),
+            _ => None,
+        }
+    }
+
+    /// Resumes a paused state with the answer to its operation.
+    pub fn resume(self, common: &mut CommonState, completion: Completion) -> Result<Self, Error> {
+        match self {
+            ServerState::AwaitSignature(s) => s.resume(common, completion),
+            ServerState::AwaitClientCertVerification(s) => s.resume(common, completion),
+            ServerState::Tls12(s) => {
+                Ok(ServerState::Tls12(Box::new(s.resume(common, completion)?)))
+            }
+            _ => Err(ApiError::NoOperationPending.into()),
         }
     }
 
@@ -950,16 +981,138 @@ fn server_flight(
                 .collect(),
         }));
         common.add_to_flight(&mut flight, &cert, &mut transcript);
-
-        let signed = certificate_verify_message(true, transcript.current().as_ref());
-        let signature = choices.cert.key.sign(choices.scheme, &signed)?;
-        let cv = HandshakeMessage::new(HandshakePayload::CertificateVerify(CertificateVerify {
-            scheme: choices.scheme,
-            signature,
-        }));
-        common.add_to_flight(&mut flight, &cv, &mut transcript);
     }
 
+    let mut end = FlightEnd {
+        post_handshake_auth: ch.has_extension(ExtensionType::PostHandshakeAuth),
+        config: config.clone(),
+        suite,
+        transcript,
+        flight,
+        server_hs,
+        client_hs,
+        hs,
+        client_early,
+        client_auth,
+        ticket_random,
+        group: share.group,
+        scheme: psk.is_none().then_some(choices.scheme),
+        alpn: choices.alpn.clone(),
+        psk: psk.map(|p| p.max_early_data),
+    };
+    if end.psk.is_none() {
+        let signed = certificate_verify_message(true, end.transcript.current().as_ref());
+        if choices.cert.key.is_remote() {
+            // RFC 8446, 4.4.3: the key is elsewhere; wait for its signature.
+            let operation = Operation::Sign(SignRequest {
+                scheme: choices.scheme,
+                message: signed,
+                certificate: choices
+                    .cert
+                    .chain
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| CertificateDer::from(Vec::new())),
+            });
+            return Ok(ServerState::AwaitSignature(Box::new(AwaitSignature {
+                end,
+                operation,
+            })));
+        }
+        let signature = choices.cert.key.sign(choices.scheme, &signed)?;
+        end.add_certificate_verify(common, choices.scheme, signature);
+    }
+    finish_flight(common, end)
+}
+
+/// The end of the server's flight (CertificateVerify, Finished) and what the
+/// states after it need; kept while a remote key signs.
+struct FlightEnd {
+    config: Arc<ServerConfig>,
+    suite: &'static Tls13CipherSuite,
+    transcript: Transcript,
+    flight: Flight,
+    server_hs: TrafficSecret,
+    client_hs: TrafficSecret,
+    hs: HandshakeSecret,
+    client_early: Option<TrafficSecret>,
+    client_auth: Option<Arc<dyn ClientCertVerifier>>,
+    ticket_random: TicketRandom,
+    group: NamedGroup,
+    scheme: Option<SignatureScheme>,
+    alpn: Option<Vec<u8>>,
+    /// With a PSK: its max_early_data.
+    psk: Option<u32>,
+    post_handshake_auth: bool,
+}
+
+impl core::fmt::Debug for FlightEnd {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("FlightEnd")
+            .field("suite", &self.suite.suite)
+            .field("scheme", &self.scheme)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FlightEnd {
+    /// RFC 8446, 4.4.3: CertificateVerify joins the flight.
+    fn add_certificate_verify(
+        &mut self,
+        common: &mut CommonState,
+        scheme: SignatureScheme,
+        signature: Vec<u8>,
+    ) {
+        let cv = HandshakeMessage::new(HandshakePayload::CertificateVerify(CertificateVerify {
+            scheme,
+            signature,
+        }));
+        common.add_to_flight(&mut self.flight, &cv, &mut self.transcript);
+    }
+}
+
+/// Paused until a remote key signs the CertificateVerify (`crate::pause`).
+#[derive(Debug)]
+pub(crate) struct AwaitSignature {
+    end: FlightEnd,
+    operation: Operation,
+}
+
+impl AwaitSignature {
+    fn resume(
+        mut self: Box<Self>,
+        common: &mut CommonState,
+        completion: Completion,
+    ) -> Result<ServerState, Error> {
+        let Operation::Sign(request) = &self.operation else {
+            return Err(ApiError::NoOperationPending.into());
+        };
+        let scheme = request.scheme;
+        let signature = crate::pause::signature(completion, scheme)?;
+        self.end.add_certificate_verify(common, scheme, signature);
+        finish_flight(common, self.end)
+    }
+}
+
+/// Finished, the application keys, and the state that waits for the client.
+fn finish_flight(common: &mut CommonState, end: FlightEnd) -> Result<ServerState, Error> {
+    let FlightEnd {
+        config,
+        suite,
+        mut transcript,
+        mut flight,
+        server_hs,
+        client_hs,
+        hs,
+        client_early,
+        client_auth,
+        ticket_random,
+        group,
+        scheme,
+        alpn,
+        psk,
+        post_handshake_auth,
+    } = end;
     let verify_data = finished_verify_data(suite, &server_hs, transcript.current().as_ref());
     let fin = HandshakeMessage::new(HandshakePayload::Finished(Finished {
         verify_data: verify_data.as_ref().to_vec(),
@@ -985,14 +1138,14 @@ fn server_flight(
     n.version = Some(ProtocolVersion::TLSv1_3);
     n.suite = Some(suite);
     n.cipher_suite = Some(suite.suite);
-    n.group = Some(share.group);
-    n.signature_scheme = psk.is_none().then_some(choices.scheme);
-    n.alpn = choices.alpn.clone();
+    n.group = Some(group);
+    n.signature_scheme = scheme;
+    n.alpn = alpn;
     n.resumed = psk.is_some() && n.external_psk.is_none();
 
     let next = Box::new(ExpectFinished {
-        post_handshake_auth: ch.has_extension(ExtensionType::PostHandshakeAuth),
-        config: config.clone(),
+        post_handshake_auth,
+        config,
         suite,
         transcript,
         client_hs,
@@ -1006,7 +1159,7 @@ fn server_flight(
     Ok(match (client_early, &next.client_auth) {
         (Some(early_secret), _) => {
             common.install_decrypter(suite, &early_secret, Protection::EarlyData)?;
-            common.accept_early_data(psk.map_or(0, |p| p.max_early_data) as usize);
+            common.accept_early_data(psk.unwrap_or(0) as usize);
             ServerState::ExpectEndOfEarlyData(next)
         }
         (None, auth) => {
@@ -1054,6 +1207,25 @@ impl ExpectFinished {
             .into());
         }
         self.transcript.add(raw);
+        if self.client_auth.as_ref().is_some_and(|v| v.pauses()) && !cert.entries.is_empty() {
+            let mut certs = cert
+                .entries
+                .into_iter()
+                .map(|e| CertificateDer::from(e.cert));
+            let operation = Operation::VerifyClientCert(ClientCertRequest {
+                end_entity: certs
+                    .next()
+                    .unwrap_or_else(|| CertificateDer::from(Vec::new())),
+                intermediates: certs.collect(),
+                now: self.config.provider.time.now(),
+            });
+            return Ok(ServerState::AwaitClientCertVerification(Box::new(
+                AwaitClientCertVerification {
+                    inner: self,
+                    operation,
+                },
+            )));
+        }
         let verified = crate::pki::verify_client_chain(
             common,
             self.client_auth.as_deref(),
@@ -1124,6 +1296,37 @@ impl ExpectFinished {
             )?;
         }
         Ok(ServerState::Connected(Box::new(Connected { auth })))
+    }
+}
+
+/// Paused until the caller's verifier answers for the client's chain.
+#[derive(Debug)]
+pub(crate) struct AwaitClientCertVerification {
+    inner: Box<ExpectFinished>,
+    operation: Operation,
+}
+
+impl AwaitClientCertVerification {
+    fn resume(
+        self,
+        common: &mut CommonState,
+        completion: Completion,
+    ) -> Result<ServerState, Error> {
+        let verified = crate::pause::client_cert_verdict(completion)?;
+        let Operation::VerifyClientCert(request) = self.operation else {
+            return Err(ApiError::NoOperationPending.into());
+        };
+        let spki = crate::pki::spki_of(request.end_entity.as_ref())?.to_vec();
+        let mut chain = vec![request.end_entity];
+        chain.extend(request.intermediates);
+        common.negotiated.peer_certificates = chain;
+        Ok(ServerState::ExpectCertificateVerify(Box::new(
+            ExpectCertificateVerify {
+                inner: self.inner,
+                spki,
+                verified,
+            },
+        )))
     }
 }
 

@@ -17,25 +17,7 @@ use super::{
     algorithm_name, der_items, der_sequence, rsa_public_key_bits, RSA_MAX_BITS, RSA_MIN_BITS,
 };
 
-/// Why a certificate (or CRL, or OCSP response) signature was not accepted.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CertSignatureError {
-    /// SHA-1 or MD5 based: collisions are practical, so never accepted.
-    WeakHash { algorithm: &'static str },
-    /// An algorithm identifier we do not verify (DSA, Ed448, unknown OIDs, odd parameters).
-    UnsupportedAlgorithm { algorithm: String },
-    /// The signer's key is too weak: RSA under 2048 bits or not a whole number of bytes.
-    WeakKey { key: String },
-    /// The signer's key is of a type or curve we do not support (P-192, DSA, explicit curves).
-    UnsupportedKey { key: String },
-    /// The algorithm needs a different kind of key (RSA signature, EC key).
-    KeyMismatch {
-        algorithm: &'static str,
-        key: String,
-    },
-    /// The signature does not verify.
-    Invalid,
-}
+pub use crate::error::CertSignatureError;
 
 /// A public key we accept in a certificate, described for people.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

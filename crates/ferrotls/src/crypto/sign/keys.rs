@@ -82,6 +82,9 @@ enum Key {
     Ecdsa(lc::EcdsaKeyPair),
     Ed25519(lc::Ed25519KeyPair),
     Rsa(lc::RsaKeyPair),
+    /// Held elsewhere (KMS, HSM, signing service): the handshake pauses to have it
+    /// sign (see `crate::pause`).
+    Remote,
 }
 
 impl SigningKey {
@@ -201,6 +204,26 @@ impl SigningKey {
         })
     }
 
+    /// A key of `kind` that is held elsewhere, whose public key is `spki`: handshakes
+    /// pause with `Operation::Sign` where it must sign (see `crate::pause`).
+    pub fn remote(kind: KeyKind, spki: Vec<u8>) -> Self {
+        Self {
+            kind,
+            key: Key::Remote,
+            spki,
+        }
+    }
+
+    /// Whether the key is held elsewhere, so signing pauses the handshake.
+    pub fn is_remote(&self) -> bool {
+        matches!(self.key, Key::Remote)
+    }
+
+    /// The scheme's name, for errors.
+    pub(crate) fn scheme_name(scheme: SignatureScheme) -> &'static str {
+        scheme_name(scheme)
+    }
+
     pub fn kind(&self) -> KeyKind {
         self.kind
     }
@@ -266,6 +289,8 @@ impl SigningKey {
                     .map_err(|_| failed())?;
                 Ok(sig)
             }
+            // Handshakes ask the remote signer instead (they check `is_remote`).
+            Key::Remote => Err(failed()),
         }
     }
 }

@@ -45,40 +45,7 @@ pub fn webpki_verify_schemes() -> &'static [SignatureScheme] {
     &WEBPKI_VERIFY
 }
 
-/// Why a peer's signature was not accepted.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SignatureError {
-    /// We do not verify this scheme (SHA-1, Ed448, RSA-PSS-PSS, P-521, unknown).
-    UnsupportedScheme { scheme: SignatureScheme },
-    /// The certificate's key is not of the type the scheme needs (or is malformed).
-    KeyMismatch {
-        scheme: SignatureScheme,
-        key: String,
-    },
-    /// The signature does not verify.
-    Invalid,
-}
-
-impl core::fmt::Display for SignatureError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            SignatureError::UnsupportedScheme { scheme } => write!(
-                f,
-                "signature scheme {scheme} is not supported; ferrotls verifies ECDSA P-256/P-384, Ed25519, RSA-PSS and RSA PKCS#1 v1.5 with SHA-2"
-            ),
-            SignatureError::KeyMismatch { scheme, key } => write!(
-                f,
-                "signature scheme {scheme} cannot be used with a {key} public key"
-            ),
-            SignatureError::Invalid => write!(
-                f,
-                "the signature does not verify with the certificate's public key"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for SignatureError {}
+pub use crate::error::SignatureError;
 
 /// The public key types a scheme can be verified with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
