@@ -8,7 +8,7 @@
 //!                 └─ Memory* / Local* / File* twins (one process, or tests)
 //! ```
 //!
-//! Each component is a trait ([`TicketKeySource`], [`SessionStore`],
+//! Each component is a trait ([`TicketKeyBackend`], [`SessionStore`],
 //! [`ReplayGuard`]) with async methods, meant to be called by an async driver while
 //! a handshake waits: nothing here blocks a thread. Every Redis operation runs under
 //! a deadline ([`LinkConfig::deadline`], 50 ms by default) and fails closed: no
@@ -37,7 +37,7 @@ pub use seal::{FleetKey, FleetKeyError};
 pub use session_store::{MemorySessionStore, RedisSessionStore, SessionStore, StoreStats};
 pub use ticket_keys::{
     FileTicketKeys, KeyId, KeySchedule, LocalTicketKeys, RedisTicketKeys, TicketKey,
-    TicketKeySource,
+    TicketKeyBackend,
 };
 
 /// The future an operation of these traits returns (boxed, so the traits can be

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use ferrotls::crypto::Secret;
 
-use super::{KeyId, TicketKey, TicketKeySource, KEY_LEN};
+use super::{KeyId, TicketKey, TicketKeyBackend, KEY_LEN};
 use crate::health::{Health, HealthLog};
 use crate::BoxFuture;
 
@@ -238,7 +238,7 @@ impl FileTicketKeys {
     }
 }
 
-impl TicketKeySource for FileTicketKeys {
+impl TicketKeyBackend for FileTicketKeys {
     fn current(&self, now: u64) -> BoxFuture<'_, Option<Arc<TicketKey>>> {
         Box::pin(async move {
             self.refresh().await;

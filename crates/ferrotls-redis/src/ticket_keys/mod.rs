@@ -4,7 +4,7 @@
 //! 5.5: keys rotate; RFC 8446, 4.6.1: a ticket outlives its key by no more than the
 //! ticket lifetime).
 //!
-//! Three sources behind [`TicketKeySource`]: [`LocalTicketKeys`] (one process, keys
+//! Three sources behind [`TicketKeyBackend`]: [`LocalTicketKeys`] (one process, keys
 //! made here), [`FileTicketKeys`] (keys distributed by the fleet's own tools, reread
 //! when the file changes) and [`RedisTicketKeys`] (the first server to need a key
 //! creates it in Redis, everyone reads it).
@@ -99,7 +99,7 @@ impl TicketKey {
 }
 
 /// Where a server gets its ticket keys.
-pub trait TicketKeySource: fmt::Debug + Send + Sync {
+pub trait TicketKeyBackend: fmt::Debug + Send + Sync {
     /// The key to seal a new ticket with at `now`; `None` if none can be had (the
     /// server then issues no ticket; clients fall back to full handshakes).
     fn current(&self, now: u64) -> BoxFuture<'_, Option<Arc<TicketKey>>>;
@@ -224,7 +224,7 @@ impl LocalTicketKeys {
     }
 }
 
-impl TicketKeySource for LocalTicketKeys {
+impl TicketKeyBackend for LocalTicketKeys {
     fn current(&self, now: u64) -> BoxFuture<'_, Option<Arc<TicketKey>>> {
         Box::pin(async move { self.make(self.schedule.slot(now), now) })
     }

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use ferrotls::crypto::{Provider, Secret};
 use redis::Value;
 
-use super::{KeyCache, KeyId, KeySchedule, TicketKey, TicketKeySource, KEY_LEN};
+use super::{KeyCache, KeyId, KeySchedule, TicketKey, TicketKeyBackend, KEY_LEN};
 use crate::link::{Link, LinkConfig, LinkError};
 use crate::seal::FleetKey;
 use crate::BoxFuture;
@@ -188,7 +188,7 @@ impl RedisTicketKeys {
     }
 }
 
-impl TicketKeySource for RedisTicketKeys {
+impl TicketKeyBackend for RedisTicketKeys {
     fn current(&self, now: u64) -> BoxFuture<'_, Option<Arc<TicketKey>>> {
         Box::pin(async move {
             let slot = self.schedule.slot(now);
