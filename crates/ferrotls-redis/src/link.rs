@@ -211,8 +211,16 @@ impl Link {
         slot.as_ref().map(|(m, _)| m.clone())
     }
 
-    /// Runs `cmd` under the deadline and records the outcome in the health state.
-    pub async fn run(&self, cmd: &Cmd) -> Result<Value, LinkError> {
+    /// Runs `cmd` (named `command` in errors) under the deadline and records the
+    /// outcome in the health state: a reply `expect` refuses (a server speaking
+    /// garbage) is a failure like no reply, so it is logged once, not once per
+    /// operation.
+    pub async fn run(
+        &self,
+        cmd: &Cmd,
+        command: &'static str,
+        expect: fn(&Value) -> bool,
+    ) -> Result<Value, LinkError> {
         let deadline = self.config.deadline;
         let result = tokio::time::timeout(deadline, async {
             let mut manager = self.manager(false).ok_or(LinkError::Timeout { deadline })?;
@@ -221,13 +229,21 @@ impl Link {
                 .map_err(LinkError::from_redis)
         })
         .await
-        .unwrap_or(Err(LinkError::Timeout { deadline }));
+        .unwrap_or(Err(LinkError::Timeout { deadline }))
+        .and_then(|v| {
+            if expect(&v) {
+                Ok(v)
+            } else {
+                Err(LinkError::unexpected(command, &v))
+            }
+        });
         self.outcome(&result);
         result
     }
 
-    /// Records an operation's outcome: a reply (even one the caller rejects later)
-    /// is up; no reply or a broken one is down, and rebuilds the connection.
+    /// Records an operation's outcome: an expected reply, or an error reply from
+    /// Redis itself, is up; no reply or a broken one is down, and rebuilds the
+    /// connection.
     fn outcome(&self, result: &Result<Value, LinkError>) {
         match result {
             Ok(_) => self.health.succeeded(),
@@ -237,12 +253,5 @@ impl Link {
                 self.manager(true);
             }
         }
-    }
-
-    /// Records that a reply, though it arrived, made no sense for the command
-    /// (a server that speaks garbage is as good as down).
-    pub fn garbage(&self, error: &LinkError) {
-        self.health.failed(error);
-        self.manager(true);
     }
 }

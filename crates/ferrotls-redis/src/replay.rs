@@ -111,15 +111,12 @@ impl ReplayGuard for RedisReplayGuard {
                 .arg("PX")
                 .arg(ms)
                 .to_owned();
-            match self.link.run(&cmd).await {
-                Ok(Value::Okay) => true,
-                Ok(Value::Nil) => false,
-                Ok(other) => {
-                    self.link.garbage(&LinkError::unexpected("SET NX", &other));
-                    false
-                }
-                Err(_) => false,
-            }
+            let reply = self
+                .link
+                .run(&cmd, "SET NX", |v| matches!(v, Value::Okay | Value::Nil))
+                .await;
+            // Recorded now, or already recorded, or unknown: only the first is "first".
+            matches!(reply, Ok(Value::Okay))
         })
     }
 }

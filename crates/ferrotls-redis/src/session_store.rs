@@ -171,6 +171,11 @@ impl SessionStore for MemorySessionStore {
 const TAKE_SCRIPT: &str =
     "local v = redis.call('GET', KEYS[1]) if v then redis.call('DEL', KEYS[1]) end return v";
 
+/// What a take may answer: nothing, or the stored bytes.
+fn nil_or_bulk(v: &Value) -> bool {
+    matches!(v, Value::Nil | Value::BulkString(_))
+}
+
 /// The session store on Redis.
 #[derive(Debug)]
 pub struct RedisSessionStore {
@@ -225,14 +230,21 @@ impl RedisSessionStore {
 
     async fn take_raw(&self, name: &[u8]) -> Result<Value, LinkError> {
         if !self.use_script.load(Ordering::Relaxed) {
-            let reply = self.link.run(redis::cmd("GETDEL").arg(name)).await;
+            let reply = self
+                .link
+                .run(redis::cmd("GETDEL").arg(name), "GETDEL", nil_or_bulk)
+                .await;
             match reply {
                 Err(e) if e.is_unknown_command() => self.use_script.store(true, Ordering::Relaxed),
                 other => return other,
             }
         }
         self.link
-            .run(redis::cmd("EVAL").arg(TAKE_SCRIPT).arg(1).arg(name))
+            .run(
+                redis::cmd("EVAL").arg(TAKE_SCRIPT).arg(1).arg(name),
+                "EVAL",
+                nil_or_bulk,
+            )
             .await
     }
 }
@@ -250,17 +262,16 @@ impl SessionStore for RedisSessionStore {
             let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
             let reply = self
                 .link
-                .run(redis::cmd("SET").arg(&name).arg(sealed).arg("PX").arg(ms))
+                .run(
+                    redis::cmd("SET").arg(&name).arg(sealed).arg("PX").arg(ms),
+                    "SET",
+                    |v| matches!(v, Value::Okay),
+                )
                 .await;
             match reply {
-                Ok(Value::Okay) => {
+                Ok(_) => {
                     bump(&self.counters.stored);
                     true
-                }
-                Ok(other) => {
-                    self.link.garbage(&LinkError::unexpected("SET", &other));
-                    bump(&self.counters.failures);
-                    false
                 }
                 Err(_) => {
                     bump(&self.counters.failures);
@@ -279,12 +290,7 @@ impl SessionStore for RedisSessionStore {
             let sealed = match self.take_raw(&name).await {
                 Ok(Value::Nil) => return self.counters.miss(),
                 Ok(Value::BulkString(b)) => b,
-                Ok(other) => {
-                    self.link.garbage(&LinkError::unexpected("GETDEL", &other));
-                    bump(&self.counters.failures);
-                    return self.counters.miss();
-                }
-                Err(_) => {
+                Ok(_) | Err(_) => {
                     bump(&self.counters.failures);
                     return self.counters.miss();
                 }

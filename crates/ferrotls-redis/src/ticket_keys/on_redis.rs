@@ -24,6 +24,11 @@ use crate::BoxFuture;
 const PLAIN: u8 = 0;
 const SEALED: u8 = 1;
 
+/// What GET (or SET NX GET) may answer: nothing, or the stored bytes.
+fn nil_or_bulk(v: &Value) -> bool {
+    matches!(v, Value::Nil | Value::BulkString(_))
+}
+
 /// The ticket-key source shared by a fleet through Redis.
 #[derive(Debug)]
 pub struct RedisTicketKeys {
@@ -104,12 +109,15 @@ impl RedisTicketKeys {
         let id = self.schedule.id(slot);
         match self
             .link
-            .run(redis::cmd("GET").arg(self.redis_key(id)))
+            .run(
+                redis::cmd("GET").arg(self.redis_key(id)),
+                "GET",
+                nil_or_bulk,
+            )
             .await?
         {
-            Value::Nil => Ok(None),
             Value::BulkString(stored) => self.accept(slot, &stored, now),
-            other => Err(self.garbage("GET", &other)),
+            _ => Ok(None),
         }
     }
 
@@ -128,12 +136,6 @@ impl RedisTicketKeys {
                 reply: format!("ticket key {id} that does not open under the wrapping key"),
             })?;
         Ok(self.cache.insert(key, now))
-    }
-
-    fn garbage(&self, command: &'static str, reply: &Value) -> LinkError {
-        let e = LinkError::unexpected(command, reply);
-        self.link.garbage(&e);
-        e
     }
 
     /// Reads key number `slot`, creating it if no server has yet.
@@ -164,10 +166,9 @@ impl RedisTicketKeys {
             .arg("EX")
             .arg(ttl)
             .to_owned();
-        match self.link.run(&cmd).await {
-            Ok(Value::Nil) => self.accept(slot, &stored, now),
+        match self.link.run(&cmd, "SET NX", nil_or_bulk).await {
             Ok(Value::BulkString(theirs)) => self.accept(slot, &theirs, now),
-            Ok(other) => Err(self.garbage("SET NX", &other)),
+            Ok(_) => self.accept(slot, &stored, now),
             Err(e) if e.is_refused_by_server() => {
                 // A server before 7.0 refuses NX with GET: plain SET NX, then read.
                 let cmd = redis::cmd("SET")
@@ -177,10 +178,10 @@ impl RedisTicketKeys {
                     .arg("EX")
                     .arg(ttl)
                     .to_owned();
-                match self.link.run(&cmd).await? {
+                let landed = |v: &Value| matches!(v, Value::Okay | Value::Nil);
+                match self.link.run(&cmd, "SET NX", landed).await? {
                     Value::Okay => self.accept(slot, &stored, now),
-                    Value::Nil => self.read(slot, now).await,
-                    other => Err(self.garbage("SET NX", &other)),
+                    _ => self.read(slot, now).await,
                 }
             }
             Err(e) => Err(e),

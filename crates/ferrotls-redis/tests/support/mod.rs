@@ -275,10 +275,11 @@ impl FakeServer {
 fn serve(mut conn: TcpStream, kind: Fake, stop: &AtomicBool) {
     let _ = conn.set_read_timeout(Some(Duration::from_millis(100)));
     let mut buf = [0u8; 4096];
+    let mut pending = Vec::new();
     while !stop.load(Ordering::Acquire) {
         match conn.read(&mut buf) {
             Ok(0) => return,
-            Ok(_) => {}
+            Ok(n) => pending.extend_from_slice(&buf[..n]),
             Err(e)
                 if matches!(
                     e.kind(),
@@ -289,18 +290,53 @@ fn serve(mut conn: TcpStream, kind: Fake, stop: &AtomicBool) {
             }
             Err(_) => return,
         }
-        let reply: &[u8] = match kind {
-            Fake::Garbage => b"\x00\xffthis is not redis\x07\r\n?",
-            Fake::WrongType => b":1\r\n",
-            Fake::Slow(after) => {
-                std::thread::sleep(after);
-                b"+OK\r\n"
+        // One reply per complete command (clients pipeline their setup commands).
+        let commands = take_commands(&mut pending).max(1);
+        for _ in 0..commands {
+            let reply: &[u8] = match kind {
+                Fake::Garbage => b"\x00\xffthis is not redis\x07\r\n?",
+                Fake::WrongType => b":1\r\n",
+                Fake::Slow(after) => {
+                    std::thread::sleep(after);
+                    b"+OK\r\n"
+                }
+            };
+            if conn.write_all(reply).is_err() {
+                return;
             }
-        };
-        if conn.write_all(reply).is_err() {
-            return;
         }
     }
+}
+
+/// Removes the complete RESP commands (`*N` arrays of `$L` strings) at the front of
+/// `buf` and returns how many there were.
+fn take_commands(buf: &mut Vec<u8>) -> usize {
+    fn line(buf: &[u8], at: usize) -> Option<(usize, usize)> {
+        let end = at + buf.get(at..)?.windows(2).position(|w| w == b"\r\n")?;
+        let n = std::str::from_utf8(buf.get(at + 1..end)?)
+            .ok()?
+            .parse()
+            .ok()?;
+        Some((n, end + 2))
+    }
+    fn command(buf: &[u8]) -> Option<usize> {
+        if buf.first() != Some(&b'*') {
+            return None;
+        }
+        let (args, mut at) = line(buf, 0)?;
+        for _ in 0..args {
+            let (len, next) = line(buf, at)?;
+            at = next + len + 2;
+            buf.get(..at)?;
+        }
+        Some(at)
+    }
+    let mut count = 0;
+    while let Some(used) = command(buf) {
+        buf.drain(..used);
+        count += 1;
+    }
+    count
 }
 
 impl Drop for FakeServer {
