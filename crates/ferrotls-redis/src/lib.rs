@@ -36,8 +36,8 @@ pub use replay::{MemoryReplayGuard, RedisReplayGuard, ReplayGuard};
 pub use seal::{FleetKey, FleetKeyError};
 pub use session_store::{MemorySessionStore, RedisSessionStore, SessionStore, StoreStats};
 pub use ticket_keys::{
-    FileTicketKeys, KeyId, KeySchedule, LocalTicketKeys, RedisTicketKeys, TicketKey,
-    TicketKeyBackend,
+    FileTicketKeys, KeyId, KeySchedule, LocalTicketKeys, RedisTicketKeys, Refresh,
+    SharedTicketKeys, TicketKey, TicketKeyBackend,
 };
 
 /// The future an operation of these traits returns (boxed, so the traits can be

@@ -11,6 +11,7 @@
 
 mod file;
 mod on_redis;
+mod shared;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -22,6 +23,7 @@ use crate::BoxFuture;
 
 pub use self::file::{FileTicketKeys, KeyFileError};
 pub use self::on_redis::RedisTicketKeys;
+pub use self::shared::{Refresh, SharedTicketKeys, MAX_WANTED};
 
 /// Length of a ticket key's material (an AES-256-GCM key, as the ticketer uses).
 pub const KEY_LEN: usize = 32;
