@@ -214,3 +214,68 @@ async fn redis_down_at_start_costs_tickets_not_handshakes() {
         )
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_rotate_while_clients_reconnect_across_servers() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let cert = cert();
+    // A new key every second, each opening tickets for 10 s more; fetched 1 s early.
+    let schedule = KeySchedule {
+        period: 1,
+        decrypt_for: 10,
+        skew: 1,
+    };
+    let refresh = Refresh {
+        every: Duration::from_millis(50),
+        lookahead: 1,
+        skew: 1,
+    };
+    let mut servers = Vec::new();
+    for _ in 0..2 {
+        let backend = RedisTicketKeys::new(
+            redis.config(Duration::from_millis(500), &MemoryLog::new()),
+            schedule,
+            Some(FleetKey::derive(&SECRET, "ticket keys", Provider::system()).unwrap()),
+            Provider::system(),
+        )
+        .unwrap();
+        let keys = SharedTicketKeys::start(Arc::new(backend), Provider::system(), refresh).await;
+        let ticketer = Ticketer::with_source(Provider::system(), keys, 10);
+        servers.push(server(&cert, Arc::new(ticketer)));
+    }
+    const CLIENTS: usize = 20;
+    const RECONNECTIONS: usize = 1000;
+    let clients: Vec<_> = (0..CLIENTS)
+        .map(|i| client(&cert, VERSIONS[i % 2]))
+        .collect();
+    for (i, c) in clients.iter().enumerate() {
+        assert!(!connect(c, &servers[i % 2]).0, "first connections are full");
+    }
+    let start = Instant::now();
+    let mut resumed = 0;
+    for n in 0..RECONNECTIONS {
+        // Round-robin over clients, each to the other server than last time.
+        let server = &servers[(n / CLIENTS + n) % 2];
+        resumed += usize::from(connect(&clients[n % CLIENTS], server).0);
+        if n % 100 == 99 {
+            // Spread the run over about three key periods.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+    let took = start.elapsed();
+    let made: Vec<Vec<u8>> = redis::cmd("KEYS")
+        .arg("ferrotls:ticket-key:*")
+        .query(&mut redis.raw())
+        .unwrap();
+    eprintln!(
+        "{RECONNECTIONS} reconnections in {took:?} over {} keys: {resumed} resumed",
+        made.len()
+    );
+    assert!(made.len() >= 3, "keys rotated: {} made", made.len());
+    assert!(
+        resumed * 100 >= RECONNECTIONS * 99,
+        "{resumed} of {RECONNECTIONS} resumed"
+    );
+}
