@@ -13,6 +13,8 @@ need python3 || missing+=(python3)
 # the key-log test captures loopback with tshark and decrypts it.
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 need tshark || missing+=(tshark)
+# The fleet tests of ferrotls-redis start Debian's redis-server on a free port.
+need redis-server || missing+=(redis-server)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   if need sudo; then SUDO=sudo; else SUDO=; fi

@@ -103,5 +103,6 @@ pub use client::{ClientConfig, ClientConnection};
 pub use conn::Connection;
 pub use error::Error;
 pub use rustls_pki_types as pki_types;
+/// Ticket keys from a source the server does not own (a fleet's shared schedule).
 pub use server::{ServerConfig, ServerConnection};
 pub use stream::{Stream, StreamOwned};

@@ -8,7 +8,10 @@ pub(crate) mod session;
 pub use connection::ServerConnection;
 
 pub(crate) use session::TICKET_NONCE_LEN;
-pub use session::{InMemorySessionCache, ServerSessionCache, StoredSession, Ticketer};
+pub use session::{
+    InMemorySessionCache, RotatingTicketKeys, ServerSessionCache, StoredSession, TicketKey,
+    TicketKeySource, Ticketer,
+};
 
 use std::sync::Arc;
 

@@ -283,19 +283,14 @@ impl std::hash::Hasher for IdHasher {
     }
 }
 
-/// Encrypts session state into tickets under keys that rotate every `rotation`
-/// seconds; tickets under the previous key are still accepted, so a ticket lives
-/// between one and two rotation periods (RFC 5077, 4 and 5.5).
-#[derive(Debug)]
-pub struct Ticketer {
-    provider: Provider,
-    rotation: u64,
-    keys: Mutex<Vec<TicketKey>>,
-}
-
-struct TicketKey {
+/// A session-ticket key: the 4-byte name sent in the clear at the front of each
+/// ticket (RFC 5077, 4: key_name) and the AES-256-GCM key that seals it. The key
+/// material lives inside aws-lc from construction on and is cleared when the last
+/// `Arc` of it is dropped.
+pub struct TicketKey {
     id: [u8; 4],
     key: AeadKey,
+    /// When the key was made, in Unix seconds (the default source rotates by it).
     created: u64,
 }
 
@@ -305,6 +300,102 @@ impl Debug for TicketKey {
     }
 }
 
+impl TicketKey {
+    /// The key named `id` with 32 bytes of `material` (the caller clears its copy);
+    /// `None` for material of another length.
+    pub fn new(id: [u8; 4], material: &[u8]) -> Option<Self> {
+        Some(TicketKey {
+            id,
+            key: AeadKey::new(TICKET_ALG, material).ok()?,
+            created: 0,
+        })
+    }
+
+    /// The name tickets under this key carry.
+    pub fn id(&self) -> [u8; 4] {
+        self.id
+    }
+}
+
+/// Where a [`Ticketer`] gets its keys. Both calls are made during a handshake and
+/// must answer at once, from memory: a source shared by a fleet (ferrotls-redis)
+/// keeps its keys in a cache that it refreshes in the background, so no handshake
+/// waits on the network. Times are Unix seconds from the server's clock provider.
+pub trait TicketKeySource: Debug + Send + Sync {
+    /// The key to seal a new ticket with at `now`; `None` when there is none (the
+    /// server issues no ticket, and the client's next connection is a full
+    /// handshake).
+    fn encrypting_key(&self, now: u64) -> Option<Arc<TicketKey>>;
+    /// The key named `id` if it still opens tickets at `now`; `None` for a name
+    /// unknown or past its decrypt-until time (the handshake goes on in full).
+    fn decrypting_key(&self, id: [u8; 4], now: u64) -> Option<Arc<TicketKey>>;
+}
+
+/// The default source: random keys made in this process that rotate every
+/// `rotation` seconds; tickets under the previous key are still accepted, so a
+/// ticket lives between one and two rotation periods (RFC 5077, 4 and 5.5).
+/// Another server, or this one restarted, opens none of its tickets.
+#[derive(Debug)]
+pub struct RotatingTicketKeys {
+    provider: Provider,
+    rotation: u64,
+    /// The current key and the one before it, newest last.
+    keys: Mutex<Vec<Arc<TicketKey>>>,
+}
+
+impl RotatingTicketKeys {
+    /// Keys that rotate every `rotation_secs` seconds (at least 60).
+    pub fn new(provider: Provider, rotation_secs: u64) -> Self {
+        RotatingTicketKeys {
+            provider,
+            rotation: rotation_secs.max(60),
+            keys: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Rotates if due and runs `f` on the current keys (newest last). The AEAD key
+    /// of each ticket key is built once, when the key is made.
+    fn with_keys<T>(&self, now: u64, f: impl FnOnce(&[Arc<TicketKey>]) -> Option<T>) -> Option<T> {
+        let mut keys = self.keys.lock().ok()?;
+        if keys.last().is_none_or(|k| now >= k.created + self.rotation) {
+            let id = self.provider.random_array::<4>().ok()?;
+            let mut secret = self.provider.random_array::<32>().ok()?;
+            let key = TicketKey::new(id, &secret);
+            secret.as_mut_slice().zeroize();
+            keys.push(Arc::new(TicketKey {
+                created: now,
+                ..key?
+            }));
+        }
+        // Keep the current key and the one before it.
+        let excess = keys.len().saturating_sub(2);
+        keys.drain(..excess);
+        f(&keys)
+    }
+}
+
+impl TicketKeySource for RotatingTicketKeys {
+    fn encrypting_key(&self, now: u64) -> Option<Arc<TicketKey>> {
+        self.with_keys(now, |keys| keys.last().cloned())
+    }
+
+    fn decrypting_key(&self, id: [u8; 4], now: u64) -> Option<Arc<TicketKey>> {
+        self.with_keys(now, |keys| keys.iter().find(|k| k.id == id).cloned())
+    }
+}
+
+/// Encrypts session state into tickets under keys from a [`TicketKeySource`]
+/// (RFC 5077, 4), and opens them.
+#[derive(Debug)]
+pub struct Ticketer {
+    provider: Provider,
+    /// Seconds a ticket is announced to live.
+    lifetime: u64,
+    /// Seconds after its session was made that a ticket is still accepted.
+    max_age: u64,
+    keys: Arc<dyn TicketKeySource>,
+}
+
 /// Length of a ticket's AES-GCM nonce.
 pub(crate) const TICKET_NONCE_LEN: usize = 12;
 /// Key id and nonce, in the clear before the ciphertext.
@@ -312,43 +403,44 @@ const TICKET_HEADER_LEN: usize = 4 + TICKET_NONCE_LEN;
 const TICKET_ALG: AeadAlgorithm = AeadAlgorithm::Aes256Gcm;
 
 impl Ticketer {
-    /// A ticketer whose keys rotate every `rotation_secs` seconds (at least 60).
+    /// A ticketer with in-process keys that rotate every `rotation_secs` seconds (at
+    /// least 60; [`RotatingTicketKeys`]): tickets are announced to live one rotation
+    /// period and accepted for two.
     pub fn new(provider: Provider, rotation_secs: u64) -> Self {
+        let keys = RotatingTicketKeys::new(provider.clone(), rotation_secs);
+        let rotation = keys.rotation;
         Ticketer {
             provider,
-            rotation: rotation_secs.max(60),
-            keys: Mutex::new(Vec::new()),
+            lifetime: rotation,
+            max_age: rotation.saturating_mul(2),
+            keys: Arc::new(keys),
+        }
+    }
+
+    /// A ticketer with keys from `keys` (shared by a fleet, say), whose tickets are
+    /// announced to live, and are accepted for, `lifetime_secs` seconds (at least 1).
+    /// A key should open tickets for at least that long after it stops sealing them.
+    pub fn with_source(
+        provider: Provider,
+        keys: Arc<dyn TicketKeySource>,
+        lifetime_secs: u64,
+    ) -> Self {
+        let lifetime = lifetime_secs.max(1);
+        Ticketer {
+            provider,
+            lifetime,
+            max_age: lifetime,
+            keys,
         }
     }
 
     /// Seconds a ticket is announced to live (RFC 5077, 3.3 lifetime hint).
     pub fn lifetime(&self) -> u32 {
-        u32::try_from(self.rotation).unwrap_or(u32::MAX)
+        u32::try_from(self.lifetime).unwrap_or(u32::MAX)
     }
 
     fn now(&self) -> u64 {
         self.provider.time.now().as_secs()
-    }
-
-    /// Rotates if due and runs `f` on the current keys (newest last). The AEAD key
-    /// of each ticket key is built once, when the key is made.
-    fn with_keys<T>(&self, now: u64, f: impl FnOnce(&[TicketKey]) -> Option<T>) -> Option<T> {
-        let mut keys = self.keys.lock().ok()?;
-        if keys.last().is_none_or(|k| now >= k.created + self.rotation) {
-            let id = self.provider.random_array::<4>().ok()?;
-            let mut secret = self.provider.random_array::<32>().ok()?;
-            let key = AeadKey::new(TICKET_ALG, &secret);
-            secret.as_mut_slice().zeroize();
-            keys.push(TicketKey {
-                id,
-                key: key.ok()?,
-                created: now,
-            });
-        }
-        // Keep the current key and the one before it.
-        let excess = keys.len().saturating_sub(2);
-        keys.drain(..excess);
-        f(&keys)
     }
 
     /// Seals `session` into a ticket: key id, nonce, AES-256-GCM ciphertext. `None`
@@ -377,20 +469,25 @@ impl Ticketer {
         }
         // One buffer, sized exactly: the session is encoded where it is sealed, so no
         // plaintext copy is left behind in a reallocated buffer.
+        let current = self.keys.encrypting_key(self.now())?;
         let mut out = Vec::with_capacity(TICKET_HEADER_LEN + session.encoded_len() + TAG_LEN);
-        self.with_keys(self.now(), |keys| {
-            let current = keys.last()?;
-            out.extend_from_slice(&current.id);
-            out.extend_from_slice(&nonce);
-            session.encode_into(&mut out);
-            let plain = out.get_mut(TICKET_HEADER_LEN..)?;
-            let tag = current
-                .key
-                .seal_in_place_separate_tag(nonce, &current.id, plain)
-                .ok()?;
-            out.extend_from_slice(&tag);
-            Some(out)
-        })
+        out.extend_from_slice(&current.id);
+        out.extend_from_slice(&nonce);
+        session.encode_into(&mut out);
+        let plain = out.get_mut(TICKET_HEADER_LEN..)?;
+        let sealed = current
+            .key
+            .seal_in_place_separate_tag(nonce, &current.id, plain);
+        match sealed {
+            Ok(tag) => {
+                out.extend_from_slice(&tag);
+                Some(out)
+            }
+            Err(_) => {
+                out.zeroize();
+                None
+            }
+        }
     }
 
     /// Opens a ticket; `None` for anything unknown, expired or tampered with.
@@ -404,15 +501,13 @@ impl Ticketer {
         let (nonce, sealed) = rest.split_at_mut_checked(TICKET_NONCE_LEN)?;
         let nonce: [u8; TICKET_NONCE_LEN] = (&*nonce).try_into().ok()?;
         let now = self.now();
-        let rotation = self.rotation;
-        self.with_keys(now, |keys| {
-            let key = keys.iter().find(|k| k.id == *id)?;
-            let plain = key.key.open_in_place(nonce, id, sealed)?;
-            let session = StoredSession::decode(plain);
-            plain.zeroize();
-            let session = session?;
-            (now < session.created.saturating_add(rotation.saturating_mul(2))).then_some(session)
-        })
+        let id: [u8; 4] = (&*id).try_into().ok()?;
+        let key = self.keys.decrypting_key(id, now)?;
+        let plain = key.key.open_in_place(nonce, &id, sealed)?;
+        let session = StoredSession::decode(plain);
+        plain.zeroize();
+        let session = session?;
+        (now < session.created.saturating_add(self.max_age)).then_some(session)
     }
 }
 
@@ -575,6 +670,69 @@ mod tests {
         );
         let ticket = a.encrypt(&session(1_000_000)).unwrap();
         assert!(b.decrypt(&ticket).is_none());
+    }
+
+    /// Keys a test hands out by hand: one sealing key, any number opening.
+    #[derive(Debug, Default)]
+    struct HandKeys {
+        sealing: Mutex<Option<Arc<TicketKey>>>,
+        opening: Mutex<Vec<Arc<TicketKey>>>,
+    }
+
+    impl TicketKeySource for HandKeys {
+        fn encrypting_key(&self, _: u64) -> Option<Arc<TicketKey>> {
+            self.sealing.lock().unwrap().clone()
+        }
+        fn decrypting_key(&self, id: [u8; 4], _: u64) -> Option<Arc<TicketKey>> {
+            let keys = self.opening.lock().unwrap();
+            keys.iter().find(|k| k.id() == id).cloned()
+        }
+    }
+
+    #[test]
+    fn tickets_from_a_shared_source_open_on_another_server() {
+        let key = Arc::new(TicketKey::new([1, 2, 3, 4], &[5; 32]).unwrap());
+        assert!(TicketKey::new([0; 4], &[5; 31]).is_none());
+        assert_eq!(format!("{key:?}"), "TicketKey([01, 02, 03, 04], created 0)");
+        let source = Arc::new(HandKeys::default());
+        *source.sealing.lock().unwrap() = Some(key.clone());
+        let a = Ticketer::with_source(provider(1_000_000), source.clone(), 600);
+        let b = Ticketer::with_source(provider(1_000_100), source.clone(), 600);
+        assert_eq!(a.lifetime(), 600);
+        let ticket = a.encrypt(&session(1_000_000)).unwrap();
+        assert_eq!(ticket.get(..4), Some(&[1, 2, 3, 4][..]), "named by the key");
+        assert!(
+            b.decrypt(&ticket).is_none(),
+            "the source no longer opens it"
+        );
+        source.opening.lock().unwrap().push(key);
+        let back = b.decrypt(&ticket).expect("opened by server B");
+        assert_eq!(back.master_secret.as_bytes(), &[7u8; 48]);
+        // The announced lifetime is also the most a ticket is accepted for.
+        let late = Ticketer::with_source(provider(1_000_600), source.clone(), 600);
+        assert!(late.decrypt(&ticket).is_none());
+        // No sealing key: no ticket.
+        *source.sealing.lock().unwrap() = None;
+        assert!(a.encrypt(&session(1_000_000)).is_none());
+    }
+
+    #[test]
+    fn rotating_keys_keep_the_previous_one() {
+        let keys = RotatingTicketKeys::new(provider(0), 10);
+        let first = keys.encrypting_key(1_000).unwrap();
+        assert_eq!(
+            keys.encrypting_key(1_059).unwrap().id(),
+            first.id(),
+            "60 s at least"
+        );
+        let second = keys.encrypting_key(1_060).unwrap();
+        assert_ne!(second.id(), first.id());
+        assert!(keys.decrypting_key(first.id(), 1_060).is_some());
+        assert!(
+            keys.decrypting_key(first.id(), 1_120).is_none(),
+            "two periods"
+        );
+        assert!(keys.decrypting_key(second.id(), 1_120).is_some());
     }
 
     #[test]
