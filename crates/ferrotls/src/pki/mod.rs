@@ -66,8 +66,8 @@ pub trait ServerCertVerifier: Debug + Send + Sync {
     ) -> Result<ServerCertVerified, Error>;
 
     /// Whether the handshake pauses for the verdict instead of calling
-    /// `verify_server_cert` ([`crate::pause::Operation::VerifyServerCert`]). No by
-    /// default; [`crate::pause::DeferredServerCertVerifier`] says yes.
+    /// `verify_server_cert` (`pause::Operation::VerifyServerCert`). No by
+    /// default; `pause::DeferredServerCertVerifier` says yes.
     fn pauses(&self) -> bool {
         false
     }
@@ -106,8 +106,8 @@ pub trait ClientCertVerifier: Debug + Send + Sync {
 
     /// Whether the handshake pauses for the verdict on a client's (non-empty) chain
     /// instead of calling `verify_client_cert`
-    /// ([`crate::pause::Operation::VerifyClientCert`]). No by default;
-    /// [`crate::pause::DeferredClientCertVerifier`] says yes.
+    /// (`pause::Operation::VerifyClientCert`). No by default;
+    /// `pause::DeferredClientCertVerifier` says yes.
     fn pauses(&self) -> bool {
         false
     }
@@ -224,6 +224,20 @@ pub fn spki_of(cert_der: &[u8]) -> Result<&[u8], CertificateError> {
         .ok_or_else(bad)
 }
 
+/// A chain a verifier accepted, end-entity first, and the end-entity's
+/// SubjectPublicKeyInfo for the CertificateVerify check: what a verification,
+/// synchronous or answered after a pause, hands the next state.
+pub(crate) fn chain_and_key(
+    end_entity: CertificateDer<'static>,
+    intermediates: Vec<CertificateDer<'static>>,
+) -> Result<(Vec<CertificateDer<'static>>, Vec<u8>), CertificateError> {
+    let spki = spki_of(end_entity.as_ref())?.to_vec();
+    let mut chain = Vec::with_capacity(1 + intermediates.len());
+    chain.push(end_entity);
+    chain.extend(intermediates);
+    Ok((chain, spki))
+}
+
 /// A server chain the verifier accepted, not yet proven by a CertificateVerify
 /// (or a signed ServerKeyExchange).
 #[derive(Debug)]
@@ -247,10 +261,7 @@ pub(crate) fn verify_server_chain(
 ) -> Result<VerifiedServerChain, Error> {
     let verified =
         verifier.verify_server_cert(&end_entity, &intermediates, server_name, ocsp, now)?;
-    let spki = spki_of(end_entity.as_ref())?.to_vec();
-    let mut chain = Vec::with_capacity(1 + intermediates.len());
-    chain.push(end_entity);
-    chain.extend(intermediates);
+    let (chain, spki) = chain_and_key(end_entity, intermediates)?;
     Ok(VerifiedServerChain {
         chain,
         spki,
@@ -300,9 +311,7 @@ pub(crate) fn check_client_chain(
     };
     let intermediates: Vec<CertificateDer<'static>> = certs.collect();
     let verified = verifier.verify_client_cert(&end_entity, &intermediates, now)?;
-    let spki = spki_of(end_entity.as_ref())?.to_vec();
-    let mut chain = vec![end_entity];
-    chain.extend(intermediates);
+    let (chain, spki) = chain_and_key(end_entity, intermediates)?;
     Ok(Some(CheckedClientChain {
         chain,
         spki,

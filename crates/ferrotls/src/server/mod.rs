@@ -75,7 +75,7 @@ impl CertifiedKey {
 
     /// A chain (leaf first) whose private key, of `kind`, is held elsewhere: a KMS,
     /// an HSM or a signing service. Handshakes that must sign with it pause with
-    /// [`Operation::Sign`](crate::pause::Operation::Sign) and resume once
+    /// `pause::Operation::Sign` and resume once
     /// [`Connection::complete`](crate::Connection::complete) brings the signature.
     /// Fails if the chain is empty or the leaf does not parse.
     pub fn remote(chain: Vec<CertificateDer<'static>>, kind: KeyKind) -> Result<Self, Error> {

@@ -162,7 +162,7 @@ pub trait ServerSessionCache: Debug + Send + Sync {
     fn take(&self, id: &[u8]) -> Option<Arc<StoredSession>>;
 
     /// Whether TLS 1.2 session-ID lookups pause the handshake
-    /// ([`crate::pause::Operation::LookupSession`]) instead of calling `get`, for a
+    /// (`pause::Operation::LookupSession`) instead of calling `get`, for a
     /// store across the network. `put` is still called at once (send it on in the
     /// background), and so is `take` for TLS 1.3 stateful tickets (not pausable
     /// yet). No by default.

@@ -7,7 +7,7 @@ pub(crate) mod client;
 mod secrets;
 pub(crate) mod server;
 
-pub(crate) use secrets::application_secrets;
+pub(crate) use secrets::{application_secrets, send_finished};
 
 use crate::crypto::{hash, sign, Digest, HashAlgorithm, HashContext};
 use crate::error::{Error, PeerMisbehaved};

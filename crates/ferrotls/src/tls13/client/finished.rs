@@ -150,7 +150,7 @@ impl ClientFlightEnd {
             server_ap,
             master,
         } = self;
-        send_finished(out, suite, &client_hs, flight, &mut transcript)?;
+        crate::tls13::send_finished(out, suite, &client_hs, flight, &mut transcript)?;
         // RFC 8446, 4.4: post-handshake authentication messages extend the
         // handshake transcript through our Finished; kept only if we offered it.
         let offered_post_handshake_auth = base.config.post_handshake_auth;
@@ -217,23 +217,6 @@ fn send_end_of_early_data(
     let eoed = HandshakeMessage::new(HandshakePayload::EndOfEarlyData);
     out.send_handshake(&eoed, transcript)?;
     out.install_encrypter(suite, client_hs, Protection::Handshake)
-}
-
-/// RFC 8446, 4.4.4: our Finished, keyed by the client handshake traffic secret; it
-/// ends our flight, which goes out now.
-fn send_finished(
-    out: &mut Output<'_>,
-    suite: &'static Tls13CipherSuite,
-    client_hs: &TrafficSecret,
-    mut flight: Flight,
-    transcript: &mut Transcript,
-) -> Result<(), Error> {
-    let verify_data = finished_verify_data(suite, client_hs, transcript.current().as_ref());
-    let finished = HandshakeMessage::new(HandshakePayload::Finished(Finished {
-        verify_data: verify_data.as_ref().to_vec(),
-    }));
-    out.add_to_flight(&mut flight, &finished, transcript);
-    out.send_flight(flight)
 }
 
 /// RFC 8446, 4.4.2 and 4.4.3: our certificate and its CertificateVerify when one is

@@ -86,12 +86,8 @@ impl Connected {
             state: "Connected",
             got: "CertificateRequest",
         })?;
-        let verify_data = finished_verify_data(self.suite, base_key, transcript.current().as_ref());
-        let finished = HandshakeMessage::new(HandshakePayload::Finished(Finished {
-            verify_data: verify_data.as_ref().to_vec(),
-        }));
-        out.add_to_flight(&mut flight, &finished, &mut transcript);
-        out.send_flight(flight)?;
+        let base_key = base_key.clone();
+        crate::tls13::send_finished(out, self.suite, &base_key, flight, &mut transcript)?;
         out.record(Fact::PostHandshakeAuthAnswered {
             authenticated: with_certificate,
         });

@@ -134,9 +134,7 @@ impl AwaitServerCertVerification {
         let Operation::VerifyServerCert(request) = operation else {
             return Err(crate::error::ApiError::NoOperationPending.into());
         };
-        let spki = crate::pki::spki_of(request.end_entity.as_ref())?.to_vec();
-        let mut chain = vec![request.end_entity];
-        chain.extend(request.intermediates);
+        let (chain, spki) = crate::pki::chain_and_key(request.end_entity, request.intermediates)?;
         out.record(Fact::PeerCertificates(chain));
         Ok(ClientState13::ExpectCertificateVerify(Box::new(
             ExpectCertificateVerify {

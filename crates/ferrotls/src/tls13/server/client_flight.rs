@@ -156,9 +156,7 @@ impl AwaitClientCertVerification {
         let Operation::VerifyClientCert(request) = operation else {
             return Err(ApiError::NoOperationPending.into());
         };
-        let spki = crate::pki::spki_of(request.end_entity.as_ref())?.to_vec();
-        let mut chain = vec![request.end_entity];
-        chain.extend(request.intermediates);
+        let (chain, spki) = crate::pki::chain_and_key(request.end_entity, request.intermediates)?;
         out.record(Fact::PeerCertificates(chain));
         Ok(ServerState13::ExpectCertificateVerify(Box::new(
             ExpectCertificateVerify {

@@ -156,7 +156,7 @@ impl FlightEnd {
             mut transcript,
             flight,
         } = f;
-        send_finished(out, suite, &server_hs, flight, &mut transcript)?;
+        crate::tls13::send_finished(out, suite, &server_hs, flight, &mut transcript)?;
 
         let master = hs.into_master();
         let (client_ap, server_ap) =
@@ -393,21 +393,4 @@ impl ServerFlight {
         }));
         out.add_to_flight(&mut self.flight, &cv, &mut self.transcript);
     }
-}
-
-/// RFC 8446, 4.4.4: our Finished, keyed by the server handshake traffic secret;
-/// it ends the flight, which goes out now.
-fn send_finished(
-    out: &mut Output<'_>,
-    suite: &'static Tls13CipherSuite,
-    server_hs: &TrafficSecret,
-    mut flight: Flight,
-    transcript: &mut Transcript,
-) -> Result<(), Error> {
-    let verify_data = finished_verify_data(suite, server_hs, transcript.current().as_ref());
-    let fin = HandshakeMessage::new(HandshakePayload::Finished(Finished {
-        verify_data: verify_data.as_ref().to_vec(),
-    }));
-    out.add_to_flight(&mut flight, &fin, transcript);
-    out.send_flight(flight)
 }
