@@ -65,11 +65,27 @@ pub trait AsyncClientCertVerifier: Debug + Send + Sync + 'static {
     ) -> impl Future<Output = Result<ClientCertVerified, Error>> + Send;
 }
 
-/// Looks up TLS 1.2 sessions for a server whose session cache pauses
-/// ([`ferrotls::server::ServerSessionCache::pauses`]).
+/// Looks up TLS 1.2 sessions and takes TLS 1.3 stateful tickets for a server
+/// whose session cache pauses ([`ferrotls::server::ServerSessionCache::pauses`]).
 pub trait AsyncSessionStore: Debug + Send + Sync + 'static {
     /// The session stored under `id`, if any.
     fn get(&self, id: Vec<u8>) -> impl Future<Output = Option<Arc<StoredSession>>> + Send;
+    /// Removes and returns the session under `id`, atomically: a second `take`
+    /// (from any server sharing the store) finds nothing.
+    fn take(&self, id: Vec<u8>) -> impl Future<Output = Option<Arc<StoredSession>>> + Send;
+}
+
+/// Records ClientHellos with early data for a server whose anti-replay guard
+/// pauses ([`ferrotls::server::AntiReplay::pauses`]; RFC 8446, 8.2).
+pub trait AsyncAntiReplay: Debug + Send + Sync + 'static {
+    /// Records `digest` for `window_ms`: `Ok(true)` if it was not seen before,
+    /// `Ok(false)` for a replay, `Err` (why) if the record could not be checked
+    /// (early data is then refused).
+    fn first_seen(
+        &self,
+        digest: Vec<u8>,
+        window_ms: u64,
+    ) -> impl Future<Output = Result<bool, String>> + Send;
 }
 
 // The traits above return `impl Future`, which `dyn` cannot hold: these box it.
@@ -117,11 +133,25 @@ impl<T: AsyncClientCertVerifier> DynClientVerifier for T {
 
 trait DynSessionStore: Debug + Send + Sync {
     fn get(&self, id: Vec<u8>) -> BoxFuture<'_, Option<Arc<StoredSession>>>;
+    fn take(&self, id: Vec<u8>) -> BoxFuture<'_, Option<Arc<StoredSession>>>;
 }
 
 impl<T: AsyncSessionStore> DynSessionStore for T {
     fn get(&self, id: Vec<u8>) -> BoxFuture<'_, Option<Arc<StoredSession>>> {
         Box::pin(AsyncSessionStore::get(self, id))
+    }
+    fn take(&self, id: Vec<u8>) -> BoxFuture<'_, Option<Arc<StoredSession>>> {
+        Box::pin(AsyncSessionStore::take(self, id))
+    }
+}
+
+trait DynAntiReplay: Debug + Send + Sync {
+    fn first_seen(&self, digest: Vec<u8>, window_ms: u64) -> BoxFuture<'_, Result<bool, String>>;
+}
+
+impl<T: AsyncAntiReplay> DynAntiReplay for T {
+    fn first_seen(&self, digest: Vec<u8>, window_ms: u64) -> BoxFuture<'_, Result<bool, String>> {
+        Box::pin(AsyncAntiReplay::first_seen(self, digest, window_ms))
     }
 }
 
@@ -134,6 +164,7 @@ pub struct AsyncHandlers {
     server_verifier: Option<Arc<dyn DynServerVerifier>>,
     client_verifier: Option<Arc<dyn DynClientVerifier>>,
     sessions: Option<Arc<dyn DynSessionStore>>,
+    anti_replay: Option<Arc<dyn DynAntiReplay>>,
 }
 
 impl AsyncHandlers {
@@ -159,9 +190,15 @@ impl AsyncHandlers {
         self
     }
 
-    /// Answers `Operation::LookupSession`.
+    /// Answers `Operation::LookupSession` and `Operation::TakeSession`.
     pub fn session_store(mut self, store: impl AsyncSessionStore) -> Self {
         self.sessions = Some(Arc::new(store));
+        self
+    }
+
+    /// Answers `Operation::CheckReplay`.
+    pub fn anti_replay(mut self, guard: impl AsyncAntiReplay) -> Self {
+        self.anti_replay = Some(Arc::new(guard));
         self
     }
 
@@ -178,6 +215,15 @@ impl AsyncHandlers {
             Operation::LookupSession(r) => {
                 Completion::Session(self.sessions.as_ref()?.get(r.id).await)
             }
+            Operation::TakeSession(r) => {
+                Completion::Session(self.sessions.as_ref()?.take(r.id).await)
+            }
+            Operation::CheckReplay(r) => Completion::Replay(
+                self.anti_replay
+                    .as_ref()?
+                    .first_seen(r.digest, r.window_ms)
+                    .await,
+            ),
             _ => return None,
         })
     }

@@ -416,6 +416,11 @@ impl AsyncSessionStore for SlowSessions {
         use ferrotls::server::ServerSessionCache;
         self.0.get(&id)
     }
+    async fn take(&self, id: Vec<u8>) -> Option<Arc<ferrotls::server::StoredSession>> {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        use ferrotls::server::ServerSessionCache;
+        self.0.take(&id)
+    }
 }
 
 /// Stores at once, looks up only through the pause API.

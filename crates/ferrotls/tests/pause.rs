@@ -19,7 +19,7 @@ use ferrotls::pki::{
     ClientAuthVerifier, PinnedCertVerifier, RootStore, ServerCertVerifier, TrustAnchor, Verifier,
 };
 use ferrotls::server::{
-    CertifiedKey, InMemorySessionCache, ServerConfig, ServerSessionCache, StoredSession,
+    AntiReplay, CertifiedKey, InMemorySessionCache, ServerConfig, ServerSessionCache, StoredSession,
 };
 use ferrotls::Error;
 use rustls_pki_types::CertificateDer;
@@ -967,4 +967,202 @@ fn tls12_session_lookups_pause_and_resume_the_session() {
     let seen = run(&mut p, |_, _| Completion::Session(None)).expect("handshake");
     assert_eq!(seen.len(), 1);
     assert!(!p.server.negotiated().resumed);
+}
+
+/// ClientHello recording in memory (RFC 8446, 8.2), for the tests' handlers.
+#[derive(Debug, Default)]
+struct Recorder {
+    seen: std::sync::Mutex<std::collections::HashSet<Vec<u8>>>,
+}
+
+impl AntiReplay for Recorder {
+    fn first_seen(&self, digest: &[u8], window_ms: u64) -> bool {
+        assert_eq!(
+            window_ms, 20_000,
+            "twice the freshness window of RFC 8446, 8.3"
+        );
+        self.seen.lock().unwrap().insert(digest.to_vec())
+    }
+}
+
+/// An anti-replay guard across the network: it is asked only through the pause API.
+#[derive(Debug)]
+struct RemoteReplay;
+
+impl AntiReplay for RemoteReplay {
+    fn first_seen(&self, _: &[u8], _: u64) -> bool {
+        panic!("a guard that pauses is not asked synchronously")
+    }
+    fn pauses(&self) -> bool {
+        true
+    }
+}
+
+#[test]
+fn tls13_ticket_takes_and_replay_checks_pause_and_early_data_is_accepted_once() {
+    let id = ecdsa();
+    let inner = Arc::new(InMemorySessionCache::new(16));
+    let recorder = Arc::new(Recorder::default());
+    let server = server_config(&[&id])
+        .max_early_data(1024)
+        .session_cache(Arc::new(RemoteSessions {
+            inner: inner.clone(),
+        }))
+        .anti_replay(Arc::new(RemoteReplay))
+        .build()
+        .unwrap();
+    let client = client_config(&[&id]).early_data(true).build().unwrap();
+    let handlers = Handlers::new()
+        .session_store(inner.clone())
+        .anti_replay(recorder.clone());
+    let pair = || Pair {
+        client: ferrotls::ClientConnection::new(client.clone(), "localhost".try_into().unwrap())
+            .unwrap(),
+        server: ferrotls::ServerConnection::new(server.clone()).unwrap(),
+        client_keys: Arc::default(),
+        server_keys: Arc::default(),
+    };
+
+    // A full handshake offers no ticket: nothing to wait for; it stores tickets.
+    let mut p = pair();
+    assert!(run(&mut p, answer_with(&handlers))
+        .expect("full")
+        .is_empty());
+    assert!(!p.server.negotiated().resumed);
+
+    // 0-RTT: the stateful ticket is taken, the ClientHello recorded, both through
+    // the pause API, and the early data accepted.
+    let mut p = pair();
+    assert_eq!(p.client.write_early_data(b"only once").unwrap(), 9);
+    let first_flight = p.client.pending_tls().to_vec();
+    let taken = std::cell::RefCell::new(None);
+    let seen = run(&mut p, |_, op| {
+        let c = handlers.answer(op).expect("a handler");
+        if let (Operation::TakeSession(_), Completion::Session(s)) = (op, &c) {
+            *taken.borrow_mut() = s.clone();
+        }
+        c
+    })
+    .expect("0-RTT");
+    let kinds: Vec<&str> = seen.iter().map(|s| s.op.describe()).collect();
+    assert_eq!(kinds, ["a session lookup", "a replay check"]);
+    for s in &seen {
+        assert_eq!(
+            s.step,
+            "while the session cache and the anti-replay guard were asked about the ClientHello"
+        );
+    }
+    assert!(matches!(seen[0].op, Operation::TakeSession(_)));
+    assert!(p.server.negotiated().resumed);
+    assert!(p.server.early_data_accepted());
+    let session = taken.into_inner().expect("the ticket was in the store");
+
+    // The same first flight replayed to another server of the fleet: the ticket is
+    // gone (single-use), and even a store that still had it would not let the
+    // early data in, because the ClientHello was recorded. The handshake goes on.
+    for answer_take in [None, Some(session)] {
+        let mut replayed = ferrotls::ServerConnection::new(server.clone()).unwrap();
+        let mut rest = &first_flight[..];
+        while !rest.is_empty() {
+            let n = replayed.feed_tls(rest);
+            rest = &rest[n..];
+            replayed
+                .process_new_packets()
+                .expect("a replay is no error");
+            while let Some(op) = replayed.pending_operation().cloned() {
+                let c = match op {
+                    Operation::TakeSession(_) => Completion::Session(answer_take.clone()),
+                    other => handlers.answer(&other).unwrap(),
+                };
+                if let Completion::Replay(r) = &c {
+                    assert_eq!(r, &Ok(false), "the replay is recognised");
+                }
+                replayed.complete(c).unwrap();
+                replayed
+                    .process_new_packets()
+                    .expect("a replay is no error");
+            }
+        }
+        assert!(!replayed.early_data_accepted());
+        assert_eq!(
+            replayed.negotiated().resumed,
+            answer_take.is_some(),
+            "resumed only where the store still had the ticket"
+        );
+        assert!(
+            !replayed.take_tls().is_empty(),
+            "the server answers (1-RTT)"
+        );
+    }
+}
+
+/// A store whose `take` does not remove: tickets are not single-use, as in a
+/// fleet where each server keeps its own copy.
+#[derive(Debug)]
+struct LeakyCache(InMemorySessionCache);
+
+impl ServerSessionCache for LeakyCache {
+    fn put(&self, id: Vec<u8>, session: Arc<StoredSession>) {
+        self.0.put(id, session);
+    }
+    fn get(&self, id: &[u8]) -> Option<Arc<StoredSession>> {
+        self.0.get(id)
+    }
+    fn take(&self, id: &[u8]) -> Option<Arc<StoredSession>> {
+        self.0.get(id)
+    }
+}
+
+#[test]
+fn a_synchronous_anti_replay_guard_refuses_replayed_early_data() {
+    let id = ecdsa();
+    for guarded in [false, true] {
+        let builder = server_config(&[&id])
+            .max_early_data(1024)
+            .session_cache(Arc::new(LeakyCache(InMemorySessionCache::new(16))));
+        let recorder = Arc::new(Recorder::default());
+        let server = if guarded {
+            builder.anti_replay(recorder.clone())
+        } else {
+            builder
+        }
+        .build()
+        .unwrap();
+        let client = client_config(&[&id]).early_data(true).build().unwrap();
+        let pair = || Pair {
+            client: ferrotls::ClientConnection::new(
+                client.clone(),
+                "localhost".try_into().unwrap(),
+            )
+            .unwrap(),
+            server: ferrotls::ServerConnection::new(server.clone()).unwrap(),
+            client_keys: Arc::default(),
+            server_keys: Arc::default(),
+        };
+        let mut p = pair();
+        run(&mut p, |_, op| panic!("nothing pauses: {op:?}")).expect("full");
+        let mut p = pair();
+        p.client.write_early_data(b"once").unwrap();
+        let first_flight = p.client.pending_tls().to_vec();
+        run(&mut p, |_, op| panic!("nothing pauses: {op:?}")).expect("0-RTT");
+        assert!(p.server.early_data_accepted());
+
+        let mut replayed = ferrotls::ServerConnection::new(server.clone()).unwrap();
+        let mut rest = &first_flight[..];
+        while !rest.is_empty() {
+            let n = replayed.feed_tls(rest);
+            rest = &rest[n..];
+            replayed
+                .process_new_packets()
+                .expect("a replay is no error");
+        }
+        assert!(replayed.negotiated().resumed, "the leaky store resumes");
+        // Without the guard the replayed early data gets in: what it is for.
+        assert_eq!(
+            replayed.early_data_accepted(),
+            !guarded,
+            "guarded: {guarded}"
+        );
+        assert_eq!(recorder.seen.lock().unwrap().len(), usize::from(guarded));
+    }
 }

@@ -330,7 +330,9 @@ impl Ca {
         let now = now_secs();
         let (not_before, not_after) = match broken {
             Some(Broken::Expired) => ((now - 30 * DAY).saturating_sub(days), now - 30 * DAY),
-            Some(Broken::NotYetValid) => (now + 30 * DAY, now + 30 * DAY + days),
+            // An hour past 30 days, so that checks in the next hour still say "30
+            // days" (durations are stated in whole units, rounded down).
+            Some(Broken::NotYetValid) => (now + 30 * DAY + 3600, now + 30 * DAY + 3600 + days),
             _ => (now - 3600, now + days),
         };
         params.not_before = datetime(not_before);

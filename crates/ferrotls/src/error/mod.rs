@@ -256,6 +256,9 @@ fn protocol_step(state: &str) -> (&'static str, &'static str) {
         "AwaitServerCertVerification" => "while the server's certificate was being verified",
         "AwaitClientCertVerification" => "while the client's certificate was being verified",
         "AwaitSessionLookup" => "while the session cache was looking up the client's session",
+        "AwaitHelloLookups" => {
+            "while the session cache and the anti-replay guard were asked about the ClientHello"
+        }
         "Connected" => "after the handshake, where it is not allowed",
         "handshaking" => "during the handshake, where it is not allowed",
         _ => "at a point of the handshake where it is not allowed",

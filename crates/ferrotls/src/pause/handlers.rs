@@ -10,7 +10,7 @@ use super::{Completion, Operation};
 use crate::error::{ApiError, Error};
 use crate::msgs::enums::SignatureScheme;
 use crate::pki::{ClientCertVerifier, ServerCertVerifier};
-use crate::server::ServerSessionCache;
+use crate::server::{AntiReplay, ServerSessionCache};
 
 /// Signs with a key held elsewhere, synchronously (for blocking drivers; async
 /// drivers bring their own, such as ferrotls-tokio's `AsyncSigner`).
@@ -33,6 +33,7 @@ pub struct Handlers {
     server_verifier: Option<Arc<dyn ServerCertVerifier>>,
     client_verifier: Option<Arc<dyn ClientCertVerifier>>,
     sessions: Option<Arc<dyn ServerSessionCache>>,
+    anti_replay: Option<Arc<dyn AntiReplay>>,
 }
 
 impl Handlers {
@@ -58,7 +59,14 @@ impl Handlers {
         self
     }
 
-    /// Answers [`Operation::LookupSession`] with the store's `get`.
+    /// Answers [`Operation::CheckReplay`] with the guard's `first_seen`.
+    pub fn anti_replay(mut self, guard: Arc<dyn AntiReplay>) -> Self {
+        self.anti_replay = Some(guard);
+        self
+    }
+
+    /// Answers [`Operation::LookupSession`] with the store's `get` and
+    /// [`Operation::TakeSession`] with its `take`.
     pub fn session_store(mut self, store: Arc<dyn ServerSessionCache>) -> Self {
         self.sessions = Some(store);
         self
@@ -85,6 +93,14 @@ impl Handlers {
             Operation::LookupSession(r) => {
                 let store = self.sessions.as_ref().ok_or_else(missing)?;
                 Completion::Session(store.get(&r.id))
+            }
+            Operation::TakeSession(r) => {
+                let store = self.sessions.as_ref().ok_or_else(missing)?;
+                Completion::Session(store.take(&r.id))
+            }
+            Operation::CheckReplay(r) => {
+                let guard = self.anti_replay.as_ref().ok_or_else(missing)?;
+                Completion::Replay(Ok(guard.first_seen(&r.digest, r.window_ms)))
             }
         })
     }

@@ -94,6 +94,15 @@ pub enum Operation {
     /// [`pauses`](crate::server::ServerSessionCache::pauses)). Answer with
     /// [`Completion::Session`].
     LookupSession(SessionRequest),
+    /// Take (remove and return) the TLS 1.3 stateful ticket the ClientHello offers
+    /// (RFC 8446, 8.1), on a server whose session cache pauses: taking it is what
+    /// makes it single-use. Answer with [`Completion::Session`].
+    TakeSession(SessionRequest),
+    /// Record the digest of the ClientHello's first PSK binder and say whether it
+    /// was seen before within `window_ms` (RFC 8446, 8.2), on a server whose
+    /// [`AntiReplay`](crate::server::AntiReplay) pauses. Asked only for a
+    /// ClientHello that offers early data. Answer with [`Completion::Replay`].
+    CheckReplay(ReplayRequest),
 }
 
 impl Operation {
@@ -103,7 +112,8 @@ impl Operation {
             Operation::Sign(_) => "a signature",
             Operation::VerifyServerCert(_) => "a server certificate verdict",
             Operation::VerifyClientCert(_) => "a client certificate verdict",
-            Operation::LookupSession(_) => "a session lookup",
+            Operation::LookupSession(_) | Operation::TakeSession(_) => "a session lookup",
+            Operation::CheckReplay(_) => "a replay check",
         }
     }
 }
@@ -173,11 +183,22 @@ impl ClientCertRequest {
     }
 }
 
-/// A session ID a TLS 1.2 client offers to resume (RFC 5246, 7.4.1.2).
+/// A session ID a TLS 1.2 client offers to resume (RFC 5246, 7.4.1.2), or the
+/// stateful ticket a TLS 1.3 client offers (RFC 8446, 4.2.11).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct SessionRequest {
     pub id: Vec<u8>,
+}
+
+/// A ClientHello with early data to record (RFC 8446, 8.2).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ReplayRequest {
+    /// SHA-256 of the first PSK binder: unique per ClientHello.
+    pub digest: Vec<u8>,
+    /// How long to remember it: the freshness window on either side (RFC 8446, 8.3).
+    pub window_ms: u64,
 }
 
 /// The answer to an [`Operation`].
@@ -193,6 +214,10 @@ pub enum Completion {
     ClientCertVerified(Result<ClientCertVerified, Error>),
     /// The session stored under the ID, if any (`None`: a full handshake follows).
     Session(Option<Arc<StoredSession>>),
+    /// Whether the ClientHello was seen for the first time (`Ok(true)`), is a
+    /// replay (`Ok(false)`), or could not be checked (`Err`, why): early data is
+    /// accepted only on `Ok(true)`; the handshake goes on either way.
+    Replay(Result<bool, String>),
 }
 
 impl Completion {
@@ -203,6 +228,7 @@ impl Completion {
             Completion::ServerCertVerified(_) => "a server certificate verdict",
             Completion::ClientCertVerified(_) => "a client certificate verdict",
             Completion::Session(_) => "a session lookup",
+            Completion::Replay(_) => "a replay check",
         }
     }
 }
@@ -242,6 +268,15 @@ pub(crate) fn session(completion: Completion) -> Result<Option<Arc<StoredSession
     match completion {
         Completion::Session(found) => Ok(found),
         other => Err(wrong("a session lookup", &other)),
+    }
+}
+
+/// Whether `completion` lets early data in: a first sighting only (an unchecked
+/// ClientHello counts as a replay: fail closed).
+pub(crate) fn first_seen(completion: Completion) -> Result<bool, Error> {
+    match completion {
+        Completion::Replay(verdict) => Ok(verdict.unwrap_or(false)),
+        other => Err(wrong("a replay check", &other)),
     }
 }
 

@@ -82,6 +82,19 @@ pub(crate) struct Choices {
     /// The SNI, when a certificate was chosen because it covers that name.
     pub(crate) sni_matched: bool,
     pub(crate) ech: ServerEch,
+    /// What pausing lookups answered before the ClientHello was handled.
+    pub(crate) answers: HelloAnswers,
+}
+
+/// The answers to the operations a server pauses on before it handles a TLS 1.3
+/// ClientHello (`crate::pause`): the stateful ticket taken from the session
+/// cache, and whether the ClientHello was seen before.
+#[derive(Debug, Default)]
+pub(crate) struct HelloAnswers {
+    /// The ticket's identity, and the session stored under it (if any).
+    pub(crate) taken: Option<(Vec<u8>, Option<Arc<crate::server::StoredSession>>)>,
+    /// Whether the ClientHello's binder was seen for the first time.
+    pub(crate) first_seen: Option<bool>,
 }
 
 /// RFC 8446, 4.2.8: the key share the handshake goes on with: our preference among

@@ -15,8 +15,10 @@ use crate::conn::output::{Fact, Input, Output};
 use crate::error::{ApiError, Error, NoCommon, PeerMisbehaved};
 use crate::msgs::enums::{CipherSuite, HandshakeType, ProtocolVersion};
 use crate::msgs::{ClientHello, HandshakePayload};
-use crate::pause::{Completion, Operation};
-use crate::server::choice::{open_ech, report_inner_hello, Choices, KeyShareChoice, ServerEch};
+use crate::pause::{Completion, Operation, ReplayRequest, SessionRequest};
+use crate::server::choice::{
+    open_ech, report_inner_hello, Choices, HelloAnswers, KeyShareChoice, ServerEch,
+};
 use crate::server::ServerConfig;
 use crate::tls12::server::ServerState12;
 use crate::tls13::server::ServerState13;
@@ -26,6 +28,8 @@ use crate::tls13::server::ServerState13;
 #[derive(Debug)]
 pub(crate) enum ServerState {
     ExpectClientHello(Box<ExpectClientHello>),
+    /// Paused: lookups before the ClientHello is handled (`crate::pause`).
+    AwaitHelloLookups(Box<AwaitHelloLookups>),
     /// The client negotiated TLS 1.2.
     Tls12(ServerState12),
     /// The client negotiated TLS 1.3.
@@ -40,6 +44,7 @@ impl ServerState {
     pub fn name(&self) -> &'static str {
         match self {
             ServerState::ExpectClientHello(_) => "ExpectClientHello",
+            ServerState::AwaitHelloLookups(_) => "AwaitHelloLookups",
             ServerState::Tls12(s) => s.name(),
             ServerState::Tls13(s) => s.name(),
         }
@@ -49,6 +54,7 @@ impl ServerState {
     pub fn expects(&self, typ: HandshakeType) -> bool {
         match self {
             ServerState::ExpectClientHello(_) => typ == HandshakeType::ClientHello,
+            ServerState::AwaitHelloLookups(_) => false,
             ServerState::Tls12(s) => s.expects(typ),
             ServerState::Tls13(s) => s.expects(typ),
         }
@@ -58,6 +64,7 @@ impl ServerState {
     pub fn operation(&self) -> Option<&Operation> {
         match self {
             ServerState::ExpectClientHello(_) => None,
+            ServerState::AwaitHelloLookups(s) => s.pending.last(),
             ServerState::Tls12(s) => s.operation(),
             ServerState::Tls13(s) => s.operation(),
         }
@@ -67,6 +74,7 @@ impl ServerState {
     pub fn resume(self, out: &mut Output<'_>, completion: Completion) -> Result<Self, Error> {
         match self {
             ServerState::ExpectClientHello(_) => Err(ApiError::NoOperationPending.into()),
+            ServerState::AwaitHelloLookups(s) => s.resume(out, completion),
             ServerState::Tls12(s) => Ok(ServerState::Tls12(s.resume(out, completion)?)),
             ServerState::Tls13(s) => Ok(ServerState::Tls13(s.resume(out, completion)?)),
         }
@@ -84,10 +92,12 @@ impl ServerState {
         match self {
             ServerState::Tls13(s) => s.request_client_certificate(out),
             ServerState::Tls12(_) => Err(ApiError::PostHandshakeAuthNeedsTls13.into()),
-            ServerState::ExpectClientHello(_) => Err(ApiError::HandshakeNotComplete {
-                action: "request a client certificate",
+            ServerState::ExpectClientHello(_) | ServerState::AwaitHelloLookups(_) => {
+                Err(ApiError::HandshakeNotComplete {
+                    action: "request a client certificate",
+                }
+                .into())
             }
-            .into()),
         }
     }
 
@@ -126,6 +136,32 @@ impl ExpectClientHello {
         out: &mut Output<'_>,
         ch: ClientHello,
         raw: &[u8],
+    ) -> Result<ServerState, Error> {
+        // Lookups that pause come before anything else, so that handling the
+        // ClientHello once they are answered repeats no side effect.
+        let mut pending = hello_lookups(&self.config, &ch);
+        if !pending.is_empty() {
+            pending.reverse();
+            return Ok(ServerState::AwaitHelloLookups(Box::new(
+                AwaitHelloLookups {
+                    hello: self,
+                    ch,
+                    raw: raw.to_vec(),
+                    pending,
+                    answers: HelloAnswers::default(),
+                },
+            )));
+        }
+        self.answer(out, ch, raw, HelloAnswers::default())
+    }
+
+    /// The ClientHello, with what the lookups before it answered.
+    fn answer(
+        self,
+        out: &mut Output<'_>,
+        ch: ClientHello,
+        raw: &[u8],
+        answers: HelloAnswers,
     ) -> Result<ServerState, Error> {
         let config = self.config;
         // The key log names the connection by the random on the wire: the outer one.
@@ -176,9 +212,83 @@ impl ExpectClientHello {
         }
         let mut choices = choose(&config, out, &ch)?;
         choices.ech = ech;
+        choices.answers = answers;
         let key_share = choose_key_share(&config, &ch)?;
         crate::tls13::server::handle_client_hello(out, config, ch, raw, choices, key_share)
             .map(ServerState::Tls13)
+    }
+}
+
+/// What a TLS 1.3 ClientHello makes a server wait for, before it is handled
+/// (`crate::pause`): taking its stateful ticket from a session cache that pauses
+/// (RFC 8446, 8.1), and recording it with an anti-replay guard that pauses when
+/// it offers early data (8.2). Read from the ClientHello as received: with ECH
+/// accepted, a stateful ticket of the inner hello is not taken (a full handshake).
+fn hello_lookups(config: &ServerConfig, ch: &ClientHello) -> Vec<Operation> {
+    let mut ops = Vec::new();
+    let Some(offered) = ch.psk() else {
+        return ops;
+    };
+    if config.session_cache.pauses() {
+        let stateful = offered
+            .identities
+            .iter()
+            .take(crate::tls13::server::MAX_PSK_IDENTITIES)
+            .find(|id| id.identity.len() == crate::tls13::server::STATEFUL_TICKET_LEN);
+        if let Some(id) = stateful {
+            ops.push(Operation::TakeSession(SessionRequest {
+                id: id.identity.clone(),
+            }));
+        }
+    }
+    if ch.early_data() && config.anti_replay.as_ref().is_some_and(|g| g.pauses()) {
+        if let Some(digest) = crate::tls13::server::binder_digest(offered) {
+            ops.push(Operation::CheckReplay(ReplayRequest {
+                digest,
+                window_ms: crate::tls13::server::REPLAY_WINDOW_MS,
+            }));
+        }
+    }
+    ops
+}
+
+/// Paused until the lookups before a TLS 1.3 ClientHello are answered.
+#[derive(Debug)]
+pub(crate) struct AwaitHelloLookups {
+    hello: ExpectClientHello,
+    ch: ClientHello,
+    raw: Vec<u8>,
+    /// Still to answer, the next one last.
+    pending: Vec<Operation>,
+    answers: HelloAnswers,
+}
+
+impl AwaitHelloLookups {
+    fn resume(
+        mut self: Box<Self>,
+        out: &mut Output<'_>,
+        completion: Completion,
+    ) -> Result<ServerState, Error> {
+        match self.pending.pop() {
+            Some(Operation::TakeSession(r)) => {
+                self.answers.taken = Some((r.id, crate::pause::session(completion)?));
+            }
+            Some(Operation::CheckReplay(_)) => {
+                self.answers.first_seen = Some(crate::pause::first_seen(completion)?);
+            }
+            _ => return Err(ApiError::NoOperationPending.into()),
+        }
+        if !self.pending.is_empty() {
+            return Ok(ServerState::AwaitHelloLookups(self));
+        }
+        let AwaitHelloLookups {
+            hello,
+            ch,
+            raw,
+            answers,
+            ..
+        } = *self;
+        hello.answer(out, ch, &raw, answers)
     }
 }
 
@@ -230,6 +340,7 @@ fn choose(config: &ServerConfig, out: &mut Output<'_>, ch: &ClientHello) -> Resu
         alpn,
         sni_matched,
         ech: ServerEch::NotOffered,
+        answers: HelloAnswers::default(),
     })
 }
 

@@ -9,8 +9,8 @@ pub use connection::ServerConnection;
 
 pub(crate) use session::TICKET_NONCE_LEN;
 pub use session::{
-    InMemorySessionCache, RotatingTicketKeys, ServerSessionCache, StoredSession, TicketKey,
-    TicketKeySource, Ticketer,
+    AntiReplay, InMemorySessionCache, RotatingTicketKeys, ServerSessionCache, StoredSession,
+    TicketKey, TicketKeySource, Ticketer,
 };
 
 use std::sync::Arc;
@@ -114,6 +114,8 @@ pub struct ServerConfig {
     pub(crate) require_ems: bool,
     pub(crate) session_cache: Arc<dyn ServerSessionCache>,
     pub(crate) ticketer: Option<Arc<Ticketer>>,
+    /// TLS 1.3: ClientHello recording against 0-RTT replay (RFC 8446, 8.2).
+    pub(crate) anti_replay: Option<Arc<dyn AntiReplay>>,
     pub(crate) heartbeat: bool,
     /// TLS 1.3: accept up to this many bytes of 0-RTT data (0: off).
     pub(crate) max_early_data: u32,
@@ -153,6 +155,7 @@ impl ServerConfig {
                 suites12: Vec::new(),
                 require_ems: false,
                 session_cache: Arc::new(InMemorySessionCache::new(4096)),
+                anti_replay: None,
                 ticketer: None,
                 heartbeat: false,
                 max_early_data: 0,
@@ -363,9 +366,18 @@ impl ServerConfigBuilder {
         self
     }
 
-    /// Where TLS 1.2 sessions are kept for resumption by session ID.
+    /// Where TLS 1.2 sessions are kept for resumption by session ID, and TLS 1.3
+    /// stateful tickets (those of 0-RTT) until they are used.
     pub fn session_cache(mut self, cache: Arc<dyn ServerSessionCache>) -> Self {
         self.config.session_cache = cache;
+        self
+    }
+
+    /// TLS 1.3: early data only for a ClientHello `guard` has not seen before
+    /// (RFC 8446, 8.2), in addition to single-use tickets; shared by a fleet, it
+    /// stops a ClientHello replayed to another server. None by default.
+    pub fn anti_replay(mut self, guard: Arc<dyn AntiReplay>) -> Self {
+        self.config.anti_replay = Some(guard);
         self
     }
 

@@ -161,11 +161,29 @@ pub trait ServerSessionCache: Debug + Send + Sync {
     /// Removes and returns the session: a second `take` of the same ID finds nothing.
     fn take(&self, id: &[u8]) -> Option<Arc<StoredSession>>;
 
-    /// Whether TLS 1.2 session-ID lookups pause the handshake
-    /// (`pause::Operation::LookupSession`) instead of calling `get`, for a
-    /// store across the network. `put` is still called at once (send it on in the
-    /// background), and so is `take` for TLS 1.3 stateful tickets (not pausable
-    /// yet). No by default.
+    /// Whether lookups pause the handshake instead of calling the store, for a
+    /// store across the network: TLS 1.2 session IDs
+    /// (`pause::Operation::LookupSession`, instead of `get`) and TLS 1.3 stateful
+    /// tickets (`pause::Operation::TakeSession`, instead of `take`). `put` is
+    /// still called at once (send it on in the background). No by default.
+    fn pauses(&self) -> bool {
+        false
+    }
+}
+
+/// 0-RTT anti-replay by ClientHello recording (RFC 8446, 8.2): remembers the
+/// digest of each ClientHello's first PSK binder that offers early data, for
+/// `window_ms`, so that a ClientHello replayed to this server (or, with a shared
+/// implementation, to any server of a fleet) gets no early data. Checked in
+/// addition to single-use tickets; a replayed handshake still completes as 1-RTT.
+pub trait AntiReplay: Debug + Send + Sync {
+    /// Records `digest`; true if it was not seen within the window (then early
+    /// data may be accepted). An implementation that cannot tell says false.
+    fn first_seen(&self, digest: &[u8], window_ms: u64) -> bool;
+
+    /// Whether the check pauses the handshake (`pause::Operation::CheckReplay`)
+    /// instead of calling `first_seen`, for a store across the network. No by
+    /// default.
     fn pauses(&self) -> bool {
         false
     }

@@ -27,10 +27,10 @@ use flight::{server_flight, AwaitSignature};
 use post_handshake::{
     Connected, ExpectPostHandshakeCertificateVerify, ExpectPostHandshakeFinished, PostHandshakeAuth,
 };
+pub(crate) use psk::{binder_digest, MAX_PSK_IDENTITIES, REPLAY_WINDOW_MS};
 use psk::{resolve_psk, AcceptedPsk};
-use tickets::{
-    send_tickets, sends_tickets, TicketRandom, MAX_TICKET_LIFETIME, STATEFUL_TICKET_LEN,
-};
+pub(crate) use tickets::STATEFUL_TICKET_LEN;
+use tickets::{send_tickets, sends_tickets, TicketRandom, MAX_TICKET_LIFETIME};
 
 use std::sync::Arc;
 

@@ -26,7 +26,23 @@ pub(super) struct AcceptedPsk {
 /// RFC 8446, 8.3: how far the client's view of the ticket age may stray from ours.
 pub(super) const FRESHNESS_WINDOW_MS: i64 = 10_000;
 /// At most this many offered identities are looked up.
-pub(super) const MAX_PSK_IDENTITIES: usize = 4;
+pub(crate) const MAX_PSK_IDENTITIES: usize = 4;
+/// RFC 8446, 8.2 and 8.3: a recorded ClientHello is remembered for the freshness
+/// window on either side of its expected arrival.
+pub(crate) const REPLAY_WINDOW_MS: u64 = 2 * FRESHNESS_WINDOW_MS as u64;
+
+/// What ClientHello recording remembers (RFC 8446, 8.2): SHA-256 of the first
+/// PSK binder, which only the client that holds the PSK can make and which
+/// differs in every ClientHello. Recorded before the binder is checked: a forged
+/// binder only records a digest no real client will send.
+pub(crate) fn binder_digest(offered: &OfferedPsks) -> Option<Vec<u8>> {
+    let binder = offered.binders.first()?;
+    Some(
+        crate::crypto::hash(crate::crypto::HashAlgorithm::Sha256, binder)
+            .as_ref()
+            .to_vec(),
+    )
+}
 
 /// Finds a usable ticket among the client's PSK identities, checks its binder, and
 /// decides on 0-RTT. Unknown, expired or mismatched tickets, and tickets our client
@@ -70,6 +86,7 @@ pub(super) fn resolve_psk(
         .into());
     }
     let now = config.provider.time.now().as_secs();
+    let mut taken = choices.answers.taken.take();
     let found = offered
         .identities
         .iter()
@@ -77,7 +94,7 @@ pub(super) fn resolve_psk(
         .enumerate()
         .find_map(|(i, id)| {
             let (session, single_use, external) =
-                lookup_psk(config, ch, &id.identity, choices.suite, now)?;
+                lookup_psk(config, ch, &id.identity, choices.suite, now, &mut taken)?;
             let suite = config
                 .suites
                 .iter()
@@ -140,7 +157,8 @@ pub(super) fn resolve_psk(
         && fresh
         && config.max_early_data > 0
         && session.max_early_data > 0
-        && session.alpn == choices.alpn;
+        && session.alpn == choices.alpn
+        && first_seen(config, offered, choices.answers.first_seen);
     if ch.early_data() && !early_data {
         reject_early(out);
     }
@@ -156,6 +174,19 @@ pub(super) fn resolve_psk(
     }))
 }
 
+/// RFC 8446, 8.2: whether the anti-replay guard, if any, sees this ClientHello
+/// for the first time: asked now, or answered before the ClientHello when it
+/// pauses (no answer: a replay, fail closed).
+fn first_seen(config: &ServerConfig, offered: &OfferedPsks, answered: Option<bool>) -> bool {
+    match &config.anti_replay {
+        None => true,
+        Some(guard) if guard.pauses() => answered == Some(true),
+        Some(guard) => {
+            binder_digest(offered).is_some_and(|digest| guard.first_seen(&digest, REPLAY_WINDOW_MS))
+        }
+    }
+}
+
 /// The session behind a PSK identity: a configured external PSK; a stateful ticket
 /// (0-RTT capable), taken from the store so each is used once; or a stateless
 /// ticket, decrypted. Returns (session, single_use, external).
@@ -165,6 +196,7 @@ pub(super) fn lookup_psk(
     identity: &[u8],
     chosen: &'static Tls13CipherSuite,
     now: u64,
+    taken: &mut Option<(Vec<u8>, Option<Arc<StoredSession>>)>,
 ) -> Option<(Arc<StoredSession>, bool, bool)> {
     if let Some(ext) = config.external_psks.iter().find(|p| p.identity == identity) {
         // The chosen suite if its hash fits the PSK, else our first one that does.
@@ -185,7 +217,20 @@ pub(super) fn lookup_psk(
         return Some((Arc::new(session), false, true));
     }
     if identity.len() == STATEFUL_TICKET_LEN {
-        if let Some(s) = config.session_cache.take(identity) {
+        // A cache that pauses was asked before the ClientHello (`crate::pause`),
+        // for one identity; never here.
+        let found = if config.session_cache.pauses() {
+            match taken.take() {
+                Some((id, found)) if id == identity => found,
+                other => {
+                    *taken = other;
+                    None
+                }
+            }
+        } else {
+            config.session_cache.take(identity)
+        };
+        if let Some(s) = found {
             return Some((s, true, false));
         }
     }

@@ -8,7 +8,7 @@ use super::*;
 /// RFC 8446, 4.6.1: tickets may not be used for more than seven days.
 pub(crate) const MAX_TICKET_LIFETIME: u32 = 7 * 24 * 3600;
 /// Stateful (single-use, 0-RTT capable) tickets are random IDs of this length.
-pub(super) const STATEFUL_TICKET_LEN: usize = 32;
+pub(crate) const STATEFUL_TICKET_LEN: usize = 32;
 
 /// Whether this server issues TLS 1.3 tickets: stateful ones (with 0-RTT enabled)
 /// or, with a ticketer, encrypted ones.
