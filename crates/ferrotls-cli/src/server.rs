@@ -21,6 +21,7 @@ use tokio::task::JoinSet;
 
 use crate::cert::mint::{self, Ca, LeafRequest};
 use crate::common::{self, Palette};
+use crate::fleet::FleetKnobs;
 use crate::knobs::{Knobs, SessionKnobs};
 use crate::trace::TracePrinter;
 
@@ -83,6 +84,8 @@ pub struct ServerArgs {
     knobs: Knobs,
     #[command(flatten)]
     sessions: SessionKnobs,
+    #[command(flatten)]
+    fleet: FleetKnobs,
     /// Accept this many connections, finish them, then exit (default: forever).
     #[arg(long)]
     count: Option<usize>,
@@ -163,7 +166,10 @@ fn dev_cert() -> Result<(PathBuf, PathBuf), String> {
     Ok((chain, key))
 }
 
-fn build_config(args: &ServerArgs) -> Result<Arc<ServerConfig>, String> {
+fn build_config(
+    args: &ServerArgs,
+    ticketer: Option<Arc<ferrotls::server::Ticketer>>,
+) -> Result<Arc<ServerConfig>, String> {
     if args.cert.len() != args.key.len() {
         return Err("give one --key for each --cert".into());
     }
@@ -218,6 +224,9 @@ fn build_config(args: &ServerArgs) -> Result<Arc<ServerConfig>, String> {
         .knobs
         .server(builder, args.tls12, args.tls13, args.legacy)?;
     builder = args.sessions.server(builder, args.early_data.is_some())?;
+    if let Some(ticketer) = ticketer {
+        builder = builder.ticketer(ticketer);
+    }
     for path in &args.ech {
         let keys = load_ech_keys(path)?;
         eprintln!(
@@ -284,11 +293,13 @@ pub fn run(args: ServerArgs) -> Result<(), String> {
             return Err(format!("--root {}: not a directory", root.display()));
         }
     }
-    let config = build_config(&args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    // --ticket-keys: the keys' refresh task runs on this runtime while we serve.
+    let ticketer = runtime.block_on(args.fleet.ticketer())?;
+    let config = build_config(&args, ticketer)?;
     runtime.block_on(serve(args, config))
 }
 
