@@ -1,0 +1,435 @@
+//! A fleet of `ferrotls server` processes sharing session-ticket keys
+//! (`--ticket-keys`): through one real `redis-server` (Debian's package, started here
+//! on a free 127.0.0.1 port with its own data directory, stopped at the end), or
+//! through one key file. A session `openssl s_client -sess_out` saved from server A
+//! is "Reused" on B and C, over TLS 1.3 and TLS 1.2; servers with their own keys
+//! (the default) do not resume each other's sessions. And the error sentences of
+//! the two flags.
+
+#[allow(dead_code)] // The cli test binary's helpers; this one uses part of them.
+#[path = "cli/util.rs"]
+mod util;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use util::{ferrotls, have, openssl, require, tmpdir, Run, Server};
+
+const REDIS: &str = "redis-server";
+
+/// A `redis-server` this test started on 127.0.0.1; killed on drop.
+struct Redis {
+    port: u16,
+    child: Child,
+}
+
+impl Redis {
+    /// Starts one with its data in `dir`; `None` when `redis-server` is missing
+    /// outside CI (under `CI=true`, [`have`] fails the test instead).
+    fn start(dir: &Path) -> Option<Redis> {
+        if !have(REDIS) {
+            return None;
+        }
+        // A port free a moment ago may be taken before redis binds it: try a few.
+        for _ in 0..5 {
+            let port = TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map(|a| a.port())
+                .expect("a free loopback port");
+            let mut child = Command::new(REDIS)
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+                .arg("--dir")
+                .arg(dir)
+                .args(["--save", "", "--appendonly", "no"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("redis-server starts");
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                if child.try_wait().ok().flatten().is_some() {
+                    break; // exited: the port was taken
+                }
+                if let Some(reply) = command(port, b"PING\r\n") {
+                    if reply.starts_with(b"+PONG") {
+                        return Some(Redis { port, child });
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("{REDIS} did not start on any of 5 free ports");
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Sends one inline command to Redis on `port`; the first reply bytes.
+fn command(port: u16, cmd: &[u8]) -> Option<Vec<u8>> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_millis(500))).ok()?;
+    s.write_all(cmd).ok()?;
+    let mut buf = vec![0u8; 4096];
+    let n = s.read(&mut buf).ok()?;
+    buf.truncate(n);
+    Some(buf)
+}
+
+/// `openssl s_client` to `server` trusting the dev CA, with `extra` flags.
+fn s_client(d: &Path, server: &Server, extra: &[&str]) -> Run {
+    let connect = format!("127.0.0.1:{}", server.port);
+    let mut args = vec![
+        "s_client",
+        "-connect",
+        &connect,
+        "-servername",
+        "localhost",
+        "-CAfile",
+        "dev/ferrotls-ca.pem",
+        "-verify_return_error",
+    ];
+    args.extend(extra);
+    openssl(d, &args, b"", &[])
+}
+
+/// "New" or "Reused", and the version, as s_client reports the session.
+fn session_line(r: &Run) -> String {
+    r.stdout
+        .lines()
+        .find(|l| l.starts_with("New, ") || l.starts_with("Reused, "))
+        .unwrap_or_else(|| {
+            panic!(
+                "no session line in s_client's output:\n{}{}",
+                r.stdout, r.stderr
+            )
+        })
+        .split(", Cipher")
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// `openssl s_client -sess_out SESS` to `server`, its stdin kept open until the
+/// session is saved: a TLS 1.3 ticket comes after the handshake, and s_client
+/// closing at once on end of input could miss it.
+fn s_client_saving(d: &Path, server: &Server, sess: &Path, version: Option<&str>) -> Run {
+    let mut child = Command::new("openssl")
+        .args([
+            "s_client",
+            "-connect",
+            &format!("127.0.0.1:{}", server.port),
+        ])
+        .args(["-servername", "localhost", "-CAfile", "dev/ferrotls-ca.pem"])
+        .arg("-verify_return_error")
+        .arg("-sess_out")
+        .arg(sess)
+        .args(version)
+        .current_dir(d)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("openssl runs");
+    let stdin = child.stdin.take();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !std::fs::metadata(sess).is_ok_and(|m| m.len() > 0) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(stdin);
+    while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    Run::from(child.wait_with_output().unwrap())
+}
+
+/// For TLS 1.3 and TLS 1.2: a session saved from `first`, offered to each of
+/// `then`; the session lines s_client printed for those.
+fn across(d: &Path, first: &Server, then: &[&Server]) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    for (name, version) in [("TLSv1.3", None), ("TLSv1.2", Some("-tls1_2"))] {
+        let path = d.join(format!("{name}-{}.sess", first.port));
+        let _ = std::fs::remove_file(&path);
+        let r = s_client_saving(d, first, &path, version);
+        assert_eq!(session_line(&r), format!("New, {name}"), "{}", r.stdout);
+        let sess = path.to_str().unwrap();
+        assert!(
+            std::fs::metadata(sess).is_ok_and(|m| m.len() > 0),
+            "{name}: s_client saved the session: {}{}",
+            r.stdout,
+            r.stderr
+        );
+        let mut lines = Vec::new();
+        for server in then {
+            let mut args = vec!["-sess_in", sess];
+            args.extend(version);
+            lines.push(session_line(&s_client(d, server, &args)));
+        }
+        out.push((name.to_string(), lines));
+    }
+    out
+}
+
+/// The server's connection log lines that say "resumed".
+fn resumed_lines(server: &Server) -> usize {
+    server
+        .log()
+        .iter()
+        .filter(|l| l.contains(" resumed sni="))
+        .count()
+}
+
+fn write_fleet_key(d: &Path) -> PathBuf {
+    let path = d.join("fleet.key");
+    // A fixed secret is fine for a test; a fleet makes one with `openssl rand -hex 32`.
+    std::fs::write(&path, format!("{}\n", "5a".repeat(32))).unwrap();
+    path
+}
+
+#[test]
+fn sessions_from_one_server_resume_on_the_others_through_redis() {
+    require("openssl");
+    let d = tmpdir("fleet-redis");
+    let Some(redis) = Redis::start(&d) else {
+        return;
+    };
+    let key = write_fleet_key(&d);
+    let url = redis.url();
+    let flags = [
+        "--dev",
+        "--ticket-keys",
+        &url,
+        "--fleet-key-file",
+        key.to_str().unwrap(),
+    ];
+    // Three servers on their own ports; the first makes the dev certificate.
+    let a = Server::start(&d, &flags);
+    let b = Server::start(&d, &flags);
+    let c = Server::start(&d, &flags);
+    assert!(a.port != b.port && b.port != c.port && a.port != c.port);
+    for s in [&a, &b, &c] {
+        let log = s.log();
+        assert!(
+            log.iter().any(|l| l
+                == &format!(
+                "Ticket keys: shared through Redis at {url}, sealed under the fleet key from {}.",
+                key.display()
+            )),
+            "{log:#?}"
+        );
+    }
+
+    let results = across(&d, &a, &[&b, &c, &a]);
+    for (version, lines) in &results {
+        assert_eq!(
+            lines,
+            &vec![format!("Reused, {version}"); 3],
+            "{version}: A's session on B, C, then A"
+        );
+    }
+    // ... and the other way round: B's session on A.
+    for (version, lines) in across(&d, &b, &[&a]) {
+        assert_eq!(lines, vec![format!("Reused, {version}")], "B's on A");
+    }
+    b.wait_for(2, |l| l.contains(" resumed sni="));
+    c.wait_for(2, |l| l.contains(" resumed sni="));
+    a.wait_for(4, |l| l.contains(" resumed sni="));
+
+    // The keys are in Redis, sealed: no stored value holds a bare 32-byte key.
+    let keys = command(redis.port, b"KEYS ferrotls:ticket-key:*\r\n").unwrap();
+    let listed = String::from_utf8_lossy(&keys);
+    assert!(
+        listed.starts_with('*') && !listed.starts_with("*0"),
+        "{listed}"
+    );
+    let name = listed
+        .lines()
+        .find(|l| l.starts_with("ferrotls:ticket-key:"))
+        .unwrap();
+    let stored = command(redis.port, format!("STRLEN {name}\r\n").as_bytes()).unwrap();
+    let len: usize = String::from_utf8_lossy(&stored)
+        .trim()
+        .trim_start_matches(':')
+        .parse()
+        .unwrap();
+    // Kind byte, then version, nonce, the 32 bytes and the tag.
+    assert_eq!(len, 1 + 1 + 12 + 32 + 16, "{name} is sealed");
+}
+
+#[test]
+fn servers_with_their_own_keys_do_not_resume_each_others_sessions() {
+    require("openssl");
+    let d = tmpdir("fleet-control");
+    let a = Server::start(&d, &["--dev"]);
+    let b = Server::start(&d, &["--dev"]);
+    for (version, lines) in across(&d, &a, &[&b, &a]) {
+        assert_eq!(
+            lines,
+            vec![format!("New, {version}"), format!("Reused, {version}")],
+            "{version}: B cannot open A's ticket (nor knows its session ID); A can"
+        );
+    }
+    assert_eq!(resumed_lines(&b), 0, "{:#?}", b.log());
+}
+
+/// A key file valid now: one key sealing for the next hour, opening for two.
+fn write_key_file(d: &Path) -> PathBuf {
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let path = d.join("ticket.keys");
+    std::fs::write(
+        &path,
+        format!(
+            "# id introduced encrypt-until decrypt-until material\n\
+             0000002a {} {} {} {}\n",
+            now - 60,
+            now + 3600,
+            now + 7200,
+            "c3".repeat(32)
+        ),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn sessions_resume_across_servers_sharing_a_key_file() {
+    require("openssl");
+    let d = tmpdir("fleet-file");
+    let file = write_key_file(&d);
+    let flags = ["--dev", "--ticket-keys", file.to_str().unwrap()];
+    let a = Server::start(&d, &flags);
+    let b = Server::start(&d, &flags);
+    assert!(
+        a.log().iter().any(|l| l
+            == &format!(
+                "Ticket keys: from {}, reread when it changes.",
+                file.display()
+            )),
+        "{:#?}",
+        a.log()
+    );
+    for (version, lines) in across(&d, &a, &[&b]) {
+        assert_eq!(lines, vec![format!("Reused, {version}")], "A's on B");
+    }
+    b.wait_for(2, |l| l.contains(" resumed sni="));
+}
+
+#[test]
+fn ticket_key_flags_explain_their_errors() {
+    let d = tmpdir("fleet-errors");
+    let key = write_fleet_key(&d);
+    let key = key.to_str().unwrap();
+    std::fs::write(d.join("short.key"), "0011\n").unwrap();
+    std::fs::write(d.join("text.key"), "not hex\n").unwrap();
+    std::fs::write(d.join("bad.keys"), "1 2 3\n").unwrap();
+    let cases: [(&[&str], &str); 9] = [
+        (
+            &[
+                "--ticket-keys",
+                "redis://127.0.0.1:notaport",
+                "--fleet-key-file",
+                key,
+            ],
+            "ferrotls: --ticket-keys: \"redis://127.0.0.1:notaport\" is not a Redis URL \
+             (Redis URL did not parse - InvalidClientConfig); write redis://HOST:PORT",
+        ),
+        (
+            &["--ticket-keys", "http://127.0.0.1:6379"],
+            "ferrotls: --ticket-keys http://127.0.0.1:6379: only Redis URLs are supported \
+             (redis://HOST:PORT); anything else is read as a key file",
+        ),
+        (
+            &["--ticket-keys", "redis://127.0.0.1:6379"],
+            "ferrotls: --ticket-keys redis://127.0.0.1:6379: give --fleet-key-file FILE as well \
+             (the fleet secret in hex, `openssl rand -hex 32`), so ticket keys never sit in \
+             Redis in the clear",
+        ),
+        (
+            &["--ticket-keys", "missing.keys"],
+            "ferrotls: --ticket-keys: cannot read ticket-key file missing.keys: \
+             No such file or directory (os error 2)",
+        ),
+        (
+            &["--ticket-keys", "bad.keys"],
+            "ferrotls: --ticket-keys: ticket-key file bad.keys, line 1: expected 5 fields: \
+             id introduced encrypt-until decrypt-until material",
+        ),
+        (
+            &[
+                "--ticket-keys",
+                "redis://127.0.0.1:6379",
+                "--fleet-key-file",
+                "missing.key",
+            ],
+            "ferrotls: --fleet-key-file missing.key: cannot read it: \
+             No such file or directory (os error 2)",
+        ),
+        (
+            &[
+                "--ticket-keys",
+                "redis://127.0.0.1:6379",
+                "--fleet-key-file",
+                "short.key",
+            ],
+            "ferrotls: --fleet-key-file short.key: the fleet secret is 2 bytes; \
+             it must be at least 32 random bytes",
+        ),
+        (
+            &[
+                "--ticket-keys",
+                "redis://127.0.0.1:6379",
+                "--fleet-key-file",
+                "text.key",
+            ],
+            "ferrotls: --fleet-key-file text.key: expected the fleet secret in hex; \
+             make one with `openssl rand -hex 32 > text.key`",
+        ),
+        (
+            &["--ticket-keys", "bad.keys", "--fleet-key-file", "short.key"],
+            "ferrotls: --fleet-key-file short.key: only used with --ticket-keys redis://...; \
+             a key file holds its keys as they are",
+        ),
+    ];
+    for (flags, message) in cases {
+        let mut args = vec!["server", "--port", "0"];
+        args.extend(flags);
+        let r = ferrotls(&d, &args);
+        assert_eq!(r.code, 1, "{flags:?}: {}", r.stderr);
+        assert_eq!(r.stderr.trim_end(), message, "{flags:?}");
+    }
+    // Tickets off and shared tickets at once is a usage error.
+    let r = ferrotls(&d, &["server", "--ticket-keys", "t.keys", "--no-tickets"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("'--ticket-keys <URL|FILE>' cannot be used with '--no-tickets'"),
+        "{}",
+        r.stderr
+    );
+    // --help documents both flags.
+    let help = ferrotls(&d, &["server", "--help"]).stdout;
+    for text in [
+        "--ticket-keys <URL|FILE>",
+        "--fleet-key-file <FILE>",
+        "openssl rand -hex 32",
+    ] {
+        assert!(help.contains(text), "{text} in:\n{help}");
+    }
+}
