@@ -14,7 +14,13 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
+
+use ferrotls::client::{ClientConfig, ClientConnection, InMemorySessionStore};
+use ferrotls::msgs::enums::ProtocolVersion;
+use ferrotls::pki_types::ServerName;
+use ferrotls::stream::StreamOwned;
 
 use util::{ferrotls, have, openssl, require, tmpdir, Run, Server};
 
@@ -284,6 +290,67 @@ fn servers_with_their_own_keys_do_not_resume_each_others_sessions() {
         );
     }
     assert_eq!(resumed_lines(&b), 0, "{:#?}", b.log());
+}
+
+/// One connection of the ferrotls client (the library) to `server`: sends a line,
+/// reads its echo (by then TLS 1.3 tickets have arrived), closes; whether it resumed.
+fn ferrotls_connect(config: &Arc<ClientConfig>, server: &Server) -> bool {
+    let name = ServerName::try_from("localhost").unwrap();
+    let conn = ClientConnection::new(config.clone(), name).unwrap();
+    let tcp = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut tls = StreamOwned::new(conn, tcp);
+    tls.handshake().expect("the handshake completes");
+    tls.write_all(b"ping\n").unwrap();
+    tls.flush().unwrap();
+    let mut echo = [0u8; 5];
+    tls.read_exact(&mut echo).unwrap();
+    assert_eq!(&echo, b"ping\n");
+    let _ = tls.close();
+    tls.conn.negotiated().resumed
+}
+
+#[test]
+fn the_ferrotls_client_resumes_across_the_fleet() {
+    let d = tmpdir("fleet-client");
+    let Some(redis) = Redis::start(&d) else {
+        return;
+    };
+    let key = write_fleet_key(&d);
+    let url = redis.url();
+    let flags = [
+        "--dev",
+        "--ticket-keys",
+        &url,
+        "--fleet-key-file",
+        key.to_str().unwrap(),
+    ];
+    let fleet = [
+        Server::start(&d, &flags),
+        Server::start(&d, &flags),
+        Server::start(&d, &flags),
+    ];
+    let leaf = ferrotls::pem::load_certs(&d.join("dev/localhost.pem")).unwrap();
+    for version in [ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2] {
+        let config = ClientConfig::pinned(leaf[..1].to_vec())
+            .unwrap()
+            .versions(&[version])
+            .session_store(Arc::new(InMemorySessionStore::new(4)))
+            .build()
+            .unwrap();
+        assert!(
+            !ferrotls_connect(&config, &fleet[0]),
+            "{version:?}: first is full"
+        );
+        // Round-robin over the three servers, each reconnection on the next one.
+        for i in 1..=6 {
+            assert!(
+                ferrotls_connect(&config, &fleet[i % 3]),
+                "{version:?}: reconnection {i} resumed on server {}",
+                i % 3
+            );
+        }
+    }
 }
 
 /// A key file valid now: one key sealing for the next hour, opening for two.
