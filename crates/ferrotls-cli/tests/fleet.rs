@@ -330,7 +330,7 @@ fn the_ferrotls_client_resumes_across_the_fleet() {
         Server::start(&d, &flags),
         Server::start(&d, &flags),
     ];
-    let leaf = ferrotls::pem::load_certs(&d.join("dev/localhost.pem")).unwrap();
+    let leaf = ferrotls::pem::load_certs(d.join("dev/localhost.pem")).unwrap();
     for version in [ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2] {
         let config = ClientConfig::pinned(leaf[..1].to_vec())
             .unwrap()
