@@ -3,8 +3,9 @@
 //! on a free 127.0.0.1 port with its own data directory, stopped at the end), or
 //! through one key file. A session `openssl s_client -sess_out` saved from server A
 //! is "Reused" on B and C, over TLS 1.3 and TLS 1.2; servers with their own keys
-//! (the default) do not resume each other's sessions. And the error sentences of
-//! the two flags.
+//! (the default) do not resume each other's sessions. With Redis down every
+//! handshake completes (in full) and one line says so; once Redis answers, sharing
+//! resumes by itself. And the error sentences of the two flags.
 
 #[allow(dead_code)] // The cli test binary's helpers; this one uses part of them.
 #[path = "cli/util.rs"]
@@ -45,31 +46,38 @@ impl Redis {
                 .and_then(|l| l.local_addr())
                 .map(|a| a.port())
                 .expect("a free loopback port");
-            let mut child = Command::new(REDIS)
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-                .arg("--dir")
-                .arg(dir)
-                .args(["--save", "", "--appendonly", "no"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("redis-server starts");
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < deadline {
-                if child.try_wait().ok().flatten().is_some() {
-                    break; // exited: the port was taken
-                }
-                if let Some(reply) = command(port, b"PING\r\n") {
-                    if reply.starts_with(b"+PONG") {
-                        return Some(Redis { port, child });
-                    }
-                }
-                std::thread::sleep(Duration::from_millis(20));
+            if let Some(redis) = Redis::start_on(dir, port) {
+                return Some(redis);
             }
-            let _ = child.kill();
-            let _ = child.wait();
         }
         panic!("{REDIS} did not start on any of 5 free ports");
+    }
+
+    /// Starts one on `port`; `None` if it exits (the port is taken) or does not
+    /// answer PING within 10 s.
+    fn start_on(dir: &Path, port: u16) -> Option<Redis> {
+        let mut child = Command::new(REDIS)
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .arg("--dir")
+            .arg(dir)
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server starts");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if child.try_wait().ok().flatten().is_some() {
+                return None; // exited: the port was taken
+            }
+            if command(port, b"PING\r\n").is_some_and(|r| r.starts_with(b"+PONG")) {
+                return Some(Redis { port, child });
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        None
     }
 
     fn url(&self) -> String {
@@ -182,6 +190,33 @@ fn across(d: &Path, first: &Server, then: &[&Server]) -> Vec<(String, Vec<String
         let mut lines = Vec::new();
         for server in then {
             let mut args = vec!["-sess_in", sess];
+            args.extend(version);
+            lines.push(session_line(&s_client(d, server, &args)));
+        }
+        out.push((name.to_string(), lines));
+    }
+    out
+}
+
+/// Like [`across`] for servers that may issue no ticket: the session s_client saves
+/// (if any) from `first`, offered to each of `then`.
+fn across_unsaved(d: &Path, first: &Server, then: &[&Server]) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    for (name, version) in [("TLSv1.3", None), ("TLSv1.2", Some("-tls1_2"))] {
+        let path = d.join(format!("{name}-{}-unsaved.sess", first.port));
+        let sess = path.to_str().unwrap();
+        let mut args = vec!["-sess_out", sess];
+        args.extend(version);
+        let r = s_client(d, first, &args);
+        assert_eq!(session_line(&r), format!("New, {name}"), "{}", r.stdout);
+        let mut lines = Vec::new();
+        for server in then {
+            // No file when no ticket came and s_client saved nothing (TLS 1.3).
+            let mut args = if path.exists() {
+                vec!["-sess_in", sess]
+            } else {
+                vec![]
+            };
             args.extend(version);
             lines.push(session_line(&s_client(d, server, &args)));
         }
@@ -350,6 +385,92 @@ fn the_ferrotls_client_resumes_across_the_fleet() {
                 i % 3
             );
         }
+    }
+}
+
+#[test]
+fn redis_down_costs_tickets_not_handshakes_and_sharing_resumes_when_it_answers() {
+    require("openssl");
+    let d = tmpdir("fleet-down");
+    if !have(REDIS) {
+        return;
+    }
+    // Nothing listens on this port yet.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap();
+    let url = format!("redis://127.0.0.1:{port}");
+    let key = write_fleet_key(&d);
+    let flags = [
+        "--dev",
+        "--ticket-keys",
+        &url,
+        "--fleet-key-file",
+        key.to_str().unwrap(),
+    ];
+    let start = Instant::now();
+    let a = Server::start(&d, &flags);
+    let b = Server::start(&d, &flags);
+    eprintln!(
+        "two servers started with Redis down in {:?}",
+        start.elapsed()
+    );
+    // Every handshake completes; without a key there is no ticket, so B gives a
+    // full handshake (A still resumes TLS 1.2 by session ID, from its own cache).
+    let results = across_unsaved(&d, &a, &[&b, &a]);
+    assert_eq!(
+        results,
+        [
+            ("TLSv1.3".to_string(), vec!["New, TLSv1.3".to_string(); 2]),
+            (
+                "TLSv1.2".to_string(),
+                vec!["New, TLSv1.2".to_string(), "Reused, TLSv1.2".to_string()]
+            ),
+        ]
+    );
+    let down = |s: &Server| {
+        s.log()
+            .into_iter()
+            .filter(|l| l.starts_with(&format!("ticket-key store on {url} is down (")))
+            .count()
+    };
+    // One line per state change, however many handshakes and refreshes.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!((down(&a), down(&b)), (1, 1), "{:#?}", a.log());
+    let line = a
+        .log()
+        .into_iter()
+        .find(|l| l.contains(" is down ("))
+        .unwrap();
+    assert_eq!(
+        line,
+        format!(
+            "ticket-key store on {url} is down (connection failed: Connection refused \
+             (os error 111)); no new ticket keys can be shared (tickets under keys already \
+             read still work) until it answers again"
+        )
+    );
+
+    // Redis comes up on that port: within a few refreshes, tickets are shared.
+    let Some(_redis) = Redis::start_on(&d, port) else {
+        panic!("{REDIS} did not start on port {port}");
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let again = format!("ticket-key store on {url} answers again; sharing resumes");
+    for s in [&a, &b] {
+        s.wait_for(1, |l| l == again);
+    }
+    loop {
+        let results = across(&d, &a, &[&b]);
+        if results
+            .iter()
+            .all(|(v, l)| l == &vec![format!("Reused, {v}")])
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "sharing resumes: {results:?}");
+        std::thread::sleep(Duration::from_millis(200));
     }
 }
 
