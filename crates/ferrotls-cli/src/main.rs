@@ -5,6 +5,7 @@ mod client;
 mod common;
 mod demo;
 mod diagnose;
+mod fleet;
 mod json;
 mod knobs;
 mod server;

@@ -19,8 +19,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::cert::mint::{self, Ca, LeafRequest};
 use crate::common::{self, Palette};
+use crate::fleet::FleetKnobs;
 use crate::knobs::{Knobs, SessionKnobs};
 use crate::trace::TracePrinter;
 
@@ -83,6 +83,8 @@ pub struct ServerArgs {
     knobs: Knobs,
     #[command(flatten)]
     sessions: SessionKnobs,
+    #[command(flatten)]
+    fleet: FleetKnobs,
     /// Accept this many connections, finish them, then exit (default: forever).
     #[arg(long)]
     count: Option<usize>,
@@ -119,51 +121,10 @@ const MAX_REQUEST_HEAD: usize = 16 * 1024;
 /// Files up to this size are sent with their response head in one write.
 const ONE_WRITE_FILE: u64 = 1024 * 1024;
 
-fn dev_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("FERROTLS_DEV_DIR") {
-        return PathBuf::from(d);
-    }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| ".".into());
-    home.join(".local/share/ferrotls")
-}
-
-/// The development certificate for localhost: the CA of `ferrotls cert` in the dev
-/// directory (created on first use) and a leaf it issues, reissued when it is missing,
-/// from another CA, or has under 30 days left.
-fn dev_cert() -> Result<(PathBuf, PathBuf), String> {
-    let dir = dev_dir();
-    let (ca, created) = Ca::load_or_create(&dir)?;
-    if created {
-        eprintln!("Created a development CA in {}.", dir.display());
-    }
-    let (chain, key) = (dir.join("localhost.pem"), dir.join("localhost.key"));
-    let current = key.exists()
-        && ferrotls::pem::load_certs(&chain)
-            .is_ok_and(|c| mint::still_good(&c, &ca, Duration::from_secs(30 * 86_400)));
-    if !current {
-        let names = ["localhost", "127.0.0.1", "::1"].map(String::from);
-        ca.issue(&LeafRequest::server(&names))?
-            .save(&dir, "localhost")?;
-        eprintln!(
-            "Issued {} for localhost, 127.0.0.1 and ::1.",
-            chain.display()
-        );
-    }
-    let leaf = ferrotls::pem::load_certs(&chain).map_err(|e| e.to_string())?;
-    eprintln!("Using the development certificate for localhost. To trust its CA:");
-    eprint!(
-        "{}",
-        crate::cert::trust_help(
-            &dir.join(mint::CA_CERT_FILE),
-            leaf.first().map(|c| c.as_ref())
-        )
-    );
-    Ok((chain, key))
-}
-
-fn build_config(args: &ServerArgs) -> Result<Arc<ServerConfig>, String> {
+fn build_config(
+    args: &ServerArgs,
+    ticketer: Option<Arc<ferrotls::server::Ticketer>>,
+) -> Result<Arc<ServerConfig>, String> {
     if args.cert.len() != args.key.len() {
         return Err("give one --key for each --cert".into());
     }
@@ -174,7 +135,7 @@ fn build_config(args: &ServerArgs) -> Result<Arc<ServerConfig>, String> {
         .zip(args.key.iter().cloned())
         .collect();
     if args.dev {
-        pairs.push(dev_cert()?);
+        pairs.push(crate::cert::dev::dev_cert()?);
     }
     if pairs.is_empty() {
         return Err("give --cert FILE --key FILE, or --dev for a development certificate".into());
@@ -218,6 +179,9 @@ fn build_config(args: &ServerArgs) -> Result<Arc<ServerConfig>, String> {
         .knobs
         .server(builder, args.tls12, args.tls13, args.legacy)?;
     builder = args.sessions.server(builder, args.early_data.is_some())?;
+    if let Some(ticketer) = ticketer {
+        builder = builder.ticketer(ticketer);
+    }
     for path in &args.ech {
         let keys = load_ech_keys(path)?;
         eprintln!(
@@ -284,11 +248,13 @@ pub fn run(args: ServerArgs) -> Result<(), String> {
             return Err(format!("--root {}: not a directory", root.display()));
         }
     }
-    let config = build_config(&args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    // --ticket-keys: the keys' refresh task runs on this runtime while we serve.
+    let ticketer = runtime.block_on(args.fleet.ticketer())?;
+    let config = build_config(&args, ticketer)?;
     runtime.block_on(serve(args, config))
 }
 

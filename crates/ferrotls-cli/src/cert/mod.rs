@@ -2,6 +2,7 @@
 //! and a readable decoder.
 
 mod der;
+pub mod dev;
 mod ech;
 mod legacy;
 pub mod mint;
