@@ -131,6 +131,25 @@ pub struct SignRequest {
     pub certificate: CertificateDer<'static>,
 }
 
+impl SignRequest {
+    /// What `key` (a remote key) is asked to sign with `scheme`.
+    pub(crate) fn new(
+        key: &crate::server::CertifiedKey,
+        scheme: SignatureScheme,
+        message: Vec<u8>,
+    ) -> Self {
+        SignRequest {
+            scheme,
+            message,
+            certificate: key
+                .chain
+                .first()
+                .cloned()
+                .unwrap_or_else(|| CertificateDer::from(Vec::new())),
+        }
+    }
+}
+
 /// The server's chain, for a verifier outside the handshake.
 #[derive(Debug, Clone)]
 #[non_exhaustive]

@@ -75,15 +75,7 @@ impl ExpectServerHelloDone {
         if let Some((ck, scheme)) = client_key {
             // RFC 5246, 7.4.8: a signature over every handshake message so far.
             if ck.key.is_remote() {
-                let operation = Operation::Sign(SignRequest {
-                    scheme,
-                    message: messages,
-                    certificate: ck
-                        .chain
-                        .first()
-                        .cloned()
-                        .unwrap_or_else(|| CertificateDer::from(Vec::new())),
-                });
+                let operation = Operation::Sign(SignRequest::new(&ck, scheme, messages));
                 return Ok(ClientState12::AwaitSignature(Box::new(AwaitSignature {
                     flight,
                     operation,

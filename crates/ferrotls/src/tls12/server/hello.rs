@@ -523,15 +523,11 @@ fn full_handshake(
             let (kx, ske) = server_key_exchange_params(group, scheme)?;
             if cert.key.is_remote() {
                 // The key is elsewhere: wait for its signature (`crate::pause`).
-                let operation = Operation::Sign(SignRequest {
+                let operation = Operation::Sign(SignRequest::new(
+                    &cert,
                     scheme,
-                    message: ske.signed_message(&hs.client_random, &hs.server_random),
-                    certificate: cert
-                        .chain
-                        .first()
-                        .cloned()
-                        .unwrap_or_else(|| CertificateDer::from(Vec::new())),
-                });
+                    ske.signed_message(&hs.client_random, &hs.server_random),
+                ));
                 return Ok(ServerState12::AwaitSignature(Box::new(AwaitSignature {
                     hs,
                     cert,

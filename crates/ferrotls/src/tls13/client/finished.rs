@@ -236,15 +236,11 @@ pub(super) fn add_client_certificate(
         return Ok(ClientCert::Empty);
     };
     if key.key.is_remote() {
-        return Ok(ClientCert::Remote(SignRequest {
+        return Ok(ClientCert::Remote(SignRequest::new(
+            key,
             scheme,
-            message: certificate_verify_message(false, transcript.current().as_ref()),
-            certificate: key
-                .chain
-                .first()
-                .cloned()
-                .unwrap_or_else(|| rustls_pki_types::CertificateDer::from(Vec::new())),
-        }));
+            certificate_verify_message(false, transcript.current().as_ref()),
+        )));
     }
     let signature = sign_certificate_verify(key, scheme, transcript)?;
     send_certificate_verify(out, scheme, signature, flight, transcript);

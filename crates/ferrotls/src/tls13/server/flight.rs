@@ -366,15 +366,11 @@ impl ServerFlight {
     /// RFC 8446, 4.4.3: what a remote key signs for the server's CertificateVerify.
     fn certificate_verify_request(&self) -> SignRequest {
         let cert = &self.choices.cert;
-        SignRequest {
-            scheme: self.choices.scheme,
-            message: certificate_verify_message(true, self.transcript.current().as_ref()),
-            certificate: cert
-                .chain
-                .first()
-                .cloned()
-                .unwrap_or_else(|| rustls_pki_types::CertificateDer::from(Vec::new())),
-        }
+        SignRequest::new(
+            cert,
+            self.choices.scheme,
+            certificate_verify_message(true, self.transcript.current().as_ref()),
+        )
     }
 
     /// RFC 8446, 4.4.3: the signature of the server's CertificateVerify, with the
