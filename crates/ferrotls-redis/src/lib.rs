@@ -21,6 +21,7 @@
 #![forbid(unsafe_code)]
 
 pub mod health;
+pub mod hooks;
 pub mod link;
 pub mod replay;
 pub mod seal;
@@ -31,6 +32,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 pub use health::{HealthLog, MemoryLog, StderrLog};
+pub use hooks::{FleetAntiReplay, FleetHooks, FleetSessions};
 pub use link::{LinkConfig, LinkError, DEFAULT_DEADLINE};
 pub use replay::{MemoryReplayGuard, RedisReplayGuard, ReplayGuard};
 pub use seal::{FleetKey, FleetKeyError};

@@ -34,6 +34,9 @@ pub trait SessionStore: Debug + Send + Sync {
     /// in any process, one gets it. `None` for a miss, an expired, oversized or
     /// undecryptable value, or a failed backend (the handshake goes on in full).
     fn take<'a>(&'a self, key: &'a [u8]) -> BoxFuture<'a, Option<Secret>>;
+    /// Returns the value and leaves it in place, for what may be resumed more than
+    /// once (TLS 1.2 session IDs, RFC 5246, 7.4.1.2). `None` as for `take`.
+    fn get<'a>(&'a self, key: &'a [u8]) -> BoxFuture<'a, Option<Secret>>;
     /// Counts so far.
     fn stats(&self) -> StoreStats;
 }
@@ -120,6 +123,19 @@ impl MemorySessionStore {
     }
 }
 
+impl MemorySessionStore {
+    /// The value of an entry that has not expired, counted as a hit or a miss.
+    fn live(&self, entry: Option<(Instant, Secret)>) -> Option<Secret> {
+        match entry {
+            Some((expiry, value)) if expiry > Instant::now() => {
+                bump(&self.counters.hits);
+                Some(value)
+            }
+            _ => self.counters.miss(),
+        }
+    }
+}
+
 impl SessionStore for MemorySessionStore {
     fn put<'a>(&'a self, key: &'a [u8], value: &'a [u8], ttl: Duration) -> BoxFuture<'a, bool> {
         Box::pin(async move {
@@ -152,13 +168,14 @@ impl SessionStore for MemorySessionStore {
     fn take<'a>(&'a self, key: &'a [u8]) -> BoxFuture<'a, Option<Secret>> {
         Box::pin(async move {
             let taken = self.map.lock().ok().and_then(|mut m| m.remove(key));
-            match taken {
-                Some((expiry, value)) if expiry > Instant::now() => {
-                    bump(&self.counters.hits);
-                    Some(value)
-                }
-                _ => self.counters.miss(),
-            }
+            self.live(taken)
+        })
+    }
+
+    fn get<'a>(&'a self, key: &'a [u8]) -> BoxFuture<'a, Option<Secret>> {
+        Box::pin(async move {
+            let found = self.map.lock().ok().and_then(|m| m.get(key).cloned());
+            self.live(found)
         })
     }
 
@@ -282,38 +299,55 @@ impl SessionStore for RedisSessionStore {
     }
 
     fn take<'a>(&'a self, key: &'a [u8]) -> BoxFuture<'a, Option<Secret>> {
-        Box::pin(async move {
-            if key.is_empty() || key.len() > MAX_KEY_LEN {
-                return self.counters.miss();
-            }
-            let name = self.redis_key(key);
-            let sealed = match self.take_raw(&name).await {
-                Ok(Value::Nil) => return self.counters.miss(),
-                Ok(Value::BulkString(b)) => b,
-                Ok(_) | Err(_) => {
-                    bump(&self.counters.failures);
-                    return self.counters.miss();
-                }
-            };
-            if sealed.len() > self.max_value_len.saturating_add(SEAL_OVERHEAD) {
-                bump(&self.counters.too_large_reads);
-                return self.counters.miss();
-            }
-            match self.key.open(&name, &sealed) {
-                Some(v) => {
-                    bump(&self.counters.hits);
-                    Some(v)
-                }
-                None => {
-                    bump(&self.counters.undecryptable);
-                    self.counters.miss()
-                }
-            }
-        })
+        Box::pin(self.fetch(key, true))
+    }
+
+    fn get<'a>(&'a self, key: &'a [u8]) -> BoxFuture<'a, Option<Secret>> {
+        Box::pin(self.fetch(key, false))
     }
 
     fn stats(&self) -> StoreStats {
         self.counters.snapshot()
+    }
+}
+
+impl RedisSessionStore {
+    /// `take` (atomically removing the value) or `get`, then the limits and the seal.
+    async fn fetch(&self, key: &[u8], remove: bool) -> Option<Secret> {
+        if key.is_empty() || key.len() > MAX_KEY_LEN {
+            return self.counters.miss();
+        }
+        let name = self.redis_key(key);
+        let reply = match remove {
+            true => self.take_raw(&name).await,
+            false => {
+                self.link
+                    .run(redis::cmd("GET").arg(&name), "GET", nil_or_bulk)
+                    .await
+            }
+        };
+        let sealed = match reply {
+            Ok(Value::Nil) => return self.counters.miss(),
+            Ok(Value::BulkString(b)) => b,
+            Ok(_) | Err(_) => {
+                bump(&self.counters.failures);
+                return self.counters.miss();
+            }
+        };
+        if sealed.len() > self.max_value_len.saturating_add(SEAL_OVERHEAD) {
+            bump(&self.counters.too_large_reads);
+            return self.counters.miss();
+        }
+        match self.key.open(&name, &sealed) {
+            Some(v) => {
+                bump(&self.counters.hits);
+                Some(v)
+            }
+            None => {
+                bump(&self.counters.undecryptable);
+                self.counters.miss()
+            }
+        }
     }
 }
 

@@ -66,6 +66,27 @@ impl StoredSession {
         self.encoded_len() <= MAX_SESSION_LEN
     }
 
+    /// The session as bytes, for a store outside the process (which must keep them
+    /// secret: they hold the master secret or resumption PSK). `None` for a session
+    /// too large to resume ([`MAX_SESSION_LEN`]).
+    pub fn to_bytes(&self) -> Option<Secret> {
+        if !self.fits_for_resumption() {
+            return None;
+        }
+        let mut out = Vec::with_capacity(self.encoded_len());
+        self.encode_into(&mut out);
+        Some(Secret::from(out))
+    }
+
+    /// The inverse of [`Self::to_bytes`]: `None` for anything that is not a whole
+    /// session encoding of this version.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        if bytes.len() > MAX_SESSION_LEN {
+            return None;
+        }
+        Self::decode(bytes)
+    }
+
     /// Bytes [`Self::encode_into`] writes.
     fn encoded_len(&self) -> usize {
         let name = self.server_name.as_deref().map_or(0, str::len);
@@ -588,6 +609,20 @@ mod tests {
             assert_eq!(back.server_name, s.server_name);
             assert_eq!(back.alpn, s.alpn);
         }
+    }
+
+    #[test]
+    fn to_bytes_round_trips_and_refuses_what_cannot_resume() {
+        let s = session(7);
+        let bytes = s.to_bytes().unwrap();
+        let back = StoredSession::from_bytes(bytes.as_bytes()).unwrap();
+        assert_eq!(back.master_secret, s.master_secret);
+        assert_eq!((back.created, back.age_add), (s.created, s.age_add));
+        assert!(StoredSession::from_bytes(&bytes.as_bytes()[1..]).is_none());
+        let mut huge = session(7);
+        huge.peer_certificates = vec![vec![1; MAX_SESSION_LEN]];
+        assert!(huge.to_bytes().is_none());
+        assert!(StoredSession::from_bytes(&vec![0; MAX_SESSION_LEN + 1]).is_none());
     }
 
     /// Byte offsets in the encoding of `session(_)`: the ems flag, the alpn flag, and
