@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ferrotls::server::ServerConfig;
+use ferrotls_tokio::pause::AsyncHandlers;
 use ferrotls_tokio::TlsAcceptor;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -20,7 +21,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::common::{self, Palette};
-use crate::fleet::FleetKnobs;
+use crate::fleet::{Fleet, FleetKnobs};
 use crate::knobs::{Knobs, SessionKnobs};
 use crate::trace::TracePrinter;
 
@@ -121,10 +122,7 @@ const MAX_REQUEST_HEAD: usize = 16 * 1024;
 /// Files up to this size are sent with their response head in one write.
 const ONE_WRITE_FILE: u64 = 1024 * 1024;
 
-fn build_config(
-    args: &ServerArgs,
-    ticketer: Option<Arc<ferrotls::server::Ticketer>>,
-) -> Result<Arc<ServerConfig>, String> {
+fn build_config(args: &ServerArgs, fleet: &Fleet) -> Result<Arc<ServerConfig>, String> {
     if args.cert.len() != args.key.len() {
         return Err("give one --key for each --cert".into());
     }
@@ -179,9 +177,7 @@ fn build_config(
         .knobs
         .server(builder, args.tls12, args.tls13, args.legacy)?;
     builder = args.sessions.server(builder, args.early_data.is_some())?;
-    if let Some(ticketer) = ticketer {
-        builder = builder.ticketer(ticketer);
-    }
+    builder = fleet.apply(builder);
     for path in &args.ech {
         let keys = load_ech_keys(path)?;
         eprintln!(
@@ -252,13 +248,17 @@ pub fn run(args: ServerArgs) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    // --ticket-keys: the keys' refresh task runs on this runtime while we serve.
-    let ticketer = runtime.block_on(args.fleet.ticketer())?;
-    let config = build_config(&args, ticketer)?;
-    runtime.block_on(serve(args, config))
+    // --ticket-keys, --session-store: their tasks run on this runtime while we serve.
+    let fleet = runtime.block_on(args.fleet.start())?;
+    let config = build_config(&args, &fleet)?;
+    runtime.block_on(serve(args, config, fleet.handlers()))
 }
 
-async fn serve(args: ServerArgs, config: Arc<ServerConfig>) -> Result<(), String> {
+async fn serve(
+    args: ServerArgs,
+    config: Arc<ServerConfig>,
+    handlers: AsyncHandlers,
+) -> Result<(), String> {
     let listener = TcpListener::bind((args.bind.as_str(), args.port))
         .await
         .map_err(|e| format!("cannot listen on {}:{}: {e}", args.bind, args.port))?;
@@ -270,7 +270,7 @@ async fn serve(args: ServerArgs, config: Arc<ServerConfig>) -> Result<(), String
         args.handshake_timeout
     );
     let shared = Arc::new(Shared {
-        acceptor: TlsAcceptor::from(config),
+        acceptor: TlsAcceptor::from(config).with_handlers(handlers),
         www: args.www.then(|| args.root.clone()),
         handshake_timeout: Duration::from_secs(args.handshake_timeout),
         keymat: args.keymatexport.clone().map(|l| (l, args.keymatexportlen)),

@@ -527,7 +527,7 @@ fn ticket_key_flags_explain_their_errors() {
     std::fs::write(d.join("short.key"), "0011\n").unwrap();
     std::fs::write(d.join("text.key"), "not hex\n").unwrap();
     std::fs::write(d.join("bad.keys"), "1 2 3\n").unwrap();
-    let cases: [(&[&str], &str); 9] = [
+    let cases: [(&[&str], &str); 11] = [
         (
             &[
                 "--ticket-keys",
@@ -591,8 +591,24 @@ fn ticket_key_flags_explain_their_errors() {
         ),
         (
             &["--ticket-keys", "bad.keys", "--fleet-key-file", "short.key"],
-            "ferrotls: --fleet-key-file short.key: only used with --ticket-keys redis://...; \
-             a key file holds its keys as they are",
+            "ferrotls: --fleet-key-file short.key: only used with --ticket-keys redis://... or \
+             --session-store redis://...; a key file holds its keys as they are",
+        ),
+        (
+            &["--session-store", "redis://127.0.0.1:6379"],
+            "ferrotls: --session-store redis://127.0.0.1:6379: give --fleet-key-file FILE as \
+             well (the fleet secret in hex, `openssl rand -hex 32`), so sessions never sit in \
+             Redis in the clear",
+        ),
+        (
+            &[
+                "--session-store",
+                "memcached://127.0.0.1:1",
+                "--fleet-key-file",
+                "short.key",
+            ],
+            "ferrotls: --session-store memcached://127.0.0.1:1: only Redis URLs are supported \
+             (redis://HOST:PORT)",
         ),
     ];
     for (flags, message) in cases {
