@@ -312,6 +312,105 @@ fn sessions_from_one_server_resume_on_the_others_through_redis() {
 }
 
 #[test]
+fn tls12_session_ids_resume_across_servers_sharing_a_session_store() {
+    require("openssl");
+    let d = tmpdir("fleet-store");
+    let Some(redis) = Redis::start(&d) else {
+        return;
+    };
+    let key = write_fleet_key(&d);
+    let url = redis.url();
+    // No tickets: TLS 1.2 clients resume by session ID only, from the shared store.
+    let flags = [
+        "--dev",
+        "--no-tickets",
+        "--session-store",
+        &url,
+        "--fleet-key-file",
+        key.to_str().unwrap(),
+    ];
+    let a = Server::start(&d, &flags);
+    let b = Server::start(&d, &flags);
+    let c = Server::start(&d, &flags);
+    let said = format!(
+        "Sessions: shared through Redis at {url}, sealed under the fleet key; 0-RTT \
+         ClientHellos recorded there."
+    );
+    assert!(a.log().contains(&said), "{:#?}", a.log());
+    let sess = d.join("id.sess");
+    let sess = sess.to_str().unwrap();
+    let r = s_client(&d, &a, &["-tls1_2", "-sess_out", sess]);
+    assert_eq!(session_line(&r), "New, TLSv1.2");
+    // The session is written in the background: the next client comes a moment later.
+    std::thread::sleep(Duration::from_millis(200));
+    for (i, to) in [&b, &c, &a, &b].into_iter().enumerate() {
+        let r = s_client(&d, to, &["-tls1_2", "-sess_in", sess]);
+        assert_eq!(session_line(&r), "Reused, TLSv1.2", "reconnection {i}");
+    }
+    // Control: a server with its own cache does not know A's session.
+    let alone = Server::start(&d, &["--dev", "--no-tickets"]);
+    let r = s_client(&d, &alone, &["-tls1_2", "-sess_in", sess]);
+    assert_eq!(session_line(&r), "New, TLSv1.2");
+    // One session in Redis, under the fleet's prefix.
+    let keys = command(redis.port, b"KEYS ferrotls:session:*\r\n").unwrap();
+    assert!(
+        String::from_utf8_lossy(&keys).starts_with("*1"),
+        "one session"
+    );
+}
+
+#[test]
+fn early_data_from_one_ticket_is_accepted_once_across_the_fleet() {
+    require("openssl");
+    let d = tmpdir("fleet-0rtt");
+    let Some(redis) = Redis::start(&d) else {
+        return;
+    };
+    let key = write_fleet_key(&d);
+    let url = redis.url();
+    let flags = [
+        "--dev",
+        "--early-data",
+        "1024",
+        "--session-store",
+        &url,
+        "--fleet-key-file",
+        key.to_str().unwrap(),
+    ];
+    let a = Server::start(&d, &flags);
+    let b = Server::start(&d, &flags);
+    let path = d.join("0rtt.sess");
+    let r = s_client_saving(&d, &a, &path, None);
+    assert_eq!(session_line(&r), "New, TLSv1.3");
+    std::thread::sleep(Duration::from_millis(200));
+    let early = d.join("early.txt");
+    std::fs::write(&early, b"GET /once\n").unwrap();
+    let sess = path.to_str().unwrap();
+    let early = early.to_str().unwrap();
+    // The ticket from A, with early data, to B, then again to A and to B.
+    let mut accepted = Vec::new();
+    for to in [&b, &a, &b] {
+        let r = s_client(&d, to, &["-sess_in", sess, "-early_data", early]);
+        let said = |w: &str| r.stdout.contains(&format!("Early data was {w}"));
+        assert!(
+            said("accepted") != said("rejected"),
+            "{}{}",
+            r.stdout,
+            r.stderr
+        );
+        accepted.push(said("accepted"));
+    }
+    assert_eq!(accepted, [true, false, false], "accepted exactly once");
+    b.wait_for(1, |l| l.contains(" 0-RTT=10B"));
+    assert_eq!(
+        a.log().iter().filter(|l| l.contains(" 0-RTT=")).count(),
+        0,
+        "{:#?}",
+        a.log()
+    );
+}
+
+#[test]
 fn servers_with_their_own_keys_do_not_resume_each_others_sessions() {
     require("openssl");
     let d = tmpdir("fleet-control");
