@@ -68,7 +68,7 @@ impl StoredSession {
 
     /// The session as bytes, for a store outside the process (which must keep them
     /// secret: they hold the master secret or resumption PSK). `None` for a session
-    /// too large to resume ([`MAX_SESSION_LEN`]).
+    /// too large to resume (over 16 KiB encoded).
     pub fn to_bytes(&self) -> Option<Secret> {
         if !self.fits_for_resumption() {
             return None;
