@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use ferrotls::client::{ClientConfig, ClientConnection, InMemorySessionStore};
 use ferrotls::crypto::Provider;
 use ferrotls::msgs::enums::ProtocolVersion;
-use ferrotls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+use ferrotls::pki_types::ServerName;
 use ferrotls::server::{ServerConfig, ServerConnection};
 use ferrotls::Connection;
 use ferrotls_redis::{
@@ -25,20 +25,7 @@ use ferrotls_redis::{
 };
 use ferrotls_tokio::pause::AsyncHandlers;
 
-use support::{RedisServer, SECRET};
-
-struct Cert {
-    leaf: CertificateDer<'static>,
-    key: PrivateKeyDer<'static>,
-}
-
-fn cert() -> Cert {
-    let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
-    Cert {
-        leaf: ck.cert.der().clone(),
-        key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(ck.signing_key.serialize_der())),
-    }
-}
+use support::{cert, Cert, RedisServer, SECRET};
 
 /// One server: its configuration and the handlers its acceptor would hold.
 struct Server {

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use ferrotls::client::{ClientConfig, ClientConnection, InMemorySessionStore};
 use ferrotls::crypto::Provider;
 use ferrotls::msgs::enums::ProtocolVersion;
-use ferrotls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+use ferrotls::pki_types::ServerName;
 use ferrotls::server::{
     ServerConfig, ServerConnection, ServerSessionCache, StoredSession, Ticketer,
 };
@@ -21,20 +21,7 @@ use ferrotls_redis::{
     FleetKey, KeySchedule, MemoryLog, RedisTicketKeys, Refresh, SharedTicketKeys,
 };
 
-use support::{RedisServer, SECRET};
-
-struct Cert {
-    leaf: CertificateDer<'static>,
-    key: PrivateKeyDer<'static>,
-}
-
-fn cert() -> Cert {
-    let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
-    Cert {
-        leaf: ck.cert.der().clone(),
-        key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(ck.signing_key.serialize_der())),
-    }
-}
+use support::{cert, Cert, RedisServer, SECRET};
 
 /// One server's ticket keys: its own link to Redis and its own cache.
 async fn shared_keys(url_config: ferrotls_redis::LinkConfig) -> Arc<SharedTicketKeys> {

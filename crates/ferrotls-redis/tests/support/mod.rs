@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use ferrotls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use ferrotls_redis::{LinkConfig, MemoryLog};
 
 const REDIS: &str = "redis-server";
@@ -358,3 +359,17 @@ pub async fn timed<T>(op: impl std::future::Future<Output = T>) -> (T, Duration)
 
 /// A fleet secret for tests.
 pub const SECRET: [u8; 32] = [0x5a; 32];
+
+/// A self-signed certificate for "localhost" and its key, for the servers of a test.
+pub struct Cert {
+    pub leaf: CertificateDer<'static>,
+    pub key: PrivateKeyDer<'static>,
+}
+
+pub fn cert() -> Cert {
+    let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    Cert {
+        leaf: ck.cert.der().clone(),
+        key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(ck.signing_key.serialize_der())),
+    }
+}
